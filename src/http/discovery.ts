@@ -1,0 +1,82 @@
+import type { AttributeDef, ResourceTypeDef, SchemaDef } from '../protocol/schema/index.js';
+import type { OrgSettings } from '../service/settings.js';
+
+const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+export const SPC_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
+const RT_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
+const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
+
+export const DOCS_URL = 'https://github.com/rollcall-scim/rollcall/blob/main/docs/api.md';
+
+function attributeJson(a: AttributeDef): Record<string, unknown> {
+  return {
+    name: a.name,
+    type: a.type,
+    multiValued: a.multiValued,
+    description: a.description,
+    required: a.required,
+    caseExact: a.caseExact,
+    mutability: a.mutability,
+    returned: a.returned,
+    uniqueness: a.uniqueness,
+    ...(a.canonicalValues ? { canonicalValues: a.canonicalValues } : {}),
+    ...(a.referenceTypes ? { referenceTypes: a.referenceTypes } : {}),
+    ...(a.subAttributes ? { subAttributes: a.subAttributes.map(attributeJson) } : {}),
+  };
+}
+
+/** A Schema resource (RFC 7643 §7), generated from the schema layer. */
+export function schemaJson(s: SchemaDef, baseUrl: string): Record<string, unknown> {
+  return {
+    schemas: [SCHEMA_SCHEMA],
+    id: s.id,
+    name: s.name,
+    description: s.description,
+    attributes: s.attributes.map(attributeJson),
+    meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${s.id}` },
+  };
+}
+
+/** A ResourceType resource (RFC 7643 §6). */
+export function resourceTypeJson(rt: ResourceTypeDef, baseUrl: string): Record<string, unknown> {
+  return {
+    schemas: [RT_SCHEMA],
+    id: rt.id,
+    name: rt.name,
+    endpoint: rt.endpoint,
+    description: rt.description,
+    schema: rt.schema.id,
+    schemaExtensions: rt.extensions.map((e) => ({ schema: e.schema.id, required: e.required })),
+    meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/${rt.id}` },
+  };
+}
+
+/** ServiceProviderConfig (RFC 7643 §5): what this server supports, for this organization. */
+export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, baseUrl: string): Record<string, unknown> {
+  return {
+    schemas: [SPC_SCHEMA],
+    documentationUri: DOCS_URL,
+    patch: { supported: false },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: bodyLimit },
+    filter: { supported: false, maxResults: settings.maxResults },
+    changePassword: { supported: false },
+    sort: { supported: false },
+    etag: { supported: true },
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'OAuth Bearer Token',
+        description: 'A per-organization bearer token issued by the operator (rollcall token issue <org>), sent as Authorization: Bearer <token>.',
+        specUri: 'https://www.rfc-editor.org/rfc/rfc6750',
+        documentationUri: DOCS_URL,
+        primary: true,
+      },
+    ],
+    meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
+  };
+}
+
+export function listOf(resources: unknown[]): Record<string, unknown> {
+  return { schemas: [LIST], totalResults: resources.length, itemsPerPage: resources.length, startIndex: 1, Resources: resources };
+}
+

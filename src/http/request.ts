@@ -1,0 +1,79 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ScimError } from '../protocol/errors.js';
+import { parseAttributeList, project, type Projection } from '../protocol/projection.js';
+import type { ResourceTypeDef } from '../protocol/schema/index.js';
+import type { OrgContext, RequestContext } from '../service/context.js';
+import type { ScimResource } from '../service/users.js';
+import { SCIM_CONTENT_TYPE } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    org: OrgContext | null;
+  }
+}
+
+export type Query = Record<string, string | string[] | undefined>;
+
+/** The absolute base URL of the SCIM API: --public-url, else Host and X-Forwarded-* headers. */
+export function baseUrlOf(request: FastifyRequest, prefix: string, publicUrl: string | undefined): string {
+  if (publicUrl) return publicUrl.replace(/\/+$/, '') + prefix;
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
+  const proto = first(request.headers['x-forwarded-proto']) || request.protocol;
+  const host = first(request.headers['x-forwarded-host']) || request.headers.host || 'localhost';
+  return `${proto}://${host}${prefix}`;
+}
+
+export function contextOf(request: FastifyRequest, prefix: string, publicUrl: string | undefined): RequestContext {
+  if (!request.org) throw ScimError.unauthorized('Authentication required.');
+  return {
+    org: request.org,
+    baseUrl: baseUrlOf(request, prefix, publicUrl),
+    requestId: request.id,
+    warn: (message, data) => request.log.warn({ reqId: request.id, org: request.org?.slug, ...data }, message),
+  };
+}
+
+export function projectionOf(query: Query): Projection {
+  const attributes = parseAttributeList(query.attributes);
+  const excludedAttributes = parseAttributeList(query.excludedAttributes);
+  return { ...(attributes ? { attributes } : {}), ...(excludedAttributes ? { excludedAttributes } : {}) };
+}
+
+/** Parses a 1-based startIndex and a count (RFC 7644 §3.4.2.4), capping count at maxResults. */
+export function pagingOf(query: Query, maxResults: number): { startIndex: number; count: number } {
+  const int = (name: string, v: string | string[] | undefined): number | undefined => {
+    const s = Array.isArray(v) ? v[0] : v;
+    if (s === undefined || s === '') return undefined;
+    if (!/^-?\d+$/.test(s.trim())) throw ScimError.invalidValue(`"${name}" must be an integer, got "${s}".`);
+    return Number(s);
+  };
+  const startIndex = Math.max(1, int('startIndex', query.startIndex) ?? 1);
+  const count = Math.min(maxResults, Math.max(0, int('count', query.count) ?? maxResults));
+  return { startIndex, count };
+}
+
+/** Sends one resource with its ETag (and Location on create), projected as the query asks. */
+export function sendResource(reply: FastifyReply, rt: ResourceTypeDef, resource: ScimResource, query: Query, status = 200): FastifyReply {
+  reply.header('etag', resource.meta.version);
+  if (status === 201) reply.header('location', (resource.meta as Record<string, unknown>).location as string);
+  return reply.code(status).type(SCIM_CONTENT_TYPE).send(project(rt, resource, projectionOf(query)));
+}
+
+export const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+
+export function sendList(reply: FastifyReply, rt: ResourceTypeDef, page: { totalResults: number; startIndex: number; resources: readonly ScimResource[] }, query: Query): FastifyReply {
+  const projection = projectionOf(query);
+  const Resources = page.resources.map((r) => project(rt, r, projection));
+  return reply.type(SCIM_CONTENT_TYPE).send({
+    schemas: [LIST_RESPONSE],
+    totalResults: page.totalResults,
+    itemsPerPage: Resources.length,
+    startIndex: page.startIndex,
+    Resources,
+  });
+}
+
+export function headerOf(request: FastifyRequest, name: string): string | undefined {
+  const v = request.headers[name];
+  return Array.isArray(v) ? v.join(', ') : v;
+}

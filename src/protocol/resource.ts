@@ -1,0 +1,211 @@
+import { ScimError } from './errors.js';
+import {
+  externalIdAttribute,
+  findAttribute,
+  findSchema,
+  resolvePath,
+  type AttributeDef,
+  type ResourceTypeDef,
+  type SchemaDef,
+} from './schema/index.js';
+
+/** A resource body after inbound normalisation: canonical names, coerced values, nothing read-only. */
+export interface NormalizedResource {
+  /** Core attributes at the top level (including externalId), extensions under their schema URN. */
+  readonly doc: Record<string, unknown>;
+  /** Attribute names the schema does not know, as sent (ignored unless the organization is strict). */
+  readonly unknown: readonly string[];
+}
+
+export interface NormalizeOptions {
+  /** Refuse unknown attributes with 400 invalidValue instead of ignoring them. */
+  readonly strict?: boolean;
+}
+
+/** Top-level names that are never resource data: handled by the protocol or read-only. */
+const ENVELOPE = new Set(['schemas', 'id', 'meta']);
+
+/**
+ * Validates and coerces an inbound resource body (POST, PUT) against its schemas (RFC 7643 §2).
+ * All client tolerance lives here and in the helpers below; docs/compatibility.md lists each rule:
+ * - attribute names are matched case-insensitively and returned canonical (RFC 7643 §2.1);
+ * - `null` means absent; read-only attributes (`id`, `meta`, `groups`, ...) are ignored;
+ * - booleans as strings in any case (`"True"`: Entra ID, OneLogin templates);
+ * - a single object where an array is expected (OneLogin `emails`), a one-element array or a bare
+ *   string where a single complex attribute with a `value` is expected (Entra `manager`);
+ * - numbers where strings are expected (`employeeNumber: 42`);
+ * - dotted or URN-qualified keys (`"name.givenName"`, `"urn:...:enterprise:2.0:User:department"`).
+ * Write-only attributes (`password`) are validated and dropped: they are never stored.
+ */
+export function normalizeResource(rt: ResourceTypeDef, body: unknown, options: NormalizeOptions = {}): NormalizedResource {
+  if (!isObject(body)) throw ScimError.invalidSyntax('The request body must be a JSON object.');
+  const unknown: string[] = [];
+  const doc: Record<string, unknown> = {};
+  if (body.schemas !== undefined && body.schemas !== null) checkSchemas(body.schemas);
+
+  for (const [key, raw] of Object.entries(body)) {
+    if (ENVELOPE.has(key.toLowerCase())) continue;
+    const ext = findSchema(rt, key);
+    if (ext?.inExtension) {
+      if (raw === null) continue;
+      if (!isObject(raw)) throw ScimError.invalidValue(`"${ext.schema.id}" must be an object of extension attributes.`);
+      for (const [k, v] of Object.entries(raw)) setAttribute(doc, ext.schema, true, k, v, `${ext.schema.id}:${k}`, unknown);
+      continue;
+    }
+    if (key.toLowerCase() === 'externalid') {
+      if (raw !== null) doc.externalId = coerce(externalIdAttribute, raw, 'externalId', unknown);
+      continue;
+    }
+    if (findAttribute(rt.schema.attributes, key)) {
+      setAttribute(doc, rt.schema, false, key, raw, key, unknown);
+      continue;
+    }
+    // A dotted or URN-qualified key (Entra path-less PATCH values, some templates).
+    const resolved = key.includes('.') || key.includes(':') ? resolvePath(rt, key) : undefined;
+    if (resolved && !resolved.common) {
+      if (raw === null) continue;
+      const { attribute, subAttribute, schema, inExtension } = resolved;
+      if (!subAttribute) {
+        setAttribute(doc, schema, inExtension, attribute.name, raw, key, unknown);
+      } else {
+        if (attribute.multiValued) throw ScimError.invalidValue(`"${key}" addresses a sub-attribute of a multi-valued attribute; send "${attribute.name}" as an array.`);
+        setAttribute(doc, schema, inExtension, attribute.name, { [subAttribute.name]: raw }, key, unknown, true);
+      }
+      continue;
+    }
+    unknown.push(key);
+  }
+  if (options.strict && unknown.length > 0) {
+    throw ScimError.invalidValue(`Unknown attribute${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`);
+  }
+  return { doc: canonicalOrder(rt, doc), unknown };
+}
+
+function checkSchemas(schemas: unknown): void {
+  if (!Array.isArray(schemas) || !schemas.every((s) => typeof s === 'string')) {
+    throw ScimError.invalidSyntax('"schemas" must be an array of schema URNs.');
+  }
+}
+
+function setAttribute(
+  doc: Record<string, unknown>,
+  schema: SchemaDef,
+  inExtension: boolean,
+  name: string,
+  raw: unknown,
+  label: string,
+  unknown: string[],
+  merge = false,
+): void {
+  const def = findAttribute(schema.attributes, name);
+  if (!def) {
+    unknown.push(label);
+    return;
+  }
+  if (def.mutability === 'readOnly') return;
+  if (raw === null || raw === undefined) return;
+  const value = coerce(def, raw, label, unknown);
+  if (def.mutability === 'writeOnly' || value === undefined) return;
+  const target = inExtension ? ((doc[schema.id] as Record<string, unknown> | undefined) ?? (doc[schema.id] = {})) : doc;
+  if (merge && isObject(target[def.name]) && isObject(value)) Object.assign(target[def.name] as object, value);
+  else target[def.name] = value;
+}
+
+/** Coerces one attribute value by its definition; undefined means absent. */
+export function coerce(def: AttributeDef, raw: unknown, label: string, unknown: string[] = []): unknown {
+  if (raw === null || raw === undefined) return undefined;
+  if (def.multiValued) {
+    const items = Array.isArray(raw) ? raw : [raw];
+    const out: unknown[] = [];
+    for (const item of items) {
+      const v = coerceSingle(def, item, label, unknown);
+      if (v !== undefined) out.push(v);
+    }
+    if (out.length === 0) return undefined;
+    if (def.type === 'complex') {
+      const primaries = out.filter((e) => (e as Record<string, unknown>).primary === true).length;
+      if (primaries > 1) throw ScimError.invalidValue(`"${label}" has ${primaries} elements with primary=true; at most one is allowed (RFC 7643 §2.4).`);
+    }
+    return out;
+  }
+  let value = raw;
+  if (Array.isArray(value)) {
+    if (value.length > 1) throw ScimError.invalidValue(`"${label}" is single-valued but an array of ${value.length} values was sent.`);
+    value = value[0];
+  }
+  return coerceSingle(def, value, label, unknown);
+}
+
+function coerceSingle(def: AttributeDef, raw: unknown, label: string, unknown: string[]): unknown {
+  if (raw === null || raw === undefined) return undefined;
+  switch (def.type) {
+    case 'complex': {
+      let obj = raw;
+      if (!isObject(obj)) {
+        if ((typeof obj === 'string' || typeof obj === 'number') && findAttribute(def.subAttributes, 'value')) obj = { value: obj };
+        else throw ScimError.invalidValue(`"${label}" must be a complex value (a JSON object).`);
+      }
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+        const sub = findAttribute(def.subAttributes, k);
+        if (!sub) {
+          unknown.push(`${label}.${k}`);
+          continue;
+        }
+        if (sub.mutability === 'readOnly') continue;
+        const cv = coerce(sub, v, `${label}.${sub.name}`, unknown);
+        if (cv !== undefined) out[sub.name] = cv;
+      }
+      const ordered: Record<string, unknown> = {};
+      for (const sub of def.subAttributes ?? []) if (out[sub.name] !== undefined) ordered[sub.name] = out[sub.name];
+      return Object.keys(ordered).length === 0 ? undefined : ordered;
+    }
+    case 'boolean':
+      if (typeof raw === 'boolean') return raw;
+      if (typeof raw === 'string') {
+        const l = raw.trim().toLowerCase();
+        if (l === 'true') return true;
+        if (l === 'false') return false;
+      }
+      throw ScimError.invalidValue(`"${label}" must be a boolean (true or false).`);
+    case 'integer': {
+      const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+      if (typeof n === 'number' && Number.isInteger(n)) return n;
+      throw ScimError.invalidValue(`"${label}" must be an integer.`);
+    }
+    case 'decimal': {
+      const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+      if (typeof n === 'number' && Number.isFinite(n)) return n;
+      throw ScimError.invalidValue(`"${label}" must be a number.`);
+    }
+    case 'dateTime':
+      if (typeof raw === 'string' && !Number.isNaN(Date.parse(raw))) return raw;
+      throw ScimError.invalidValue(`"${label}" must be an xsd:dateTime string such as "2026-01-31T12:00:00Z".`);
+    case 'binary':
+      if (typeof raw === 'string' && /^[A-Za-z0-9+/=\s_-]*$/.test(raw)) return raw;
+      throw ScimError.invalidValue(`"${label}" must be base64-encoded binary data.`);
+    default:
+      if (typeof raw === 'string') return raw;
+      if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
+      throw ScimError.invalidValue(`"${label}" must be a string.`);
+  }
+}
+
+/** Orders a document as its schemas list attributes, so stored JSON is deterministic. */
+export function canonicalOrder(rt: ResourceTypeDef, doc: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (doc.externalId !== undefined) out.externalId = doc.externalId;
+  for (const a of rt.schema.attributes) if (doc[a.name] !== undefined) out[a.name] = doc[a.name];
+  for (const ext of rt.extensions) {
+    const e = doc[ext.schema.id] as Record<string, unknown> | undefined;
+    if (!e) continue;
+    const o: Record<string, unknown> = {};
+    for (const a of ext.schema.attributes) if (e[a.name] !== undefined) o[a.name] = e[a.name];
+    if (Object.keys(o).length > 0) out[ext.schema.id] = o;
+  }
+  return out;
+}
+
+export function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,16 @@
+export * from './types.js';
+export * from './user.js';
+export * from './group.js';
+export * from './common.js';
+export {
+  userResourceType,
+  resourceTypes,
+  allSchemas,
+  findResourceType,
+  findAttribute,
+  findSchema,
+  splitAttributePath,
+  resolveAttribute,
+  resolvePath,
+} from './registry.js';
+export type { AttributePathParts } from './registry.js';

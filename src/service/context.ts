@@ -1,0 +1,27 @@
+import type { OrgSettings } from './settings.js';
+
+/** The organization a request acts for, resolved from its bearer token. */
+export interface OrgContext {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly settings: OrgSettings;
+}
+
+/** What the service layer needs to know of the request that calls it. */
+export interface RequestContext {
+  readonly org: OrgContext;
+  /** Absolute base URL of the SCIM API for this request, e.g. https://id.example.com/scim/v2 */
+  readonly baseUrl: string;
+  readonly requestId?: string;
+  /** Receives warnings worth logging (unknown attributes ignored, ...). */
+  readonly warn?: (message: string, data: Record<string, unknown>) => void;
+}
+
+export const now = (): string => new Date().toISOString();
+
+/** The folded copy stored for case-insensitive comparison, identical on both engines. */
+export const fold = (s: string): string => s.normalize('NFC').toLowerCase();
+
+/** RFC 7232 weak entity tag of a resource version. */
+export const etagOf = (version: number): string => `W/"${version}"`;

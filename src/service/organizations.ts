@@ -1,0 +1,152 @@
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { Store } from '../store/store.js';
+import type { OrganizationRow, TokenRow } from '../store/types.js';
+import { UniqueViolation } from '../store/errors.js';
+import { now, type OrgContext } from './context.js';
+import { defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
+
+export class DirectoryError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'DirectoryError';
+    this.code = code;
+  }
+}
+
+const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const TOKEN_PREFIX = 'rc_';
+
+export interface Organization {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly settings: OrgSettings;
+  readonly created: string;
+}
+
+export interface TokenInfo {
+  readonly id: string;
+  readonly label: string;
+  readonly created: string;
+  readonly lastUsed: string | null;
+  readonly revoked: string | null;
+}
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+function toOrganization(row: OrganizationRow): Organization {
+  return { id: row.id, slug: row.slug, name: row.name, settings: parseSettings(row.settings), created: row.created };
+}
+
+function toTokenInfo(row: TokenRow): TokenInfo {
+  return { id: row.id, label: row.label, created: row.created, lastUsed: row.last_used, revoked: row.revoked };
+}
+
+/** Organizations and their bearer tokens. Tokens are 256-bit random, shown once, stored as SHA-256. */
+export class Organizations {
+  private readonly lastTouched = new Map<string, number>();
+
+  constructor(private readonly store: Store) {}
+
+  async create(slug: string, name?: string, settings: Partial<OrgSettings> = {}): Promise<Organization> {
+    if (!SLUG.test(slug)) {
+      throw new DirectoryError('ROLLCALL_BAD_SLUG', `invalid slug "${slug}": use 1-63 lower-case letters, digits and inner hyphens`);
+    }
+    const row: OrganizationRow = {
+      id: randomUUID(),
+      slug,
+      name: name ?? slug,
+      settings: JSON.stringify(settingsSchema.parse({ ...defaultSettings(), ...settings })),
+      created: now(),
+    };
+    try {
+      await this.store.insertOrganization(row);
+    } catch (err) {
+      if (err instanceof UniqueViolation) throw new DirectoryError('ROLLCALL_ORG_EXISTS', `organization "${slug}" already exists`);
+      throw err;
+    }
+    return toOrganization(row);
+  }
+
+  async list(): Promise<Organization[]> {
+    return (await this.store.listOrganizations()).map(toOrganization);
+  }
+
+  async count(): Promise<number> {
+    return this.store.countOrganizations();
+  }
+
+  async get(slug: string): Promise<Organization> {
+    const row = await this.store.getOrganizationBySlug(slug);
+    if (!row) throw new DirectoryError('ROLLCALL_NO_ORG', `no organization "${slug}"`);
+    return toOrganization(row);
+  }
+
+  /** Sets one setting from its text form (see parseSettingValue). */
+  async set(slug: string, setting: string, text: string): Promise<Organization> {
+    const org = await this.get(slug);
+    const value = parseSettingValue(setting, text);
+    const key = Object.keys(org.settings).find((k) => k.toLowerCase() === setting.toLowerCase())!;
+    const settings = settingsSchema.parse({ ...org.settings, [key]: value });
+    await this.store.updateOrganization(org.id, { settings: JSON.stringify(settings) });
+    return { ...org, settings };
+  }
+
+  /** Replaces settings with the given partial settings merged over the current ones. */
+  async updateSettings(slug: string, changes: Partial<OrgSettings>): Promise<Organization> {
+    const org = await this.get(slug);
+    const settings = settingsSchema.parse({ ...org.settings, ...changes });
+    await this.store.updateOrganization(org.id, { settings: JSON.stringify(settings) });
+    return { ...org, settings };
+  }
+
+  async delete(slug: string): Promise<void> {
+    const org = await this.get(slug);
+    await this.store.deleteOrganization(org.id);
+  }
+
+  /** Issues a token; the returned secret is shown once and never stored. */
+  async issueToken(slug: string, label = 'default'): Promise<{ token: string; info: TokenInfo }> {
+    const org = await this.get(slug);
+    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+    const row: TokenRow = { id: randomUUID(), org_id: org.id, label, hash: hashToken(token), created: now(), last_used: null, revoked: null };
+    await this.store.insertToken(row);
+    return { token, info: toTokenInfo(row) };
+  }
+
+  async listTokens(slug: string): Promise<TokenInfo[]> {
+    const org = await this.get(slug);
+    return (await this.store.listTokens(org.id)).map(toTokenInfo);
+  }
+
+  async revokeToken(slug: string, tokenId: string): Promise<void> {
+    const org = await this.get(slug);
+    if (!(await this.store.revokeToken(org.id, tokenId, now()))) {
+      throw new DirectoryError('ROLLCALL_NO_TOKEN', `organization "${slug}" has no active token "${tokenId}"`);
+    }
+  }
+
+  /**
+   * Resolves a bearer token to its organization, or undefined. The database is asked on every
+   * call, so a token revoked by any process is refused on its next request.
+   */
+  async authenticate(token: string): Promise<OrgContext | undefined> {
+    if (!token || token.length > 512) return undefined;
+    const hash = hashToken(token);
+    const found = await this.store.findActiveToken(hash);
+    if (!found) return undefined;
+    if (!timingSafeEqual(Buffer.from(found.token.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
+    this.touch(found.token.id);
+    const { org } = found;
+    return { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings) };
+  }
+
+  /** Records last use at most once a minute per token, off the request path. */
+  private touch(tokenId: string): void {
+    const t = Date.now();
+    if ((this.lastTouched.get(tokenId) ?? 0) > t - 60_000) return;
+    this.lastTouched.set(tokenId, t);
+    this.store.touchToken(tokenId, new Date(t).toISOString()).catch(() => this.lastTouched.delete(tokenId));
+  }
+}

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+
+/** Per-organization settings. Every key has a default; docs/configuration.md describes each one. */
+export const settingsSchema = z
+  .object({
+    /** userName must be an email address (Okta "Application username format: Email"). */
+    requireEmailUserName: z.boolean().default(true),
+    /** Lower-case email domains userName may use; empty allows any. */
+    allowedEmailDomains: z.array(z.string().min(1)).default([]),
+    /** `delete` removes the user (RFC 7644 §3.6); `deactivate` sets active=false and keeps it. */
+    deleteMode: z.enum(['delete', 'deactivate']).default('delete'),
+    /** The vocabulary of `roles[].value`; empty allows any role. */
+    roles: z.array(z.string().min(1)).default([]),
+    /** Refuse unknown attributes with 400 instead of ignoring them. */
+    strictSchema: z.boolean().default(false),
+    /** The largest page a list or search returns (ServiceProviderConfig filter.maxResults). */
+    maxResults: z.number().int().min(1).max(10000).default(1000),
+  })
+  .strict();
+
+export type OrgSettings = z.infer<typeof settingsSchema>;
+
+export const SETTING_NAMES = Object.keys(settingsSchema.shape) as (keyof OrgSettings)[];
+
+export function defaultSettings(): OrgSettings {
+  return settingsSchema.parse({});
+}
+
+/** Reads stored settings, filling defaults for keys added after the organization was created. */
+export function parseSettings(json: string): OrgSettings {
+  return settingsSchema.parse({ ...JSON.parse(json) });
+}
+
+/**
+ * Parses a setting given as text (the CLI's `org set`): booleans as true/false, numbers,
+ * lists comma-separated (an empty string is the empty list).
+ */
+export function parseSettingValue(name: string, text: string): unknown {
+  const key = SETTING_NAMES.find((k) => k.toLowerCase() === name.toLowerCase());
+  if (!key) throw new SettingError(`unknown setting "${name}"; settings are: ${SETTING_NAMES.join(', ')}`);
+  const shape = settingsSchema.shape[key];
+  const inner = shape instanceof z.ZodDefault ? shape.unwrap() : shape;
+  let value: unknown = text;
+  if (inner instanceof z.ZodBoolean) {
+    if (!/^(true|false)$/i.test(text)) throw new SettingError(`${key} must be true or false`);
+    value = text.toLowerCase() === 'true';
+  } else if (inner instanceof z.ZodNumber) {
+    value = Number(text);
+  } else if (inner instanceof z.ZodArray) {
+    value = text.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+  const parsed = (inner as z.ZodType).safeParse(value);
+  if (!parsed.success) throw new SettingError(`invalid value for ${key}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  return parsed.data;
+}
+
+export class SettingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingError';
+  }
+}

@@ -1,0 +1,176 @@
+import { randomUUID } from 'node:crypto';
+import { ScimError } from '../protocol/errors.js';
+import { normalizeResource } from '../protocol/resource.js';
+import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA, userResourceType } from '../protocol/schema/index.js';
+import { UniqueViolation, VersionConflict } from '../store/errors.js';
+import type { Store, StoreSession } from '../store/store.js';
+import type { UserRow } from '../store/types.js';
+import { etagOf, fold, now, type RequestContext } from './context.js';
+import type { OrgSettings } from './settings.js';
+
+export type ScimResource = Record<string, unknown> & { id: string; meta: { version: string } };
+
+export interface ListPage {
+  readonly totalResults: number;
+  readonly startIndex: number;
+  readonly resources: readonly ScimResource[];
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+/** Conditional request headers (RFC 7232), compared against meta.version. */
+export interface Preconditions {
+  readonly ifMatch?: string;
+}
+
+/** The Users resource: creation, replacement, deletion and reads, under the organization's policy. */
+export class Users {
+  constructor(private readonly store: Store) {}
+
+  async create(ctx: RequestContext, body: unknown): Promise<ScimResource> {
+    const doc = this.accept(ctx, body);
+    if (doc.active === undefined) doc.active = true;
+    const t = now();
+    const row: UserRow = { ...columns(doc), org_id: ctx.org.id, id: randomUUID(), doc: JSON.stringify(doc), version: 1, created: t, last_modified: t };
+    await this.write(ctx, () => this.store.insertUser(row), doc);
+    return toResource(row, ctx.baseUrl);
+  }
+
+  async get(ctx: RequestContext, id: string): Promise<ScimResource> {
+    return toResource(await this.require(this.store, ctx, id), ctx.baseUrl);
+  }
+
+  /** PUT: a true replace (RFC 7644 §3.5.1) that honours mutability. */
+  async replace(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}): Promise<ScimResource> {
+    const doc = this.accept(ctx, body);
+    return this.store.transaction(async (tx) => {
+      const current = await this.require(tx, ctx, id, true);
+      checkIfMatch(current, pre);
+      if (typeof (body as Record<string, unknown>).id === 'string' && (body as Record<string, unknown>).id !== id) {
+        throw ScimError.mutability(`"id" is read-only: the body's id "${String((body as Record<string, unknown>).id)}" differs from the resource's id "${id}".`);
+      }
+      const before = JSON.parse(current.doc) as Record<string, unknown>;
+      // active is the administrative status: a PUT without it keeps the current status.
+      if (doc.active === undefined) doc.active = before.active ?? true;
+      const next = JSON.stringify(doc);
+      if (next === current.doc) return toResource(current, ctx.baseUrl);
+      const row: UserRow = { ...current, ...columns(doc), doc: next, version: current.version + 1, last_modified: now() };
+      await this.write(ctx, () => tx.updateUser(row, current.version), doc);
+      return toResource(row, ctx.baseUrl);
+    });
+  }
+
+  async delete(ctx: RequestContext, id: string, pre: Preconditions = {}): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      const current = await this.require(tx, ctx, id, true);
+      checkIfMatch(current, pre);
+      if (ctx.org.settings.deleteMode === 'delete') {
+        await tx.deleteUser(ctx.org.id, id);
+        return;
+      }
+      const doc = JSON.parse(current.doc) as Record<string, unknown>;
+      if (doc.active === false) return;
+      doc.active = false;
+      await tx.updateUser({ ...current, ...columns(doc), doc: JSON.stringify(doc), version: current.version + 1, last_modified: now() }, current.version);
+    });
+  }
+
+  async list(ctx: RequestContext, startIndex: number, count: number): Promise<ListPage> {
+    const page = await this.store.listUsers(ctx.org.id, { offset: startIndex - 1, limit: count });
+    return { totalResults: page.total, startIndex, resources: page.rows.map((r) => toResource(r, ctx.baseUrl)) };
+  }
+
+  private async require(s: StoreSession, ctx: RequestContext, id: string, forUpdate = false): Promise<UserRow> {
+    const row = await s.getUser(ctx.org.id, id, { forUpdate });
+    if (!row) throw ScimError.notFound(`User "${id}" not found.`);
+    return row;
+  }
+
+  /** Normalises a body and applies the organization's policy to it. */
+  private accept(ctx: RequestContext, body: unknown): Record<string, unknown> {
+    const { doc, unknown } = normalizeResource(userResourceType, body, { strict: ctx.org.settings.strictSchema });
+    if (unknown.length > 0) ctx.warn?.('unknown attributes ignored', { resourceType: 'User', attributes: unknown });
+    checkPolicy(ctx.org.slug, ctx.org.settings, doc);
+    return doc;
+  }
+
+  private async write(ctx: RequestContext, op: () => Promise<void>, doc: Record<string, unknown>): Promise<void> {
+    try {
+      await op();
+    } catch (err) {
+      if (err instanceof UniqueViolation) {
+        throw ScimError.uniqueness(`userName "${String(doc.userName)}" is already taken in this organization (userName is unique case-insensitively, deactivated users included).`);
+      }
+      if (err instanceof VersionConflict) throw ScimError.preconditionFailed('The user changed during the request; retry it.');
+      throw err;
+    }
+  }
+}
+
+function checkIfMatch(row: UserRow, pre: Preconditions): void {
+  if (pre.ifMatch === undefined) return;
+  const tags = pre.ifMatch.split(',').map((t) => t.trim());
+  if (tags.includes('*') || tags.includes(etagOf(row.version)) || tags.includes(etagOf(row.version).slice(2))) return;
+  throw ScimError.preconditionFailed(`If-Match ${pre.ifMatch} does not match the current version ${etagOf(row.version)}.`);
+}
+
+/** Organization policy on a normalised User (see docs/configuration.md). */
+export function checkPolicy(slug: string, settings: OrgSettings, doc: Record<string, unknown>): void {
+  const userName = doc.userName;
+  if (typeof userName !== 'string' || userName.trim() === '') {
+    throw ScimError.invalidValue('"userName" is required and must be a non-empty string.');
+  }
+  if (settings.requireEmailUserName && !EMAIL.test(userName)) {
+    throw ScimError.invalidValue(
+      `userName "${userName}" is not an email address. This organization requires email userNames; an operator can allow other usernames with: rollcall org set ${slug} requireEmailUserName false`,
+    );
+  }
+  if (settings.allowedEmailDomains.length > 0 && userName.includes('@')) {
+    const domain = userName.slice(userName.lastIndexOf('@') + 1).toLowerCase();
+    if (!settings.allowedEmailDomains.some((d) => d.toLowerCase() === domain)) {
+      throw ScimError.invalidValue(`The email domain "${domain}" of userName "${userName}" is not allowed in this organization (allowed: ${settings.allowedEmailDomains.join(', ')}).`);
+    }
+  }
+  if (settings.roles.length > 0 && Array.isArray(doc.roles)) {
+    const allowed = new Set(settings.roles.map((r) => r.toLowerCase()));
+    for (const role of doc.roles as Record<string, unknown>[]) {
+      if (typeof role.value === 'string' && !allowed.has(role.value.toLowerCase())) {
+        throw ScimError.invalidValue(`The role "${role.value}" is not one of this organization's roles (${settings.roles.join(', ')}).`);
+      }
+    }
+  }
+}
+
+/** The indexed columns derived from a document. */
+function columns(doc: Record<string, unknown>): Pick<UserRow, 'user_name' | 'user_name_ci' | 'external_id' | 'active' | 'display_name_ci' | 'given_name_ci' | 'family_name_ci'> {
+  const name = doc.name as Record<string, unknown> | undefined;
+  const str = (v: unknown): string | null => (typeof v === 'string' ? fold(v) : null);
+  return {
+    user_name: doc.userName as string,
+    user_name_ci: fold(doc.userName as string),
+    external_id: typeof doc.externalId === 'string' ? doc.externalId : null,
+    active: doc.active === false ? 0 : 1,
+    display_name_ci: str(doc.displayName),
+    given_name_ci: str(name?.givenName),
+    family_name_ci: str(name?.familyName),
+  };
+}
+
+/** The SCIM representation of a stored user (RFC 7643 §4.1, §3.1 meta). */
+export function toResource(row: UserRow, baseUrl: string): ScimResource {
+  const doc = JSON.parse(row.doc) as Record<string, unknown>;
+  const { externalId, ...rest } = doc;
+  return {
+    schemas: rest[ENTERPRISE_USER_SCHEMA] ? [USER_SCHEMA, ENTERPRISE_USER_SCHEMA] : [USER_SCHEMA],
+    id: row.id,
+    ...(externalId !== undefined ? { externalId } : {}),
+    ...rest,
+    meta: {
+      resourceType: 'User',
+      created: row.created,
+      lastModified: row.last_modified,
+      location: `${baseUrl}/Users/${row.id}`,
+      version: etagOf(row.version),
+    },
+  } as ScimResource;
+}

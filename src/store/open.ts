@@ -1,0 +1,25 @@
+import { postgresAdapter } from './dialects/postgres.js';
+import { sqliteAdapter } from './dialects/sqlite.js';
+import { SqlStore } from './sql/sql-store.js';
+import type { Store } from './store.js';
+
+export const DEFAULT_DATABASE = './data/rollcall.db';
+
+/** Opens a store: a `postgres://` (or `postgresql://`) URL, else a SQLite file path. */
+export async function openStore(database: string = DEFAULT_DATABASE, options: { migrate?: boolean } = {}): Promise<Store> {
+  const adapter = /^postgres(ql)?:\/\//i.test(database) ? postgresAdapter(database) : sqliteAdapter(database);
+  const store = await SqlStore.open(adapter);
+  if (options.migrate !== false) {
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  return store;
+}
+
+export type { Store, StoreSession, Page, PageQuery } from './store.js';
+export { UniqueViolation, VersionConflict } from './errors.js';
+export type * from './types.js';

@@ -1,0 +1,51 @@
+import type { NewUserRow, OrganizationRow, TokenRow, UserRow } from './types.js';
+
+export interface PageQuery {
+  /** Rows to skip (0-based). */
+  readonly offset: number;
+  /** Rows to return; 0 returns only the total. */
+  readonly limit: number;
+}
+
+export interface Page<T> {
+  readonly total: number;
+  readonly rows: readonly T[];
+}
+
+/** Everything the service layer reads and writes, on one connection or inside one transaction. */
+export interface StoreSession {
+  insertOrganization(row: OrganizationRow): Promise<void>;
+  getOrganization(id: string): Promise<OrganizationRow | undefined>;
+  getOrganizationBySlug(slug: string): Promise<OrganizationRow | undefined>;
+  listOrganizations(): Promise<OrganizationRow[]>;
+  countOrganizations(): Promise<number>;
+  updateOrganization(id: string, changes: { name?: string; settings?: string }): Promise<void>;
+  deleteOrganization(id: string): Promise<boolean>;
+
+  insertToken(row: TokenRow): Promise<void>;
+  /** The unrevoked token with this hash and its organization, in one query. */
+  findActiveToken(hash: string): Promise<{ token: TokenRow; org: OrganizationRow } | undefined>;
+  listTokens(orgId: string): Promise<TokenRow[]>;
+  /** Marks a token revoked; false when no such unrevoked token of the organization exists. */
+  revokeToken(orgId: string, id: string, at: string): Promise<boolean>;
+  touchToken(id: string, at: string): Promise<void>;
+
+  insertUser(row: NewUserRow): Promise<void>;
+  /** Reads a user; `forUpdate` locks the row until the transaction ends where the engine can. */
+  getUser(orgId: string, id: string, options?: { forUpdate?: boolean }): Promise<UserRow | undefined>;
+  /** Writes a user whose version in the database is still `expectedVersion`, else throws VersionConflict. */
+  updateUser(row: UserRow, expectedVersion: number): Promise<void>;
+  deleteUser(orgId: string, id: string): Promise<boolean>;
+  listUsers(orgId: string, page: PageQuery): Promise<Page<UserRow>>;
+}
+
+/** The persistence boundary: a session plus transactions, migrations and lifecycle. */
+export interface Store extends StoreSession {
+  readonly dialect: 'sqlite' | 'postgres';
+  readonly target: string;
+  /** Runs `fn` in one transaction: everything it wrote commits together, or nothing does. */
+  transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T>;
+  migrate(): Promise<string[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

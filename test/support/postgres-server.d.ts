@@ -1,0 +1,6 @@
+export interface PostgresServer {
+  readonly url: string;
+  readonly safeUrl: string;
+  stop(): Promise<void>;
+}
+export function startPostgres(): Promise<PostgresServer>;
