@@ -75,12 +75,11 @@ export function buildCli(io: Io): Command {
       const app = await buildApp({ store, logger, bodyLimit, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}) });
       const address = await app.listen({ host: o.host, port });
       const url = `${(o.publicUrl ?? address).replace(/\/+$/, '')}${SCIM_PREFIX}`;
-      io.out(`Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`);
+      const banner = [`Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`];
       if (demoToken) {
-        io.out('Created organization "demo". Its bearer token is shown once, now:');
-        io.out(`  ${demoToken}`);
-        io.out(`Try: curl -H "Authorization: Bearer ${demoToken}" ${url}/Users`);
+        banner.push('Created organization "demo". Its bearer token is shown once, now:', `  ${demoToken}`, `Try: curl -H "Authorization: Bearer ${demoToken}" ${url}/Users`);
       }
+      io.out(banner.join('\n'));
       const stop = async () => {
         await app.close();
         await store.close();

@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { createDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
+
+const BIN = fileURLToPath(new URL('../../bin/rollcall.js', import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+const lastLine = (s: string) => s.trim().split('\n').at(-1)!;
+
+/** Starts `rollcall serve` and resolves once it prints its base URL. */
+function serve(database: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--database', database, '--log-level', 'warn']);
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 20_000);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /serving SCIM 2\.0 at (\S+)/.exec(out);
+      if (m && (/shown once/.test(out) ? /Try: curl/.test(out) : true)) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1]!, output: () => out });
+      }
+    });
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', () => reject(new Error(`serve exited: ${out}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+for (const engine of ENGINES) {
+  describe(`the rollcall binary on ${engine}`, () => {
+    let db: TestDatabase;
+    before(async () => {
+      db = await createDatabase(engine);
+    });
+    after(() => db.drop());
+
+    test('organizations: create, list, show, set, delete, with --json and clear errors', async () => {
+      const d = ['--database', db.database];
+      const created = await run(['org', 'create', 'acme', '--name', 'Acme Inc', '--json', ...d]);
+      assert.equal(created.code, 0, created.stderr);
+      assert.equal(JSON.parse(created.stdout).slug, 'acme');
+      assert.equal(JSON.parse(created.stdout).settings.requireEmailUserName, true);
+
+      const dup = await run(['org', 'create', 'acme', ...d]);
+      assert.notEqual(dup.code, 0);
+      assert.equal(dup.stderr.trim().split('\n').length, 1, 'one line on stderr');
+      assert.match(dup.stderr, /already exists/);
+
+      const bad = await run(['org', 'create', 'Not A Slug', ...d]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /invalid slug/);
+
+      const list = await run(['org', 'list', '--json', ...d]);
+      assert.deepEqual(JSON.parse(list.stdout).map((o: any) => o.slug), ['acme']);
+
+      const set = await run(['org', 'set', 'acme', 'allowedEmailDomains', 'example.com,example.org', '--json', ...d]);
+      assert.equal(set.code, 0, set.stderr);
+      assert.deepEqual(JSON.parse(set.stdout).settings.allowedEmailDomains, ['example.com', 'example.org']);
+      assert.equal((await run(['org', 'set', 'acme', 'requireEmailUserName', 'false', ...d])).code, 0);
+      const badSet = await run(['org', 'set', 'acme', 'deleteMode', 'explode', ...d]);
+      assert.notEqual(badSet.code, 0);
+      assert.match(badSet.stderr, /deleteMode/);
+      const unknownSet = await run(['org', 'set', 'acme', 'colour', 'blue', ...d]);
+      assert.match(unknownSet.stderr, /unknown setting "colour"/);
+
+      const show = await run(['org', 'show', 'acme', ...d]);
+      assert.match(show.stdout, /requireEmailUserName = false/);
+      assert.match(show.stdout, /allowedEmailDomains = example\.com,example\.org/);
+
+      const missing = await run(['org', 'show', 'nope', ...d]);
+      assert.notEqual(missing.code, 0);
+      assert.match(missing.stderr, /no organization "nope"/);
+
+      assert.equal((await run(['org', 'create', 'gone', ...d])).code, 0);
+      assert.equal((await run(['org', 'delete', 'gone', ...d])).code, 0);
+      assert.deepEqual(JSON.parse((await run(['org', 'list', '--json', ...d])).stdout).map((o: any) => o.slug), ['acme']);
+    });
+
+    test('tokens: issue prints the token alone on the last line; list; revoke', async () => {
+      const d = ['--database', db.database];
+      await run(['org', 'create', 'tok', ...d]);
+      const issued = await run(['token', 'issue', 'tok', '--label', 'okta', ...d]);
+      assert.equal(issued.code, 0, issued.stderr);
+      const token = lastLine(issued.stdout);
+      assert.match(token, /^rc_[A-Za-z0-9_-]{43}$/);
+      const json = await run(['token', 'issue', 'tok', '--json', ...d]);
+      const second = JSON.parse(json.stdout);
+      assert.match(second.token, /^rc_/);
+      const list = JSON.parse((await run(['token', 'list', 'tok', '--json', ...d])).stdout);
+      assert.equal(list.length, 2);
+      assert.ok(list.some((t: any) => t.label === 'okta'));
+      assert.ok(!JSON.stringify(list).includes(token), 'list never shows a token');
+      assert.equal((await run(['token', 'revoke', 'tok', second.id, ...d])).code, 0);
+      const again = await run(['token', 'revoke', 'tok', second.id, ...d]);
+      assert.notEqual(again.code, 0);
+      assert.match(again.stderr, /no active token/);
+      const revoked = JSON.parse((await run(['token', 'list', 'tok', '--json', ...d])).stdout).find((t: any) => t.id === second.id);
+      assert.ok(revoked.revoked);
+    });
+
+    test('ROLLCALL_DATABASE selects the database; migrate reports state; unknown commands fail', async () => {
+      const viaEnv = await run(['org', 'list', '--json'], { ROLLCALL_DATABASE: db.database });
+      assert.equal(viaEnv.code, 0, viaEnv.stderr);
+      assert.ok(JSON.parse(viaEnv.stdout).some((o: any) => o.slug === 'acme'));
+      const migrate = await run(['migrate', '--database', db.database]);
+      assert.equal(migrate.code, 0);
+      assert.match(migrate.stdout, /up to date/);
+      const unknown = await run(['frobnicate']);
+      assert.notEqual(unknown.code, 0);
+    });
+  });
+
+  describe(`rollcall serve on ${engine}`, () => {
+    let db: TestDatabase;
+    before(async () => {
+      db = await createDatabase(engine);
+    });
+    after(() => db.drop());
+
+    test('first start creates "demo" and prints its token once; a curl user can create and read users', async () => {
+      const first = await serve(db.database);
+      try {
+        const token = /^\s+(rc_\S+)$/m.exec(first.output())?.[1];
+        assert.ok(token, first.output());
+        const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
+        const created = await fetch(`${first.url}/Users`, { method: 'POST', headers: auth, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'curl@example.com' }) });
+        assert.equal(created.status, 201);
+        const user = (await created.json()) as any;
+        const read = await fetch(`${first.url}/Users/${user.id}`, { headers: auth });
+        assert.equal(read.status, 200);
+        assert.equal(((await read.json()) as any).userName, 'curl@example.com');
+        const health = await fetch(first.url.replace('/scim/v2', '/healthz'));
+        assert.equal(health.status, 200);
+        const metrics = await (await fetch(first.url.replace('/scim/v2', '/metrics'))).text();
+        assert.match(metrics, /rollcall_http_requests_total\{method="POST",route="\/scim\/v2\/Users",status="201"\} 1/);
+      } finally {
+        await stop(first.child);
+      }
+      const second = await serve(db.database);
+      try {
+        assert.doesNotMatch(second.output(), /Created organization/, 'demo is created only on the first start');
+      } finally {
+        await stop(second.child);
+      }
+    });
+
+    test('request logs carry request id, organization, status and duration, never the token or password', async () => {
+      const issued = await run(['token', 'issue', 'demo', '--database', db.database]);
+      const token = lastLine(issued.stdout);
+      const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--database', db.database, '--log-level', 'info']);
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          const t = setInterval(() => {
+            const m = /serving SCIM 2\.0 at (\S+)/.exec(out);
+            if (m) {
+              clearInterval(t);
+              resolve(m[1]!);
+            }
+          }, 50);
+          setTimeout(() => reject(new Error(out)), 20_000);
+        });
+        const res = await fetch(`${url}/Users`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'x-request-id': 'log-test-1' },
+          body: JSON.stringify({ userName: 'logged@example.com', password: 'Pa55word!', unknownThing: 1 }),
+        });
+        assert.equal(res.status, 201);
+        await new Promise((r) => setTimeout(r, 200));
+        const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+        const access = lines.find((l) => l.msg === 'request' && l.reqId === 'log-test-1');
+        assert.ok(access, out);
+        assert.equal(access.org, 'demo');
+        assert.equal(access.status, 201);
+        assert.equal(access.method, 'POST');
+        assert.equal(typeof access.ms, 'number');
+        const warn = lines.find((l) => l.msg === 'unknown attributes ignored');
+        assert.deepEqual(warn?.attributes, ['unknownThing']);
+        assert.ok(!out.includes(token), 'the token is never logged');
+        assert.ok(!out.includes('Pa55word!'), 'the password is never logged');
+      } finally {
+        await stop(child);
+      }
+    });
+  });
+}
