@@ -58,9 +58,9 @@ export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, 
     documentationUri: DOCS_URL,
     patch: { supported: false },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: bodyLimit },
-    filter: { supported: false, maxResults: settings.maxResults },
+    filter: { supported: true, maxResults: settings.maxResults },
     changePassword: { supported: false },
-    sort: { supported: false },
+    sort: { supported: true },
     etag: { supported: true },
     authenticationSchemes: [
       {

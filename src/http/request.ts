@@ -39,19 +39,6 @@ export function projectionOf(query: Query): Projection {
   return { ...(attributes ? { attributes } : {}), ...(excludedAttributes ? { excludedAttributes } : {}) };
 }
 
-/** Parses a 1-based startIndex and a count (RFC 7644 §3.4.2.4), capping count at maxResults. */
-export function pagingOf(query: Query, maxResults: number): { startIndex: number; count: number } {
-  const int = (name: string, v: string | string[] | undefined): number | undefined => {
-    const s = Array.isArray(v) ? v[0] : v;
-    if (s === undefined || s === '') return undefined;
-    if (!/^-?\d+$/.test(s.trim())) throw ScimError.invalidValue(`"${name}" must be an integer, got "${s}".`);
-    return Number(s);
-  };
-  const startIndex = Math.max(1, int('startIndex', query.startIndex) ?? 1);
-  const count = Math.min(maxResults, Math.max(0, int('count', query.count) ?? maxResults));
-  return { startIndex, count };
-}
-
 /** Sends one resource with its ETag (and Location on create), projected as the query asks. */
 export function sendResource(reply: FastifyReply, rt: ResourceTypeDef, resource: ScimResource, query: Query, status = 200): FastifyReply {
   reply.header('etag', resource.meta.version);
@@ -61,8 +48,7 @@ export function sendResource(reply: FastifyReply, rt: ResourceTypeDef, resource:
 
 export const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 
-export function sendList(reply: FastifyReply, rt: ResourceTypeDef, page: { totalResults: number; startIndex: number; resources: readonly ScimResource[] }, query: Query): FastifyReply {
-  const projection = projectionOf(query);
+export function sendList(reply: FastifyReply, rt: ResourceTypeDef, page: { totalResults: number; startIndex: number; resources: readonly ScimResource[] }, projection: Projection): FastifyReply {
   const Resources = page.resources.map((r) => project(rt, r, projection));
   return reply.type(SCIM_CONTENT_TYPE).send({
     schemas: [LIST_RESPONSE],

@@ -1,10 +1,11 @@
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { parseListRequest, parseSearchRequest } from '../protocol/query.js';
 import { ScimError } from '../protocol/errors.js';
 import { allSchemas, findResourceType, resourceTypes, userResourceType } from '../protocol/schema/index.js';
 import type { Directory } from '../service/directory.js';
 import { listOf, resourceTypeJson, schemaJson, serviceProviderConfig } from './discovery.js';
 import { SCIM_CONTENT_TYPE, errorHandler } from './errors.js';
-import { baseUrlOf, contextOf, headerOf, pagingOf, sendList, sendResource, type Query } from './request.js';
+import { baseUrlOf, contextOf, headerOf, sendList, sendResource, type Query } from './request.js';
 
 export interface ScimPluginOptions {
   readonly directory: Directory;
@@ -124,10 +125,18 @@ function registerUsers(app: FastifyInstance, directory: Directory, prefix: strin
 
   app.get<{ Querystring: Query }>('/Users', async (request, reply) => {
     const ctx = contextOf(request, prefix, publicUrl);
-    if (request.query.filter !== undefined) throw ScimError.invalidFilter('Filtering is not supported yet.');
-    const { startIndex, count } = pagingOf(request.query, ctx.org.settings.maxResults);
-    return sendList(reply, rt, await users.list(ctx, startIndex, count), request.query);
+    const req = parseListRequest(rt, request.query, ctx.org.settings.maxResults);
+    return sendList(reply, rt, await users.list(ctx, req), req.projection);
   });
+
+  const search = async (request: FastifyRequest, reply: FastifyReply) => {
+    const ctx = contextOf(request, prefix, publicUrl);
+    const req = parseSearchRequest(rt, request.body, ctx.org.settings.maxResults);
+    return sendList(reply.code(200), rt, await users.list(ctx, req), req.projection);
+  };
+  app.post('/Users/.search', search);
+  // Root-level search (RFC 7644 §3.4.3) over every resource type: Users are the only one so far.
+  app.post('/.search', search);
 
   app.post<{ Querystring: Query }>('/Users', async (request, reply) => {
     const ctx = contextOf(request, prefix, publicUrl);

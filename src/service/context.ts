@@ -20,8 +20,7 @@ export interface RequestContext {
 
 export const now = (): string => new Date().toISOString();
 
-/** The folded copy stored for case-insensitive comparison, identical on both engines. */
-export const fold = (s: string): string => s.normalize('NFC').toLowerCase();
+export { fold } from '../protocol/fold.js';
 
 /** RFC 7232 weak entity tag of a resource version. */
 export const etagOf = (version: number): string => `W/"${version}"`;

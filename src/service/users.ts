@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ScimError } from '../protocol/errors.js';
+import type { ListRequest } from '../protocol/query.js';
 import { normalizeResource } from '../protocol/resource.js';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA, userResourceType } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
@@ -32,7 +33,7 @@ export class Users {
     if (doc.active === undefined) doc.active = true;
     const t = now();
     const row: UserRow = { ...columns(doc), org_id: ctx.org.id, id: randomUUID(), doc: JSON.stringify(doc), version: 1, created: t, last_modified: t };
-    await this.write(ctx, () => this.store.insertUser(row), doc);
+    await this.write(ctx, () => this.store.transaction((tx) => tx.insertUser(row)), doc);
     return toResource(row, ctx.baseUrl);
   }
 
@@ -75,9 +76,15 @@ export class Users {
     });
   }
 
-  async list(ctx: RequestContext, startIndex: number, count: number): Promise<ListPage> {
-    const page = await this.store.listUsers(ctx.org.id, { offset: startIndex - 1, limit: count });
-    return { totalResults: page.total, startIndex, resources: page.rows.map((r) => toResource(r, ctx.baseUrl)) };
+  /** A page of users matching a list request; filter, sort and paging run in the database. */
+  async list(ctx: RequestContext, req: ListRequest): Promise<ListPage> {
+    const page = await this.store.listUsers(ctx.org.id, {
+      ...(req.filter ? { filter: req.filter } : {}),
+      ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
+      offset: req.startIndex - 1,
+      limit: req.count,
+    });
+    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => toResource(r, ctx.baseUrl)) };
   }
 
   private async require(s: StoreSession, ctx: RequestContext, id: string, forUpdate = false): Promise<UserRow> {

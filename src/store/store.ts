@@ -1,3 +1,5 @@
+import type { ResolvedFilter } from '../protocol/filter/index.js';
+import type { ResolvedAttribute } from '../protocol/schema/index.js';
 import type { NewUserRow, OrganizationRow, TokenRow, UserRow } from './types.js';
 
 export interface PageQuery {
@@ -5,6 +7,13 @@ export interface PageQuery {
   readonly offset: number;
   /** Rows to return; 0 returns only the total. */
   readonly limit: number;
+}
+
+/** A list query (RFC 7644 §3.4.2): filter, sort and page, all executed in the database. */
+export interface ResourceQuery extends PageQuery {
+  readonly filter?: ResolvedFilter;
+  readonly sortBy?: ResolvedAttribute;
+  readonly descending?: boolean;
 }
 
 export interface Page<T> {
@@ -30,13 +39,17 @@ export interface StoreSession {
   revokeToken(orgId: string, id: string, at: string): Promise<boolean>;
   touchToken(id: string, at: string): Promise<void>;
 
+  /** Inserts a user and its indexed values. Call inside a transaction. */
   insertUser(row: NewUserRow): Promise<void>;
   /** Reads a user; `forUpdate` locks the row until the transaction ends where the engine can. */
   getUser(orgId: string, id: string, options?: { forUpdate?: boolean }): Promise<UserRow | undefined>;
-  /** Writes a user whose version in the database is still `expectedVersion`, else throws VersionConflict. */
+  /**
+   * Writes a user (and its indexed values) whose version in the database is still
+   * `expectedVersion`, else throws VersionConflict. Call inside a transaction.
+   */
   updateUser(row: UserRow, expectedVersion: number): Promise<void>;
   deleteUser(orgId: string, id: string): Promise<boolean>;
-  listUsers(orgId: string, page: PageQuery): Promise<Page<UserRow>>;
+  listUsers(orgId: string, query: ResourceQuery): Promise<Page<UserRow>>;
 }
 
 /** The persistence boundary: a session plus transactions, migrations and lifecycle. */

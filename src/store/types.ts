@@ -36,13 +36,24 @@ export interface UsersTable {
   seq: Generated<number>;
 }
 
+export interface UserValuesTable {
+  org_id: string;
+  user_id: string;
+  attr: string;
+  idx: number;
+  sub: string;
+  v: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   tokens: TokensTable;
   users: UsersTable;
+  user_values: UserValuesTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;
 export type TokenRow = Selectable<TokensTable>;
 export type UserRow = Omit<Selectable<UsersTable>, 'seq'>;
 export type NewUserRow = Omit<Insertable<UsersTable>, 'seq'>;
+export type UserValueRow = Selectable<UserValuesTable>;

@@ -5,6 +5,7 @@ import { JSON_NUMBER, Lexer, type Token } from './lexer.js';
 const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
 /** `ATTRNAME = ALPHA *(nameChar)` of RFC 7643 §2.1, plus `$ref` (RFC 7643 §2.4). */
 const NAME = /^(?:[A-Za-z][A-Za-z0-9_-]*|\$ref)$/;
+const MAX_DEPTH = 64;
 
 /**
  * Parses a filter expression (RFC 7644 §3.4.2.2). Operators and keywords are case-insensitive;
@@ -25,6 +26,7 @@ export function parsePathExpression(input: string): PathExpression {
 
 class Parser {
   private readonly lexer: Lexer;
+  private depth = 0;
 
   constructor(input: string) {
     this.lexer = new Lexer(input);
@@ -71,11 +73,11 @@ class Parser {
 
   private unary(inner: boolean): FilterNode {
     const t = this.lexer.next();
-    if (t.kind === '(') return this.group(inner);
+    if (t.kind === '(') return this.group(inner, t);
     if (isKeyword(t, 'not')) {
       const open = this.lexer.next();
       if (open.kind !== '(') throw ScimError.invalidFilter(`expected "(" after "not" at position ${open.position}`);
-      return Object.freeze({ kind: 'not', filter: this.group(inner) });
+      return Object.freeze({ kind: 'not', filter: this.group(inner, open) });
     }
     if (t.kind !== 'word' || isKeyword(t, 'and') || isKeyword(t, 'or')) throw unexpected(t);
     const attr = attrRef(t);
@@ -88,9 +90,11 @@ class Parser {
     return Object.freeze({ kind: 'valuePath', attr, filter: Object.freeze({ kind: 'and', left: filter, right: tail }) });
   }
 
-  private group(inner: boolean): FilterNode {
+  private group(inner: boolean, open: Token): FilterNode {
+    if (++this.depth > MAX_DEPTH) throw ScimError.invalidFilter(`parentheses nested deeper than ${MAX_DEPTH} at position ${open.position}`);
     const node = this.or(inner);
     this.expect(')');
+    this.depth--;
     return node;
   }
 

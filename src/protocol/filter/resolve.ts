@@ -37,12 +37,13 @@ const SUBSTRING_OPS: ReadonlySet<CompareOp> = new Set(['co', 'sw', 'ew']);
  */
 export function resolveFilter(rt: ResourceTypeDef, node: FilterNode): ResolvedFilter {
   const fail = ScimError.invalidFilter;
-  return resolveNode(node, (ref) => {
+  const lookup: Lookup = (ref) => {
     if (ref.schema === undefined && ref.attribute.toLowerCase() === 'schemas') {
       throw fail(`filtering on "schemas" is not supported at position ${ref.position}`);
     }
     return resolveAttrRef(rt, ref, fail);
-  }, (vp) => resolveValuePath(rt, vp, fail), fail);
+  };
+  return resolveNode(node, lookup, (vp) => resolveValuePath(rt, vp, fail), fail);
 }
 
 /** Resolves a written attribute path, with a detail that says which part is unknown. */
@@ -70,7 +71,7 @@ export function resolveValuePath(rt: ResourceTypeDef, node: ValuePathNode, fail:
   if (parent.attribute.type !== 'complex') throw fail(`attribute "${parent.attribute.name}" is not complex and takes no value filter ${at}`);
   const lookup: Lookup = (ref) => {
     if (ref.schema !== undefined || ref.subAttribute !== undefined) {
-      throw fail(`a value filter names sub-attributes of "${parent.attribute.name}" only ${`at position ${ref.position}`}`);
+      throw fail(`a value filter names sub-attributes of "${parent.attribute.name}" only at position ${ref.position}`);
     }
     const subAttribute = findAttribute(parent.attribute.subAttributes, ref.attribute);
     if (!subAttribute) throw fail(`unknown sub-attribute "${ref.attribute}" of "${parent.attribute.name}" at position ${ref.position}`);

@@ -1,5 +1,5 @@
 import { ScimError } from '../errors.js';
-import { parsePathExpression, resolveAttrRef, resolveValuePath, type ResolvedFilter } from '../filter/index.js';
+import { parsePathExpression, resolveAttrRef, resolveValuePath, type PathExpression, type ResolvedFilter } from '../filter/index.js';
 import { findAttribute, type AttributeDef, type ResolvedAttribute, type ResourceTypeDef } from '../schema/index.js';
 
 /** A resolved PATCH path (RFC 7644 §3.5.2). */
@@ -18,13 +18,7 @@ export interface PatchPath {
  * case-insensitive. Every fault, syntax included, is `invalidPath`.
  */
 export function parsePatchPath(rt: ResourceTypeDef, path: string): PatchPath {
-  let expr;
-  try {
-    expr = parsePathExpression(path);
-  } catch (e) {
-    if (e instanceof ScimError && e.scimType === 'invalidFilter') throw ScimError.invalidPath(`invalid path "${path}": ${e.detail}`);
-    throw e;
-  }
+  const expr = parseSyntax(path);
   const fail = ScimError.invalidPath;
   if (expr.kind === 'attrPath') return Object.freeze({ attr: resolveAttrRef(rt, expr.attr, fail) });
   const { attr, filter } = resolveValuePath(rt, expr, fail);
@@ -32,4 +26,13 @@ export function parsePatchPath(rt: ResourceTypeDef, path: string): PatchPath {
   const subAttribute = findAttribute(attr.attribute.subAttributes, expr.subAttribute);
   if (!subAttribute) throw fail(`unknown sub-attribute "${expr.subAttribute}" of "${attr.attribute.name}" at position ${expr.subPosition}`);
   return Object.freeze({ attr, filter, subAttribute });
+}
+
+function parseSyntax(path: string): PathExpression {
+  try {
+    return parsePathExpression(path);
+  } catch (e) {
+    if (e instanceof ScimError && e.scimType === 'invalidFilter') throw ScimError.invalidPath(`invalid path "${path}": ${e.detail}`);
+    throw e;
+  }
 }

@@ -17,6 +17,10 @@ export interface DialectAdapter {
   readonly serialType: RawBuilder<unknown> | 'integer';
   /** Whether `SELECT ... FOR UPDATE` exists (SQLite serialises writers instead). */
   readonly supportsForUpdate: boolean;
+  /** `haystack` contains `needle` (both text expressions), case-sensitively, with no wildcards. */
+  contains(haystack: RawBuilder<unknown>, needle: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** `haystack` ends with `needle`, case-sensitively, with no wildcards. */
+  endsWith(haystack: RawBuilder<unknown>, needle: RawBuilder<unknown>): RawBuilder<unknown>;
   /** Whether an error is a unique-index violation; returns the constraint or index name, or undefined. */
   uniqueViolation(err: unknown): string | undefined;
 }

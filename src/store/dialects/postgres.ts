@@ -27,6 +27,8 @@ export function postgresAdapter(url: string, poolSize = 10): DialectAdapter {
     textType: sql`text collate "C"`,
     serialType: sql`bigserial`,
     supportsForUpdate: true,
+    contains: (h, n) => sql`strpos(${h}, ${n}) > 0`,
+    endsWith: (h, n) => sql`right(${h}, char_length(${n})) = ${n}`,
     uniqueViolation(err) {
       const e = err as { code?: string; constraint?: string };
       return e?.code === '23505' ? (e.constraint ?? 'unique') : undefined;

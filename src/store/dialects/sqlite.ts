@@ -23,6 +23,8 @@ export function sqliteAdapter(file: string): DialectAdapter {
     textType: sql`text`,
     serialType: 'integer',
     supportsForUpdate: false,
+    contains: (h, n) => sql`instr(${h}, ${n}) > 0`,
+    endsWith: (h, n) => sql`substr(${h}, -length(${n})) = ${n}`,
     uniqueViolation(err) {
       const e = err as { code?: string; message?: string };
       if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e?.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return undefined;

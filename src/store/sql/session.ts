@@ -1,8 +1,10 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DialectAdapter } from '../dialects/dialect.js';
 import { UniqueViolation, VersionConflict } from '../errors.js';
-import type { Page, PageQuery, StoreSession } from '../store.js';
+import type { Page, ResourceQuery, StoreSession } from '../store.js';
 import type { Database, NewUserRow, OrganizationRow, TokenRow, UserRow } from '../types.js';
+import { compileUserFilter, userSortExpression } from './filter-to-sql.js';
+import { userValueRows } from './user-values.js';
 
 const USER_COLUMNS = [
   'org_id',
@@ -118,6 +120,13 @@ export class SqlSession implements StoreSession {
 
   async insertUser(row: NewUserRow): Promise<void> {
     await this.write(() => this.db.insertInto('users').values(row).execute());
+    await this.insertValues(row.org_id, row.id, row.doc);
+  }
+
+  private async insertValues(orgId: string, userId: string, doc: string): Promise<void> {
+    const rows = userValueRows(orgId, userId, JSON.parse(doc) as Record<string, unknown>);
+    // 6 parameters a row; stay far below every engine's bound-parameter limit.
+    for (let i = 0; i < rows.length; i += 1000) await this.db.insertInto('user_values').values(rows.slice(i, i + 1000)).execute();
   }
 
   async getUser(orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<UserRow | undefined> {
@@ -138,6 +147,8 @@ export class SqlSession implements StoreSession {
         .executeTakeFirst(),
     );
     if (Number(r.numUpdatedRows) === 0) throw new VersionConflict();
+    await this.db.deleteFrom('user_values').where('org_id', '=', org_id).where('user_id', '=', id).execute();
+    await this.insertValues(org_id, id, row.doc);
   }
 
   async deleteUser(orgId: string, id: string): Promise<boolean> {
@@ -145,22 +156,18 @@ export class SqlSession implements StoreSession {
     return Number(r.numDeletedRows) > 0;
   }
 
-  async listUsers(orgId: string, page: PageQuery): Promise<Page<UserRow>> {
-    const totalRow = await this.db
-      .selectFrom('users')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('org_id', '=', orgId)
-      .executeTakeFirstOrThrow();
-    const total = Number(totalRow.n);
-    if (page.limit === 0 || page.offset >= total) return { total, rows: [] };
-    const rows = await this.db
-      .selectFrom('users')
-      .select(USER_COLUMNS)
-      .where('org_id', '=', orgId)
-      .orderBy('seq')
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute();
-    return { total, rows };
+  async listUsers(orgId: string, query: ResourceQuery): Promise<Page<UserRow>> {
+    const where = query.filter ? compileUserFilter(query.filter, orgId, this.adapter) : sql`1 = 1`;
+    const totalRow = await sql<{ n: number | string }>`select count(*) as n from users u where u.org_id = ${orgId} and ${where}`.execute(this.db);
+    const total = Number(totalRow.rows[0]?.n ?? 0);
+    if (query.limit === 0 || query.offset >= total) return { total, rows: [] };
+    let order = sql`u.seq`;
+    if (query.sortBy) {
+      const key = userSortExpression(query.sortBy);
+      order = query.descending ? sql`(${key} is null), ${key} desc, u.seq` : sql`(${key} is null), ${key}, u.seq`;
+    }
+    const columns = sql.join(USER_COLUMNS.map((c) => sql.ref(`u.${c}`)));
+    const rows = await sql<UserRow>`select ${columns} from users u where u.org_id = ${orgId} and ${where} order by ${order} limit ${query.limit} offset ${query.offset}`.execute(this.db);
+    return { total, rows: rows.rows };
   }
 }

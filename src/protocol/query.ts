@@ -1,0 +1,87 @@
+import { ScimError } from './errors.js';
+import { parseFilter, resolveAttrPathForSort, resolveFilter, type ResolvedFilter } from './filter/index.js';
+import { parseAttributeList, type Projection } from './projection.js';
+import type { ResolvedAttribute, ResourceTypeDef } from './schema/index.js';
+
+export const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
+
+/** A list or search request (RFC 7644 §3.4.2, §3.4.3), parsed and resolved. */
+export interface ListRequest {
+  readonly filter?: ResolvedFilter;
+  readonly sortBy?: ResolvedAttribute;
+  readonly descending: boolean;
+  readonly startIndex: number;
+  readonly count: number;
+  readonly projection: Projection;
+}
+
+type Params = Record<string, unknown>;
+
+const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
+
+function integer(name: string, raw: unknown): number | undefined {
+  const v = first(raw);
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number(v);
+  throw ScimError.invalidValue(`"${name}" must be an integer, got ${JSON.stringify(v)}.`);
+}
+
+/** Reads a parameter by name, case-insensitively (clients send `startindex`, `Filter`, ...). */
+function param(params: Params, name: string): unknown {
+  if (name in params) return params[name];
+  const lower = name.toLowerCase();
+  for (const [k, v] of Object.entries(params)) if (k.toLowerCase() === lower) return v;
+  return undefined;
+}
+
+/**
+ * Parses list parameters from a query string or a SearchRequest body. Unknown parameters are
+ * ignored. `startIndex` < 1 is 1; `count` < 0 is 0 and is capped at `maxResults` (RFC 7644 §3.4.2.4).
+ */
+export function parseListRequest(rt: ResourceTypeDef, params: Params, maxResults: number): ListRequest {
+  const rawFilter = first(param(params, 'filter'));
+  let filter: ResolvedFilter | undefined;
+  if (rawFilter !== undefined && rawFilter !== null) {
+    if (typeof rawFilter !== 'string') throw ScimError.invalidFilter('"filter" must be a string.');
+    if (rawFilter.trim() !== '') filter = resolveFilter(rt, parseFilter(rawFilter));
+  }
+  const rawSort = first(param(params, 'sortBy'));
+  let sortBy: ResolvedAttribute | undefined;
+  if (typeof rawSort === 'string' && rawSort.trim() !== '') sortBy = resolveAttrPathForSort(rt, rawSort);
+  else if (rawSort !== undefined && rawSort !== null && rawSort !== '') throw ScimError.invalidValue('"sortBy" must be an attribute path.');
+  const rawOrder = first(param(params, 'sortOrder'));
+  let descending = false;
+  if (rawOrder !== undefined && rawOrder !== null && rawOrder !== '') {
+    const order = String(rawOrder).toLowerCase();
+    if (order !== 'ascending' && order !== 'descending') throw ScimError.invalidValue(`"sortOrder" must be "ascending" or "descending", got ${JSON.stringify(rawOrder)}.`);
+    descending = order === 'descending';
+  }
+  const startIndex = Math.max(1, integer('startIndex', param(params, 'startIndex')) ?? 1);
+  const count = Math.min(maxResults, Math.max(0, integer('count', param(params, 'count')) ?? maxResults));
+  const attributes = parseAttributeList(param(params, 'attributes'));
+  const excludedAttributes = parseAttributeList(param(params, 'excludedAttributes'));
+  return {
+    ...(filter ? { filter } : {}),
+    ...(sortBy ? { sortBy } : {}),
+    descending,
+    startIndex,
+    count,
+    projection: { ...(attributes ? { attributes } : {}), ...(excludedAttributes ? { excludedAttributes } : {}) },
+  };
+}
+
+/** Parses a POST .search body (RFC 7644 §3.4.3): a SearchRequest message. */
+export function parseSearchRequest(rt: ResourceTypeDef, body: unknown, maxResults: number): ListRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ScimError.invalidSyntax('The body of a search must be a SearchRequest object.');
+  const schemas = (body as Params).schemas;
+  if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SEARCH_REQUEST.toLowerCase())) {
+    throw ScimError.invalidSyntax(`The body of a search must have "schemas": ["${SEARCH_REQUEST}"].`);
+  }
+  const params = { ...(body as Params) };
+  for (const k of ['attributes', 'excludedAttributes']) {
+    const v = param(params, k);
+    if (v !== undefined && !Array.isArray(v) && typeof v !== 'string') throw ScimError.invalidValue(`"${k}" must be an array of attribute paths.`);
+  }
+  return parseListRequest(rt, params, maxResults);
+}

@@ -1,0 +1,71 @@
+import { userResourceType, type AttributeDef, type ResolvedAttribute } from '../../protocol/schema/index.js';
+import { fold } from '../../protocol/fold.js';
+import type { UserValueRow } from '../types.js';
+
+/** Sub-attribute name of the marker row every multi-valued element gets. */
+export const ELEMENT_MARKER = '#';
+/** Sub-attribute name of a simple (non-complex) attribute's own value. */
+export const SIMPLE = '';
+
+
+/**
+ * Attributes served by a column of `users` instead of `user_values`. Keys are `attr` or
+ * `attr.sub` as `attrKey` / `valueKey` spell them.
+ */
+export const USER_COLUMNS: Readonly<Record<string, string>> = {
+  id: 'id',
+  externalId: 'external_id',
+  userName: 'user_name_ci',
+  displayName: 'display_name_ci',
+  active: 'active',
+  'name.givenName': 'given_name_ci',
+  'name.familyName': 'family_name_ci',
+  'meta.created': 'created',
+  'meta.lastModified': 'last_modified',
+};
+
+/** The `attr` key of a resolved attribute: its name, URN-prefixed when it lives in an extension. */
+export function attrKey(r: Pick<ResolvedAttribute, 'schema' | 'attribute' | 'inExtension'>): string {
+  return r.inExtension ? `${r.schema.id}:${r.attribute.name}` : r.attribute.name;
+}
+
+/** Stored text of a simple value: folded unless caseExact; booleans and numbers as text. */
+export function storedValue(def: AttributeDef, value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') {
+    if (def.type === 'dateTime') {
+      const t = Date.parse(value);
+      return Number.isNaN(t) ? value : new Date(t).toISOString();
+    }
+    return def.caseExact ? value : fold(value);
+  }
+  return String(value);
+}
+
+/** The user_values rows of a normalised user document. */
+export function userValueRows(orgId: string, userId: string, doc: Record<string, unknown>): UserValueRow[] {
+  const rows: UserValueRow[] = [];
+  const add = (attr: string, idx: number, sub: string, def: AttributeDef, value: unknown) => {
+    if (USER_COLUMNS[sub ? `${attr}.${sub}` : attr]) return;
+    const v = storedValue(def, value);
+    if (v !== null && v !== '') rows.push({ org_id: orgId, user_id: userId, attr, idx, sub, v });
+  };
+  const visit = (key: string, def: AttributeDef, value: unknown) => {
+    if (value === undefined || value === null) return;
+    const items = def.multiValued ? (value as unknown[]) : [value];
+    items.forEach((item, idx) => {
+      if (def.type !== 'complex') {
+        add(key, idx, SIMPLE, def, item);
+        return;
+      }
+      if (def.multiValued) rows.push({ org_id: orgId, user_id: userId, attr: key, idx, sub: ELEMENT_MARKER, v: null });
+      for (const sub of def.subAttributes ?? []) add(key, idx, sub.name, sub, (item as Record<string, unknown>)[sub.name]);
+    });
+  };
+  for (const def of userResourceType.schema.attributes) visit(def.name, def, doc[def.name]);
+  for (const ext of userResourceType.extensions) {
+    const e = doc[ext.schema.id] as Record<string, unknown> | undefined;
+    if (e) for (const def of ext.schema.attributes) visit(`${ext.schema.id}:${def.name}`, def, e[def.name]);
+  }
+  return rows;
+}
