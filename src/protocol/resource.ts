@@ -29,7 +29,7 @@ const ENVELOPE = new Set(['schemas', 'id', 'meta']);
  * Validates and coerces an inbound resource body (POST, PUT) against its schemas (RFC 7643 §2).
  * All client tolerance lives here and in the helpers below; docs/compatibility.md lists each rule:
  * - attribute names are matched case-insensitively and returned canonical (RFC 7643 §2.1);
- * - `null` means absent; read-only attributes (`id`, `meta`, `groups`, ...) are ignored;
+ * - `null` and `""` mean absent; read-only attributes (`id`, `meta`, `groups`, ...) are ignored;
  * - booleans as strings in any case (`"True"`: Entra ID, OneLogin templates);
  * - a single object where an array is expected (OneLogin `emails`), a one-element array or a bare
  *   string where a single complex attribute with a `value` is expected (Entra `manager`);
@@ -137,7 +137,8 @@ export function coerce(def: AttributeDef, raw: unknown, label: string, unknown: 
 }
 
 function coerceSingle(def: AttributeDef, raw: unknown, label: string, unknown: string[]): unknown {
-  if (raw === null || raw === undefined) return undefined;
+  // An empty string is unassigned, like null (RFC 7643 §2.5): never stored, never matched.
+  if (raw === null || raw === undefined || raw === '') return undefined;
   switch (def.type) {
     case 'complex': {
       let obj = raw;

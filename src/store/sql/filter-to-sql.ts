@@ -157,7 +157,9 @@ class Compiler {
     const head = driver
       ? sql`select e.user_id from user_values e where e.org_id = ${this.orgId} and e.attr = ${key} and e.sub = ${driver.attr.subAttribute!.name} and e.v = ${param(driver.attr.subAttribute!, driver.value as string | number | boolean)}`
       : sql`select e.user_id from user_values e where e.org_id = ${this.orgId} and e.attr = ${key} and e.sub = ${ELEMENT_MARKER}`;
-    return sql`u.id in (${head} and ${this.element(inner, e)})`;
+    // The driver row is itself an element row, so its condition needs no second check.
+    const rest = driver ? without(inner, driver) : inner;
+    return rest ? sql`u.id in (${head} and ${this.element(rest, e)})` : sql`u.id in (${head})`;
   }
 
   /** A condition on the element (user_id, idx) of alias `e`. */
@@ -209,6 +211,17 @@ function findDriver(f: ResolvedFilter): Compare | undefined {
   if (f.kind === 'compare' && f.op === 'eq' && f.value !== null && f.attr.subAttribute) return f;
   if (f.kind === 'and') return findDriver(f.left) ?? findDriver(f.right);
   return undefined;
+}
+
+/** `f` without the node `drop` (one of its and-ed conditions); undefined when nothing is left. */
+function without(f: ResolvedFilter, drop: ResolvedFilter): ResolvedFilter | undefined {
+  if (f === drop) return undefined;
+  if (f.kind !== 'and') return f;
+  const left = without(f.left, drop);
+  const right = without(f.right, drop);
+  if (!left) return right;
+  if (!right) return left;
+  return { kind: 'and', left, right };
 }
 
 function matchesConstant(actual: string, op: Compare['op'], value: string): boolean {

@@ -157,17 +157,24 @@ export class SqlSession implements StoreSession {
   }
 
   async listUsers(orgId: string, query: ResourceQuery): Promise<Page<UserRow>> {
-    const where = query.filter ? compileUserFilter(query.filter, orgId, this.adapter) : sql`1 = 1`;
-    const totalRow = await sql<{ n: number | string }>`select count(*) as n from users u where u.org_id = ${orgId} and ${where}`.execute(this.db);
-    const total = Number(totalRow.rows[0]?.n ?? 0);
+    const q = userListQuery(orgId, query, this.adapter);
+    const total = Number((await q.count.execute(this.db)).rows[0]?.n ?? 0);
     if (query.limit === 0 || query.offset >= total) return { total, rows: [] };
-    let order = sql`u.seq`;
-    if (query.sortBy) {
-      const key = userSortExpression(query.sortBy);
-      order = query.descending ? sql`(${key} is null), ${key} desc, u.seq` : sql`(${key} is null), ${key}, u.seq`;
-    }
-    const columns = sql.join(USER_COLUMNS.map((c) => sql.ref(`u.${c}`)));
-    const rows = await sql<UserRow>`select ${columns} from users u where u.org_id = ${orgId} and ${where} order by ${order} limit ${query.limit} offset ${query.offset}`.execute(this.db);
-    return { total, rows: rows.rows };
+    return { total, rows: (await q.page.execute(this.db)).rows };
   }
+}
+
+/** The two statements of a user list: the total and the page. Exported for EXPLAIN tests. */
+export function userListQuery(orgId: string, query: ResourceQuery, adapter: DialectAdapter) {
+  const where = query.filter ? compileUserFilter(query.filter, orgId, adapter) : sql`1 = 1`;
+  let order = sql`u.seq`;
+  if (query.sortBy) {
+    const key = userSortExpression(query.sortBy);
+    order = query.descending ? sql`(${key} is null), ${key} desc, u.seq` : sql`(${key} is null), ${key}, u.seq`;
+  }
+  const columns = sql.join(USER_COLUMNS.map((c) => sql.ref(`u.${c}`)));
+  return {
+    count: sql<{ n: number | string }>`select count(*) as n from users u where u.org_id = ${orgId} and ${where}`,
+    page: sql<UserRow>`select ${columns} from users u where u.org_id = ${orgId} and ${where} order by ${order} limit ${query.limit} offset ${query.offset}`,
+  };
 }

@@ -41,6 +41,11 @@ export class SqlStore extends SqlSession implements Store {
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   }
 
+  /** The dialect adapter, for EXPLAIN tests and benchmarks. */
+  get dialectAdapter(): DialectAdapter {
+    return this.adapter;
+  }
+
   async ping(): Promise<void> {
     await sql`select 1`.execute(this.db);
   }

@@ -1,0 +1,58 @@
+/** Benchmark knobs, read once from the environment. */
+export type Engine = 'sqlite' | 'postgres';
+
+export interface BenchConfig {
+  /** Engines to benchmark, in order (BENCH_ENGINES, default "sqlite,postgres"). */
+  readonly engines: readonly Engine[];
+  /** Users in the organization for the large-scale lookups (BENCH_USERS, default 1,000,000). */
+  readonly users: number;
+  /** Users present for the import walk, all of which it pages through (BENCH_WALK_USERS, default 100,000). */
+  readonly walkUsers: number;
+  /** Measured seconds per autocannon scenario (BENCH_DURATION, default 10). */
+  readonly duration: number;
+  /** Unmeasured warm-up seconds before each scenario. */
+  readonly warmup: number;
+  /** Users for the small-scale lookups. */
+  readonly baseUsers: number;
+  /** autocannon connections and pipelining factor. */
+  readonly connections: number;
+  readonly pipelining: number;
+  /** Page size of the import walk, and how many pages at each end it compares. */
+  readonly walkPageSize: number;
+  readonly walkCompare: number;
+}
+
+function positiveInt(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+function engines(): Engine[] {
+  const raw = process.env.BENCH_ENGINES ?? 'sqlite,postgres';
+  const list = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  for (const e of list) if (e !== 'sqlite' && e !== 'postgres') throw new Error(`BENCH_ENGINES: unknown engine "${e}" (use sqlite, postgres)`);
+  if (list.length === 0) throw new Error('BENCH_ENGINES is empty');
+  return [...new Set(list)] as Engine[];
+}
+
+export function readConfig(): BenchConfig {
+  const baseUsers = 1_000;
+  const users = positiveInt('BENCH_USERS', 1_000_000);
+  if (users < baseUsers) throw new Error(`BENCH_USERS must be at least ${baseUsers} (the small-scale measurement)`);
+  const duration = positiveInt('BENCH_DURATION', 10);
+  return {
+    engines: engines(),
+    users,
+    walkUsers: positiveInt('BENCH_WALK_USERS', 100_000),
+    duration,
+    warmup: duration <= 3 ? 1 : 2,
+    baseUsers,
+    connections: 10,
+    pipelining: 1,
+    walkPageSize: 100,
+    walkCompare: 20,
+  };
+}

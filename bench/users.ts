@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto';
+import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from '../src/protocol/schema/index.js';
+import { fold } from '../src/protocol/fold.js';
+import type { NewUserRow } from '../src/store/types.js';
+
+/**
+ * The synthetic directory: user i (1-based) is what Okta or Entra ID would provision. Everything
+ * is a pure function of i, so the load generator can address any user without a list of ids.
+ */
+
+const GIVEN = ['Ava', 'Ben', 'Chloe', 'Daniel', 'Emma', 'Felix', 'Grace', 'Hugo', 'Isla', 'Jonas', 'Keiko', 'Liam', 'Maya', 'Noah', 'Olivia', 'Priya', 'Quentin', 'Rosa', 'Samir', 'Tara', 'Umar', 'Vera', 'Wei', 'Ximena', 'Yusuf', 'Zoe'];
+const FAMILY = ['Anderson', 'Brown', 'Chen', 'Dubois', 'Eriksson', 'Fischer', 'García', 'Hansen', 'Ivanova', 'Jensen', 'Kowalski', 'López', 'Müller', 'Nakamura', 'Okafor', 'Patel', 'Quinn', 'Rossi', 'Schmidt', 'Tanaka', 'Usman', 'Virtanen', 'Walsh', 'Xu', 'Yilmaz', 'Zhang'];
+const DEPARTMENTS = ['Engineering', 'Sales', 'Marketing', 'Finance', 'Human Resources', 'Legal', 'Operations', 'Customer Success', 'Product', 'Security', 'IT', 'Facilities'];
+/** Every 50th user is deactivated, as in a real directory with leavers. */
+const INACTIVE_EVERY = 50;
+const EPOCH = Date.parse('2024-01-01T00:00:00.000Z');
+
+export const userNameOf = (i: number): string => `user${i}@example.com`;
+export const externalIdOf = (i: number): string => `ext-${i}`;
+
+/** A deterministic, random-looking v4-shaped UUID: ids spread over the index like randomUUID()'s. */
+export function userIdOf(i: number): string {
+  const h = createHash('md5').update(`rollcall-bench-user-${i}`).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+function names(i: number): { given: string; family: string } {
+  return { given: GIVEN[i % GIVEN.length]!, family: FAMILY[Math.floor(i / GIVEN.length) % FAMILY.length]! };
+}
+
+/** The POST /Users body an identity provider would send for user i. */
+export function userBody(i: number): Record<string, unknown> {
+  const { given, family } = names(i);
+  return {
+    schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+    userName: userNameOf(i),
+    externalId: externalIdOf(i),
+    name: { givenName: given, familyName: family },
+    displayName: `${given} ${family}`,
+    active: i % INACTIVE_EVERY !== 0,
+    emails: [
+      { value: userNameOf(i), type: 'work', primary: true },
+      { value: `user${i}@home.example.org`, type: 'home' },
+    ],
+    [ENTERPRISE_USER_SCHEMA]: { employeeNumber: String(100000 + i), department: DEPARTMENTS[i % DEPARTMENTS.length] },
+  };
+}
+
+/**
+ * The stored document of user i: exactly what normalizeResource makes of userBody(i)
+ * (canonical attribute order, no envelope), built without the normaliser for speed.
+ * checkDocFidelity() proves the equivalence at start-up.
+ */
+export function userDoc(i: number): Record<string, unknown> {
+  const { given, family } = names(i);
+  return {
+    externalId: externalIdOf(i),
+    userName: userNameOf(i),
+    name: { familyName: family, givenName: given },
+    displayName: `${given} ${family}`,
+    active: i % INACTIVE_EVERY !== 0,
+    emails: [
+      { value: userNameOf(i), type: 'work', primary: true },
+      { value: `user${i}@home.example.org`, type: 'home' },
+    ],
+    [ENTERPRISE_USER_SCHEMA]: { employeeNumber: String(100000 + i), department: DEPARTMENTS[i % DEPARTMENTS.length] },
+  };
+}
+
+/** The users row of user i, as Users.create builds it (see columns() in src/service/users.ts). */
+export function userRow(orgId: string, i: number, doc: Record<string, unknown> = userDoc(i)): NewUserRow {
+  const { given, family } = names(i);
+  const t = new Date(EPOCH + i * 1000).toISOString();
+  return {
+    org_id: orgId,
+    id: userIdOf(i),
+    user_name: userNameOf(i),
+    user_name_ci: fold(userNameOf(i)),
+    external_id: externalIdOf(i),
+    active: doc.active === false ? 0 : 1,
+    display_name_ci: fold(`${given} ${family}`),
+    given_name_ci: fold(given),
+    family_name_ci: fold(family),
+    doc: JSON.stringify(doc),
+    version: 1,
+    created: t,
+    last_modified: t,
+  };
+}
