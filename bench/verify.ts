@@ -1,0 +1,56 @@
+import { SCENARIOS, randomUser, type Scenario } from './scenarios.js';
+import { userNameOf } from './users.js';
+
+export interface Verification {
+  readonly scenario: Scenario['name'];
+  readonly ok: boolean;
+  readonly checked: number[];
+  readonly problems: string[];
+}
+
+interface Fetched {
+  readonly status: number;
+  readonly contentType: string;
+  readonly text: string;
+}
+
+async function get(origin: string, path: string, headers: Record<string, string>): Promise<Fetched> {
+  const res = await fetch(origin + path, { headers, signal: AbortSignal.timeout(30_000) });
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() };
+}
+
+/** What is wrong with the answer for user k, or undefined when it is right. */
+function problemOf(scenario: Scenario, k: number, r: Fetched): string | undefined {
+  if (r.status !== 200) return `user ${k}: HTTP ${r.status} ${r.text.slice(0, 200)}`;
+  const body = JSON.parse(r.text) as Record<string, unknown>;
+  const user = scenario.kind === 'read' ? body : (body.Resources as Record<string, unknown>[] | undefined)?.[0];
+  if (scenario.kind === 'filter' && body.totalResults !== 1) return `user ${k}: totalResults ${String(body.totalResults)}, expected exactly 1`;
+  if (scenario.kind === 'filter' && (body.Resources as unknown[] | undefined)?.length !== 1) return `user ${k}: ${(body.Resources as unknown[] | undefined)?.length ?? 0} Resources, expected 1`;
+  if (user?.userName !== userNameOf(k)) return `user ${k}: got userName ${String(user?.userName)}, expected ${userNameOf(k)}`;
+  return undefined;
+}
+
+/**
+ * Checks, outside any timing, that every scenario answers exactly the right user (the first,
+ * the last and a few random ones), so no benchmark measures a wrong answer.
+ */
+export async function verifyScenarios(origin: string, headers: Record<string, string>, maxUser: number): Promise<Verification[]> {
+  const out: Verification[] = [];
+  for (const scenario of SCENARIOS) {
+    const checked = [...new Set([1, maxUser, randomUser(maxUser), randomUser(maxUser), randomUser(maxUser)])];
+    const problems: string[] = [];
+    for (const k of checked) {
+      const problem = problemOf(scenario, k, await get(origin, scenario.path(k), headers));
+      if (problem) problems.push(problem);
+    }
+    out.push({ scenario: scenario.name, ok: problems.length === 0, checked, problems });
+  }
+  return out;
+}
+
+/** Rollcall's real answer to one filter lookup: what the ceiling server replays. */
+export async function sampleListResponse(origin: string, headers: Record<string, string>, scenario: Scenario, k: number): Promise<{ text: string; contentType: string }> {
+  const r = await get(origin, scenario.path(k), headers);
+  if (r.status !== 200) throw new Error(`sample response: HTTP ${r.status}`);
+  return { text: r.text, contentType: r.contentType };
+}

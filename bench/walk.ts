@@ -1,0 +1,71 @@
+import { SCIM_BASE } from './scenarios.js';
+import { median } from './stats.js';
+
+export interface WalkResult {
+  readonly users: number;
+  readonly pageSize: number;
+  readonly pages: number;
+  /** Milliseconds per page, in page order. */
+  readonly pageMs: number[];
+  readonly compared: number;
+  readonly firstMedianMs: number;
+  readonly lastMedianMs: number;
+  /** lastMedianMs / firstMedianMs */
+  readonly ratio: number;
+  readonly totalSeconds: number;
+  /** Every user seen exactly once, every page full-sized with the right totalResults. */
+  readonly ok: boolean;
+  readonly problems: string[];
+}
+
+/**
+ * The initial import an identity provider makes: GET /Users?startIndex=S&count=N page after
+ * page, one at a time over one keep-alive connection (Node's fetch, i.e. undici), each page timed
+ * from request to last body byte. Answers are checked after timing.
+ */
+export async function importWalk(origin: string, headers: Record<string, string>, users: number, pageSize: number, compare: number): Promise<WalkResult> {
+  const pages = Math.ceil(users / pageSize);
+  const pageMs: number[] = [];
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  const started = performance.now();
+  for (let p = 0; p < pages; p++) {
+    const startIndex = 1 + p * pageSize;
+    const t0 = performance.now();
+    const res = await fetch(`${origin}${SCIM_BASE}/Users?startIndex=${startIndex}&count=${pageSize}`, { headers, signal: AbortSignal.timeout(60_000) });
+    const text = await res.text();
+    pageMs.push(performance.now() - t0);
+    if (res.status !== 200) {
+      problems.push(`page ${p + 1}: HTTP ${res.status}`);
+      break;
+    }
+    const body = JSON.parse(text) as { totalResults: number; startIndex: number; Resources: { userName: string }[] };
+    const expected = Math.min(pageSize, users - p * pageSize);
+    if (body.totalResults !== users) problems.push(`page ${p + 1}: totalResults ${body.totalResults}, expected ${users}`);
+    if (body.startIndex !== startIndex || body.Resources.length !== expected) {
+      problems.push(`page ${p + 1}: startIndex ${body.startIndex} with ${body.Resources.length} users, expected ${startIndex} with ${expected}`);
+    }
+    for (const u of body.Resources) {
+      if (seen.has(u.userName)) problems.push(`page ${p + 1}: ${u.userName} seen twice`);
+      seen.add(u.userName);
+    }
+    if (problems.length > 10) break;
+  }
+  if (seen.size !== users && problems.length === 0) problems.push(`walk saw ${seen.size} distinct users, expected ${users}`);
+  const compared = Math.max(1, Math.min(compare, Math.floor(pageMs.length / 2)));
+  const firstMedianMs = median(pageMs.slice(0, compared));
+  const lastMedianMs = median(pageMs.slice(-compared));
+  return {
+    users,
+    pageSize,
+    pages,
+    pageMs,
+    compared,
+    firstMedianMs,
+    lastMedianMs,
+    ratio: lastMedianMs / firstMedianMs,
+    totalSeconds: (performance.now() - started) / 1000,
+    ok: problems.length === 0,
+    problems,
+  };
+}
