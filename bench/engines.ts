@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { openStore, type Store } from '../src/store/open.js';
 import { startPostgres } from '../test/support/postgres-server.js';
 import type { Engine } from './config.js';
@@ -14,7 +15,7 @@ export interface BenchDatabase {
   dispose(): Promise<void>;
 }
 
-const TMP = join(process.cwd(), '.tmp', 'bench');
+const TMP = fileURLToPath(new URL('../.tmp/bench/', import.meta.url));
 
 /** A fresh, migrated database: a new SQLite file under .tmp/bench/ or a throwaway PostgreSQL server. */
 export async function openBenchDatabase(engine: Engine): Promise<BenchDatabase> {

@@ -28,8 +28,17 @@ export function defaultSettings(): OrgSettings {
 
 /** Reads stored settings, filling defaults for keys added after the organization was created. */
 export function parseSettings(json: string): OrgSettings {
-  return settingsSchema.parse({ ...JSON.parse(json) });
+  let settings = parsed.get(json);
+  if (!settings) {
+    settings = Object.freeze(settingsSchema.parse({ ...JSON.parse(json) }));
+    if (parsed.size > 10_000) parsed.clear();
+    parsed.set(json, settings);
+  }
+  return settings;
 }
+
+/** Parsed settings by their stored JSON text: parsing on every request would be waste. */
+const parsed = new Map<string, OrgSettings>();
 
 /**
  * Parses a setting given as text (the CLI's `org set`): booleans as true/false, numbers,

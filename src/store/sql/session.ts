@@ -158,9 +158,14 @@ export class SqlSession implements StoreSession {
 
   async listUsers(orgId: string, query: ResourceQuery): Promise<Page<UserRow>> {
     const q = userListQuery(orgId, query, this.adapter);
-    const total = Number((await q.count.execute(this.db)).rows[0]?.n ?? 0);
-    if (query.limit === 0 || query.offset >= total) return { total, rows: [] };
-    return { total, rows: (await q.page.execute(this.db)).rows };
+    if (query.limit > 0) {
+      const rows = (await q.page.execute(this.db)).rows;
+      // A first page that is not full holds every match: no count needed (the IdP lookup case).
+      if (query.offset === 0 && rows.length < query.limit) return { total: rows.length, rows };
+      const total = Number((await q.count.execute(this.db)).rows[0]?.n ?? 0);
+      return { total, rows };
+    }
+    return { total: Number((await q.count.execute(this.db)).rows[0]?.n ?? 0), rows: [] };
   }
 }
 
