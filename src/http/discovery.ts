@@ -56,7 +56,7 @@ export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, 
   return {
     schemas: [SPC_SCHEMA],
     documentationUri: DOCS_URL,
-    patch: { supported: false },
+    patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: bodyLimit },
     filter: { supported: true, maxResults: settings.maxResults },
     changePassword: { supported: false },

@@ -160,6 +160,14 @@ function registerUsers(app: FastifyInstance, directory: Directory, prefix: strin
     return sendResource(reply, rt, user, request.query);
   });
 
+  app.patch<WithId>('/Users/:id', async (request, reply) => {
+    const ctx = contextOf(request, prefix, publicUrl);
+    const ifMatch = headerOf(request, 'if-match');
+    const user = await users.patch(ctx, request.params.id, request.body, ifMatch ? { ifMatch } : {});
+    if (ctx.org.settings.patchResponse === 'noContent') return reply.code(204).header('etag', user.meta.version).send();
+    return sendResource(reply, rt, user, request.query);
+  });
+
   app.delete<WithId>('/Users/:id', async (request, reply) => {
     const ctx = contextOf(request, prefix, publicUrl);
     const ifMatch = headerOf(request, 'if-match');

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ScimError } from '../protocol/errors.js';
+import { applyPatch, parsePatchRequest } from '../protocol/patch/index.js';
 import type { ListRequest } from '../protocol/query.js';
 import { normalizeResource } from '../protocol/resource.js';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA, userResourceType } from '../protocol/schema/index.js';
@@ -56,6 +57,32 @@ export class Users {
       const next = JSON.stringify(doc);
       if (next === current.doc) return toResource(current, ctx.baseUrl);
       const row: UserRow = { ...current, ...columns(doc), doc: next, version: current.version + 1, last_modified: now() };
+      await this.write(ctx, () => tx.updateUser(row, current.version), doc);
+      return toResource(row, ctx.baseUrl);
+    });
+  }
+
+  /**
+   * PATCH (RFC 7644 §3.5.2): every operation applies to one document in one transaction, or none
+   * does. A PATCH that changes nothing keeps version and lastModified.
+   */
+  async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}): Promise<ScimResource> {
+    const ops = parsePatchRequest(body);
+    return this.store.transaction(async (tx) => {
+      const current = await this.require(tx, ctx, id, true);
+      checkIfMatch(current, pre);
+      const result = applyPatch(userResourceType, JSON.parse(current.doc) as Record<string, unknown>, ops, { resourceId: id });
+      if (result.unknown.length > 0) {
+        if (ctx.org.settings.strictSchema) {
+          throw ScimError.invalidValue(`Unknown attribute${result.unknown.length > 1 ? 's' : ''}: ${result.unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`);
+        }
+        ctx.warn?.('unknown attributes ignored', { resourceType: 'User', attributes: result.unknown });
+      }
+      if (result.changed.length === 0) return toResource(current, ctx.baseUrl);
+      const doc = result.doc;
+      if (doc.active === undefined) doc.active = true;
+      checkPolicy(ctx.org.slug, ctx.org.settings, doc);
+      const row: UserRow = { ...current, ...columns(doc), doc: JSON.stringify(doc), version: current.version + 1, last_modified: now() };
       await this.write(ctx, () => tx.updateUser(row, current.version), doc);
       return toResource(row, ctx.baseUrl);
     });

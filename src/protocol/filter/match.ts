@@ -15,6 +15,7 @@ type Compare = Extract<ResolvedFilter, { kind: 'compare' }>;
  *   on an absent sub-attribute;
  * - strings compare after {@link fold} unless the sub-attribute is caseExact (RFC 7643 §2.2);
  *   ordering uses UTF-16 code units; dateTime values compare as instants (RFC 7643 §2.3.5).
+ * A nested value path (which `resolveValuePath` refuses) matches nothing.
  */
 export function matchesElement(element: unknown, filter: ResolvedFilter): boolean {
   switch (filter.kind) {

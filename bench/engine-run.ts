@@ -1,0 +1,139 @@
+import type { AddressInfo } from 'node:net';
+import { buildApp } from '../src/app.js';
+import { Directory } from '../src/service/directory.js';
+import { startCeiling } from './ceiling.js';
+import type { BenchConfig, Engine } from './config.js';
+import { openBenchDatabase } from './engines.js';
+import type { LoadGenerator, LoadSpec } from './load.js';
+import { checkTargets, machine, type EngineReport, type Measurement } from './report.js';
+import { SCENARIOS, scenarioOf, type ScenarioName } from './scenarios.js';
+import { SEEDING_NOTE, checkFidelity, seedUsers, type SeedResult } from './seed.js';
+import { sampleListResponse, verifyScenarios, type Verification } from './verify.js';
+import { importWalk, type WalkResult } from './walk.js';
+
+export type Progress = (message: string) => void;
+
+/** Registers a cleanup to run if the process is interrupted; returns its unregistration. */
+export type OnInterrupt = (cleanup: () => Promise<void>) => () => void;
+
+/**
+ * The whole benchmark of one engine: a fresh database, the `bench` organization, lookups at the
+ * small size, the import walk, a top-up of the same organization, lookups at the large size.
+ */
+export async function benchEngine(engine: Engine, config: BenchConfig, load: LoadGenerator, progress: Progress, onInterrupt: OnInterrupt): Promise<EngineReport> {
+  const startedAt = new Date().toISOString();
+  const log: Progress = (m) => progress(`[${engine}] ${m}`);
+  const seeding: SeedResult[] = [];
+  const verifications: { users: number; results: Verification[] }[] = [];
+  const measurements: Measurement[] = [];
+  const notes = [SEEDING_NOTE];
+  let walk: WalkResult | undefined;
+  let error: string | undefined;
+  let target = engine as string;
+
+  const walkUsers = Math.min(config.walkUsers, config.users);
+  if (walkUsers < config.walkUsers) notes.push(`import walk over ${walkUsers.toLocaleString('en-US')} users (BENCH_WALK_USERS capped at BENCH_USERS)`);
+  notes.push(`autocannon: ${config.connections} connections, pipelining ${config.pipelining}, ${config.warmup} s warm-up + ${config.duration} s measured per scenario, load generator on a worker thread, random user per request`);
+
+  log('starting database');
+  const db = await openBenchDatabase(engine);
+  const unregister = onInterrupt(db.dispose);
+  target = db.target;
+  try {
+    const directory = new Directory(db.store);
+    await checkFidelity(directory, db.store);
+    const org = await directory.organizations.create('bench', 'Benchmark');
+    const { token } = await directory.organizations.issueToken('bench', 'benchmark');
+    const headers = { authorization: `Bearer ${token}`, accept: 'application/scim+json' };
+
+    const app = await buildApp({ store: db.store });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const origin = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    try {
+      const spec = (scenario: ScenarioName, maxUser: number, at: string): LoadSpec => ({
+        origin: at,
+        scenario,
+        maxUser,
+        headers,
+        connections: config.connections,
+        pipelining: config.pipelining,
+        duration: config.duration,
+        warmup: config.warmup,
+      });
+
+      const measure = async (users: number): Promise<void> => {
+        log(`verifying answers at ${users} users`);
+        const results = await verifyScenarios(origin, headers, users);
+        verifications.push({ users, results });
+        const sample = await sampleListResponse(origin, headers, scenarioOf('userName'), 1);
+        const ceiling = await startCeiling(sample.text, sample.contentType);
+        let ceilingRps: number | undefined;
+        try {
+          log(`ceiling at ${users} users (${sample.text.length} byte ListResponse)`);
+          const result = await load.run(spec('userName', users, ceiling.origin));
+          ceilingRps = result.reqPerSec;
+          measurements.push({ scenario: 'ceiling', label: 'ceiling: bare node:http, same ListResponse', kind: 'ceiling', users, load: result });
+        } finally {
+          await ceiling.close();
+        }
+        for (const scenario of SCENARIOS) {
+          const verification = results.find((v) => v.scenario === scenario.name)!;
+          if (!verification.ok) {
+            measurements.push({ scenario: scenario.name, label: scenario.label, kind: scenario.kind, users, skipped: 'wrong answers' });
+            continue;
+          }
+          log(`${scenario.label} at ${users} users`);
+          const result = await load.run(spec(scenario.name, users, origin));
+          const fraction = scenario.kind === 'filter' && ceilingRps ? result.reqPerSec / ceilingRps : undefined;
+          measurements.push({ scenario: scenario.name, label: scenario.label, kind: scenario.kind, users, load: result, ...(fraction !== undefined ? { ceilingFraction: fraction } : {}) });
+        }
+      };
+
+      let present = 0;
+      const growTo = async (users: number): Promise<void> => {
+        if (users <= present) return;
+        log(`seeding users ${present + 1}..${users}`);
+        const s = await seedUsers(db.store, org.id, present + 1, users);
+        seeding.push(s);
+        log(`seeded ${s.users} users in ${s.seconds.toFixed(1)} s (${Math.round(s.usersPerSecond)} users/s)`);
+        present = users;
+      };
+
+      const sizes = [...new Set([config.baseUsers, walkUsers, config.users])].sort((a, b) => a - b);
+      for (const size of sizes) {
+        await growTo(size);
+        if (size === config.baseUsers) await measure(size);
+        if (size === walkUsers) {
+          log(`import walk over ${size} users`);
+          walk = await importWalk(origin, headers, size, config.walkPageSize, config.walkCompare);
+        }
+        if (size === config.users && size !== config.baseUsers) await measure(size);
+      }
+    } finally {
+      await app.close();
+    }
+  } catch (err) {
+    error = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    log(`failed: ${error}`);
+  } finally {
+    log('removing database');
+    await db.dispose();
+    unregister();
+  }
+
+  return {
+    engine,
+    target,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    config,
+    machine: machine(),
+    notes,
+    seeding,
+    verifications,
+    measurements,
+    ...(walk ? { walk } : {}),
+    targets: checkTargets(config, measurements, walk),
+    ...(error ? { error } : {}),
+  };
+}

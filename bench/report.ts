@@ -1,0 +1,167 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, release, totalmem, type as osType } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchConfig, Engine } from './config.js';
+import type { LoadResult } from './load.js';
+import type { ScenarioName } from './scenarios.js';
+import type { SeedResult } from './seed.js';
+import type { Verification } from './verify.js';
+import type { WalkResult } from './walk.js';
+
+export interface Machine {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly totalMemoryGiB: number;
+  readonly freeMemoryGiB: number;
+  readonly loadAverage: number[];
+  readonly node: string;
+  readonly os: string;
+}
+
+/** One measured row: a Rollcall scenario or the ceiling, at one directory size. */
+export interface Measurement {
+  readonly scenario: ScenarioName | 'ceiling';
+  readonly label: string;
+  readonly kind: 'filter' | 'read' | 'ceiling';
+  readonly users: number;
+  readonly load?: LoadResult;
+  /** reqPerSec / the ceiling's reqPerSec at the same size (filter lookups only). */
+  readonly ceilingFraction?: number;
+  /** Why it was not measured (a wrong answer, a failed run). */
+  readonly skipped?: string;
+}
+
+export interface TargetCheck {
+  readonly target: string;
+  readonly detail: string;
+  /** undefined: could not be evaluated. */
+  readonly pass: boolean | undefined;
+}
+
+export interface EngineReport {
+  readonly engine: Engine;
+  readonly target: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly config: BenchConfig;
+  readonly machine: Machine;
+  readonly notes: string[];
+  readonly seeding: SeedResult[];
+  readonly verifications: { users: number; results: Verification[] }[];
+  readonly measurements: Measurement[];
+  readonly walk?: WalkResult;
+  readonly targets: TargetCheck[];
+  readonly error?: string;
+}
+
+export function machine(): Machine {
+  const cpu = cpus();
+  return {
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    totalMemoryGiB: round(totalmem() / 2 ** 30, 1),
+    freeMemoryGiB: round(freemem() / 2 ** 30, 1),
+    loadAverage: loadavg().map((l) => round(l, 2)),
+    node: process.version,
+    os: `${osType()} ${release()}`,
+  };
+}
+
+export function machineLine(m: Machine): string {
+  return `Machine: ${m.cpu}, ${m.cores} cores, ${m.totalMemoryGiB} GiB RAM (${m.freeMemoryGiB} GiB free), load average ${m.loadAverage.join(' / ')}, Node ${m.node}, ${m.os}`;
+}
+
+const round = (n: number, digits: number): number => Math.round(n * 10 ** digits) / 10 ** digits;
+const int = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
+const ms = (n: number | undefined): string => (n === undefined || !Number.isFinite(n) ? '—' : n < 10 ? n.toFixed(2) : n.toFixed(1));
+const pct = (f: number | undefined): string => (f === undefined || !Number.isFinite(f) ? '—' : `${(f * 100).toFixed(0)}%`);
+const verdict = (pass: boolean | undefined): string => (pass === undefined ? 'N/A ' : pass ? 'PASS' : 'FAIL');
+
+/** The targets: flat lookup latency, flat import walk, a good fraction of the bare-HTTP ceiling. */
+export function checkTargets(config: BenchConfig, measurements: readonly Measurement[], walk: WalkResult | undefined): TargetCheck[] {
+  const out: TargetCheck[] = [];
+  const at = (scenario: string, users: number) => measurements.find((m) => m.scenario === scenario && m.users === users)?.load;
+  const filters = [...new Set(measurements.filter((m) => m.kind === 'filter').map((m) => m.scenario))];
+  for (const scenario of filters) {
+    const label = measurements.find((m) => m.scenario === scenario)!.label;
+    const small = at(scenario, config.baseUsers);
+    const large = at(scenario, config.users);
+    if (config.users === config.baseUsers || !small || !large) {
+      out.push({ target: `p50 at ${int(config.users)} ≤ 1.5× p50 at ${int(config.baseUsers)}: ${label}`, detail: 'not measured at both sizes', pass: undefined });
+      continue;
+    }
+    const ratio = large.p50 / small.p50;
+    out.push({
+      target: `p50 at ${int(config.users)} ≤ 1.5× p50 at ${int(config.baseUsers)}: ${label}`,
+      detail: `${ms(large.p50)} ms vs ${ms(small.p50)} ms = ${ratio.toFixed(2)}×`,
+      pass: ratio <= 1.5,
+    });
+  }
+  if (walk) {
+    out.push({
+      target: `import walk last/first page ≤ 2 (${int(walk.users)} users, ${walk.pages} pages)`,
+      detail: `last ${walk.compared}: ${ms(walk.lastMedianMs)} ms, first ${walk.compared}: ${ms(walk.firstMedianMs)} ms = ${walk.ratio.toFixed(2)}×${walk.ok ? '' : ' (wrong answers!)'}`,
+      pass: walk.ok ? walk.ratio <= 2 : false,
+    });
+  } else {
+    out.push({ target: 'import walk last/first page ≤ 2', detail: 'not measured', pass: undefined });
+  }
+  for (const m of measurements) {
+    if (m.kind !== 'filter') continue;
+    out.push({
+      target: `≥ 40% of ceiling: ${m.label} at ${int(m.users)}`,
+      detail: m.ceilingFraction === undefined ? 'not measured' : `${pct(m.ceilingFraction)} of ceiling`,
+      pass: m.ceilingFraction === undefined ? undefined : m.ceilingFraction >= 0.4,
+    });
+  }
+  return out;
+}
+
+/** The human-readable report of one engine, in markdown. */
+export function renderEngine(r: EngineReport): string {
+  const lines: string[] = [];
+  lines.push(`## ${r.engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (${r.target})`, '');
+  for (const note of r.notes) lines.push(`- ${note}`);
+  for (const s of r.seeding) {
+    lines.push(`- seeded users ${int(s.from)}–${int(s.to)}: ${int(s.users)} users + ${int(s.valueRows)} user_values rows in ${s.seconds.toFixed(1)} s = ${int(s.usersPerSecond)} users/s`);
+  }
+  for (const v of r.verifications) {
+    for (const x of v.results) {
+      if (!x.ok) lines.push(`- WRONG ANSWERS at ${int(v.users)} users, ${x.scenario} (not benchmarked): ${x.problems.join('; ')}`);
+    }
+  }
+  if (r.error) lines.push(`- ERROR: ${r.error}`);
+  lines.push('', '| scenario | users | p50 ms | p99 ms | req/s | % of ceiling |', '|---|---:|---:|---:|---:|---:|');
+  for (const m of r.measurements) {
+    const l = m.load;
+    const flag = l && (l.errors > 0 || l.non2xx > 0 || l.timeouts > 0) ? ` ⚠ ${l.non2xx} non-2xx, ${l.errors} errors, ${l.timeouts} timeouts` : '';
+    if (!l) {
+      lines.push(`| ${m.label} | ${int(m.users)} | — | — | — | ${m.skipped ?? 'not measured'} |`);
+      continue;
+    }
+    lines.push(`| ${m.label}${flag} | ${m.kind === 'ceiling' ? '—' : int(m.users)} | ${ms(l.p50)} | ${ms(l.p99)} | ${int(l.reqPerSec)} | ${m.kind === 'ceiling' ? '100%' : pct(m.ceilingFraction)} |`);
+  }
+  if (r.walk) {
+    const w = r.walk;
+    lines.push(
+      '',
+      `| import walk (count=${w.pageSize}) | users | pages | first ${w.compared} p50 ms | last ${w.compared} p50 ms | last/first | total s |`,
+      '|---|---:|---:|---:|---:|---:|---:|',
+      `| GET /Users?startIndex=S&count=${w.pageSize}${w.ok ? '' : ' ⚠ ' + w.problems.slice(0, 3).join('; ')} | ${int(w.users)} | ${w.pages} | ${ms(w.firstMedianMs)} | ${ms(w.lastMedianMs)} | ${w.ratio.toFixed(2)}× | ${w.totalSeconds.toFixed(1)} |`,
+    );
+  }
+  lines.push('', 'Targets:', '');
+  for (const t of r.targets) lines.push(`- ${verdict(t.pass)} ${t.target} — ${t.detail}`);
+  return lines.join('\n');
+}
+
+/** Writes the raw results to bench/results/<UTC date and time>-<engine>.json; returns the path. */
+export function writeResults(r: EngineReport): string {
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const stamp = r.startedAt.slice(0, 19).replace(/:/g, '-') + 'Z';
+  const file = join(dir, `${stamp}-${r.engine}.json`);
+  writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
+  return file;
+}

@@ -1,0 +1,4 @@
+import { replayFolder } from './runner.js';
+
+// Microsoft Entra ID's provisioning wire conversations (aadOptscim062020 behaviour), replayed.
+replayFolder('entra');
