@@ -29,8 +29,10 @@ export interface LoadResult {
   readonly timeouts: number;
   readonly non2xx: number;
   readonly statusCodes: Record<string, number>;
-  /** autocannon's own summary (its latency histogram has 1 ms resolution). */
-  readonly autocannon: { latencyP50: number; latencyP99: number; requestsAverage: number; throughputAverage: number };
+  /** Requests sent and responses of any status received in the measured window. */
+  readonly sent: number;
+  readonly completed: number;
+  readonly bytesPerSec: number;
 }
 
 export type WorkerRequest = { id: number; spec: LoadSpec };
@@ -43,11 +45,15 @@ export type WorkerReply = { id: number; result: LoadResult } | { id: number; err
 export class LoadGenerator {
   private readonly worker: Worker;
   private nextId = 1;
+  private failure: Error | undefined;
   private readonly pending = new Map<number, { resolve: (r: LoadResult) => void; reject: (e: Error) => void }>();
 
   constructor() {
-    // The worker inherits --import tsx from this process's execArgv.
-    this.worker = new Worker(new URL('./load-worker.ts', import.meta.url));
+    // Node 20 workers do not apply this process's --import tsx: the worker registers tsx itself.
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const entry = new URL('./load-worker.ts', import.meta.url).href;
+    const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+    this.worker = new Worker(boot, { eval: true, execArgv: [] });
     this.worker.on('message', (reply: WorkerReply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;
@@ -56,6 +62,7 @@ export class LoadGenerator {
       else p.resolve(reply.result);
     });
     const failAll = (err: Error) => {
+      this.failure ??= err;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
@@ -64,6 +71,7 @@ export class LoadGenerator {
   }
 
   run(spec: LoadSpec): Promise<LoadResult> {
+    if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -72,6 +80,7 @@ export class LoadGenerator {
   }
 
   async close(): Promise<void> {
+    this.failure ??= new Error('load generator closed');
     await this.worker.terminate();
   }
 }

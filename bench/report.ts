@@ -26,7 +26,7 @@ export interface Measurement {
   readonly kind: 'filter' | 'read' | 'ceiling';
   readonly users: number;
   readonly load?: LoadResult;
-  /** reqPerSec / the ceiling's reqPerSec at the same size (filter lookups only). */
+  /** reqPerSec / the req/s of the ceiling run just before it (filter lookups only). */
   readonly ceilingFraction?: number;
   /** Why it was not measured (a wrong answer, a failed run). */
   readonly skipped?: string;
@@ -91,6 +91,15 @@ export function checkTargets(config: BenchConfig, measurements: readonly Measure
       out.push({ target: `p50 at ${int(config.users)} ≤ 1.5× p50 at ${int(config.baseUsers)}: ${label}`, detail: 'not measured at both sizes', pass: undefined });
       continue;
     }
+    if (large.requests === 0 || small.requests === 0) {
+      const failed = large.requests === 0 ? large : small;
+      out.push({
+        target: `p50 at ${int(config.users)} ≤ 1.5× p50 at ${int(config.baseUsers)}: ${label}`,
+        detail: `no successful response at ${int(failed === large ? config.users : config.baseUsers)} users (${failed.timeouts} timeouts, ${failed.errors} errors, ${failed.non2xx} non-2xx)`,
+        pass: false,
+      });
+      continue;
+    }
     const ratio = large.p50 / small.p50;
     out.push({
       target: `p50 at ${int(config.users)} ≤ 1.5× p50 at ${int(config.baseUsers)}: ${label}`,
@@ -111,7 +120,7 @@ export function checkTargets(config: BenchConfig, measurements: readonly Measure
     if (m.kind !== 'filter') continue;
     out.push({
       target: `≥ 40% of ceiling: ${m.label} at ${int(m.users)}`,
-      detail: m.ceilingFraction === undefined ? 'not measured' : `${pct(m.ceilingFraction)} of ceiling`,
+      detail: m.ceilingFraction === undefined || !m.load ? 'not measured' : `${pct(m.ceilingFraction)} of ceiling (${int(m.load.reqPerSec)} vs ${int(m.load.reqPerSec / m.ceilingFraction)} req/s)`,
       pass: m.ceilingFraction === undefined ? undefined : m.ceilingFraction >= 0.4,
     });
   }

@@ -24,20 +24,20 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
-console.log('# Rollcall benchmark', '');
-console.log(machineLine(machine()));
+const n = (x: number): string => x.toLocaleString('en-US');
+console.log('# Rollcall benchmark\n');
+console.log(machineLine(machine()) + '\n');
 console.log(
-  `Config: engines ${config.engines.join(', ')}; ${config.baseUsers.toLocaleString('en-US')} then ${config.users.toLocaleString('en-US')} users; ` +
-    `import walk at ${Math.min(config.walkUsers, config.users).toLocaleString('en-US')} users; ${config.duration} s per scenario`,
-  '',
+  `Config: engines ${config.engines.join(', ')}; lookups at ${n(config.baseUsers)} then ${n(config.users)} users; ` +
+    `import walk at ${n(Math.min(config.walkUsers, config.users))} users; ${config.duration} s per scenario\n`,
 );
 
 const load = new LoadGenerator();
 try {
   for (const engine of config.engines) {
     const report = await benchEngine(engine, config, load, progress, onInterrupt);
-    console.log(renderEngine(report), '');
-    console.log(`Raw results: ${writeResults(report)}`, '');
+    console.log(renderEngine(report) + '\n');
+    console.log(`Raw results: ${writeResults(report)}\n`);
   }
 } finally {
   await load.close();

@@ -116,11 +116,19 @@ export async function checkFidelity(directory: Directory, store: Store): Promise
   try {
     const i = 1;
     const created = await directory.users.create({ org, baseUrl: 'http://127.0.0.1/scim/v2' }, userBody(i));
-    const stored = await store.getUser(org.id, created.id);
-    const { id: _a, created: _b, last_modified: _c, ...real } = stored!;
-    const { id: _d, created: _e, last_modified: _f, ...fast } = userRow(org.id, i);
+    const db = kyselyOf(store);
+    // Every column, so a column added to users later is noticed here rather than left empty.
+    const stored = await db.selectFrom('users').selectAll().where('org_id', '=', org.id).where('id', '=', created.id).executeTakeFirstOrThrow();
+    const { seq: _s, id: _a, created: _b, last_modified: _c, ...real } = stored as Record<string, unknown>;
+    const { id: _d, created: _e, last_modified: _f, ...fast } = userRow(org.id, i) as Record<string, unknown>;
     if (!isDeepStrictEqual(real, fast)) {
-      throw new Error(`seeding fidelity: the fast users row differs from Users.create's\n${JSON.stringify(real)}\n${JSON.stringify(fast)}`);
+      throw new Error(`seeding fidelity: the fast users row differs from Users.create's\nreal: ${JSON.stringify(real)}\nfast: ${JSON.stringify(fast)}`);
+    }
+    const order = (rows: readonly UserValueRow[]) => rows.map((r) => JSON.stringify([r.attr, r.idx, r.sub, r.v])).sort();
+    const realValues = await db.selectFrom('user_values').selectAll().where('org_id', '=', org.id).where('user_id', '=', created.id).execute();
+    const fastValues = userValueRows(org.id, created.id, userDoc(i));
+    if (!isDeepStrictEqual(order(realValues), order(fastValues))) {
+      throw new Error(`seeding fidelity: the fast user_values rows differ from Users.create's\nreal: ${order(realValues).join(' ')}\nfast: ${order(fastValues).join(' ')}`);
     }
   } finally {
     await directory.organizations.delete(slug);

@@ -79,6 +79,7 @@ export function userRow(orgId: string, i: number, doc: Record<string, unknown> =
     user_name_ci: fold(userNameOf(i)),
     external_id: externalIdOf(i),
     active: doc.active === false ? 0 : 1,
+    display_name: `${given} ${family}`,
     display_name_ci: fold(`${given} ${family}`),
     given_name_ci: fold(given),
     family_name_ci: fold(family),

@@ -54,7 +54,25 @@ declare module 'autocannon' {
       throughput: Histogram;
     }
 
-    interface Instance extends EventEmitter, PromiseLike<Result> {
+    /**
+     * What a run resolves to on a worker thread: autocannon then believes it is one of its own
+     * workers and skips aggregation, so histograms stay encoded.
+     */
+    interface UnaggregatedResult {
+      duration: number;
+      totalCompletedRequests: number;
+      totalRequests: number;
+      totalBytes: number;
+      errors: number;
+      timeouts: number;
+      mismatches: number;
+      non2xx: number;
+      resets: number;
+      '2xx': number;
+      statusCodeStats: Record<string, { count: number }>;
+    }
+
+    interface Instance extends EventEmitter, PromiseLike<Result | UnaggregatedResult> {
       /** responseTime is in milliseconds, with sub-millisecond precision. */
       on(event: 'response', listener: (client: unknown, statusCode: number, resBytes: number, responseTime: number) => void): this;
       on(event: string, listener: (...args: any[]) => void): this;

@@ -1,11 +1,12 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { parseListRequest, parseSearchRequest } from '../protocol/query.js';
+import type { FastifyPluginAsync } from 'fastify';
 import { ScimError } from '../protocol/errors.js';
-import { allSchemas, findResourceType, resourceTypes, userResourceType } from '../protocol/schema/index.js';
+import { allSchemas, findResourceType, resourceTypes } from '../protocol/schema/index.js';
 import type { Directory } from '../service/directory.js';
 import { listOf, resourceTypeJson, schemaJson, serviceProviderConfig } from './discovery.js';
 import { SCIM_CONTENT_TYPE, errorHandler } from './errors.js';
-import { baseUrlOf, contextOf, headerOf, sendList, sendResource, type Query } from './request.js';
+import { registerGroups } from './groups-routes.js';
+import { baseUrlOf, contextOf, headerOf } from './request.js';
+import { registerUsers, rootSearch } from './users-routes.js';
 
 export interface ScimPluginOptions {
   readonly directory: Directory;
@@ -79,7 +80,7 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
       name: 'Rollcall',
       description: 'SCIM 2.0 service provider (RFC 7643, RFC 7644). Authenticate with an organization bearer token.',
       baseUrl: baseUrlOf(request, prefix, publicUrl),
-      endpoints: ['/Users', '/ServiceProviderConfig', '/ResourceTypes', '/Schemas'],
+      endpoints: ['/Users', '/Groups', '/ServiceProviderConfig', '/ResourceTypes', '/Schemas'],
     }),
   );
 
@@ -113,65 +114,15 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
     throw ScimError.notImplemented('/Me is not supported: Rollcall does not authenticate people, only identity providers.');
   });
 
-  registerUsers(app, directory, prefix, publicUrl);
-  notAllowed('/Users', ['PUT', 'PATCH', 'DELETE']);
-  notAllowed('/Users/:id', ['POST']);
+  const routes = { app, directory, prefix, publicUrl };
+  registerUsers(routes);
+  registerGroups(routes);
+  for (const base of ['/Users', '/Groups']) {
+    notAllowed(base, ['PUT', 'PATCH', 'DELETE']);
+    notAllowed(`${base}/:id`, ['POST']);
+  }
+
+  // Root-level search (RFC 7644 §3.4.3): Users and Groups, in that order, paged together.
+  app.post('/.search', async (request, reply) => rootSearch(routes, request, reply));
 };
 
-function registerUsers(app: FastifyInstance, directory: Directory, prefix: string, publicUrl: string | undefined): void {
-  const rt = userResourceType;
-  const users = directory.users;
-  type WithId = { Params: { id: string }; Querystring: Query };
-
-  app.get<{ Querystring: Query }>('/Users', async (request, reply) => {
-    const ctx = contextOf(request, prefix, publicUrl);
-    const req = parseListRequest(rt, request.query, ctx.org.settings.maxResults);
-    return sendList(reply, rt, await users.list(ctx, req), req.projection);
-  });
-
-  const search = async (request: FastifyRequest, reply: FastifyReply) => {
-    const ctx = contextOf(request, prefix, publicUrl);
-    const req = parseSearchRequest(rt, request.body, ctx.org.settings.maxResults);
-    return sendList(reply.code(200), rt, await users.list(ctx, req), req.projection);
-  };
-  app.post('/Users/.search', search);
-  // Root-level search (RFC 7644 §3.4.3) over every resource type: Users are the only one so far.
-  app.post('/.search', search);
-
-  app.post<{ Querystring: Query }>('/Users', async (request, reply) => {
-    const ctx = contextOf(request, prefix, publicUrl);
-    return sendResource(reply, rt, await users.create(ctx, request.body), request.query, 201);
-  });
-
-  app.get<WithId>('/Users/:id', async (request, reply) => {
-    const ctx = contextOf(request, prefix, publicUrl);
-    const user = await users.get(ctx, request.params.id);
-    const inm = headerOf(request, 'if-none-match');
-    if (inm && inm.split(',').some((t) => t.trim() === '*' || t.trim() === user.meta.version)) {
-      return reply.code(304).header('etag', user.meta.version).send();
-    }
-    return sendResource(reply, rt, user, request.query);
-  });
-
-  app.put<WithId>('/Users/:id', async (request, reply) => {
-    const ctx = contextOf(request, prefix, publicUrl);
-    const ifMatch = headerOf(request, 'if-match');
-    const user = await users.replace(ctx, request.params.id, request.body, ifMatch ? { ifMatch } : {});
-    return sendResource(reply, rt, user, request.query);
-  });
-
-  app.patch<WithId>('/Users/:id', async (request, reply) => {
-    const ctx = contextOf(request, prefix, publicUrl);
-    const ifMatch = headerOf(request, 'if-match');
-    const user = await users.patch(ctx, request.params.id, request.body, ifMatch ? { ifMatch } : {});
-    if (ctx.org.settings.patchResponse === 'noContent') return reply.code(204).header('etag', user.meta.version).send();
-    return sendResource(reply, rt, user, request.query);
-  });
-
-  app.delete<WithId>('/Users/:id', async (request, reply) => {
-    const ctx = contextOf(request, prefix, publicUrl);
-    const ifMatch = headerOf(request, 'if-match');
-    await users.delete(ctx, request.params.id, ifMatch ? { ifMatch } : {});
-    return reply.code(204).send();
-  });
-}

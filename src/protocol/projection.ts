@@ -1,3 +1,5 @@
+import { ScimError } from './errors.js';
+import { matchesElement, parsePathExpression, resolveValuePath, type ResolvedFilter } from './filter/index.js';
 import { findSchema, resolveAttribute, splitAttributePath, type AttributeDef, type ResourceTypeDef } from './schema/index.js';
 
 /** The `attributes` / `excludedAttributes` of a request (RFC 7644 §3.4.2.5, §3.9). */
@@ -11,18 +13,50 @@ interface Selector {
   readonly container?: string;
   readonly name: string;
   readonly sub?: string;
+  /** `emails[type eq "work"]`: only the elements the filter matches (an extension of RFC 7644). */
+  readonly filter?: ResolvedFilter;
 }
 
-/** Parses a comma-separated attribute list; blank entries are dropped. */
+/**
+ * Parses a comma-separated attribute list (or an array of them); blank entries are dropped.
+ * Commas inside a value filter (`emails[value eq "a,b"]`) do not split.
+ */
 export function parseAttributeList(value: unknown): string[] | undefined {
   if (typeof value !== 'string' && !Array.isArray(value)) return undefined;
-  const list = (Array.isArray(value) ? value.join(',') : value).split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (Array.isArray(value) ? value.map(String) : [value]).flatMap(splitTopLevel).map((s) => s.trim()).filter(Boolean);
   return list.length > 0 ? list : undefined;
+}
+
+function splitTopLevel(text: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '\\') i++;
+      else if (c === '"') quoted = false;
+    } else if (c === '"') quoted = true;
+    else if (c === '[') depth++;
+    else if (c === ']') depth--;
+    else if (c === ',' && depth === 0) {
+      out.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(text.slice(start));
+  return out;
 }
 
 function selectors(rt: ResourceTypeDef, paths: readonly string[]): Selector[] {
   const out: Selector[] = [];
   for (const path of paths) {
+    if (path.includes('[')) {
+      const selector = valuePathSelector(rt, path);
+      if (selector) out.push(selector);
+      continue;
+    }
     const ext = findSchema(rt, path);
     if (ext?.inExtension) {
       out.push({ name: ext.schema.id });
@@ -34,6 +68,20 @@ function selectors(rt: ResourceTypeDef, paths: readonly string[]): Selector[] {
     out.push({ ...(r.inExtension ? { container: r.schema.id } : {}), name: r.attribute.name, ...(r.subAttribute ? { sub: r.subAttribute.name } : {}) });
   }
   return out;
+}
+
+function valuePathSelector(rt: ResourceTypeDef, path: string): Selector | undefined {
+  const expr = parsePathExpression(path);
+  if (expr.kind !== 'valuePath') return undefined;
+  const resolved = resolveValuePath(rt, expr, ScimError.invalidValue);
+  const sub = expr.subAttribute !== undefined ? resolved.attr.attribute.subAttributes?.find((a) => a.name.toLowerCase() === expr.subAttribute!.toLowerCase()) : undefined;
+  if (expr.subAttribute !== undefined && !sub) return undefined;
+  return {
+    ...(resolved.attr.inExtension ? { container: resolved.attr.schema.id } : {}),
+    name: resolved.attr.attribute.name,
+    ...(sub ? { sub: sub.name } : {}),
+    filter: resolved.filter,
+  };
 }
 
 function definitionOf(rt: ResourceTypeDef, container: string | undefined, name: string): AttributeDef | undefined {
@@ -84,7 +132,13 @@ export function project(rt: ResourceTypeDef, resource: Record<string, unknown>, 
       }
       const def = definitionOf(rt, s.container, s.name);
       if (def?.returned === 'never') continue;
-      const value = s.sub ? pickSub(holder[s.name], s.sub) : holder[s.name];
+      let source = holder[s.name];
+      if (s.filter) {
+        const filter = s.filter;
+        const kept = (Array.isArray(source) ? source : source === undefined ? [] : [source]).filter((e) => matchesElement(e, filter));
+        source = kept.length === 0 ? undefined : Array.isArray(source) ? kept : kept[0];
+      }
+      const value = s.sub ? pickSub(source, s.sub) : source;
       if (value === undefined) continue;
       if (s.container) {
         const c = (out[s.container] as Record<string, unknown> | undefined) ?? (out[s.container] = {});
@@ -107,7 +161,7 @@ export function project(rt: ResourceTypeDef, resource: Record<string, unknown>, 
     }
   }
   for (const s of selectors(rt, projection.excludedAttributes ?? [])) {
-    if (s.name === 'id' && !s.container) continue;
+    if (s.filter || (s.name === 'id' && !s.container)) continue;
     if (s.name === 'meta' && !s.container) {
       if (!meta) continue;
       out.meta = s.sub ? (s.sub === 'resourceType' ? meta : omit(meta, s.sub)) : { resourceType: meta.resourceType };
@@ -155,4 +209,17 @@ function reorder(full: Record<string, unknown>, picked: Record<string, unknown>)
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(full)) if (picked[k] !== undefined) out[k] = picked[k];
   return out;
+}
+
+/**
+ * Whether a projection returns a top-level attribute (so the server can skip computing it:
+ * a group's members, a user's groups).
+ */
+export function wantsAttribute(rt: ResourceTypeDef, projection: Projection, name: string): boolean {
+  const matches = (path: string) => {
+    const r = resolveAttribute(rt, splitAttributePath(rt, path.replace(/\[.*$/, '')));
+    return r !== undefined && !r.inExtension && r.attribute.name === name;
+  };
+  if (projection.attributes && projection.attributes.length > 0) return projection.attributes.some(matches);
+  return !(projection.excludedAttributes ?? []).some((p) => matches(p) && !p.includes('.'));
 }

@@ -13,6 +13,8 @@ export const settingsSchema = z
     roles: z.array(z.string().min(1)).default([]),
     /** Refuse unknown attributes with 400 instead of ignoring them. */
     strictSchema: z.boolean().default(false),
+    /** Allow several groups with the same displayName (Entra allows it); default: 409 uniqueness. */
+    allowDuplicateGroupNames: z.boolean().default(false),
     /** PATCH answers `resource` (200 with the resource) or `noContent` (204). */
     patchResponse: z.enum(['resource', 'noContent']).default('resource'),
     /** The largest page a list or search returns (ServiceProviderConfig filter.maxResults). */

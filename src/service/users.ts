@@ -114,6 +114,29 @@ export class Users {
     return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => toResource(r, ctx.baseUrl)) };
   }
 
+  /**
+   * Adds the read-only `groups` attribute (RFC 7643 §4.1.2), computed from memberships in one
+   * query for all the given users. Direct memberships only (type "direct").
+   */
+  async attachGroups(ctx: RequestContext, resources: readonly ScimResource[]): Promise<ScimResource[]> {
+    const rows = await this.store.groupsOf(ctx.org.id, resources.map((r) => r.id));
+    if (rows.length === 0) return [...resources];
+    const byUser = new Map<string, { value: string; $ref: string; display: string; type: string }[]>();
+    for (const r of rows) {
+      const list = byUser.get(r.member_id) ?? [];
+      list.push({ value: r.group_id, $ref: `${ctx.baseUrl}/Groups/${r.group_id}`, display: r.display_name, type: 'direct' });
+      byUser.set(r.member_id, list);
+    }
+    return resources.map((res) => {
+      const groups = byUser.get(res.id);
+      if (!groups) return res;
+      const { meta, ...rest } = res;
+      const ext = rest[ENTERPRISE_USER_SCHEMA];
+      delete rest[ENTERPRISE_USER_SCHEMA];
+      return { ...rest, groups, ...(ext ? { [ENTERPRISE_USER_SCHEMA]: ext } : {}), meta } as ScimResource;
+    });
+  }
+
   private async require(s: StoreSession, ctx: RequestContext, id: string, forUpdate = false): Promise<UserRow> {
     const row = await s.getUser(ctx.org.id, id, { forUpdate });
     if (!row) throw ScimError.notFound(`User "${id}" not found.`);
@@ -141,7 +164,8 @@ export class Users {
   }
 }
 
-function checkIfMatch(row: UserRow, pre: Preconditions): void {
+/** Checks If-Match (RFC 7232) against a row's version; 412 when it does not match. */
+export function checkIfMatch(row: { version: number }, pre: Preconditions): void {
   if (pre.ifMatch === undefined) return;
   const tags = pre.ifMatch.split(',').map((t) => t.trim());
   if (tags.includes('*') || tags.includes(etagOf(row.version)) || tags.includes(etagOf(row.version).slice(2))) return;
@@ -176,7 +200,7 @@ export function checkPolicy(slug: string, settings: OrgSettings, doc: Record<str
 }
 
 /** The indexed columns derived from a document. */
-function columns(doc: Record<string, unknown>): Pick<UserRow, 'user_name' | 'user_name_ci' | 'external_id' | 'active' | 'display_name_ci' | 'given_name_ci' | 'family_name_ci'> {
+function columns(doc: Record<string, unknown>): Pick<UserRow, 'user_name' | 'user_name_ci' | 'external_id' | 'active' | 'display_name' | 'display_name_ci' | 'given_name_ci' | 'family_name_ci'> {
   const name = doc.name as Record<string, unknown> | undefined;
   const str = (v: unknown): string | null => (typeof v === 'string' ? fold(v) : null);
   return {
@@ -184,6 +208,7 @@ function columns(doc: Record<string, unknown>): Pick<UserRow, 'user_name' | 'use
     user_name_ci: fold(doc.userName as string),
     external_id: typeof doc.externalId === 'string' ? doc.externalId : null,
     active: doc.active === false ? 0 : 1,
+    display_name: typeof doc.displayName === 'string' ? doc.displayName : null,
     display_name_ci: str(doc.displayName),
     given_name_ci: str(name?.givenName),
     family_name_ci: str(name?.familyName),

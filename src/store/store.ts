@@ -1,6 +1,6 @@
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
-import type { NewUserRow, OrganizationRow, TokenRow, UserRow } from './types.js';
+import type { GroupRow, MemberView, NewUserRow, OrganizationRow, TokenRow, UserRow } from './types.js';
 
 export interface PageQuery {
   /** Rows to skip (0-based). */
@@ -50,6 +50,31 @@ export interface StoreSession {
   updateUser(row: UserRow, expectedVersion: number): Promise<void>;
   deleteUser(orgId: string, id: string): Promise<boolean>;
   listUsers(orgId: string, query: ResourceQuery): Promise<Page<UserRow>>;
+
+  insertGroup(row: GroupRow): Promise<void>;
+  getGroup(orgId: string, id: string, options?: { forUpdate?: boolean }): Promise<GroupRow | undefined>;
+  /** Like updateUser: throws VersionConflict when the version moved. */
+  updateGroup(row: GroupRow, expectedVersion: number): Promise<void>;
+  /** Deletes a group, its memberships, and its own membership in other groups. */
+  deleteGroup(orgId: string, id: string): Promise<boolean>;
+  listGroups(orgId: string, query: ResourceQuery): Promise<Page<GroupRow>>;
+
+  /** Members of the given groups, with their display names, in insertion order per group. */
+  listMembers(orgId: string, groupIds: readonly string[]): Promise<(MemberView & { readonly group_id: string })[]>;
+  /** Adds members (ignoring ones already there); returns the ids actually added. */
+  addMembers(orgId: string, groupId: string, members: readonly { id: string; type: 'User' | 'Group' }[]): Promise<string[]>;
+  /** Removes the listed members; returns the ids actually removed. */
+  removeMembers(orgId: string, groupId: string, memberIds: readonly string[]): Promise<string[]>;
+  /** Removes the members an element filter (over value and type) matches, or all; returns their ids. */
+  removeMembersWhere(orgId: string, groupId: string, filter: ResolvedFilter | undefined): Promise<string[]>;
+  /** Which of these ids are users or groups of the organization. */
+  findResources(orgId: string, ids: readonly string[]): Promise<Map<string, 'User' | 'Group'>>;
+  /** The groups the given users (or groups) are direct members of. */
+  groupsOf(orgId: string, memberIds: readonly string[]): Promise<{ member_id: string; group_id: string; display_name: string }[]>;
+  /** Whether `target` is among, or nested below, the given groups (a cycle check). */
+  reachesGroup(orgId: string, fromGroupIds: readonly string[], target: string): Promise<boolean>;
+  /** Removes a member from every group (the member was deleted). */
+  deleteMembershipsOf(orgId: string, memberId: string): Promise<void>;
 }
 
 /** The persistence boundary: a session plus transactions, migrations and lifecycle. */

@@ -26,6 +26,7 @@ export interface UsersTable {
   user_name_ci: string;
   external_id: string | null;
   active: number;
+  display_name: string | null;
   display_name_ci: string | null;
   given_name_ci: string | null;
   family_name_ci: string | null;
@@ -45,11 +46,34 @@ export interface UserValuesTable {
   v: string | null;
 }
 
+export interface GroupsTable {
+  org_id: string;
+  id: string;
+  display_name: string;
+  display_name_ci: string;
+  display_name_unique: string | null;
+  external_id: string | null;
+  doc: string;
+  version: number;
+  created: string;
+  last_modified: string;
+  seq: Generated<number>;
+}
+
+export interface MembershipsTable {
+  org_id: string;
+  group_id: string;
+  member_id: string;
+  member_type: 'User' | 'Group';
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   tokens: TokensTable;
   users: UsersTable;
   user_values: UserValuesTable;
+  groups: GroupsTable;
+  memberships: MembershipsTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;
@@ -57,3 +81,11 @@ export type TokenRow = Selectable<TokensTable>;
 export type UserRow = Omit<Selectable<UsersTable>, 'seq'>;
 export type NewUserRow = Omit<Insertable<UsersTable>, 'seq'>;
 export type UserValueRow = Selectable<UserValuesTable>;
+export type GroupRow = Omit<Selectable<GroupsTable>, 'seq'>;
+export type MembershipRow = Selectable<MembershipsTable>;
+/** A member as a group shows it: id, type and the member's display name. */
+export interface MemberView {
+  readonly member_id: string;
+  readonly member_type: 'User' | 'Group';
+  readonly display: string | null;
+}

@@ -4,6 +4,7 @@ export * from './group.js';
 export * from './common.js';
 export {
   userResourceType,
+  groupResourceType,
   resourceTypes,
   allSchemas,
   findResourceType,

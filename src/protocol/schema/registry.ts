@@ -1,5 +1,6 @@
 import { commonAttributes, externalIdAttribute, idAttribute, metaAttribute } from './common.js';
 import type { AttributeDef, ResolvedAttribute, ResourceTypeDef, SchemaDef } from './types.js';
+import { groupSchema } from './group.js';
 import { enterpriseUserSchema, userSchema } from './user.js';
 
 /** The User resource type, RFC 7643 §4.1, with the Enterprise User extension. */
@@ -12,8 +13,18 @@ export const userResourceType: ResourceTypeDef = Object.freeze({
   extensions: Object.freeze([{ schema: enterpriseUserSchema, required: false }]),
 });
 
+/** The Group resource type, RFC 7643 §4.2. */
+export const groupResourceType: ResourceTypeDef = Object.freeze({
+  id: 'Group',
+  name: 'Group',
+  endpoint: '/Groups',
+  description: 'Group',
+  schema: groupSchema,
+  extensions: Object.freeze([]),
+});
+
 /** Resource types served by this server. */
-export const resourceTypes: readonly ResourceTypeDef[] = [userResourceType];
+export const resourceTypes: readonly ResourceTypeDef[] = [userResourceType, groupResourceType];
 
 /** Every schema served by /Schemas. */
 export function allSchemas(): SchemaDef[] {

@@ -16,28 +16,78 @@ const FALSE: Sql = sql`1 = 0`;
 const MAX_CHAR = '\u{10FFFF}';
 
 /**
- * Compiles a resolved filter into a parameterized SQL condition over `users u` of one
+ * A multi-valued attribute backed by the memberships table: one row per element.
+ * `owner` is the column holding the resource's id, `columns` maps sub-attributes to SQL.
+ */
+interface MembershipAttribute {
+  readonly owner: 'group_id' | 'member_id';
+  readonly columns: Readonly<Record<string, string>>;
+  /** Sub-attributes with one constant value (User.groups.type is always "direct"). */
+  readonly constants?: Readonly<Record<string, string>>;
+}
+
+/** How one resource type's table answers filters. */
+export interface FilterTarget {
+  readonly resourceType: string;
+  readonly alias: 'u' | 'g';
+  /** Attribute (or `attr.sub`) → column of the resource table. */
+  readonly columns: Readonly<Record<string, string>>;
+  /** Columns that always hold a value. */
+  readonly alwaysPresent: ReadonlySet<string>;
+  /** Other attributes live in user_values (users only). */
+  readonly values: boolean;
+  readonly memberships: Readonly<Record<string, MembershipAttribute>>;
+}
+
+export const USER_TARGET: FilterTarget = {
+  resourceType: 'User',
+  alias: 'u',
+  columns: USER_COLUMNS,
+  alwaysPresent: new Set(['active', 'id', 'created', 'last_modified']),
+  values: true,
+  memberships: { groups: { owner: 'member_id', columns: { value: 'm.group_id', display: 'mg.display_name_ci' }, constants: { type: 'direct' } } },
+};
+
+export const GROUP_TARGET: FilterTarget = {
+  resourceType: 'Group',
+  alias: 'g',
+  columns: { id: 'id', externalId: 'external_id', displayName: 'display_name_ci', 'meta.created': 'created', 'meta.lastModified': 'last_modified' },
+  alwaysPresent: new Set(['id', 'display_name_ci', 'created', 'last_modified']),
+  values: false,
+  memberships: { members: { owner: 'group_id', columns: { value: 'm.member_id', type: 'm.member_type' } } },
+};
+
+/**
+ * Compiles a resolved filter into a parameterized SQL condition over the target's table of one
  * organization (RFC 7644 §3.4.2.2). Values are always bound parameters, never SQL text; no
  * operator uses LIKE, so `%`, `_` and `\` in values are plain characters. Every condition is
  * two-valued (never NULL), so `not` is exact. Semantics match test/support/filter-oracle.ts:
  * `ne` is `not eq`; other operators are false on absent attributes; a multi-valued attribute
  * matches when any element does.
  */
-export function compileUserFilter(filter: ResolvedFilter, orgId: string, dialect: DialectAdapter): Sql {
-  return new Compiler(orgId, dialect).node(filter);
+export function compileFilter(filter: ResolvedFilter, orgId: string, dialect: DialectAdapter, target: FilterTarget): Sql {
+  return new Compiler(orgId, dialect, target).node(filter);
 }
 
-/** The SQL expression `sortBy` orders by (RFC 7644 §3.4.2.3), NULL when the user has no value. */
-export function userSortExpression(attr: ResolvedAttribute): Sql {
-  const column = columnOf(attr);
-  if (column) return sql.ref(`u.${column}`);
-  if (attr.common) throw ScimError.invalidValue(`sortBy "${displayName(attr)}" is not sortable.`);
+/**
+ * Compiles the inner filter of `members[...]` into a condition on one memberships row `m`
+ * (PATCH removes by value filter: `members[value eq "id"]`).
+ */
+export function compileMemberFilter(filter: ResolvedFilter, orgId: string, dialect: DialectAdapter): Sql {
+  return new Compiler(orgId, dialect, GROUP_TARGET).memberElement(filter);
+}
+
+/** The SQL expression `sortBy` orders by (RFC 7644 §3.4.2.3), NULL when the resource has no value. */
+export function sortExpression(attr: ResolvedAttribute, target: FilterTarget): Sql {
+  const column = columnOf(attr, target);
+  if (column) return sql.ref(`${target.alias}.${column}`);
+  if (attr.common || !target.values) throw ScimError.invalidValue(`sortBy "${displayName(attr)}" is not sortable.`);
   return sql`(select sv.v from user_values sv where sv.org_id = u.org_id and sv.user_id = u.id and sv.attr = ${attrKey(attr)} and sv.sub = ${subOf(attr)} and sv.idx = 0)`;
 }
 
-function columnOf(attr: ResolvedAttribute): string | undefined {
+function columnOf(attr: ResolvedAttribute, target: FilterTarget): string | undefined {
   if (attr.inExtension) return undefined;
-  return USER_COLUMNS[attr.subAttribute ? `${attr.attribute.name}.${attr.subAttribute.name}` : attr.attribute.name];
+  return target.columns[attr.subAttribute ? `${attr.attribute.name}.${attr.subAttribute.name}` : attr.attribute.name];
 }
 
 function subOf(attr: ResolvedAttribute): string {
@@ -56,10 +106,15 @@ function param(def: AttributeDef, value: string | number | boolean): string {
 }
 
 class Compiler {
+  private readonly self: Sql;
+
   constructor(
     private readonly orgId: string,
     private readonly dialect: DialectAdapter,
-  ) {}
+    private readonly target: FilterTarget,
+  ) {
+    this.self = sql.ref(`${target.alias}.id`);
+  }
 
   node(f: ResolvedFilter): Sql {
     switch (f.kind) {
@@ -80,14 +135,16 @@ class Compiler {
 
   private present(attr: ResolvedAttribute): Sql {
     this.checkFilterable(attr);
+    const membership = this.membership(attr);
+    if (membership) return this.membershipValue(membership, attr, undefined);
     if (attr.attribute.type === 'complex' && !attr.subAttribute) {
       // A complex attribute is present when any of its sub-attributes is.
       const subs = (attr.attribute.subAttributes ?? []).map((sub) => this.present({ ...attr, subAttribute: sub }));
       return sql`(${sql.join(subs, sql` or `)})`;
     }
-    const column = columnOf(attr);
-    if (column === 'active' || column === 'id' || column === 'created' || column === 'last_modified') return TRUE;
-    if (column) return sql`(${sql.ref(`u.${column}`)} is not null and ${sql.ref(`u.${column}`)} <> '')`;
+    const column = columnOf(attr, this.target);
+    if (column && this.target.alwaysPresent.has(column)) return TRUE;
+    if (column) return sql`(${this.col(column)} is not null and ${this.col(column)} <> '')`;
     if (attr.common && attr.attribute.name === 'meta') return TRUE;
     return this.anyValue(attr, undefined);
   }
@@ -99,27 +156,62 @@ class Compiler {
       return f.op === 'ne' ? present : sql`(not ${present})`;
     }
     if (f.op === 'ne') return sql`(not ${this.compare({ ...f, op: 'eq' })})`;
-    const def = f.attr.subAttribute ?? f.attr.attribute;
-    if (f.attr.common && f.attr.attribute.name === 'meta' && f.attr.subAttribute?.name === 'resourceType') {
-      return matchesConstant('User', f.op, String(f.value)) ? TRUE : FALSE;
-    }
-    const column = columnOf(f.attr);
-    if (column === 'active') {
-      return f.value === true ? sql`u.active = 1` : sql`u.active = 0`;
-    }
-    if (column) {
-      const ref = sql.ref(`u.${column}`);
-      return sql`(${ref} is not null and ${this.condition(ref, f.op as Op, param(def, f.value))})`;
-    }
     const op = f.op;
+    const def = f.attr.subAttribute ?? f.attr.attribute;
     const value = param(def, f.value);
+    if (f.attr.common && f.attr.attribute.name === 'meta' && f.attr.subAttribute?.name === 'resourceType') {
+      return matchesConstant(this.target.resourceType, op, String(f.value)) ? TRUE : FALSE;
+    }
+    const membership = this.membership(f.attr);
+    if (membership) return this.membershipValue(membership, f.attr, (v) => this.condition(v, op, value));
+    const column = columnOf(f.attr, this.target);
+    if (column === 'active') return f.value === true ? sql`u.active = 1` : sql`u.active = 0`;
+    if (column) return sql`(${this.col(column)} is not null and ${this.condition(this.col(column), op, value)})`;
     return this.anyValue(f.attr, (v) => this.condition(v, op, value));
+  }
+
+  private col(column: string): Sql {
+    return sql.ref(`${this.target.alias}.${column}`);
   }
 
   /** `u.id in (users having a stored value of attr matching cond)`: driven by the lookup index. */
   private anyValue(attr: ResolvedAttribute, cond: ((v: Sql) => Sql) | undefined): Sql {
+    if (!this.target.values) throw ScimError.invalidFilter(`"${displayName(attr)}" is not filterable on ${this.target.resourceType}s`);
     const v = sql.ref('x.v');
     return sql`u.id in (select x.user_id from user_values x where x.org_id = ${this.orgId} and x.attr = ${attrKey(attr)} and x.sub = ${subOf(attr)}${cond ? sql` and ${cond(v)}` : sql``})`;
+  }
+
+  private membership(attr: ResolvedAttribute): MembershipAttribute | undefined {
+    return attr.inExtension || attr.common ? undefined : this.target.memberships[attr.attribute.name];
+  }
+
+  memberElement(inner: ResolvedFilter): Sql {
+    const m = this.target.memberships.members!;
+    return this.element(inner, (a, cond) => this.membershipCondition(m, a, cond));
+  }
+
+  /** One memberships row is one element: its columns are the sub-attributes. */
+  private membershipSubquery(m: MembershipAttribute, where: Sql): Sql {
+    const join = Object.values(m.columns).some((c) => c.startsWith('mg.')) ? sql` left join groups mg on mg.org_id = m.org_id and mg.id = m.group_id` : sql``;
+    return sql`${this.self} in (select ${sql.ref(`m.${m.owner}`)} from memberships m${join} where m.org_id = ${this.orgId} and ${where})`;
+  }
+
+  private membershipColumn(m: MembershipAttribute, attr: ResolvedAttribute): Sql | undefined {
+    const sub = attr.subAttribute?.name ?? 'value';
+    const constant = m.constants?.[sub];
+    if (constant !== undefined) return sql.val(constant);
+    const column = m.columns[sub];
+    return column ? sql.ref(column) : undefined;
+  }
+
+  private membershipCondition(m: MembershipAttribute, attr: ResolvedAttribute, cond: ((v: Sql) => Sql) | undefined): Sql {
+    const column = this.membershipColumn(m, attr);
+    if (!column) throw ScimError.invalidFilter(`"${displayName(attr)}" is not filterable`);
+    return cond ? sql`(${column} is not null and ${cond(column)})` : sql`${column} is not null`;
+  }
+
+  private membershipValue(m: MembershipAttribute, attr: ResolvedAttribute, cond: ((v: Sql) => Sql) | undefined): Sql {
+    return this.membershipSubquery(m, this.membershipCondition(m, attr, cond));
   }
 
   private condition(ref: Sql, op: Op, value: string): Sql {
@@ -146,62 +238,58 @@ class Compiler {
 
   /** `emails[type eq "work" and value co "@x"]`: one element satisfies the whole inner filter. */
   private valuePath(attr: ResolvedAttribute, inner: ResolvedFilter): Sql {
-    if (!attr.attribute.multiValued) {
-      // A single complex attribute is one element: the inner filter applies to it directly.
-      return this.node(inner);
-    }
+    // A single complex attribute is one element: the inner filter applies to it directly.
+    if (!attr.attribute.multiValued) return this.node(inner);
     this.checkFilterable(attr);
+    const membership = this.membership(attr);
+    if (membership) return this.membershipSubquery(membership, this.element(inner, (a, cond) => this.membershipCondition(membership, a, cond)));
+    if (!this.target.values) throw ScimError.invalidFilter(`"${displayName(attr)}" is not filterable on ${this.target.resourceType}s`);
     const key = attrKey(attr);
     const driver = findDriver(inner);
-    const e = 'e';
     const head = driver
       ? sql`select e.user_id from user_values e where e.org_id = ${this.orgId} and e.attr = ${key} and e.sub = ${driver.attr.subAttribute!.name} and e.v = ${param(driver.attr.subAttribute!, driver.value as string | number | boolean)}`
       : sql`select e.user_id from user_values e where e.org_id = ${this.orgId} and e.attr = ${key} and e.sub = ${ELEMENT_MARKER}`;
     // The driver row is itself an element row, so its condition needs no second check.
     const rest = driver ? without(inner, driver) : inner;
-    return rest ? sql`u.id in (${head} and ${this.element(rest, e)})` : sql`u.id in (${head})`;
+    return rest ? sql`u.id in (${head} and ${this.element(rest, (a, cond) => this.elementValue(a, cond))})` : sql`u.id in (${head})`;
   }
 
-  /** A condition on the element (user_id, idx) of alias `e`. */
-  private element(f: ResolvedFilter, e: string): Sql {
+  /** A condition on one element; `leaf` turns a sub-attribute condition into SQL. */
+  private element(f: ResolvedFilter, leaf: (attr: ResolvedAttribute, cond: ((v: Sql) => Sql) | undefined) => Sql): Sql {
     switch (f.kind) {
       case 'and':
-        return sql`(${this.element(f.left, e)} and ${this.element(f.right, e)})`;
+        return sql`(${this.element(f.left, leaf)} and ${this.element(f.right, leaf)})`;
       case 'or':
-        return sql`(${this.element(f.left, e)} or ${this.element(f.right, e)})`;
+        return sql`(${this.element(f.left, leaf)} or ${this.element(f.right, leaf)})`;
       case 'not':
-        return sql`(not ${this.element(f.filter, e)})`;
+        return sql`(not ${this.element(f.filter, leaf)})`;
       case 'valuePath':
         throw ScimError.invalidFilter('value paths cannot be nested');
       case 'present':
-        return this.elementValue(f.attr, e, undefined);
+        return leaf(f.attr, undefined);
       case 'compare': {
         if (f.value === null) {
-          const present = this.elementValue(f.attr, e, undefined);
+          const present = leaf(f.attr, undefined);
           return f.op === 'ne' ? present : sql`(not ${present})`;
         }
-        if (f.op === 'ne') return sql`(not ${this.element({ ...f, op: 'eq' }, e)})`;
-        const def = f.attr.subAttribute ?? f.attr.attribute;
-        const value = param(def, f.value);
-        const op = f.op as Op;
-        return this.elementValue(f.attr, e, (v) => this.condition(v, op, value));
+        if (f.op === 'ne') return sql`(not ${this.element({ ...f, op: 'eq' }, leaf)})`;
+        const value = param(f.attr.subAttribute ?? f.attr.attribute, f.value);
+        const op = f.op;
+        return leaf(f.attr, (v) => this.condition(v, op, value));
       }
     }
   }
 
-  private elementValue(attr: ResolvedAttribute, e: string, cond: ((v: Sql) => Sql) | undefined): Sql {
+  /** A sub-attribute condition on the user_values element (user_id, idx) of alias `e`. */
+  private elementValue(attr: ResolvedAttribute, cond: ((v: Sql) => Sql) | undefined): Sql {
     const s = sql.ref('s.v');
-    const el = (c: string) => sql.ref(`${e}.${c}`);
-    return sql`exists (select 1 from user_values s where s.org_id = ${el('org_id')} and s.user_id = ${el('user_id')} and s.attr = ${el('attr')} and s.idx = ${el('idx')} and s.sub = ${subOf(attr)}${cond ? sql` and ${cond(s)}` : sql``})`;
+    return sql`exists (select 1 from user_values s where s.org_id = e.org_id and s.user_id = e.user_id and s.attr = e.attr and s.idx = e.idx and s.sub = ${subOf(attr)}${cond ? sql` and ${cond(s)}` : sql``})`;
   }
 
   private checkFilterable(attr: ResolvedAttribute): void {
     const name = attr.attribute.name;
     if (attr.common && name === 'meta' && attr.subAttribute && !['created', 'lastModified', 'resourceType'].includes(attr.subAttribute.name)) {
       throw ScimError.invalidFilter(`meta.${attr.subAttribute.name} is not filterable; filter on meta.created, meta.lastModified or meta.resourceType`);
-    }
-    if (!attr.inExtension && !attr.common && name === 'groups') {
-      throw ScimError.invalidFilter('filtering on groups is not supported yet');
     }
   }
 }

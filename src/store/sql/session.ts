@@ -1,9 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DialectAdapter } from '../dialects/dialect.js';
 import { UniqueViolation, VersionConflict } from '../errors.js';
 import type { Page, ResourceQuery, StoreSession } from '../store.js';
-import type { Database, NewUserRow, OrganizationRow, TokenRow, UserRow } from '../types.js';
-import { compileUserFilter, userSortExpression } from './filter-to-sql.js';
+import type { ResolvedFilter } from '../../protocol/filter/index.js';
+import type { Database, GroupRow, MemberView, NewUserRow, OrganizationRow, TokenRow, UserRow } from '../types.js';
+import { GROUP_TARGET, USER_TARGET, compileFilter, compileMemberFilter, sortExpression, type FilterTarget } from './filter-to-sql.js';
 import { userValueRows } from './user-values.js';
 
 const USER_COLUMNS = [
@@ -13,6 +14,7 @@ const USER_COLUMNS = [
   'user_name_ci',
   'external_id',
   'active',
+  'display_name',
   'display_name_ci',
   'given_name_ci',
   'family_name_ci',
@@ -152,12 +154,131 @@ export class SqlSession implements StoreSession {
   }
 
   async deleteUser(orgId: string, id: string): Promise<boolean> {
+    await this.deleteMembershipsOf(orgId, id);
     const r = await this.db.deleteFrom('users').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
 
   async listUsers(orgId: string, query: ResourceQuery): Promise<Page<UserRow>> {
-    const q = userListQuery(orgId, query, this.adapter);
+    return this.page(userListQuery(orgId, query, this.adapter), query);
+  }
+
+  async insertGroup(row: GroupRow): Promise<void> {
+    await this.write(() => this.db.insertInto('groups').values(row).execute());
+  }
+
+  async getGroup(orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<GroupRow | undefined> {
+    let q = this.db.selectFrom('groups').select(GROUP_COLUMNS).where('org_id', '=', orgId).where('id', '=', id);
+    if (options.forUpdate && this.adapter.supportsForUpdate) q = q.forUpdate();
+    return q.executeTakeFirst();
+  }
+
+  async updateGroup(row: GroupRow, expectedVersion: number): Promise<void> {
+    const { org_id, id, ...rest } = row;
+    const r = await this.write(() =>
+      this.db.updateTable('groups').set(rest).where('org_id', '=', org_id).where('id', '=', id).where('version', '=', expectedVersion).executeTakeFirst(),
+    );
+    if (Number(r.numUpdatedRows) === 0) throw new VersionConflict();
+  }
+
+  async deleteGroup(orgId: string, id: string): Promise<boolean> {
+    await this.deleteMembershipsOf(orgId, id);
+    const r = await this.db.deleteFrom('groups').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async listGroups(orgId: string, query: ResourceQuery): Promise<Page<GroupRow>> {
+    return this.page(listQuery(orgId, query, this.adapter, GROUP_TARGET, GROUP_COLUMNS), query);
+  }
+
+  async listMembers(orgId: string, groupIds: readonly string[]): Promise<(MemberView & { readonly group_id: string })[]> {
+    if (groupIds.length === 0) return [];
+    const r = await sql<MemberView & { group_id: string }>`
+      select m.group_id, m.member_id, m.member_type, coalesce(u.display_name, u.user_name, g.display_name) as display
+      from memberships m
+      left join users u on m.member_type = 'User' and u.org_id = m.org_id and u.id = m.member_id
+      left join groups g on m.member_type = 'Group' and g.org_id = m.org_id and g.id = m.member_id
+      where m.org_id = ${orgId} and m.group_id in (${sql.join(groupIds)})
+      order by m.group_id, coalesce(u.seq, g.seq)`.execute(this.db);
+    return r.rows;
+  }
+
+  async addMembers(orgId: string, groupId: string, members: readonly { id: string; type: 'User' | 'Group' }[]): Promise<string[]> {
+    const added: string[] = [];
+    for (let i = 0; i < members.length; i += CHUNK) {
+      const rows = members.slice(i, i + CHUNK).map((m) => ({ org_id: orgId, group_id: groupId, member_id: m.id, member_type: m.type }));
+      const r = await this.db
+        .insertInto('memberships')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['org_id', 'group_id', 'member_id']).doNothing())
+        .returning('member_id')
+        .execute();
+      for (const x of r) added.push(x.member_id);
+    }
+    return added;
+  }
+
+  async removeMembers(orgId: string, groupId: string, memberIds: readonly string[]): Promise<string[]> {
+    const removed: string[] = [];
+    for (let i = 0; i < memberIds.length; i += CHUNK) {
+      const r = await this.db
+        .deleteFrom('memberships')
+        .where('org_id', '=', orgId)
+        .where('group_id', '=', groupId)
+        .where('member_id', 'in', memberIds.slice(i, i + CHUNK))
+        .returning('member_id')
+        .execute();
+      for (const x of r) removed.push(x.member_id);
+    }
+    return removed;
+  }
+
+  async removeMembersWhere(orgId: string, groupId: string, filter: ResolvedFilter | undefined): Promise<string[]> {
+    const cond = filter ? compileMemberFilter(filter, orgId, this.adapter) : sql`1 = 1`;
+    const r = await sql<{ member_id: string }>`delete from memberships as m where m.org_id = ${orgId} and m.group_id = ${groupId} and ${cond} returning m.member_id`.execute(this.db);
+    return r.rows.map((x) => x.member_id);
+  }
+
+  async findResources(orgId: string, ids: readonly string[]): Promise<Map<string, 'User' | 'Group'>> {
+    const found = new Map<string, 'User' | 'Group'>();
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const chunk = ids.slice(i, i + CHUNK);
+      for (const r of await this.db.selectFrom('users').select('id').where('org_id', '=', orgId).where('id', 'in', chunk).execute()) found.set(r.id, 'User');
+      for (const r of await this.db.selectFrom('groups').select('id').where('org_id', '=', orgId).where('id', 'in', chunk).execute()) found.set(r.id, 'Group');
+    }
+    return found;
+  }
+
+  async groupsOf(orgId: string, memberIds: readonly string[]): Promise<{ member_id: string; group_id: string; display_name: string }[]> {
+    if (memberIds.length === 0) return [];
+    return this.db
+      .selectFrom('memberships as m')
+      .innerJoin('groups as g', (j) => j.onRef('g.org_id', '=', 'm.org_id').onRef('g.id', '=', 'm.group_id'))
+      .select(['m.member_id', 'm.group_id', 'g.display_name'])
+      .where('m.org_id', '=', orgId)
+      .where('m.member_id', 'in', [...memberIds])
+      .orderBy('g.seq')
+      .execute();
+  }
+
+  async reachesGroup(orgId: string, fromGroupIds: readonly string[], target: string): Promise<boolean> {
+    if (fromGroupIds.length === 0) return false;
+    if (fromGroupIds.includes(target)) return true;
+    const r = await sql<{ id: string }>`
+      with recursive below(id) as (
+        select m.member_id from memberships m where m.org_id = ${orgId} and m.member_type = 'Group' and m.group_id in (${sql.join(fromGroupIds)})
+        union
+        select m.member_id from memberships m join below b on m.group_id = b.id where m.org_id = ${orgId} and m.member_type = 'Group'
+      )
+      select id from below where id = ${target} limit 1`.execute(this.db);
+    return r.rows.length > 0;
+  }
+
+  async deleteMembershipsOf(orgId: string, memberId: string): Promise<void> {
+    await this.db.deleteFrom('memberships').where('org_id', '=', orgId).where('member_id', '=', memberId).execute();
+  }
+
+  private async page<R>(q: { count: RawBuilder<{ n: number | string }>; page: RawBuilder<R> }, query: ResourceQuery): Promise<Page<R>> {
     if (query.limit > 0) {
       const rows = (await q.page.execute(this.db)).rows;
       // A first page that is not full holds every match: no count needed (the IdP lookup case).
@@ -169,17 +290,31 @@ export class SqlSession implements StoreSession {
   }
 }
 
-/** The two statements of a user list: the total and the page. Exported for EXPLAIN tests. */
-export function userListQuery(orgId: string, query: ResourceQuery, adapter: DialectAdapter) {
-  const where = query.filter ? compileUserFilter(query.filter, orgId, adapter) : sql`1 = 1`;
-  let order = sql`u.seq`;
+/** Rows per statement when a request names many members: stays far below parameter limits. */
+const CHUNK = 1000;
+
+const GROUP_COLUMNS = ['org_id', 'id', 'display_name', 'display_name_ci', 'display_name_unique', 'external_id', 'doc', 'version', 'created', 'last_modified'] as const;
+
+/** The two statements of a list: the total and the page. Exported for EXPLAIN tests. */
+export function listQuery<R>(orgId: string, query: ResourceQuery, adapter: DialectAdapter, target: FilterTarget, columns: readonly string[]) {
+  const a = target.alias;
+  const table = sql.table(a === 'u' ? 'users' : 'groups');
+  const where = query.filter ? compileFilter(query.filter, orgId, adapter, target) : sql`1 = 1`;
+  const seq = sql.ref(`${a}.seq`);
+  let order: RawBuilder<unknown> = seq;
   if (query.sortBy) {
-    const key = userSortExpression(query.sortBy);
-    order = query.descending ? sql`(${key} is null), ${key} desc, u.seq` : sql`(${key} is null), ${key}, u.seq`;
+    const key = sortExpression(query.sortBy, target);
+    order = query.descending ? sql`(${key} is null), ${key} desc, ${seq}` : sql`(${key} is null), ${key}, ${seq}`;
   }
-  const columns = sql.join(USER_COLUMNS.map((c) => sql.ref(`u.${c}`)));
+  const cols = sql.join(columns.map((c) => sql.ref(`${a}.${c}`)));
+  const orgCol = sql.ref(`${a}.org_id`);
   return {
-    count: sql<{ n: number | string }>`select count(*) as n from users u where u.org_id = ${orgId} and ${where}`,
-    page: sql<UserRow>`select ${columns} from users u where u.org_id = ${orgId} and ${where} order by ${order} limit ${query.limit} offset ${query.offset}`,
+    count: sql<{ n: number | string }>`select count(*) as n from ${table} as ${sql.raw(a)} where ${orgCol} = ${orgId} and ${where}`,
+    page: sql<R>`select ${cols} from ${table} as ${sql.raw(a)} where ${orgCol} = ${orgId} and ${where} order by ${order} limit ${query.limit} offset ${query.offset}`,
   };
+}
+
+/** The user list statements (EXPLAIN tests). */
+export function userListQuery(orgId: string, query: ResourceQuery, adapter: DialectAdapter) {
+  return listQuery<UserRow>(orgId, query, adapter, USER_TARGET, USER_COLUMNS);
 }

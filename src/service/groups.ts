@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import { ScimError } from '../protocol/errors.js';
+import { fold } from '../protocol/fold.js';
+import { parsePatchPath } from '../protocol/path/index.js';
+import { applyPatch, parsePatchRequest, type PatchOperation } from '../protocol/patch/index.js';
+import type { ListRequest } from '../protocol/query.js';
+import { isObject, normalizeResource } from '../protocol/resource.js';
+import type { ResolvedFilter } from '../protocol/filter/index.js';
+import { GROUP_SCHEMA, groupResourceType } from '../protocol/schema/index.js';
+import { UniqueViolation, VersionConflict } from '../store/errors.js';
+import type { Store, StoreSession } from '../store/store.js';
+import type { GroupRow, MemberView } from '../store/types.js';
+import { etagOf, now, type RequestContext } from './context.js';
+import { checkIfMatch, type ListPage, type Preconditions, type ScimResource } from './users.js';
+
+const rt = groupResourceType;
+
+type MemberType = 'User' | 'Group';
+interface MemberRef {
+  readonly id: string;
+  readonly type?: MemberType;
+}
+
+/** How a group is read: with its members, or without touching the memberships table. */
+export interface GroupRead {
+  readonly members: boolean;
+}
+
+/**
+ * The Groups resource (RFC 7643 §4.2). Members live in their own table: a PATCH that adds or
+ * removes members touches only the rows it names, never the whole group.
+ */
+export class Groups {
+  constructor(private readonly store: Store) {}
+
+  async create(ctx: RequestContext, body: unknown, read: GroupRead): Promise<ScimResource> {
+    const { doc, members } = this.accept(ctx, body);
+    const t = now();
+    const row: GroupRow = { ...columns(ctx, doc), org_id: ctx.org.id, id: randomUUID(), doc: JSON.stringify(doc), version: 1, created: t, last_modified: t };
+    return this.store.transaction(async (tx) => {
+      await this.write(() => tx.insertGroup(row), doc);
+      await this.addMembers(tx, ctx, row.id, members);
+      return this.render(tx, ctx, row, read);
+    });
+  }
+
+  async get(ctx: RequestContext, id: string, read: GroupRead): Promise<ScimResource> {
+    return this.render(this.store, ctx, await this.require(this.store, ctx, id), read);
+  }
+
+  async list(ctx: RequestContext, req: ListRequest, read: GroupRead): Promise<ListPage> {
+    const page = await this.store.listGroups(ctx.org.id, {
+      ...(req.filter ? { filter: req.filter } : {}),
+      ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
+      offset: req.startIndex - 1,
+      limit: req.count,
+    });
+    const members = read.members ? await this.store.listMembers(ctx.org.id, page.rows.map((r) => r.id)) : [];
+    const byGroup = new Map<string, MemberView[]>();
+    for (const m of members) {
+      const list = byGroup.get(m.group_id);
+      if (list) list.push(m);
+      else byGroup.set(m.group_id, [m]);
+    }
+    return {
+      totalResults: page.total,
+      startIndex: req.startIndex,
+      resources: page.rows.map((r) => toResource(r, ctx.baseUrl, read.members ? (byGroup.get(r.id) ?? []) : undefined)),
+    };
+  }
+
+  /** PUT: a true replace of displayName, externalId and members (applied as a delta). */
+  async replace(ctx: RequestContext, id: string, body: unknown, pre: Preconditions, read: GroupRead): Promise<ScimResource> {
+    const { doc, members } = this.accept(ctx, body);
+    const bodyId = (body as Record<string, unknown>).id;
+    if (typeof bodyId === 'string' && bodyId !== id) throw ScimError.mutability(`"id" is read-only: the body's id "${bodyId}" differs from the group's id "${id}".`);
+    return this.store.transaction(async (tx) => {
+      const current = await this.require(tx, ctx, id, true);
+      checkIfMatch(current, pre);
+      const changedMembers = await this.replaceMembers(tx, ctx, id, members);
+      const next = JSON.stringify(doc);
+      if (next === current.doc && !changedMembers) return this.render(tx, ctx, current, read);
+      const row: GroupRow = { ...current, ...columns(ctx, doc), doc: next, version: current.version + 1, last_modified: now() };
+      await this.write(() => tx.updateGroup(row, current.version), doc);
+      return this.render(tx, ctx, row, read);
+    });
+  }
+
+  /**
+   * PATCH (RFC 7644 §3.5.2): operations on `members` become row inserts and deletes; the rest
+   * apply to the group document. All in one transaction. Returns undefined when the caller asked
+   * for no resource (204).
+   */
+  async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions, read: GroupRead | undefined): Promise<ScimResource | undefined> {
+    const ops = parsePatchRequest(body);
+    return this.store.transaction(async (tx) => {
+      const current = await this.require(tx, ctx, id, true);
+      checkIfMatch(current, pre);
+      const docOps: PatchOperation[] = [];
+      let membersChanged = false;
+      for (const op of ops) {
+        const split = splitMemberOperation(op);
+        if (split.doc) docOps.push(split.doc);
+        if (split.members && (await this.applyMemberOperation(tx, ctx, id, split.members))) membersChanged = true;
+      }
+      const result = applyPatch(rt, JSON.parse(current.doc) as Record<string, unknown>, docOps, { resourceId: id });
+      if (result.unknown.length > 0) ctx.warn?.('unknown attributes ignored', { resourceType: 'Group', attributes: result.unknown });
+      if (result.changed.length === 0 && !membersChanged) return read ? this.render(tx, ctx, current, read) : toResource(current, ctx.baseUrl, undefined);
+      const doc = result.doc;
+      checkDisplayName(doc);
+      const row: GroupRow = { ...current, ...columns(ctx, doc), doc: JSON.stringify(doc), version: current.version + 1, last_modified: now() };
+      await this.write(() => tx.updateGroup(row, current.version), doc);
+      return read ? this.render(tx, ctx, row, read) : toResource(row, ctx.baseUrl, undefined);
+    });
+  }
+
+  async delete(ctx: RequestContext, id: string, pre: Preconditions = {}): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      const current = await this.require(tx, ctx, id, true);
+      checkIfMatch(current, pre);
+      await tx.deleteGroup(ctx.org.id, id);
+    });
+  }
+
+  private async applyMemberOperation(tx: StoreSession, ctx: RequestContext, groupId: string, op: MemberOperation): Promise<boolean> {
+    switch (op.kind) {
+      case 'add':
+        return (await this.addMembers(tx, ctx, groupId, op.members)).length > 0;
+      case 'replace':
+        return this.replaceMembers(tx, ctx, groupId, op.members);
+      case 'removeListed':
+        return (await tx.removeMembers(ctx.org.id, groupId, op.ids)).length > 0;
+      case 'removeWhere':
+        return (await tx.removeMembersWhere(ctx.org.id, groupId, op.filter)).length > 0;
+    }
+  }
+
+  /** Validates members (same organization, right type, no cycles) and inserts the new ones. */
+  private async addMembers(tx: StoreSession, ctx: RequestContext, groupId: string, members: readonly MemberRef[]): Promise<string[]> {
+    if (members.length === 0) return [];
+    const unique = [...new Map(members.map((m) => [m.id, m])).values()];
+    const found = await tx.findResources(ctx.org.id, unique.map((m) => m.id));
+    const missing = unique.filter((m) => !found.has(m.id)).map((m) => m.id);
+    if (missing.length > 0) {
+      const shown = missing.slice(0, 5).map((m) => `"${m}"`).join(', ');
+      throw ScimError.invalidValue(`Unknown member${missing.length > 1 ? 's' : ''} ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}: members must be users or groups of this organization.`);
+    }
+    const typed = unique.map((m) => {
+      const type = found.get(m.id)!;
+      if (m.type && m.type !== type) throw ScimError.invalidValue(`Member "${m.id}" is a ${type}, not a ${m.type}.`);
+      return { id: m.id, type };
+    });
+    const groups = typed.filter((m) => m.type === 'Group').map((m) => m.id);
+    if (await tx.reachesGroup(ctx.org.id, groups, groupId)) {
+      throw ScimError.invalidValue(`Adding ${groups.length > 1 ? 'these groups' : `group "${groups[0]}"`} as a member would make group "${groupId}" contain itself.`);
+    }
+    return tx.addMembers(ctx.org.id, groupId, typed);
+  }
+
+  /** Makes the members exactly `members`, as inserts and deletes of the difference. */
+  private async replaceMembers(tx: StoreSession, ctx: RequestContext, groupId: string, members: readonly MemberRef[]): Promise<boolean> {
+    const current = new Set((await tx.listMembers(ctx.org.id, [groupId])).map((m) => m.member_id));
+    const wanted = new Set(members.map((m) => m.id));
+    const remove = [...current].filter((id) => !wanted.has(id));
+    const added = await this.addMembers(tx, ctx, groupId, members.filter((m) => !current.has(m.id)));
+    const removed = remove.length ? await tx.removeMembers(ctx.org.id, groupId, remove) : [];
+    return added.length + removed.length > 0;
+  }
+
+  private async require(s: StoreSession, ctx: RequestContext, id: string, forUpdate = false): Promise<GroupRow> {
+    const row = await s.getGroup(ctx.org.id, id, { forUpdate });
+    if (!row) throw ScimError.notFound(`Group "${id}" not found.`);
+    return row;
+  }
+
+  private async render(s: StoreSession, ctx: RequestContext, row: GroupRow, read: GroupRead): Promise<ScimResource> {
+    return toResource(row, ctx.baseUrl, read.members ? await s.listMembers(ctx.org.id, [row.id]) : undefined);
+  }
+
+  private accept(ctx: RequestContext, body: unknown): { doc: Record<string, unknown>; members: MemberRef[] } {
+    const { doc, unknown } = normalizeResource(rt, body, { strict: ctx.org.settings.strictSchema });
+    if (unknown.length > 0) ctx.warn?.('unknown attributes ignored', { resourceType: 'Group', attributes: unknown });
+    const members = memberRefs(doc.members);
+    delete doc.members;
+    checkDisplayName(doc);
+    return { doc, members };
+  }
+
+  private async write(op: () => Promise<void>, doc: Record<string, unknown>): Promise<void> {
+    try {
+      await op();
+    } catch (err) {
+      if (err instanceof UniqueViolation) {
+        throw ScimError.uniqueness(`A group named "${String(doc.displayName)}" already exists in this organization (an operator can allow duplicates with the allowDuplicateGroupNames setting).`);
+      }
+      if (err instanceof VersionConflict) throw ScimError.preconditionFailed('The group changed during the request; retry it.');
+      throw err;
+    }
+  }
+}
+
+function checkDisplayName(doc: Record<string, unknown>): void {
+  if (typeof doc.displayName !== 'string' || doc.displayName.trim() === '') throw ScimError.invalidValue('"displayName" is required and must be a non-empty string.');
+}
+
+function columns(ctx: RequestContext, doc: Record<string, unknown>): Pick<GroupRow, 'display_name' | 'display_name_ci' | 'display_name_unique' | 'external_id'> {
+  const name = doc.displayName as string;
+  return {
+    display_name: name,
+    display_name_ci: fold(name),
+    display_name_unique: ctx.org.settings.allowDuplicateGroupNames ? null : fold(name),
+    external_id: typeof doc.externalId === 'string' ? doc.externalId : null,
+  };
+}
+
+/** Member references from coerced `members` elements ({value, type?}). */
+function memberRefs(value: unknown): MemberRef[] {
+  if (value === undefined) return [];
+  return (value as Record<string, unknown>[]).map((m, i) => {
+    if (typeof m.value !== 'string') throw ScimError.invalidValue(`members[${i}] has no "value" (the member's id).`);
+    const type = typeof m.type === 'string' ? m.type.toLowerCase() : undefined;
+    if (type !== undefined && type !== 'user' && type !== 'group') throw ScimError.invalidValue(`members[${i}].type must be "User" or "Group".`);
+    return { id: m.value, ...(type ? { type: type === 'user' ? ('User' as const) : ('Group' as const) } : {}) };
+  });
+}
+
+type MemberOperation =
+  | { readonly kind: 'add' | 'replace'; readonly members: MemberRef[] }
+  | { readonly kind: 'removeListed'; readonly ids: string[] }
+  | { readonly kind: 'removeWhere'; readonly filter: ResolvedFilter | undefined };
+
+/** The `members` part of a PATCH operation (a membership delta) and the rest (a document change). */
+function splitMemberOperation(op: PatchOperation): { doc?: PatchOperation; members?: MemberOperation } {
+  const membersDef = rt.schema.attributes.find((a) => a.name === 'members')!;
+  const coerceMembers = (value: unknown): MemberRef[] => {
+    if (value === null || value === undefined) return [];
+    const items = Array.isArray(value) ? value : [value];
+    // Microsoft's reference tests send a bare id string as the value.
+    return memberRefs(items.map((v) => (isObject(v) ? v : { value: v })).map((v) => Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toLowerCase() === 'value' ? 'value' : k.toLowerCase() === 'type' ? 'type' : k, x]))));
+  };
+  if (op.path === undefined) {
+    if (!isObject(op.value) || op.op === 'remove') return { doc: op };
+    const key = Object.keys(op.value).find((k) => k.toLowerCase() === 'members' || k.toLowerCase() === `${GROUP_SCHEMA.toLowerCase()}:members`);
+    if (!key) return { doc: op };
+    const { [key]: members, ...rest } = op.value;
+    return {
+      ...(Object.keys(rest).length ? { doc: { ...op, value: rest } } : {}),
+      members: { kind: op.op === 'add' ? 'add' : 'replace', members: coerceMembers(members) },
+    };
+  }
+  const path = parsePatchPath(rt, op.path);
+  if (path.attr.attribute !== membersDef) return { doc: op };
+  if (path.attr.subAttribute || path.subAttribute) {
+    throw ScimError.mutability(`"${op.path}": a member's sub-attributes cannot be changed; add or remove the member instead.`);
+  }
+  if (op.op === 'remove') {
+    if (path.filter) return { members: { kind: 'removeWhere', filter: path.filter } };
+    if (op.value !== undefined && op.value !== null) return { members: { kind: 'removeListed', ids: coerceMembers(op.value).map((m) => m.id) } };
+    return { members: { kind: 'removeWhere', filter: undefined } };
+  }
+  if (path.filter) throw ScimError.invalidPath(`"${op.path}": use add with path "members" to add members.`);
+  return { members: { kind: op.op === 'add' ? 'add' : 'replace', members: coerceMembers(op.value) } };
+}
+
+/** The SCIM representation of a stored group; `members` only when they were read. */
+export function toResource(row: GroupRow, baseUrl: string, members: readonly MemberView[] | undefined): ScimResource {
+  const doc = JSON.parse(row.doc) as Record<string, unknown>;
+  const { externalId, ...rest } = doc;
+  return {
+    schemas: [GROUP_SCHEMA],
+    id: row.id,
+    ...(externalId !== undefined ? { externalId } : {}),
+    ...rest,
+    ...(members && members.length > 0
+      ? {
+          members: members.map((m) => ({
+            value: m.member_id,
+            $ref: `${baseUrl}/${m.member_type === 'User' ? 'Users' : 'Groups'}/${m.member_id}`,
+            ...(m.display !== null ? { display: m.display } : {}),
+            type: m.member_type,
+          })),
+        }
+      : {}),
+    meta: {
+      resourceType: 'Group',
+      created: row.created,
+      lastModified: row.last_modified,
+      location: `${baseUrl}/Groups/${row.id}`,
+      version: etagOf(row.version),
+    },
+  } as ScimResource;
+}
