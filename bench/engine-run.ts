@@ -9,6 +9,7 @@ import { checkTargets, machine, type EngineReport, type Measurement } from './re
 import { SCENARIOS, scenarioOf, type ScenarioName } from './scenarios.js';
 import { SEEDING_NOTE, checkFidelity, seedUsers, type SeedResult } from './seed.js';
 import { sampleListResponse, verifyScenarios, type Verification } from './verify.js';
+import { median } from './stats.js';
 import { importWalk, type WalkResult } from './walk.js';
 
 export type Progress = (message: string) => void;
@@ -17,8 +18,12 @@ export type Progress = (message: string) => void;
  * Waits for the server to answer /healthz: requests still queued after a run that overloaded it
  * are served first, so they do not spill into the next measurement on the same event loop.
  */
-async function settle(origin: string): Promise<void> {
-  await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(120_000) }).then((r) => r.text());
+async function settle(origin: string, log: Progress): Promise<void> {
+  try {
+    await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(300_000) }).then((r) => r.text());
+  } catch (err) {
+    log(`server still busy after a run: ${(err as Error).message}`);
+  }
 }
 
 /** Registers a cleanup to run if the process is interrupted; returns its unregistration. */
@@ -80,8 +85,14 @@ export async function benchEngine(engine: Engine, config: BenchConfig, load: Loa
         const sample = await sampleListResponse(origin, headers, scenarioOf('userName'), 1);
         for (const scenario of SCENARIOS) {
           const verification = results.find((v) => v.scenario === scenario.name)!;
+          const base = { scenario: scenario.name, label: scenario.label, kind: scenario.kind, users, unloadedP50Ms: median(verification.ms) };
           if (!verification.ok) {
-            measurements.push({ scenario: scenario.name, label: scenario.label, kind: scenario.kind, users, skipped: 'wrong answers' });
+            measurements.push({ ...base, skipped: 'wrong answers, not load-tested' });
+            continue;
+          }
+          if (base.unloadedP50Ms > config.tooSlowMs) {
+            log(`${scenario.label} at ${users} users: ${Math.round(base.unloadedP50Ms)} ms a lookup, too slow to load-test`);
+            measurements.push({ ...base, skipped: `over ${config.tooSlowMs} ms a lookup, not load-tested` });
             continue;
           }
           let ceilingRps: number | undefined;
@@ -98,9 +109,9 @@ export async function benchEngine(engine: Engine, config: BenchConfig, load: Loa
           }
           log(`${scenario.label} at ${users} users`);
           const result = await load.run(spec(scenario.name, users, origin));
-          await settle(origin);
+          await settle(origin, log);
           const fraction = ceilingRps ? result.reqPerSec / ceilingRps : undefined;
-          measurements.push({ scenario: scenario.name, label: scenario.label, kind: scenario.kind, users, load: result, ...(fraction !== undefined ? { ceilingFraction: fraction } : {}) });
+          measurements.push({ ...base, load: result, ...(fraction !== undefined ? { ceilingFraction: fraction } : {}) });
         }
       };
 

@@ -26,6 +26,8 @@ export interface Measurement {
   readonly kind: 'filter' | 'read' | 'ceiling';
   readonly users: number;
   readonly load?: LoadResult;
+  /** Median latency of the correctness checks: one request at a time on an idle server. */
+  readonly unloadedP50Ms?: number;
   /** reqPerSec / the req/s of the ceiling run just before it (filter lookups only). */
   readonly ceilingFraction?: number;
   /** Why it was not measured (a wrong answer, a failed run). */
@@ -87,6 +89,16 @@ export function checkTargets(config: BenchConfig, measurements: readonly Measure
     const label = measurements.find((m) => m.scenario === scenario)!.label;
     const small = at(scenario, config.baseUsers);
     const large = at(scenario, config.users);
+    const slow = measurements.find((m) => m.scenario === scenario && m.users === config.users && !m.load && m.unloadedP50Ms !== undefined);
+    if (config.users !== config.baseUsers && small && slow) {
+      const ratio = slow.unloadedP50Ms! / small.p50;
+      out.push({
+        target: `p50 at ${int(config.users)} ≤ 1.5× p50 at ${int(config.baseUsers)}: ${label}`,
+        detail: `${ms(slow.unloadedP50Ms)} ms one at a time (too slow to load-test) vs ${ms(small.p50)} ms = ${ratio.toFixed(1)}×`,
+        pass: ratio <= 1.5,
+      });
+      continue;
+    }
     if (config.users === config.baseUsers || !small || !large) {
       out.push({ target: `p50 at ${int(config.users)} ≤ 1.5× p50 at ${int(config.baseUsers)}: ${label}`, detail: 'not measured at both sizes', pass: undefined });
       continue;
@@ -146,7 +158,8 @@ export function renderEngine(r: EngineReport): string {
     const l = m.load;
     const flag = l && (l.errors > 0 || l.non2xx > 0 || l.timeouts > 0) ? ` ⚠ ${l.non2xx} non-2xx, ${l.errors} errors, ${l.timeouts} timeouts` : '';
     if (!l) {
-      lines.push(`| ${m.label} | ${int(m.users)} | — | — | — | ${m.skipped ?? 'not measured'} |`);
+      const p50 = m.unloadedP50Ms === undefined ? '—' : `${ms(m.unloadedP50Ms)} (1 at a time)`;
+      lines.push(`| ${m.label} ⚠ ${m.skipped ?? 'not measured'} | ${int(m.users)} | ${p50} | — | — | — |`);
       continue;
     }
     lines.push(`| ${m.label}${flag} | ${m.kind === 'ceiling' ? '—' : int(m.users)} | ${ms(l.p50)} | ${ms(l.p99)} | ${int(l.reqPerSec)} | ${m.kind === 'ceiling' ? '100%' : pct(m.ceilingFraction)} |`);

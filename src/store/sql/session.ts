@@ -235,7 +235,7 @@ export class SqlSession implements StoreSession {
 
   async removeMembersWhere(orgId: string, groupId: string, filter: ResolvedFilter | undefined): Promise<string[]> {
     const cond = filter ? compileMemberFilter(filter, orgId, this.adapter) : sql`1 = 1`;
-    const r = await sql<{ member_id: string }>`delete from memberships as m where m.org_id = ${orgId} and m.group_id = ${groupId} and ${cond} returning m.member_id`.execute(this.db);
+    const r = await sql<{ member_id: string }>`delete from memberships as m where m.org_id = ${orgId} and m.group_id = ${groupId} and ${cond} returning member_id`.execute(this.db);
     return r.rows.map((x) => x.member_id);
   }
 
