@@ -34,6 +34,13 @@ const rows: { name: string; attributes?: string; excluded?: string; out: Record<
   { name: 'excluded whole extension', excluded: `${ENT}`, out: { ...user, [ENT]: undefined } },
 ];
 
+rows.push(
+  { name: 'value filter keeps matching elements', attributes: 'emails[type eq "work"]', out: { schemas: user.schemas, id: 'u1', emails: [user.emails[0]!], meta: { resourceType: 'User' } } },
+  { name: 'value filter with a sub-attribute', attributes: 'emails[type eq "home"].value', out: { schemas: user.schemas, id: 'u1', emails: [{ value: 'ada@home.org' }], meta: { resourceType: 'User' } } },
+  { name: 'value filter matching nothing', attributes: 'emails[type eq "other"],userName', out: { schemas: user.schemas, id: 'u1', userName: 'ada@example.com', meta: { resourceType: 'User' } } },
+  { name: 'commas inside a value filter do not split', attributes: 'emails[value eq "a,b" or type eq "work"].type', out: { schemas: user.schemas, id: 'u1', emails: [{ type: 'work' }], meta: { resourceType: 'User' } } },
+);
+
 const clean = (o: Record<string, unknown>) => JSON.parse(JSON.stringify(o));
 
 for (const row of rows) {

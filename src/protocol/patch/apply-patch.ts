@@ -1,7 +1,7 @@
 import { ScimError } from '../errors.js';
 import { parsePatchPath } from '../path/index.js';
 import { canonicalOrder } from '../resource.js';
-import type { ResourceTypeDef } from '../schema/index.js';
+import { findSchema, type ResourceTypeDef } from '../schema/index.js';
 import { changedPaths } from './changes.js';
 import type { Json } from './document.js';
 import { expandPathless } from './path-less.js';
@@ -50,6 +50,14 @@ function applyOperation(rt: ResourceTypeDef, work: Json, op: PatchOperation, ind
   if (op.path === undefined) {
     if (op.op === 'remove') throw ScimError.noTarget(`Operations[${index}]: a "remove" operation needs a "path" (RFC 7644 §3.5.2.2).`);
     for (const t of expandPathless(rt, op.value, ctx.unknown)) setValue(work, t.path, t.value, op.op, t.label, ctx);
+    return;
+  }
+  const extension = findSchema(rt, op.path);
+  if (extension?.inExtension) {
+    // The path is a whole extension (`urn:...:enterprise:2.0:User`): remove it, or apply its
+    // attributes as a path-less value would.
+    if (op.op === 'remove') delete work[extension.schema.id];
+    else for (const t of expandPathless(rt, { [extension.schema.id]: op.value }, ctx.unknown)) setValue(work, t.path, t.value, op.op, t.label, ctx);
     return;
   }
   const path = parsePatchPath(rt, op.path);
