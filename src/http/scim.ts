@@ -57,9 +57,13 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
     if (!header) throw ScimError.unauthorized('Authentication required: send Authorization: Bearer <token>.');
     // Tolerance: a bare token (an IdP's "Header Auth" field filled without the Bearer prefix).
     const token = BEARER.exec(header)?.[1] ?? (header.startsWith('rc_') ? header.trim() : undefined);
-    const org = token ? await directory.organizations.authenticate(token) : undefined;
-    if (!org) throw ScimError.unauthorized('The bearer token is invalid or revoked.');
-    request.org = org;
+    const auth = token ? await directory.organizations.authenticate(token) : undefined;
+    if (!auth) throw ScimError.unauthorized('The bearer token is invalid or revoked.');
+    request.org = auth.org;
+    // An application token reads; only the identity provider's token writes.
+    if (auth.scope === 'app' && request.method !== 'GET' && request.method !== 'HEAD' && !path.endsWith('/.search')) {
+      throw ScimError.forbidden('This token has the "app" scope, which reads SCIM resources but cannot change them; the identity provider uses a "scim" token.');
+    }
   });
 
   app.setNotFoundHandler((request, reply) => {

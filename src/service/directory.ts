@@ -1,17 +1,30 @@
 import type { Store } from '../store/store.js';
+import { EventBus } from './events.js';
 import { Groups } from './groups.js';
 import { Organizations } from './organizations.js';
-import { Users } from './users.js';
+import { Users, type UserHooks } from './users.js';
+
+export interface DirectoryOptions {
+  readonly hooks?: UserHooks;
+  /** Share one bus between directories over the same store in one process (the CLI, tests). */
+  readonly bus?: EventBus;
+}
 
 /** The service layer, composed over one store. */
 export class Directory {
   readonly organizations: Organizations;
   readonly users: Users;
   readonly groups: Groups;
+  /** Events after they commit, in this process. */
+  readonly bus: EventBus;
 
-  constructor(readonly store: Store) {
-    this.organizations = new Organizations(store);
-    this.users = new Users(store);
-    this.groups = new Groups(store);
+  constructor(
+    readonly store: Store,
+    options: DirectoryOptions = {},
+  ) {
+    this.bus = options.bus ?? new EventBus();
+    this.organizations = new Organizations(store, this.bus);
+    this.users = new Users(store, this.bus, options.hooks);
+    this.groups = new Groups(store, this.bus);
   }
 }

@@ -11,7 +11,9 @@ import { UniqueViolation, VersionConflict } from '../store/errors.js';
 import type { Store, StoreSession } from '../store/store.js';
 import type { GroupRow, MemberView } from '../store/types.js';
 import { etagOf, now, type RequestContext } from './context.js';
+import { EventRecorder, MEMBERS_PER_EVENT, valuesAt, type EventBus, type NewEvent } from './events.js';
 import { checkIfMatch, type ListPage, type Preconditions, type ScimResource } from './users.js';
+import { changedPaths } from '../protocol/patch/changes.js';
 
 const rt = groupResourceType;
 
@@ -31,15 +33,34 @@ export interface GroupRead {
  * removes members touches only the rows it names, never the whole group.
  */
 export class Groups {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+  ) {}
+
+  /** One transaction with its events; they are announced once it has committed. */
+  private async change<T>(ctx: RequestContext, fn: (tx: StoreSession, events: EventRecorder, delta: MemberDelta) => Promise<T>): Promise<T> {
+    const events = new EventRecorder(ctx.org.id, ctx.org.slug, ctx.requestId);
+    const result = await this.store.transaction(async (tx) => {
+      const delta: MemberDelta = { added: [], removed: [] };
+      const out = await fn(tx, events, delta);
+      return out;
+    });
+    events.publish(this.bus);
+    return result;
+  }
 
   async create(ctx: RequestContext, body: unknown, read: GroupRead): Promise<ScimResource> {
     const { doc, members } = this.accept(ctx, body);
     const t = now();
     const row: GroupRow = { ...columns(ctx, doc), org_id: ctx.org.id, id: randomUUID(), doc: JSON.stringify(doc), version: 1, created: t, last_modified: t };
-    return this.store.transaction(async (tx) => {
+    return this.change(ctx, async (tx, events) => {
       await this.write(() => tx.insertGroup(row), doc);
-      await this.addMembers(tx, ctx, row.id, members);
+      const added = await this.addMembers(tx, ctx, row.id, members);
+      await events.add(tx, [
+        { type: 'group.created', resourceType: 'Group', resourceId: row.id, data: { group: { id: row.id, ...doc } } },
+        ...memberEvents(row.id, { added, removed: [] }),
+      ]);
       return this.render(tx, ctx, row, read);
     });
   }
@@ -74,14 +95,11 @@ export class Groups {
     const { doc, members } = this.accept(ctx, body);
     const bodyId = (body as Record<string, unknown>).id;
     if (typeof bodyId === 'string' && bodyId !== id) throw ScimError.mutability(`"id" is read-only: the body's id "${bodyId}" differs from the group's id "${id}".`);
-    return this.store.transaction(async (tx) => {
+    return this.change(ctx, async (tx, events, delta) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
-      const changedMembers = await this.replaceMembers(tx, ctx, id, members);
-      const next = JSON.stringify(doc);
-      if (next === current.doc && !changedMembers) return this.render(tx, ctx, current, read);
-      const row: GroupRow = { ...current, ...columns(ctx, doc), doc: next, version: current.version + 1, last_modified: now() };
-      await this.write(() => tx.updateGroup(row, current.version), doc);
+      await this.replaceMembers(tx, ctx, id, members, delta);
+      const row = await this.update(tx, ctx, events, current, doc, delta);
       return this.render(tx, ctx, row, read);
     });
   }
@@ -93,45 +111,61 @@ export class Groups {
    */
   async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions, read: GroupRead | undefined): Promise<ScimResource | undefined> {
     const ops = parsePatchRequest(body);
-    return this.store.transaction(async (tx) => {
+    return this.change(ctx, async (tx, events, delta) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
       const docOps: PatchOperation[] = [];
-      let membersChanged = false;
       for (const op of ops) {
         const split = splitMemberOperation(op);
         if (split.doc) docOps.push(split.doc);
-        if (split.members && (await this.applyMemberOperation(tx, ctx, id, split.members))) membersChanged = true;
+        if (split.members) await this.applyMemberOperation(tx, ctx, id, split.members, delta);
       }
       const result = applyPatch(rt, JSON.parse(current.doc) as Record<string, unknown>, docOps, { resourceId: id });
       if (result.unknown.length > 0) ctx.warn?.('unknown attributes ignored', { resourceType: 'Group', attributes: result.unknown });
-      if (result.changed.length === 0 && !membersChanged) return read ? this.render(tx, ctx, current, read) : toResource(current, ctx.baseUrl, undefined);
-      const doc = result.doc;
-      checkDisplayName(doc);
-      const row: GroupRow = { ...current, ...columns(ctx, doc), doc: JSON.stringify(doc), version: current.version + 1, last_modified: now() };
-      await this.write(() => tx.updateGroup(row, current.version), doc);
+      checkDisplayName(result.doc);
+      const row = await this.update(tx, ctx, events, current, result.doc, delta);
       return read ? this.render(tx, ctx, row, read) : toResource(row, ctx.baseUrl, undefined);
     });
   }
 
+  /** Writes a changed group (document or members) with its events; unchanged, returns it as it was. */
+  private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: GroupRow, doc: Record<string, unknown>, delta: MemberDelta): Promise<GroupRow> {
+    const before = JSON.parse(current.doc) as Record<string, unknown>;
+    const changed = changedPaths(rt, before, doc);
+    const net = netDelta(delta);
+    if (changed.length === 0 && net.added.length === 0 && net.removed.length === 0) return current;
+    const row: GroupRow = { ...current, ...columns(ctx, doc), doc: JSON.stringify(doc), version: current.version + 1, last_modified: now() };
+    await this.write(() => tx.updateGroup(row, current.version), doc);
+    await events.add(tx, [
+      ...(changed.length ? [{ type: 'group.updated' as const, resourceType: 'Group' as const, resourceId: row.id, data: { changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }] : []),
+      ...memberEvents(row.id, net),
+    ]);
+    return row;
+  }
+
   async delete(ctx: RequestContext, id: string, pre: Preconditions = {}): Promise<void> {
-    await this.store.transaction(async (tx) => {
+    await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
       await tx.deleteGroup(ctx.org.id, id);
+      await events.add(tx, [{ type: 'group.deleted', resourceType: 'Group', resourceId: id, data: { displayName: current.display_name, externalId: current.external_id } }]);
     });
   }
 
-  private async applyMemberOperation(tx: StoreSession, ctx: RequestContext, groupId: string, op: MemberOperation): Promise<boolean> {
+  private async applyMemberOperation(tx: StoreSession, ctx: RequestContext, groupId: string, op: MemberOperation, delta: MemberDelta): Promise<void> {
     switch (op.kind) {
       case 'add':
-        return (await this.addMembers(tx, ctx, groupId, op.members)).length > 0;
+        delta.added.push(...(await this.addMembers(tx, ctx, groupId, op.members)));
+        return;
       case 'replace':
-        return this.replaceMembers(tx, ctx, groupId, op.members);
+        await this.replaceMembers(tx, ctx, groupId, op.members, delta);
+        return;
       case 'removeListed':
-        return (await tx.removeMembers(ctx.org.id, groupId, op.ids)).length > 0;
+        delta.removed.push(...(await tx.removeMembers(ctx.org.id, groupId, op.ids)));
+        return;
       case 'removeWhere':
-        return (await tx.removeMembersWhere(ctx.org.id, groupId, op.filter)).length > 0;
+        delta.removed.push(...(await tx.removeMembersWhere(ctx.org.id, groupId, op.filter)));
+        return;
     }
   }
 
@@ -158,13 +192,12 @@ export class Groups {
   }
 
   /** Makes the members exactly `members`, as inserts and deletes of the difference. */
-  private async replaceMembers(tx: StoreSession, ctx: RequestContext, groupId: string, members: readonly MemberRef[]): Promise<boolean> {
+  private async replaceMembers(tx: StoreSession, ctx: RequestContext, groupId: string, members: readonly MemberRef[], delta: MemberDelta): Promise<void> {
     const current = new Set((await tx.listMembers(ctx.org.id, [groupId])).map((m) => m.member_id));
     const wanted = new Set(members.map((m) => m.id));
     const remove = [...current].filter((id) => !wanted.has(id));
-    const added = await this.addMembers(tx, ctx, groupId, members.filter((m) => !current.has(m.id)));
-    const removed = remove.length ? await tx.removeMembers(ctx.org.id, groupId, remove) : [];
-    return added.length + removed.length > 0;
+    delta.added.push(...(await this.addMembers(tx, ctx, groupId, members.filter((m) => !current.has(m.id)))));
+    if (remove.length) delta.removed.push(...(await tx.removeMembers(ctx.org.id, groupId, remove)));
   }
 
   private async require(s: StoreSession, ctx: RequestContext, id: string, forUpdate = false): Promise<GroupRow> {
@@ -222,6 +255,32 @@ function memberRefs(value: unknown): MemberRef[] {
     if (type !== undefined && type !== 'user' && type !== 'group') throw ScimError.invalidValue(`members[${i}].type must be "User" or "Group".`);
     return { id: m.value, ...(type ? { type: type === 'user' ? ('User' as const) : ('Group' as const) } : {}) };
   });
+}
+
+/** Members a request actually added and removed (in order; one may undo the other). */
+interface MemberDelta {
+  readonly added: string[];
+  readonly removed: string[];
+}
+
+/** What changed in the end: a member removed then added again is no change. */
+function netDelta(delta: MemberDelta): MemberDelta {
+  const added = new Set<string>();
+  const removed = new Set<string>();
+  for (const id of delta.added) if (!removed.delete(id)) added.add(id);
+  for (const id of delta.removed) if (!added.delete(id)) removed.add(id);
+  return { added: [...added], removed: [...removed] };
+}
+
+function memberEvents(groupId: string, delta: MemberDelta): NewEvent[] {
+  const out: NewEvent[] = [];
+  for (const [type, ids] of [
+    ['group.members_added', delta.added],
+    ['group.members_removed', delta.removed],
+  ] as const) {
+    for (let i = 0; i < ids.length; i += MEMBERS_PER_EVENT) out.push({ type, resourceType: 'Group', resourceId: groupId, data: { members: ids.slice(i, i + MEMBERS_PER_EVENT) } });
+  }
+  return out;
 }
 
 type MemberOperation =

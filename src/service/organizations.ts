@@ -3,6 +3,7 @@ import type { Store } from '../store/store.js';
 import type { OrganizationRow, TokenRow } from '../store/types.js';
 import { UniqueViolation } from '../store/errors.js';
 import { now, type OrgContext } from './context.js';
+import { EventRecorder, type EventBus } from './events.js';
 import { defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
 
 export class DirectoryError extends Error {
@@ -25,9 +26,13 @@ export interface Organization {
   readonly created: string;
 }
 
+export type TokenScope = 'scim' | 'app';
+
 export interface TokenInfo {
   readonly id: string;
   readonly label: string;
+  /** `scim`: the identity provider's read/write SCIM access; `app`: the application's (read SCIM, events, webhooks). */
+  readonly scope: TokenScope;
   readonly created: string;
   readonly lastUsed: string | null;
   readonly revoked: string | null;
@@ -40,14 +45,17 @@ function toOrganization(row: OrganizationRow): Organization {
 }
 
 function toTokenInfo(row: TokenRow): TokenInfo {
-  return { id: row.id, label: row.label, created: row.created, lastUsed: row.last_used, revoked: row.revoked };
+  return { id: row.id, label: row.label, scope: row.scope, created: row.created, lastUsed: row.last_used, revoked: row.revoked };
 }
 
 /** Organizations and their bearer tokens. Tokens are 256-bit random, shown once, stored as SHA-256. */
 export class Organizations {
   private readonly lastTouched = new Map<string, number>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+  ) {}
 
   async create(slug: string, name?: string, settings: Partial<OrgSettings> = {}): Promise<Organization> {
     if (!SLUG.test(slug)) {
@@ -107,11 +115,16 @@ export class Organizations {
   }
 
   /** Issues a token; the returned secret is shown once and never stored. */
-  async issueToken(slug: string, label = 'default'): Promise<{ token: string; info: TokenInfo }> {
+  async issueToken(slug: string, label = 'default', scope: TokenScope = 'scim'): Promise<{ token: string; info: TokenInfo }> {
     const org = await this.get(slug);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    const row: TokenRow = { id: randomUUID(), org_id: org.id, label, hash: hashToken(token), created: now(), last_used: null, revoked: null };
-    await this.store.insertToken(row);
+    const row: TokenRow = { id: randomUUID(), org_id: org.id, label, hash: hashToken(token), created: now(), last_used: null, revoked: null, scope };
+    const events = new EventRecorder(org.id, org.slug, undefined);
+    await this.store.transaction(async (tx) => {
+      await tx.insertToken(row);
+      await events.add(tx, [{ type: 'token.issued', resourceType: 'Token', resourceId: row.id, data: { label, scope } }]);
+    });
+    events.publish(this.bus);
     return { token, info: toTokenInfo(row) };
   }
 
@@ -122,16 +135,21 @@ export class Organizations {
 
   async revokeToken(slug: string, tokenId: string): Promise<void> {
     const org = await this.get(slug);
-    if (!(await this.store.revokeToken(org.id, tokenId, now()))) {
-      throw new DirectoryError('ROLLCALL_NO_TOKEN', `organization "${slug}" has no active token "${tokenId}"`);
-    }
+    const events = new EventRecorder(org.id, org.slug, undefined);
+    await this.store.transaction(async (tx) => {
+      if (!(await tx.revokeToken(org.id, tokenId, now()))) {
+        throw new DirectoryError('ROLLCALL_NO_TOKEN', `organization "${slug}" has no active token "${tokenId}"`);
+      }
+      await events.add(tx, [{ type: 'token.revoked', resourceType: 'Token', resourceId: tokenId, data: {} }]);
+    });
+    events.publish(this.bus);
   }
 
   /**
    * Resolves a bearer token to its organization, or undefined. The database is asked on every
    * call, so a token revoked by any process is refused on its next request.
    */
-  async authenticate(token: string): Promise<OrgContext | undefined> {
+  async authenticate(token: string): Promise<{ org: OrgContext; scope: TokenScope; tokenId: string } | undefined> {
     if (!token || token.length > 512) return undefined;
     const hash = hashToken(token);
     const found = await this.store.findActiveToken(hash);
@@ -139,7 +157,7 @@ export class Organizations {
     if (!timingSafeEqual(Buffer.from(found.token.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
     this.touch(found.token.id);
     const { org } = found;
-    return { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings) };
+    return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings) }, scope: found.token.scope, tokenId: found.token.id };
   }
 
   /** Records last use at most once a minute per token, off the request path. */

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { ScimError } from '../protocol/errors.js';
 import { applyPatch, parsePatchRequest } from '../protocol/patch/index.js';
 import type { ListRequest } from '../protocol/query.js';
-import { normalizeResource } from '../protocol/resource.js';
+import { changedPaths } from '../protocol/patch/changes.js';
+import { canonicalOrder, normalizeResource } from '../protocol/resource.js';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA, userResourceType } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
 import type { Store, StoreSession } from '../store/store.js';
 import type { UserRow } from '../store/types.js';
 import { etagOf, fold, now, type RequestContext } from './context.js';
+import { EventRecorder, valuesAt, type EventBus, type NewEvent } from './events.js';
 import type { OrgSettings } from './settings.js';
 
 export type ScimResource = Record<string, unknown> & { id: string; meta: { version: string } };
@@ -25,17 +27,41 @@ export interface Preconditions {
   readonly ifMatch?: string;
 }
 
+/**
+ * Application hooks that run inside the write, before anything is stored: throw a ScimError to
+ * refuse (an email-domain policy, a seat limit) and the request gets it with nothing written.
+ */
+export interface UserHooks {
+  beforeUserCreate?(input: { readonly org: RequestContext['org']; readonly user: Readonly<Record<string, unknown>> }): void | Promise<void>;
+  beforeUserUpdate?(input: {
+    readonly org: RequestContext['org'];
+    readonly id: string;
+    readonly before: Readonly<Record<string, unknown>>;
+    readonly after: Readonly<Record<string, unknown>>;
+    readonly changed: readonly string[];
+  }): void | Promise<void>;
+}
+
 /** The Users resource: creation, replacement, deletion and reads, under the organization's policy. */
 export class Users {
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly bus: EventBus,
+    private readonly hooks: UserHooks = {},
+  ) {}
 
   async create(ctx: RequestContext, body: unknown): Promise<ScimResource> {
     const doc = this.accept(ctx, body);
     if (doc.active === undefined) doc.active = true;
+    await this.hooks.beforeUserCreate?.({ org: ctx.org, user: doc });
     const t = now();
     const row: UserRow = { ...columns(doc), org_id: ctx.org.id, id: randomUUID(), doc: JSON.stringify(doc), version: 1, created: t, last_modified: t };
-    await this.write(ctx, () => this.store.transaction((tx) => tx.insertUser(row)), doc);
-    return toResource(row, ctx.baseUrl);
+    const resource = toResource(row, ctx.baseUrl);
+    await this.change(ctx, async (tx, events) => {
+      await this.write(ctx, () => tx.insertUser(row), doc);
+      await events.add(tx, [{ type: 'user.created', resourceType: 'User', resourceId: row.id, data: { user: withoutLocation(resource) } }]);
+    });
+    return resource;
   }
 
   async get(ctx: RequestContext, id: string): Promise<ScimResource> {
@@ -45,62 +71,78 @@ export class Users {
   /** PUT: a true replace (RFC 7644 §3.5.1) that honours mutability. */
   async replace(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}): Promise<ScimResource> {
     const doc = this.accept(ctx, body);
-    return this.store.transaction(async (tx) => {
+    const bodyId = (body as Record<string, unknown>).id;
+    if (typeof bodyId === 'string' && bodyId !== id) {
+      throw ScimError.mutability(`"id" is read-only: the body's id "${bodyId}" differs from the resource's id "${id}".`);
+    }
+    return this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
-      if (typeof (body as Record<string, unknown>).id === 'string' && (body as Record<string, unknown>).id !== id) {
-        throw ScimError.mutability(`"id" is read-only: the body's id "${String((body as Record<string, unknown>).id)}" differs from the resource's id "${id}".`);
-      }
       const before = JSON.parse(current.doc) as Record<string, unknown>;
       // active is the administrative status: a PUT without it keeps the current status.
       if (doc.active === undefined) doc.active = before.active ?? true;
-      const next = JSON.stringify(doc);
-      if (next === current.doc) return toResource(current, ctx.baseUrl);
-      const row: UserRow = { ...current, ...columns(doc), doc: next, version: current.version + 1, last_modified: now() };
-      await this.write(ctx, () => tx.updateUser(row, current.version), doc);
-      return toResource(row, ctx.baseUrl);
+      return this.update(tx, ctx, events, current, before, canonicalOrder(userResourceType, doc));
     });
   }
 
   /**
    * PATCH (RFC 7644 §3.5.2): every operation applies to one document in one transaction, or none
-   * does. A PATCH that changes nothing keeps version and lastModified.
+   * does. A PATCH that changes nothing keeps version and lastModified, and writes no event.
    */
   async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}): Promise<ScimResource> {
     const ops = parsePatchRequest(body);
-    return this.store.transaction(async (tx) => {
+    return this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
-      const result = applyPatch(userResourceType, JSON.parse(current.doc) as Record<string, unknown>, ops, { resourceId: id });
+      const before = JSON.parse(current.doc) as Record<string, unknown>;
+      const result = applyPatch(userResourceType, before, ops, { resourceId: id });
       if (result.unknown.length > 0) {
         if (ctx.org.settings.strictSchema) {
           throw ScimError.invalidValue(`Unknown attribute${result.unknown.length > 1 ? 's' : ''}: ${result.unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`);
         }
         ctx.warn?.('unknown attributes ignored', { resourceType: 'User', attributes: result.unknown });
       }
-      if (result.changed.length === 0) return toResource(current, ctx.baseUrl);
       const doc = result.doc;
       if (doc.active === undefined) doc.active = true;
       checkPolicy(ctx.org.slug, ctx.org.settings, doc);
-      const row: UserRow = { ...current, ...columns(doc), doc: JSON.stringify(doc), version: current.version + 1, last_modified: now() };
-      await this.write(ctx, () => tx.updateUser(row, current.version), doc);
-      return toResource(row, ctx.baseUrl);
+      return this.update(tx, ctx, events, current, before, doc);
     });
   }
 
   async delete(ctx: RequestContext, id: string, pre: Preconditions = {}): Promise<void> {
-    await this.store.transaction(async (tx) => {
+    await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
+      const before = JSON.parse(current.doc) as Record<string, unknown>;
       if (ctx.org.settings.deleteMode === 'delete') {
         await tx.deleteUser(ctx.org.id, id);
+        await events.add(tx, [{ type: 'user.deleted', resourceType: 'User', resourceId: id, data: { userName: current.user_name, externalId: current.external_id } }]);
         return;
       }
-      const doc = JSON.parse(current.doc) as Record<string, unknown>;
-      if (doc.active === false) return;
-      doc.active = false;
-      await tx.updateUser({ ...current, ...columns(doc), doc: JSON.stringify(doc), version: current.version + 1, last_modified: now() }, current.version);
+      await this.update(tx, ctx, events, current, before, { ...before, active: false });
     });
+  }
+
+  /** Writes a changed document with its events; an unchanged one is returned as it was. */
+  private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: UserRow, before: Record<string, unknown>, doc: Record<string, unknown>): Promise<ScimResource> {
+    const changed = changedPaths(userResourceType, before, doc);
+    if (changed.length === 0) return toResource(current, ctx.baseUrl);
+    await this.hooks.beforeUserUpdate?.({ org: ctx.org, id: current.id, before, after: doc, changed });
+    const row: UserRow = { ...current, ...columns(doc), doc: JSON.stringify(doc), version: current.version + 1, last_modified: now() };
+    await this.write(ctx, () => tx.updateUser(row, current.version), doc);
+    const list: NewEvent[] = [{ type: 'user.updated', resourceType: 'User', resourceId: row.id, data: { userName: row.user_name, changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }];
+    if (before.active !== false && doc.active === false) list.push({ type: 'user.deactivated', resourceType: 'User', resourceId: row.id, data: { userName: row.user_name } });
+    if (before.active === false && doc.active !== false) list.push({ type: 'user.reactivated', resourceType: 'User', resourceId: row.id, data: { userName: row.user_name } });
+    await events.add(tx, list);
+    return toResource(row, ctx.baseUrl);
+  }
+
+  /** One transaction with its events; they are announced once it has committed. */
+  private async change<T>(ctx: RequestContext, fn: (tx: StoreSession, events: EventRecorder) => Promise<T>): Promise<T> {
+    const events = new EventRecorder(ctx.org.id, ctx.org.slug, ctx.requestId);
+    const result = await this.store.transaction((tx) => fn(tx, events));
+    events.publish(this.bus);
+    return result;
   }
 
   /** A page of users matching a list request; filter, sort and paging run in the database. */
@@ -232,4 +274,10 @@ export function toResource(row: UserRow, baseUrl: string): ScimResource {
       version: etagOf(row.version),
     },
   } as ScimResource;
+}
+
+/** A resource as events carry it: without meta.location, which depends on the request's host. */
+export function withoutLocation(resource: ScimResource): Record<string, unknown> {
+  const { location: _location, ...meta } = resource.meta as Record<string, unknown>;
+  return { ...resource, meta };
 }

@@ -1,6 +1,6 @@
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
-import type { GroupRow, MemberView, NewUserRow, OrganizationRow, TokenRow, UserRow } from './types.js';
+import type { EventRow, GroupRow, MemberView, NewUserRow, OrganizationRow, TokenRow, UserRow, WebhookDeliveryRow, WebhookRow } from './types.js';
 
 export interface PageQuery {
   /** Rows to skip (0-based). */
@@ -75,6 +75,32 @@ export interface StoreSession {
   reachesGroup(orgId: string, fromGroupIds: readonly string[], target: string): Promise<boolean>;
   /** Removes a member from every group (the member was deleted). */
   deleteMembershipsOf(orgId: string, memberId: string): Promise<void>;
+
+  /**
+   * Appends events to the organization's outbox, numbering them from its counter (the counter
+   * row stays locked until the transaction ends, so sequence order is commit order).
+   */
+  appendEvents(orgId: string, events: readonly Omit<EventRow, 'org_id' | 'seq'>[]): Promise<EventRow[]>;
+  listEvents(orgId: string, after: number, limit: number): Promise<EventRow[]>;
+  /** The lowest retained and the last assigned sequence numbers. */
+  eventBounds(orgId: string): Promise<{ first: number | undefined; last: number }>;
+  /** Deletes events older than `before` (retention); returns how many. */
+  pruneEvents(before: string): Promise<number>;
+
+  insertWebhook(row: WebhookRow): Promise<void>;
+  listWebhooks(orgId: string): Promise<WebhookRow[]>;
+  getWebhook(orgId: string, id: string): Promise<WebhookRow | undefined>;
+  deleteWebhook(orgId: string, id: string): Promise<boolean>;
+  updateWebhook(id: string, changes: Partial<Omit<WebhookRow, 'id' | 'org_id'>>): Promise<void>;
+  /**
+   * Leases one active webhook whose next attempt is due and whose lease is free: only one worker
+   * at a time delivers to an endpoint, and a worker killed mid-delivery loses its lease, not the event.
+   */
+  claimWebhook(now: string, leaseUntil: string): Promise<WebhookRow | undefined>;
+  /** The next event after the webhook's cursor that its type filter accepts. */
+  nextEventFor(webhook: WebhookRow): Promise<EventRow | undefined>;
+  insertDelivery(row: Omit<WebhookDeliveryRow, 'id'>): Promise<void>;
+  listDeliveries(webhookId: string, limit: number): Promise<WebhookDeliveryRow[]>;
 }
 
 /** The persistence boundary: a session plus transactions, migrations and lifecycle. */

@@ -7,6 +7,7 @@ export interface OrganizationsTable {
   name: string;
   settings: string;
   created: string;
+  event_seq: Generated<number>;
 }
 
 export interface TokensTable {
@@ -17,6 +18,7 @@ export interface TokensTable {
   created: string;
   last_used: string | null;
   revoked: string | null;
+  scope: 'scim' | 'app';
 }
 
 export interface UsersTable {
@@ -67,6 +69,46 @@ export interface MembershipsTable {
   member_type: 'User' | 'Group';
 }
 
+export interface EventsTable {
+  org_id: string;
+  seq: number;
+  id: string;
+  type: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  data: string;
+  request_id: string | null;
+  at: string;
+}
+
+export interface WebhooksTable {
+  id: string;
+  org_id: string;
+  url: string;
+  secret: string;
+  event_types: string;
+  enabled: number;
+  status: 'active' | 'failing';
+  cursor: number;
+  attempts: number;
+  failing_since: string | null;
+  next_attempt_at: string;
+  lease_until: string | null;
+  created: string;
+}
+
+export interface WebhookDeliveriesTable {
+  id: Generated<number>;
+  webhook_id: string;
+  event_seq: number;
+  event_id: string;
+  attempt: number;
+  status: number | null;
+  error: string | null;
+  latency_ms: number;
+  at: string;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   tokens: TokensTable;
@@ -74,9 +116,12 @@ export interface Database {
   user_values: UserValuesTable;
   groups: GroupsTable;
   memberships: MembershipsTable;
+  events: EventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
 }
 
-export type OrganizationRow = Selectable<OrganizationsTable>;
+export type OrganizationRow = Omit<Selectable<OrganizationsTable>, 'event_seq'>;
 export type TokenRow = Selectable<TokensTable>;
 export type UserRow = Omit<Selectable<UsersTable>, 'seq'>;
 export type NewUserRow = Omit<Insertable<UsersTable>, 'seq'>;
@@ -89,3 +134,6 @@ export interface MemberView {
   readonly member_type: 'User' | 'Group';
   readonly display: string | null;
 }
+export type EventRow = Selectable<EventsTable>;
+export type WebhookRow = Selectable<WebhooksTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

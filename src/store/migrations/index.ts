@@ -3,6 +3,7 @@ import type { DialectAdapter } from '../dialects/dialect.js';
 import { initial } from './001-initial.js';
 import { userValues } from './002-user-values.js';
 import { groups } from './003-groups.js';
+import { events } from './004-events.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -12,6 +13,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '001-initial': { up: (db: Kysely<any>) => initial(db, adapter) },
         '002-user-values': { up: (db: Kysely<any>) => userValues(db, adapter) },
         '003-groups': { up: (db: Kysely<any>) => groups(db, adapter) },
+        '004-events': { up: (db: Kysely<any>) => events(db, adapter) },
       };
     },
   };

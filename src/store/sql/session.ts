@@ -3,7 +3,7 @@ import type { DialectAdapter } from '../dialects/dialect.js';
 import { UniqueViolation, VersionConflict } from '../errors.js';
 import type { Page, ResourceQuery, StoreSession } from '../store.js';
 import type { ResolvedFilter } from '../../protocol/filter/index.js';
-import type { Database, GroupRow, MemberView, NewUserRow, OrganizationRow, TokenRow, UserRow } from '../types.js';
+import type { Database, EventRow, GroupRow, MemberView, NewUserRow, OrganizationRow, TokenRow, UserRow, WebhookDeliveryRow, WebhookRow } from '../types.js';
 import { GROUP_TARGET, USER_TARGET, compileFilter, compileMemberFilter, sortExpression, type FilterTarget } from './filter-to-sql.js';
 import { userValueRows } from './user-values.js';
 
@@ -46,15 +46,15 @@ export class SqlSession implements StoreSession {
   }
 
   async getOrganization(id: string): Promise<OrganizationRow | undefined> {
-    return this.db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    return this.db.selectFrom('organizations').select(ORG_COLUMNS).where('id', '=', id).executeTakeFirst();
   }
 
   async getOrganizationBySlug(slug: string): Promise<OrganizationRow | undefined> {
-    return this.db.selectFrom('organizations').selectAll().where('slug', '=', slug).executeTakeFirst();
+    return this.db.selectFrom('organizations').select(ORG_COLUMNS).where('slug', '=', slug).executeTakeFirst();
   }
 
   async listOrganizations(): Promise<OrganizationRow[]> {
-    return this.db.selectFrom('organizations').selectAll().orderBy('slug').execute();
+    return this.db.selectFrom('organizations').select(ORG_COLUMNS).orderBy('slug').execute();
   }
 
   async countOrganizations(): Promise<number> {
@@ -85,6 +85,7 @@ export class SqlSession implements StoreSession {
         't.hash as t_hash',
         't.created as t_created',
         't.last_used as t_last_used',
+        't.scope as t_scope',
         'o.id as o_id',
         'o.slug as o_slug',
         'o.name as o_name',
@@ -96,7 +97,7 @@ export class SqlSession implements StoreSession {
       .executeTakeFirst();
     if (!r) return undefined;
     return {
-      token: { id: r.t_id, org_id: r.o_id, label: r.t_label, hash: r.t_hash, created: r.t_created, last_used: r.t_last_used, revoked: null },
+      token: { id: r.t_id, org_id: r.o_id, label: r.t_label, hash: r.t_hash, created: r.t_created, last_used: r.t_last_used, revoked: null, scope: r.t_scope },
       org: { id: r.o_id, slug: r.o_slug, name: r.o_name, settings: r.o_settings, created: r.o_created },
     };
   }
@@ -278,6 +279,96 @@ export class SqlSession implements StoreSession {
     await this.db.deleteFrom('memberships').where('org_id', '=', orgId).where('member_id', '=', memberId).execute();
   }
 
+  async appendEvents(orgId: string, events: readonly Omit<EventRow, 'org_id' | 'seq'>[]): Promise<EventRow[]> {
+    if (events.length === 0) return [];
+    const r = await this.db
+      .updateTable('organizations')
+      .set((eb) => ({ event_seq: eb('event_seq', '+', events.length) }))
+      .where('id', '=', orgId)
+      .returning('event_seq')
+      .executeTakeFirstOrThrow();
+    const first = Number(r.event_seq) - events.length + 1;
+    const rows = events.map((e, i) => ({ ...e, org_id: orgId, seq: first + i }));
+    await this.db.insertInto('events').values(rows).execute();
+    return rows;
+  }
+
+  async listEvents(orgId: string, after: number, limit: number): Promise<EventRow[]> {
+    return this.db.selectFrom('events').selectAll().where('org_id', '=', orgId).where('seq', '>', after).orderBy('seq').limit(limit).execute();
+  }
+
+  async eventBounds(orgId: string): Promise<{ first: number | undefined; last: number }> {
+    const first = await this.db.selectFrom('events').select((eb) => eb.fn.min<number>('seq').as('first')).where('org_id', '=', orgId).executeTakeFirst();
+    const org = await this.db.selectFrom('organizations').select('event_seq').where('id', '=', orgId).executeTakeFirst();
+    return { first: first?.first === null || first?.first === undefined ? undefined : Number(first.first), last: Number(org?.event_seq ?? 0) };
+  }
+
+  async pruneEvents(before: string): Promise<number> {
+    const r = await this.db.deleteFrom('events').where('at', '<', before).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async insertWebhook(row: WebhookRow): Promise<void> {
+    await this.db.insertInto('webhooks').values(row).execute();
+  }
+
+  async listWebhooks(orgId: string): Promise<WebhookRow[]> {
+    return this.db.selectFrom('webhooks').selectAll().where('org_id', '=', orgId).orderBy('created').execute();
+  }
+
+  async getWebhook(orgId: string, id: string): Promise<WebhookRow | undefined> {
+    return this.db.selectFrom('webhooks').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  }
+
+  async deleteWebhook(orgId: string, id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('webhooks').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  async updateWebhook(id: string, changes: Partial<Omit<WebhookRow, 'id' | 'org_id'>>): Promise<void> {
+    await this.db.updateTable('webhooks').set(changes).where('id', '=', id).execute();
+  }
+
+  async claimWebhook(now: string, leaseUntil: string): Promise<WebhookRow | undefined> {
+    const due = await this.db
+      .selectFrom('webhooks')
+      .select('id')
+      .where('status', '=', 'active')
+      .where('enabled', '=', 1)
+      .where('next_attempt_at', '<=', now)
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+      .orderBy('next_attempt_at')
+      .limit(5)
+      .execute();
+    for (const { id } of due) {
+      // The conditional update is the lock: of several workers, exactly one wins the lease.
+      const won = await this.db
+        .updateTable('webhooks')
+        .set({ lease_until: leaseUntil })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+        .returningAll()
+        .executeTakeFirst();
+      if (won) return won;
+    }
+    return undefined;
+  }
+
+  async nextEventFor(webhook: WebhookRow): Promise<EventRow | undefined> {
+    const types = JSON.parse(webhook.event_types) as string[];
+    let q = this.db.selectFrom('events').selectAll().where('org_id', '=', webhook.org_id).where('seq', '>', webhook.cursor);
+    if (types.length > 0) q = q.where('type', 'in', types);
+    return q.orderBy('seq').limit(1).executeTakeFirst();
+  }
+
+  async insertDelivery(row: Omit<WebhookDeliveryRow, 'id'>): Promise<void> {
+    await this.db.insertInto('webhook_deliveries').values(row).execute();
+  }
+
+  async listDeliveries(webhookId: string, limit: number): Promise<WebhookDeliveryRow[]> {
+    return this.db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId).orderBy('id', 'desc').limit(limit).execute();
+  }
+
   private async page<R>(q: { count: RawBuilder<{ n: number | string }>; page: RawBuilder<R> }, query: ResourceQuery): Promise<Page<R>> {
     if (query.limit > 0) {
       const rows = (await q.page.execute(this.db)).rows;
@@ -289,6 +380,8 @@ export class SqlSession implements StoreSession {
     return { total: Number((await q.count.execute(this.db)).rows[0]?.n ?? 0), rows: [] };
   }
 }
+
+const ORG_COLUMNS = ['id', 'slug', 'name', 'settings', 'created'] as const;
 
 /** Rows per statement when a request names many members: stays far below parameter limits. */
 const CHUNK = 1000;
