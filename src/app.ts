@@ -1,8 +1,11 @@
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { Webhooks, WebhookWorker, type WorkerOptions } from './events/webhooks.js';
+import { appApiPlugin } from './http/app-api.js';
 import { registerMetrics } from './http/metrics.js';
 import { scimPlugin } from './http/scim.js';
 import { Directory } from './service/directory.js';
+import type { UserHooks } from './service/users.js';
 import type { Store } from './store/store.js';
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -15,6 +18,13 @@ export interface AppOptions {
   /** A pino logger; a silent one when omitted. */
   readonly logger?: Logger;
   readonly metrics?: boolean;
+  /** Run the webhook worker in this process (off unless asked; `rollcall serve` turns it on). */
+  readonly worker?: boolean | WorkerOptions;
+  /** Event retention in days (default 30). */
+  readonly retentionDays?: number;
+  readonly hooks?: UserHooks;
+  /** An existing directory over `store` (embedding shares one). */
+  readonly directory?: Directory;
 }
 
 /**
@@ -31,7 +41,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
-  const directory = new Directory(options.store);
+  const directory = options.directory ?? new Directory(options.store, { ...(options.hooks ? { hooks: options.hooks } : {}) });
+  const retentionDays = options.retentionDays ?? 30;
+  const webhooks = new Webhooks(options.store, directory.organizations);
 
   if (options.logger) {
     app.addHook('onResponse', async (request, reply) => {
@@ -59,5 +71,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
   await app.register(scimPlugin, { prefix: SCIM_PREFIX, directory, bodyLimit, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
+  await app.register(appApiPlugin, { prefix: '/api/v1', directory, webhooks, retentionDays });
+  if (options.worker !== undefined && options.worker !== false) {
+    const worker = new WebhookWorker(options.store, directory.bus, { retentionDays, ...(typeof options.worker === 'object' ? options.worker : {}) });
+    app.addHook('onReady', async () => worker.start());
+    app.addHook('onClose', async () => worker.stop());
+  }
   return app;
 }

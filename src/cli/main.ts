@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
 import { buildApp, DEFAULT_BODY_LIMIT, SCIM_PREFIX } from '../app.js';
+import { Webhooks, WebhookWorker } from '../events/webhooks.js';
 import { Directory } from '../service/directory.js';
 import { DirectoryError, type Organization } from '../service/organizations.js';
 import { SettingError } from '../service/settings.js';
@@ -58,7 +59,10 @@ export function buildCli(io: Io): Command {
     .addOption(new Option('--public-url <url>', 'external URL of this server, used in meta.location').env('ROLLCALL_PUBLIC_URL'))
     .addOption(new Option('--body-limit <bytes>', 'largest accepted request body').env('ROLLCALL_BODY_LIMIT').default(String(DEFAULT_BODY_LIMIT)))
     .addOption(new Option('--log-level <level>', 'pino log level').env('ROLLCALL_LOG_LEVEL').default('info'))
-    .action(async (o: { database: string; host: string; port: string; publicUrl?: string; bodyLimit: string; logLevel: string }) => {
+    .addOption(new Option('--no-worker', 'do not deliver webhooks from this process (run `rollcall worker` instead)'))
+    .addOption(workerOptions.timeout())
+    .addOption(workerOptions.retention())
+    .action(async (o: { database: string; host: string; port: string; publicUrl?: string; bodyLimit: string; logLevel: string; worker: boolean; webhookTimeout: string; eventRetentionDays: string }) => {
       const port = Number(o.port);
       const bodyLimit = Number(o.bodyLimit);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${o.port}"`);
@@ -72,7 +76,15 @@ export function buildCli(io: Io): Command {
         demoToken = (await directory.organizations.issueToken('demo', 'created on first start')).token;
       }
       const logger = pino({ level: o.logLevel, base: undefined });
-      const app = await buildApp({ store, logger, bodyLimit, ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}) });
+      const retentionDays = positive('--event-retention-days', o.eventRetentionDays);
+      const app = await buildApp({
+        store,
+        logger,
+        bodyLimit,
+        retentionDays,
+        worker: o.worker ? { timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000, retentionDays } : false,
+        ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+      });
       const address = await app.listen({ host: o.host, port });
       const url = `${(o.publicUrl ?? address).replace(/\/+$/, '')}${SCIM_PREFIX}`;
       const banner = [`Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`];
@@ -82,6 +94,25 @@ export function buildCli(io: Io): Command {
       io.out(banner.join('\n'));
       const stop = async () => {
         await app.close();
+        await store.close();
+      };
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+      await new Promise(() => {});
+    });
+
+  program
+    .command('worker')
+    .description('deliver webhooks without serving HTTP (several may run against one PostgreSQL)')
+    .addOption(databaseOption())
+    .addOption(workerOptions.timeout())
+    .addOption(workerOptions.retention())
+    .action(async (o: { database: string; webhookTimeout: string; eventRetentionDays: string }) => {
+      const store = await openStore(o.database);
+      const worker = new WebhookWorker(store, undefined, { timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000, retentionDays: positive('--event-retention-days', o.eventRetentionDays) });
+      worker.start();
+      io.out(`Rollcall webhook worker running (database: ${store.target})`);
+      const stop = async () => {
+        await worker.stop();
         await store.close();
       };
       for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
@@ -151,10 +182,11 @@ export function buildCli(io: Io): Command {
     .command('issue <slug>')
     .description('issue a bearer token; it is printed once, alone on the last line')
     .option('--label <label>', 'what the token is for', 'default')
+    .addOption(new Option('--scope <scope>', 'scim: the identity provider (read/write SCIM); app: your application (read SCIM, events, webhooks)').choices(['scim', 'app']).default('scim'))
     .option('--json', 'print JSON')
     .addOption(databaseOption())
-    .action(async (slug: string, o: { label: string; json?: boolean; database: string }) => {
-      const issued = await withDirectory(o.database, (d) => d.organizations.issueToken(slug, o.label));
+    .action(async (slug: string, o: { label: string; scope: 'scim' | 'app'; json?: boolean; database: string }) => {
+      const issued = await withDirectory(o.database, (d) => d.organizations.issueToken(slug, o.label, o.scope));
       print(!!o.json, { ...issued.info, token: issued.token }, () => [`issued token ${issued.info.id} (${issued.info.label}) for "${slug}"; store it now, it is not shown again:`, issued.token]);
     });
   token
@@ -165,7 +197,7 @@ export function buildCli(io: Io): Command {
       const tokens = await withDirectory(o.database, (d) => d.organizations.listTokens(slug));
       print(!!o.json, tokens, () =>
         tokens.length
-          ? tokens.map((t) => `${t.id}\t${t.label}\tcreated ${t.created}\tlast used ${t.lastUsed ?? 'never'}${t.revoked ? `\trevoked ${t.revoked}` : ''}`)
+          ? tokens.map((t) => `${t.id}\t${t.label}\t${t.scope}\tcreated ${t.created}\tlast used ${t.lastUsed ?? 'never'}${t.revoked ? `\trevoked ${t.revoked}` : ''}`)
           : ['no tokens'],
       );
     });
@@ -176,8 +208,91 @@ export function buildCli(io: Io): Command {
       await withDirectory(o.database, (d) => d.organizations.revokeToken(slug, id));
       io.out(`revoked token ${id}`);
     });
+  const webhook = program.command('webhook').description('manage webhook endpoints');
+  webhook
+    .command('add <slug> <url>')
+    .description('add an endpoint; its signing secret is printed once, alone on the last line')
+    .option('--events <types>', 'comma-separated event types (default: all)')
+    .option('--secret <secret>', 'signing secret (default: generated)')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (slug: string, url: string, o: { events?: string; secret?: string; json?: boolean; database: string }) => {
+      const created = await withWebhooks(o.database, (w) =>
+        w.add(slug, { url, ...(o.events ? { events: o.events.split(',').map((e) => e.trim()).filter(Boolean) } : {}), ...(o.secret ? { secret: o.secret } : {}) }),
+      );
+      print(!!o.json, created, () => [`added webhook ${created.id} -> ${created.url} (${created.events.length ? created.events.join(',') : 'all events'}); signing secret, shown once:`, created.secret]);
+    });
+  webhook
+    .command('list <slug>')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (slug: string, o: { json?: boolean; database: string }) => {
+      const list = await withWebhooks(o.database, (w) => w.list(slug));
+      print(!!o.json, list, () =>
+        list.length
+          ? list.map((h) => `${h.id}\t${h.url}\t${h.enabled ? h.status : 'disabled'}\tdelivered through ${h.cursor}\t${h.events.length ? h.events.join(',') : 'all events'}${h.attempts ? `\t${h.attempts} failed attempts` : ''}`)
+          : ['no webhooks'],
+      );
+    });
+  webhook
+    .command('remove <slug> <webhook-id>')
+    .addOption(databaseOption())
+    .action(async (slug: string, id: string, o: { database: string }) => {
+      await withWebhooks(o.database, (w) => w.remove(slug, id));
+      io.out(`removed webhook ${id}`);
+    });
+  webhook
+    .command('enable <slug> <webhook-id>')
+    .description('re-enable an endpoint (a failing one resumes from its last delivered event)')
+    .addOption(databaseOption())
+    .action(async (slug: string, id: string, o: { database: string }) => {
+      await withWebhooks(o.database, (w) => w.update(slug, id, { enabled: true }));
+      io.out(`enabled webhook ${id}`);
+    });
+  webhook
+    .command('disable <slug> <webhook-id>')
+    .addOption(databaseOption())
+    .action(async (slug: string, id: string, o: { database: string }) => {
+      await withWebhooks(o.database, (w) => w.update(slug, id, { enabled: false }));
+      io.out(`disabled webhook ${id}`);
+    });
+  webhook
+    .command('test <slug> <webhook-id>')
+    .description('send a signed webhook.test event now and show the outcome')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (slug: string, id: string, o: { json?: boolean; database: string }) => {
+      const r = await withWebhooks(o.database, (w) => w.test(slug, id));
+      print(!!o.json, r, () => [r.error ? `failed: ${r.error} (${r.latencyMs} ms)` : `delivered: HTTP ${r.status} (${r.latencyMs} ms)`]);
+      if (r.error) throw new CliError(`webhook test failed: ${r.error}`);
+    });
+  webhook
+    .command('deliveries <slug> <webhook-id>')
+    .description('the delivery log, newest first')
+    .option('--limit <n>', 'how many', '50')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (slug: string, id: string, o: { limit: string; json?: boolean; database: string }) => {
+      const list = await withWebhooks(o.database, (w) => w.deliveries(slug, id, positive('--limit', o.limit)));
+      print(!!o.json, list, () => (list.length ? list.map((d) => `${d.at}\tevent ${d.eventSeq}\tattempt ${d.attempt}\t${d.status ?? '-'}\t${d.latencyMs} ms${d.error ? `\t${d.error}` : ''}`) : ['no deliveries']));
+    });
   return program;
 }
+
+async function withWebhooks<T>(database: string, fn: (w: Webhooks) => Promise<T>): Promise<T> {
+  return withDirectory(database, (d) => fn(new Webhooks(d.store, d.organizations)));
+}
+
+function positive(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`invalid ${name} "${text}" (a positive integer)`);
+  return n;
+}
+
+const workerOptions = {
+  timeout: () => new Option('--webhook-timeout <seconds>', 'timeout of one webhook delivery attempt').env('ROLLCALL_WEBHOOK_TIMEOUT').default('10'),
+  retention: () => new Option('--event-retention-days <days>', 'how long events stay in the feed').env('ROLLCALL_EVENT_RETENTION_DAYS').default('30'),
+};
 
 /** Runs the CLI; returns the exit code. Errors are one line on stderr. */
 export async function main(argv: string[], io: Io = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {

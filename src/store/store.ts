@@ -97,6 +97,8 @@ export interface StoreSession {
    * at a time delivers to an endpoint, and a worker killed mid-delivery loses its lease, not the event.
    */
   claimWebhook(now: string, leaseUntil: string): Promise<WebhookRow | undefined>;
+  /** Makes idle endpoints (not backing off) due now: an event committed. */
+  wakeWebhooks(now: string): Promise<void>;
   /** The next event after the webhook's cursor that its type filter accepts. */
   nextEventFor(webhook: WebhookRow): Promise<EventRow | undefined>;
   insertDelivery(row: Omit<WebhookDeliveryRow, 'id'>): Promise<void>;

@@ -55,7 +55,7 @@ export class Harness {
     }
     const res: LightMyRequestResponse = await this.app.inject({
       method: method as never,
-      url: url.startsWith('/scim') || url.startsWith('/healthz') || url.startsWith('/metrics') ? url : `/scim/v2${url}`,
+      url: /^\/(scim|healthz|metrics|api)(\/|$|\?)/.test(url) ? url : `/scim/v2${url}`,
       headers,
       ...(payload !== undefined ? { payload } : {}),
     });

@@ -354,6 +354,10 @@ export class SqlSession implements StoreSession {
     return undefined;
   }
 
+  async wakeWebhooks(now: string): Promise<void> {
+    await this.db.updateTable('webhooks').set({ next_attempt_at: now }).where('attempts', '=', 0).where('status', '=', 'active').where('next_attempt_at', '>', now).execute();
+  }
+
   async nextEventFor(webhook: WebhookRow): Promise<EventRow | undefined> {
     const types = JSON.parse(webhook.event_types) as string[];
     let q = this.db.selectFrom('events').selectAll().where('org_id', '=', webhook.org_id).where('seq', '>', webhook.cursor);

@@ -1,0 +1,108 @@
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { ScimError } from '../protocol/errors.js';
+import type { Webhooks } from '../events/webhooks.js';
+import type { Directory } from '../service/directory.js';
+import { toEvent } from '../service/events.js';
+import { DirectoryError } from '../service/organizations.js';
+import type { OrgContext } from '../service/context.js';
+import { errorHandler } from './errors.js';
+import { headerOf } from './request.js';
+
+export interface AppApiOptions {
+  readonly directory: Directory;
+  readonly webhooks: Webhooks;
+  /** Event retention in days, named in 410 answers. */
+  readonly retentionDays: number;
+}
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const MAX_WAIT_SECONDS = 60;
+
+function int(name: string, value: unknown, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  if (typeof value !== 'string' || !/^\d+$/.test(value)) throw ScimError.invalidValue(`"${name}" must be a non-negative integer.`);
+  return Math.min(max, Math.max(min, Number(value)));
+}
+
+/**
+ * The application's API (`/api/v1`), authorised by an `app` token of the organization: the events
+ * feed with long-polling, and webhook management. Errors use the SCIM error body.
+ */
+export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts) => {
+  const { directory, webhooks } = opts;
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof DirectoryError) return errorHandler(new ScimError(err.code === 'ROLLCALL_BAD_WEBHOOK' ? 400 : 404, err.message) as never, request, reply);
+    return errorHandler(err as never, request, reply);
+  });
+  if (!app.hasRequestDecorator('org')) app.decorateRequest('org', null);
+
+  app.addHook('onRequest', async (request) => {
+    const header = headerOf(request, 'authorization');
+    const token = header ? (BEARER.exec(header)?.[1] ?? (header.startsWith('rc_') ? header.trim() : undefined)) : undefined;
+    const auth = token ? await directory.organizations.authenticate(token) : undefined;
+    if (!auth) throw ScimError.unauthorized('The bearer token is invalid or revoked.');
+    if (auth.scope !== 'app') throw ScimError.forbidden('This API needs a token with the "app" scope (rollcall token issue <org> --scope app); identity-provider tokens have the "scim" scope.');
+    request.org = auth.org;
+  });
+
+  const org = (request: FastifyRequest): OrgContext => request.org!;
+
+  app.get<{ Querystring: Record<string, string | undefined> }>('/events', async (request) => {
+    const o = org(request);
+    const after = int('after', request.query.after, 0, 0, Number.MAX_SAFE_INTEGER);
+    const limit = int('limit', request.query.limit, 100, 1, 1000);
+    const wait = int('wait', request.query.wait, 0, 0, MAX_WAIT_SECONDS);
+    const { first, last } = await directory.store.eventBounds(o.id);
+    if (after < last && (first === undefined || after < first - 1)) {
+      throw new ScimError(
+        410,
+        `Events after ${after} are no longer retained (retention: ${opts.retentionDays} days; the oldest kept is ${first ?? 'none'}). Resynchronise from GET /scim/v2/Users and /Groups, then continue from "after=${last}".`,
+      );
+    }
+    const deadline = Date.now() + wait * 1000;
+    let rows = await directory.store.listEvents(o.id, after, limit);
+    // Long poll: woken at once by a commit in this process, polling for other processes' commits.
+    while (rows.length === 0 && Date.now() < deadline) {
+      await directory.bus.wait(o.id, Math.min(1000, deadline - Date.now()));
+      rows = await directory.store.listEvents(o.id, after, limit);
+    }
+    const events = rows.map((r) => toEvent(r, o.slug));
+    return { events, next: events.length ? events[events.length - 1]!.seq : after, hasMore: events.length === limit };
+  });
+
+  app.get('/webhooks', async (request) => ({ webhooks: await webhooks.list(org(request).slug) }));
+
+  app.post<{ Body: { url?: unknown; events?: unknown; secret?: unknown; enabled?: unknown } }>('/webhooks', async (request, reply) => {
+    const b = request.body ?? {};
+    if (typeof b.url !== 'string') throw ScimError.invalidValue('"url" is required.');
+    if (b.events !== undefined && (!Array.isArray(b.events) || !b.events.every((e) => typeof e === 'string'))) throw ScimError.invalidValue('"events" must be an array of event types.');
+    if (b.secret !== undefined && typeof b.secret !== 'string') throw ScimError.invalidValue('"secret" must be a string.');
+    const created = await webhooks.add(org(request).slug, {
+      url: b.url,
+      ...(b.events ? { events: b.events as string[] } : {}),
+      ...(typeof b.secret === 'string' ? { secret: b.secret } : {}),
+      ...(typeof b.enabled === 'boolean' ? { enabled: b.enabled } : {}),
+    });
+    return reply.code(201).send(created);
+  });
+
+  app.patch<{ Params: { id: string }; Body: { url?: unknown; events?: unknown; enabled?: unknown } }>('/webhooks/:id', async (request) => {
+    const b = request.body ?? {};
+    return webhooks.update(org(request).slug, request.params.id, {
+      ...(typeof b.url === 'string' ? { url: b.url } : {}),
+      ...(Array.isArray(b.events) ? { events: b.events as string[] } : {}),
+      ...(typeof b.enabled === 'boolean' ? { enabled: b.enabled } : {}),
+    });
+  });
+
+  app.delete<{ Params: { id: string } }>('/webhooks/:id', async (request, reply) => {
+    await webhooks.remove(org(request).slug, request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { id: string }; Querystring: Record<string, string | undefined> }>('/webhooks/:id/deliveries', async (request) => ({
+    deliveries: await webhooks.deliveries(org(request).slug, request.params.id, int('limit', request.query.limit, 100, 1, 1000)),
+  }));
+
+  app.post<{ Params: { id: string } }>('/webhooks/:id/test', async (request) => webhooks.test(org(request).slug, request.params.id));
+};

@@ -1,0 +1,85 @@
+/**
+ * Rollcall as a library: `createRollcall({ database })` gives a fastify plugin to mount the SCIM
+ * API under any prefix of your own server, the application API plugin, typed hooks and event
+ * subscriptions, and the store. See docs/integrating.md.
+ */
+import type { FastifyPluginAsync } from 'fastify';
+import { Webhooks, WebhookWorker, type WorkerOptions } from './events/webhooks.js';
+import { appApiPlugin } from './http/app-api.js';
+import { scimPlugin } from './http/scim.js';
+import { Directory } from './service/directory.js';
+import { toEvent, type DirectoryEvent } from './service/events.js';
+import type { UserHooks } from './service/users.js';
+import { openStore, type Store } from './store/open.js';
+
+export interface RollcallOptions {
+  /** SQLite file path or postgres:// URL (default ./data/rollcall.db). */
+  readonly database?: string;
+  /** External URL of your server (without the SCIM prefix), for meta.location. */
+  readonly publicUrl?: string;
+  /** Largest SCIM request body in bytes (default 1 MiB). */
+  readonly bodyLimit?: number;
+  /** Run the webhook worker in this process (default false). */
+  readonly worker?: boolean | WorkerOptions;
+  readonly retentionDays?: number;
+  /** beforeUserCreate / beforeUserUpdate: throw a ScimError to refuse a write. */
+  readonly hooks?: UserHooks;
+}
+
+export interface Rollcall {
+  /** The SCIM API: `app.register(rollcall.scim, { prefix: '/scim/v2' })`. */
+  readonly scim: FastifyPluginAsync;
+  /** The application API (events feed, webhooks): `app.register(rollcall.api, { prefix: '/rollcall/api/v1' })`. */
+  readonly api: FastifyPluginAsync;
+  readonly store: Store;
+  /** Organizations, tokens, users and groups, without HTTP. */
+  readonly directory: Directory;
+  readonly webhooks: Webhooks;
+  /** Subscribes to events after they commit (in this process); returns the unsubscribe function. */
+  onEvent(listener: (event: DirectoryEvent) => void | Promise<void>): () => void;
+  /** Reads the durable feed of an organization (for catching up after a restart). */
+  events(orgSlug: string, after: number, limit?: number): Promise<DirectoryEvent[]>;
+  close(): Promise<void>;
+}
+
+export async function createRollcall(options: RollcallOptions = {}): Promise<Rollcall> {
+  const store = await openStore(options.database);
+  const directory = new Directory(store, { ...(options.hooks ? { hooks: options.hooks } : {}) });
+  const webhooks = new Webhooks(store, directory.organizations);
+  const retentionDays = options.retentionDays ?? 30;
+  const worker = options.worker ? new WebhookWorker(store, directory.bus, { retentionDays, ...(typeof options.worker === 'object' ? options.worker : {}) }) : undefined;
+  worker?.start();
+  const scim: FastifyPluginAsync = async (app) => {
+    await app.register(scimPlugin, { directory, bodyLimit: options.bodyLimit ?? 1024 * 1024, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
+  };
+  const api: FastifyPluginAsync = async (app) => {
+    await app.register(appApiPlugin, { directory, webhooks, retentionDays });
+  };
+  return {
+    scim,
+    api,
+    store,
+    directory,
+    webhooks,
+    onEvent: (listener) => directory.bus.on(listener),
+    async events(orgSlug, after, limit = 100) {
+      const org = await directory.organizations.get(orgSlug);
+      return (await store.listEvents(org.id, after, limit)).map((r) => toEvent(r, org.slug));
+    },
+    async close() {
+      await worker?.stop();
+      await store.close();
+    },
+  };
+}
+
+export { ScimError } from './protocol/errors.js';
+export type { ScimType } from './protocol/errors.js';
+export type { DirectoryEvent, EventType } from './service/events.js';
+export type { UserHooks, ScimResource } from './service/users.js';
+export type { OrgContext } from './service/context.js';
+export type { OrgSettings } from './service/settings.js';
+export type { Webhook, Delivery, WorkerOptions } from './events/webhooks.js';
+export { verify as verifyWebhookSignature, sign as signWebhookPayload } from './events/signature.js';
+export { buildApp } from './app.js';
+export type { Store } from './store/open.js';
