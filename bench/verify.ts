@@ -12,6 +12,7 @@ export interface Verification {
 
 /** Checks of one scenario stop once they have taken this long (a lookup that scans takes seconds). */
 const CHECK_BUDGET_MS = 10_000;
+const ANSWER_TIMEOUT_MS = 120_000;
 
 interface Fetched {
   readonly status: number;
@@ -19,14 +20,19 @@ interface Fetched {
   readonly text: string;
 }
 
+/** One request; a request that fails or takes over ANSWER_TIMEOUT_MS is status 0. */
 async function get(origin: string, path: string, headers: Record<string, string>): Promise<Fetched> {
-  const res = await fetch(origin + path, { headers, signal: AbortSignal.timeout(30_000) });
-  return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() };
+  try {
+    const res = await fetch(origin + path, { headers, signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
+    return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() };
+  } catch (err) {
+    return { status: 0, contentType: '', text: `no answer: ${(err as Error).message}` };
+  }
 }
 
 /** What is wrong with the answer for user k, or undefined when it is right. */
 function problemOf(scenario: Scenario, k: number, r: Fetched): string | undefined {
-  if (r.status !== 200) return `user ${k}: HTTP ${r.status} ${r.text.slice(0, 200)}`;
+  if (r.status !== 200) return `user ${k}: ${r.status ? `HTTP ${r.status} ` : ''}${r.text.slice(0, 200)}`;
   const body = JSON.parse(r.text) as Record<string, unknown>;
   const user = scenario.kind === 'read' ? body : (body.Resources as Record<string, unknown>[] | undefined)?.[0];
   if (scenario.kind === 'filter' && body.totalResults !== 1) return `user ${k}: totalResults ${String(body.totalResults)}, expected exactly 1`;
@@ -63,6 +69,6 @@ export async function verifyScenarios(origin: string, headers: Record<string, st
 /** Rollcall's real answer to one filter lookup: what the ceiling server replays. */
 export async function sampleListResponse(origin: string, headers: Record<string, string>, scenario: Scenario, k: number): Promise<{ text: string; contentType: string }> {
   const r = await get(origin, scenario.path(k), headers);
-  if (r.status !== 200) throw new Error(`sample response: HTTP ${r.status}`);
+  if (r.status !== 200) throw new Error(`sample response: ${r.status ? `HTTP ${r.status}` : r.text}`);
   return { text: r.text, contentType: r.contentType };
 }

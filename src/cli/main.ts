@@ -106,9 +106,14 @@ export function buildCli(io: Io): Command {
     .addOption(databaseOption())
     .addOption(workerOptions.timeout())
     .addOption(workerOptions.retention())
-    .action(async (o: { database: string; webhookTimeout: string; eventRetentionDays: string }) => {
+    .addOption(new Option('--webhook-lease-grace <seconds>', 'extra time past the timeout before another worker may retry an in-flight delivery').default('30'))
+    .action(async (o: { database: string; webhookTimeout: string; eventRetentionDays: string; webhookLeaseGrace: string }) => {
       const store = await openStore(o.database);
-      const worker = new WebhookWorker(store, undefined, { timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000, retentionDays: positive('--event-retention-days', o.eventRetentionDays) });
+      const worker = new WebhookWorker(store, undefined, {
+        timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000,
+        retentionDays: positive('--event-retention-days', o.eventRetentionDays),
+        leaseGraceMs: positive('--webhook-lease-grace', o.webhookLeaseGrace) * 1000,
+      });
       worker.start();
       io.out(`Rollcall webhook worker running (database: ${store.target})`);
       const stop = async () => {
