@@ -22,7 +22,7 @@ function find(dir) {
   return out;
 }
 
-const files = (only.length ? only : [...find(join(root, 'src')), ...find(join(root, 'test'))]).sort();
+const files = (only.length ? only : [...find(join(root, 'src')), ...find(join(root, 'test')), ...find(join(root, 'examples'))]).sort();
 if (files.length === 0) {
   console.error('run-tests: no test files found');
   process.exit(1);
