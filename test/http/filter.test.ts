@@ -186,6 +186,24 @@ for (const engine of ENGINES) {
       assert.equal(filtered.itemsPerPage, 1);
     });
 
+    test('an import walk continues after the last user it saw, even when one before it is deleted', async () => {
+      const walker = await h.org('walker');
+      const ids: string[] = [];
+      for (let i = 0; i < 9; i++) ids.push((await h.request('POST', '/Users', { org: walker, body: userBody(`walk${i}@example.com`) })).body.id);
+      const page1 = (await h.request('GET', '/Users?startIndex=1&count=3', { org: walker })).body;
+      assert.deepEqual(page1.Resources.map((u: any) => u.id), ids.slice(0, 3));
+      // The identity provider deletes a user it already saw; the walk must not skip walk3.
+      await h.request('DELETE', `/Users/${ids[1]}`, { org: walker });
+      const page2 = (await h.request('GET', '/Users?startIndex=4&count=3', { org: walker })).body;
+      assert.deepEqual(page2.Resources.map((u: any) => u.id), ids.slice(3, 6));
+      assert.equal(page2.totalResults, 8);
+      const page3 = (await h.request('GET', '/Users?startIndex=7&count=3', { org: walker })).body;
+      assert.deepEqual(page3.Resources.map((u: any) => u.id), ids.slice(6, 9));
+      // A page this process has not seen the end of before uses the offset.
+      const cold = (await h.request('GET', '/Users?startIndex=2&count=2', { org: walker })).body;
+      assert.deepEqual(cold.Resources.map((u: any) => u.id), [ids[2], ids[3]]);
+    });
+
     test('count is capped at the organization maxResults', async () => {
       const small = await h.org('small', { maxResults: 2 });
       for (let i = 0; i < 3; i++) await h.request('POST', '/Users', { org: small, body: userBody(`s${i}@example.com`) });

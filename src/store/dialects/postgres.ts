@@ -22,6 +22,8 @@ export function postgresAdapter(url: string, poolSize = 10): DialectAdapter {
     target: safe,
     async connect() {
       const pool = new pg.Pool({ connectionString: url, max: poolSize });
+      // An idle client's error (a restarted server) must not crash the process: the pool drops it.
+      pool.on('error', () => {});
       return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     },
     textType: sql`text collate "C"`,

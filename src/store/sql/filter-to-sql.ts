@@ -294,11 +294,23 @@ class Compiler {
   }
 }
 
-/** An `eq` on a sub-attribute among the and-ed conditions of a value path: the index lookup. */
+/**
+ * The index lookup of a value path: an `eq` on a sub-attribute among its and-ed conditions,
+ * preferring the most selective one (`value` over `display` over `type` and `primary`, which
+ * match nearly every element).
+ */
 function findDriver(f: ResolvedFilter): Compare | undefined {
-  if (f.kind === 'compare' && f.op === 'eq' && f.value !== null && f.attr.subAttribute) return f;
-  if (f.kind === 'and') return findDriver(f.left) ?? findDriver(f.right);
-  return undefined;
+  const candidates: Compare[] = [];
+  const collect = (n: ResolvedFilter) => {
+    if (n.kind === 'compare' && n.op === 'eq' && n.value !== null && n.attr.subAttribute) candidates.push(n);
+    else if (n.kind === 'and') {
+      collect(n.left);
+      collect(n.right);
+    }
+  };
+  collect(f);
+  const rank = (c: Compare) => ['value', 'display'].indexOf(c.attr.subAttribute!.name) >>> 0;
+  return candidates.sort((a, b) => rank(a) - rank(b))[0];
 }
 
 /** `f` without the node `drop` (one of its and-ed conditions); undefined when nothing is left. */

@@ -29,6 +29,7 @@ export class SqlSession implements StoreSession {
   constructor(
     protected readonly db: Kysely<Database>,
     protected readonly adapter: DialectAdapter,
+    protected readonly cursors: PageCursors = new PageCursors(),
   ) {}
 
   protected async write<T>(op: () => Promise<T>): Promise<T> {
@@ -161,7 +162,7 @@ export class SqlSession implements StoreSession {
   }
 
   async listUsers(orgId: string, query: ResourceQuery): Promise<Page<UserRow>> {
-    return this.page(userListQuery(orgId, query, this.adapter), query);
+    return this.page(orgId, query, (q) => userListQuery(orgId, q, this.adapter));
   }
 
   async insertGroup(row: GroupRow): Promise<void> {
@@ -189,7 +190,7 @@ export class SqlSession implements StoreSession {
   }
 
   async listGroups(orgId: string, query: ResourceQuery): Promise<Page<GroupRow>> {
-    return this.page(listQuery(orgId, query, this.adapter, GROUP_TARGET, GROUP_COLUMNS), query);
+    return this.page(orgId, query, (q) => listQuery(orgId, q, this.adapter, GROUP_TARGET, GROUP_COLUMNS));
   }
 
   async listMembers(orgId: string, groupIds: readonly string[]): Promise<(MemberView & { readonly group_id: string })[]> {
@@ -373,9 +374,21 @@ export class SqlSession implements StoreSession {
     return this.db.selectFrom('webhook_deliveries').selectAll().where('webhook_id', '=', webhookId).orderBy('id', 'desc').limit(limit).execute();
   }
 
-  private async page<R>(q: { count: RawBuilder<{ n: number | string }>; page: RawBuilder<R> }, query: ResourceQuery): Promise<Page<R>> {
+  /**
+   * One page of a list. Without sortBy, pages follow creation order (`seq`), and a page that
+   * continues a page this process served starts after the last `seq` it returned (keyset
+   * pagination) instead of skipping rows with OFFSET, so walking a large organization costs the
+   * same at its end as at its start.
+   */
+  private async page<R>(orgId: string, query: ResourceQuery, build: (q: ResourceQuery & { afterSeq?: number }) => ListStatements<R>): Promise<Page<R & { _seq?: number }>> {
+    const keyed = !query.sortBy && query.offset > 0 && query.limit > 0;
+    const probe = build(query);
+    const key = keyed || !query.sortBy ? this.cursors.key(orgId, probe.count.compile(this.db)) : undefined;
+    const afterSeq = keyed && key ? this.cursors.get(key, query.offset) : undefined;
+    const q = afterSeq !== undefined ? build({ ...query, afterSeq }) : probe;
     if (query.limit > 0) {
-      const rows = (await q.page.execute(this.db)).rows;
+      const rows = (await q.page.execute(this.db)).rows as (R & { _seq?: number })[];
+      if (key && !query.sortBy && rows.length === query.limit) this.cursors.set(key, query.offset + query.limit, Number(rows[rows.length - 1]!._seq));
       // A first page that is not full holds every match: no count needed (the IdP lookup case).
       if (query.offset === 0 && rows.length < query.limit) return { total: rows.length, rows };
       const total = Number((await q.count.execute(this.db)).rows[0]?.n ?? 0);
@@ -385,6 +398,33 @@ export class SqlSession implements StoreSession {
   }
 }
 
+interface ListStatements<R> {
+  readonly count: RawBuilder<{ n: number | string }>;
+  readonly page: RawBuilder<R>;
+}
+
+/**
+ * Where pages end, per list: (organization, filter) and offset → the `seq` of the row before that
+ * offset. In-process and bounded; another process (or an evicted entry) falls back to OFFSET.
+ */
+export class PageCursors {
+  private readonly entries = new Map<string, number>();
+
+  key(orgId: string, compiled: { sql: string; parameters: readonly unknown[] }): string {
+    return `${orgId}\u0000${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
+  }
+
+  get(key: string, offset: number): number | undefined {
+    return this.entries.get(`${key}\u0000${offset}`);
+  }
+
+  set(key: string, offset: number, seq: number): void {
+    if (this.entries.size >= 10_000) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(`${key}\u0000${offset}`, seq);
+  }
+}
+
+
 const ORG_COLUMNS = ['id', 'slug', 'name', 'settings', 'created'] as const;
 
 /** Rows per statement when a request names many members: stays far below parameter limits. */
@@ -393,7 +433,7 @@ const CHUNK = 1000;
 const GROUP_COLUMNS = ['org_id', 'id', 'display_name', 'display_name_ci', 'display_name_unique', 'external_id', 'doc', 'version', 'created', 'last_modified'] as const;
 
 /** The two statements of a list: the total and the page. Exported for EXPLAIN tests. */
-export function listQuery<R>(orgId: string, query: ResourceQuery, adapter: DialectAdapter, target: FilterTarget, columns: readonly string[]) {
+export function listQuery<R>(orgId: string, query: ResourceQuery & { afterSeq?: number }, adapter: DialectAdapter, target: FilterTarget, columns: readonly string[]): ListStatements<R> {
   const a = target.alias;
   const table = sql.table(a === 'u' ? 'users' : 'groups');
   const where = query.filter ? compileFilter(query.filter, orgId, adapter, target) : sql`1 = 1`;
@@ -403,11 +443,15 @@ export function listQuery<R>(orgId: string, query: ResourceQuery, adapter: Diale
     const key = sortExpression(query.sortBy, target);
     order = query.descending ? sql`(${key} is null), ${key} desc, ${seq}` : sql`(${key} is null), ${key}, ${seq}`;
   }
-  const cols = sql.join(columns.map((c) => sql.ref(`${a}.${c}`)));
+  const cols = sql.join([...columns.map((c) => sql.ref(`${a}.${c}`)), sql`${seq} as _seq`]);
   const orgCol = sql.ref(`${a}.org_id`);
+  const from = sql`from ${table} as ${sql.raw(a)} where ${orgCol} = ${orgId} and ${where}`;
   return {
-    count: sql<{ n: number | string }>`select count(*) as n from ${table} as ${sql.raw(a)} where ${orgCol} = ${orgId} and ${where}`,
-    page: sql<R>`select ${cols} from ${table} as ${sql.raw(a)} where ${orgCol} = ${orgId} and ${where} order by ${order} limit ${query.limit} offset ${query.offset}`,
+    count: sql<{ n: number | string }>`select count(*) as n ${from}`,
+    page:
+      query.afterSeq !== undefined
+        ? sql<R>`select ${cols} ${from} and ${seq} > ${query.afterSeq} order by ${seq} limit ${query.limit}`
+        : sql<R>`select ${cols} ${from} order by ${order} limit ${query.limit} offset ${query.offset}`,
   };
 }
 

@@ -3,7 +3,7 @@ import type { DialectAdapter } from '../dialects/dialect.js';
 import { migrationProvider } from '../migrations/index.js';
 import type { Store, StoreSession } from '../store.js';
 import type { Database } from '../types.js';
-import { SqlSession } from './session.js';
+import { PageCursors, SqlSession } from './session.js';
 
 /** The Store for both dialects: one Kysely implementation, the adapter holds the differences. */
 export class SqlStore extends SqlSession implements Store {
@@ -11,7 +11,7 @@ export class SqlStore extends SqlSession implements Store {
   readonly target: string;
 
   private constructor(db: Kysely<Database>, adapter: DialectAdapter) {
-    super(db, adapter);
+    super(db, adapter, new PageCursors());
     this.dialect = adapter.name;
     this.target = adapter.target;
   }
@@ -26,7 +26,7 @@ export class SqlStore extends SqlSession implements Store {
   }
 
   async transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new SqlSession(trx, this.adapter)));
+    return this.db.transaction().execute((trx) => fn(new SqlSession(trx, this.adapter, this.cursors)));
   }
 
   async migrate(): Promise<string[]> {
