@@ -381,20 +381,21 @@ export class SqlSession implements StoreSession {
    * same at its end as at its start.
    */
   private async page<R>(orgId: string, query: ResourceQuery, build: (q: ResourceQuery & { afterSeq?: number }) => ListStatements<R>): Promise<Page<R & { _seq?: number }>> {
-    const keyed = !query.sortBy && query.offset > 0 && query.limit > 0;
-    const probe = build(query);
-    const key = keyed || !query.sortBy ? this.cursors.key(orgId, probe.count.compile(this.db)) : undefined;
-    const afterSeq = keyed && key ? this.cursors.get(key, query.offset) : undefined;
-    const q = afterSeq !== undefined ? build({ ...query, afterSeq }) : probe;
-    if (query.limit > 0) {
-      const rows = (await q.page.execute(this.db)).rows as (R & { _seq?: number })[];
-      if (key && !query.sortBy && rows.length === query.limit) this.cursors.set(key, query.offset + query.limit, Number(rows[rows.length - 1]!._seq));
-      // A first page that is not full holds every match: no count needed (the IdP lookup case).
-      if (query.offset === 0 && rows.length < query.limit) return { total: rows.length, rows };
-      const total = Number((await q.count.execute(this.db)).rows[0]?.n ?? 0);
-      return { total, rows };
+    let q = build(query);
+    if (query.limit === 0) return { total: Number((await q.count.execute(this.db)).rows[0]?.n ?? 0), rows: [] };
+    let compiled = q.page.compile(this.db);
+    const key = query.sortBy ? undefined : this.cursors.key(orgId, compiled, query.offset);
+    const afterSeq = key && query.offset > 0 ? this.cursors.get(key) : undefined;
+    if (afterSeq !== undefined) {
+      q = build({ ...query, afterSeq });
+      compiled = q.page.compile(this.db);
     }
-    return { total: Number((await q.count.execute(this.db)).rows[0]?.n ?? 0), rows: [] };
+    const rows = (await this.db.executeQuery(compiled)).rows as (R & { _seq?: number })[];
+    if (key && rows.length === query.limit) this.cursors.set(this.cursors.next(key, query.offset + query.limit), Number(rows[rows.length - 1]!._seq));
+    // A first page that is not full holds every match: no count needed (the IdP lookup case).
+    if (query.offset === 0 && rows.length < query.limit) return { total: rows.length, rows };
+    const total = Number((await q.count.execute(this.db)).rows[0]?.n ?? 0);
+    return { total, rows };
   }
 }
 
@@ -410,20 +411,26 @@ interface ListStatements<R> {
 export class PageCursors {
   private readonly entries = new Map<string, number>();
 
-  key(orgId: string, compiled: { sql: string; parameters: readonly unknown[] }): string {
-    return `${orgId}\u0000${compiled.sql}\u0000${JSON.stringify(compiled.parameters)}`;
+  /** The key of a page: the list (its statement without the page's own offset) and the offset. */
+  key(orgId: string, compiled: { sql: string; parameters: readonly unknown[] }, offset: number): string {
+    // The last two parameters are the page's limit and offset; the list is the rest.
+    return `${orgId}\u0000${compiled.sql}\u0000${JSON.stringify(compiled.parameters.slice(0, -2))}\u0000${offset}`;
   }
 
-  get(key: string, offset: number): number | undefined {
-    return this.entries.get(`${key}\u0000${offset}`);
+  /** The key of the page at `offset` in the same list as `key`. */
+  next(key: string, offset: number): string {
+    return `${key.slice(0, key.lastIndexOf('\u0000'))}\u0000${offset}`;
   }
 
-  set(key: string, offset: number, seq: number): void {
+  get(key: string): number | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, seq: number): void {
     if (this.entries.size >= 10_000) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(`${key}\u0000${offset}`, seq);
+    this.entries.set(key, seq);
   }
 }
-
 
 const ORG_COLUMNS = ['id', 'slug', 'name', 'settings', 'created'] as const;
 
