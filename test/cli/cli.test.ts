@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
@@ -120,6 +122,48 @@ for (const engine of ENGINES) {
       assert.match(again.stderr, /no active token/);
       const revoked = JSON.parse((await run(['token', 'list', 'tok', '--json', ...d])).stdout).find((t: any) => t.id === second.id);
       assert.ok(revoked.revoked);
+    });
+
+    test('app-scoped tokens and webhook management from the command line', async () => {
+      const d = ['--database', db.database];
+      await run(['org', 'create', 'hooks', ...d]);
+      const app = JSON.parse((await run(['token', 'issue', 'hooks', '--scope', 'app', '--json', ...d])).stdout);
+      assert.equal(app.scope, 'app');
+      assert.notEqual((await run(['token', 'issue', 'hooks', '--scope', 'root', ...d])).code, 0);
+      const received: string[] = [];
+      const server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          received.push(body);
+          res.writeHead(200).end();
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+        const added = await run(['webhook', 'add', 'hooks', url, '--events', 'user.created,user.deactivated', ...d]);
+        assert.equal(added.code, 0, added.stderr);
+        assert.match(lastLine(added.stdout), /^whsec_/);
+        const list = JSON.parse((await run(['webhook', 'list', 'hooks', '--json', ...d])).stdout);
+        assert.equal(list.length, 1);
+        assert.deepEqual(list[0].events, ['user.created', 'user.deactivated']);
+        assert.ok(!JSON.stringify(list).includes(lastLine(added.stdout)), 'the secret is not listed');
+        const tested = await run(['webhook', 'test', 'hooks', list[0].id, ...d]);
+        assert.equal(tested.code, 0, tested.stderr);
+        assert.match(tested.stdout, /delivered: HTTP 200/);
+        assert.equal(JSON.parse(received[0]!).type, 'webhook.test');
+        assert.equal((await run(['webhook', 'disable', 'hooks', list[0].id, ...d])).code, 0);
+        assert.equal(JSON.parse((await run(['webhook', 'list', 'hooks', '--json', ...d])).stdout)[0].enabled, false);
+        assert.equal((await run(['webhook', 'deliveries', 'hooks', list[0].id, ...d])).code, 0);
+        const bad = await run(['webhook', 'add', 'hooks', url, '--events', 'user.exploded', ...d]);
+        assert.notEqual(bad.code, 0);
+        assert.match(bad.stderr, /unknown event type "user.exploded"/);
+        assert.equal((await run(['webhook', 'remove', 'hooks', list[0].id, ...d])).code, 0);
+        assert.notEqual((await run(['webhook', 'remove', 'hooks', list[0].id, ...d])).code, 0);
+      } finally {
+        server.close();
+      }
     });
 
     test('ROLLCALL_DATABASE selects the database; migrate reports state; unknown commands fail', async () => {
