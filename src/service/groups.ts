@@ -41,11 +41,7 @@ export class Groups {
   /** One transaction with its events; they are announced once it has committed. */
   private async change<T>(ctx: RequestContext, fn: (tx: StoreSession, events: EventRecorder, delta: MemberDelta) => Promise<T>): Promise<T> {
     const events = new EventRecorder(ctx.org.id, ctx.org.slug, ctx.requestId);
-    const result = await this.store.transaction(async (tx) => {
-      const delta: MemberDelta = { added: [], removed: [] };
-      const out = await fn(tx, events, delta);
-      return out;
-    });
+    const result = await this.store.transaction((tx) => fn(tx, events, { added: [], removed: [] }));
     events.publish(this.bus);
     return result;
   }
@@ -263,13 +259,22 @@ interface MemberDelta {
   readonly removed: string[];
 }
 
-/** What changed in the end: a member removed then added again is no change. */
+/**
+ * What changed in the end. An add succeeds only for an absent member and a remove only for a
+ * present one, so per member the successful adds and removes alternate: more adds than removes
+ * means it joined, more removes that it left, as many that it is back where it started.
+ */
 function netDelta(delta: MemberDelta): MemberDelta {
-  const added = new Set<string>();
-  const removed = new Set<string>();
-  for (const id of delta.added) if (!removed.delete(id)) added.add(id);
-  for (const id of delta.removed) if (!added.delete(id)) removed.add(id);
-  return { added: [...added], removed: [...removed] };
+  const balance = new Map<string, number>();
+  for (const id of delta.added) balance.set(id, (balance.get(id) ?? 0) + 1);
+  for (const id of delta.removed) balance.set(id, (balance.get(id) ?? 0) - 1);
+  const added: string[] = [];
+  const removed: string[] = [];
+  for (const [id, n] of balance) {
+    if (n > 0) added.push(id);
+    else if (n < 0) removed.push(id);
+  }
+  return { added, removed };
 }
 
 function memberEvents(groupId: string, delta: MemberDelta): NewEvent[] {
