@@ -89,6 +89,26 @@ for (const engine of ENGINES) {
       assert.deepEqual((await feed(start)).events, []);
     });
 
+    test('membership events carry the net change of a request', async () => {
+      const a = (await h.request('POST', '/Users', { org, body: userBody('net-a@example.com') })).body;
+      const b = (await h.request('POST', '/Users', { org, body: userBody('net-b@example.com') })).body;
+      const g = (await h.request('POST', '/Groups', { org, body: { displayName: 'Net', members: [{ value: b.id }] } })).body;
+      const start = await last();
+      const res = await h.request('PATCH', `/Groups/${g.id}`, {
+        org,
+        body: patch(
+          { op: 'add', path: 'members', value: [{ value: a.id }] },
+          { op: 'remove', path: `members[value eq "${a.id}"]` },
+          { op: 'add', path: 'members', value: [{ value: a.id }] },
+          { op: 'remove', path: `members[value eq "${b.id}"]` },
+          { op: 'add', path: 'members', value: [{ value: b.id }] },
+        ),
+      });
+      assert.equal(res.status, 204);
+      const { events } = await feed(start);
+      assert.deepEqual(events.map((e) => [e.type, e.data]), [['group.members_added', { members: [a.id] }]]);
+    });
+
     test('feed paging with after, limit, next and hasMore', async () => {
       const start = await last();
       for (let i = 0; i < 5; i++) await h.request('POST', '/Users', { org, body: userBody(`page${i}@example.com`) });
