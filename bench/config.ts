@@ -25,6 +25,16 @@ export interface BenchConfig {
   /** Page size of the import walk, and how many pages at each end it compares. */
   readonly walkPageSize: number;
   readonly walkCompare: number;
+  /**
+   * Member counts of the groups for the group-membership benchmark, ascending (BENCH_GROUP_SIZES,
+   * default "1000,10000,100000"); empty when BENCH_GROUPS=0 skips it (and its SCIMMY peer).
+   */
+  readonly groupSizes: readonly number[];
+  /** Timed add+remove pairs per group size (BENCH_GROUP_ITERATIONS, default 200), after groupWarmup untimed ones. */
+  readonly groupIterations: number;
+  readonly groupWarmup: number;
+  /** Seconds the SCIMMY peer may spend per group size, setup and measurement (BENCH_PEER_SECONDS, default 120). */
+  readonly peerSeconds: number;
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -41,6 +51,17 @@ function engines(): Engine[] {
   for (const e of list) if (e !== 'sqlite' && e !== 'postgres') throw new Error(`BENCH_ENGINES: unknown engine "${e}" (use sqlite, postgres)`);
   if (list.length === 0) throw new Error('BENCH_ENGINES is empty');
   return [...new Set(list)] as Engine[];
+}
+
+function groupSizes(): number[] {
+  const flag = (process.env.BENCH_GROUPS ?? '').trim();
+  if (flag !== '' && flag !== '0' && flag !== '1') throw new Error(`BENCH_GROUPS must be 0 (skip the group benchmark) or 1, got "${flag}"`);
+  if (flag === '0') return [];
+  const raw = process.env.BENCH_GROUP_SIZES ?? '1000,10000,100000';
+  const sizes = raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => Number(s.replace(/_/g, '')));
+  for (const n of sizes) if (!Number.isInteger(n) || n <= 0) throw new Error(`BENCH_GROUP_SIZES must be positive integers separated by commas, got "${raw}"`);
+  if (sizes.length === 0) throw new Error('BENCH_GROUP_SIZES is empty (use BENCH_GROUPS=0 to skip the group benchmark)');
+  return [...new Set(sizes)].sort((a, b) => a - b);
 }
 
 export function readConfig(): BenchConfig {
@@ -60,5 +81,9 @@ export function readConfig(): BenchConfig {
     tooSlowMs: 1_000,
     walkPageSize: 100,
     walkCompare: 20,
+    groupSizes: groupSizes(),
+    groupIterations: positiveInt('BENCH_GROUP_ITERATIONS', 200),
+    groupWarmup: 20,
+    peerSeconds: positiveInt('BENCH_PEER_SECONDS', 120),
   };
 }

@@ -4,8 +4,9 @@ import { Directory } from '../src/service/directory.js';
 import { startCeiling } from './ceiling.js';
 import type { BenchConfig, Engine } from './config.js';
 import { openBenchDatabase } from './engines.js';
+import { benchRollcallGroups, checkGroupFidelity, groupUsersNeeded, type GroupReport, type PeerReport } from './groups.js';
 import type { LoadGenerator, LoadSpec } from './load.js';
-import { checkTargets, machine, type EngineReport, type Measurement } from './report.js';
+import { checkTargets, groupSection, machine, type EngineReport, type Measurement } from './report.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 import { SEEDING_NOTE, checkFidelity, seedUsers, type SeedResult } from './seed.js';
 import type { OnInterrupt } from './shutdown.js';
@@ -26,9 +27,17 @@ interface Bench {
 
 /**
  * The whole benchmark of one engine: a fresh database, the `bench` organization, lookups at the
- * small size, the import walk, a top-up of the same organization, lookups at the large size.
+ * small size, the import walk, a top-up of the same organization, lookups at the large size, then
+ * (unless BENCH_GROUPS=0) the group-membership benchmark, shown with the SCIMMY peer's results.
  */
-export async function benchEngine(engine: Engine, config: BenchConfig, load: LoadGenerator, progress: Progress, onInterrupt: OnInterrupt): Promise<EngineReport> {
+export async function benchEngine(
+  engine: Engine,
+  config: BenchConfig,
+  load: LoadGenerator,
+  progress: Progress,
+  onInterrupt: OnInterrupt,
+  peer?: PeerReport,
+): Promise<EngineReport> {
   const startedAt = new Date().toISOString();
   const log: Progress = (m) => progress(`[${engine}] ${m}`);
   const seeding: SeedResult[] = [];
@@ -36,6 +45,7 @@ export async function benchEngine(engine: Engine, config: BenchConfig, load: Loa
   const measurements: Measurement[] = [];
   const notes = [SEEDING_NOTE];
   let walk: WalkResult | undefined;
+  let groups: GroupReport | undefined;
   let error: string | undefined;
 
   const walkUsers = Math.min(config.walkUsers, config.users);
@@ -51,6 +61,7 @@ export async function benchEngine(engine: Engine, config: BenchConfig, load: Loa
   try {
     const directory = new Directory(db.store);
     await checkFidelity(directory, db.store);
+    if (config.groupSizes.length > 0) await checkGroupFidelity(directory, db.store);
     const org = await directory.organizations.create('bench', 'Benchmark');
     const { token } = await directory.organizations.issueToken('bench', 'benchmark');
 
@@ -85,6 +96,18 @@ export async function benchEngine(engine: Engine, config: BenchConfig, load: Loa
           walk = await importWalk(bench.origin, bench.headers, size, config.walkPageSize, config.walkCompare);
         }
       }
+      if (config.groupSizes.length > 0) {
+        // After every lookup, so the groups and any extra users cannot affect them.
+        const needed = groupUsersNeeded(config);
+        if (needed > present) {
+          log(`seeding users ${present + 1}..${needed} for the group benchmark`);
+          const s = await seedUsers(db.store, org.id, present + 1, needed);
+          seeding.push(s);
+          notes.push(`users ${(present + 1).toLocaleString('en-US')}–${needed.toLocaleString('en-US')} seeded after the lookups, for the group benchmark (largest group + the members added and removed)`);
+          present = needed;
+        }
+        groups = await benchRollcallGroups(config, db.store, org, bench.origin, bench.headers, log);
+      }
     } finally {
       await app.close();
       unregisterApp();
@@ -111,6 +134,7 @@ export async function benchEngine(engine: Engine, config: BenchConfig, load: Loa
     measurements,
     ...(walk ? { walk } : {}),
     targets: checkTargets(config, measurements, walk),
+    ...(groups ? { groups: groupSection(groups, peer) } : {}),
     ...(error ? { error } : {}),
   };
 }

@@ -3,6 +3,7 @@ import { cpus, freemem, loadavg, release, totalmem, type as osType } from 'node:
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchConfig, Engine } from './config.js';
+import type { GroupReport, GroupSizeResult, OpStats, PeerReport } from './groups.js';
 import type { LoadResult } from './load.js';
 import type { ScenarioName } from './scenarios.js';
 import type { SeedResult } from './seed.js';
@@ -54,8 +55,35 @@ export interface EngineReport {
   readonly measurements: Measurement[];
   readonly walk?: WalkResult;
   readonly targets: TargetCheck[];
+  /** The group-membership benchmark (absent with BENCH_GROUPS=0). */
+  readonly groups?: GroupSection;
   readonly error?: string;
 }
+
+/** Rollcall's group-membership results on one engine, with the SCIMMY peer's of the same run. */
+export interface GroupSection {
+  readonly rollcall: GroupReport;
+  readonly peer?: PeerReport;
+  /** median(largest size) / median(smallest size) ≤ 2, for add and for remove. */
+  readonly targets: TargetCheck[];
+  readonly comparison?: PeerComparison;
+}
+
+/** Rollcall against the peer at one size (10,000 members when both measured it). */
+export interface PeerComparison {
+  readonly members: number;
+  /** Why the comparison is not at 10,000 members, when it is not. */
+  readonly note?: string;
+  /** ratio = peer p50 / Rollcall p50: how many times longer SCIMMY takes. */
+  readonly ratio: 'peer p50 / Rollcall p50';
+  readonly add: { readonly rollcallP50: number; readonly peerP50: number; readonly ratio: number };
+  readonly remove: { readonly rollcallP50: number; readonly peerP50: number; readonly ratio: number };
+}
+
+/** The size the issue asks the peer comparison at. */
+export const COMPARE_AT = 10_000;
+/** median(largest group) / median(smallest group) must not exceed this. */
+export const GROUP_RATIO_TARGET = 2;
 
 export function machine(): Machine {
   const cpu = cpus();
@@ -175,6 +203,7 @@ export function renderEngine(r: EngineReport): string {
   }
   lines.push('', 'Targets:', '');
   for (const t of r.targets) lines.push(`- ${verdict(t.pass)} ${t.target} — ${t.detail}`);
+  if (r.groups) lines.push('', renderGroups(r.engine, r.groups));
   return lines.join('\n');
 }
 
@@ -186,4 +215,102 @@ export function writeResults(r: EngineReport): string {
   const file = join(dir, `${stamp}-${r.engine}.json`);
   writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
   return file;
+}
+
+const measured = (r: GroupSizeResult | undefined): r is GroupSizeResult & { add: OpStats; remove: OpStats } => !!r && !!r.add && !!r.remove && r.add.samples > 0;
+
+/** Targets and the peer comparison of one engine's group results. */
+export function groupSection(rollcall: GroupReport, peer: PeerReport | undefined): GroupSection {
+  const targets: TargetCheck[] = [];
+  const sizes = rollcall.sizes;
+  const small = rollcall.results.find((r) => r.members === sizes[0]);
+  const large = rollcall.results.find((r) => r.members === sizes[sizes.length - 1]);
+  for (const op of ['add', 'remove'] as const) {
+    const target = `p50 at ${int(sizes[sizes.length - 1] ?? NaN)} members ≤ ${GROUP_RATIO_TARGET}× p50 at ${int(sizes[0] ?? NaN)}: ${op} one member (PATCH /Groups/{id})`;
+    if (sizes.length < 2) {
+      targets.push({ target, detail: 'needs at least two group sizes', pass: undefined });
+    } else if (!measured(small) || !measured(large)) {
+      targets.push({ target, detail: 'not measured at both sizes', pass: undefined });
+    } else {
+      const ratio = large[op].p50 / small[op].p50;
+      const wrong = !small.ok || !large.ok;
+      targets.push({
+        target,
+        detail: `${ms(large[op].p50)} ms vs ${ms(small[op].p50)} ms = ${ratio.toFixed(2)}×${wrong ? ' (wrong answers!)' : ''}`,
+        pass: wrong ? false : ratio <= GROUP_RATIO_TARGET,
+      });
+    }
+  }
+  return { rollcall, ...(peer ? { peer } : {}), targets, ...comparison(rollcall, peer) };
+}
+
+function comparison(rollcall: GroupReport, peer: PeerReport | undefined): { comparison?: PeerComparison } {
+  if (!peer) return {};
+  const both = rollcall.sizes.filter((n) => measured(rollcall.results.find((r) => r.members === n)) && measured(peer.results.find((r) => r.members === n)));
+  if (both.length === 0) return {};
+  const members = both.includes(COMPARE_AT) ? COMPARE_AT : both[both.length - 1]!;
+  const ours = rollcall.results.find((r) => r.members === members) as GroupSizeResult & { add: OpStats; remove: OpStats };
+  const theirs = peer.results.find((r) => r.members === members) as GroupSizeResult & { add: OpStats; remove: OpStats };
+  const at = (op: 'add' | 'remove') => ({ rollcallP50: ours[op].p50, peerP50: theirs[op].p50, ratio: theirs[op].p50 / ours[op].p50 });
+  return {
+    comparison: {
+      members,
+      ...(members === COMPARE_AT ? {} : { note: `${int(COMPARE_AT)} members not measured by both; compared at ${int(members)}, the largest size both measured` }),
+      ratio: 'peer p50 / Rollcall p50',
+      add: at('add'),
+      remove: at('remove'),
+    },
+  };
+}
+
+const GROUP_TABLE_HEAD = [
+  '| PATCH /Groups/{id}, one member | members | timed pairs | add p50 ms | add p99 ms | remove p50 ms | remove p99 ms | response bytes | checks |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---|',
+];
+
+function groupRowLine(label: string, r: GroupSizeResult): string {
+  const checks = r.ok ? 'ok' : `⚠ ${r.problems.slice(0, 3).join('; ')}${r.problems.length > 3 ? ` (+${r.problems.length - 3})` : ''}`;
+  const bytes = r.responseBytes ? int(Math.max(r.responseBytes.add, r.responseBytes.remove)) : '—';
+  if (!measured(r)) return `| ${label} ⚠ ${r.skipped ?? 'not measured'} | ${int(r.members)} | ${r.iterations} | — | — | — | — | ${bytes} | ${checks} |`;
+  return `| ${label} | ${int(r.members)} | ${r.iterations} | ${ms(r.add.p50)} | ${ms(r.add.p99)} | ${ms(r.remove.p50)} | ${ms(r.remove.p99)} | ${bytes} | ${checks} |`;
+}
+
+/** The SCIMMY peer's section, printed once per run before the engines. */
+export function renderPeer(p: PeerReport): string {
+  const lines = [`## Group membership: comparison peer (${p.name})`, ''];
+  for (const note of p.notes) lines.push(`- ${note}`);
+  if (p.error) lines.push(`- ERROR: ${p.error}`);
+  lines.push('', ...GROUP_TABLE_HEAD);
+  for (const r of p.results) lines.push(groupRowLine('SCIMMY peer', r));
+  return lines.join('\n');
+}
+
+/** The group-membership section of one engine: Rollcall's rows with the peer's beside them. */
+export function renderGroups(engine: Engine, g: GroupSection): string {
+  const name = engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
+  const lines = [`### Group membership (${name})`, ''];
+  for (const note of g.rollcall.notes) lines.push(`- ${note}`);
+  for (const s of g.rollcall.seeding) lines.push(`- seeded a group of ${int(s.members)} members in ${s.seconds.toFixed(1)} s`);
+  if (g.rollcall.error) lines.push(`- ERROR: ${g.rollcall.error}`);
+  lines.push('', ...GROUP_TABLE_HEAD);
+  for (const n of g.rollcall.sizes) {
+    const ours = g.rollcall.results.find((r) => r.members === n);
+    lines.push(ours ? groupRowLine(`Rollcall (${name})`, ours) : `| Rollcall (${name}) ⚠ not measured | ${int(n)} | 0 | — | — | — | — | — | — |`);
+    const theirs = g.peer?.results.find((r) => r.members === n);
+    if (theirs) lines.push(groupRowLine('↳ SCIMMY peer (in memory)', theirs));
+  }
+  lines.push('', 'Group targets:', '');
+  for (const t of g.targets) lines.push(`- ${verdict(t.pass)} ${t.target} — ${t.detail}`);
+  const c = g.comparison;
+  if (c) {
+    const x = (r: number) => (r >= 10 ? r.toFixed(0) : r.toFixed(2));
+    lines.push(
+      `- INFO SCIMMY peer vs Rollcall at ${int(c.members)} members (ratio = peer p50 / Rollcall p50; above 1: Rollcall faster): ` +
+        `add ${ms(c.add.peerP50)} ms vs ${ms(c.add.rollcallP50)} ms = ${x(c.add.ratio)}×, remove ${ms(c.remove.peerP50)} ms vs ${ms(c.remove.rollcallP50)} ms = ${x(c.remove.ratio)}×` +
+        (c.note ? ` (${c.note})` : ''),
+    );
+  } else if (g.peer) {
+    lines.push(`- N/A  SCIMMY peer vs Rollcall at ${int(COMPARE_AT)} members — no size measured by both`);
+  }
+  return lines.join('\n');
 }

@@ -1,9 +1,12 @@
 // npm run bench: Rollcall's lookup latency, import walk and throughput against a bare-HTTP
-// ceiling, for each engine. Knobs: BENCH_ENGINES, BENCH_USERS, BENCH_WALK_USERS, BENCH_DURATION.
+// ceiling, for each engine, then group membership (add/remove one member of a large group) next
+// to an in-memory SCIMMY peer. Knobs: BENCH_ENGINES, BENCH_USERS, BENCH_WALK_USERS,
+// BENCH_DURATION, BENCH_GROUPS, BENCH_GROUP_SIZES, BENCH_GROUP_ITERATIONS, BENCH_PEER_SECONDS.
 import { readConfig } from './config.js';
 import { benchEngine } from './engine-run.js';
+import { benchPeerGroups, type PeerReport } from './groups.js';
 import { LoadGenerator } from './load.js';
-import { machine, machineLine, renderEngine, writeResults } from './report.js';
+import { machine, machineLine, renderEngine, renderPeer, writeResults } from './report.js';
 import { handleInterrupts, onInterrupt } from './shutdown.js';
 
 const config = readConfig();
@@ -19,10 +22,23 @@ console.log(
   `Config: engines ${config.engines.join(', ')}; lookups at ${n(config.baseUsers)} then ${n(config.users)} users; ` +
     `import walk at ${n(Math.min(config.walkUsers, config.users))} users; ${config.duration} s per scenario\n`,
 );
+console.log(
+  config.groupSizes.length === 0
+    ? 'Group membership: skipped (BENCH_GROUPS=0)\n'
+    : `Group membership: groups of ${config.groupSizes.map(n).join(', ')} members; ${config.groupWarmup} untimed + ${config.groupIterations} timed add/remove pairs per size; ` +
+        `SCIMMY peer at the same sizes, at most ${config.peerSeconds} s per size\n`,
+);
 
 try {
+  // The peer first, once: its numbers then sit next to each engine's, and its memory is released
+  // before any database is seeded.
+  let peer: PeerReport | undefined;
+  if (config.groupSizes.length > 0) {
+    peer = await benchPeerGroups(config, (m) => progress(`[scimmy-peer] ${m}`), onInterrupt);
+    console.log(renderPeer(peer) + '\n');
+  }
   for (const engine of config.engines) {
-    const report = await benchEngine(engine, config, load, progress, onInterrupt);
+    const report = await benchEngine(engine, config, load, progress, onInterrupt, peer);
     console.log(renderEngine(report) + '\n');
     console.log(`Raw results: ${writeResults(report)}\n`);
   }

@@ -157,8 +157,6 @@ export async function startScimmyPeer(): Promise<ScimmyPeer> {
   const token = randomBytes(24).toString('base64url');
 
   const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag'); // express would otherwise hash every (possibly multi-megabyte) response body
   app.use(
     PEER_PREFIX,
     new SCIMMYRouters({

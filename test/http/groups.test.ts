@@ -196,6 +196,8 @@ for (const engine of ENGINES) {
       const list = await h.request('GET', `/Groups?filter=${encodeURIComponent('displayName eq "projection"')}&excludedAttributes=members`, { org });
       assert.equal(list.body.totalResults, 1);
       assert.equal(list.body.Resources[0].members, undefined);
+      const byType = await h.request('GET', `/Groups?filter=${encodeURIComponent('displayName eq "Projection" and members.type eq "User"')}`, { org });
+      assert.equal(byType.body.totalResults, 1, 'members.type compares with its canonical values');
       const only = await h.request('GET', `/Groups/${g.id}?attributes=members.value`, { org });
       assert.deepEqual(only.body.members, [{ value: users[0] }]);
       assert.equal(only.body.displayName, undefined);

@@ -17,7 +17,7 @@ export const groupSchema: SchemaDef = Object.freeze({
         str('value', 'Identifier of the member of this Group.', { caseExact: true, mutability: 'immutable' }),
         attr('$ref', 'reference', { description: 'The URI of the member resource.', referenceTypes: ['User', 'Group'], mutability: 'immutable' }),
         str('display', 'A human-readable name of the member.', { mutability: 'readOnly' }),
-        str('type', 'The type of the member.', { canonicalValues: ['User', 'Group'], mutability: 'immutable' }),
+        str('type', 'The type of the member.', { canonicalValues: ['User', 'Group'], mutability: 'immutable', caseExact: true }),
       ],
       { multiValued: true },
     ),
