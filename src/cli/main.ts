@@ -7,7 +7,6 @@ import { DirectoryError, type Organization } from '../service/organizations.js';
 import { SettingError } from '../service/settings.js';
 import { DEFAULT_DATABASE, openStore } from '../store/open.js';
 
-const env = process.env;
 
 /** A failure the CLI reports as one line on stderr. */
 class CliError extends Error {}

@@ -58,7 +58,7 @@ export class Users {
     const row: UserRow = { ...columns(doc), org_id: ctx.org.id, id: randomUUID(), doc: JSON.stringify(doc), version: 1, created: t, last_modified: t };
     const resource = toResource(row, ctx.baseUrl);
     await this.change(ctx, async (tx, events) => {
-      await this.write(ctx, () => tx.insertUser(row), doc);
+      await this.write(() => tx.insertUser(row), doc);
       await events.add(tx, [{ type: 'user.created', resourceType: 'User', resourceId: row.id, data: { user: withoutLocation(resource) } }]);
     });
     return resource;
@@ -129,7 +129,7 @@ export class Users {
     if (changed.length === 0) return toResource(current, ctx.baseUrl);
     await this.hooks.beforeUserUpdate?.({ org: ctx.org, id: current.id, before, after: doc, changed });
     const row: UserRow = { ...current, ...columns(doc), doc: JSON.stringify(doc), version: current.version + 1, last_modified: now() };
-    await this.write(ctx, () => tx.updateUser(row, current.version), doc);
+    await this.write(() => tx.updateUser(row, current.version), doc);
     const list: NewEvent[] = [{ type: 'user.updated', resourceType: 'User', resourceId: row.id, data: { userName: row.user_name, changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }];
     if (before.active !== false && doc.active === false) list.push({ type: 'user.deactivated', resourceType: 'User', resourceId: row.id, data: { userName: row.user_name } });
     if (before.active === false && doc.active !== false) list.push({ type: 'user.reactivated', resourceType: 'User', resourceId: row.id, data: { userName: row.user_name } });
@@ -193,7 +193,7 @@ export class Users {
     return doc;
   }
 
-  private async write(ctx: RequestContext, op: () => Promise<void>, doc: Record<string, unknown>): Promise<void> {
+  private async write(op: () => Promise<void>, doc: Record<string, unknown>): Promise<void> {
     try {
       await op();
     } catch (err) {
