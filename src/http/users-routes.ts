@@ -19,11 +19,8 @@ export function registerUsers({ app, directory, prefix, publicUrl }: RouteContex
     wantsAttribute(rt, projectionOf(query), 'groups') ? users.attachGroups(ctx, resources) : resources;
   const one = async (ctx: RequestContext, r: ScimResource, query: WithQuery['Querystring']) => (await withGroups(ctx, [r], query))[0]!;
 
-  const list = async (ctx: RequestContext, req: ListRequest, reply: FastifyReply) => {
-    const page = await users.list(ctx, req);
-    const resources = wantsAttribute(rt, req.projection, 'groups') ? await users.attachGroups(ctx, [...page.resources]) : [...page.resources];
-    return sendList(reply, rt, { ...page, resources }, req.projection);
-  };
+  const list = async (ctx: RequestContext, req: ListRequest, reply: FastifyReply) =>
+    sendList(reply, rt, await users.list(ctx, req, { groups: wantsAttribute(rt, req.projection, 'groups') }), req.projection);
 
   app.get<WithQuery>('/Users', async (request, reply) => {
     const ctx = contextOf(request, prefix, publicUrl);
@@ -42,12 +39,12 @@ export function registerUsers({ app, directory, prefix, publicUrl }: RouteContex
 
   app.get<WithId>('/Users/:id', async (request, reply) => {
     const ctx = contextOf(request, prefix, publicUrl);
-    const user = await users.get(ctx, request.params.id);
+    const user = await users.get(ctx, request.params.id, { groups: wantsAttribute(rt, projectionOf(request.query), 'groups') });
     const inm = headerOf(request, 'if-none-match');
     if (inm && inm.split(',').some((t) => t.trim() === '*' || t.trim() === user.meta.version)) {
       return reply.code(304).header('etag', user.meta.version).send();
     }
-    return sendResource(reply, rt, await one(ctx, user, request.query), request.query);
+    return sendResource(reply, rt, user, request.query);
   });
 
   app.put<WithId>('/Users/:id', async (request, reply) => {
@@ -104,7 +101,7 @@ export async function rootSearch({ directory, prefix, publicUrl }: RouteContext,
   ] as const) {
     if (req instanceof ScimError) continue;
     const typed = { ...req, startIndex: skip + 1, count: room };
-    const page = type === rt ? await directory.users.list(ctx, typed) : await directory.groups.list(ctx, typed, { members: wantsAttribute(type, req.projection, 'members') });
+    const page = type === rt ? await directory.users.list(ctx, typed, { groups: wantsAttribute(type, req.projection, 'groups') }) : await directory.groups.list(ctx, typed, { members: wantsAttribute(type, req.projection, 'members') });
     total += page.totalResults;
     for (const r of page.resources) resources.push(project(type, r, req.projection));
     room -= page.resources.length;

@@ -146,8 +146,9 @@ export class Organizations {
   }
 
   /**
-   * Resolves a bearer token to its organization, or undefined. The database is asked on every
-   * call, so a token revoked by any process is refused on its next request.
+   * Resolves a bearer token to its organization, or undefined. The store may answer from its
+   * token cache, which any change to tokens or organizations (here or in another process)
+   * invalidates: a revoked token is refused on its next request.
    */
   async authenticate(token: string): Promise<{ org: OrgContext; scope: TokenScope; tokenId: string } | undefined> {
     if (!token || token.length > 512) return undefined;

@@ -7,7 +7,7 @@ import { canonicalOrder, normalizeResource } from '../protocol/resource.js';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA, userResourceType } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
 import type { Store, StoreSession } from '../store/store.js';
-import type { UserRow } from '../store/types.js';
+import type { GroupRef, UserRow, UserWithGroups } from '../store/types.js';
 import { etagOf, fold, now, type RequestContext } from './context.js';
 import { EventRecorder, valuesAt, type EventBus, type NewEvent } from './events.js';
 import type { OrgSettings } from './settings.js';
@@ -64,8 +64,11 @@ export class Users {
     return resource;
   }
 
-  async get(ctx: RequestContext, id: string): Promise<ScimResource> {
-    return toResource(await this.require(this.store, ctx, id), ctx.baseUrl);
+  /** One user; with `groups`, its read-only groups attribute too (read in the same statement). */
+  async get(ctx: RequestContext, id: string, options: { groups?: boolean } = {}): Promise<ScimResource> {
+    const row = await this.store.getUser(ctx.org.id, id, { groups: options.groups ?? false });
+    if (!row) throw ScimError.notFound(`User "${id}" not found.`);
+    return toResource(row, ctx.baseUrl);
   }
 
   /** PUT: a true replace (RFC 7644 §3.5.1) that honours mutability. */
@@ -146,13 +149,17 @@ export class Users {
   }
 
   /** A page of users matching a list request; filter, sort and paging run in the database. */
-  async list(ctx: RequestContext, req: ListRequest): Promise<ListPage> {
-    const page = await this.store.listUsers(ctx.org.id, {
-      ...(req.filter ? { filter: req.filter } : {}),
-      ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
-      offset: req.startIndex - 1,
-      limit: req.count,
-    });
+  async list(ctx: RequestContext, req: ListRequest, options: { groups?: boolean } = {}): Promise<ListPage> {
+    const page = await this.store.listUsers(
+      ctx.org.id,
+      {
+        ...(req.filter ? { filter: req.filter } : {}),
+        ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
+        offset: req.startIndex - 1,
+        limit: req.count,
+      },
+      { groups: options.groups ?? false },
+    );
     return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => toResource(r, ctx.baseUrl)) };
   }
 
@@ -163,20 +170,13 @@ export class Users {
   async attachGroups(ctx: RequestContext, resources: readonly ScimResource[]): Promise<ScimResource[]> {
     const rows = await this.store.groupsOf(ctx.org.id, resources.map((r) => r.id));
     if (rows.length === 0) return [...resources];
-    const byUser = new Map<string, { value: string; $ref: string; display: string; type: string }[]>();
+    const byUser = new Map<string, GroupRef[]>();
     for (const r of rows) {
       const list = byUser.get(r.member_id) ?? [];
-      list.push({ value: r.group_id, $ref: `${ctx.baseUrl}/Groups/${r.group_id}`, display: r.display_name, type: 'direct' });
+      list.push({ id: r.group_id, display: r.display_name });
       byUser.set(r.member_id, list);
     }
-    return resources.map((res) => {
-      const groups = byUser.get(res.id);
-      if (!groups) return res;
-      const { meta, ...rest } = res;
-      const ext = rest[ENTERPRISE_USER_SCHEMA];
-      delete rest[ENTERPRISE_USER_SCHEMA];
-      return { ...rest, groups, ...(ext ? { [ENTERPRISE_USER_SCHEMA]: ext } : {}), meta } as ScimResource;
-    });
+    return resources.map((res) => withGroupsAttribute(res, byUser.get(res.id), ctx.baseUrl));
   }
 
   private async require(s: StoreSession, ctx: RequestContext, id: string, forUpdate = false): Promise<UserRow> {
@@ -257,11 +257,24 @@ function columns(doc: Record<string, unknown>): Pick<UserRow, 'user_name' | 'use
   };
 }
 
-/** The SCIM representation of a stored user (RFC 7643 §4.1, §3.1 meta). */
-export function toResource(row: UserRow, baseUrl: string): ScimResource {
+/**
+ * A user with its read-only `groups` attribute (RFC 7643 §4.1.2: direct memberships), placed
+ * before the enterprise extension as the schema orders it; unchanged when it is in no group.
+ */
+function withGroupsAttribute(res: ScimResource, refs: readonly GroupRef[] | undefined, baseUrl: string): ScimResource {
+  if (!refs || refs.length === 0) return res;
+  const groups = refs.map((g) => ({ value: g.id, $ref: `${baseUrl}/Groups/${g.id}`, display: g.display, type: 'direct' }));
+  const { meta, ...rest } = res;
+  const ext = rest[ENTERPRISE_USER_SCHEMA];
+  delete rest[ENTERPRISE_USER_SCHEMA];
+  return { ...rest, groups, ...(ext ? { [ENTERPRISE_USER_SCHEMA]: ext } : {}), meta } as ScimResource;
+}
+
+/** The SCIM representation of a stored user (RFC 7643 §4.1, §3.1 meta), with its groups when they were read. */
+export function toResource(row: UserWithGroups, baseUrl: string): ScimResource {
   const doc = JSON.parse(row.doc) as Record<string, unknown>;
   const { externalId, ...rest } = doc;
-  return {
+  const resource = {
     schemas: rest[ENTERPRISE_USER_SCHEMA] ? [USER_SCHEMA, ENTERPRISE_USER_SCHEMA] : [USER_SCHEMA],
     id: row.id,
     ...(externalId !== undefined ? { externalId } : {}),
@@ -274,6 +287,7 @@ export function toResource(row: UserRow, baseUrl: string): ScimResource {
       version: etagOf(row.version),
     },
   } as ScimResource;
+  return withGroupsAttribute(resource, row.groups, baseUrl);
 }
 
 /** A resource as events carry it: without meta.location, which depends on the request's host. */

@@ -1,6 +1,6 @@
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
-import type { EventRow, GroupRow, MemberView, NewUserRow, OrganizationRow, TokenRow, UserRow, WebhookDeliveryRow, WebhookRow } from './types.js';
+import type { EventRow, GroupRow, MemberView, NewUserRow, OrganizationRow, TokenRow, UserRow, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
 
 export interface PageQuery {
   /** Rows to skip (0-based). */
@@ -41,15 +41,19 @@ export interface StoreSession {
 
   /** Inserts a user and its indexed values. Call inside a transaction. */
   insertUser(row: NewUserRow): Promise<void>;
-  /** Reads a user; `forUpdate` locks the row until the transaction ends where the engine can. */
-  getUser(orgId: string, id: string, options?: { forUpdate?: boolean }): Promise<UserRow | undefined>;
+  /**
+   * Reads a user; `forUpdate` locks the row until the transaction ends where the engine can;
+   * `groups` reads its direct groups in the same statement.
+   */
+  getUser(orgId: string, id: string, options?: { forUpdate?: boolean; groups?: boolean }): Promise<UserWithGroups | undefined>;
   /**
    * Writes a user (and its indexed values) whose version in the database is still
    * `expectedVersion`, else throws VersionConflict. Call inside a transaction.
    */
   updateUser(row: UserRow, expectedVersion: number): Promise<void>;
   deleteUser(orgId: string, id: string): Promise<boolean>;
-  listUsers(orgId: string, query: ResourceQuery): Promise<Page<UserRow>>;
+  /** A page of users; `groups` reads each one's direct groups in the same statement. */
+  listUsers(orgId: string, query: ResourceQuery, options?: { groups?: boolean }): Promise<Page<UserWithGroups>>;
 
   insertGroup(row: GroupRow): Promise<void>;
   getGroup(orgId: string, id: string, options?: { forUpdate?: boolean }): Promise<GroupRow | undefined>;

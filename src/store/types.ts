@@ -134,6 +134,13 @@ export interface MemberView {
   readonly member_type: 'User' | 'Group';
   readonly display: string | null;
 }
+/** A group a user is a direct member of (the user's `groups` attribute). */
+export interface GroupRef {
+  readonly id: string;
+  readonly display: string;
+}
+/** A user read with its groups (when asked), in the groups' creation order. */
+export type UserWithGroups = UserRow & { readonly groups?: readonly GroupRef[] };
 export type EventRow = Selectable<EventsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

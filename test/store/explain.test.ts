@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { parseFilter, resolveFilter } from '../../src/protocol/filter/index.js';
 import { userResourceType } from '../../src/protocol/schema/index.js';
 import type { RequestContext } from '../../src/service/context.js';
 import { Directory } from '../../src/service/directory.js';
 import { SqlStore } from '../../src/store/sql/sql-store.js';
-import { userListQuery } from '../../src/store/sql/session.js';
+import { groupsOfStatement, reachesGroupStatement, userListQuery } from '../../src/store/sql/session.js';
+import type { Fragment } from '../../src/store/sql/fragment.js';
 import { createStore, ENGINES } from '../support/engines.js';
 
 const USERS = 2000;
@@ -25,6 +26,8 @@ for (const engine of ENGINES) {
   describe(`the lookups identity providers make use indexes on ${engine}`, () => {
     let store: Awaited<ReturnType<typeof createStore>>;
     let orgId: string;
+    let userIds: string[] = [];
+    let groupIds: string[] = [];
     before(async () => {
       store = await createStore(engine);
       const directory = new Directory(store);
@@ -32,7 +35,7 @@ for (const engine of ENGINES) {
       orgId = org.id;
       const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: org.settings }, baseUrl: 'http://x/scim/v2' };
       for (let i = 0; i < USERS; i++) {
-        await directory.users.create(ctx, {
+        const created = await directory.users.create(ctx, {
           userName: `user${i}@example.com`,
           externalId: `ext-${i}`,
           displayName: `User ${i}`,
@@ -41,7 +44,18 @@ for (const engine of ENGINES) {
             { value: `user${i}@home.example.org`, type: 'home' },
           ],
         });
+        userIds.push(created.id);
       }
+      // Every user in a large group, a few in small ones, and groups nested three deep.
+      const members = (ids: string[]) => ids.map((value) => ({ value }));
+      const everyone = await directory.groups.create(ctx, { displayName: 'Everyone', members: members(userIds) }, { members: false });
+      for (let i = 0; i < 20; i++) {
+        const g = await directory.groups.create(ctx, { displayName: `Team ${i}`, members: members(userIds.slice(i * 10, i * 10 + 10)) }, { members: false });
+        groupIds.push(g.id);
+      }
+      const nested = await directory.groups.create(ctx, { displayName: 'Nested', members: members(groupIds.slice(0, 2)) }, { members: false });
+      await directory.groups.create(ctx, { displayName: 'Top', members: [{ value: nested.id }, { value: everyone.id }] }, { members: false });
+      groupIds = [everyone.id, ...groupIds];
       await sql`analyze`.execute((store as unknown as SqlStore).kysely);
     });
     after(() => store.dropAll());
@@ -51,9 +65,10 @@ for (const engine of ENGINES) {
         const s = store as unknown as SqlStore;
         const resolved = resolveFilter(userResourceType, parseFilter(filter));
         const q = userListQuery(orgId, { filter: resolved, offset: 0, limit: 100 }, s.dialectAdapter);
-        const explain = engine === 'sqlite' ? sql`explain query plan ` : sql`explain `;
+        const explain = engine === 'sqlite' ? 'explain query plan ' : 'explain ';
         for (const statement of [q.page, q.count]) {
-          const plan = await sql<Record<string, unknown>>`${explain}${statement}`.execute(s.kysely);
+          const { sql: statementText, parameters } = statement.render(s.dialectAdapter.placeholders);
+          const plan = await s.kysely.executeQuery<Record<string, unknown>>(CompiledQuery.raw(explain + statementText, parameters));
           const text = plan.rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
           if (process.env.SHOW_PLANS) console.log(`-- ${engine} ${filter}\n${text}`);
           assert.match(text, index, text);
@@ -65,5 +80,28 @@ for (const engine of ENGINES) {
         assert.equal(page.total, 1, 'and the lookup finds exactly the one user');
       });
     }
+
+    const plan = async (statement: Fragment): Promise<string> => {
+      const s = store as unknown as SqlStore;
+      const { sql: statementText, parameters } = statement.render(s.dialectAdapter.placeholders);
+      const rows = await s.kysely.executeQuery<Record<string, unknown>>(CompiledQuery.raw((engine === 'sqlite' ? 'explain query plan ' : 'explain ') + statementText, parameters));
+      const text = rows.rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
+      if (process.env.SHOW_PLANS) console.log(`-- ${engine}\n${text}`);
+      return text;
+    };
+
+    test("a user's groups (read with every user) come from the member index, not a walk of the organization's memberships", async () => {
+      const text = await plan(groupsOfStatement(orgId, [userIds[5]!]));
+      assert.match(text, /memberships_member/, text);
+      assert.doesNotMatch(text, engine === 'sqlite' ? /SCAN m\b|memberships_1 \(org_id=\?\)/ : /Seq Scan on memberships|memberships_pk/, text);
+      const found = await (store as unknown as SqlStore).groupsOf(orgId, [userIds[5]!]);
+      assert.deepEqual(found.map((g) => g.group_id), [groupIds[0], groupIds[1]], 'Everyone and Team 0');
+    });
+
+    test('the cycle check follows nested groups only, never the User members of the groups it passes', async () => {
+      const text = await plan(reachesGroupStatement(orgId, [groupIds[0]!], groupIds[3]!));
+      assert.match(text, /memberships_nested/, text);
+      assert.doesNotMatch(text, engine === 'sqlite' ? /SCAN m\b/ : /Seq Scan on memberships/, text);
+    });
   });
 }

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../types.js';
 import type { DialectAdapter } from './dialect.js';
+import { sql as fragment } from '../sql/fragment.js';
 
 // bigint (int8) columns come back as numbers: sequences here stay far below 2^53.
 pg.types.setTypeParser(20, (v: string) => Number(v));
@@ -24,16 +25,83 @@ export function postgresAdapter(url: string, poolSize = 10): DialectAdapter {
       const pool = new pg.Pool({ connectionString: url, max: poolSize });
       // An idle client's error (a restarted server) must not crash the process: the pool drops it.
       pool.on('error', () => {});
-      return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+      const listener = new ChangeListener(url);
+      return {
+        db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+        reader: { all: async (text, parameters) => (await pool.query(text, parameters as unknown[])).rows },
+        changes: { version: () => listener.version(), announce: `select pg_notify('${CHANNEL}', '')` },
+        close: () => listener.close(),
+      };
     },
     textType: sql`text collate "C"`,
     serialType: sql`bigserial`,
+    placeholders: 'dollar',
+    inProcess: false,
     supportsForUpdate: true,
-    contains: (h, n) => sql`strpos(${h}, ${n}) > 0`,
-    endsWith: (h, n) => sql`right(${h}, char_length(${n})) = ${n}`,
+    contains: (h, n) => fragment`strpos(${h}, ${n}) > 0`,
+    endsWith: (h, n) => fragment`right(${h}, char_length(${n})) = ${n}`,
+    jsonArrayAgg: (e, o) => fragment`json_agg(json_build_array(${e}) order by ${o})`,
     uniqueViolation(err) {
       const e = err as { code?: string; constraint?: string };
       return e?.code === '23505' ? (e.constraint ?? 'unique') : undefined;
     },
   };
+}
+
+const CHANNEL = 'rollcall_auth';
+
+/**
+ * LISTENs for announcements of changes to organizations and tokens (revocations, settings) made
+ * by any process, on a connection of its own, opened on first use. Its version moves on every
+ * announcement and on every reconnection (announcements may have been missed meanwhile); while it
+ * is not listening, the version is undefined and callers must not trust their caches.
+ */
+class ChangeListener {
+  private client: pg.Client | undefined;
+  private listening = false;
+  private counter = 0;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(private readonly url: string) {}
+
+  version(): number | undefined {
+    if (!this.client && !this.closed && !this.retry) this.start();
+    return this.listening ? this.counter : undefined;
+  }
+
+  private start(): void {
+    const client = new pg.Client({ connectionString: this.url });
+    this.client = client;
+    const lost = () => {
+      if (this.client !== client) return;
+      this.listening = false;
+      this.counter++;
+      this.client = undefined;
+      void client.end().catch(() => {});
+      // Try again on the next use, but at most once a second.
+      if (!this.closed) this.retry = setTimeout(() => (this.retry = undefined), 1000).unref();
+    };
+    client.on('error', lost);
+    client.on('end', lost);
+    client.on('notification', () => this.counter++);
+    client
+      .connect()
+      .then(() => client.query(`LISTEN ${CHANNEL}`))
+      .then(() => {
+        if (this.client !== client) return;
+        this.counter++;
+        this.listening = true;
+      })
+      .catch(lost);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+    const client = this.client;
+    this.client = undefined;
+    this.listening = false;
+    if (client) await client.end().catch(() => {});
+  }
 }

@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
 import type { Database } from '../types.js';
 import type { DialectAdapter } from './dialect.js';
+import { sql as fragment } from '../sql/fragment.js';
 
 /** SQLite through better-sqlite3: WAL mode, foreign keys on, a busy timeout for other processes (the CLI). */
 export function sqliteAdapter(file: string): DialectAdapter {
@@ -13,21 +14,42 @@ export function sqliteAdapter(file: string): DialectAdapter {
     target: path,
     async connect() {
       if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-      const db = new Sqlite(path);
-      db.pragma('journal_mode = WAL');
-      db.pragma('foreign_keys = ON');
-      db.pragma('busy_timeout = 5000');
-      db.pragma('synchronous = NORMAL');
-      db.pragma('cache_size = -65536');
-      db.pragma('mmap_size = 268435456');
-      db.pragma('optimize = 0x10002');
-      return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(db) }) });
+      const writer = open(path);
+      writer.pragma('journal_mode = WAL');
+      writer.pragma('foreign_keys = ON');
+      writer.pragma('optimize = 0x10002');
+      const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(writer) }) });
+      if (path === ':memory:') {
+        // One connection is the whole database: reads queue behind transactions like any query.
+        return {
+          db,
+          reader: { all: async (text, parameters) => (await db.executeQuery(CompiledQuery.raw(text, [...parameters]))).rows as never },
+          changes: { version: () => 0 },
+          close: async () => {},
+        };
+      }
+      // WAL lets a second connection read while the first writes. The reader never sees a
+      // transaction in progress (the writer's connection would), and better-sqlite3 runs each
+      // statement to completion, so reads need no queue.
+      const reader = cachingStatements(open(path));
+      reader.pragma('query_only = ON');
+      const dataVersion = reader.prepare('pragma data_version').pluck();
+      return {
+        db,
+        reader: { all: async (text, parameters) => reader.prepare(text).all(parameters) as never },
+        // data_version moves whenever another connection (the writer included) commits.
+        changes: { version: () => dataVersion.get() as number },
+        close: async () => void reader.close(),
+      };
     },
     textType: sql`text`,
     serialType: 'integer',
+    placeholders: 'question',
+    inProcess: true,
     supportsForUpdate: false,
-    contains: (h, n) => sql`instr(${h}, ${n}) > 0`,
-    endsWith: (h, n) => sql`substr(${h}, -length(${n})) = ${n}`,
+    contains: (h, n) => fragment`instr(${h}, ${n}) > 0`,
+    endsWith: (h, n) => fragment`substr(${h}, -length(${n})) = ${n}`,
+    jsonArrayAgg: (e, o) => fragment`json_group_array(json_array(${e}) order by ${o})`,
     uniqueViolation(err) {
       const e = err as { code?: string; message?: string };
       if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e?.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return undefined;
@@ -35,6 +57,15 @@ export function sqliteAdapter(file: string): DialectAdapter {
       return e.message?.replace(/^UNIQUE constraint failed: /, '') ?? 'unique';
     },
   };
+}
+
+function open(path: string): Sqlite.Database {
+  const db = new Sqlite(path);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('cache_size = -65536');
+  db.pragma('mmap_size = 268435456');
+  return db;
 }
 
 /**

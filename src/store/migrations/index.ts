@@ -4,6 +4,7 @@ import { initial } from './001-initial.js';
 import { userValues } from './002-user-values.js';
 import { groups } from './003-groups.js';
 import { events } from './004-events.js';
+import { membershipIndexes } from './005-membership-indexes.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -14,6 +15,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '002-user-values': { up: (db: Kysely<any>) => userValues(db, adapter) },
         '003-groups': { up: (db: Kysely<any>) => groups(db, adapter) },
         '004-events': { up: (db: Kysely<any>) => events(db, adapter) },
+        '005-membership-indexes': { up: (db: Kysely<any>) => membershipIndexes(db) },
       };
     },
   };

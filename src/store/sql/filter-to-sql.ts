@@ -1,12 +1,12 @@
-import { sql, type RawBuilder } from 'kysely';
 import { ScimError } from '../../protocol/errors.js';
 import type { ResolvedFilter } from '../../protocol/filter/index.js';
 import { fold } from '../../protocol/fold.js';
 import type { AttributeDef, ResolvedAttribute } from '../../protocol/schema/index.js';
 import type { DialectAdapter } from '../dialects/dialect.js';
+import { sql, type Fragment } from './fragment.js';
 import { ELEMENT_MARKER, SIMPLE, USER_COLUMNS, attrKey } from './user-values.js';
 
-type Sql = RawBuilder<unknown>;
+type Sql = Fragment;
 type Compare = Extract<ResolvedFilter, { kind: 'compare' }>;
 type Op = Exclude<Compare['op'], 'ne'>;
 

@@ -1,23 +1,34 @@
 import { Migrator, sql, type Kysely } from 'kysely';
-import type { DialectAdapter } from '../dialects/dialect.js';
+import type { Connection, DialectAdapter } from '../dialects/dialect.js';
 import { migrationProvider } from '../migrations/index.js';
 import type { Store, StoreSession } from '../store.js';
 import type { Database } from '../types.js';
-import { PageCursors, SqlSession } from './session.js';
+import { AuthCache } from './auth-cache.js';
+import { PageCursors, SqlSession, type SessionShared } from './session.js';
 
 /** The Store for both dialects: one Kysely implementation, the adapter holds the differences. */
 export class SqlStore extends SqlSession implements Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly target: string;
 
-  private constructor(db: Kysely<Database>, adapter: DialectAdapter) {
-    super(db, adapter, new PageCursors());
+  private constructor(
+    private readonly connection: Connection,
+    adapter: DialectAdapter,
+    shared: SessionShared,
+  ) {
+    super(connection.db, adapter, shared, connection.reader);
     this.dialect = adapter.name;
     this.target = adapter.target;
   }
 
   static async open(adapter: DialectAdapter): Promise<SqlStore> {
-    return new SqlStore(await adapter.connect(), adapter);
+    const connection = await adapter.connect();
+    const shared: SessionShared = {
+      cursors: new PageCursors(),
+      auth: new AuthCache(connection.changes),
+      ...(connection.changes.announce ? { announce: connection.changes.announce } : {}),
+    };
+    return new SqlStore(connection, adapter, shared);
   }
 
   /** The underlying Kysely instance, for benchmarks' fast seeding paths and EXPLAIN tests. */
@@ -26,7 +37,11 @@ export class SqlStore extends SqlSession implements Store {
   }
 
   async transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new SqlSession(trx, this.adapter, this.cursors)));
+    let session: SqlSession | undefined;
+    const result = await this.db.transaction().execute((trx) => fn((session = new SqlSession(trx, this.adapter, this.shared))));
+    // Committed: a token read meanwhile by another request may predate this transaction's change.
+    if (session?.authChanged) this.shared.auth.invalidate();
+    return result;
   }
 
   async migrate(): Promise<string[]> {
@@ -51,6 +66,7 @@ export class SqlStore extends SqlSession implements Store {
   }
 
   async close(): Promise<void> {
+    await this.connection.close();
     await this.db.destroy();
   }
 }

@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { buildApp } from '../../src/app.js';
+import { Directory } from '../../src/service/directory.js';
+import { openStore, type Store } from '../../src/store/open.js';
+import { createDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
+
+/**
+ * The read path: reads outside transactions go to a reader (SQLite: a second connection;
+ * PostgreSQL: the pool) and bearer tokens are cached. Neither may ever show what was not committed,
+ * or keep accepting a token that was revoked, or settings that were changed, by another process.
+ * "Another process" is a second store on the same database: its own connections, as a CLI or a
+ * second server would have.
+ */
+for (const engine of ENGINES) {
+  describe(`the read path and the token cache on ${engine}`, () => {
+    let db: TestDatabase;
+    let store: Store;
+    let other: Store;
+    let app: Awaited<ReturnType<typeof buildApp>>;
+    let directory: Directory;
+    let elsewhere: Directory;
+
+    before(async () => {
+      db = await createDatabase(engine);
+      store = await openStore(db.database);
+      other = await openStore(db.database);
+      app = await buildApp({ store });
+      directory = new Directory(store);
+      elsewhere = new Directory(other);
+    });
+    after(async () => {
+      await app.close();
+      await store.close();
+      await other.close();
+      await db.drop();
+    });
+
+    const get = async (url: string, token: string) => app.inject({ method: 'GET', url: `/scim/v2${url}`, headers: { authorization: `Bearer ${token}` } });
+
+    /** PostgreSQL announces changes with NOTIFY, which reaches the listener a moment after commit. */
+    async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
+      const deadline = Date.now() + (engine === 'sqlite' ? 0 : 2000);
+      for (;;) {
+        if (await check()) return;
+        if (Date.now() >= deadline) assert.fail(what);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    }
+
+    test('a token revoked by another process is refused', async () => {
+      await directory.organizations.create('revoke');
+      const { token, info } = await directory.organizations.issueToken('revoke');
+      for (let i = 0; i < 3; i++) assert.equal((await get('/Users', token)).statusCode, 200, 'accepted (and cached)');
+      await elsewhere.organizations.revokeToken('revoke', info.id);
+      // SQLite: on the very next request (the file's data_version moved); PostgreSQL: once the NOTIFY arrives.
+      await eventually(async () => (await get('/Users', token)).statusCode === 401, 'the revoked token is still accepted');
+      assert.equal((await get('/Users', token)).statusCode, 401);
+    });
+
+    test('a token revoked in this process is refused on the next request, whatever the engine', async () => {
+      await directory.organizations.create('local');
+      const { token, info } = await directory.organizations.issueToken('local');
+      assert.equal((await get('/Users', token)).statusCode, 200);
+      // A second Directory on the same store, as an embedding application would have.
+      await new Directory(store).organizations.revokeToken('local', info.id);
+      assert.equal((await get('/Users', token)).statusCode, 401);
+    });
+
+    test('settings changed by another process apply to the next requests', async () => {
+      await directory.organizations.create('settings');
+      const { token } = await directory.organizations.issueToken('settings');
+      const maxResults = async () => JSON.parse((await get('/ServiceProviderConfig', token)).body).filter.maxResults as number;
+      assert.equal(await maxResults(), 1000);
+      await elsewhere.organizations.set('settings', 'maxResults', '7');
+      await eventually(async () => (await maxResults()) === 7, 'the old maxResults is still served');
+    });
+
+    test('an organization deleted by another process takes its tokens with it', async () => {
+      await directory.organizations.create('gone');
+      const { token } = await directory.organizations.issueToken('gone');
+      assert.equal((await get('/Users', token)).statusCode, 200);
+      await elsewhere.organizations.delete('gone');
+      await eventually(async () => (await get('/Users', token)).statusCode === 401, 'the deleted organization is still served');
+    });
+
+    test('reads outside a transaction never see what it has not committed, and see it once it has', async () => {
+      const org = await directory.organizations.create('isolation');
+      const id = randomUUID();
+      const t = new Date().toISOString();
+      const doc = JSON.stringify({ userName: 'pending@example.com', active: true });
+      const row = { org_id: org.id, id, user_name: 'pending@example.com', user_name_ci: 'pending@example.com', external_id: null, active: 1, display_name: null, display_name_ci: null, given_name_ci: null, family_name_ci: null, doc, version: 1, created: t, last_modified: t };
+      await store.transaction(async (tx) => {
+        await tx.insertUser(row);
+        assert.ok(await tx.getUser(org.id, id), 'the transaction sees its own write');
+        assert.equal(await store.getUser(org.id, id), undefined, 'a read outside does not');
+        assert.equal((await store.listUsers(org.id, { offset: 0, limit: 10 })).total, 0);
+      });
+      assert.equal((await store.getUser(org.id, id))?.user_name, 'pending@example.com', 'committed: visible');
+      assert.equal((await store.listUsers(org.id, { offset: 0, limit: 10 })).total, 1);
+    });
+
+    test('a rolled-back transaction leaves nothing for the reader', async () => {
+      const org = await directory.organizations.create('rollback');
+      const id = randomUUID();
+      const t = new Date().toISOString();
+      const row = { org_id: org.id, id, user_name: 'gone@example.com', user_name_ci: 'gone@example.com', external_id: null, active: 1, display_name: null, display_name_ci: null, given_name_ci: null, family_name_ci: null, doc: '{"userName":"gone@example.com","active":true}', version: 1, created: t, last_modified: t };
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.insertUser(row);
+          throw new Error('abort');
+        }),
+        /abort/,
+      );
+      assert.equal(await store.getUser(org.id, id), undefined);
+    });
+  });
+}
