@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import Fastify from 'fastify';
 import type { AddressInfo } from 'node:net';
 import { SCIM_BASE } from './scenarios.js';
 
@@ -39,4 +40,18 @@ export async function startCeiling(listResponse: string, contentType: string): P
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * The framework alone: fastify (as Rollcall configures it, without logging) answering the same
+ * ListResponse, as an object it serialises, from memory: no authentication, no database. Between
+ * the ceiling and Rollcall, it shows how much of the gap is the HTTP framework's own cost.
+ */
+export async function startFramework(listResponse: string, contentType: string): Promise<CeilingServer> {
+  const body = JSON.parse(listResponse) as unknown;
+  const app = Fastify({ logger: false, routerOptions: { caseSensitive: false, ignoreTrailingSlash: true } });
+  app.get(`${SCIM_BASE}/Users`, async (_request, reply) => reply.type(contentType).send(body));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return { origin: `http://127.0.0.1:${port}`, close: () => app.close() };
 }

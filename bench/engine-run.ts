@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { buildApp } from '../src/app.js';
 import { Directory } from '../src/service/directory.js';
-import { startCeiling } from './ceiling.js';
+import { startCeiling, startFramework } from './ceiling.js';
 import type { BenchConfig, Engine } from './config.js';
 import { openBenchDatabase } from './engines.js';
 import { benchRollcallGroups, checkGroupFidelity, groupUsersNeeded, type GroupReport, type PeerReport } from './groups.js';
@@ -174,6 +174,16 @@ async function measure(bench: Bench, users: number): Promise<{ verifications: Ve
         measurements.push({ scenario: 'ceiling', label: '↳ ceiling: bare node:http, same ListResponse', kind: 'ceiling', users, load: result });
       } finally {
         await ceiling.close();
+      }
+      if (scenario === sampled) {
+        log(`fastify alone, same ListResponse, at ${users} users`);
+        const framework = await startFramework(sample.text, sample.contentType);
+        try {
+          const result = await bench.load.run(loadSpec(bench, scenario, users, framework.origin));
+          measurements.push({ scenario: 'framework', label: '↳ fastify alone: same ListResponse object, from memory', kind: 'framework', users, load: result, ceilingFraction: result.reqPerSec / ceilingRps });
+        } finally {
+          await framework.close();
+        }
       }
     }
     log(`${scenario.label} at ${users} users`);

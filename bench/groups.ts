@@ -229,13 +229,19 @@ interface Timed {
   readonly text: string;
 }
 
-async function timedPatch(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<Timed> {
+/**
+ * One timed PATCH. A connection error (not a timeout) is retried once, untimed: a keep-alive
+ * connection left idle while the event loop was busy seeding may have been closed by the server,
+ * and such a request never reached it.
+ */
+async function timedPatch(url: string, headers: Record<string, string>, body: string, timeoutMs: number, retry = true): Promise<Timed> {
   const t0 = performance.now();
   try {
     const res = await fetch(url, { method: 'PATCH', headers, body, signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
     return { ms: performance.now() - t0, status: res.status, etag: res.headers.get('etag'), text };
   } catch (err) {
+    if (retry && (err as Error).name !== 'TimeoutError') return timedPatch(url, headers, body, timeoutMs, false);
     return { ms: performance.now() - t0, status: 0, etag: null, text: `no answer: ${(err as Error).message}` };
   }
 }

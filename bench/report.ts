@@ -20,11 +20,14 @@ export interface Machine {
   readonly os: string;
 }
 
-/** One measured row: a Rollcall scenario or the ceiling, at one directory size. */
+/**
+ * One measured row at one directory size: a Rollcall scenario, the ceiling (bare node:http), or
+ * the framework (fastify alone answering from memory: what the HTTP framework costs by itself).
+ */
 export interface Measurement {
-  readonly scenario: ScenarioName | 'ceiling';
+  readonly scenario: ScenarioName | 'ceiling' | 'framework';
   readonly label: string;
-  readonly kind: 'filter' | 'read' | 'ceiling';
+  readonly kind: 'filter' | 'read' | 'ceiling' | 'framework';
   readonly users: number;
   readonly load?: LoadResult;
   /** Median latency of the correctness checks: one request at a time on an idle server. */
@@ -190,7 +193,7 @@ export function renderEngine(r: EngineReport): string {
       lines.push(`| ${m.label} ⚠ ${m.skipped ?? 'not measured'} | ${int(m.users)} | ${p50} | — | — | — |`);
       continue;
     }
-    lines.push(`| ${m.label}${flag} | ${m.kind === 'ceiling' ? '—' : int(m.users)} | ${ms(l.p50)} | ${ms(l.p99)} | ${int(l.reqPerSec)} | ${m.kind === 'ceiling' ? '100%' : pct(m.ceilingFraction)} |`);
+    lines.push(`| ${m.label}${flag} | ${m.kind === 'ceiling' || m.kind === 'framework' ? '—' : int(m.users)} | ${ms(l.p50)} | ${ms(l.p99)} | ${int(l.reqPerSec)} | ${m.kind === 'ceiling' ? '100%' : pct(m.ceilingFraction)} |`);
   }
   if (r.walk) {
     const w = r.walk;

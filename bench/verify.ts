@@ -20,12 +20,17 @@ interface Fetched {
   readonly text: string;
 }
 
-/** One request; a request that fails or takes over ANSWER_TIMEOUT_MS is status 0. */
-async function get(origin: string, path: string, headers: Record<string, string>): Promise<Fetched> {
+/**
+ * One request; a request that fails or takes over ANSWER_TIMEOUT_MS is status 0. A connection
+ * error is retried once: after minutes of seeding, the keep-alive connection fetch kept from the
+ * previous phase has been closed by the server ("fetch failed"), which says nothing about the answer.
+ */
+async function get(origin: string, path: string, headers: Record<string, string>, retry = true): Promise<Fetched> {
   try {
     const res = await fetch(origin + path, { headers, signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) });
     return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() };
   } catch (err) {
+    if (retry && (err as Error).name !== 'TimeoutError') return get(origin, path, headers, false);
     return { status: 0, contentType: '', text: `no answer: ${(err as Error).message}` };
   }
 }
