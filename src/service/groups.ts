@@ -12,7 +12,7 @@ import type { Store, StoreSession } from '../store/store.js';
 import type { GroupRow, MemberView } from '../store/types.js';
 import { etagOf, now, type RequestContext } from './context.js';
 import { EventRecorder, MEMBERS_PER_EVENT, valuesAt, type EventBus, type NewEvent } from './events.js';
-import { checkIfMatch, type ListPage, type Preconditions, type ScimResource } from './users.js';
+import { checkIfMatch, unknownPatchAttributes, type ListPage, type Preconditions, type ScimResource } from './users.js';
 import { changedPaths } from '../protocol/patch/changes.js';
 
 const rt = groupResourceType;
@@ -117,7 +117,7 @@ export class Groups {
         if (split.members) await this.applyMemberOperation(tx, ctx, id, split.members, delta);
       }
       const result = applyPatch(rt, JSON.parse(current.doc) as Record<string, unknown>, docOps, { resourceId: id });
-      if (result.unknown.length > 0) ctx.warn?.('unknown attributes ignored', { resourceType: 'Group', attributes: result.unknown });
+      unknownPatchAttributes(ctx, 'Group', result.unknown);
       checkDisplayName(result.doc);
       const row = await this.update(tx, ctx, events, current, result.doc, delta);
       return read ? this.render(tx, ctx, row, read) : toResource(row, ctx.baseUrl, undefined);
@@ -143,7 +143,7 @@ export class Groups {
     await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
-      await tx.deleteGroup(ctx.org.id, id);
+      await tx.deleteGroup(ctx.org.id, id, now());
       await events.add(tx, [{ type: 'group.deleted', resourceType: 'Group', resourceId: id, data: { displayName: current.display_name, externalId: current.external_id } }]);
     });
   }

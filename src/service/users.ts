@@ -99,12 +99,7 @@ export class Users {
       checkIfMatch(current, pre);
       const before = JSON.parse(current.doc) as Record<string, unknown>;
       const result = applyPatch(userResourceType, before, ops, { resourceId: id });
-      if (result.unknown.length > 0) {
-        if (ctx.org.settings.strictSchema) {
-          throw ScimError.invalidValue(`Unknown attribute${result.unknown.length > 1 ? 's' : ''}: ${result.unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`);
-        }
-        ctx.warn?.('unknown attributes ignored', { resourceType: 'User', attributes: result.unknown });
-      }
+      unknownPatchAttributes(ctx, 'User', result.unknown);
       const doc = result.doc;
       if (doc.active === undefined) doc.active = true;
       checkPolicy(ctx.org.slug, ctx.org.settings, doc);
@@ -118,7 +113,7 @@ export class Users {
       checkIfMatch(current, pre);
       const before = JSON.parse(current.doc) as Record<string, unknown>;
       if (ctx.org.settings.deleteMode === 'delete') {
-        await tx.deleteUser(ctx.org.id, id);
+        await tx.deleteUser(ctx.org.id, id, now());
         await events.add(tx, [{ type: 'user.deleted', resourceType: 'User', resourceId: id, data: { userName: current.user_name, externalId: current.external_id } }]);
         return;
       }
@@ -204,6 +199,18 @@ export class Users {
       throw err;
     }
   }
+}
+
+/**
+ * Unknown attributes a PATCH named: refused with the organization's strictSchema setting, else
+ * ignored with a warning (identity providers send extras).
+ */
+export function unknownPatchAttributes(ctx: RequestContext, resourceType: 'User' | 'Group', unknown: readonly string[]): void {
+  if (unknown.length === 0) return;
+  if (ctx.org.settings.strictSchema) {
+    throw ScimError.invalidValue(`Unknown attribute${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`);
+  }
+  ctx.warn?.('unknown attributes ignored', { resourceType, attributes: unknown });
 }
 
 /** Checks If-Match (RFC 7232) against a row's version; 412 when it does not match. */

@@ -51,7 +51,8 @@ export interface StoreSession {
    * `expectedVersion`, else throws VersionConflict. Call inside a transaction.
    */
   updateUser(row: UserRow, expectedVersion: number): Promise<void>;
-  deleteUser(orgId: string, id: string): Promise<boolean>;
+  /** Deletes a user and its memberships; the groups it was in get a new version at `at`. */
+  deleteUser(orgId: string, id: string, at: string): Promise<boolean>;
   /** A page of users; `groups` reads each one's direct groups in the same statement. */
   listUsers(orgId: string, query: ResourceQuery, options?: { groups?: boolean }): Promise<Page<UserWithGroups>>;
 
@@ -60,7 +61,7 @@ export interface StoreSession {
   /** Like updateUser: throws VersionConflict when the version moved. */
   updateGroup(row: GroupRow, expectedVersion: number): Promise<void>;
   /** Deletes a group, its memberships, and its own membership in other groups. */
-  deleteGroup(orgId: string, id: string): Promise<boolean>;
+  deleteGroup(orgId: string, id: string, at: string): Promise<boolean>;
   listGroups(orgId: string, query: ResourceQuery): Promise<Page<GroupRow>>;
 
   /** Members of the given groups, with their display names, in insertion order per group. */
@@ -77,8 +78,11 @@ export interface StoreSession {
   groupsOf(orgId: string, memberIds: readonly string[]): Promise<{ member_id: string; group_id: string; display_name: string }[]>;
   /** Whether `target` is among, or nested below, the given groups (a cycle check). */
   reachesGroup(orgId: string, fromGroupIds: readonly string[], target: string): Promise<boolean>;
-  /** Removes a member from every group (the member was deleted). */
-  deleteMembershipsOf(orgId: string, memberId: string): Promise<void>;
+  /**
+   * Removes a member from every group (the member was deleted). Those groups changed: their
+   * version moves and their lastModified becomes `at`, so ETags and caches see it.
+   */
+  deleteMembershipsOf(orgId: string, memberId: string, at: string): Promise<void>;
 
   /**
    * Appends events to the organization's outbox, numbering them from its counter (the counter

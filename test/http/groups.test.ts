@@ -128,6 +128,20 @@ for (const engine of ENGINES) {
       assert.equal(withBody.body.displayName, 'With Body');
     });
 
+    test('strictSchema refuses unknown attributes in a group PATCH, and nothing changes', async () => {
+      const strict = await h.org('strict-groups', { strictSchema: true });
+      const g = (await h.request('POST', '/Groups', { org: strict, body: group('Strict') })).body;
+      const res = await h.request('PATCH', `/Groups/${g.id}`, { org: strict, body: patch({ op: 'replace', value: { displayName: 'Renamed', colour: 'blue' } }) });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.scimType, 'invalidValue');
+      assert.match(res.body.detail, /"colour"/);
+      assert.equal((await h.request('GET', `/Groups/${g.id}`, { org: strict })).body.displayName, 'Strict', 'the valid part was not applied either');
+      const other = (await h.request('POST', '/Groups', { org, body: group('Lenient') })).body;
+      const lenient = await h.request('PATCH', `/Groups/${other.id}`, { org, body: patch({ op: 'replace', value: { displayName: 'Lenient 2', colour: 'blue' } }) });
+      assert.ok(lenient.status === 204 || lenient.status === 200, 'without strictSchema the unknown attribute is ignored');
+      assert.equal((await h.request('GET', `/Groups/${other.id}`, { org })).body.displayName, 'Lenient 2');
+    });
+
     test('a failing PATCH changes nothing: members and name stay as they were', async () => {
       const g = (await h.request('POST', '/Groups', { org, body: group('Atomic', { members: [{ value: users[0] }] }) })).body;
       const res = await h.request('PATCH', `/Groups/${g.id}`, {
@@ -184,8 +198,24 @@ for (const engine of ENGINES) {
       assert.equal((await h.request('DELETE', `/Groups/${g2.id}`, { org })).status, 204);
       assert.equal((await h.request('GET', `/Users/${u.id}`, { org })).status, 200, 'deleting a group never deletes its users');
       assert.equal((await h.request('GET', `/Users/${u.id}`, { org })).body.groups.length, 1);
+      const before = await h.request('GET', `/Groups/${g1.id}`, { org });
       assert.equal((await h.request('DELETE', `/Users/${u.id}`, { org })).status, 204);
       assert.deepEqual(await members(g1.id), [], 'deleting a user removes its memberships');
+      const after = await h.request('GET', `/Groups/${g1.id}`, { org });
+      assert.notEqual(after.headers.etag, before.headers.etag, "the group's members changed, so its version moves");
+      assert.equal(after.body.meta.version, after.headers.etag);
+      assert.ok(after.body.meta.lastModified >= before.body.meta.lastModified);
+      const cached = await h.request('GET', `/Groups/${g1.id}`, { org, headers: { 'if-none-match': String(before.headers.etag) } });
+      assert.equal(cached.status, 200, 'a client holding the old version gets the new one, not 304');
+    });
+
+    test('deleting a nested group moves the version of the groups that held it', async () => {
+      const child = (await h.request('POST', '/Groups', { org, body: group('Nested child') })).body;
+      const parent = (await h.request('POST', '/Groups', { org, body: group('Nested parent', { members: [{ value: child.id, type: 'Group' }] }) })).body;
+      assert.equal((await h.request('DELETE', `/Groups/${child.id}`, { org })).status, 204);
+      const read = await h.request('GET', `/Groups/${parent.id}`, { org });
+      assert.equal(read.body.members, undefined, 'the deleted group is no longer a member');
+      assert.notEqual(read.headers.etag, parent.meta.version);
     });
 
     test('excludedAttributes=members on get and list; attributes=members.value', async () => {

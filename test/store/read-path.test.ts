@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { CompiledQuery } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { Directory } from '../../src/service/directory.js';
 import { openStore, type Store } from '../../src/store/open.js';
@@ -83,6 +84,28 @@ for (const engine of ENGINES) {
       assert.equal((await get('/Users', token)).statusCode, 200);
       await elsewhere.organizations.delete('gone');
       await eventually(async () => (await get('/Users', token)).statusCode === 401, 'the deleted organization is still served');
+    });
+
+    test('losing the change listener (PostgreSQL) neither crashes nor lets a revoked token through', { skip: engine !== 'postgres' }, async () => {
+      await directory.organizations.create('listener');
+      const { token, info } = await directory.organizations.issueToken('listener');
+      assert.equal((await get('/Users', token)).statusCode, 200);
+      // Kill the server's LISTEN connection, as a PostgreSQL restart or a network cut would.
+      const killed = await (other as unknown as { kysely: { executeQuery(q: unknown): Promise<{ rows: { n: number }[] }> } }).kysely.executeQuery(
+        CompiledQuery.raw(`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where query ilike 'LISTEN rollcall_auth%' and datname = current_database() and pid <> pg_backend_pid()`, []),
+      );
+      assert.ok(killed.rows[0]!.n >= 1, 'a listener connection existed');
+      assert.equal((await get('/Users', token)).statusCode, 200, 'requests go on');
+      await elsewhere.organizations.revokeToken('listener', info.id);
+      await eventually(async () => (await get('/Users', token)).statusCode === 401, 'the revoked token is still accepted after the listener was lost');
+      // It listens again (after at most a second) and serves announcements as before.
+      const next = await directory.organizations.issueToken('listener');
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.equal((await get('/Users', next.token)).statusCode, 200);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await get('/Users', next.token)).statusCode, 200);
+      await elsewhere.organizations.revokeToken('listener', next.info.id);
+      await eventually(async () => (await get('/Users', next.token)).statusCode === 401, 'announcements are not heard after reconnecting');
     });
 
     test('reads outside a transaction never see what it has not committed, and see it once it has', async () => {

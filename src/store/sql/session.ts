@@ -214,8 +214,8 @@ export class SqlSession implements StoreSession {
     await this.insertValues(org_id, id, row.doc);
   }
 
-  async deleteUser(orgId: string, id: string): Promise<boolean> {
-    await this.deleteMembershipsOf(orgId, id);
+  async deleteUser(orgId: string, id: string, at: string): Promise<boolean> {
+    await this.deleteMembershipsOf(orgId, id, at);
     const r = await this.db.deleteFrom('users').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
@@ -246,8 +246,8 @@ export class SqlSession implements StoreSession {
     if (Number(r.numUpdatedRows) === 0) throw new VersionConflict();
   }
 
-  async deleteGroup(orgId: string, id: string): Promise<boolean> {
-    await this.deleteMembershipsOf(orgId, id);
+  async deleteGroup(orgId: string, id: string, at: string): Promise<boolean> {
+    await this.deleteMembershipsOf(orgId, id, at);
     const r = await this.db.deleteFrom('groups').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
     return Number(r.numDeletedRows) > 0;
   }
@@ -324,7 +324,13 @@ export class SqlSession implements StoreSession {
     return (await this.rows(reachesGroupStatement(orgId, fromGroupIds, target))).length > 0;
   }
 
-  async deleteMembershipsOf(orgId: string, memberId: string): Promise<void> {
+  async deleteMembershipsOf(orgId: string, memberId: string, at: string): Promise<void> {
+    await this.db
+      .updateTable('groups')
+      .set((eb) => ({ version: eb('version', '+', 1), last_modified: at }))
+      .where('org_id', '=', orgId)
+      .where('id', 'in', (eb) => eb.selectFrom('memberships').select('group_id').where('org_id', '=', orgId).where('member_id', '=', memberId))
+      .execute();
     await this.db.deleteFrom('memberships').where('org_id', '=', orgId).where('member_id', '=', memberId).execute();
   }
 
