@@ -5,6 +5,7 @@ import { userValues } from './002-user-values.js';
 import { groups } from './003-groups.js';
 import { events } from './004-events.js';
 import { membershipIndexes } from './005-membership-indexes.js';
+import { userValuesClustered } from './006-user-values-clustered.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -16,6 +17,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '003-groups': { up: (db: Kysely<any>) => groups(db, adapter) },
         '004-events': { up: (db: Kysely<any>) => events(db, adapter) },
         '005-membership-indexes': { up: (db: Kysely<any>) => membershipIndexes(db) },
+        '006-user-values-clustered': { up: (db: Kysely<any>) => userValuesClustered(db, adapter) },
       };
     },
   };
