@@ -49,7 +49,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     app.addHook('onResponse', async (request, reply) => {
       request.log.info(
         {
-          reqId: request.id,
           org: request.org?.slug,
           method: request.method,
           path: request.url,

@@ -23,7 +23,7 @@ function fromFastify(err: FastifyError): ScimError | undefined {
 export function errorHandler(err: FastifyError | ScimError, request: FastifyRequest, reply: FastifyReply): void {
   const scim = err instanceof ScimError ? err : fromFastify(err as FastifyError);
   if (!scim) {
-    request.log.error({ err, reqId: request.id }, 'unexpected error');
+    request.log.error({ err }, 'unexpected error');
     void reply.code(500).type(SCIM_CONTENT_TYPE).send(new ScimError(500, `Internal server error (request ${request.id}).`).toJSON());
     return;
   }

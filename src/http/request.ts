@@ -29,7 +29,7 @@ export function contextOf(request: FastifyRequest, prefix: string, publicUrl: st
     org: request.org,
     baseUrl: baseUrlOf(request, prefix, publicUrl),
     requestId: request.id,
-    warn: (message, data) => request.log.warn({ reqId: request.id, org: request.org?.slug, ...data }, message),
+    warn: (message, data) => request.log.warn({ org: request.org?.slug, ...data }, message),
   };
 }
 

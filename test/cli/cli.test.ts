@@ -240,6 +240,7 @@ for (const engine of ENGINES) {
         const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
         const access = lines.find((l) => l.msg === 'request' && l.reqId === 'log-test-1');
         assert.ok(access, out);
+        for (const l of out.split('\n').filter((x) => x.startsWith('{'))) assert.equal(l.match(/"reqId":/g)?.length ?? 0, l.includes('"reqId"') ? 1 : 0, `one reqId per line: ${l}`);
         assert.equal(access.org, 'demo');
         assert.equal(access.status, 201);
         assert.equal(access.method, 'POST');
