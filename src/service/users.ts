@@ -6,7 +6,7 @@ import { changedPaths } from '../protocol/patch/changes.js';
 import { canonicalOrder, normalizeResource } from '../protocol/resource.js';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA, userResourceType } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
-import type { Store, StoreSession } from '../store/store.js';
+import { groupRefsByMember, type Store, type StoreSession } from '../store/store.js';
 import type { GroupRef, UserRow, UserWithGroups } from '../store/types.js';
 import { etagOf, fold, now, type RequestContext } from './context.js';
 import { EventRecorder, valuesAt, type EventBus, type NewEvent } from './events.js';
@@ -163,14 +163,7 @@ export class Users {
    * query for all the given users. Direct memberships only (type "direct").
    */
   async attachGroups(ctx: RequestContext, resources: readonly ScimResource[]): Promise<ScimResource[]> {
-    const rows = await this.store.groupsOf(ctx.org.id, resources.map((r) => r.id));
-    if (rows.length === 0) return [...resources];
-    const byUser = new Map<string, GroupRef[]>();
-    for (const r of rows) {
-      const list = byUser.get(r.member_id) ?? [];
-      list.push({ id: r.group_id, display: r.display_name });
-      byUser.set(r.member_id, list);
-    }
+    const byUser = groupRefsByMember(await this.store.groupsOf(ctx.org.id, resources.map((r) => r.id)));
     return resources.map((res) => withGroupsAttribute(res, byUser.get(res.id), ctx.baseUrl));
   }
 

@@ -1,6 +1,6 @@
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
-import type { EventRow, GroupRow, MemberView, NewUserRow, OrganizationRow, TokenRow, UserRow, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
+import type { EventRow, GroupRef, GroupRow, MemberView, NewUserRow, OrganizationRow, TokenRow, UserRow, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
 
 export interface PageQuery {
   /** Rows to skip (0-based). */
@@ -122,4 +122,15 @@ export interface Store extends StoreSession {
   migrate(): Promise<string[]>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** groupsOf's rows as each member's groups, in their order. */
+export function groupRefsByMember(rows: readonly { member_id: string; group_id: string; display_name: string }[]): Map<string, GroupRef[]> {
+  const byMember = new Map<string, GroupRef[]>();
+  for (const g of rows) {
+    const list = byMember.get(g.member_id);
+    if (list) list.push({ id: g.group_id, display: g.display_name });
+    else byMember.set(g.member_id, [{ id: g.group_id, display: g.display_name }]);
+  }
+  return byMember;
 }

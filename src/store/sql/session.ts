@@ -1,7 +1,7 @@
 import { CompiledQuery, sql as kysql, type Kysely } from 'kysely';
 import type { DialectAdapter, Reader } from '../dialects/dialect.js';
 import { UniqueViolation, VersionConflict } from '../errors.js';
-import type { Page, ResourceQuery, StoreSession } from '../store.js';
+import { groupRefsByMember, type Page, type ResourceQuery, type StoreSession } from '../store.js';
 import type { ResolvedFilter } from '../../protocol/filter/index.js';
 import type { Database, EventRow, GroupRef, GroupRow, MemberView, NewUserRow, OrganizationRow, TokenRow, UserRow, UserWithGroups, WebhookDeliveryRow, WebhookRow } from '../types.js';
 import { AuthCache, type ActiveToken } from './auth-cache.js';
@@ -51,15 +51,15 @@ export class SqlSession implements StoreSession {
     protected readonly reader?: Reader,
   ) {}
 
-  /** Runs a read and returns its rows. */
+  /** Runs a read and returns its rows: on the reader when there is one. */
   protected async rows<T>(statement: Fragment): Promise<T[]> {
+    if (!this.reader) return this.onConnection(statement);
     const { sql: text, parameters } = statement.render(this.adapter.placeholders);
-    if (this.reader) return this.reader.all<T>(text, parameters);
-    return (await this.db.executeQuery(CompiledQuery.raw(text, parameters))).rows as T[];
+    return this.reader.all<T>(text, parameters);
   }
 
-  /** Runs a statement that writes and returns rows, always on this session's connection. */
-  protected async returning<T>(statement: Fragment): Promise<T[]> {
+  /** Runs a statement on this session's own connection (a write, or a read inside a transaction). */
+  protected async onConnection<T>(statement: Fragment): Promise<T[]> {
     const { sql: text, parameters } = statement.render(this.adapter.placeholders);
     return (await this.db.executeQuery(CompiledQuery.raw(text, parameters))).rows as T[];
   }
@@ -188,13 +188,7 @@ export class SqlSession implements StoreSession {
 
   /** Users with their groups read by a second statement (SQLite: cheaper than a subquery per row). */
   private async withGroupsOf(orgId: string, rows: readonly UserRow[]): Promise<UserWithGroups[]> {
-    const found = await this.groupsOf(orgId, rows.map((r) => r.id));
-    const byUser = new Map<string, GroupRef[]>();
-    for (const g of found) {
-      const list = byUser.get(g.member_id);
-      if (list) list.push({ id: g.group_id, display: g.display_name });
-      else byUser.set(g.member_id, [{ id: g.group_id, display: g.display_name }]);
-    }
+    const byUser = groupRefsByMember(await this.groupsOf(orgId, rows.map((r) => r.id)));
     return rows.map((r) => ({ ...withGroups(r), groups: byUser.get(r.id) ?? [] }));
   }
 
@@ -299,7 +293,7 @@ export class SqlSession implements StoreSession {
 
   async removeMembersWhere(orgId: string, groupId: string, filter: ResolvedFilter | undefined): Promise<string[]> {
     const cond = filter ? compileMemberFilter(filter, orgId, this.adapter) : sql`1 = 1`;
-    const r = await this.returning<{ member_id: string }>(sql`delete from memberships as m where m.org_id = ${orgId} and m.group_id = ${groupId} and ${cond} returning member_id`);
+    const r = await this.onConnection<{ member_id: string }>(sql`delete from memberships as m where m.org_id = ${orgId} and m.group_id = ${groupId} and ${cond} returning member_id`);
     return r.map((x) => x.member_id);
   }
 
