@@ -66,9 +66,7 @@ export class Users {
 
   /** One user; with `groups`, its read-only groups attribute too (read in the same statement). */
   async get(ctx: RequestContext, id: string, options: { groups?: boolean } = {}): Promise<ScimResource> {
-    const row = await this.store.getUser(ctx.org.id, id, { groups: options.groups ?? false });
-    if (!row) throw ScimError.notFound(`User "${id}" not found.`);
-    return toResource(row, ctx.baseUrl);
+    return toResource(await this.require(this.store, ctx, id, { groups: options.groups ?? false }), ctx.baseUrl);
   }
 
   /** PUT: a true replace (RFC 7644 §3.5.1) that honours mutability. */
@@ -79,7 +77,7 @@ export class Users {
       throw ScimError.mutability(`"id" is read-only: the body's id "${bodyId}" differs from the resource's id "${id}".`);
     }
     return this.change(ctx, async (tx, events) => {
-      const current = await this.require(tx, ctx, id, true);
+      const current = await this.require(tx, ctx, id, { forUpdate: true });
       checkIfMatch(current, pre);
       const before = JSON.parse(current.doc) as Record<string, unknown>;
       // active is the administrative status: a PUT without it keeps the current status.
@@ -95,7 +93,7 @@ export class Users {
   async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}): Promise<ScimResource> {
     const ops = parsePatchRequest(body);
     return this.change(ctx, async (tx, events) => {
-      const current = await this.require(tx, ctx, id, true);
+      const current = await this.require(tx, ctx, id, { forUpdate: true });
       checkIfMatch(current, pre);
       const before = JSON.parse(current.doc) as Record<string, unknown>;
       const result = applyPatch(userResourceType, before, ops, { resourceId: id });
@@ -109,7 +107,7 @@ export class Users {
 
   async delete(ctx: RequestContext, id: string, pre: Preconditions = {}): Promise<void> {
     await this.change(ctx, async (tx, events) => {
-      const current = await this.require(tx, ctx, id, true);
+      const current = await this.require(tx, ctx, id, { forUpdate: true });
       checkIfMatch(current, pre);
       const before = JSON.parse(current.doc) as Record<string, unknown>;
       if (ctx.org.settings.deleteMode === 'delete') {
@@ -167,8 +165,8 @@ export class Users {
     return resources.map((res) => withGroupsAttribute(res, byUser.get(res.id), ctx.baseUrl));
   }
 
-  private async require(s: StoreSession, ctx: RequestContext, id: string, forUpdate = false): Promise<UserRow> {
-    const row = await s.getUser(ctx.org.id, id, { forUpdate });
+  private async require(s: StoreSession, ctx: RequestContext, id: string, options: { forUpdate?: boolean; groups?: boolean }): Promise<UserWithGroups> {
+    const row = await s.getUser(ctx.org.id, id, options);
     if (!row) throw ScimError.notFound(`User "${id}" not found.`);
     return row;
   }

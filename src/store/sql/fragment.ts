@@ -79,5 +79,3 @@ sql.join = (items: readonly unknown[], separator: Fragment = COMMA): Fragment =>
 };
 
 const COMMA = new Fragment([', ']);
-
-export const EMPTY = new Fragment([]);

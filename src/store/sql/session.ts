@@ -174,7 +174,7 @@ export class SqlSession implements StoreSession {
     const [row] = await this.rows<UserRow & { _groups?: unknown }>(sql`select ${USER_SELECT}${groups} from users u where u.org_id = ${orgId} and u.id = ${id}${lock}`);
     if (!row) return undefined;
     if (options.groups && !inline) return (await this.withGroupsOf(orgId, [row]))[0];
-    return withGroups(row);
+    return asUser(row);
   }
 
   /**
@@ -189,7 +189,7 @@ export class SqlSession implements StoreSession {
   /** Users with their groups read by a second statement (SQLite: cheaper than a subquery per row). */
   private async withGroupsOf(orgId: string, rows: readonly UserRow[]): Promise<UserWithGroups[]> {
     const byUser = groupRefsByMember(await this.groupsOf(orgId, rows.map((r) => r.id)));
-    return rows.map((r) => ({ ...withGroups(r), groups: byUser.get(r.id) ?? [] }));
+    return rows.map((r) => asUser(r, byUser.get(r.id) ?? []));
   }
 
   async updateUser(row: UserRow, expectedVersion: number): Promise<void> {
@@ -219,7 +219,7 @@ export class SqlSession implements StoreSession {
     const extra = inline ? [this.groupsColumn()] : [];
     const page = await this.page<UserRow & { _groups?: unknown }>(orgId, query, (q) => listQuery(orgId, q, this.adapter, USER_TARGET, USER_COLUMNS, extra));
     if (options.groups && !inline && page.rows.length > 0) return { total: page.total, rows: await this.withGroupsOf(orgId, page.rows) };
-    return { total: page.total, rows: page.rows.map(withGroups) };
+    return { total: page.total, rows: page.rows.map((r) => asUser(r)) };
   }
 
   async insertGroup(row: GroupRow): Promise<void> {
@@ -432,11 +432,15 @@ export class SqlSession implements StoreSession {
     const q = build(query);
     if (query.limit === 0) return { total: await this.count(q.count), rows: [] };
     let page = q.page;
-    const key = query.sortBy ? undefined : this.shared.cursors.key(orgId, q.list, query.offset);
-    const afterSeq = key && query.offset > 0 ? this.shared.cursors.get(key) : undefined;
+    // The list's cursor key is computed only when a cursor is read (a later page) or written (a
+    // full page): a lookup answering one user needs neither.
+    const cursors = this.shared.cursors;
+    let key: string | undefined;
+    const keyOf = () => (key ??= cursors.key(orgId, q.list, query.offset));
+    const afterSeq = !query.sortBy && query.offset > 0 ? cursors.get(keyOf()) : undefined;
     if (afterSeq !== undefined) page = build({ ...query, afterSeq }).page;
     const rows = await this.rows<R & { _seq?: number }>(page);
-    if (key && rows.length === query.limit) this.shared.cursors.set(this.shared.cursors.next(key, query.offset + query.limit), Number(rows[rows.length - 1]!._seq));
+    if (!query.sortBy && rows.length === query.limit) cursors.set(cursors.next(keyOf(), query.offset + query.limit), Number(rows[rows.length - 1]!._seq));
     // A first page that is not full holds every match: no count needed (the IdP lookup case).
     if (query.offset === 0 && rows.length < query.limit) return { total: rows.length, rows };
     return { total: await this.count(q.count), rows };
@@ -555,12 +559,14 @@ export function userListQuery(orgId: string, query: ResourceQuery, adapter: Dial
   return listQuery(orgId, query, adapter, USER_TARGET, USER_COLUMNS);
 }
 
-/** A row with the `_groups` column (a JSON array of [id, displayName] pairs, text on SQLite) turned into `groups`. */
-function withGroups(row: UserRow & { _groups?: unknown }): UserWithGroups {
-  const { _groups, ...user } = row as UserRow & { _groups?: unknown; _seq?: unknown };
-  delete (user as { _seq?: unknown })._seq;
+/**
+ * A user row as the store returns it: without the paging column, with `groups` as given or from
+ * the `_groups` column (a JSON array of [id, displayName] pairs, text on SQLite). One copy.
+ */
+function asUser(row: UserRow & { _groups?: unknown; _seq?: unknown }, groups?: readonly GroupRef[]): UserWithGroups {
+  const { _groups, _seq, ...user } = row;
+  if (groups) return { ...user, groups };
   if (_groups === undefined) return user;
   const pairs = (typeof _groups === 'string' ? JSON.parse(_groups) : (_groups ?? [])) as [string, string][];
-  const groups: GroupRef[] = pairs.map(([id, display]) => ({ id, display }));
-  return { ...user, groups };
+  return { ...user, groups: pairs.map(([id, display]) => ({ id, display })) };
 }
