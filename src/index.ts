@@ -4,11 +4,10 @@
  * subscriptions, and the store. See docs/integrating.md.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { Webhooks, WebhookWorker, type WorkerOptions } from './events/webhooks.js';
-import { appApiPlugin } from './http/app-api.js';
-import { scimPlugin } from './http/scim.js';
-import { Directory } from './service/directory.js';
-import { toEvent, type DirectoryEvent } from './service/events.js';
+import { wire } from './app.js';
+import type { Webhooks, WorkerOptions } from './events/webhooks.js';
+import type { Directory } from './service/directory.js';
+import type { DirectoryEvent } from './service/events.js';
 import type { UserHooks } from './service/users.js';
 import { openStore, type Store } from './store/open.js';
 
@@ -44,17 +43,8 @@ export interface Rollcall {
 
 export async function createRollcall(options: RollcallOptions = {}): Promise<Rollcall> {
   const store = await openStore(options.database);
-  const directory = new Directory(store, { ...(options.hooks ? { hooks: options.hooks } : {}) });
-  const webhooks = new Webhooks(store, directory.organizations);
-  const retentionDays = options.retentionDays ?? 30;
-  const worker = options.worker ? new WebhookWorker(store, directory.bus, { retentionDays, ...(typeof options.worker === 'object' ? options.worker : {}) }) : undefined;
+  const { directory, webhooks, worker, scim, api } = wire({ ...options, store });
   worker?.start();
-  const scim: FastifyPluginAsync = async (app) => {
-    await app.register(scimPlugin, { directory, bodyLimit: options.bodyLimit ?? 1024 * 1024, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
-  };
-  const api: FastifyPluginAsync = async (app) => {
-    await app.register(appApiPlugin, { directory, webhooks, retentionDays });
-  };
   return {
     scim,
     api,
@@ -63,8 +53,7 @@ export async function createRollcall(options: RollcallOptions = {}): Promise<Rol
     webhooks,
     onEvent: (listener) => directory.bus.on(listener),
     async events(orgSlug, after, limit = 100) {
-      const org = await directory.organizations.get(orgSlug);
-      return (await store.listEvents(org.id, after, limit)).map((r) => toEvent(r, org.slug));
+      return directory.events.read(await directory.organizations.get(orgSlug), after, limit);
     },
     async close() {
       await worker?.stop();
@@ -73,8 +62,8 @@ export async function createRollcall(options: RollcallOptions = {}): Promise<Rol
   };
 }
 
-export { ScimError } from './protocol/errors.js';
-export type { ScimType } from './protocol/errors.js';
+export { ScimError } from './protocol/messages/error.js';
+export type { ScimType } from './protocol/messages/error.js';
 export type { DirectoryEvent, EventType } from './service/events.js';
 export type { UserHooks, ScimResource } from './service/users.js';
 export type { OrgContext } from './service/context.js';

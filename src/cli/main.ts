@@ -1,11 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
-import { buildApp, DEFAULT_BODY_LIMIT, SCIM_PREFIX } from '../app.js';
-import { Webhooks, WebhookWorker } from '../events/webhooks.js';
-import { Directory } from '../service/directory.js';
-import { DirectoryError, type Organization } from '../service/organizations.js';
+import { buildApp, wire, type Wiring } from '../app.js';
+import { DEFAULTS } from '../defaults.js';
+import type { Webhooks } from '../events/webhooks.js';
+import type { Directory } from '../service/directory.js';
+import { DirectoryError } from '../service/errors.js';
+import type { Organization } from '../service/organizations.js';
 import { SettingError } from '../service/settings.js';
-import { DEFAULT_DATABASE, openStore } from '../store/open.js';
+import { openStore } from '../store/open.js';
 
 
 /** A failure the CLI reports as one line on stderr. */
@@ -17,16 +19,19 @@ interface Io {
 }
 
 const databaseOption = () =>
-  new Option('--database <path-or-url>', 'SQLite file path or postgres:// URL').env('ROLLCALL_DATABASE').default(DEFAULT_DATABASE);
+  new Option('--database <path-or-url>', 'SQLite file path or postgres:// URL').env('ROLLCALL_DATABASE').default(DEFAULTS.database);
 
-async function withDirectory<T>(database: string, fn: (d: Directory) => Promise<T>): Promise<T> {
+/** Opens the database, wires Rollcall over it, runs `fn` and closes it again. */
+async function withWiring<T>(database: string, fn: (w: Wiring) => Promise<T>): Promise<T> {
   const store = await openStore(database);
   try {
-    return await fn(new Directory(store));
+    return await fn(wire({ store }));
   } finally {
     await store.close();
   }
 }
+
+const withDirectory = <T>(database: string, fn: (d: Directory) => Promise<T>): Promise<T> => withWiring(database, (w) => fn(w.directory));
 
 function orgLines(org: Organization): string[] {
   return [
@@ -53,11 +58,11 @@ export function buildCli(io: Io): Command {
     .command('serve')
     .description('start the SCIM server (creates the demo organization on the first start of an empty database)')
     .addOption(databaseOption())
-    .addOption(new Option('--host <host>', 'address to listen on').env('ROLLCALL_HOST').default('127.0.0.1'))
-    .addOption(new Option('--port <port>', 'port to listen on').env('ROLLCALL_PORT').default('8787'))
+    .addOption(new Option('--host <host>', 'address to listen on').env('ROLLCALL_HOST').default(DEFAULTS.host))
+    .addOption(new Option('--port <port>', 'port to listen on').env('ROLLCALL_PORT').default(String(DEFAULTS.port)))
     .addOption(new Option('--public-url <url>', 'external URL of this server, used in meta.location').env('ROLLCALL_PUBLIC_URL'))
-    .addOption(new Option('--body-limit <bytes>', 'largest accepted request body').env('ROLLCALL_BODY_LIMIT').default(String(DEFAULT_BODY_LIMIT)))
-    .addOption(new Option('--log-level <level>', 'pino log level').env('ROLLCALL_LOG_LEVEL').default('info'))
+    .addOption(new Option('--body-limit <bytes>', 'largest accepted request body').env('ROLLCALL_BODY_LIMIT').default(String(DEFAULTS.bodyLimit)))
+    .addOption(new Option('--log-level <level>', 'pino log level').env('ROLLCALL_LOG_LEVEL').default(DEFAULTS.logLevel))
     .addOption(new Option('--no-worker', 'do not deliver webhooks from this process (run `rollcall worker` instead)'))
     .addOption(workerOptions.timeout())
     .addOption(workerOptions.retention())
@@ -68,24 +73,23 @@ export function buildCli(io: Io): Command {
       if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new CliError(`invalid --body-limit "${o.bodyLimit}" (bytes, at least 1024)`);
       const store = await openStore(o.database, { migrate: false });
       const applied = await store.migrate();
-      const directory = new Directory(store);
-      let demoToken: string | undefined;
-      if (applied.includes('001-initial') && (await directory.organizations.count()) === 0) {
-        await directory.organizations.create('demo', 'Demo organization');
-        demoToken = (await directory.organizations.issueToken('demo', 'created on first start')).token;
-      }
-      const logger = pino({ level: o.logLevel, base: undefined });
       const retentionDays = positive('--event-retention-days', o.eventRetentionDays);
-      const app = await buildApp({
+      const wiring = wire({
         store,
-        logger,
         bodyLimit,
         retentionDays,
         worker: o.worker ? { timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000, retentionDays } : false,
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
       });
+      const { organizations } = wiring.directory;
+      let demoToken: string | undefined;
+      if (applied.includes('001-initial') && (await organizations.count()) === 0) {
+        await organizations.create('demo', 'Demo organization');
+        demoToken = (await organizations.issueToken('demo', 'created on first start')).token;
+      }
+      const app = await buildApp({ store, wiring, logger: pino({ level: o.logLevel, base: undefined }) });
       const address = await app.listen({ host: o.host, port });
-      const url = `${(o.publicUrl ?? address).replace(/\/+$/, '')}${SCIM_PREFIX}`;
+      const url = `${(o.publicUrl ?? address).replace(/\/+$/, '')}${DEFAULTS.scimPrefix}`;
       const banner = [`Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`];
       if (demoToken) {
         banner.push('Created organization "demo". Its bearer token is shown once, now:', `  ${demoToken}`, `Try: curl -H "Authorization: Bearer ${demoToken}" ${url}/Users`);
@@ -105,14 +109,17 @@ export function buildCli(io: Io): Command {
     .addOption(databaseOption())
     .addOption(workerOptions.timeout())
     .addOption(workerOptions.retention())
-    .addOption(new Option('--webhook-lease-grace <seconds>', 'extra time past the timeout before another worker may retry an in-flight delivery').default('30'))
+    .addOption(new Option('--webhook-lease-grace <seconds>', 'extra time past the timeout before another worker may retry an in-flight delivery').default(String(DEFAULTS.webhookLeaseGraceSeconds)))
     .action(async (o: { database: string; webhookTimeout: string; eventRetentionDays: string; webhookLeaseGrace: string }) => {
       const store = await openStore(o.database);
-      const worker = new WebhookWorker(store, undefined, {
-        timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000,
-        retentionDays: positive('--event-retention-days', o.eventRetentionDays),
-        leaseGraceMs: positive('--webhook-lease-grace', o.webhookLeaseGrace) * 1000,
-      });
+      const worker = wire({
+        store,
+        worker: {
+          timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000,
+          retentionDays: positive('--event-retention-days', o.eventRetentionDays),
+          leaseGraceMs: positive('--webhook-lease-grace', o.webhookLeaseGrace) * 1000,
+        },
+      }).worker!;
       worker.start();
       io.out(`Rollcall webhook worker running (database: ${store.target})`);
       const stop = async () => {
@@ -284,7 +291,7 @@ export function buildCli(io: Io): Command {
 }
 
 async function withWebhooks<T>(database: string, fn: (w: Webhooks) => Promise<T>): Promise<T> {
-  return withDirectory(database, (d) => fn(new Webhooks(d.store, d.organizations)));
+  return withWiring(database, (w) => fn(w.webhooks));
 }
 
 function positive(name: string, text: string): number {
@@ -294,8 +301,8 @@ function positive(name: string, text: string): number {
 }
 
 const workerOptions = {
-  timeout: () => new Option('--webhook-timeout <seconds>', 'timeout of one webhook delivery attempt').env('ROLLCALL_WEBHOOK_TIMEOUT').default('10'),
-  retention: () => new Option('--event-retention-days <days>', 'how long events stay in the feed').env('ROLLCALL_EVENT_RETENTION_DAYS').default('30'),
+  timeout: () => new Option('--webhook-timeout <seconds>', 'timeout of one webhook delivery attempt').env('ROLLCALL_WEBHOOK_TIMEOUT').default(String(DEFAULTS.webhookTimeoutSeconds)),
+  retention: () => new Option('--event-retention-days <days>', 'how long events stay in the feed').env('ROLLCALL_EVENT_RETENTION_DAYS').default(String(DEFAULTS.retentionDays)),
 };
 
 /** Runs the CLI; returns the exit code. Errors are one line on stderr. */

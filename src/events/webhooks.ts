@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { DEFAULTS } from '../defaults.js';
 import type { DirectoryEvent, EventBus, EventType } from '../service/events.js';
 import { toEvent } from '../service/events.js';
 import type { Organizations } from '../service/organizations.js';
-import { DirectoryError } from '../service/organizations.js';
+import { DirectoryError } from '../service/errors.js';
 import type { Store } from '../store/store.js';
 import type { EventRow, WebhookDeliveryRow, WebhookRow } from '../store/types.js';
 import { sign } from './signature.js';
@@ -191,7 +192,7 @@ export class Webhooks {
   }
 
   /** Sends a signed `webhook.test` event now and reports the outcome (not recorded in the feed). */
-  async test(slug: string, id: string, timeoutMs = 10_000): Promise<{ status: number | null; error: string | null; latencyMs: number }> {
+  async test(slug: string, id: string, timeoutMs = DEFAULTS.webhookTimeoutSeconds * 1000): Promise<{ status: number | null; error: string | null; latencyMs: number }> {
     const row = await this.get(slug, id);
     const event = { id: randomUUID(), seq: 0, organization: slug, type: 'webhook.test', resourceType: null, resourceId: null, time: new Date().toISOString(), requestId: null, data: { webhook: id } };
     return post(row.url, row.secret, event, timeoutMs, Date.now());
@@ -245,11 +246,11 @@ export class WebhookWorker {
     private readonly bus: EventBus | undefined,
     options: WorkerOptions = {},
   ) {
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULTS.webhookTimeoutSeconds * 1000;
     this.maxFailureMs = options.maxFailureMs ?? 24 * 3_600_000;
-    this.leaseGraceMs = options.leaseGraceMs ?? 30_000;
+    this.leaseGraceMs = options.leaseGraceMs ?? DEFAULTS.webhookLeaseGraceSeconds * 1000;
     this.pollMs = options.pollMs ?? 1000;
-    this.retentionMs = (options.retentionDays ?? 30) * 86_400_000;
+    this.retentionMs = (options.retentionDays ?? DEFAULTS.retentionDays) * 86_400_000;
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
   }

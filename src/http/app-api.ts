@@ -1,9 +1,8 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { ScimError } from '../protocol/errors.js';
+import { ScimError } from '../protocol/messages/error.js';
 import type { Webhooks } from '../events/webhooks.js';
 import type { Directory } from '../service/directory.js';
-import { toEvent } from '../service/events.js';
-import { DirectoryError } from '../service/organizations.js';
+import { DirectoryError, type DirectoryErrorKind } from '../service/errors.js';
 import type { OrgContext } from '../service/context.js';
 import { errorHandler } from './errors.js';
 import { headerOf } from './request.js';
@@ -14,6 +13,8 @@ export interface AppApiOptions {
   /** Event retention in days, named in 410 answers. */
   readonly retentionDays: number;
 }
+
+const DIRECTORY_STATUS: Record<DirectoryErrorKind, number> = { invalid: 400, notFound: 404, conflict: 409 };
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const MAX_WAIT_SECONDS = 60;
@@ -31,7 +32,7 @@ function int(name: string, value: unknown, fallback: number, min: number, max: n
 export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts) => {
   const { directory, webhooks } = opts;
   app.setErrorHandler((err, request, reply) => {
-    if (err instanceof DirectoryError) return errorHandler(new ScimError(err.code === 'ROLLCALL_BAD_WEBHOOK' ? 400 : 404, err.message) as never, request, reply);
+    if (err instanceof DirectoryError) return errorHandler(new ScimError(DIRECTORY_STATUS[err.kind], err.message) as never, request, reply);
     return errorHandler(err as never, request, reply);
   });
   if (!app.hasRequestDecorator('org')) app.decorateRequest('org', null);
@@ -52,21 +53,14 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     const after = int('after', request.query.after, 0, 0, Number.MAX_SAFE_INTEGER);
     const limit = int('limit', request.query.limit, 100, 1, 1000);
     const wait = int('wait', request.query.wait, 0, 0, MAX_WAIT_SECONDS);
-    const { first, last } = await directory.store.eventBounds(o.id);
+    const { first, last } = await directory.events.bounds(o);
     if (after < last && (first === undefined || after < first - 1)) {
       throw new ScimError(
         410,
         `Events after ${after} are no longer retained (retention: ${opts.retentionDays} days; the oldest kept is ${first ?? 'none'}). Resynchronise from GET /scim/v2/Users and /Groups, then continue from "after=${last}".`,
       );
     }
-    const deadline = Date.now() + wait * 1000;
-    let rows = await directory.store.listEvents(o.id, after, limit);
-    // Long poll: woken at once by a commit in this process, polling for other processes' commits.
-    while (rows.length === 0 && Date.now() < deadline) {
-      await directory.bus.wait(o.id, Math.min(1000, deadline - Date.now()));
-      rows = await directory.store.listEvents(o.id, after, limit);
-    }
-    const events = rows.map((r) => toEvent(r, o.slug));
+    const events = await directory.events.poll(o, after, limit, wait * 1000);
     return { events, next: events.length ? events[events.length - 1]!.seq : after, hasMore: events.length === limit };
   });
 

@@ -1,7 +1,7 @@
+import { listResponse, type ListResponse } from '../protocol/messages/index.js';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from '../protocol/schema/index.js';
 import type { OrgSettings } from '../service/settings.js';
 
-const LIST = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const SPC_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
 const RT_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
 const SCHEMA_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Schema';
@@ -76,7 +76,7 @@ export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, 
   };
 }
 
-export function listOf(resources: unknown[]): Record<string, unknown> {
-  return { schemas: [LIST], totalResults: resources.length, itemsPerPage: resources.length, startIndex: 1, Resources: resources };
+export function listOf(resources: readonly unknown[]): ListResponse<unknown> {
+  return listResponse({ totalResults: resources.length, startIndex: 1, resources });
 }
 

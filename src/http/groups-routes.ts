@@ -1,5 +1,6 @@
 import { wantsAttribute } from '../protocol/projection.js';
-import { parseListRequest, parseSearchRequest, type ListRequest } from '../protocol/query.js';
+import { parseSearchRequest } from '../protocol/messages/index.js';
+import { parseListRequest, type ListRequest } from '../protocol/query.js';
 import { groupResourceType } from '../protocol/schema/index.js';
 import type { RequestContext } from '../service/context.js';
 import { contextOf, headerOf, projectionOf, sendList, sendResource } from './request.js';

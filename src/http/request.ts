@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ScimError } from '../protocol/errors.js';
+import { ScimError, listResponse, type ListPageShape } from '../protocol/messages/index.js';
 import { parseAttributeList, project, type Projection } from '../protocol/projection.js';
 import type { ResourceTypeDef } from '../protocol/schema/index.js';
 import type { OrgContext, RequestContext } from '../service/context.js';
@@ -46,17 +46,8 @@ export function sendResource(reply: FastifyReply, rt: ResourceTypeDef, resource:
   return reply.code(status).type(SCIM_CONTENT_TYPE).send(project(rt, resource, projectionOf(query)));
 }
 
-export const LIST_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-
-export function sendList(reply: FastifyReply, rt: ResourceTypeDef, page: { totalResults: number; startIndex: number; resources: readonly ScimResource[] }, projection: Projection): FastifyReply {
-  const Resources = page.resources.map((r) => project(rt, r, projection));
-  return reply.type(SCIM_CONTENT_TYPE).send({
-    schemas: [LIST_RESPONSE],
-    totalResults: page.totalResults,
-    itemsPerPage: Resources.length,
-    startIndex: page.startIndex,
-    Resources,
-  });
+export function sendList(reply: FastifyReply, rt: ResourceTypeDef, page: ListPageShape<ScimResource>, projection: Projection): FastifyReply {
+  return reply.type(SCIM_CONTENT_TYPE).send(listResponse({ ...page, resources: page.resources.map((r) => project(rt, r, projection)) }));
 }
 
 export function headerOf(request: FastifyRequest, name: string): string | undefined {

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { ScimError } from '../protocol/errors.js';
+import { ScimError } from '../protocol/messages/error.js';
 import { allSchemas, findResourceType, resourceTypes } from '../protocol/schema/index.js';
 import type { Directory } from '../service/directory.js';
 import { listOf, resourceTypeJson, schemaJson, serviceProviderConfig } from './discovery.js';

@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { wantsAttribute } from '../protocol/projection.js';
-import { parseListRequest, parseSearchRequest, type ListRequest } from '../protocol/query.js';
+import { listResponse, parseSearchRequest } from '../protocol/messages/index.js';
+import { parseListRequest, type ListRequest } from '../protocol/query.js';
 import { groupResourceType, userResourceType } from '../protocol/schema/index.js';
-import { ScimError } from '../protocol/errors.js';
+import { ScimError } from '../protocol/messages/error.js';
 import type { RequestContext } from '../service/context.js';
 import type { ScimResource } from '../service/users.js';
-import { contextOf, headerOf, projectionOf, sendList, sendResource, LIST_RESPONSE } from './request.js';
+import { contextOf, headerOf, projectionOf, sendList, sendResource } from './request.js';
 import { SCIM_CONTENT_TYPE } from './errors.js';
 import type { RouteContext, WithId, WithQuery } from './routes.js';
 import { project } from '../protocol/projection.js';
@@ -107,5 +108,5 @@ export async function rootSearch({ directory, prefix, publicUrl }: RouteContext,
     room -= page.resources.length;
     skip = Math.max(0, skip - page.totalResults);
   }
-  return reply.type(SCIM_CONTENT_TYPE).send({ schemas: [LIST_RESPONSE], totalResults: total, itemsPerPage: resources.length, startIndex, Resources: resources });
+  return reply.type(SCIM_CONTENT_TYPE).send(listResponse({ totalResults: total, startIndex, resources }));
 }

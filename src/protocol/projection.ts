@@ -1,4 +1,4 @@
-import { ScimError } from './errors.js';
+import { ScimError } from './messages/error.js';
 import { matchesElement, parsePathExpression, resolveValuePath, type ResolvedFilter } from './filter/index.js';
 import { findSchema, resolveAttribute, splitAttributePath, type AttributeDef, type ResourceTypeDef } from './schema/index.js';
 

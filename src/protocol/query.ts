@@ -1,9 +1,8 @@
-import { ScimError } from './errors.js';
+import { member } from './json.js';
+import { ScimError } from './messages/error.js';
 import { parseFilter, resolveAttrPathForSort, resolveFilter, type ResolvedFilter } from './filter/index.js';
 import { parseAttributeList, type Projection } from './projection.js';
 import type { ResolvedAttribute, ResourceTypeDef } from './schema/index.js';
-
-export const SEARCH_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
 /** A list or search request (RFC 7644 §3.4.2, §3.4.3), parsed and resolved. */
 export interface ListRequest {
@@ -28,12 +27,7 @@ function integer(name: string, raw: unknown): number | undefined {
 }
 
 /** Reads a parameter by name, case-insensitively (clients send `startindex`, `Filter`, ...). */
-function param(params: Params, name: string): unknown {
-  if (name in params) return params[name];
-  const lower = name.toLowerCase();
-  for (const [k, v] of Object.entries(params)) if (k.toLowerCase() === lower) return v;
-  return undefined;
-}
+const param = member;
 
 /**
  * Parses list parameters from a query string or a SearchRequest body. Unknown parameters are
@@ -69,19 +63,4 @@ export function parseListRequest(rt: ResourceTypeDef, params: Params, maxResults
     count,
     projection: { ...(attributes ? { attributes } : {}), ...(excludedAttributes ? { excludedAttributes } : {}) },
   };
-}
-
-/** Parses a POST .search body (RFC 7644 §3.4.3): a SearchRequest message. */
-export function parseSearchRequest(rt: ResourceTypeDef, body: unknown, maxResults: number): ListRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ScimError.invalidSyntax('The body of a search must be a SearchRequest object.');
-  const schemas = (body as Params).schemas;
-  if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === SEARCH_REQUEST.toLowerCase())) {
-    throw ScimError.invalidSyntax(`The body of a search must have "schemas": ["${SEARCH_REQUEST}"].`);
-  }
-  const params = { ...(body as Params) };
-  for (const k of ['attributes', 'excludedAttributes']) {
-    const v = param(params, k);
-    if (v !== undefined && !Array.isArray(v) && typeof v !== 'string') throw ScimError.invalidValue(`"${k}" must be an array of attribute paths.`);
-  }
-  return parseListRequest(rt, params, maxResults);
 }

@@ -1,4 +1,5 @@
-import { ScimError } from './errors.js';
+import { isObject } from './json.js';
+import { ScimError } from './messages/error.js';
 import {
   externalIdAttribute,
   findAttribute,
@@ -205,8 +206,4 @@ export function canonicalOrder(rt: ResourceTypeDef, doc: Record<string, unknown>
     if (Object.keys(o).length > 0) out[ext.schema.id] = o;
   }
   return out;
-}
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

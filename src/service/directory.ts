@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
 import { EventBus } from './events.js';
+import { EventFeed } from './feed.js';
 import { Groups } from './groups.js';
 import { Organizations } from './organizations.js';
 import { Users, type UserHooks } from './users.js';
@@ -15,6 +16,8 @@ export class Directory {
   readonly organizations: Organizations;
   readonly users: Users;
   readonly groups: Groups;
+  /** The durable events feed. */
+  readonly events: EventFeed;
   /** Events after they commit, in this process. */
   readonly bus: EventBus;
 
@@ -26,5 +29,6 @@ export class Directory {
     this.organizations = new Organizations(store, this.bus);
     this.users = new Users(store, this.bus, options.hooks);
     this.groups = new Groups(store, this.bus);
+    this.events = new EventFeed(store, this.bus);
   }
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ScimError } from '../protocol/errors.js';
+import { ScimError } from '../protocol/messages/error.js';
 import { fold } from '../protocol/fold.js';
 import { parsePatchPath } from '../protocol/path/index.js';
 import { applyPatch, parsePatchRequest, type PatchOperation } from '../protocol/patch/index.js';
 import type { ListRequest } from '../protocol/query.js';
-import { isObject, normalizeResource } from '../protocol/resource.js';
+import { isObject } from '../protocol/json.js';
+import { normalizeResource } from '../protocol/resource.js';
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import { GROUP_SCHEMA, groupResourceType } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';

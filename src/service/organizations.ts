@@ -4,16 +4,10 @@ import type { OrganizationRow, TokenRow } from '../store/types.js';
 import { UniqueViolation } from '../store/errors.js';
 import { now, type OrgContext } from './context.js';
 import { EventRecorder, type EventBus } from './events.js';
+import { DirectoryError } from './errors.js';
 import { defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
 
-export class DirectoryError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.name = 'DirectoryError';
-    this.code = code;
-  }
-}
+export { DirectoryError } from './errors.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const TOKEN_PREFIX = 'rc_';

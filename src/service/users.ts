@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ScimError } from '../protocol/errors.js';
+import { ScimError } from '../protocol/messages/error.js';
 import { applyPatch, parsePatchRequest } from '../protocol/patch/index.js';
 import type { ListRequest } from '../protocol/query.js';
 import { changedPaths } from '../protocol/patch/changes.js';

@@ -1,12 +1,11 @@
+import { DEFAULTS } from '../defaults.js';
 import { postgresAdapter } from './dialects/postgres.js';
 import { sqliteAdapter } from './dialects/sqlite.js';
 import { SqlStore } from './sql/sql-store.js';
 import type { Store } from './store.js';
 
-export const DEFAULT_DATABASE = './data/rollcall.db';
-
 /** Opens a store: a `postgres://` (or `postgresql://`) URL, else a SQLite file path. */
-export async function openStore(database: string = DEFAULT_DATABASE, options: { migrate?: boolean } = {}): Promise<Store> {
+export async function openStore(database: string = DEFAULTS.database, options: { migrate?: boolean } = {}): Promise<Store> {
   const adapter = /^postgres(ql)?:\/\//i.test(database) ? postgresAdapter(database) : sqliteAdapter(database);
   const store = await SqlStore.open(adapter);
   if (options.migrate !== false) {

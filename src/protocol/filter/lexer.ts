@@ -1,4 +1,4 @@
-import { ScimError } from '../errors.js';
+import { ScimError } from '../messages/error.js';
 
 export type TokenKind = 'word' | 'string' | '(' | ')' | '[' | ']' | 'end';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ScimError } from '../errors.js';
+import { ScimError } from '../messages/error.js';
 import type { AttrRef, FilterNode } from './ast.js';
 import { parseFilter, parsePathExpression } from './parser.js';
 

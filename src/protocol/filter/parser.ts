@@ -1,4 +1,4 @@
-import { ScimError } from '../errors.js';
+import { ScimError } from '../messages/error.js';
 import type { AttrRef, CompareNode, CompareOp, FilterNode, FilterValue, PathExpression, PresentNode } from './ast.js';
 import { JSON_NUMBER, Lexer, type Token } from './lexer.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ScimError } from '../errors.js';
+import { ScimError } from '../messages/error.js';
 import { attr } from '../schema/define.js';
 import { userResourceType, type ResolvedAttribute, type ResourceTypeDef } from '../schema/index.js';
 import { parseFilter } from './parser.js';

@@ -1,4 +1,4 @@
-import { ScimError } from '../errors.js';
+import { ScimError } from '../messages/error.js';
 import {
   findAttribute,
   findSchema,

@@ -1,11 +1,11 @@
-import { ScimError } from '../errors.js';
+import { ScimError } from '../messages/error.js';
 import { parsePatchPath } from '../path/index.js';
 import { canonicalOrder } from '../resource.js';
 import { findSchema, type ResourceTypeDef } from '../schema/index.js';
 import { changedPaths } from './changes.js';
 import type { Json } from './document.js';
 import { expandPathless } from './path-less.js';
-import type { PatchOperation } from './patch-request.js';
+import type { PatchOperation } from '../messages/patch-op.js';
 import { removeValue } from './remove-value.js';
 import { setValue, type WriteContext } from './set-value.js';
 

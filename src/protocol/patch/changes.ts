@@ -1,4 +1,4 @@
-import { isObject } from '../resource.js';
+import { isObject } from '../json.js';
 import { externalIdAttribute, type AttributeDef, type ResourceTypeDef } from '../schema/index.js';
 import type { Json } from './document.js';
 import { deepEqual } from './equality.js';

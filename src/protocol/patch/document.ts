@@ -1,5 +1,6 @@
-import { ScimError } from '../errors.js';
-import { coerce, isObject } from '../resource.js';
+import { ScimError } from '../messages/error.js';
+import { isObject } from '../json.js';
+import { coerce } from '../resource.js';
 import type { AttributeDef, ResolvedAttribute } from '../schema/index.js';
 import { deepEqual } from './equality.js';
 

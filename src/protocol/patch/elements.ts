@@ -1,4 +1,4 @@
-import { ScimError } from '../errors.js';
+import { ScimError } from '../messages/error.js';
 import type { ResolvedFilter } from '../filter/index.js';
 import type { AttributeDef } from '../schema/index.js';
 import type { Json } from './document.js';

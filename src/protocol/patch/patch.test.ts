@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ScimError } from '../errors.js';
+import type { ScimError } from '../messages/error.js';
 import { canonicalOrder } from '../resource.js';
 import { ENTERPRISE_USER_SCHEMA as ENT, groupSchema, userResourceType, type ResourceTypeDef } from '../schema/index.js';
 import { applyPatch, parsePatchRequest, PATCH_OP, type PatchOptions } from './index.js';

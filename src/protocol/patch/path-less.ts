@@ -1,6 +1,6 @@
-import { ScimError } from '../errors.js';
+import { ScimError } from '../messages/error.js';
 import type { PatchPath } from '../path/index.js';
-import { isObject } from '../resource.js';
+import { isObject } from '../json.js';
 import { findSchema, resolvePath, type ResourceTypeDef } from '../schema/index.js';
 
 /** One attribute of a path-less `add` / `replace` value, as if it had been sent with a path. */

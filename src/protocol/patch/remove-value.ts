@@ -1,4 +1,5 @@
-import { coerce, isObject } from '../resource.js';
+import { isObject } from '../json.js';
+import { coerce } from '../resource.js';
 import { matchesElement, type ResolvedFilter } from '../filter/index.js';
 import type { PatchPath } from '../path/index.js';
 import { findAttribute, type AttributeDef } from '../schema/index.js';

@@ -1,7 +1,8 @@
-import { ScimError } from '../errors.js';
+import { ScimError } from '../messages/error.js';
 import { matchesElement, type ResolvedFilter } from '../filter/index.js';
 import type { PatchPath } from '../path/index.js';
-import { coerce, isObject } from '../resource.js';
+import { isObject } from '../json.js';
+import { coerce } from '../resource.js';
 import { findAttribute, type AttributeDef } from '../schema/index.js';
 import { assertWritable, elementsOf, holderOf, isUnassigned, unsetAttribute, withSub, writeAttribute, type Json } from './document.js';
 import { appendNew, seedOf, settlePrimary } from './elements.js';

@@ -1,4 +1,4 @@
-import { ScimError } from '../errors.js';
+import { ScimError } from '../messages/error.js';
 import { parsePathExpression, resolveAttrRef, resolveValuePath, type PathExpression, type ResolvedFilter } from '../filter/index.js';
 import { findAttribute, type AttributeDef, type ResolvedAttribute, type ResourceTypeDef } from '../schema/index.js';
 

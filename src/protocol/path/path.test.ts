@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ScimError } from '../errors.js';
+import { ScimError } from '../messages/error.js';
 import type { ResolvedFilter } from '../filter/index.js';
 import { groupSchema, userResourceType, type ResolvedAttribute, type ResourceTypeDef } from '../schema/index.js';
 import { parsePatchPath, type PatchPath } from './index.js';

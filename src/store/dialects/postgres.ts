@@ -4,8 +4,18 @@ import type { Database } from '../types.js';
 import type { DialectAdapter } from './dialect.js';
 import { sql as fragment } from '../sql/fragment.js';
 
-// bigint (int8) columns come back as numbers: sequences here stay far below 2^53.
-pg.types.setTypeParser(20, (v: string) => Number(v));
+const INT8 = 20;
+
+/**
+ * Type parsing for Rollcall's own pool only (an application that embeds Rollcall keeps pg's
+ * defaults): bigint (int8) columns come back as numbers, since sequences stay far below 2^53.
+ */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8 && format !== 'binary') return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as unknown as pg.CustomTypesConfig;
 
 /** PostgreSQL through pg. Folded text columns use the "C" collation so both engines order bytewise. */
 export function postgresAdapter(url: string, poolSize = 10): DialectAdapter {
@@ -22,7 +32,7 @@ export function postgresAdapter(url: string, poolSize = 10): DialectAdapter {
     name: 'postgres',
     target: safe,
     async connect() {
-      const pool = new pg.Pool({ connectionString: url, max: poolSize });
+      const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
       // An idle client's error (a restarted server) must not crash the process: the pool drops it.
       pool.on('error', () => {});
       const listener = new ChangeListener(url);

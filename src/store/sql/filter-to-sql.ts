@@ -1,4 +1,4 @@
-import { ScimError } from '../../protocol/errors.js';
+import { ScimError } from '../../protocol/messages/error.js';
 import type { ResolvedFilter } from '../../protocol/filter/index.js';
 import { fold } from '../../protocol/fold.js';
 import type { AttributeDef, ResolvedAttribute } from '../../protocol/schema/index.js';

@@ -1,5 +1,5 @@
-import { ScimError } from '../errors.js';
-import { isObject } from '../resource.js';
+import { isObject, member } from '../json.js';
+import { ScimError } from './error.js';
 
 /** The PatchOp message schema, RFC 7644 §3.5.2. */
 export const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -59,12 +59,4 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
     throw ScimError.invalidSyntax(`${at}: without "path", "value" must be an object of attributes (RFC 7644 §3.5.2.1).`);
   }
   return Object.freeze({ op: op as PatchOperation['op'], ...(path !== undefined ? { path } : {}), value });
-}
-
-/** Reads a member of a JSON object by name, case-insensitively. */
-function member(obj: Record<string, unknown>, name: string): unknown {
-  if (Object.hasOwn(obj, name)) return obj[name];
-  const lower = name.toLowerCase();
-  const key = Object.keys(obj).find((k) => k.toLowerCase() === lower);
-  return key === undefined ? undefined : obj[key];
 }

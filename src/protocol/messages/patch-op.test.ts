@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ScimError } from '../errors.js';
+import type { ScimError } from './error.js';
 import { PATCH_OP, parsePatchRequest, type PatchOperation } from './index.js';
 
 interface Row {

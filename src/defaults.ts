@@ -1,0 +1,22 @@
+/**
+ * Every default of a Rollcall server, defined once: the CLI, `buildApp` and `createRollcall` read
+ * them from here (docs/configuration.md lists them). A leaf module: it imports nothing.
+ */
+export const DEFAULTS = {
+  /** SQLite file of `rollcall serve` and the CLI. */
+  database: './data/rollcall.db',
+  host: '127.0.0.1',
+  port: 8787,
+  /** Largest request body in bytes (advertised as bulk.maxPayloadSize). */
+  bodyLimit: 1024 * 1024,
+  /** Days events stay in the feed. */
+  retentionDays: 30,
+  /** Per-attempt timeout of a webhook delivery, in seconds. */
+  webhookTimeoutSeconds: 10,
+  /** Extra lease time past the timeout before another worker may retry an in-flight delivery, in seconds. */
+  webhookLeaseGraceSeconds: 30,
+  logLevel: 'info',
+  /** Where `rollcall serve` mounts the SCIM API and the application API. */
+  scimPrefix: '/scim/v2',
+  apiPrefix: '/api/v1',
+} as const;

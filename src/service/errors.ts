@@ -1,0 +1,30 @@
+/** What went wrong, as the layers above map it: a bad input (400), a missing thing (404), a clash (409). */
+export type DirectoryErrorKind = 'invalid' | 'notFound' | 'conflict';
+
+const KINDS = {
+  ROLLCALL_BAD_SLUG: 'invalid',
+  ROLLCALL_BAD_WEBHOOK: 'invalid',
+  ROLLCALL_ORG_EXISTS: 'conflict',
+  ROLLCALL_NO_ORG: 'notFound',
+  ROLLCALL_NO_TOKEN: 'notFound',
+  ROLLCALL_NO_WEBHOOK: 'notFound',
+} as const satisfies Record<string, DirectoryErrorKind>;
+
+/** The stable codes of directory errors (the CLI prints them; scripts may match them). */
+export type DirectoryErrorCode = keyof typeof KINDS;
+
+/**
+ * A failure of an operator-facing directory operation (organizations, tokens, webhooks), with a
+ * stable code and the kind callers map to a response; SCIM requests fail with ScimError instead.
+ */
+export class DirectoryError extends Error {
+  readonly code: DirectoryErrorCode;
+  readonly kind: DirectoryErrorKind;
+
+  constructor(code: DirectoryErrorCode, message: string) {
+    super(message);
+    this.name = 'DirectoryError';
+    this.code = code;
+    this.kind = KINDS[code];
+  }
+}
