@@ -65,7 +65,8 @@ export async function createRollcall(options: RollcallOptions = {}): Promise<Rol
 export { ScimError } from './protocol/messages/error.js';
 export type { ScimType } from './protocol/messages/error.js';
 export type { DirectoryEvent, EventType } from './service/events.js';
-export type { UserHooks, ScimResource } from './service/users.js';
+export type { UserHooks } from './service/users.js';
+export type { ScimResource } from './service/resource.js';
 export type { OrgContext } from './service/context.js';
 export type { OrgSettings } from './service/settings.js';
 export type { Webhook, Delivery, WorkerOptions } from './events/webhooks.js';

@@ -5,7 +5,7 @@ import type { Directory } from '../service/directory.js';
 import { DirectoryError, type DirectoryErrorKind } from '../service/errors.js';
 import type { OrgContext } from '../service/context.js';
 import { errorHandler } from './errors.js';
-import { headerOf } from './request.js';
+import { appAuth } from './auth.js';
 
 export interface AppApiOptions {
   readonly directory: Directory;
@@ -16,7 +16,6 @@ export interface AppApiOptions {
 
 const DIRECTORY_STATUS: Record<DirectoryErrorKind, number> = { invalid: 400, notFound: 404, conflict: 409 };
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const MAX_WAIT_SECONDS = 60;
 
 function int(name: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -37,14 +36,7 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
   });
   if (!app.hasRequestDecorator('org')) app.decorateRequest('org', null);
 
-  app.addHook('onRequest', async (request) => {
-    const header = headerOf(request, 'authorization');
-    const token = header ? (BEARER.exec(header)?.[1] ?? (header.startsWith('rc_') ? header.trim() : undefined)) : undefined;
-    const auth = token ? await directory.organizations.authenticate(token) : undefined;
-    if (!auth) throw ScimError.unauthorized('The bearer token is invalid or revoked.');
-    if (auth.scope !== 'app') throw ScimError.forbidden('This API needs a token with the "app" scope (rollcall token issue <org> --scope app); identity-provider tokens have the "scim" scope.');
-    request.org = auth.org;
-  });
+  app.addHook('onRequest', appAuth(directory));
 
   const org = (request: FastifyRequest): OrgContext => request.org!;
 

@@ -3,7 +3,7 @@ import { ScimError, listResponse, type ListPageShape } from '../protocol/message
 import { parseAttributeList, project, type Projection } from '../protocol/projection.js';
 import type { ResourceTypeDef } from '../protocol/schema/index.js';
 import type { OrgContext, RequestContext } from '../service/context.js';
-import type { ScimResource } from '../service/users.js';
+import type { ScimResource } from '../service/resource.js';
 import { SCIM_CONTENT_TYPE } from './errors.js';
 
 declare module 'fastify' {
@@ -40,10 +40,10 @@ export function projectionOf(query: Query): Projection {
 }
 
 /** Sends one resource with its ETag (and Location on create), projected as the query asks. */
-export function sendResource(reply: FastifyReply, rt: ResourceTypeDef, resource: ScimResource, query: Query, status = 200): FastifyReply {
+export function sendResource(reply: FastifyReply, rt: ResourceTypeDef, resource: ScimResource, projection: Projection, status = 200): FastifyReply {
   reply.header('etag', resource.meta.version);
   if (status === 201) reply.header('location', (resource.meta as Record<string, unknown>).location as string);
-  return reply.code(status).type(SCIM_CONTENT_TYPE).send(project(rt, resource, projectionOf(query)));
+  return reply.code(status).type(SCIM_CONTENT_TYPE).send(project(rt, resource, projection));
 }
 
 export function sendList(reply: FastifyReply, rt: ResourceTypeDef, page: ListPageShape<ScimResource>, projection: Projection): FastifyReply {

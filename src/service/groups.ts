@@ -13,7 +13,8 @@ import type { Store, StoreSession } from '../store/store.js';
 import type { GroupRow, MemberView } from '../store/types.js';
 import { etagOf, now, type RequestContext } from './context.js';
 import { EventRecorder, MEMBERS_PER_EVENT, valuesAt, type EventBus, type NewEvent } from './events.js';
-import { checkIfMatch, unknownPatchAttributes, type ListPage, type Preconditions, type ScimResource } from './users.js';
+import type { ListPage, Preconditions, ResourceService, ScimResource } from './resource.js';
+import { checkIfMatch, unknownPatchAttributes } from './users.js';
 import { changedPaths } from '../protocol/patch/changes.js';
 
 const rt = groupResourceType;
@@ -33,7 +34,7 @@ export interface GroupRead {
  * The Groups resource (RFC 7643 §4.2). Members live in their own table: a PATCH that adds or
  * removes members touches only the rows it names, never the whole group.
  */
-export class Groups {
+export class Groups implements ResourceService<GroupRead> {
   constructor(
     private readonly store: Store,
     private readonly bus: EventBus,

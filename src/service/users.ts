@@ -10,21 +10,16 @@ import { groupRefsByMember, type Store, type StoreSession } from '../store/store
 import type { GroupRef, UserRow, UserWithGroups } from '../store/types.js';
 import { etagOf, fold, now, type RequestContext } from './context.js';
 import { EventRecorder, valuesAt, type EventBus, type NewEvent } from './events.js';
+import type { ListPage, Preconditions, ResourceService, ScimResource } from './resource.js';
 import type { OrgSettings } from './settings.js';
 
-export type ScimResource = Record<string, unknown> & { id: string; meta: { version: string } };
-
-export interface ListPage {
-  readonly totalResults: number;
-  readonly startIndex: number;
-  readonly resources: readonly ScimResource[];
-}
+export type { ListPage, Preconditions, ScimResource } from './resource.js';
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
-/** Conditional request headers (RFC 7232), compared against meta.version. */
-export interface Preconditions {
-  readonly ifMatch?: string;
+/** How a user is read: with its `groups` (computed from memberships), or without them. */
+export interface UserRead {
+  readonly groups?: boolean;
 }
 
 /**
@@ -43,14 +38,15 @@ export interface UserHooks {
 }
 
 /** The Users resource: creation, replacement, deletion and reads, under the organization's policy. */
-export class Users {
+export class Users implements ResourceService<UserRead> {
   constructor(
     private readonly store: Store,
     private readonly bus: EventBus,
     private readonly hooks: UserHooks = {},
   ) {}
 
-  async create(ctx: RequestContext, body: unknown): Promise<ScimResource> {
+  /** A new user is in no group yet: `read` asks for nothing more. */
+  async create(ctx: RequestContext, body: unknown, _read: UserRead = {}): Promise<ScimResource> {
     const doc = this.accept(ctx, body);
     if (doc.active === undefined) doc.active = true;
     await this.hooks.beforeUserCreate?.({ org: ctx.org, user: doc });
@@ -65,18 +61,18 @@ export class Users {
   }
 
   /** One user; with `groups`, its read-only groups attribute too (read in the same statement). */
-  async get(ctx: RequestContext, id: string, options: { groups?: boolean } = {}): Promise<ScimResource> {
+  async get(ctx: RequestContext, id: string, options: UserRead = {}): Promise<ScimResource> {
     return toResource(await this.require(this.store, ctx, id, { groups: options.groups ?? false }), ctx.baseUrl);
   }
 
   /** PUT: a true replace (RFC 7644 §3.5.1) that honours mutability. */
-  async replace(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}): Promise<ScimResource> {
+  async replace(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}, read: UserRead = {}): Promise<ScimResource> {
     const doc = this.accept(ctx, body);
     const bodyId = (body as Record<string, unknown>).id;
     if (typeof bodyId === 'string' && bodyId !== id) {
       throw ScimError.mutability(`"id" is read-only: the body's id "${bodyId}" differs from the resource's id "${id}".`);
     }
-    return this.change(ctx, async (tx, events) => {
+    const user = await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, { forUpdate: true });
       checkIfMatch(current, pre);
       const before = JSON.parse(current.doc) as Record<string, unknown>;
@@ -84,15 +80,16 @@ export class Users {
       if (doc.active === undefined) doc.active = before.active ?? true;
       return this.update(tx, ctx, events, current, before, canonicalOrder(userResourceType, doc));
     });
+    return this.withGroups(ctx, user, read);
   }
 
   /**
    * PATCH (RFC 7644 §3.5.2): every operation applies to one document in one transaction, or none
    * does. A PATCH that changes nothing keeps version and lastModified, and writes no event.
    */
-  async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}): Promise<ScimResource> {
+  async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}, read?: UserRead): Promise<ScimResource> {
     const ops = parsePatchRequest(body);
-    return this.change(ctx, async (tx, events) => {
+    const user = await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, { forUpdate: true });
       checkIfMatch(current, pre);
       const before = JSON.parse(current.doc) as Record<string, unknown>;
@@ -103,6 +100,7 @@ export class Users {
       checkPolicy(ctx.org.slug, ctx.org.settings, doc);
       return this.update(tx, ctx, events, current, before, doc);
     });
+    return read ? this.withGroups(ctx, user, read) : user;
   }
 
   async delete(ctx: RequestContext, id: string, pre: Preconditions = {}): Promise<void> {
@@ -142,7 +140,7 @@ export class Users {
   }
 
   /** A page of users matching a list request; filter, sort and paging run in the database. */
-  async list(ctx: RequestContext, req: ListRequest, options: { groups?: boolean } = {}): Promise<ListPage> {
+  async list(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPage> {
     const page = await this.store.listUsers(
       ctx.org.id,
       {
@@ -163,6 +161,10 @@ export class Users {
   async attachGroups(ctx: RequestContext, resources: readonly ScimResource[]): Promise<ScimResource[]> {
     const byUser = groupRefsByMember(await this.store.groupsOf(ctx.org.id, resources.map((r) => r.id)));
     return resources.map((res) => withGroupsAttribute(res, byUser.get(res.id), ctx.baseUrl));
+  }
+
+  private async withGroups(ctx: RequestContext, user: ScimResource, read: UserRead): Promise<ScimResource> {
+    return read.groups ? (await this.attachGroups(ctx, [user]))[0]! : user;
   }
 
   private async require(s: StoreSession, ctx: RequestContext, id: string, options: { forUpdate?: boolean; groups?: boolean }): Promise<UserWithGroups> {

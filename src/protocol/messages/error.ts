@@ -50,7 +50,8 @@ export class ScimError extends Error {
   }
   static forbidden(detail: string): ScimError { return new ScimError(403, detail); }
   static notFound(detail: string): ScimError { return new ScimError(404, detail); }
-  static methodNotAllowed(detail: string): ScimError { return new ScimError(405, detail); }
+  /** 405 with the methods the resource allows (RFC 9110 §15.5.6). */
+  static methodNotAllowed(detail: string, allow: readonly string[]): ScimError { return new ScimError(405, detail, undefined, { allow: allow.join(', ') }); }
   static preconditionFailed(detail: string): ScimError { return new ScimError(412, detail); }
   static payloadTooLarge(detail: string): ScimError { return new ScimError(413, detail); }
   static unsupportedMediaType(detail: string): ScimError { return new ScimError(415, detail); }

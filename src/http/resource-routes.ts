@@ -1,0 +1,114 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ScimError, parseSearchRequest } from '../protocol/messages/index.js';
+import type { Projection } from '../protocol/projection.js';
+import { parseListRequest, type ListRequest } from '../protocol/query.js';
+import type { ResourceTypeDef } from '../protocol/schema/index.js';
+import type { RequestContext } from '../service/context.js';
+import type { ListPage, Preconditions, ResourceService } from '../service/resource.js';
+import type { OrgSettings } from '../service/settings.js';
+import type { Access } from './auth.js';
+import { contextOf, headerOf, projectionOf, sendList, sendResource, type Query } from './request.js';
+
+/** A SCIM resource type as HTTP serves it: its schema, its service, and what its responses read. */
+export interface ResourceDescriptor<R> {
+  readonly type: ResourceTypeDef;
+  readonly service: ResourceService<R>;
+  /** What a response with this projection reads beyond the stored document. */
+  readonly read: (projection: Projection) => R;
+  /** Whether a successful PATCH answers with the resource (else 204 with its ETag). */
+  readonly answersPatch: (settings: OrgSettings, projection: Projection) => boolean;
+}
+
+/** What the builder needs of the SCIM plugin it registers into. */
+export interface RouteHost {
+  readonly app: FastifyInstance;
+  readonly context: (request: FastifyRequest) => RequestContext;
+}
+
+type WithId = { Params: { id: string }; Querystring: Query };
+type WithQuery = { Querystring: Query };
+
+const preconditions = (request: FastifyRequest): Preconditions => {
+  const ifMatch = headerOf(request, 'if-match');
+  return ifMatch ? { ifMatch } : {};
+};
+
+const access = (a: Access) => ({ config: { access: a } });
+
+/** Registers `methods` on `url` as 405 Method Not Allowed, with the Allow header (RFC 9110 §15.5.6). */
+export function methodsNotAllowed(app: FastifyInstance, url: string, methods: readonly string[], allow: readonly string[]): void {
+  app.route({
+    method: methods as never,
+    url,
+    ...access('read'),
+    handler: async (request) => {
+      throw ScimError.methodNotAllowed(`${request.method} is not allowed on ${url}; allowed: ${allow.join(', ')}.`, allow);
+    },
+  });
+}
+
+/** Lists a page of the resource type for a parsed list or search request. */
+export function listOf<R>(d: ResourceDescriptor<R>, ctx: RequestContext, req: ListRequest): Promise<ListPage> {
+  return d.service.list(ctx, req, d.read(req.projection));
+}
+
+/**
+ * Registers one SCIM resource type at its endpoint (RFC 7644 §3.3-3.6): list, `.search`, get,
+ * create, replace, patch and delete, with ETags (If-None-Match → 304, If-Match → 412) and
+ * projection (`attributes`, `excludedAttributes`). Reads need any token; writes a `scim` one.
+ */
+export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): void {
+  const { app, context } = host;
+  const { type: rt, service } = d;
+  const base = rt.endpoint;
+  const item = `${base}/:id`;
+
+  const list = async (ctx: RequestContext, req: ListRequest, reply: FastifyReply) => sendList(reply, rt, await listOf(d, ctx, req), req.projection);
+
+  app.get<WithQuery>(base, access('read'), async (request, reply) => {
+    const ctx = context(request);
+    return list(ctx, parseListRequest(rt, request.query, ctx.org.settings.maxResults), reply);
+  });
+
+  app.post(`${base}/.search`, access('read'), async (request, reply) => {
+    const ctx = context(request);
+    return list(ctx, parseSearchRequest(rt, request.body, ctx.org.settings.maxResults), reply);
+  });
+
+  app.post<WithQuery>(base, access('write'), async (request, reply) => {
+    const projection = projectionOf(request.query);
+    return sendResource(reply, rt, await service.create(context(request), request.body, d.read(projection)), projection, 201);
+  });
+
+  app.get<WithId>(item, access('read'), async (request, reply) => {
+    const projection = projectionOf(request.query);
+    const resource = await service.get(context(request), request.params.id, d.read(projection));
+    const inm = headerOf(request, 'if-none-match');
+    if (inm && inm.split(',').some((t) => t.trim() === '*' || t.trim() === resource.meta.version)) {
+      return reply.code(304).header('etag', resource.meta.version).send();
+    }
+    return sendResource(reply, rt, resource, projection);
+  });
+
+  app.put<WithId>(item, access('write'), async (request, reply) => {
+    const projection = projectionOf(request.query);
+    return sendResource(reply, rt, await service.replace(context(request), request.params.id, request.body, preconditions(request), d.read(projection)), projection);
+  });
+
+  app.patch<WithId>(item, access('write'), async (request, reply) => {
+    const ctx = context(request);
+    const projection = projectionOf(request.query);
+    const answer = d.answersPatch(ctx.org.settings, projection);
+    const resource = await service.patch(ctx, request.params.id, request.body, preconditions(request), answer ? d.read(projection) : undefined);
+    if (!answer || !resource) return reply.code(204).header('etag', resource?.meta.version ?? '').send();
+    return sendResource(reply, rt, resource, projection);
+  });
+
+  app.delete<WithId>(item, access('write'), async (request, reply) => {
+    await service.delete(context(request), request.params.id, preconditions(request));
+    return reply.code(204).send();
+  });
+
+  methodsNotAllowed(app, base, ['PUT', 'PATCH', 'DELETE'], ['GET', 'POST']);
+  methodsNotAllowed(app, item, ['POST'], ['GET', 'PUT', 'PATCH', 'DELETE']);
+}

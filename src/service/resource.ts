@@ -1,0 +1,32 @@
+import type { ListRequest } from '../protocol/query.js';
+import type { RequestContext } from './context.js';
+
+/** A resource as the service returns it: its SCIM representation with `id` and `meta.version`. */
+export type ScimResource = Record<string, unknown> & { id: string; meta: { version: string } };
+
+/** A page of a list: what a ListResponse says (RFC 7644 §3.4.2.4). */
+export interface ListPage {
+  readonly totalResults: number;
+  readonly startIndex: number;
+  readonly resources: readonly ScimResource[];
+}
+
+/** Conditional request headers (RFC 7232), compared against meta.version. */
+export interface Preconditions {
+  readonly ifMatch?: string;
+}
+
+/**
+ * One SCIM resource type's use cases (RFC 7644 §3.3-3.6), as the HTTP route builder calls them.
+ * `R` says which computed attributes to read along (a user's `groups`, a group's `members`), so a
+ * response that leaves them out never reads them.
+ */
+export interface ResourceService<R> {
+  list(ctx: RequestContext, req: ListRequest, read: R): Promise<ListPage>;
+  get(ctx: RequestContext, id: string, read: R): Promise<ScimResource>;
+  create(ctx: RequestContext, body: unknown, read: R): Promise<ScimResource>;
+  replace(ctx: RequestContext, id: string, body: unknown, pre: Preconditions, read: R): Promise<ScimResource>;
+  /** Without `read` the caller answers 204 and needs only the new version. */
+  patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions, read: R | undefined): Promise<ScimResource | undefined>;
+  delete(ctx: RequestContext, id: string, pre: Preconditions): Promise<void>;
+}
