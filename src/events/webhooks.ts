@@ -135,7 +135,7 @@ export class Webhooks {
     const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
     const t = new Date().toISOString();
     // New endpoints start with the events that happen from now on.
-    const { last } = await this.store.eventBounds(org.id);
+    const { last } = await this.store.events.bounds(org.id);
     const row: WebhookRow = {
       id: randomUUID(),
       org_id: org.id,
@@ -151,18 +151,18 @@ export class Webhooks {
       lease_until: null,
       created: t,
     };
-    await this.store.insertWebhook(row);
+    await this.store.webhooks.insert(row);
     return { ...toWebhook(row), secret };
   }
 
   async list(slug: string): Promise<Webhook[]> {
     const org = await this.organizations.get(slug);
-    return (await this.store.listWebhooks(org.id)).map(toWebhook);
+    return (await this.store.webhooks.list(org.id)).map(toWebhook);
   }
 
   async get(slug: string, id: string): Promise<WebhookRow> {
     const org = await this.organizations.get(slug);
-    const row = await this.store.getWebhook(org.id, id);
+    const row = await this.store.webhooks.get(org.id, id);
     if (!row) throw new DirectoryError('ROLLCALL_NO_WEBHOOK', `organization "${slug}" has no webhook "${id}"`);
     return row;
   }
@@ -177,18 +177,18 @@ export class Webhooks {
       ...(input.enabled !== undefined ? { enabled: input.enabled ? 1 : 0 } : {}),
       ...(input.enabled === true ? { status: 'active' as const, attempts: 0, failing_since: null, next_attempt_at: new Date().toISOString() } : {}),
     };
-    await this.store.updateWebhook(id, changes);
+    await this.store.webhooks.update(id, changes);
     return toWebhook({ ...row, ...changes });
   }
 
   async remove(slug: string, id: string): Promise<void> {
     const org = await this.organizations.get(slug);
-    if (!(await this.store.deleteWebhook(org.id, id))) throw new DirectoryError('ROLLCALL_NO_WEBHOOK', `organization "${slug}" has no webhook "${id}"`);
+    if (!(await this.store.webhooks.delete(org.id, id))) throw new DirectoryError('ROLLCALL_NO_WEBHOOK', `organization "${slug}" has no webhook "${id}"`);
   }
 
   async deliveries(slug: string, id: string, limit = 100): Promise<Delivery[]> {
     await this.get(slug, id);
-    return (await this.store.listDeliveries(id, limit)).map(toDelivery);
+    return (await this.store.webhooks.listDeliveries(id, limit)).map(toDelivery);
   }
 
   /** Sends a signed `webhook.test` event now and reports the outcome (not recorded in the feed). */
@@ -299,47 +299,47 @@ export class WebhookWorker {
     const now = this.clock();
     if (now - this.lastPrune < 3_600_000) return;
     this.lastPrune = now;
-    await this.store.pruneEvents(new Date(now - this.retentionMs).toISOString());
+    await this.store.events.prune(new Date(now - this.retentionMs).toISOString());
   }
 
   /** Delivers at most one event; true when there was work. */
   async tick(): Promise<boolean> {
     if (this.woken) {
       this.woken = false;
-      await this.store.wakeWebhooks(new Date(this.clock()).toISOString());
+      await this.store.webhooks.wake(new Date(this.clock()).toISOString());
     }
     for (;;) {
       const now = this.clock();
       const iso = new Date(now).toISOString();
-      const webhook = await this.store.claimWebhook(iso, new Date(now + this.timeoutMs + this.leaseGraceMs).toISOString());
+      const webhook = await this.store.webhooks.claim(iso, new Date(now + this.timeoutMs + this.leaseGraceMs).toISOString());
       if (!webhook) return false;
-      const event = await this.store.nextEventFor(webhook);
+      const event = await this.store.webhooks.nextEventFor(webhook);
       if (event) {
         await this.deliver(webhook, event, now);
         return true;
       }
       // Nothing to send to this one: look again at the next poll (or when an event commits here).
-      await this.store.updateWebhook(webhook.id, { lease_until: null, next_attempt_at: new Date(now + this.pollMs).toISOString() });
+      await this.store.webhooks.update(webhook.id, { lease_until: null, next_attempt_at: new Date(now + this.pollMs).toISOString() });
     }
   }
 
   private async deliver(webhook: WebhookRow, row: EventRow, now: number): Promise<void> {
-    const org = await this.store.getOrganization(webhook.org_id);
+    const org = await this.store.organizations.get(webhook.org_id);
     const event = toEvent(row, org?.slug ?? webhook.org_id);
     const result = await post(webhook.url, webhook.secret, event, this.timeoutMs, now);
     const attempt = webhook.attempts + 1;
     const at = new Date(this.clock()).toISOString();
-    await this.store.insertDelivery({ webhook_id: webhook.id, event_seq: row.seq, event_id: row.id, attempt, status: result.status, error: result.error, latency_ms: result.latencyMs, at });
+    await this.store.webhooks.insertDelivery({ webhook_id: webhook.id, event_seq: row.seq, event_id: row.id, attempt, status: result.status, error: result.error, latency_ms: result.latencyMs, at });
     if (result.error === null) {
-      await this.store.updateWebhook(webhook.id, { cursor: row.seq, attempts: 0, failing_since: null, next_attempt_at: at, lease_until: null });
+      await this.store.webhooks.update(webhook.id, { cursor: row.seq, attempts: 0, failing_since: null, next_attempt_at: at, lease_until: null });
       return;
     }
     const failingSince = webhook.failing_since ?? new Date(now).toISOString();
     if (this.clock() - Date.parse(failingSince) >= this.maxFailureMs) {
-      await this.store.updateWebhook(webhook.id, { status: 'failing', attempts: attempt, failing_since: failingSince, lease_until: null });
+      await this.store.webhooks.update(webhook.id, { status: 'failing', attempts: attempt, failing_since: failingSince, lease_until: null });
       return;
     }
-    await this.store.updateWebhook(webhook.id, {
+    await this.store.webhooks.update(webhook.id, {
       attempts: attempt,
       failing_since: failingSince,
       next_attempt_at: new Date(this.clock() + backoffMs(attempt, this.random)).toISOString(),

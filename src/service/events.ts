@@ -119,7 +119,7 @@ export class EventRecorder {
   async add(tx: StoreSession, events: readonly NewEvent[]): Promise<void> {
     if (events.length === 0) return;
     const at = new Date().toISOString();
-    const rows = await tx.appendEvents(
+    const rows = await tx.events.append(
       this.orgId,
       events.map((e) => ({
         id: randomUUID(),

@@ -18,12 +18,12 @@ export class EventFeed {
   ) {}
 
   bounds(org: Pick<OrgContext, 'id'>): Promise<FeedBounds> {
-    return this.store.eventBounds(org.id);
+    return this.store.events.bounds(org.id);
   }
 
   /** Up to `limit` events after sequence number `after`, in order. */
   async read(org: Pick<OrgContext, 'id' | 'slug'>, after: number, limit: number): Promise<DirectoryEvent[]> {
-    return (await this.store.listEvents(org.id, after, limit)).map((r) => toEvent(r, org.slug));
+    return (await this.store.events.list(org.id, after, limit)).map((r) => toEvent(r, org.slug));
   }
 
   /**

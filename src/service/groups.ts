@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { ScimError } from '../protocol/messages/error.js';
-import { fold } from '../protocol/fold.js';
 import { parsePatchPath } from '../protocol/path/index.js';
 import { applyPatch, parsePatchRequest, type PatchOperation } from '../protocol/patch/index.js';
 import type { ListRequest } from '../protocol/query.js';
@@ -9,7 +8,7 @@ import { normalizeResource } from '../protocol/resource.js';
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import { GROUP_SCHEMA, groupResourceType } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
-import type { Store, StoreSession } from '../store/store.js';
+import type { GroupRecord, Store, StoreSession } from '../store/store.js';
 import type { GroupRow, MemberView } from '../store/types.js';
 import { etagOf, now, type RequestContext } from './context.js';
 import { EventRecorder, MEMBERS_PER_EVENT, valuesAt, type EventBus, type NewEvent } from './events.js';
@@ -51,30 +50,31 @@ export class Groups implements ResourceService<GroupRead> {
   async create(ctx: RequestContext, body: unknown, read: GroupRead): Promise<ScimResource> {
     const { doc, members } = this.accept(ctx, body);
     const t = now();
-    const row: GroupRow = { ...columns(ctx, doc), org_id: ctx.org.id, id: randomUUID(), doc: JSON.stringify(doc), version: 1, created: t, last_modified: t };
+    const record = recordOf(ctx, { id: randomUUID(), version: 1, created: t, last_modified: t }, doc);
     return this.change(ctx, async (tx, events) => {
-      await this.write(() => tx.insertGroup(row), doc);
-      const added = await this.addMembers(tx, ctx, row.id, members);
+      await this.write(() => tx.groups.insert(record), doc);
+      const added = await this.addMembers(tx, ctx, record.id, members);
       await events.add(tx, [
-        { type: 'group.created', resourceType: 'Group', resourceId: row.id, data: { group: { id: row.id, ...doc } } },
-        ...memberEvents(row.id, { added, removed: [] }),
+        { type: 'group.created', resourceType: 'Group', resourceId: record.id, data: { group: { id: record.id, ...doc } } },
+        ...memberEvents(record.id, { added, removed: [] }),
       ]);
-      return this.render(tx, ctx, row, read);
+      return this.render(tx, ctx, record, doc, read);
     });
   }
 
   async get(ctx: RequestContext, id: string, read: GroupRead): Promise<ScimResource> {
-    return this.render(this.store, ctx, await this.require(this.store, ctx, id), read);
+    const row = await this.require(this.store, ctx, id);
+    return this.render(this.store, ctx, row, parse(row), read);
   }
 
   async list(ctx: RequestContext, req: ListRequest, read: GroupRead): Promise<ListPage> {
-    const page = await this.store.listGroups(ctx.org.id, {
+    const page = await this.store.groups.list(ctx.org.id, {
       ...(req.filter ? { filter: req.filter } : {}),
       ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
       offset: req.startIndex - 1,
       limit: req.count,
     });
-    const members = read.members ? await this.store.listMembers(ctx.org.id, page.rows.map((r) => r.id)) : [];
+    const members = read.members ? await this.store.memberships.list(ctx.org.id, page.rows.map((r) => r.id)) : [];
     const byGroup = new Map<string, MemberView[]>();
     for (const m of members) {
       const list = byGroup.get(m.group_id);
@@ -84,7 +84,7 @@ export class Groups implements ResourceService<GroupRead> {
     return {
       totalResults: page.total,
       startIndex: req.startIndex,
-      resources: page.rows.map((r) => toResource(r, ctx.baseUrl, read.members ? (byGroup.get(r.id) ?? []) : undefined)),
+      resources: page.rows.map((r) => toResource(r, parse(r), ctx.baseUrl, read.members ? (byGroup.get(r.id) ?? []) : undefined)),
     };
   }
 
@@ -97,8 +97,8 @@ export class Groups implements ResourceService<GroupRead> {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
       await this.replaceMembers(tx, ctx, id, members, delta);
-      const row = await this.update(tx, ctx, events, current, doc, delta);
-      return this.render(tx, ctx, row, read);
+      const stored = await this.update(tx, ctx, events, current, parse(current), doc, delta);
+      return this.render(tx, ctx, stored, doc, read);
     });
   }
 
@@ -118,34 +118,33 @@ export class Groups implements ResourceService<GroupRead> {
         if (split.doc) docOps.push(split.doc);
         if (split.members) await this.applyMemberOperation(tx, ctx, id, split.members, delta);
       }
-      const result = applyPatch(rt, JSON.parse(current.doc) as Record<string, unknown>, docOps, { resourceId: id });
+      const result = applyPatch(rt, parse(current), docOps, { resourceId: id });
       unknownPatchAttributes(ctx, 'Group', result.unknown);
       checkDisplayName(result.doc);
-      const row = await this.update(tx, ctx, events, current, result.doc, delta);
-      return read ? this.render(tx, ctx, row, read) : toResource(row, ctx.baseUrl, undefined);
+      const stored = await this.update(tx, ctx, events, current, parse(current), result.doc, delta);
+      return read ? this.render(tx, ctx, stored, result.doc, read) : toResource(stored, result.doc, ctx.baseUrl, undefined);
     });
   }
 
   /** Writes a changed group (document or members) with its events; unchanged, returns it as it was. */
-  private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: GroupRow, doc: Record<string, unknown>, delta: MemberDelta): Promise<GroupRow> {
-    const before = JSON.parse(current.doc) as Record<string, unknown>;
+  private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: GroupRow, before: Record<string, unknown>, doc: Record<string, unknown>, delta: MemberDelta): Promise<Stored> {
     const changed = changedPaths(rt, before, doc);
     const net = netDelta(delta);
     if (changed.length === 0 && net.added.length === 0 && net.removed.length === 0) return current;
-    const row: GroupRow = { ...current, ...columns(ctx, doc), doc: JSON.stringify(doc), version: current.version + 1, last_modified: now() };
-    await this.write(() => tx.updateGroup(row, current.version), doc);
+    const record = recordOf(ctx, { id: current.id, version: current.version + 1, created: current.created, last_modified: now() }, doc);
+    await this.write(() => tx.groups.update(record, current.version), doc);
     await events.add(tx, [
-      ...(changed.length ? [{ type: 'group.updated' as const, resourceType: 'Group' as const, resourceId: row.id, data: { changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }] : []),
-      ...memberEvents(row.id, net),
+      ...(changed.length ? [{ type: 'group.updated' as const, resourceType: 'Group' as const, resourceId: record.id, data: { changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }] : []),
+      ...memberEvents(record.id, net),
     ]);
-    return row;
+    return record;
   }
 
   async delete(ctx: RequestContext, id: string, pre: Preconditions = {}): Promise<void> {
     await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
-      await tx.deleteGroup(ctx.org.id, id, now());
+      await tx.groups.delete(ctx.org.id, id, now());
       await events.add(tx, [{ type: 'group.deleted', resourceType: 'Group', resourceId: id, data: { displayName: current.display_name, externalId: current.external_id } }]);
     });
   }
@@ -159,10 +158,10 @@ export class Groups implements ResourceService<GroupRead> {
         await this.replaceMembers(tx, ctx, groupId, op.members, delta);
         return;
       case 'removeListed':
-        delta.removed.push(...(await tx.removeMembers(ctx.org.id, groupId, op.ids)));
+        delta.removed.push(...(await tx.memberships.remove(ctx.org.id, groupId, op.ids)));
         return;
       case 'removeWhere':
-        delta.removed.push(...(await tx.removeMembersWhere(ctx.org.id, groupId, op.filter)));
+        delta.removed.push(...(await tx.memberships.removeWhere(ctx.org.id, groupId, op.filter)));
         return;
     }
   }
@@ -171,7 +170,7 @@ export class Groups implements ResourceService<GroupRead> {
   private async addMembers(tx: StoreSession, ctx: RequestContext, groupId: string, members: readonly MemberRef[]): Promise<string[]> {
     if (members.length === 0) return [];
     const unique = [...new Map(members.map((m) => [m.id, m])).values()];
-    const found = await tx.findResources(ctx.org.id, unique.map((m) => m.id));
+    const found = await tx.memberships.typesOf(ctx.org.id, unique.map((m) => m.id));
     const missing = unique.filter((m) => !found.has(m.id)).map((m) => m.id);
     if (missing.length > 0) {
       const shown = missing.slice(0, 5).map((m) => `"${m}"`).join(', ');
@@ -183,29 +182,29 @@ export class Groups implements ResourceService<GroupRead> {
       return { id: m.id, type };
     });
     const groups = typed.filter((m) => m.type === 'Group').map((m) => m.id);
-    if (await tx.reachesGroup(ctx.org.id, groups, groupId)) {
+    if (await tx.memberships.reachesGroup(ctx.org.id, groups, groupId)) {
       throw ScimError.invalidValue(`Adding ${groups.length > 1 ? 'these groups' : `group "${groups[0]}"`} as a member would make group "${groupId}" contain itself.`);
     }
-    return tx.addMembers(ctx.org.id, groupId, typed);
+    return tx.memberships.add(ctx.org.id, groupId, typed);
   }
 
   /** Makes the members exactly `members`, as inserts and deletes of the difference. */
   private async replaceMembers(tx: StoreSession, ctx: RequestContext, groupId: string, members: readonly MemberRef[], delta: MemberDelta): Promise<void> {
-    const current = new Set((await tx.listMembers(ctx.org.id, [groupId])).map((m) => m.member_id));
+    const current = new Set((await tx.memberships.list(ctx.org.id, [groupId])).map((m) => m.member_id));
     const wanted = new Set(members.map((m) => m.id));
     const remove = [...current].filter((id) => !wanted.has(id));
     delta.added.push(...(await this.addMembers(tx, ctx, groupId, members.filter((m) => !current.has(m.id)))));
-    if (remove.length) delta.removed.push(...(await tx.removeMembers(ctx.org.id, groupId, remove)));
+    if (remove.length) delta.removed.push(...(await tx.memberships.remove(ctx.org.id, groupId, remove)));
   }
 
   private async require(s: StoreSession, ctx: RequestContext, id: string, forUpdate = false): Promise<GroupRow> {
-    const row = await s.getGroup(ctx.org.id, id, { forUpdate });
+    const row = await s.groups.get(ctx.org.id, id, { forUpdate });
     if (!row) throw ScimError.notFound(`Group "${id}" not found.`);
     return row;
   }
 
-  private async render(s: StoreSession, ctx: RequestContext, row: GroupRow, read: GroupRead): Promise<ScimResource> {
-    return toResource(row, ctx.baseUrl, read.members ? await s.listMembers(ctx.org.id, [row.id]) : undefined);
+  private async render(s: StoreSession, ctx: RequestContext, stored: Stored, doc: Readonly<Record<string, unknown>>, read: GroupRead): Promise<ScimResource> {
+    return toResource(stored, doc, ctx.baseUrl, read.members ? await s.memberships.list(ctx.org.id, [stored.id]) : undefined);
   }
 
   private accept(ctx: RequestContext, body: unknown): { doc: Record<string, unknown>; members: MemberRef[] } {
@@ -234,14 +233,14 @@ function checkDisplayName(doc: Record<string, unknown>): void {
   if (typeof doc.displayName !== 'string' || doc.displayName.trim() === '') throw ScimError.invalidValue('"displayName" is required and must be a non-empty string.');
 }
 
-function columns(ctx: RequestContext, doc: Record<string, unknown>): Pick<GroupRow, 'display_name' | 'display_name_ci' | 'display_name_unique' | 'external_id'> {
-  const name = doc.displayName as string;
-  return {
-    display_name: name,
-    display_name_ci: fold(name),
-    display_name_unique: ctx.org.settings.allowDuplicateGroupNames ? null : fold(name),
-    external_id: typeof doc.externalId === 'string' ? doc.externalId : null,
-  };
+/** What a group's `meta` is made of (RFC 7643 §3.1). */
+type Stored = Pick<GroupRow, 'id' | 'version' | 'created' | 'last_modified'>;
+
+const parse = (row: GroupRow): Record<string, unknown> => JSON.parse(row.doc) as Record<string, unknown>;
+
+/** A group as the store takes it: the document, and the organization's policy on duplicate names. */
+function recordOf(ctx: RequestContext, meta: Stored, doc: Record<string, unknown>): GroupRecord {
+  return { org_id: ctx.org.id, ...meta, doc, uniqueDisplayName: !ctx.org.settings.allowDuplicateGroupNames };
 }
 
 /** Member references from coerced `members` elements ({value, type?}). */
@@ -329,8 +328,7 @@ function splitMemberOperation(op: PatchOperation): { doc?: PatchOperation; membe
 }
 
 /** The SCIM representation of a stored group; `members` only when they were read. */
-export function toResource(row: GroupRow, baseUrl: string, members: readonly MemberView[] | undefined): ScimResource {
-  const doc = JSON.parse(row.doc) as Record<string, unknown>;
+function toResource(row: Stored, doc: Readonly<Record<string, unknown>>, baseUrl: string, members: readonly MemberView[] | undefined): ScimResource {
   const { externalId, ...rest } = doc;
   return {
     schemas: [GROUP_SCHEMA],

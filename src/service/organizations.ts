@@ -63,7 +63,7 @@ export class Organizations {
       created: now(),
     };
     try {
-      await this.store.insertOrganization(row);
+      await this.store.organizations.insert(row);
     } catch (err) {
       if (err instanceof UniqueViolation) throw new DirectoryError('ROLLCALL_ORG_EXISTS', `organization "${slug}" already exists`);
       throw err;
@@ -72,15 +72,15 @@ export class Organizations {
   }
 
   async list(): Promise<Organization[]> {
-    return (await this.store.listOrganizations()).map(toOrganization);
+    return (await this.store.organizations.list()).map(toOrganization);
   }
 
   async count(): Promise<number> {
-    return this.store.countOrganizations();
+    return this.store.organizations.count();
   }
 
   async get(slug: string): Promise<Organization> {
-    const row = await this.store.getOrganizationBySlug(slug);
+    const row = await this.store.organizations.getBySlug(slug);
     if (!row) throw new DirectoryError('ROLLCALL_NO_ORG', `no organization "${slug}"`);
     return toOrganization(row);
   }
@@ -91,7 +91,7 @@ export class Organizations {
     const value = parseSettingValue(setting, text);
     const key = Object.keys(org.settings).find((k) => k.toLowerCase() === setting.toLowerCase())!;
     const settings = settingsSchema.parse({ ...org.settings, [key]: value });
-    await this.store.updateOrganization(org.id, { settings: JSON.stringify(settings) });
+    await this.store.organizations.update(org.id, { settings: JSON.stringify(settings) });
     return { ...org, settings };
   }
 
@@ -99,13 +99,13 @@ export class Organizations {
   async updateSettings(slug: string, changes: Partial<OrgSettings>): Promise<Organization> {
     const org = await this.get(slug);
     const settings = settingsSchema.parse({ ...org.settings, ...changes });
-    await this.store.updateOrganization(org.id, { settings: JSON.stringify(settings) });
+    await this.store.organizations.update(org.id, { settings: JSON.stringify(settings) });
     return { ...org, settings };
   }
 
   async delete(slug: string): Promise<void> {
     const org = await this.get(slug);
-    await this.store.deleteOrganization(org.id);
+    await this.store.organizations.delete(org.id);
   }
 
   /** Issues a token; the returned secret is shown once and never stored. */
@@ -115,7 +115,7 @@ export class Organizations {
     const row: TokenRow = { id: randomUUID(), org_id: org.id, label, hash: hashToken(token), created: now(), last_used: null, revoked: null, scope };
     const events = new EventRecorder(org.id, org.slug, undefined);
     await this.store.transaction(async (tx) => {
-      await tx.insertToken(row);
+      await tx.tokens.insert(row);
       await events.add(tx, [{ type: 'token.issued', resourceType: 'Token', resourceId: row.id, data: { label, scope } }]);
     });
     events.publish(this.bus);
@@ -124,14 +124,14 @@ export class Organizations {
 
   async listTokens(slug: string): Promise<TokenInfo[]> {
     const org = await this.get(slug);
-    return (await this.store.listTokens(org.id)).map(toTokenInfo);
+    return (await this.store.tokens.list(org.id)).map(toTokenInfo);
   }
 
   async revokeToken(slug: string, tokenId: string): Promise<void> {
     const org = await this.get(slug);
     const events = new EventRecorder(org.id, org.slug, undefined);
     await this.store.transaction(async (tx) => {
-      if (!(await tx.revokeToken(org.id, tokenId, now()))) {
+      if (!(await tx.tokens.revoke(org.id, tokenId, now()))) {
         throw new DirectoryError('ROLLCALL_NO_TOKEN', `organization "${slug}" has no active token "${tokenId}"`);
       }
       await events.add(tx, [{ type: 'token.revoked', resourceType: 'Token', resourceId: tokenId, data: {} }]);
@@ -147,7 +147,7 @@ export class Organizations {
   async authenticate(token: string): Promise<{ org: OrgContext; scope: TokenScope; tokenId: string } | undefined> {
     if (!token || token.length > 512) return undefined;
     const hash = hashToken(token);
-    const found = await this.store.findActiveToken(hash);
+    const found = await this.store.tokens.findActive(hash);
     if (!found) return undefined;
     if (!timingSafeEqual(Buffer.from(found.token.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
     this.touch(found.token.id);
@@ -160,6 +160,6 @@ export class Organizations {
     const t = Date.now();
     if ((this.lastTouched.get(tokenId) ?? 0) > t - 60_000) return;
     this.lastTouched.set(tokenId, t);
-    this.store.touchToken(tokenId, new Date(t).toISOString()).catch(() => this.lastTouched.delete(tokenId));
+    this.store.tokens.touch(tokenId, new Date(t).toISOString()).catch(() => this.lastTouched.delete(tokenId));
   }
 }

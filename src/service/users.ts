@@ -6,9 +6,9 @@ import { changedPaths } from '../protocol/patch/changes.js';
 import { canonicalOrder, normalizeResource } from '../protocol/resource.js';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA, userResourceType } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
-import { groupRefsByMember, type Store, type StoreSession } from '../store/store.js';
+import { groupRefsByMember, type ResourceRecord, type Store, type StoreSession } from '../store/store.js';
 import type { GroupRef, UserRow, UserWithGroups } from '../store/types.js';
-import { etagOf, fold, now, type RequestContext } from './context.js';
+import { etagOf, now, type RequestContext } from './context.js';
 import { EventRecorder, valuesAt, type EventBus, type NewEvent } from './events.js';
 import type { ListPage, Preconditions, ResourceService, ScimResource } from './resource.js';
 import type { OrgSettings } from './settings.js';
@@ -51,18 +51,18 @@ export class Users implements ResourceService<UserRead> {
     if (doc.active === undefined) doc.active = true;
     await this.hooks.beforeUserCreate?.({ org: ctx.org, user: doc });
     const t = now();
-    const row: UserRow = { ...columns(doc), org_id: ctx.org.id, id: randomUUID(), doc: JSON.stringify(doc), version: 1, created: t, last_modified: t };
-    const resource = toResource(row, ctx.baseUrl);
+    const record: ResourceRecord = { org_id: ctx.org.id, id: randomUUID(), doc, version: 1, created: t, last_modified: t };
+    const resource = toResource(record, doc, ctx.baseUrl);
     await this.change(ctx, async (tx, events) => {
-      await this.write(() => tx.insertUser(row), doc);
-      await events.add(tx, [{ type: 'user.created', resourceType: 'User', resourceId: row.id, data: { user: withoutLocation(resource) } }]);
+      await this.write(() => tx.users.insert(record), doc);
+      await events.add(tx, [{ type: 'user.created', resourceType: 'User', resourceId: record.id, data: { user: withoutLocation(resource) } }]);
     });
     return resource;
   }
 
   /** One user; with `groups`, its read-only groups attribute too (read in the same statement). */
   async get(ctx: RequestContext, id: string, options: UserRead = {}): Promise<ScimResource> {
-    return toResource(await this.require(this.store, ctx, id, { groups: options.groups ?? false }), ctx.baseUrl);
+    return resourceOf(await this.require(this.store, ctx, id, { groups: options.groups ?? false }), ctx.baseUrl);
   }
 
   /** PUT: a true replace (RFC 7644 §3.5.1) that honours mutability. */
@@ -109,7 +109,7 @@ export class Users implements ResourceService<UserRead> {
       checkIfMatch(current, pre);
       const before = JSON.parse(current.doc) as Record<string, unknown>;
       if (ctx.org.settings.deleteMode === 'delete') {
-        await tx.deleteUser(ctx.org.id, id, now());
+        await tx.users.delete(ctx.org.id, id, now());
         await events.add(tx, [{ type: 'user.deleted', resourceType: 'User', resourceId: id, data: { userName: current.user_name, externalId: current.external_id } }]);
         return;
       }
@@ -120,15 +120,16 @@ export class Users implements ResourceService<UserRead> {
   /** Writes a changed document with its events; an unchanged one is returned as it was. */
   private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: UserRow, before: Record<string, unknown>, doc: Record<string, unknown>): Promise<ScimResource> {
     const changed = changedPaths(userResourceType, before, doc);
-    if (changed.length === 0) return toResource(current, ctx.baseUrl);
+    if (changed.length === 0) return toResource(current, before, ctx.baseUrl);
     await this.hooks.beforeUserUpdate?.({ org: ctx.org, id: current.id, before, after: doc, changed });
-    const row: UserRow = { ...current, ...columns(doc), doc: JSON.stringify(doc), version: current.version + 1, last_modified: now() };
-    await this.write(() => tx.updateUser(row, current.version), doc);
-    const list: NewEvent[] = [{ type: 'user.updated', resourceType: 'User', resourceId: row.id, data: { userName: row.user_name, changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }];
-    if (before.active !== false && doc.active === false) list.push({ type: 'user.deactivated', resourceType: 'User', resourceId: row.id, data: { userName: row.user_name } });
-    if (before.active === false && doc.active !== false) list.push({ type: 'user.reactivated', resourceType: 'User', resourceId: row.id, data: { userName: row.user_name } });
+    const record: ResourceRecord = { org_id: current.org_id, id: current.id, doc, version: current.version + 1, created: current.created, last_modified: now() };
+    await this.write(() => tx.users.update(record, current.version), doc);
+    const userName = doc.userName as string;
+    const list: NewEvent[] = [{ type: 'user.updated', resourceType: 'User', resourceId: record.id, data: { userName, changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }];
+    if (before.active !== false && doc.active === false) list.push({ type: 'user.deactivated', resourceType: 'User', resourceId: record.id, data: { userName } });
+    if (before.active === false && doc.active !== false) list.push({ type: 'user.reactivated', resourceType: 'User', resourceId: record.id, data: { userName } });
     await events.add(tx, list);
-    return toResource(row, ctx.baseUrl);
+    return toResource(record, doc, ctx.baseUrl);
   }
 
   /** One transaction with its events; they are announced once it has committed. */
@@ -141,7 +142,7 @@ export class Users implements ResourceService<UserRead> {
 
   /** A page of users matching a list request; filter, sort and paging run in the database. */
   async list(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPage> {
-    const page = await this.store.listUsers(
+    const page = await this.store.users.list(
       ctx.org.id,
       {
         ...(req.filter ? { filter: req.filter } : {}),
@@ -151,7 +152,7 @@ export class Users implements ResourceService<UserRead> {
       },
       { groups: options.groups ?? false },
     );
-    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => toResource(r, ctx.baseUrl)) };
+    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => resourceOf(r, ctx.baseUrl)) };
   }
 
   /**
@@ -159,7 +160,7 @@ export class Users implements ResourceService<UserRead> {
    * query for all the given users. Direct memberships only (type "direct").
    */
   async attachGroups(ctx: RequestContext, resources: readonly ScimResource[]): Promise<ScimResource[]> {
-    const byUser = groupRefsByMember(await this.store.groupsOf(ctx.org.id, resources.map((r) => r.id)));
+    const byUser = groupRefsByMember(await this.store.memberships.groupsOf(ctx.org.id, resources.map((r) => r.id)));
     return resources.map((res) => withGroupsAttribute(res, byUser.get(res.id), ctx.baseUrl));
   }
 
@@ -168,7 +169,7 @@ export class Users implements ResourceService<UserRead> {
   }
 
   private async require(s: StoreSession, ctx: RequestContext, id: string, options: { forUpdate?: boolean; groups?: boolean }): Promise<UserWithGroups> {
-    const row = await s.getUser(ctx.org.id, id, options);
+    const row = await s.users.get(ctx.org.id, id, options);
     if (!row) throw ScimError.notFound(`User "${id}" not found.`);
     return row;
   }
@@ -241,22 +242,6 @@ export function checkPolicy(slug: string, settings: OrgSettings, doc: Record<str
   }
 }
 
-/** The indexed columns derived from a document. */
-function columns(doc: Record<string, unknown>): Pick<UserRow, 'user_name' | 'user_name_ci' | 'external_id' | 'active' | 'display_name' | 'display_name_ci' | 'given_name_ci' | 'family_name_ci'> {
-  const name = doc.name as Record<string, unknown> | undefined;
-  const str = (v: unknown): string | null => (typeof v === 'string' ? fold(v) : null);
-  return {
-    user_name: doc.userName as string,
-    user_name_ci: fold(doc.userName as string),
-    external_id: typeof doc.externalId === 'string' ? doc.externalId : null,
-    active: doc.active === false ? 0 : 1,
-    display_name: typeof doc.displayName === 'string' ? doc.displayName : null,
-    display_name_ci: str(doc.displayName),
-    given_name_ci: str(name?.givenName),
-    family_name_ci: str(name?.familyName),
-  };
-}
-
 /**
  * A user with its read-only `groups` attribute (RFC 7643 §4.1.2: direct memberships), placed
  * before the enterprise extension as the schema orders it; unchanged when it is in no group.
@@ -270,9 +255,16 @@ function withGroupsAttribute(res: ScimResource, refs: readonly GroupRef[] | unde
   return { ...rest, groups, ...(ext ? { [ENTERPRISE_USER_SCHEMA]: ext } : {}), meta } as ScimResource;
 }
 
+/** What a resource's `meta` is made of (RFC 7643 §3.1). */
+type Stored = Pick<UserRow, 'id' | 'version' | 'created' | 'last_modified'> & { readonly groups?: readonly GroupRef[] };
+
 /** The SCIM representation of a stored user (RFC 7643 §4.1, §3.1 meta), with its groups when they were read. */
-export function toResource(row: UserWithGroups, baseUrl: string): ScimResource {
-  const doc = JSON.parse(row.doc) as Record<string, unknown>;
+export function resourceOf(row: UserWithGroups, baseUrl: string): ScimResource {
+  return toResource(row, JSON.parse(row.doc) as Record<string, unknown>, baseUrl);
+}
+
+/** The SCIM representation of a user document and its metadata. */
+function toResource(row: Stored, doc: Readonly<Record<string, unknown>>, baseUrl: string): ScimResource {
   const { externalId, ...rest } = doc;
   const resource = {
     schemas: rest[ENTERPRISE_USER_SCHEMA] ? [USER_SCHEMA, ENTERPRISE_USER_SCHEMA] : [USER_SCHEMA],

@@ -21,59 +21,85 @@ export interface Page<T> {
   readonly rows: readonly T[];
 }
 
-/** Everything the service layer reads and writes, on one connection or inside one transaction. */
-export interface StoreSession {
-  insertOrganization(row: OrganizationRow): Promise<void>;
-  getOrganization(id: string): Promise<OrganizationRow | undefined>;
-  getOrganizationBySlug(slug: string): Promise<OrganizationRow | undefined>;
-  listOrganizations(): Promise<OrganizationRow[]>;
-  countOrganizations(): Promise<number>;
-  updateOrganization(id: string, changes: { name?: string; settings?: string }): Promise<void>;
-  deleteOrganization(id: string): Promise<boolean>;
+/** A resource's stored document and its metadata, as the service hands it over: the store derives its columns and indexed values. */
+export interface ResourceRecord {
+  readonly org_id: string;
+  readonly id: string;
+  /** The normalised document (RFC 7643 attributes, extensions under their URN, no id or meta). */
+  readonly doc: Readonly<Record<string, unknown>>;
+  readonly version: number;
+  readonly created: string;
+  readonly last_modified: string;
+}
 
-  insertToken(row: TokenRow): Promise<void>;
-  /** The unrevoked token with this hash and its organization, in one query. */
-  findActiveToken(hash: string): Promise<{ token: TokenRow; org: OrganizationRow } | undefined>;
-  listTokens(orgId: string): Promise<TokenRow[]>;
+/** A group record: whether its displayName must be unique in the organization is the organization's policy. */
+export interface GroupRecord extends ResourceRecord {
+  readonly uniqueDisplayName: boolean;
+}
+
+export interface OrganizationStore {
+  insert(row: OrganizationRow): Promise<void>;
+  get(id: string): Promise<OrganizationRow | undefined>;
+  getBySlug(slug: string): Promise<OrganizationRow | undefined>;
+  list(): Promise<OrganizationRow[]>;
+  count(): Promise<number>;
+  update(id: string, changes: { name?: string; settings?: string }): Promise<void>;
+  delete(id: string): Promise<boolean>;
+}
+
+export interface TokenStore {
+  insert(row: TokenRow): Promise<void>;
+  /** The unrevoked token with this hash and its organization, in one query (cached outside transactions). */
+  findActive(hash: string): Promise<{ token: TokenRow; org: OrganizationRow } | undefined>;
+  list(orgId: string): Promise<TokenRow[]>;
   /** Marks a token revoked; false when no such unrevoked token of the organization exists. */
-  revokeToken(orgId: string, id: string, at: string): Promise<boolean>;
-  touchToken(id: string, at: string): Promise<void>;
+  revoke(orgId: string, id: string, at: string): Promise<boolean>;
+  touch(id: string, at: string): Promise<void>;
+}
 
+export interface UserStore {
   /** Inserts a user and its indexed values. Call inside a transaction. */
-  insertUser(row: NewUserRow): Promise<void>;
+  insert(record: ResourceRecord): Promise<void>;
+  /**
+   * Inserts many users with multi-row statements: the documented fast path for imports and
+   * benchmarks (the same columns and indexed values as insert, no events). Call inside a transaction.
+   */
+  insertMany(records: readonly ResourceRecord[]): Promise<void>;
   /**
    * Reads a user; `forUpdate` locks the row until the transaction ends where the engine can;
    * `groups` reads its direct groups in the same statement.
    */
-  getUser(orgId: string, id: string, options?: { forUpdate?: boolean; groups?: boolean }): Promise<UserWithGroups | undefined>;
-  /**
-   * Writes a user (and its indexed values) whose version in the database is still
-   * `expectedVersion`, else throws VersionConflict. Call inside a transaction.
-   */
-  updateUser(row: UserRow, expectedVersion: number): Promise<void>;
+  get(orgId: string, id: string, options?: { forUpdate?: boolean; groups?: boolean }): Promise<UserWithGroups | undefined>;
+  /** Writes a user whose version in the database is still `expectedVersion`, else throws VersionConflict. Call inside a transaction. */
+  update(record: ResourceRecord, expectedVersion: number): Promise<void>;
   /** Deletes a user and its memberships; the groups it was in get a new version at `at`. */
-  deleteUser(orgId: string, id: string, at: string): Promise<boolean>;
+  delete(orgId: string, id: string, at: string): Promise<boolean>;
   /** A page of users; `groups` reads each one's direct groups in the same statement. */
-  listUsers(orgId: string, query: ResourceQuery, options?: { groups?: boolean }): Promise<Page<UserWithGroups>>;
+  list(orgId: string, query: ResourceQuery, options?: { groups?: boolean }): Promise<Page<UserWithGroups>>;
+}
 
-  insertGroup(row: GroupRow): Promise<void>;
-  getGroup(orgId: string, id: string, options?: { forUpdate?: boolean }): Promise<GroupRow | undefined>;
-  /** Like updateUser: throws VersionConflict when the version moved. */
-  updateGroup(row: GroupRow, expectedVersion: number): Promise<void>;
+export interface GroupStore {
+  insert(record: GroupRecord): Promise<void>;
+  get(orgId: string, id: string, options?: { forUpdate?: boolean }): Promise<GroupRow | undefined>;
+  /** Like UserStore.update: throws VersionConflict when the version moved. */
+  update(record: GroupRecord, expectedVersion: number): Promise<void>;
   /** Deletes a group, its memberships, and its own membership in other groups. */
-  deleteGroup(orgId: string, id: string, at: string): Promise<boolean>;
-  listGroups(orgId: string, query: ResourceQuery): Promise<Page<GroupRow>>;
+  delete(orgId: string, id: string, at: string): Promise<boolean>;
+  list(orgId: string, query: ResourceQuery): Promise<Page<GroupRow>>;
+}
 
+/** Group membership: one row per (group, member), changed by targeted statements, never by rewriting a group. */
+export interface MembershipStore {
   /** Members of the given groups, with their display names, in insertion order per group. */
-  listMembers(orgId: string, groupIds: readonly string[]): Promise<(MemberView & { readonly group_id: string })[]>;
+  list(orgId: string, groupIds: readonly string[]): Promise<(MemberView & { readonly group_id: string })[]>;
   /** Adds members (ignoring ones already there); returns the ids actually added. */
-  addMembers(orgId: string, groupId: string, members: readonly { id: string; type: 'User' | 'Group' }[]): Promise<string[]>;
+  add(orgId: string, groupId: string, members: readonly { id: string; type: 'User' | 'Group' }[]): Promise<string[]>;
   /** Removes the listed members; returns the ids actually removed. */
-  removeMembers(orgId: string, groupId: string, memberIds: readonly string[]): Promise<string[]>;
+  remove(orgId: string, groupId: string, memberIds: readonly string[]): Promise<string[]>;
   /** Removes the members an element filter (over value and type) matches, or all; returns their ids. */
-  removeMembersWhere(orgId: string, groupId: string, filter: ResolvedFilter | undefined): Promise<string[]>;
+  removeWhere(orgId: string, groupId: string, filter: ResolvedFilter | undefined): Promise<string[]>;
   /** Which of these ids are users or groups of the organization. */
-  findResources(orgId: string, ids: readonly string[]): Promise<Map<string, 'User' | 'Group'>>;
+  typesOf(orgId: string, ids: readonly string[]): Promise<Map<string, 'User' | 'Group'>>;
   /** The groups the given users (or groups) are direct members of. */
   groupsOf(orgId: string, memberIds: readonly string[]): Promise<{ member_id: string; group_id: string; display_name: string }[]>;
   /** Whether `target` is among, or nested below, the given groups (a cycle check). */
@@ -82,35 +108,53 @@ export interface StoreSession {
    * Removes a member from every group (the member was deleted). Those groups changed: their
    * version moves and their lastModified becomes `at`, so ETags and caches see it.
    */
-  deleteMembershipsOf(orgId: string, memberId: string, at: string): Promise<void>;
+  removeEverywhere(orgId: string, memberId: string, at: string): Promise<void>;
+}
 
+export interface EventStore {
   /**
    * Appends events to the organization's outbox, numbering them from its counter (the counter
    * row stays locked until the transaction ends, so sequence order is commit order).
    */
-  appendEvents(orgId: string, events: readonly Omit<EventRow, 'org_id' | 'seq'>[]): Promise<EventRow[]>;
-  listEvents(orgId: string, after: number, limit: number): Promise<EventRow[]>;
+  append(orgId: string, events: readonly Omit<EventRow, 'org_id' | 'seq'>[]): Promise<EventRow[]>;
+  list(orgId: string, after: number, limit: number): Promise<EventRow[]>;
   /** The lowest retained and the last assigned sequence numbers. */
-  eventBounds(orgId: string): Promise<{ first: number | undefined; last: number }>;
+  bounds(orgId: string): Promise<{ first: number | undefined; last: number }>;
   /** Deletes events older than `before` (retention); returns how many. */
-  pruneEvents(before: string): Promise<number>;
+  prune(before: string): Promise<number>;
+}
 
-  insertWebhook(row: WebhookRow): Promise<void>;
-  listWebhooks(orgId: string): Promise<WebhookRow[]>;
-  getWebhook(orgId: string, id: string): Promise<WebhookRow | undefined>;
-  deleteWebhook(orgId: string, id: string): Promise<boolean>;
-  updateWebhook(id: string, changes: Partial<Omit<WebhookRow, 'id' | 'org_id'>>): Promise<void>;
+export interface WebhookStore {
+  insert(row: WebhookRow): Promise<void>;
+  list(orgId: string): Promise<WebhookRow[]>;
+  get(orgId: string, id: string): Promise<WebhookRow | undefined>;
+  delete(orgId: string, id: string): Promise<boolean>;
+  update(id: string, changes: Partial<Omit<WebhookRow, 'id' | 'org_id'>>): Promise<void>;
   /**
    * Leases one active webhook whose next attempt is due and whose lease is free: only one worker
    * at a time delivers to an endpoint, and a worker killed mid-delivery loses its lease, not the event.
    */
-  claimWebhook(now: string, leaseUntil: string): Promise<WebhookRow | undefined>;
+  claim(now: string, leaseUntil: string): Promise<WebhookRow | undefined>;
   /** Makes idle endpoints (not backing off) due now: an event committed. */
-  wakeWebhooks(now: string): Promise<void>;
+  wake(now: string): Promise<void>;
   /** The next event after the webhook's cursor that its type filter accepts. */
   nextEventFor(webhook: WebhookRow): Promise<EventRow | undefined>;
   insertDelivery(row: Omit<WebhookDeliveryRow, 'id'>): Promise<void>;
   listDeliveries(webhookId: string, limit: number): Promise<WebhookDeliveryRow[]>;
+}
+
+/**
+ * Everything the service layer reads and writes, on one connection or inside one transaction,
+ * one part per aggregate.
+ */
+export interface StoreSession {
+  readonly organizations: OrganizationStore;
+  readonly tokens: TokenStore;
+  readonly users: UserStore;
+  readonly groups: GroupStore;
+  readonly memberships: MembershipStore;
+  readonly events: EventStore;
+  readonly webhooks: WebhookStore;
 }
 
 /** The persistence boundary: a session plus transactions, migrations and lifecycle. */
@@ -121,6 +165,11 @@ export interface Store extends StoreSession {
   transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T>;
   migrate(): Promise<string[]>;
   ping(): Promise<void>;
+  /**
+   * Brings the planner's statistics up to date and, on SQLite, checkpoints the WAL: what a
+   * long-running server reaches by itself; call it after a bulk import (insertMany).
+   */
+  optimize(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -23,7 +23,7 @@ for (const engine of ENGINES) {
       assert.equal(res.status, 200, res.text);
       return res.body as { events: any[]; next: number; hasMore: boolean };
     };
-    const last = async () => (await h.directory.store.eventBounds((await h.directory.organizations.get('acme')).id)).last;
+    const last = async () => (await h.directory.store.events.bounds((await h.directory.organizations.get('acme')).id)).last;
 
     test('every change type writes its event with sequence, id, organization, resource, time, data and request id', async () => {
       const start = await last();
@@ -143,7 +143,7 @@ for (const engine of ENGINES) {
       const other = await h.org('pruned');
       const token = (await h.directory.organizations.issueToken('pruned', 'app', 'app')).token;
       for (let i = 0; i < 3; i++) await h.request('POST', '/Users', { org: other, body: userBody(`old${i}@example.com`) });
-      await h.store.pruneEvents(new Date(Date.now() + 60_000).toISOString());
+      await h.store.events.prune(new Date(Date.now() + 60_000).toISOString());
       const res = await h.request('GET', '/api/v1/events?after=0', { token });
       assert.equal(res.status, 410);
       assert.match(res.body.detail, /no longer retained/);

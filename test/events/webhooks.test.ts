@@ -185,7 +185,7 @@ for (const engine of ENGINES) {
         assert.equal(state.status, 'failing');
         assert.ok(attempts > 10 && attempts < 40, `${attempts} attempts over 24 hours`);
         assert.ok(Date.parse(state.nextAttemptAt) - Date.parse(state.failingSince!) <= 24 * 3_600_000 + 3_600_000);
-        const events = await directory.store.listEvents((await directory.organizations.get(slug)).id, 0, 100);
+        const events = await directory.store.events.list((await directory.organizations.get(slug)).id, 0, 100);
         assert.equal(events.filter((e) => e.type === 'user.created').length, 2, 'the events stay in the feed');
         assert.equal(await worker.tick(), false, 'a failing endpoint gets nothing');
         rx.respond = (_k, _r, res) => res.writeHead(200).end();
@@ -318,7 +318,7 @@ if (ENGINES.includes('postgres')) {
         assert.equal(rx.received[1]!.body.id, rx.received[0]!.body.id);
         let cursor = 0;
         while (cursor === 0 && Date.now() - t0 < 25_000) {
-          cursor = (await store.listWebhooks(org.id))[0]!.cursor;
+          cursor = (await store.webhooks.list(org.id))[0]!.cursor;
           if (cursor === 0) await new Promise((r) => setTimeout(r, 50));
         }
         assert.equal(cursor, rx.received[1]!.body.seq, 'and recorded as delivered');

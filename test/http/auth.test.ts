@@ -77,7 +77,7 @@ for (const engine of ENGINES) {
       const issued = await h.directory.organizations.issueToken('globex', 'hash-check');
       assert.match(issued.token, /^rc_[A-Za-z0-9_-]{43}$/);
       const orgId = (await h.directory.organizations.get('globex')).id;
-      const rows = await h.store.listTokens(orgId);
+      const rows = await h.store.tokens.list(orgId);
       const row = rows.find((r) => r.id === issued.info.id)!;
       assert.equal(row.hash, hashToken(issued.token));
       assert.ok(!JSON.stringify(rows).includes(issued.token), 'the token itself is not stored');

@@ -86,8 +86,8 @@ for (const engine of ENGINES) {
     });
 
     test('an unexpected exception is 500 with the request id and no internals', async () => {
-      const original = h.store.getUser.bind(h.store);
-      h.store.getUser = async () => {
+      const original = h.store.users.get.bind(h.store.users);
+      h.store.users.get = async () => {
         throw new Error('secret internal detail: connection string postgres://user:pw@host');
       };
       try {
@@ -96,7 +96,7 @@ for (const engine of ENGINES) {
         assert.ok(!res.text.includes('secret'), 'no internals in the body');
         assert.match(res.body.detail, /req-123/);
       } finally {
-        h.store.getUser = original;
+        h.store.users.get = original;
       }
     });
   });

@@ -275,7 +275,7 @@ for (const engine of ENGINES) {
         for (let i = 0; i < 25000; i++) {
           const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
           ids.push(id);
-          await tx.insertUser({ org_id: orgId, id, user_name: `big${i}@example.com`, user_name_ci: `big${i}@example.com`, external_id: null, active: 1, display_name: null, display_name_ci: null, given_name_ci: null, family_name_ci: null, doc: JSON.stringify({ userName: `big${i}@example.com`, active: true }), version: 1, created: '2026-01-01T00:00:00.000Z', last_modified: '2026-01-01T00:00:00.000Z' });
+          await tx.users.insert({ org_id: orgId, id, doc: { userName: `big${i}@example.com`, active: true }, version: 1, created: '2026-01-01T00:00:00.000Z', last_modified: '2026-01-01T00:00:00.000Z' });
         }
       });
       const body = group('Everyone', { members: ids.map((value) => ({ value })) });

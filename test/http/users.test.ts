@@ -77,7 +77,7 @@ for (const engine of ENGINES) {
       assert.equal(res.body.groups, undefined);
       assert.notEqual(res.body.id, 'client-chosen');
       assert.notEqual(res.body.meta.created, '2001-01-01T00:00:00Z');
-      const rows = await h.store.getUser((await h.directory.organizations.get('acme')).id, res.body.id);
+      const rows = await h.store.users.get((await h.directory.organizations.get('acme')).id, res.body.id);
       assert.ok(rows && !rows.doc.includes('S3cret!'), 'the password is not in the stored document');
     });
 

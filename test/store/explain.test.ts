@@ -6,7 +6,8 @@ import { userResourceType } from '../../src/protocol/schema/index.js';
 import type { RequestContext } from '../../src/service/context.js';
 import { Directory } from '../../src/service/directory.js';
 import { SqlStore } from '../../src/store/sql/sql-store.js';
-import { groupsOfStatement, reachesGroupStatement, userListQuery } from '../../src/store/sql/session.js';
+import { userListQuery } from '../../src/store/sql/list-query.js';
+import { groupsOfStatement, reachesGroupStatement } from '../../src/store/sql/memberships.js';
 import type { Fragment } from '../../src/store/sql/fragment.js';
 import { createStore, ENGINES } from '../support/engines.js';
 
@@ -76,7 +77,7 @@ for (const engine of ENGINES) {
           assert.doesNotMatch(text, engine === 'sqlite' ? /SCAN u\b(?! USING)/ : /Seq Scan on users|users_pkey/, text);
           assert.doesNotMatch(text, engine === 'sqlite' ? /SCAN (x|e)\b(?! USING)/ : /Seq Scan on user_values/, text);
         }
-        const page = await s.listUsers(orgId, { filter: resolved, offset: 0, limit: 100 });
+        const page = await s.users.list(orgId, { filter: resolved, offset: 0, limit: 100 });
         assert.equal(page.total, 1, 'and the lookup finds exactly the one user');
       });
     }
@@ -94,7 +95,7 @@ for (const engine of ENGINES) {
       const text = await plan(groupsOfStatement(orgId, [userIds[5]!]));
       assert.match(text, /memberships_member/, text);
       assert.doesNotMatch(text, engine === 'sqlite' ? /SCAN m\b|memberships_1 \(org_id=\?\)/ : /Seq Scan on memberships|memberships_pk/, text);
-      const found = await (store as unknown as SqlStore).groupsOf(orgId, [userIds[5]!]);
+      const found = await (store as unknown as SqlStore).memberships.groupsOf(orgId, [userIds[5]!]);
       assert.deepEqual(found.map((g) => g.group_id), [groupIds[0], groupIds[1]], 'Everyone and Team 0');
     });
 

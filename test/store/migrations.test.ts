@@ -49,14 +49,14 @@ for (const engine of ENGINES) {
 
       const store = await openStore(db.database);
       try {
-        const count = async (filter: string) => (await store.listUsers(org.id, { filter: resolveFilter(userResourceType, parseFilter(filter)), offset: 0, limit: 100 })).total;
+        const count = async (filter: string) => (await store.users.list(org.id, { filter: resolveFilter(userResourceType, parseFilter(filter)), offset: 0, limit: 100 })).total;
         assert.equal(await count('emails[type eq "work"].value eq "user7@example.com"'), 1);
         assert.equal(await count('emails[type eq "home"].value eq "user7@example.com"'), 0);
         assert.equal(await count('emails co "example.org"'), 30);
         assert.equal(await count('title eq "engineer"'), 10);
         assert.equal(await count('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "E12"'), 1);
         const sortBy = parseListRequest(userResourceType, { sortBy: 'title' }, 1000).sortBy!;
-        const sorted = await store.listUsers(org.id, { sortBy, offset: 0, limit: 30 });
+        const sorted = await store.users.list(org.id, { sortBy, offset: 0, limit: 30 });
         assert.deepEqual(
           sorted.rows.map((r) => JSON.parse(r.doc).title),
           [...Array(10).fill('Engineer'), ...Array(20).fill('Manager')],

@@ -112,31 +112,30 @@ for (const engine of ENGINES) {
       const org = await directory.organizations.create('isolation');
       const id = randomUUID();
       const t = new Date().toISOString();
-      const doc = JSON.stringify({ userName: 'pending@example.com', active: true });
-      const row = { org_id: org.id, id, user_name: 'pending@example.com', user_name_ci: 'pending@example.com', external_id: null, active: 1, display_name: null, display_name_ci: null, given_name_ci: null, family_name_ci: null, doc, version: 1, created: t, last_modified: t };
+      const row = { org_id: org.id, id, doc: { userName: 'pending@example.com', active: true }, version: 1, created: t, last_modified: t };
       await store.transaction(async (tx) => {
-        await tx.insertUser(row);
-        assert.ok(await tx.getUser(org.id, id), 'the transaction sees its own write');
-        assert.equal(await store.getUser(org.id, id), undefined, 'a read outside does not');
-        assert.equal((await store.listUsers(org.id, { offset: 0, limit: 10 })).total, 0);
+        await tx.users.insert(row);
+        assert.ok(await tx.users.get(org.id, id), 'the transaction sees its own write');
+        assert.equal(await store.users.get(org.id, id), undefined, 'a read outside does not');
+        assert.equal((await store.users.list(org.id, { offset: 0, limit: 10 })).total, 0);
       });
-      assert.equal((await store.getUser(org.id, id))?.user_name, 'pending@example.com', 'committed: visible');
-      assert.equal((await store.listUsers(org.id, { offset: 0, limit: 10 })).total, 1);
+      assert.equal((await store.users.get(org.id, id))?.user_name, 'pending@example.com', 'committed: visible');
+      assert.equal((await store.users.list(org.id, { offset: 0, limit: 10 })).total, 1);
     });
 
     test('a rolled-back transaction leaves nothing for the reader', async () => {
       const org = await directory.organizations.create('rollback');
       const id = randomUUID();
       const t = new Date().toISOString();
-      const row = { org_id: org.id, id, user_name: 'gone@example.com', user_name_ci: 'gone@example.com', external_id: null, active: 1, display_name: null, display_name_ci: null, given_name_ci: null, family_name_ci: null, doc: '{"userName":"gone@example.com","active":true}', version: 1, created: t, last_modified: t };
+      const row = { org_id: org.id, id, doc: { userName: 'gone@example.com', active: true }, version: 1, created: t, last_modified: t };
       await assert.rejects(
         store.transaction(async (tx) => {
-          await tx.insertUser(row);
+          await tx.users.insert(row);
           throw new Error('abort');
         }),
         /abort/,
       );
-      assert.equal(await store.getUser(org.id, id), undefined);
+      assert.equal(await store.users.get(org.id, id), undefined);
     });
   });
 }

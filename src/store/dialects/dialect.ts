@@ -31,6 +31,8 @@ export interface DialectAdapter {
   jsonArrayAgg(elements: Fragment, order: Fragment): Fragment;
   /** How bound parameters are written in SQL text. */
   readonly placeholders: Placeholders;
+  /** Brings the planner's statistics up to date (and checkpoints SQLite's WAL), as after a bulk import. */
+  optimize(db: Kysely<Database>): Promise<void>;
   /** Whether an error is a unique-index violation; returns the constraint or index name, or undefined. */
   uniqueViolation(err: unknown): string | undefined;
 }

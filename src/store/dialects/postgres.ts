@@ -51,6 +51,9 @@ export function postgresAdapter(url: string, poolSize = 10): DialectAdapter {
     contains: (h, n) => fragment`strpos(${h}, ${n}) > 0`,
     endsWith: (h, n) => fragment`right(${h}, char_length(${n})) = ${n}`,
     jsonArrayAgg: (e, o) => fragment`json_agg(json_build_array(${e}) order by ${o})`,
+    async optimize(db) {
+      await sql`analyze`.execute(db);
+    },
     uniqueViolation(err) {
       const e = err as { code?: string; constraint?: string };
       return e?.code === '23505' ? (e.constraint ?? 'unique') : undefined;

@@ -65,6 +65,10 @@ export function sqliteAdapter(file: string): DialectAdapter {
     contains: (h, n) => fragment`instr(${h}, ${n}) > 0`,
     endsWith: (h, n) => fragment`substr(${h}, -length(${n})) = ${n}`,
     jsonArrayAgg: (e, o) => fragment`json_group_array(json_array(${e}) order by ${o})`,
+    async optimize(db) {
+      await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
+      await sql`pragma optimize = 0x10002`.execute(db);
+    },
     uniqueViolation(err) {
       const e = err as { code?: string; message?: string };
       if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e?.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return undefined;

@@ -4,7 +4,8 @@ import { fold } from '../../protocol/fold.js';
 import type { AttributeDef, ResolvedAttribute } from '../../protocol/schema/index.js';
 import type { DialectAdapter } from '../dialects/dialect.js';
 import { sql, type Fragment } from './fragment.js';
-import { ELEMENT_MARKER, SIMPLE, USER_COLUMNS, attrKey } from './user-values.js';
+import { GROUP_TABLE, type MembershipAttribute, type ResourceTable } from './columns.js';
+import { ELEMENT_MARKER, SIMPLE, attrKey } from './user-values.js';
 
 type Sql = Fragment;
 type Compare = Extract<ResolvedFilter, { kind: 'compare' }>;
@@ -15,47 +16,8 @@ const FALSE: Sql = sql`1 = 0`;
 /** The largest code point: `prefix + MAX` bounds every string that starts with `prefix`. */
 const MAX_CHAR = '\u{10FFFF}';
 
-/**
- * A multi-valued attribute backed by the memberships table: one row per element.
- * `owner` is the column holding the resource's id, `columns` maps sub-attributes to SQL.
- */
-interface MembershipAttribute {
-  readonly owner: 'group_id' | 'member_id';
-  readonly columns: Readonly<Record<string, string>>;
-  /** Sub-attributes with one constant value (User.groups.type is always "direct"). */
-  readonly constants?: Readonly<Record<string, string>>;
-}
-
-/** How one resource type's table answers filters. */
-export interface FilterTarget {
-  readonly resourceType: string;
-  readonly alias: 'u' | 'g';
-  /** Attribute (or `attr.sub`) → column of the resource table. */
-  readonly columns: Readonly<Record<string, string>>;
-  /** Columns that always hold a value. */
-  readonly alwaysPresent: ReadonlySet<string>;
-  /** Other attributes live in user_values (users only). */
-  readonly values: boolean;
-  readonly memberships: Readonly<Record<string, MembershipAttribute>>;
-}
-
-export const USER_TARGET: FilterTarget = {
-  resourceType: 'User',
-  alias: 'u',
-  columns: USER_COLUMNS,
-  alwaysPresent: new Set(['active', 'id', 'created', 'last_modified']),
-  values: true,
-  memberships: { groups: { owner: 'member_id', columns: { value: 'm.group_id', display: 'mg.display_name_ci' }, constants: { type: 'direct' } } },
-};
-
-export const GROUP_TARGET: FilterTarget = {
-  resourceType: 'Group',
-  alias: 'g',
-  columns: { id: 'id', externalId: 'external_id', displayName: 'display_name_ci', 'meta.created': 'created', 'meta.lastModified': 'last_modified' },
-  alwaysPresent: new Set(['id', 'display_name_ci', 'created', 'last_modified']),
-  values: false,
-  memberships: { members: { owner: 'group_id', columns: { value: 'm.member_id', type: 'm.member_type' } } },
-};
+/** How one resource type's table answers filters: ./columns.ts decides. */
+export type FilterTarget = ResourceTable;
 
 /**
  * Compiles a resolved filter into a parameterized SQL condition over the target's table of one
@@ -74,7 +36,7 @@ export function compileFilter(filter: ResolvedFilter, orgId: string, dialect: Di
  * (PATCH removes by value filter: `members[value eq "id"]`).
  */
 export function compileMemberFilter(filter: ResolvedFilter, orgId: string, dialect: DialectAdapter): Sql {
-  return new Compiler(orgId, dialect, GROUP_TARGET).memberElement(filter);
+  return new Compiler(orgId, dialect, GROUP_TABLE).memberElement(filter);
 }
 
 /** The SQL expression `sortBy` orders by (RFC 7644 §3.4.2.3), NULL when the resource has no value. */

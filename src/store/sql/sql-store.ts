@@ -4,12 +4,16 @@ import { migrationProvider } from '../migrations/index.js';
 import type { Store, StoreSession } from '../store.js';
 import type { Database } from '../types.js';
 import { AuthCache } from './auth-cache.js';
-import { PageCursors, SqlSession, type SessionShared } from './session.js';
+import type { SessionShared } from './context.js';
+import { PageCursors } from './list-query.js';
+import { SqlSession } from './session.js';
 
 /** The Store for both dialects: one Kysely implementation, the adapter holds the differences. */
 export class SqlStore extends SqlSession implements Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly target: string;
+  private readonly adapter: DialectAdapter;
+  private readonly shared: SessionShared;
 
   private constructor(
     private readonly connection: Connection,
@@ -17,6 +21,8 @@ export class SqlStore extends SqlSession implements Store {
     shared: SessionShared,
   ) {
     super(connection.db, adapter, shared, connection.reader);
+    this.adapter = adapter;
+    this.shared = shared;
     this.dialect = adapter.name;
     this.target = adapter.target;
   }
@@ -31,14 +37,14 @@ export class SqlStore extends SqlSession implements Store {
     return new SqlStore(connection, adapter, shared);
   }
 
-  /** The underlying Kysely instance, for benchmarks' fast seeding paths and EXPLAIN tests. */
+  /** The underlying Kysely instance, for EXPLAIN and migration tests. */
   get kysely(): Kysely<Database> {
-    return this.db;
+    return this.context.db;
   }
 
   async transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
     let session: SqlSession | undefined;
-    const result = await this.db.transaction().execute((trx) => fn((session = new SqlSession(trx, this.adapter, this.shared))));
+    const result = await this.context.db.transaction().execute((trx) => fn((session = new SqlSession(trx, this.adapter, this.shared))));
     // Committed: a token read meanwhile by another request may predate this transaction's change.
     if (session?.authChanged) this.shared.auth.invalidate();
     return result;
@@ -46,7 +52,7 @@ export class SqlStore extends SqlSession implements Store {
 
   async migrate(): Promise<string[]> {
     const migrator = new Migrator({
-      db: this.db,
+      db: this.context.db,
       provider: migrationProvider(this.adapter),
       migrationTableName: 'rollcall_migrations',
       migrationLockTableName: 'rollcall_migrations_lock',
@@ -61,12 +67,16 @@ export class SqlStore extends SqlSession implements Store {
     return this.adapter;
   }
 
+  async optimize(): Promise<void> {
+    await this.adapter.optimize(this.context.db);
+  }
+
   async ping(): Promise<void> {
-    await sql`select 1`.execute(this.db);
+    await sql`select 1`.execute(this.context.db);
   }
 
   async close(): Promise<void> {
     await this.connection.close();
-    await this.db.destroy();
+    await this.context.db.destroy();
   }
 }

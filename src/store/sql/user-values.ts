@@ -1,28 +1,12 @@
 import { userResourceType, type AttributeDef, type ResolvedAttribute } from '../../protocol/schema/index.js';
 import { fold } from '../../protocol/fold.js';
 import type { UserValueRow } from '../types.js';
+import { isUserColumn } from './columns.js';
 
 /** Sub-attribute name of the marker row every multi-valued element gets. */
 export const ELEMENT_MARKER = '#';
 /** Sub-attribute name of a simple (non-complex) attribute's own value. */
 export const SIMPLE = '';
-
-
-/**
- * Attributes served by a column of `users` instead of `user_values`. Keys are `attr` or
- * `attr.sub` as `attrKey` / `valueKey` spell them.
- */
-export const USER_COLUMNS: Readonly<Record<string, string>> = {
-  id: 'id',
-  externalId: 'external_id',
-  userName: 'user_name_ci',
-  displayName: 'display_name_ci',
-  active: 'active',
-  'name.givenName': 'given_name_ci',
-  'name.familyName': 'family_name_ci',
-  'meta.created': 'created',
-  'meta.lastModified': 'last_modified',
-};
 
 /** The `attr` key of a resolved attribute: its name, URN-prefixed when it lives in an extension. */
 export function attrKey(r: Pick<ResolvedAttribute, 'schema' | 'attribute' | 'inExtension'>): string {
@@ -43,10 +27,10 @@ export function storedValue(def: AttributeDef, value: unknown): string | null {
 }
 
 /** The user_values rows of a normalised user document. */
-export function userValueRows(orgId: string, userId: string, doc: Record<string, unknown>): UserValueRow[] {
+export function userValueRows(orgId: string, userId: string, doc: Readonly<Record<string, unknown>>): UserValueRow[] {
   const rows: UserValueRow[] = [];
   const add = (attr: string, idx: number, sub: string, def: AttributeDef, value: unknown) => {
-    if (USER_COLUMNS[sub ? `${attr}.${sub}` : attr]) return;
+    if (isUserColumn(sub ? `${attr}.${sub}` : attr)) return;
     const v = storedValue(def, value);
     if (v !== null && v !== '') rows.push({ org_id: orgId, user_id: userId, attr, idx, sub, v });
   };

@@ -1,0 +1,48 @@
+import type { TokenStore } from '../store.js';
+import type { TokenRow } from '../types.js';
+import type { ActiveToken } from './auth-cache.js';
+import type { SqlContext } from './context.js';
+import { sql } from './fragment.js';
+
+/** Bearer tokens, stored as hashes; the active ones are served from the store's AuthCache. */
+export class SqlTokens implements TokenStore {
+  constructor(private readonly c: SqlContext) {}
+
+  async insert(row: TokenRow): Promise<void> {
+    await this.c.write(() => this.c.db.insertInto('tokens').values(row).execute());
+  }
+
+  async findActive(hash: string): Promise<ActiveToken | undefined> {
+    const { auth } = this.c.shared;
+    // Served from the cache outside transactions only (a transaction reads its own state).
+    const stamp = this.c.reader ? auth.stamp() : undefined;
+    const cached = auth.get(hash, stamp);
+    if (cached) return cached;
+    const [r] = await this.c.rows<Record<string, string>>(sql`
+      select t.id as t_id, t.label as t_label, t.hash as t_hash, t.created as t_created, t.last_used as t_last_used, t.scope as t_scope,
+        o.id as o_id, o.slug as o_slug, o.name as o_name, o.settings as o_settings, o.created as o_created
+      from tokens t join organizations o on o.id = t.org_id
+      where t.hash = ${hash} and t.revoked is null`);
+    if (!r) return undefined;
+    const found: ActiveToken = {
+      token: { id: r.t_id!, org_id: r.o_id!, label: r.t_label!, hash: r.t_hash!, created: r.t_created!, last_used: r.t_last_used ?? null, revoked: null, scope: r.t_scope as TokenRow['scope'] },
+      org: { id: r.o_id!, slug: r.o_slug!, name: r.o_name!, settings: r.o_settings!, created: r.o_created! },
+    };
+    auth.set(hash, found, stamp);
+    return found;
+  }
+
+  list(orgId: string): Promise<TokenRow[]> {
+    return this.c.db.selectFrom('tokens').selectAll().where('org_id', '=', orgId).orderBy('created').orderBy('id').execute();
+  }
+
+  async revoke(orgId: string, id: string, at: string): Promise<boolean> {
+    const r = await this.c.db.updateTable('tokens').set({ revoked: at }).where('org_id', '=', orgId).where('id', '=', id).where('revoked', 'is', null).executeTakeFirst();
+    await this.c.changedAuth();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  async touch(id: string, at: string): Promise<void> {
+    await this.c.db.updateTable('tokens').set({ last_used: at }).where('id', '=', id).execute();
+  }
+}
