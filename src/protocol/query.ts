@@ -1,4 +1,4 @@
-import { member } from './json.js';
+import { queryParam } from './inbound/query.js';
 import { ScimError } from './messages/error.js';
 import { parseFilter, resolveAttrPathForSort, resolveFilter, type ResolvedFilter } from './filter/index.js';
 import { parseAttributeList, type Projection } from './projection.js';
@@ -26,8 +26,7 @@ function integer(name: string, raw: unknown): number | undefined {
   throw ScimError.invalidValue(`"${name}" must be an integer, got ${JSON.stringify(v)}.`);
 }
 
-/** Reads a parameter by name, case-insensitively (clients send `startindex`, `Filter`, ...). */
-const param = member;
+const param = queryParam;
 
 /**
  * Parses list parameters from a query string or a SearchRequest body. Unknown parameters are

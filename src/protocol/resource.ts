@@ -1,10 +1,11 @@
+import { qualifiedKey } from './inbound/names.js';
+import { booleanFromString, isEmptyString, onlyElement, scalarAsString, scalarAsValueObject, singleAsArray } from './inbound/values.js';
 import { isObject } from './json.js';
 import { ScimError } from './messages/error.js';
 import {
   externalIdAttribute,
   findAttribute,
   findSchema,
-  resolvePath,
   type AttributeDef,
   type ResourceTypeDef,
   type SchemaDef,
@@ -28,15 +29,10 @@ const ENVELOPE = new Set(['schemas', 'id', 'meta']);
 
 /**
  * Validates and coerces an inbound resource body (POST, PUT) against its schemas (RFC 7643 §2).
- * All client tolerance lives here and in the helpers below; docs/compatibility.md lists each rule:
- * - attribute names are matched case-insensitively and returned canonical (RFC 7643 §2.1);
- * - `null` and `""` mean absent; read-only attributes (`id`, `meta`, `groups`, ...) are ignored;
- * - booleans as strings in any case (`"True"`: Entra ID, OneLogin templates);
- * - a single object where an array is expected (OneLogin `emails`), a one-element array or a bare
- *   string where a single complex attribute with a `value` is expected (Entra `manager`);
- * - numbers where strings are expected (`employeeNumber: 42`);
- * - dotted or URN-qualified keys (`"name.givenName"`, `"urn:...:enterprise:2.0:User:department"`).
- * Write-only attributes (`password`) are validated and dropped: they are never stored.
+ * Attribute names are matched case-insensitively and returned canonical (RFC 7643 §2.1); `null`
+ * means absent; read-only attributes (`id`, `meta`, `groups`, ...) are ignored; write-only ones
+ * (`password`) are validated and dropped, never stored. The forms clients send beyond the RFC
+ * are the rules of ./inbound/ (docs/compatibility.md lists them).
  */
 export function normalizeResource(rt: ResourceTypeDef, body: unknown, options: NormalizeOptions = {}): NormalizedResource {
   if (!isObject(body)) throw ScimError.invalidSyntax('The request body must be a JSON object.');
@@ -61,8 +57,7 @@ export function normalizeResource(rt: ResourceTypeDef, body: unknown, options: N
       setAttribute(doc, rt.schema, false, key, raw, key, unknown);
       continue;
     }
-    // A dotted or URN-qualified key (Entra path-less PATCH values, some templates).
-    const resolved = key.includes('.') || key.includes(':') ? resolvePath(rt, key) : undefined;
+    const resolved = qualifiedKey(rt, key);
     if (resolved && !resolved.common) {
       if (raw === null) continue;
       const { attribute, subAttribute, schema, inExtension } = resolved;
@@ -116,9 +111,8 @@ function setAttribute(
 export function coerce(def: AttributeDef, raw: unknown, label: string, unknown: string[] = []): unknown {
   if (raw === null || raw === undefined) return undefined;
   if (def.multiValued) {
-    const items = Array.isArray(raw) ? raw : [raw];
     const out: unknown[] = [];
-    for (const item of items) {
+    for (const item of singleAsArray(raw)) {
       const v = coerceSingle(def, item, label, unknown);
       if (v !== undefined) out.push(v);
     }
@@ -129,24 +123,15 @@ export function coerce(def: AttributeDef, raw: unknown, label: string, unknown: 
     }
     return out;
   }
-  let value = raw;
-  if (Array.isArray(value)) {
-    if (value.length > 1) throw ScimError.invalidValue(`"${label}" is single-valued but an array of ${value.length} values was sent.`);
-    value = value[0];
-  }
-  return coerceSingle(def, value, label, unknown);
+  return coerceSingle(def, onlyElement(raw, label), label, unknown);
 }
 
 function coerceSingle(def: AttributeDef, raw: unknown, label: string, unknown: string[]): unknown {
-  // An empty string is unassigned, like null (RFC 7643 §2.5): never stored, never matched.
-  if (raw === null || raw === undefined || raw === '') return undefined;
+  if (raw === null || raw === undefined || isEmptyString(raw)) return undefined;
   switch (def.type) {
     case 'complex': {
-      let obj = raw;
-      if (!isObject(obj)) {
-        if ((typeof obj === 'string' || typeof obj === 'number') && findAttribute(def.subAttributes, 'value')) obj = { value: obj };
-        else throw ScimError.invalidValue(`"${label}" must be a complex value (a JSON object).`);
-      }
+      const obj = isObject(raw) ? raw : findAttribute(def.subAttributes, 'value') ? scalarAsValueObject(raw) : undefined;
+      if (!obj) throw ScimError.invalidValue(`"${label}" must be a complex value (a JSON object).`);
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
         const sub = findAttribute(def.subAttributes, k);
@@ -164,11 +149,7 @@ function coerceSingle(def: AttributeDef, raw: unknown, label: string, unknown: s
     }
     case 'boolean':
       if (typeof raw === 'boolean') return raw;
-      if (typeof raw === 'string') {
-        const l = raw.trim().toLowerCase();
-        if (l === 'true') return true;
-        if (l === 'false') return false;
-      }
+      if (typeof raw === 'string' && booleanFromString(raw) !== undefined) return booleanFromString(raw);
       throw ScimError.invalidValue(`"${label}" must be a boolean (true or false).`);
     case 'integer': {
       const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
@@ -188,7 +169,8 @@ function coerceSingle(def: AttributeDef, raw: unknown, label: string, unknown: s
       throw ScimError.invalidValue(`"${label}" must be base64-encoded binary data.`);
     default:
       if (typeof raw === 'string') return raw;
-      if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
+      const text = scalarAsString(raw);
+      if (text !== undefined) return text;
       throw ScimError.invalidValue(`"${label}" must be a string.`);
   }
 }

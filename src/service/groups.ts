@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ScimError } from '../protocol/messages/error.js';
-import { parsePatchPath } from '../protocol/path/index.js';
-import { applyPatch, parsePatchRequest, type PatchOperation } from '../protocol/patch/index.js';
+import { memberRefs, type MemberRef } from '../protocol/members.js';
+import { applySteps, changedPaths, compilePatch, type MembershipStep } from '../protocol/patch/index.js';
 import type { ListRequest } from '../protocol/query.js';
-import { isObject } from '../protocol/json.js';
 import { normalizeResource } from '../protocol/resource.js';
-import type { ResolvedFilter } from '../protocol/filter/index.js';
 import { GROUP_SCHEMA, groupResourceType } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
 import type { GroupRecord, Store, StoreSession } from '../store/store.js';
@@ -14,15 +12,8 @@ import { etagOf, now, type RequestContext } from './context.js';
 import { EventRecorder, MEMBERS_PER_EVENT, valuesAt, type EventBus, type NewEvent } from './events.js';
 import type { ListPage, Preconditions, ResourceService, ScimResource } from './resource.js';
 import { checkIfMatch, unknownPatchAttributes } from './users.js';
-import { changedPaths } from '../protocol/patch/changes.js';
 
 const rt = groupResourceType;
-
-type MemberType = 'User' | 'Group';
-interface MemberRef {
-  readonly id: string;
-  readonly type?: MemberType;
-}
 
 /** How a group is read: with its members, or without touching the memberships table. */
 export interface GroupRead {
@@ -108,20 +99,16 @@ export class Groups implements ResourceService<GroupRead> {
    * for no resource (204).
    */
   async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions, read: GroupRead | undefined): Promise<ScimResource | undefined> {
-    const ops = parsePatchRequest(body);
+    const plan = compilePatch(rt, body, { membership: 'members' });
     return this.change(ctx, async (tx, events, delta) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
-      const docOps: PatchOperation[] = [];
-      for (const op of ops) {
-        const split = splitMemberOperation(op);
-        if (split.doc) docOps.push(split.doc);
-        if (split.members) await this.applyMemberOperation(tx, ctx, id, split.members, delta);
-      }
-      const result = applyPatch(rt, parse(current), docOps, { resourceId: id });
-      unknownPatchAttributes(ctx, 'Group', result.unknown);
+      for (const step of plan.memberships) await this.applyMembershipStep(tx, ctx, id, step, delta);
+      const before = parse(current);
+      const result = applySteps(rt, before, plan.document, { resourceId: id });
+      unknownPatchAttributes(ctx, 'Group', [...plan.unknown, ...result.unknown]);
       checkDisplayName(result.doc);
-      const stored = await this.update(tx, ctx, events, current, parse(current), result.doc, delta);
+      const stored = await this.update(tx, ctx, events, current, before, result.doc, delta);
       return read ? this.render(tx, ctx, stored, result.doc, read) : toResource(stored, result.doc, ctx.baseUrl, undefined);
     });
   }
@@ -149,19 +136,20 @@ export class Groups implements ResourceService<GroupRead> {
     });
   }
 
-  private async applyMemberOperation(tx: StoreSession, ctx: RequestContext, groupId: string, op: MemberOperation, delta: MemberDelta): Promise<void> {
-    switch (op.kind) {
+  /** A membership step of a PATCH plan, as targeted inserts and deletes. */
+  private async applyMembershipStep(tx: StoreSession, ctx: RequestContext, groupId: string, step: MembershipStep, delta: MemberDelta): Promise<void> {
+    switch (step.kind) {
       case 'add':
-        delta.added.push(...(await this.addMembers(tx, ctx, groupId, op.members)));
+        delta.added.push(...(await this.addMembers(tx, ctx, groupId, step.members)));
         return;
       case 'replace':
-        await this.replaceMembers(tx, ctx, groupId, op.members, delta);
+        await this.replaceMembers(tx, ctx, groupId, step.members, delta);
         return;
-      case 'removeListed':
-        delta.removed.push(...(await tx.memberships.remove(ctx.org.id, groupId, op.ids)));
+      case 'remove':
+        delta.removed.push(...(await tx.memberships.remove(ctx.org.id, groupId, step.ids)));
         return;
       case 'removeWhere':
-        delta.removed.push(...(await tx.memberships.removeWhere(ctx.org.id, groupId, op.filter)));
+        delta.removed.push(...(await tx.memberships.removeWhere(ctx.org.id, groupId, step.filter)));
         return;
     }
   }
@@ -243,17 +231,6 @@ function recordOf(ctx: RequestContext, meta: Stored, doc: Record<string, unknown
   return { org_id: ctx.org.id, ...meta, doc, uniqueDisplayName: !ctx.org.settings.allowDuplicateGroupNames };
 }
 
-/** Member references from coerced `members` elements ({value, type?}). */
-function memberRefs(value: unknown): MemberRef[] {
-  if (value === undefined) return [];
-  return (value as Record<string, unknown>[]).map((m, i) => {
-    if (typeof m.value !== 'string') throw ScimError.invalidValue(`members[${i}] has no "value" (the member's id).`);
-    const type = typeof m.type === 'string' ? m.type.toLowerCase() : undefined;
-    if (type !== undefined && type !== 'user' && type !== 'group') throw ScimError.invalidValue(`members[${i}].type must be "User" or "Group".`);
-    return { id: m.value, ...(type ? { type: type === 'user' ? ('User' as const) : ('Group' as const) } : {}) };
-  });
-}
-
 /** Members a request actually added and removed (in order; one may undo the other). */
 interface MemberDelta {
   readonly added: string[];
@@ -287,44 +264,6 @@ function memberEvents(groupId: string, delta: MemberDelta): NewEvent[] {
     for (let i = 0; i < ids.length; i += MEMBERS_PER_EVENT) out.push({ type, resourceType: 'Group', resourceId: groupId, data: { members: ids.slice(i, i + MEMBERS_PER_EVENT) } });
   }
   return out;
-}
-
-type MemberOperation =
-  | { readonly kind: 'add' | 'replace'; readonly members: MemberRef[] }
-  | { readonly kind: 'removeListed'; readonly ids: string[] }
-  | { readonly kind: 'removeWhere'; readonly filter: ResolvedFilter | undefined };
-
-/** The `members` part of a PATCH operation (a membership delta) and the rest (a document change). */
-function splitMemberOperation(op: PatchOperation): { doc?: PatchOperation; members?: MemberOperation } {
-  const membersDef = rt.schema.attributes.find((a) => a.name === 'members')!;
-  const coerceMembers = (value: unknown): MemberRef[] => {
-    if (value === null || value === undefined) return [];
-    const items = Array.isArray(value) ? value : [value];
-    // Microsoft's reference tests send a bare id string as the value.
-    return memberRefs(items.map((v) => (isObject(v) ? v : { value: v })).map((v) => Object.fromEntries(Object.entries(v).map(([k, x]) => [k.toLowerCase() === 'value' ? 'value' : k.toLowerCase() === 'type' ? 'type' : k, x]))));
-  };
-  if (op.path === undefined) {
-    if (!isObject(op.value) || op.op === 'remove') return { doc: op };
-    const key = Object.keys(op.value).find((k) => k.toLowerCase() === 'members' || k.toLowerCase() === `${GROUP_SCHEMA.toLowerCase()}:members`);
-    if (!key) return { doc: op };
-    const { [key]: members, ...rest } = op.value;
-    return {
-      ...(Object.keys(rest).length ? { doc: { ...op, value: rest } } : {}),
-      members: { kind: op.op === 'add' ? 'add' : 'replace', members: coerceMembers(members) },
-    };
-  }
-  const path = parsePatchPath(rt, op.path);
-  if (path.attr.attribute !== membersDef) return { doc: op };
-  if (path.attr.subAttribute || path.subAttribute) {
-    throw ScimError.mutability(`"${op.path}": a member's sub-attributes cannot be changed; add or remove the member instead.`);
-  }
-  if (op.op === 'remove') {
-    if (path.filter) return { members: { kind: 'removeWhere', filter: path.filter } };
-    if (op.value !== undefined && op.value !== null) return { members: { kind: 'removeListed', ids: coerceMembers(op.value).map((m) => m.id) } };
-    return { members: { kind: 'removeWhere', filter: undefined } };
-  }
-  if (path.filter) throw ScimError.invalidPath(`"${op.path}": use add with path "members" to add members.`);
-  return { members: { kind: op.op === 'add' ? 'add' : 'replace', members: coerceMembers(op.value) } };
 }
 
 /** The SCIM representation of a stored group; `members` only when they were read. */

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScimError } from '../protocol/messages/error.js';
-import { applyPatch, parsePatchRequest } from '../protocol/patch/index.js';
+import { applySteps, changedPaths, compilePatch } from '../protocol/patch/index.js';
 import type { ListRequest } from '../protocol/query.js';
-import { changedPaths } from '../protocol/patch/changes.js';
 import { canonicalOrder, normalizeResource } from '../protocol/resource.js';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA, userResourceType } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
@@ -88,15 +87,17 @@ export class Users implements ResourceService<UserRead> {
    * does. A PATCH that changes nothing keeps version and lastModified, and writes no event.
    */
   async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}, read?: UserRead): Promise<ScimResource> {
-    const ops = parsePatchRequest(body);
+    const plan = compilePatch(userResourceType, body);
     const user = await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, { forUpdate: true });
       checkIfMatch(current, pre);
       const before = JSON.parse(current.doc) as Record<string, unknown>;
-      const result = applyPatch(userResourceType, before, ops, { resourceId: id });
-      unknownPatchAttributes(ctx, 'User', result.unknown);
+      const result = applySteps(userResourceType, before, plan.document, { resourceId: id });
+      unknownPatchAttributes(ctx, 'User', [...plan.unknown, ...result.unknown]);
       const doc = result.doc;
-      if (doc.active === undefined) doc.active = true;
+      // active is the administrative status (RFC 7643 §4.1.1: its meaning is the service provider's):
+      // it changes only when a request sets it, so removing it keeps it.
+      if (doc.active === undefined) doc.active = before.active ?? true;
       checkPolicy(ctx.org.slug, ctx.org.settings, doc);
       return this.update(tx, ctx, events, current, before, doc);
     });
@@ -199,8 +200,9 @@ export class Users implements ResourceService<UserRead> {
  * Unknown attributes a PATCH named: refused with the organization's strictSchema setting, else
  * ignored with a warning (identity providers send extras).
  */
-export function unknownPatchAttributes(ctx: RequestContext, resourceType: 'User' | 'Group', unknown: readonly string[]): void {
-  if (unknown.length === 0) return;
+export function unknownPatchAttributes(ctx: RequestContext, resourceType: 'User' | 'Group', names: readonly string[]): void {
+  if (names.length === 0) return;
+  const unknown = [...new Set(names)];
   if (ctx.org.settings.strictSchema) {
     throw ScimError.invalidValue(`Unknown attribute${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`);
   }

@@ -31,6 +31,22 @@ for (const engine of ENGINES) {
       assert.equal(after.text, before.text, 'byte-identical');
     });
 
+    // Issue 11, defect 14 (an outside RFC-conformance checker): removing `active` reactivated a
+    // deactivated user. The administrative status changes only when a request sets it.
+    test('PATCH remove of active keeps the status as it was, deactivated or active', async () => {
+      const off = await create('removed-active@example.com', { active: false });
+      assert.equal(off.active, false);
+      const res = await h.request('PATCH', `/Users/${off.id}`, { org, body: patch({ op: 'remove', path: 'active' }) });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.active, false, 'still deactivated');
+      assert.equal(res.body.meta.version, off.meta.version, 'nothing changed');
+      assert.equal((await h.request('GET', `/Users/${off.id}`, { org })).body.active, false);
+      const on = await create('removed-active-on@example.com');
+      const kept = await h.request('PATCH', `/Users/${on.id}`, { org, body: patch({ op: 'remove', path: 'active' }) });
+      assert.equal(kept.body.active, true);
+      assert.equal(kept.body.meta.version, on.meta.version);
+    });
+
     test('a PATCH that changes nothing keeps version and lastModified; a change bumps both', async () => {
       const u = await create('noop@example.com', { title: 'Same' });
       await new Promise((r) => setTimeout(r, 5));

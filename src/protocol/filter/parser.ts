@@ -1,6 +1,7 @@
 import { ScimError } from '../messages/error.js';
 import type { AttrRef, CompareNode, CompareOp, FilterNode, FilterValue, PathExpression, PresentNode } from './ast.js';
-import { JSON_NUMBER, Lexer, type Token } from './lexer.js';
+import { unquotedValue, valueFilterWithTrailingComparison } from '../inbound/query.js';
+import { Lexer, type Token } from './lexer.js';
 
 const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
 /** `ATTRNAME = ALPHA *(nameChar)` of RFC 7643 §2.1, plus `$ref` (RFC 7643 §2.4). */
@@ -86,8 +87,7 @@ class Parser {
     if (inner) throw ScimError.invalidFilter(`nested value filter at position ${next.position}`);
     const { filter, sub } = this.bracket();
     if (!sub) return Object.freeze({ kind: 'valuePath', attr, filter });
-    const tail = this.comparison(Object.freeze({ attribute: sub.name, position: sub.position }), `.${sub.name}`);
-    return Object.freeze({ kind: 'valuePath', attr, filter: Object.freeze({ kind: 'and', left: filter, right: tail }) });
+    return valueFilterWithTrailingComparison(attr, filter, this.comparison(Object.freeze({ attribute: sub.name, position: sub.position }), `.${sub.name}`));
   }
 
   private group(inner: boolean, open: Token): FilterNode {
@@ -128,7 +128,7 @@ class Parser {
     const v = this.lexer.next();
     if (v.kind === 'string') return Object.freeze({ kind: 'compare', attr, op: op as CompareOp, value: v.value });
     if (v.kind !== 'word' || isKeyword(v, 'and') || isKeyword(v, 'or')) throw ScimError.invalidFilter(`missing value at position ${v.position}`);
-    return Object.freeze({ kind: 'compare', attr, op: op as CompareOp, value: bareValue(v.text), raw: v.text });
+    return Object.freeze({ kind: 'compare', attr, op: op as CompareOp, value: unquotedValue(v.text), raw: v.text });
   }
 
   private expect(kind: ')' | ']'): void {
@@ -163,16 +163,6 @@ function attrRef(t: Token): AttrRef {
     ...(subAttribute !== undefined ? { subAttribute } : {}),
     position: t.position,
   });
-}
-
-/** An unquoted value: a JSON literal or number, otherwise the text itself (legacy client tolerance). */
-function bareValue(text: string): FilterValue {
-  const lower = text.toLowerCase();
-  if (lower === 'true') return true;
-  if (lower === 'false') return false;
-  if (lower === 'null') return null;
-  if (JSON_NUMBER.test(text) && Number.isFinite(Number(text))) return Number(text);
-  return text;
 }
 
 function isKeyword(t: Token, keyword: string): boolean {

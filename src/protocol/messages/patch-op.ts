@@ -1,3 +1,4 @@
+import { operationName, optionalPath, schemasMayBeAbsent } from '../inbound/patch.js';
 import { isObject, member } from '../json.js';
 import { ScimError } from './error.js';
 
@@ -26,7 +27,7 @@ const OPS: ReadonlySet<string> = new Set(['add', 'remove', 'replace']);
 export function parsePatchRequest(body: unknown): PatchOperation[] {
   if (!isObject(body)) throw ScimError.invalidSyntax('The PATCH request body must be a JSON object.');
   const schemas = member(body, 'schemas');
-  if (schemas !== undefined && schemas !== null) {
+  if (!schemasMayBeAbsent(schemas)) {
     if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === PATCH_OP.toLowerCase())) {
       throw ScimError.invalidSyntax(`"schemas" must contain "${PATCH_OP}".`);
     }
@@ -42,13 +43,13 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
   const at = `Operations[${index}]`;
   if (!isObject(raw)) throw ScimError.invalidSyntax(`${at} must be an object.`);
   const name = member(raw, 'op');
-  const op = typeof name === 'string' ? name.trim().toLowerCase() : undefined;
+  const op = operationName(name);
   if (op === undefined || !OPS.has(op)) {
     throw ScimError.invalidSyntax(`${at}.op must be "add", "remove" or "replace"${name === undefined ? '' : `, not ${JSON.stringify(name)}`}.`);
   }
   const rawPath = member(raw, 'path');
   if (rawPath !== undefined && rawPath !== null && typeof rawPath !== 'string') throw ScimError.invalidSyntax(`${at}.path must be a string.`);
-  const path = typeof rawPath === 'string' && rawPath.trim() !== '' ? rawPath.trim() : undefined;
+  const path = optionalPath(rawPath as string | undefined);
   const value = member(raw, 'value');
   if (op === 'remove') {
     if (path === undefined) throw ScimError.noTarget(`${at}: a "remove" operation needs a "path" (RFC 7644 §3.5.2.2).`);

@@ -1,11 +1,9 @@
-import { ScimError } from '../messages/error.js';
-import { parsePatchPath } from '../path/index.js';
 import { canonicalOrder } from '../resource.js';
-import { findSchema, type ResourceTypeDef } from '../schema/index.js';
+import type { ResourceTypeDef } from '../schema/index.js';
 import { changedPaths } from './changes.js';
 import type { Json } from './document.js';
-import { expandPathless } from './path-less.js';
 import type { PatchOperation } from '../messages/patch-op.js';
+import { compileOperations, type DocumentStep } from './plan.js';
 import { removeValue } from './remove-value.js';
 import { setValue, type WriteContext } from './set-value.js';
 
@@ -29,38 +27,28 @@ export interface PatchOptions {
 }
 
 /**
- * Applies PATCH operations (RFC 7644 §3.5.2) to a stored document (the `doc` of
+ * Applies a plan's document steps (RFC 7644 §3.5.2) to a stored document (the `doc` of
  * `normalizeResource`: core attributes at the top level, extensions under their URN, no `id`,
- * `meta` or `schemas`). Operations apply in order to one copy; the first failure throws its
- * ScimError and nothing is returned ("the operations are applied atomically", §3.5.2). The input
- * is never modified. Values are coerced as for POST and PUT (`coerce`); read-only targets →
- * 400 mutability, write-only ones (`password`) are validated and dropped.
+ * `meta` or `schemas`). Steps apply in order to one copy; the first failure throws its ScimError
+ * and nothing is returned ("the operations are applied atomically", §3.5.2). The input is never
+ * modified. Values are coerced as for POST and PUT (`coerce`); read-only targets → 400
+ * mutability, write-only ones (`password`) are validated and dropped.
  */
-export function applyPatch(rt: ResourceTypeDef, doc: Record<string, unknown>, ops: readonly PatchOperation[], options: PatchOptions = {}): PatchResult {
+export function applySteps(rt: ResourceTypeDef, doc: Readonly<Record<string, unknown>>, steps: readonly DocumentStep[], options: PatchOptions = {}): { doc: Record<string, unknown>; unknown: string[] } {
   const work = structuredClone(doc) as Json;
   const unknown: string[] = [];
   const ctx: WriteContext = { unknown, ...(options.resourceId !== undefined ? { resourceId: options.resourceId } : {}) };
-  ops.forEach((op, i) => applyOperation(rt, work, op, i, ctx));
-  const out = canonicalOrder(rt, work);
-  return { doc: out, changed: changedPaths(rt, canonicalOrder(rt, doc), out), unknown: [...new Set(unknown)] };
+  for (const step of steps) {
+    if (step.kind === 'removeExtension') delete work[step.schemaId];
+    else if (step.kind === 'remove') removeValue(work, step.path, step.value, step.label);
+    else setValue(work, step.path, step.value, step.op, step.label, ctx);
+  }
+  return { doc: canonicalOrder(rt, work), unknown };
 }
 
-function applyOperation(rt: ResourceTypeDef, work: Json, op: PatchOperation, index: number, ctx: WriteContext): void {
-  if (op.op !== 'remove' && op.value === undefined) throw ScimError.invalidSyntax(`Operations[${index}]: an "${op.op}" operation needs a "value" (RFC 7644 §3.5.2).`);
-  if (op.path === undefined) {
-    if (op.op === 'remove') throw ScimError.noTarget(`Operations[${index}]: a "remove" operation needs a "path" (RFC 7644 §3.5.2.2).`);
-    for (const t of expandPathless(rt, op.value, ctx.unknown)) setValue(work, t.path, t.value, op.op, t.label, ctx);
-    return;
-  }
-  const extension = findSchema(rt, op.path);
-  if (extension?.inExtension) {
-    // The path is a whole extension (`urn:...:enterprise:2.0:User`): remove it, or apply its
-    // attributes as a path-less value would.
-    if (op.op === 'remove') delete work[extension.schema.id];
-    else for (const t of expandPathless(rt, { [extension.schema.id]: op.value }, ctx.unknown)) setValue(work, t.path, t.value, op.op, t.label, ctx);
-    return;
-  }
-  const path = parsePatchPath(rt, op.path);
-  if (op.op === 'remove') removeValue(work, path, op.value, op.path);
-  else setValue(work, path, op.value, op.op, op.path, ctx);
+/** Compiles and applies PATCH operations to a document, and says what changed (see applySteps). */
+export function applyPatch(rt: ResourceTypeDef, doc: Record<string, unknown>, ops: readonly PatchOperation[], options: PatchOptions = {}): PatchResult {
+  const plan = compileOperations(rt, ops);
+  const result = applySteps(rt, doc, plan.document, options);
+  return { doc: result.doc, changed: changedPaths(rt, canonicalOrder(rt, doc), result.doc), unknown: [...new Set([...plan.unknown, ...result.unknown])] };
 }

@@ -1,32 +1,7 @@
 import { ScimError } from '../messages/error.js';
-import type { ResolvedFilter } from '../filter/index.js';
 import type { AttributeDef } from '../schema/index.js';
 import type { Json } from './document.js';
 import { sameValue } from './equality.js';
-
-/**
- * The element a value filter describes when it is a plain `eq` comparison, or an `and` of them,
- * on sub-attributes: `emails[type eq "work"]` → `{type: "work"}`. Undefined for any other filter
- * (or contradictory equalities): then there is nothing to create.
- */
-export function seedOf(filter: ResolvedFilter): Json | undefined {
-  switch (filter.kind) {
-    case 'compare': {
-      const sub = filter.attr.subAttribute;
-      if (filter.op !== 'eq' || filter.value === null || !sub || sub.mutability === 'readOnly') return undefined;
-      return { [sub.name]: filter.value };
-    }
-    case 'and': {
-      const left = seedOf(filter.left);
-      const right = seedOf(filter.right);
-      if (!left || !right) return undefined;
-      for (const k of Object.keys(right)) if (k in left && left[k] !== right[k]) return undefined;
-      return { ...left, ...right };
-    }
-    default:
-      return undefined;
-  }
-}
 
 /** `current` followed by the `incoming` elements not already in it (RFC 7644 §3.5.2.1). */
 export function appendNew(def: AttributeDef, current: readonly unknown[], incoming: readonly unknown[]): unknown[] {

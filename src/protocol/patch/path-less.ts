@@ -1,5 +1,6 @@
 import { ScimError } from '../messages/error.js';
 import type { PatchPath } from '../path/index.js';
+import { isEchoedReadOnly } from '../inbound/names.js';
 import { isObject } from '../json.js';
 import { findSchema, resolvePath, type ResourceTypeDef } from '../schema/index.js';
 
@@ -31,8 +32,7 @@ export function expandPathless(rt: ResourceTypeDef, value: unknown, unknown: str
       unknown.push(key);
       return;
     }
-    const echoed = attr.attribute.mutability === 'readOnly' && !attr.subAttribute && !(attr.common && attr.attribute.name === 'id');
-    if (!echoed) out.push({ path: { attr }, value: raw, label: key });
+    if (!isEchoedReadOnly(attr)) out.push({ path: { attr }, value: raw, label: key });
   };
   for (const [key, raw] of Object.entries(value)) {
     if (key.toLowerCase() === 'schemas') continue;

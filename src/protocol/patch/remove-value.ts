@@ -1,3 +1,4 @@
+import { removesListedElements } from '../inbound/patch.js';
 import { isObject } from '../json.js';
 import { coerce } from '../resource.js';
 import { matchesElement, type ResolvedFilter } from '../filter/index.js';
@@ -23,7 +24,7 @@ export function removeValue(doc: Json, path: PatchPath, raw: unknown, label: str
   const holder = holderOf(doc, attr);
   if (filter) removeFiltered(holder, def, filter, subAttribute, label);
   else if (attr.subAttribute) removeSubAttribute(holder, def, attr.subAttribute, label);
-  else if (def.multiValued && raw !== undefined && raw !== null) removeListed(holder, def, raw, label);
+  else if (def.multiValued && removesListedElements(raw)) removeListed(holder, def, raw, label);
   else unsetAttribute(holder, def, label);
 }
 

@@ -5,7 +5,8 @@ import { isObject } from '../json.js';
 import { coerce } from '../resource.js';
 import { findAttribute, type AttributeDef } from '../schema/index.js';
 import { assertWritable, elementsOf, holderOf, isUnassigned, unsetAttribute, withSub, writeAttribute, type Json } from './document.js';
-import { appendNew, seedOf, settlePrimary } from './elements.js';
+import { appendNew, settlePrimary } from './elements.js';
+import { elementFromFilter, isOwnId } from '../inbound/patch.js';
 
 /** What an operation needs besides its target: where to report unknown names, the resource id. */
 export interface WriteContext {
@@ -32,7 +33,7 @@ export function setValue(doc: Json, path: PatchPath, raw: unknown, op: 'add' | '
   const def = attr.attribute;
   const sub = subAttribute ?? attr.subAttribute;
   if (attr.common && def.name === 'id') {
-    if (ctx.resourceId !== undefined && raw === ctx.resourceId) return;
+    if (isOwnId(raw, ctx.resourceId)) return;
     throw ScimError.mutability(`"${label}" is read-only: it cannot be changed (RFC 7643 §3.1).`);
   }
   assertWritable([def, sub], label);
@@ -108,7 +109,7 @@ function setFiltered(
   }
   if (!matched) {
     if (value === undefined) return;
-    const seed = seedOf(filter);
+    const seed = elementFromFilter(filter);
     if (!seed || (!def.multiValued && current.length > 0)) {
       throw ScimError.noTarget(`No value of "${def.name}" matches the filter of "${label}" (RFC 7644 §3.5.2.3).`);
     }
