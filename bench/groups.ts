@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { sql } from 'kysely';
-import { fold } from '../src/protocol/fold.js';
+import { PATCH_OP } from '../src/protocol/messages/index.js';
 import { normalizeResource } from '../src/protocol/resource.js';
 import { GROUP_SCHEMA, groupResourceType } from '../src/protocol/schema/index.js';
 import type { Directory } from '../src/service/directory.js';
 import type { Organization } from '../src/service/organizations.js';
-import type { Store } from '../src/store/store.js';
-import type { GroupRow, MembershipRow } from '../src/store/types.js';
+import type { GroupRecord, Store } from '../src/store/store.js';
 import type { BenchConfig } from './config.js';
 import { startScimmyPeer, type PeerGroup, type PeerUser } from './peers/scimmy-server.js';
 import { SCIM_BASE } from './scenarios.js';
-import { kyselyOf } from './seed.js';
 import type { OnInterrupt } from './shutdown.js';
 import { median, percentile } from './stats.js';
 import { userDoc, userIdOf } from './users.js';
@@ -23,13 +20,12 @@ import { userDoc, userIdOf } from './users.js';
  */
 
 export const GROUP_SEEDING_NOTE =
-  'group seeding (fast path): per size, one groups row (the row POST /Groups writes, proven identical) and its memberships rows inserted straight into ' +
-  'groups + memberships with multi-row Kysely INSERTs, one transaction per group (no HTTP, no service layer, no events); members are users 1..N, ' +
+  'group seeding (fast path): per size, the group through store.groups.insert and its members through store.memberships.add (what POST /Groups writes, proven identical), ' +
+  'one transaction per group (no HTTP, no service layer, no events); members are users 1..N, ' +
   'the members added and removed are users beyond the largest group';
 
 export const PEER_NAME = 'SCIMMY 1.3.5 + scimmy-routers 1.3.2 on express 4.21.2, in memory';
 
-export const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 /**
  * Timed pairs below which a peer size counts as not measured. Low on purpose: SCIMMY takes
@@ -42,8 +38,8 @@ const PEER_WARMUP_SHARE = 0.15;
 const MAX_PROBLEMS = 10;
 const REQUEST_TIMEOUT_MS = 120_000;
 
-/** Memberships rows per multi-row INSERT (4 parameters each): SQLite binds at most 32,766, PostgreSQL 65,535. */
-const ROWS_PER_INSERT = { sqlite: 5_000, postgres: 10_000 } as const;
+/** Members per store.memberships.add call (it writes 1,000 rows a statement). */
+const MEMBERS_PER_CALL = 10_000;
 
 export interface OpStats {
   readonly samples: number;
@@ -113,26 +109,12 @@ export function groupBody(size: number): Record<string, unknown> {
   return { schemas: [GROUP_SCHEMA], displayName: groupNameOf(size) };
 }
 
-/** The groups row Groups.create writes for groupBody(size) (see columns() in src/service/groups.ts). */
-export function groupRow(org: Organization, size: number, id: string = randomUUID(), t: string = new Date().toISOString()): GroupRow {
+/** The record Groups.create hands the store for groupBody(size). */
+export function groupRecord(org: Organization, size: number, id: string = randomUUID(), t: string = new Date().toISOString()): GroupRecord {
   const { doc } = normalizeResource(groupResourceType, groupBody(size));
   delete doc.members;
-  const name = doc.displayName as string;
-  return {
-    org_id: org.id,
-    id,
-    display_name: name,
-    display_name_ci: fold(name),
-    display_name_unique: org.settings.allowDuplicateGroupNames ? null : fold(name),
-    external_id: typeof doc.externalId === 'string' ? doc.externalId : null,
-    doc: JSON.stringify(doc),
-    version: 1,
-    created: t,
-    last_modified: t,
-  };
+  return { org_id: org.id, id, doc, version: 1, created: t, last_modified: t, uniqueDisplayName: !org.settings.allowDuplicateGroupNames };
 }
-
-export const membershipRow = (orgId: string, groupId: string, memberId: string): MembershipRow => ({ org_id: orgId, group_id: groupId, member_id: memberId, member_type: 'User' });
 
 /** The users the add/remove pairs use: never members of any benchmark group. */
 export function spareUsers(config: BenchConfig): number[] {
@@ -145,57 +127,53 @@ export function groupUsersNeeded(config: BenchConfig): number {
   return config.groupSizes.length === 0 ? 0 : Math.max(...config.groupSizes) + config.groupWarmup + config.groupIterations;
 }
 
-/** The fast path: the group's row and its N memberships rows (users 1..N), one transaction. */
+/** The fast path: the group (store.groups.insert) and its N members (store.memberships.add, users 1..N), one transaction. */
 export async function seedGroup(store: Store, org: Organization, size: number): Promise<GroupSeedResult> {
-  const db = kyselyOf(store);
-  const per = ROWS_PER_INSERT[store.dialect];
   const started = performance.now();
-  const row = groupRow(org, size);
-  await db.transaction().execute(async (trx) => {
-    await trx.insertInto('groups').values(row).execute();
-    for (let i = 1; i <= size; i += per) {
-      const rows: MembershipRow[] = [];
-      for (let k = i; k <= Math.min(size, i + per - 1); k++) rows.push(membershipRow(org.id, row.id, userIdOf(k)));
-      await trx.insertInto('memberships').values(rows).execute();
+  const record = groupRecord(org, size);
+  await store.transaction(async (tx) => {
+    await tx.groups.insert(record);
+    for (let i = 1; i <= size; i += MEMBERS_PER_CALL) {
+      const members = [];
+      for (let k = i; k <= Math.min(size, i + MEMBERS_PER_CALL - 1); k++) members.push({ id: userIdOf(k), type: 'User' as const });
+      await tx.memberships.add(org.id, record.id, members);
     }
   });
-  return { members: size, groupId: row.id, seconds: (performance.now() - started) / 1000 };
-}
-
-/** The steady state after seeding: the SQLite WAL checkpointed, PostgreSQL statistics collected. */
-export async function settleGroups(store: Store): Promise<void> {
-  const db = kyselyOf(store);
-  if (store.dialect === 'sqlite') await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
-  else await sql`analyze groups, memberships`.execute(db);
+  return { members: size, groupId: record.id, seconds: (performance.now() - started) / 1000 };
 }
 
 /**
  * Proves the fast path writes what POST /Groups writes: a group with one member created through
  * the Groups service in a scratch organization (deleted after) has the same groups row (but for
- * id and times) and the same memberships row as groupRow() / membershipRow().
+ * id and times) and the same memberships row as groupRecord() seeded through the store.
  */
 export async function checkGroupFidelity(directory: Directory, store: Store): Promise<void> {
-  const slug = 'bench-group-fidelity';
-  const org = await directory.organizations.create(slug);
+  const real = await directory.organizations.create('bench-group-fidelity');
+  const fast = await directory.organizations.create('bench-group-fidelity-seeded');
   try {
-    const ctx = { org, baseUrl: 'http://127.0.0.1/scim/v2' };
-    const user = await directory.users.create(ctx, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'fidelity@example.com' });
     const size = 1_000;
+    const strip = (r: Record<string, unknown> | undefined) => {
+      const { org_id: _o, id: _a, created: _b, last_modified: _c, ...rest } = r ?? {};
+      return rest;
+    };
+    const ctx = { org: real, baseUrl: 'http://127.0.0.1/scim/v2' };
+    const user = await directory.users.create(ctx, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'fidelity@example.com' });
     const created = await directory.groups.create(ctx, { ...groupBody(size), members: [{ value: user.id }] }, { members: false });
-    const db = kyselyOf(store);
-    const stored = await db.selectFrom('groups').selectAll().where('org_id', '=', org.id).where('id', '=', created.id).executeTakeFirstOrThrow();
-    const { seq: _s, id: _a, created: _b, last_modified: _c, ...real } = stored as Record<string, unknown>;
-    const { id: _d, created: _e, last_modified: _f, ...fast } = groupRow(org, size) as unknown as Record<string, unknown>;
-    if (!isDeepStrictEqual(real, fast)) {
-      throw new Error(`group seeding fidelity: the fast groups row differs from Groups.create's\nreal: ${JSON.stringify(real)}\nfast: ${JSON.stringify(fast)}`);
-    }
-    const members = await db.selectFrom('memberships').selectAll().where('org_id', '=', org.id).where('group_id', '=', created.id).execute();
-    const expected = [membershipRow(org.id, created.id, user.id)];
-    if (!isDeepStrictEqual(members.map((m) => ({ ...m })), expected)) {
-      throw new Error(`group seeding fidelity: the fast memberships rows differ from Groups.create's\nreal: ${JSON.stringify(members)}\nfast: ${JSON.stringify(expected)}`);
+    const seeded = groupRecord(fast, size);
+    await store.transaction(async (tx) => {
+      await tx.groups.insert(seeded);
+      await tx.memberships.add(fast.id, seeded.id, [{ id: user.id, type: 'User' }]);
+    });
+    const a = strip(await store.groups.get(real.id, created.id));
+    const b = strip(await store.groups.get(fast.id, seeded.id));
+    if (!isDeepStrictEqual(a, b)) throw new Error(`group seeding fidelity: a seeded group differs from a created one\ncreated: ${JSON.stringify(a)}\nseeded: ${JSON.stringify(b)}`);
+    const members = async (orgId: string, id: string) => (await store.memberships.list(orgId, [id])).map((m) => [m.member_id, m.member_type]);
+    if (!isDeepStrictEqual(await members(real.id, created.id), [[user.id, 'User']]) || !isDeepStrictEqual(await members(fast.id, seeded.id), [[user.id, 'User']])) {
+      throw new Error('group seeding fidelity: the memberships differ from what Groups.create writes');
     }
   } finally {
-    await directory.organizations.delete(slug);
+    await directory.organizations.delete('bench-group-fidelity');
+    await directory.organizations.delete('bench-group-fidelity-seeded');
   }
 }
 
@@ -247,9 +225,9 @@ async function timedPatch(url: string, headers: Record<string, string>, body: st
 }
 
 export const addBody = (memberId: string): string =>
-  JSON.stringify({ schemas: [PATCH_SCHEMA], Operations: [{ op: 'add', path: 'members', value: [{ value: memberId }] }] });
+  JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: memberId }] }] });
 export const removeBody = (memberId: string): string =>
-  JSON.stringify({ schemas: [PATCH_SCHEMA], Operations: [{ op: 'remove', path: `members[value eq "${memberId}"]` }] });
+  JSON.stringify({ schemas: [PATCH_OP], Operations: [{ op: 'remove', path: `members[value eq "${memberId}"]` }] });
 
 function stats(ms: number[]): OpStats {
   const sorted = [...ms].sort((a, b) => a - b);
@@ -489,7 +467,7 @@ export async function benchRollcallGroups(
       const s = await seedGroup(store, org, size);
       seeding.push(s);
     }
-    await settleGroups(store);
+    await store.optimize();
     const spares = spareUsers(config).map(userIdOf);
     log(`group membership: add/remove one member, groups of ${config.groupSizes.join(', ')} interleaved, ${config.groupWarmup} + ${config.groupIterations} rounds`);
     results.push(...(await measureInterleaved(rollcallTarget(origin, headers), seeding, spares, config.groupWarmup, config.groupIterations, log)));

@@ -176,7 +176,7 @@ export function renderEngine(r: EngineReport): string {
   lines.push(`## ${r.engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'} (${r.target})`, '');
   for (const note of r.notes) lines.push(`- ${note}`);
   for (const s of r.seeding) {
-    lines.push(`- seeded users ${int(s.from)}–${int(s.to)}: ${int(s.users)} users + ${int(s.valueRows)} user_values rows in ${s.seconds.toFixed(1)} s = ${int(s.usersPerSecond)} users/s`);
+    lines.push(`- seeded users ${int(s.from)}–${int(s.to)}: ${int(s.users)} users in ${s.seconds.toFixed(1)} s = ${int(s.usersPerSecond)} users/s`);
   }
   for (const v of r.verifications) {
     for (const x of v.results) {

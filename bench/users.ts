@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from '../src/protocol/schema/index.js';
-import { fold } from '../src/protocol/fold.js';
-import type { NewUserRow } from '../src/store/types.js';
+import type { ResourceRecord } from '../src/store/store.js';
 
 /**
  * The synthetic directory: user i (1-based) is what Okta or Entra ID would provision. Everything
@@ -68,24 +67,8 @@ export function userDoc(i: number): Record<string, unknown> {
   };
 }
 
-/** The users row of user i, as Users.create builds it (see columns() in src/service/users.ts). */
-export function userRow(orgId: string, i: number, doc: Record<string, unknown> = userDoc(i)): NewUserRow {
-  const { given, family } = names(i);
+/** The record of user i as the store takes it (store.users.insertMany): its document and metadata. */
+export function userRecord(orgId: string, i: number, doc: Record<string, unknown> = userDoc(i)): ResourceRecord {
   const t = new Date(EPOCH + i * 1000).toISOString();
-  return {
-    org_id: orgId,
-    id: userIdOf(i),
-    user_name: userNameOf(i),
-    user_name_ci: fold(userNameOf(i)),
-    external_id: externalIdOf(i),
-    active: doc.active === false ? 0 : 1,
-    display_name: `${given} ${family}`,
-    display_name_ci: fold(`${given} ${family}`),
-    given_name_ci: fold(given),
-    family_name_ci: fold(family),
-    doc: JSON.stringify(doc),
-    version: 1,
-    created: t,
-    last_modified: t,
-  };
+  return { org_id: orgId, id: userIdOf(i), doc, version: 1, created: t, last_modified: t };
 }
