@@ -4,7 +4,10 @@ import { DEFAULTS } from './defaults.js';
 import { Webhooks, WebhookWorker, type WorkerOptions } from './events/webhooks.js';
 import { appApiPlugin } from './http/app-api.js';
 import { registerMetrics } from './http/metrics.js';
+import { RateLimits } from './http/rate-limit.js';
+import { clientError, frameworkError } from './http/framework-errors.js';
 import { scimPlugin } from './http/scim.js';
+import { LIMITS } from './protocol/limits.js';
 import { Directory } from './service/directory.js';
 import type { UserHooks } from './service/users.js';
 import type { Store } from './store/store.js';
@@ -23,6 +26,8 @@ export interface WiringOptions {
   readonly hooks?: UserHooks;
   /** An existing directory over `store` (embedding shares one). */
   readonly directory?: Directory;
+  /** Let webhooks reach loopback, link-local, private and metadata addresses (on-premises use; default false). */
+  readonly allowPrivateWebhooks?: boolean;
 }
 
 export interface Wiring {
@@ -45,24 +50,46 @@ export function wire(options: WiringOptions): Wiring {
   const bodyLimit = options.bodyLimit ?? DEFAULTS.bodyLimit;
   const retentionDays = options.retentionDays ?? DEFAULTS.retentionDays;
   const directory = options.directory ?? new Directory(store, { ...(options.hooks ? { hooks: options.hooks } : {}) });
-  const webhooks = new Webhooks(store, directory.organizations);
+  const targets = { allowPrivate: options.allowPrivateWebhooks ?? false };
+  const webhooks = new Webhooks(store, directory.organizations, targets);
+  const limits = new RateLimits();
   const worker =
     options.worker !== undefined && options.worker !== false
-      ? new WebhookWorker(store, directory.bus, { retentionDays, ...(typeof options.worker === 'object' ? options.worker : {}) })
+      ? new WebhookWorker(store, directory.bus, { retentionDays, targets, ...(typeof options.worker === 'object' ? options.worker : {}) })
       : undefined;
   const scim: FastifyPluginAsync = async (app) => {
-    await app.register(scimPlugin, { directory, bodyLimit, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
+    await app.register(scimPlugin, { directory, bodyLimit, limits, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
   };
   const api: FastifyPluginAsync = async (app) => {
-    await app.register(appApiPlugin, { directory, webhooks, retentionDays });
+    await app.register(appApiPlugin, { directory, webhooks, retentionDays, bodyLimit, limits });
   };
   return { store, directory, webhooks, worker, bodyLimit, retentionDays, scim, api };
+}
+
+/** Time bounds of the HTTP server, in milliseconds (defaults in src/defaults.ts). */
+export interface ServerTimeouts {
+  /** The whole request, headers and body, must arrive within this. */
+  readonly requestMs?: number;
+  /** The headers must arrive within this (slowloris). */
+  readonly headersMs?: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveMs?: number;
+  /** A connection that sends nothing for this long (a stalled body) is closed. */
+  readonly idleMs?: number;
+  /** A request must be answered within this (database work included), else 503. */
+  readonly handlerMs?: number;
 }
 
 export interface AppOptions extends WiringOptions {
   /** A pino logger; a silent one when omitted. */
   readonly logger?: Logger;
   readonly metrics?: boolean;
+  /**
+   * Which clients' X-Forwarded-Proto and X-Forwarded-Host are believed (fastify's trustProxy:
+   * true, an address, or a list of addresses and CIDR ranges). Default: none; `publicUrl` wins over headers.
+   */
+  readonly trustProxy?: boolean | string | string[];
+  readonly timeouts?: ServerTimeouts;
   /** Pieces already wired over the same store (the CLI creates the demo organization through them first). */
   readonly wiring?: Wiring;
 }
@@ -73,14 +100,25 @@ export interface AppOptions extends WiringOptions {
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const wiring = options.wiring ?? wire(options);
+  const timeouts = { ...DEFAULTS.timeouts, ...options.timeouts };
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: wiring.bodyLimit,
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: LIMITS.idLength },
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
-  }) as unknown as FastifyInstance;
+    trustProxy: options.trustProxy ?? false,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    connectionTimeout: timeouts.idleMs,
+    handlerTimeout: timeouts.handlerMs,
+    frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
+    // Node checks header and request deadlines on an interval (30 s by default): check every
+    // second, so a slow client is cut off close to its deadline.
+    http: { headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs), connectionsCheckingInterval: 1000 },
+  } as never) as unknown as FastifyInstance;
 
   if (options.logger) {
     app.addHook('onResponse', async (request, reply) => {
@@ -88,7 +126,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
         {
           org: request.org?.slug,
           method: request.method,
-          path: request.url,
+          // The route pattern and the names of the query parameters: never filter values or tokens.
+          route: request.routeOptions.url ?? null,
+          query: Object.keys((request.query as Record<string, unknown> | undefined) ?? {}),
           status: reply.statusCode,
           ms: Math.round(reply.elapsedTime * 100) / 100,
         },
@@ -98,12 +138,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   if (options.metrics !== false) registerMetrics(app);
 
+  // Answers within a second whatever the database does: a saturated pool or a dead server is 503.
   app.get('/healthz', async (_request, reply) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), DEFAULTS.healthTimeoutMs)));
     try {
-      await wiring.store.ping();
+      await Promise.race([wiring.store.ping(), late]);
       return reply.send({ status: 'ok', database: wiring.store.dialect });
     } catch {
-      return reply.code(503).send({ status: 'unavailable', database: wiring.store.dialect });
+      return reply.code(503).header('retry-after', '1').send({ status: 'unavailable', database: wiring.store.dialect });
+    } finally {
+      clearTimeout(timer);
     }
   });
   await app.register(wiring.scim, { prefix: DEFAULTS.scimPrefix });

@@ -19,4 +19,10 @@ export const DEFAULTS = {
   /** Where `rollcall serve` mounts the SCIM API and the application API. */
   scimPrefix: '/scim/v2',
   apiPrefix: '/api/v1',
+  /** HTTP server time bounds, in milliseconds (see ServerTimeouts in src/app.ts). */
+  timeouts: { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5_000, idleMs: 10_000, handlerMs: 30_000 },
+  /** /healthz answers within this, in milliseconds. */
+  healthTimeoutMs: 1_000,
+  /** PostgreSQL statement_timeout, in milliseconds. */
+  statementTimeoutMs: 10_000,
 } as const;

@@ -21,6 +21,8 @@ export interface RollcallOptions {
   /** Run the webhook worker in this process (default false). */
   readonly worker?: boolean | WorkerOptions;
   readonly retentionDays?: number;
+  /** Let webhooks reach loopback, link-local, private and metadata addresses (default false). */
+  readonly allowPrivateWebhooks?: boolean;
   /** beforeUserCreate / beforeUserUpdate: throw a ScimError to refuse a write. */
   readonly hooks?: UserHooks;
 }

@@ -18,14 +18,17 @@ interface Io {
   err: (line: string) => void;
 }
 
+const privateWebhooksOption = () =>
+  new Option('--allow-private-webhooks', 'let webhooks reach loopback, link-local, private and metadata addresses (on-premises use)').env('ROLLCALL_ALLOW_PRIVATE_WEBHOOKS');
+
 const databaseOption = () =>
   new Option('--database <path-or-url>', 'SQLite file path or postgres:// URL').env('ROLLCALL_DATABASE').default(DEFAULTS.database);
 
 /** Opens the database, wires Rollcall over it, runs `fn` and closes it again. */
-async function withWiring<T>(database: string, fn: (w: Wiring) => Promise<T>): Promise<T> {
+async function withWiring<T>(database: string, fn: (w: Wiring) => Promise<T>, allowPrivateWebhooks = false): Promise<T> {
   const store = await openStore(database);
   try {
-    return await fn(wire({ store }));
+    return await fn(wire({ store, allowPrivateWebhooks }));
   } finally {
     await store.close();
   }
@@ -63,20 +66,24 @@ export function buildCli(io: Io): Command {
     .addOption(new Option('--public-url <url>', 'external URL of this server, used in meta.location').env('ROLLCALL_PUBLIC_URL'))
     .addOption(new Option('--body-limit <bytes>', 'largest accepted request body').env('ROLLCALL_BODY_LIMIT').default(String(DEFAULTS.bodyLimit)))
     .addOption(new Option('--log-level <level>', 'pino log level').env('ROLLCALL_LOG_LEVEL').default(DEFAULTS.logLevel))
+    .addOption(new Option('--trust-proxy <addresses>', 'believe X-Forwarded-Proto/-Host from these proxies: "true", or comma-separated addresses and CIDR ranges').env('ROLLCALL_TRUST_PROXY'))
+    .addOption(new Option('--statement-timeout <ms>', 'PostgreSQL statement_timeout of every connection').env('ROLLCALL_STATEMENT_TIMEOUT').default(String(DEFAULTS.statementTimeoutMs)))
     .addOption(new Option('--no-worker', 'do not deliver webhooks from this process (run `rollcall worker` instead)'))
+    .addOption(privateWebhooksOption())
     .addOption(workerOptions.timeout())
     .addOption(workerOptions.retention())
-    .action(async (o: { database: string; host: string; port: string; publicUrl?: string; bodyLimit: string; logLevel: string; worker: boolean; webhookTimeout: string; eventRetentionDays: string }) => {
+    .action(async (o: { database: string; host: string; port: string; publicUrl?: string; bodyLimit: string; logLevel: string; worker: boolean; webhookTimeout: string; eventRetentionDays: string; trustProxy?: string; statementTimeout: string; allowPrivateWebhooks?: boolean }) => {
       const port = Number(o.port);
       const bodyLimit = Number(o.bodyLimit);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${o.port}"`);
       if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new CliError(`invalid --body-limit "${o.bodyLimit}" (bytes, at least 1024)`);
-      const store = await openStore(o.database, { migrate: false });
+      const store = await openStore(o.database, { migrate: false, statementTimeoutMs: positive('--statement-timeout', o.statementTimeout) });
       const applied = await store.migrate();
       const retentionDays = positive('--event-retention-days', o.eventRetentionDays);
       const wiring = wire({
         store,
         bodyLimit,
+        allowPrivateWebhooks: !!o.allowPrivateWebhooks,
         retentionDays,
         worker: o.worker ? { timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000, retentionDays } : false,
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
@@ -87,7 +94,8 @@ export function buildCli(io: Io): Command {
         await organizations.create('demo', 'Demo organization');
         demoToken = (await organizations.issueToken('demo', 'created on first start')).token;
       }
-      const app = await buildApp({ store, wiring, logger: pino({ level: o.logLevel, base: undefined }) });
+      const trustProxy = o.trustProxy === undefined ? undefined : o.trustProxy.trim().toLowerCase() === 'true' ? true : o.trustProxy.split(',').map((a) => a.trim()).filter(Boolean);
+      const app = await buildApp({ store, wiring, logger: pino({ level: o.logLevel, base: undefined }), ...(trustProxy !== undefined ? { trustProxy } : {}) });
       const address = await app.listen({ host: o.host, port });
       const url = `${(o.publicUrl ?? address).replace(/\/+$/, '')}${DEFAULTS.scimPrefix}`;
       const banner = [`Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`];
@@ -110,10 +118,12 @@ export function buildCli(io: Io): Command {
     .addOption(workerOptions.timeout())
     .addOption(workerOptions.retention())
     .addOption(new Option('--webhook-lease-grace <seconds>', 'extra time past the timeout before another worker may retry an in-flight delivery').default(String(DEFAULTS.webhookLeaseGraceSeconds)))
-    .action(async (o: { database: string; webhookTimeout: string; eventRetentionDays: string; webhookLeaseGrace: string }) => {
+    .addOption(privateWebhooksOption())
+    .action(async (o: { database: string; webhookTimeout: string; eventRetentionDays: string; webhookLeaseGrace: string; allowPrivateWebhooks?: boolean }) => {
       const store = await openStore(o.database);
       const worker = wire({
         store,
+        allowPrivateWebhooks: !!o.allowPrivateWebhooks,
         worker: {
           timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000,
           retentionDays: positive('--event-retention-days', o.eventRetentionDays),
@@ -227,9 +237,12 @@ export function buildCli(io: Io): Command {
     .option('--secret <secret>', 'signing secret (default: generated)')
     .option('--json', 'print JSON')
     .addOption(databaseOption())
-    .action(async (slug: string, url: string, o: { events?: string; secret?: string; json?: boolean; database: string }) => {
-      const created = await withWebhooks(o.database, (w) =>
-        w.add(slug, { url, ...(o.events ? { events: o.events.split(',').map((e) => e.trim()).filter(Boolean) } : {}), ...(o.secret ? { secret: o.secret } : {}) }),
+    .addOption(privateWebhooksOption())
+    .action(async (slug: string, url: string, o: { events?: string; secret?: string; json?: boolean; database: string; allowPrivateWebhooks?: boolean }) => {
+      const created = await withWebhooks(
+        o.database,
+        (w) => w.add(slug, { url, ...(o.events ? { events: o.events.split(',').map((e) => e.trim()).filter(Boolean) } : {}), ...(o.secret ? { secret: o.secret } : {}) }),
+        !!o.allowPrivateWebhooks,
       );
       print(!!o.json, created, () => [`added webhook ${created.id} -> ${created.url} (${created.events.length ? created.events.join(',') : 'all events'}); signing secret, shown once:`, created.secret]);
     });
@@ -272,8 +285,9 @@ export function buildCli(io: Io): Command {
     .description('send a signed webhook.test event now and show the outcome')
     .option('--json', 'print JSON')
     .addOption(databaseOption())
-    .action(async (slug: string, id: string, o: { json?: boolean; database: string }) => {
-      const r = await withWebhooks(o.database, (w) => w.test(slug, id));
+    .addOption(privateWebhooksOption())
+    .action(async (slug: string, id: string, o: { json?: boolean; database: string; allowPrivateWebhooks?: boolean }) => {
+      const r = await withWebhooks(o.database, (w) => w.test(slug, id), !!o.allowPrivateWebhooks);
       print(!!o.json, r, () => [r.error ? `failed: ${r.error} (${r.latencyMs} ms)` : `delivered: HTTP ${r.status} (${r.latencyMs} ms)`]);
       if (r.error) throw new CliError(`webhook test failed: ${r.error}`);
     });
@@ -290,8 +304,8 @@ export function buildCli(io: Io): Command {
   return program;
 }
 
-async function withWebhooks<T>(database: string, fn: (w: Webhooks) => Promise<T>): Promise<T> {
-  return withWiring(database, (w) => fn(w.webhooks));
+async function withWebhooks<T>(database: string, fn: (w: Webhooks) => Promise<T>, allowPrivateWebhooks = false): Promise<T> {
+  return withWiring(database, (w) => fn(w.webhooks), allowPrivateWebhooks);
 }
 
 function positive(name: string, text: string): number {

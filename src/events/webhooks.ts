@@ -1,4 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { DEFAULTS } from '../defaults.js';
 import type { DirectoryEvent, EventBus, EventType } from '../service/events.js';
 import { toEvent } from '../service/events.js';
@@ -7,6 +9,7 @@ import { DirectoryError } from '../service/errors.js';
 import type { Store } from '../store/store.js';
 import type { EventRow, WebhookDeliveryRow, WebhookRow } from '../store/types.js';
 import { sign } from './signature.js';
+import { guardedLookup, refusedTarget, type TargetPolicy } from './target-policy.js';
 
 export const EVENT_TYPES: readonly EventType[] = [
   'user.created',
@@ -91,34 +94,53 @@ function checkInput(input: Partial<WebhookInput>): void {
   if (input.secret !== undefined && input.secret.length < 16) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', 'a webhook secret needs at least 16 characters');
 }
 
-/** A signed POST of one event, as the worker and `webhook test` send it. */
-export async function post(url: string, secret: string, event: DirectoryEvent | Record<string, unknown>, timeoutMs: number, nowMs: number): Promise<{ status: number | null; error: string | null; latencyMs: number }> {
+/** A signed POST of one event, as the worker and `webhook test` send it, to a target the policy allows. */
+export async function post(
+  url: string,
+  secret: string,
+  event: DirectoryEvent | Record<string, unknown>,
+  timeoutMs: number,
+  nowMs: number,
+  policy: TargetPolicy = { allowPrivate: false },
+): Promise<{ status: number | null; error: string | null; latencyMs: number }> {
   const body = JSON.stringify(event);
   const timestamp = Math.floor(nowMs / 1000);
   const started = performance.now();
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'user-agent': 'Rollcall-Webhooks/1',
-        'rollcall-event-id': String(event.id),
-        'rollcall-event-type': String(event.type),
-        'rollcall-timestamp': String(timestamp),
-        'rollcall-signature': sign(secret, timestamp, body),
+  const elapsed = () => Math.round(performance.now() - started);
+  const target = new URL(url);
+  const refused = await refusedTarget(target, policy);
+  if (refused) return { status: null, error: `refused: ${refused} (webhooks to internal addresses are not allowed)`, latencyMs: elapsed() };
+  return new Promise((resolve) => {
+    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
+      target,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'user-agent': 'Rollcall-Webhooks/1',
+          'rollcall-event-id': String(event.id),
+          'rollcall-event-type': String(event.type),
+          'rollcall-timestamp': String(timestamp),
+          'rollcall-signature': sign(secret, timestamp, body),
+        },
+        signal: AbortSignal.timeout(timeoutMs),
+        // Redirects are not followed (a 3xx is a failed delivery), and names resolve to checked addresses only.
+        ...(policy.allowPrivate ? {} : { lookup: guardedLookup }),
       },
-      body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
+      (res) => {
+        res.resume();
+        const done = () => resolve({ status: res.statusCode ?? null, error: res.statusCode && res.statusCode >= 200 && res.statusCode < 300 ? null : `HTTP ${res.statusCode}`, latencyMs: elapsed() });
+        res.on('end', done);
+        res.on('error', done);
+      },
+    );
+    request.on('error', (err: NodeJS.ErrnoException) => {
+      const error = err.name === 'AbortError' || err.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : err.code === 'ROLLCALL_INTERNAL_TARGET' ? `refused: ${err.message}` : (err.code ?? err.message);
+      resolve({ status: null, error, latencyMs: elapsed() });
     });
-    await res.arrayBuffer().catch(() => undefined);
-    const latencyMs = Math.round(performance.now() - started);
-    return { status: res.status, error: res.status >= 200 && res.status < 300 ? null : `HTTP ${res.status}`, latencyMs };
-  } catch (err) {
-    const e = err as Error & { cause?: { code?: string } };
-    const error = e.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : (e.cause?.code ?? e.message);
-    return { status: null, error, latencyMs: Math.round(performance.now() - started) };
-  }
+    request.end(body);
+  });
 }
 
 /** Webhook endpoints of an organization: add, list, change, remove, test, delivery log. */
@@ -126,11 +148,20 @@ export class Webhooks {
   constructor(
     private readonly store: Store,
     private readonly organizations: Organizations,
+    private readonly policy: TargetPolicy = { allowPrivate: false },
   ) {}
+
+  /** Refuses a URL whose host is internal under the policy (names that do not resolve now are checked at delivery). */
+  private async checkTarget(url: string | undefined): Promise<void> {
+    if (url === undefined) return;
+    const refused = await refusedTarget(new URL(url), this.policy);
+    if (refused) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `webhook URL "${url}" is refused: ${refused}; webhooks may not reach loopback, link-local, private or metadata addresses (an operator can allow them with --allow-private-webhooks)`);
+  }
 
   /** Adds an endpoint; the secret (generated unless given) is returned once. */
   async add(slug: string, input: WebhookInput): Promise<Webhook & { secret: string }> {
     checkInput(input);
+    await this.checkTarget(input.url);
     const org = await this.organizations.get(slug);
     const secret = input.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
     const t = new Date().toISOString();
@@ -170,6 +201,7 @@ export class Webhooks {
   /** Changes url, events or enabled; re-enabling a failing endpoint resumes from its cursor. */
   async update(slug: string, id: string, input: Partial<WebhookInput>): Promise<Webhook> {
     checkInput(input);
+    await this.checkTarget(input.url);
     const row = await this.get(slug, id);
     const changes: Partial<WebhookRow> = {
       ...(input.url !== undefined ? { url: input.url } : {}),
@@ -195,7 +227,7 @@ export class Webhooks {
   async test(slug: string, id: string, timeoutMs = DEFAULTS.webhookTimeoutSeconds * 1000): Promise<{ status: number | null; error: string | null; latencyMs: number }> {
     const row = await this.get(slug, id);
     const event = { id: randomUUID(), seq: 0, organization: slug, type: 'webhook.test', resourceType: null, resourceId: null, time: new Date().toISOString(), requestId: null, data: { webhook: id } };
-    return post(row.url, row.secret, event, timeoutMs, Date.now());
+    return post(row.url, row.secret, event, timeoutMs, Date.now(), this.policy);
   }
 }
 
@@ -214,6 +246,8 @@ export interface WorkerOptions {
   readonly clock?: () => number;
   /** Randomness for jitter, in [0, 1). */
   readonly random?: () => number;
+  /** Where deliveries may go (default: no internal addresses). */
+  readonly targets?: TargetPolicy;
 }
 
 /** Exponential backoff with jitter: 1 s, 2 s, 4 s ... capped at 1 h, each between 50% and 100%. */
@@ -240,6 +274,7 @@ export class WebhookWorker {
   private readonly retentionMs: number;
   private readonly clock: () => number;
   private readonly random: () => number;
+  private readonly policy: TargetPolicy;
 
   constructor(
     private readonly store: Store,
@@ -253,6 +288,7 @@ export class WebhookWorker {
     this.retentionMs = (options.retentionDays ?? DEFAULTS.retentionDays) * 86_400_000;
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.policy = options.targets ?? { allowPrivate: false };
   }
 
   start(): void {
@@ -326,7 +362,7 @@ export class WebhookWorker {
   private async deliver(webhook: WebhookRow, row: EventRow, now: number): Promise<void> {
     const org = await this.store.organizations.get(webhook.org_id);
     const event = toEvent(row, org?.slug ?? webhook.org_id);
-    const result = await post(webhook.url, webhook.secret, event, this.timeoutMs, now);
+    const result = await post(webhook.url, webhook.secret, event, this.timeoutMs, now, this.policy);
     const attempt = webhook.attempts + 1;
     const at = new Date(this.clock()).toISOString();
     await this.store.webhooks.insertDelivery({ webhook_id: webhook.id, event_seq: row.seq, event_id: row.id, attempt, status: result.status, error: result.error, latency_ms: result.latencyMs, at });

@@ -4,14 +4,21 @@ import type { Webhooks } from '../events/webhooks.js';
 import type { Directory } from '../service/directory.js';
 import { DirectoryError, type DirectoryErrorKind } from '../service/errors.js';
 import type { OrgContext } from '../service/context.js';
-import { errorHandler } from './errors.js';
+import { errorHandlerFor } from './errors.js';
+import { LIMITS } from '../protocol/limits.js';
 import { appAuth } from './auth.js';
+import { jsonBodies } from './body.js';
+import type { RateLimits } from './rate-limit.js';
 
 export interface AppApiOptions {
   readonly directory: Directory;
   readonly webhooks: Webhooks;
   /** Event retention in days, named in 410 answers. */
   readonly retentionDays: number;
+  /** Largest request body in bytes. */
+  readonly bodyLimit: number;
+  /** This process's rate limits, shared with the SCIM API. */
+  readonly limits: RateLimits;
 }
 
 const DIRECTORY_STATUS: Record<DirectoryErrorKind, number> = { invalid: 400, notFound: 404, conflict: 409 };
@@ -21,6 +28,7 @@ const MAX_WAIT_SECONDS = 60;
 function int(name: string, value: unknown, fallback: number, min: number, max: number): number {
   if (value === undefined || value === '') return fallback;
   if (typeof value !== 'string' || !/^\d+$/.test(value)) throw ScimError.invalidValue(`"${name}" must be a non-negative integer.`);
+  if (Number(value) > LIMITS.integer) throw ScimError.invalidValue(`"${name}" is ${value}; the largest accepted is ${LIMITS.integer}.`);
   return Math.min(max, Math.max(min, Number(value)));
 }
 
@@ -30,19 +38,22 @@ function int(name: string, value: unknown, fallback: number, min: number, max: n
  */
 export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts) => {
   const { directory, webhooks } = opts;
+  const handle = errorHandlerFor((err) => directory.unavailable(err));
   app.setErrorHandler((err, request, reply) => {
-    if (err instanceof DirectoryError) return errorHandler(new ScimError(DIRECTORY_STATUS[err.kind], err.message) as never, request, reply);
-    return errorHandler(err as never, request, reply);
+    if (err instanceof DirectoryError) return handle(new ScimError(DIRECTORY_STATUS[err.kind], err.message) as never, request, reply);
+    return handle(err as never, request, reply);
   });
   if (!app.hasRequestDecorator('org')) app.decorateRequest('org', null);
+  jsonBodies(app, opts.bodyLimit);
 
-  app.addHook('onRequest', appAuth(directory));
+  app.addHook('onRequest', appAuth(directory, opts.limits));
 
   const org = (request: FastifyRequest): OrgContext => request.org!;
 
-  app.get<{ Querystring: Record<string, string | undefined> }>('/events', async (request) => {
+  // A long poll waits up to a minute: its handler may take that long (the server's default is 30 s).
+  app.get<{ Querystring: Record<string, string | undefined> }>('/events', { handlerTimeout: (MAX_WAIT_SECONDS + 10) * 1000 }, async (request) => {
     const o = org(request);
-    const after = int('after', request.query.after, 0, 0, Number.MAX_SAFE_INTEGER);
+    const after = int('after', request.query.after, 0, 0, LIMITS.integer);
     const limit = int('limit', request.query.limit, 100, 1, 1000);
     const wait = int('wait', request.query.wait, 0, 0, MAX_WAIT_SECONDS);
     const { first, last } = await directory.events.bounds(o);

@@ -2,6 +2,7 @@ import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { ScimError } from '../protocol/messages/index.js';
 import type { Directory } from '../service/directory.js';
 import type { TokenScope } from '../service/organizations.js';
+import { AUTH_FAILURES, type RateLimits } from './rate-limit.js';
 import { headerOf } from './request.js';
 
 /**
@@ -31,23 +32,35 @@ export function bearerToken(header: string | undefined): string | undefined {
   return BEARER.exec(header)?.[1] ?? (header.startsWith('rc_') ? header.trim() : undefined);
 }
 
-async function authenticate(directory: Directory, request: FastifyRequest): Promise<{ scope: TokenScope }> {
+/**
+ * Authenticates a request and applies the rate limits: a client address that keeps failing is
+ * refused before its token is even looked at (429), and each token may make
+ * `rateLimit` requests a second (`rateBurst` at once) in this process (429 with Retry-After).
+ */
+async function authenticate(directory: Directory, limits: RateLimits, request: FastifyRequest): Promise<{ scope: TokenScope }> {
+  const wait = limits.failures.empty(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
+  if (wait > 0) throw ScimError.tooManyRequests('Too many failed authentications from this address (the limit is 20 a second); wait and retry with a valid token.', wait);
   const header = headerOf(request, 'authorization');
-  if (!header) throw ScimError.unauthorized('Authentication required: send Authorization: Bearer <token>.');
   const token = bearerToken(header);
   const auth = token ? await directory.organizations.authenticate(token) : undefined;
-  if (!auth) throw ScimError.unauthorized('The bearer token is invalid or revoked.');
+  if (!auth) {
+    limits.failures.take(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
+    throw ScimError.unauthorized(header ? 'The bearer token is invalid or revoked.' : 'Authentication required: send Authorization: Bearer <token>.');
+  }
+  const { rateLimit, rateBurst } = auth.org.settings;
+  const retry = limits.tokens.take(auth.tokenId, rateLimit, rateBurst);
+  if (retry > 0) throw ScimError.tooManyRequests(`This token sent more than ${rateLimit} requests a second (burst ${rateBurst}), the organization's rate limit; retry after the time in Retry-After.`, retry);
   request.org = auth.org;
   return auth;
 }
 
 /** The SCIM API's authentication: the token selects the organization; its scope must cover the matched route. */
-export function scimAuth(directory: Directory): onRequestAsyncHookHandler {
+export function scimAuth(directory: Directory, limits: RateLimits): onRequestAsyncHookHandler {
   return async (request) => {
     // An unmatched URL (404) has no access declared: it still needs a token, as a read.
     const access = request.routeOptions.config?.access ?? 'read';
     if (access === 'public') return;
-    const auth = await authenticate(directory, request);
+    const auth = await authenticate(directory, limits, request);
     // An application token reads; only the identity provider's token writes.
     if (access === 'write' && auth.scope !== 'scim') {
       throw ScimError.forbidden('This token has the "app" scope, which reads SCIM resources but cannot change them; the identity provider uses a "scim" token.');
@@ -56,9 +69,9 @@ export function scimAuth(directory: Directory): onRequestAsyncHookHandler {
 }
 
 /** The application API's authentication: an `app` token of the organization. */
-export function appAuth(directory: Directory): onRequestAsyncHookHandler {
+export function appAuth(directory: Directory, limits: RateLimits): onRequestAsyncHookHandler {
   return async (request) => {
-    const auth = await authenticate(directory, request);
+    const auth = await authenticate(directory, limits, request);
     if (auth.scope !== 'app') {
       throw ScimError.forbidden('This API needs a token with the "app" scope (rollcall token issue <org> --scope app); identity-provider tokens have the "scim" scope.');
     }

@@ -13,13 +13,29 @@ function fromFastify(err: FastifyError): ScimError | undefined {
       return ScimError.unsupportedMediaType('Unsupported Content-Type: send application/scim+json or application/json.');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return ScimError.invalidSyntax('The request body is empty; a JSON object is required.');
+    case 'FST_ERR_HANDLER_TIMEOUT':
+      return ScimError.unavailable('The request took longer than the server allows (its handler timeout); retry it.');
     default:
       if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) return new ScimError(err.statusCode, err.message);
       return undefined;
   }
 }
 
+/** Tells errors of a database that cannot serve now (503, retry) from defects (500). */
+export type Unavailable = (err: unknown) => boolean;
+
 /** The one error handler: every error becomes an RFC 7644 §3.12 body; internals never leave. */
+export function errorHandlerFor(unavailable: Unavailable) {
+  return (err: FastifyError | ScimError, request: FastifyRequest, reply: FastifyReply): void => {
+    if (!(err instanceof ScimError) && unavailable(err)) {
+      request.log.warn({ err: { message: (err as Error).message, code: (err as { code?: string }).code } }, 'database unavailable');
+      return errorHandler(ScimError.unavailable('The database is not available at the moment; retry the request.'), request, reply);
+    }
+    errorHandler(err, request, reply);
+  };
+}
+
+/** Renders an error as an RFC 7644 §3.12 body (an unexpected one as a 500 without internals). */
 export function errorHandler(err: FastifyError | ScimError, request: FastifyRequest, reply: FastifyReply): void {
   const scim = err instanceof ScimError ? err : fromFastify(err as FastifyError);
   if (!scim) {

@@ -14,12 +14,18 @@ declare module 'fastify' {
 
 export type Query = Record<string, string | string[] | undefined>;
 
-/** The absolute base URL of the SCIM API: --public-url, else Host and X-Forwarded-* headers. */
+const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/**
+ * The absolute base URL of the SCIM API: --public-url when set; else the request's Host, or
+ * X-Forwarded-Proto and X-Forwarded-Host when the request comes from a trusted proxy (fastify's
+ * trustProxy; by default nobody is trusted). A Host that is not a host name is refused.
+ */
 export function baseUrlOf(request: FastifyRequest, prefix: string, publicUrl: string | undefined): string {
   if (publicUrl) return publicUrl.replace(/\/+$/, '') + prefix;
-  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?.split(',')[0]?.trim();
-  const proto = first(request.headers['x-forwarded-proto']) || request.protocol;
-  const host = first(request.headers['x-forwarded-host']) || request.headers.host || 'localhost';
+  const host = request.host || 'localhost';
+  if (!HOST.test(host)) throw ScimError.invalidValue('The Host header is not a host name.');
+  const proto = request.protocol === 'https' ? 'https' : 'http';
   return `${proto}://${host}${prefix}`;
 }
 

@@ -37,14 +37,18 @@ const access = (a: Access) => ({ config: { access: a } });
 
 /** Registers `methods` on `url` as 405 Method Not Allowed, with the Allow header (RFC 9110 §15.5.6). */
 export function methodsNotAllowed(app: FastifyInstance, url: string, methods: readonly string[], allow: readonly string[]): void {
-  app.route({
-    method: methods as never,
-    url,
-    ...access('read'),
-    handler: async (request) => {
-      throw ScimError.methodNotAllowed(`${request.method} is not allowed on ${url}; allowed: ${allow.join(', ')}.`, allow);
-    },
-  });
+  const refuse = async (request: FastifyRequest) => {
+    throw ScimError.methodNotAllowed(`${request.method} is not allowed on ${url}; allowed: ${allow.join(', ')}.`, allow);
+  };
+  // Refused in onRequest: the method decides before a body is read, so a bad body cannot turn a 405 into a 400.
+  app.route({ method: methods as never, url, ...access('read'), onRequest: refuse, handler: refuse });
+}
+
+/** The resource id of the URL; one no resource can have (a NUL character, which no engine stores) is simply not found. */
+function idOf(request: FastifyRequest<WithId>): string {
+  const { id } = request.params;
+  if (id.includes('\u0000')) throw ScimError.notFound('No resource with that id (it contains a NUL character).');
+  return id;
 }
 
 /** Lists a page of the resource type for a parsed list or search request. */
@@ -82,7 +86,7 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
 
   app.get<WithId>(item, access('read'), async (request, reply) => {
     const projection = projectionOf(request.query);
-    const resource = await service.get(context(request), request.params.id, d.read(projection));
+    const resource = await service.get(context(request), idOf(request), d.read(projection));
     const inm = headerOf(request, 'if-none-match');
     if (inm && inm.split(',').some((t) => t.trim() === '*' || t.trim() === resource.meta.version)) {
       return reply.code(304).header('etag', resource.meta.version).send();
@@ -92,20 +96,20 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
 
   app.put<WithId>(item, access('write'), async (request, reply) => {
     const projection = projectionOf(request.query);
-    return sendResource(reply, rt, await service.replace(context(request), request.params.id, request.body, preconditions(request), d.read(projection)), projection);
+    return sendResource(reply, rt, await service.replace(context(request), idOf(request), request.body, preconditions(request), d.read(projection)), projection);
   });
 
   app.patch<WithId>(item, access('write'), async (request, reply) => {
     const ctx = context(request);
     const projection = projectionOf(request.query);
     const answer = d.answersPatch(ctx.org.settings, projection);
-    const resource = await service.patch(ctx, request.params.id, request.body, preconditions(request), answer ? d.read(projection) : undefined);
+    const resource = await service.patch(ctx, idOf(request), request.body, preconditions(request), answer ? d.read(projection) : undefined);
     if (!answer || !resource) return reply.code(204).header('etag', resource?.meta.version ?? '').send();
     return sendResource(reply, rt, resource, projection);
   });
 
   app.delete<WithId>(item, access('write'), async (request, reply) => {
-    await service.delete(context(request), request.params.id, preconditions(request));
+    await service.delete(context(request), idOf(request), preconditions(request));
     return reply.code(204).send();
   });
 

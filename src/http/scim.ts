@@ -3,8 +3,10 @@ import { ScimError } from '../protocol/messages/index.js';
 import { allSchemas, findResourceType, resourceTypes } from '../protocol/schema/index.js';
 import type { Directory } from '../service/directory.js';
 import { scimAuth } from './auth.js';
+import { jsonBodies } from './body.js';
+import type { RateLimits } from './rate-limit.js';
 import { listOf as discoveryList, resourceTypeJson, schemaJson, serviceProviderConfig } from './discovery.js';
-import { SCIM_CONTENT_TYPE, errorHandler } from './errors.js';
+import { SCIM_CONTENT_TYPE, errorHandler, errorHandlerFor } from './errors.js';
 import { baseUrlOf, contextOf } from './request.js';
 import { methodsNotAllowed, registerResource, type RouteHost } from './resource-routes.js';
 import { resourceTypesOf } from './resource-types.js';
@@ -16,9 +18,9 @@ export interface ScimPluginOptions {
   readonly publicUrl?: string;
   /** Request body limit in bytes, advertised in ServiceProviderConfig. */
   readonly bodyLimit: number;
+  /** This process's rate limits, shared with the application API. */
+  readonly limits: RateLimits;
 }
-
-const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
 
 /**
  * The SCIM 2.0 API (RFC 7644) as an encapsulated fastify plugin: register it under any prefix.
@@ -27,30 +29,12 @@ const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
 export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opts) => {
   const { directory, publicUrl } = opts;
   const prefix = app.prefix;
-  app.setErrorHandler(errorHandler);
+  app.setErrorHandler(errorHandlerFor((err) => directory.unavailable(err)));
   if (!app.hasRequestDecorator('org')) app.decorateRequest('org', null);
 
-  // Bodies: application/scim+json, application/json, or no Content-Type at all (Okta's spec test).
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: opts.bodyLimit }, (request, body, done) => {
-    const type = request.headers['content-type'];
-    if (type !== undefined && !JSON_TYPES.test(type)) {
-      done(ScimError.unsupportedMediaType(`Unsupported Content-Type "${type}": send application/scim+json or application/json.`), undefined);
-      return;
-    }
-    const text = body as string;
-    if (text.trim() === '') {
-      done(null, undefined);
-      return;
-    }
-    try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      done(ScimError.invalidSyntax(`The request body is not valid JSON: ${(err as Error).message}`), undefined);
-    }
-  });
+  jsonBodies(app, opts.bodyLimit);
 
-  app.addHook('onRequest', scimAuth(directory));
+  app.addHook('onRequest', scimAuth(directory, opts.limits));
 
   app.setNotFoundHandler((request, reply) => {
     errorHandler(ScimError.notFound(`No SCIM endpoint at ${request.method} ${request.url.split('?')[0]}.`) as never, request, reply);

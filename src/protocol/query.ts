@@ -1,4 +1,5 @@
 import { queryParam } from './inbound/query.js';
+import { LIMITS } from './limits.js';
 import { ScimError } from './messages/error.js';
 import { parseFilter, resolveAttrPathForSort, resolveFilter, type ResolvedFilter } from './filter/index.js';
 import { parseAttributeList, type Projection } from './projection.js';
@@ -21,9 +22,12 @@ const first = (v: unknown): unknown => (Array.isArray(v) ? v[0] : v);
 function integer(name: string, raw: unknown): number | undefined {
   const v = first(raw);
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v === 'number' && Number.isInteger(v)) return v;
-  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number(v);
-  throw ScimError.invalidValue(`"${name}" must be an integer, got ${JSON.stringify(v)}.`);
+  let n: number | undefined;
+  if (typeof v === 'number' && Number.isInteger(v)) n = v;
+  else if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) n = Number(v);
+  if (n === undefined) throw ScimError.invalidValue(`"${name}" must be an integer, got ${JSON.stringify(v)}.`);
+  if (n > LIMITS.integer) throw ScimError.invalidValue(`"${name}" is ${String(v).trim()}; the largest accepted is ${LIMITS.integer}.`);
+  return n;
 }
 
 const param = queryParam;

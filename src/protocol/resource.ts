@@ -1,6 +1,7 @@
 import { qualifiedKey } from './inbound/names.js';
 import { booleanFromString, isEmptyString, onlyElement, scalarAsString, scalarAsValueObject, singleAsArray } from './inbound/values.js';
 import { isObject } from './json.js';
+import { LIMITS } from './limits.js';
 import { ScimError } from './messages/error.js';
 import {
   externalIdAttribute,
@@ -168,10 +169,12 @@ function coerceSingle(def: AttributeDef, raw: unknown, label: string, unknown: s
       if (typeof raw === 'string' && /^[A-Za-z0-9+/=\s_-]*$/.test(raw)) return raw;
       throw ScimError.invalidValue(`"${label}" must be base64-encoded binary data.`);
     default:
-      if (typeof raw === 'string') return raw;
-      const text = scalarAsString(raw);
-      if (text !== undefined) return text;
-      throw ScimError.invalidValue(`"${label}" must be a string.`);
+      const text = typeof raw === 'string' ? raw : scalarAsString(raw);
+      if (text === undefined) throw ScimError.invalidValue(`"${label}" must be a string.`);
+      if (text.length * 3 > LIMITS.stringBytes && Buffer.byteLength(text) > LIMITS.stringBytes) {
+        throw ScimError.invalidValue(`"${label}" is ${Buffer.byteLength(text)} bytes long; the limit for a string value is ${LIMITS.stringBytes} bytes (UTF-8).`);
+      }
+      return text;
   }
 }
 

@@ -31,4 +31,9 @@ export class Directory {
     this.groups = new Groups(store, this.bus);
     this.events = new EventFeed(store, this.bus);
   }
+
+  /** Whether an error means the database cannot serve now: the request may be retried (503). */
+  unavailable(err: unknown): boolean {
+    return this.store.unavailable(err);
+  }
 }

@@ -9,7 +9,8 @@ import { UniqueViolation, VersionConflict } from '../store/errors.js';
 import type { GroupRecord, Store, StoreSession } from '../store/store.js';
 import type { GroupRow, MemberView } from '../store/types.js';
 import { etagOf, now, type RequestContext } from './context.js';
-import { EventRecorder, MEMBERS_PER_EVENT, valuesAt, type EventBus, type NewEvent } from './events.js';
+import { change } from './change.js';
+import { MEMBERS_PER_EVENT, valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
 import type { ListPage, Preconditions, ResourceService, ScimResource } from './resource.js';
 import { checkIfMatch, unknownPatchAttributes } from './users.js';
 
@@ -31,11 +32,8 @@ export class Groups implements ResourceService<GroupRead> {
   ) {}
 
   /** One transaction with its events; they are announced once it has committed. */
-  private async change<T>(ctx: RequestContext, fn: (tx: StoreSession, events: EventRecorder, delta: MemberDelta) => Promise<T>): Promise<T> {
-    const events = new EventRecorder(ctx.org.id, ctx.org.slug, ctx.requestId);
-    const result = await this.store.transaction((tx) => fn(tx, events, { added: [], removed: [] }));
-    events.publish(this.bus);
-    return result;
+  private change<T>(ctx: RequestContext, fn: (tx: StoreSession, events: EventRecorder, delta: MemberDelta) => Promise<T>): Promise<T> {
+    return change(this.store, this.bus, ctx, (tx, events) => fn(tx, events, { added: [], removed: [] }));
   }
 
   async create(ctx: RequestContext, body: unknown, read: GroupRead): Promise<ScimResource> {

@@ -19,6 +19,14 @@ export const settingsSchema = z
     patchResponse: z.enum(['resource', 'noContent']).default('resource'),
     /** The largest page a list or search returns (ServiceProviderConfig filter.maxResults). */
     maxResults: z.number().int().min(1).max(10000).default(1000),
+    /**
+     * Requests per second each token may make, sustained (a token bucket per token and process);
+     * 0 turns the limit off. Okta and Entra ID stay far below the default (Entra's gallery asks
+     * for 25 per second per tenant).
+     */
+    rateLimit: z.number().int().min(0).max(100000).default(200),
+    /** Requests a token may make at once above its rate (the bucket's size). */
+    rateBurst: z.number().int().min(1).max(100000).default(400),
   })
   .strict();
 

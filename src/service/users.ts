@@ -8,7 +8,8 @@ import { UniqueViolation, VersionConflict } from '../store/errors.js';
 import { groupRefsByMember, type ResourceRecord, type Store, type StoreSession } from '../store/store.js';
 import type { GroupRef, UserRow, UserWithGroups } from '../store/types.js';
 import { etagOf, now, type RequestContext } from './context.js';
-import { EventRecorder, valuesAt, type EventBus, type NewEvent } from './events.js';
+import { change } from './change.js';
+import { valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
 import type { ListPage, Preconditions, ResourceService, ScimResource } from './resource.js';
 import type { OrgSettings } from './settings.js';
 
@@ -76,8 +77,8 @@ export class Users implements ResourceService<UserRead> {
       checkIfMatch(current, pre);
       const before = JSON.parse(current.doc) as Record<string, unknown>;
       // active is the administrative status: a PUT without it keeps the current status.
-      if (doc.active === undefined) doc.active = before.active ?? true;
-      return this.update(tx, ctx, events, current, before, canonicalOrder(userResourceType, doc));
+      const next = doc.active === undefined ? { ...doc, active: before.active ?? true } : doc;
+      return this.update(tx, ctx, events, current, before, canonicalOrder(userResourceType, next));
     });
     return this.withGroups(ctx, user, read);
   }
@@ -134,11 +135,8 @@ export class Users implements ResourceService<UserRead> {
   }
 
   /** One transaction with its events; they are announced once it has committed. */
-  private async change<T>(ctx: RequestContext, fn: (tx: StoreSession, events: EventRecorder) => Promise<T>): Promise<T> {
-    const events = new EventRecorder(ctx.org.id, ctx.org.slug, ctx.requestId);
-    const result = await this.store.transaction((tx) => fn(tx, events));
-    events.publish(this.bus);
-    return result;
+  private change<T>(ctx: RequestContext, fn: (tx: StoreSession, events: EventRecorder) => Promise<T>): Promise<T> {
+    return change(this.store, this.bus, ctx, fn);
   }
 
   /** A page of users matching a list request; filter, sort and paging run in the database. */

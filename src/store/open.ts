@@ -5,8 +5,17 @@ import { SqlStore } from './sql/sql-store.js';
 import type { Store } from './store.js';
 
 /** Opens a store: a `postgres://` (or `postgresql://`) URL, else a SQLite file path. */
-export async function openStore(database: string = DEFAULTS.database, options: { migrate?: boolean } = {}): Promise<Store> {
-  const adapter = /^postgres(ql)?:\/\//i.test(database) ? postgresAdapter(database) : sqliteAdapter(database);
+export interface OpenOptions {
+  /** Run pending migrations (default true). */
+  readonly migrate?: boolean;
+  /** PostgreSQL: connections in the pool (default 10). */
+  readonly poolSize?: number;
+  /** PostgreSQL: statement_timeout of every connection, in milliseconds (default 10 s). */
+  readonly statementTimeoutMs?: number;
+}
+
+export async function openStore(database: string = DEFAULTS.database, options: OpenOptions = {}): Promise<Store> {
+  const adapter = /^postgres(ql)?:\/\//i.test(database) ? postgresAdapter(database, options.poolSize, options.statementTimeoutMs) : sqliteAdapter(database);
   const store = await SqlStore.open(adapter);
   if (options.migrate !== false) {
     try {

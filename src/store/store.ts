@@ -165,6 +165,10 @@ export interface Store extends StoreSession {
   transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T>;
   migrate(): Promise<string[]>;
   ping(): Promise<void>;
+  /** Whether an error means the database cannot serve now (the caller answers 503 and may retry). */
+  unavailable(err: unknown): boolean;
+  /** Whether a transaction failed only because of a concurrent one (a deadlock broken by the engine): run it again. */
+  retryable(err: unknown): boolean;
   /**
    * Brings the planner's statistics up to date and, on SQLite, checkpoints the WAL: what a
    * long-running server reaches by itself; call it after a bulk import (insertMany).

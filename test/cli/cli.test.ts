@@ -142,21 +142,21 @@ for (const engine of ENGINES) {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       try {
         const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-        const added = await run(['webhook', 'add', 'hooks', url, '--events', 'user.created,user.deactivated', ...d]);
+        const added = await run(['webhook', 'add', 'hooks', url, '--events', 'user.created,user.deactivated', '--allow-private-webhooks', ...d]);
         assert.equal(added.code, 0, added.stderr);
         assert.match(lastLine(added.stdout), /^whsec_/);
         const list = JSON.parse((await run(['webhook', 'list', 'hooks', '--json', ...d])).stdout);
         assert.equal(list.length, 1);
         assert.deepEqual(list[0].events, ['user.created', 'user.deactivated']);
         assert.ok(!JSON.stringify(list).includes(lastLine(added.stdout)), 'the secret is not listed');
-        const tested = await run(['webhook', 'test', 'hooks', list[0].id, ...d]);
+        const tested = await run(['webhook', 'test', 'hooks', list[0].id, '--allow-private-webhooks', ...d]);
         assert.equal(tested.code, 0, tested.stderr);
         assert.match(tested.stdout, /delivered: HTTP 200/);
         assert.equal(JSON.parse(received[0]!).type, 'webhook.test');
         assert.equal((await run(['webhook', 'disable', 'hooks', list[0].id, ...d])).code, 0);
         assert.equal(JSON.parse((await run(['webhook', 'list', 'hooks', '--json', ...d])).stdout)[0].enabled, false);
         assert.equal((await run(['webhook', 'deliveries', 'hooks', list[0].id, ...d])).code, 0);
-        const bad = await run(['webhook', 'add', 'hooks', url, '--events', 'user.exploded', ...d]);
+        const bad = await run(['webhook', 'add', 'hooks', url, '--events', 'user.exploded', '--allow-private-webhooks', ...d]);
         assert.notEqual(bad.code, 0);
         assert.match(bad.stderr, /unknown event type "user.exploded"/);
         assert.equal((await run(['webhook', 'remove', 'hooks', list[0].id, ...d])).code, 0);

@@ -11,6 +11,9 @@ import type { RequestContext } from '../../src/service/context.js';
 import { createDatabase, createStore, ENGINES } from '../support/engines.js';
 import { openStore } from '../../src/store/open.js';
 
+/** The receivers of these tests listen on loopback, which webhooks may reach only when allowed. */
+const LOCAL = { allowPrivate: true };
+
 const BIN = fileURLToPath(new URL('../../bin/rollcall.js', import.meta.url));
 
 interface Received {
@@ -73,7 +76,7 @@ for (const engine of ENGINES) {
     before(async () => {
       store = await createStore(engine);
       directory = new Directory(store);
-      webhooks = new Webhooks(store, directory.organizations);
+      webhooks = new Webhooks(store, directory.organizations, LOCAL);
     });
     after(() => store.dropAll());
 
@@ -98,7 +101,7 @@ for (const engine of ENGINES) {
         rx.respond = (k, _r, res) => res.writeHead(k <= 3 ? 503 : 200).end();
         await createUsers(3, 'order');
         let now = Date.now() + 1000;
-        const worker = new WebhookWorker(store, undefined, { clock: () => now, random: () => 1 - 1e-12, timeoutMs: 2000 });
+        const worker = new WebhookWorker(store, undefined, { targets: LOCAL, clock: () => now, random: () => 1 - 1e-12, timeoutMs: 2000 });
         const schedule: number[] = [];
         for (let attempt = 1; attempt <= 3; attempt++) {
           assert.equal(await worker.tick(), true, `attempt ${attempt} happens when due`);
@@ -141,7 +144,7 @@ for (const engine of ENGINES) {
         };
         await createUsers(1, 'slow');
         let now = Date.now();
-        const worker = new WebhookWorker(store, undefined, { clock: () => now, timeoutMs: 300, random: () => 0 });
+        const worker = new WebhookWorker(store, undefined, { targets: LOCAL, clock: () => now, timeoutMs: 300, random: () => 0 });
         assert.equal(await worker.tick(), true);
         let log = await webhooks.deliveries(slug, hook.id);
         assert.equal(log[0]!.status, null);
@@ -174,7 +177,7 @@ for (const engine of ENGINES) {
         rx.respond = (_k, _r, res) => res.writeHead(500).end();
         await createUsers(2, 'down');
         let now = Date.now() + 1000;
-        const worker = new WebhookWorker(store, undefined, { clock: () => now, random: () => 1 - 1e-12, timeoutMs: 1000 });
+        const worker = new WebhookWorker(store, undefined, { targets: LOCAL, clock: () => now, random: () => 1 - 1e-12, timeoutMs: 1000 });
         let attempts = 0;
         while ((await webhooks.list(slug))[0]!.status === 'active' && attempts < 100) {
           await worker.tick();
@@ -209,7 +212,7 @@ for (const engine of ENGINES) {
         await directory.users.create(ctx, { userName: 'filtered' });
         const u = (await directory.users.list(ctx, { descending: false, startIndex: 1, count: 10, projection: {} })).resources[0]!;
         await directory.users.patch(ctx, u.id, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] });
-        const worker = new WebhookWorker(store, undefined, { timeoutMs: 2000 });
+        const worker = new WebhookWorker(store, undefined, { targets: LOCAL, timeoutMs: 2000 });
         await drain(worker);
         assert.deepEqual(rx.received.map((r) => r.body.type), ['user.deactivated']);
         const ping = await webhooks.test(slug, hook.id);
@@ -229,7 +232,7 @@ for (const engine of ENGINES) {
       const url = await rx.start();
       try {
         await webhooks.add(slug, { url, events: ['user.created'] });
-        const worker = new WebhookWorker(store, directory.bus, { timeoutMs: 2000, pollMs: 5000 });
+        const worker = new WebhookWorker(store, directory.bus, { targets: LOCAL, timeoutMs: 2000, pollMs: 5000 });
         worker.start();
         const t0 = Date.now();
         await createUsers(1, 'live');
@@ -249,7 +252,7 @@ if (ENGINES.includes('postgres')) {
   describe('webhook workers as separate processes on PostgreSQL', () => {
     const spawned: ChildProcess[] = [];
     const startWorker = (database: string, ...args: string[]) => {
-      const child = spawn(process.execPath, [BIN, 'worker', '--database', database, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'worker', '--database', database, '--allow-private-webhooks', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       spawned.push(child);
       return new Promise<ChildProcess>((resolve, reject) => {
         let out = '';
@@ -274,7 +277,7 @@ if (ENGINES.includes('postgres')) {
         const directory = new Directory(store);
         const org = await directory.organizations.create('twoworkers');
         const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false } }, baseUrl: 'http://x/scim/v2' };
-        await new Webhooks(store, directory.organizations).add('twoworkers', { url, events: ['user.created'] });
+        await new Webhooks(store, directory.organizations, LOCAL).add('twoworkers', { url, events: ['user.created'] });
         await Promise.all([startWorker(db.database), startWorker(db.database)]);
         for (let i = 0; i < 30; i++) await directory.users.create(ctx, { userName: `w${i}` });
         const t0 = Date.now();
@@ -301,7 +304,7 @@ if (ENGINES.includes('postgres')) {
         const directory = new Directory(store);
         const org = await directory.organizations.create('killed');
         const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false } }, baseUrl: 'http://x/scim/v2' };
-        await new Webhooks(store, directory.organizations).add('killed', { url, events: ['user.created'] });
+        await new Webhooks(store, directory.organizations, LOCAL).add('killed', { url, events: ['user.created'] });
         rx.respond = (k, _r, res) => {
           if (k === 1) return; // the first worker never hears back
           res.writeHead(200).end();
@@ -331,3 +334,42 @@ if (ENGINES.includes('postgres')) {
     });
   });
 }
+
+// Issue 11, defect 13: webhook URLs to link-local, metadata, loopback and private addresses were accepted.
+describe('webhook targets inside the network are refused unless allowed', () => {
+  for (const engine of ENGINES.slice(0, 1)) {
+    test(`${engine}: on add, on update and at delivery (no connection is made)`, async () => {
+      const store = await createStore(engine);
+      const directory = new Directory(store);
+      const webhooks = new Webhooks(store, directory.organizations);
+      try {
+        await directory.organizations.create('ssrf');
+        for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://10.0.0.7/hook', 'http://[::1]/hook', 'http://[::ffff:127.0.0.1]/hook', 'http://192.168.1.1/', 'http://0.0.0.0/']) {
+          await assert.rejects(webhooks.add('ssrf', { url }), /refused.*internal|this machine/, url);
+        }
+        const ok = await webhooks.add('ssrf', { url: 'https://hooks.example.com/rollcall' });
+        await assert.rejects(webhooks.update('ssrf', ok.id, { url: 'http://169.254.169.254/' }), /internal address/);
+        await webhooks.remove('ssrf', ok.id);
+        const rx = new Receiver();
+        const url = await rx.start();
+        try {
+          // Stored while allowed, delivered while refused: the worker must not connect.
+          const allowed = await new Webhooks(store, directory.organizations, LOCAL).add('ssrf', { url, events: ['user.created'] });
+          await directory.users.create({ org: await directory.organizations.get('ssrf'), baseUrl: 'http://x/scim/v2' }, { userName: 'ssrf@example.com' });
+          const worker = new WebhookWorker(store, undefined, { timeoutMs: 1000 });
+          await worker.tick();
+          assert.equal(rx.received.length, 0, 'nothing reached the internal address');
+          const [delivery] = await webhooks.deliveries('ssrf', allowed.id);
+          assert.match(String(delivery?.error), /refused/);
+          const tested = await webhooks.test('ssrf', allowed.id);
+          assert.match(String(tested.error), /refused/);
+          assert.equal(rx.received.length, 0);
+        } finally {
+          await rx.stop();
+        }
+      } finally {
+        await store.dropAll();
+      }
+    });
+  }
+});

@@ -186,22 +186,41 @@ for (const engine of ENGINES) {
       assert.equal(filtered.itemsPerPage, 1);
     });
 
-    test('an import walk continues after the last user it saw, even when one before it is deleted', async () => {
+    // Issue 11, defect 4: a page is what startIndex means at the time of the request. (This test
+    // used to assert that a walk continued after the last user it saw; a remembered position that
+    // outlives a delete repeats users, on one node and across several.)
+    test('after a delete, startIndex counts the users as they are now: no user repeats, none is skipped', async () => {
       const walker = await h.org('walker');
       const ids: string[] = [];
       for (let i = 0; i < 9; i++) ids.push((await h.request('POST', '/Users', { org: walker, body: userBody(`walk${i}@example.com`) })).body.id);
       const page1 = (await h.request('GET', '/Users?startIndex=1&count=3', { org: walker })).body;
       assert.deepEqual(page1.Resources.map((u: any) => u.id), ids.slice(0, 3));
-      // The identity provider deletes a user it already saw; the walk must not skip walk3.
       await h.request('DELETE', `/Users/${ids[1]}`, { org: walker });
+      const now = ids.filter((_, i) => i !== 1);
       const page2 = (await h.request('GET', '/Users?startIndex=4&count=3', { org: walker })).body;
-      assert.deepEqual(page2.Resources.map((u: any) => u.id), ids.slice(3, 6));
+      assert.deepEqual(page2.Resources.map((u: any) => u.id), now.slice(3, 6));
       assert.equal(page2.totalResults, 8);
       const page3 = (await h.request('GET', '/Users?startIndex=7&count=3', { org: walker })).body;
-      assert.deepEqual(page3.Resources.map((u: any) => u.id), ids.slice(6, 9));
-      // A page this process has not seen the end of before uses the offset.
+      assert.deepEqual(page3.Resources.map((u: any) => u.id), now.slice(6, 9));
       const cold = (await h.request('GET', '/Users?startIndex=2&count=2', { org: walker })).body;
-      assert.deepEqual(cold.Resources.map((u: any) => u.id), [ids[2], ids[3]]);
+      assert.deepEqual(cold.Resources.map((u: any) => u.id), [now[1], now[2]]);
+    });
+
+    test('the exact reproducer: pages of 40, 10 of the first 40 deleted, startIndex=41 starts at the 41st user there is', async () => {
+      const org = await h.org('pager');
+      const ids: string[] = [];
+      for (let i = 0; i < 120; i++) ids.push((await h.request('POST', '/Users', { org, body: userBody(`pg${i}@example.com`) })).body.id);
+      for (const start of [1, 41, 81]) assert.equal((await h.request('GET', `/Users?startIndex=${start}&count=40`, { org })).body.Resources.length, 40);
+      for (const id of ids.slice(0, 10)) assert.equal((await h.request('DELETE', `/Users/${id}`, { org })).status, 204);
+      const left = ids.slice(10);
+      const seen: string[] = [];
+      for (const start of [1, 41, 81]) {
+        const page = (await h.request('GET', `/Users?startIndex=${start}&count=40`, { org })).body;
+        assert.equal(page.totalResults, 110);
+        assert.deepEqual(page.Resources.map((u: any) => u.id), left.slice(start - 1, start - 1 + 40), `startIndex=${start}`);
+        seen.push(...page.Resources.map((u: any) => u.id));
+      }
+      assert.equal(new Set(seen).size, 110, 'no duplicates');
     });
 
     test('count is capped at the organization maxResults', async () => {

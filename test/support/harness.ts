@@ -1,5 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type AppOptions } from '../../src/app.js';
 import { Directory } from '../../src/service/directory.js';
 import type { OrgSettings } from '../../src/service/settings.js';
 import type { Store } from '../../src/store/open.js';
@@ -26,7 +26,7 @@ export class Harness {
     readonly directory: Directory,
   ) {}
 
-  static async start(engine: Engine, options: { bodyLimit?: number; publicUrl?: string } = {}): Promise<Harness> {
+  static async start(engine: Engine, options: Omit<AppOptions, 'store'> = {}): Promise<Harness> {
     const store = await createStore(engine);
     const app = await buildApp({ store, ...options });
     return new Harness(engine, store, app, new Directory(store));

@@ -1,3 +1,4 @@
+import { LIMITS } from '../limits.js';
 import { ScimError } from '../messages/error.js';
 import type { AttrRef, CompareNode, CompareOp, FilterNode, FilterValue, PathExpression, PresentNode } from './ast.js';
 import { unquotedValue, valueFilterWithTrailingComparison } from '../inbound/query.js';
@@ -6,7 +7,7 @@ import { Lexer, type Token } from './lexer.js';
 const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
 /** `ATTRNAME = ALPHA *(nameChar)` of RFC 7643 §2.1, plus `$ref` (RFC 7643 §2.4). */
 const NAME = /^(?:[A-Za-z][A-Za-z0-9_-]*|\$ref)$/;
-const MAX_DEPTH = 64;
+const MAX_DEPTH = LIMITS.filterDepth;
 
 /**
  * Parses a filter expression (RFC 7644 §3.4.2.2). Operators and keywords are case-insensitive;
@@ -14,6 +15,8 @@ const MAX_DEPTH = 64;
  * (`externalId eq jyoung`). Errors are `invalidFilter` with the 0-based position of the fault.
  */
 export function parseFilter(input: string): FilterNode {
+  if (input.length > LIMITS.filterLength) throw ScimError.invalidFilter(`the filter is ${input.length} characters long; the limit is ${LIMITS.filterLength}`);
+  if (input.includes('\u0000')) throw ScimError.invalidFilter(`a NUL character is not allowed in a filter, at position ${input.indexOf('\u0000')}`);
   return new Parser(input).filter();
 }
 
@@ -28,6 +31,7 @@ export function parsePathExpression(input: string): PathExpression {
 class Parser {
   private readonly lexer: Lexer;
   private depth = 0;
+  private terms = 0;
 
   constructor(input: string) {
     this.lexer = new Lexer(input);
@@ -112,6 +116,7 @@ class Parser {
   }
 
   private comparison(attr: AttrRef, label: string): CompareNode | PresentNode {
+    if (++this.terms > LIMITS.filterTerms) throw ScimError.invalidFilter(`the filter has more than ${LIMITS.filterTerms} comparisons (the limit of terms per filter) at position ${this.lexer.peek().position}`);
     const t = this.lexer.next();
     if (t.kind !== 'word' || isKeyword(t, 'and') || isKeyword(t, 'or')) {
       throw ScimError.invalidFilter(`missing operator after "${label}" at position ${t.position}`);
@@ -126,7 +131,10 @@ class Parser {
     }
     if (!COMPARE_OPS.has(op)) throw ScimError.invalidFilter(`unknown operator "${t.text}" at position ${t.position}`);
     const v = this.lexer.next();
-    if (v.kind === 'string') return Object.freeze({ kind: 'compare', attr, op: op as CompareOp, value: v.value });
+    if (v.kind === 'string') {
+      if (v.value.includes('\u0000')) throw ScimError.invalidFilter(`a NUL character (\\u0000) is not allowed in a value, at position ${v.position}`);
+      return Object.freeze({ kind: 'compare', attr, op: op as CompareOp, value: v.value });
+    }
     if (v.kind !== 'word' || isKeyword(v, 'and') || isKeyword(v, 'or')) throw ScimError.invalidFilter(`missing value at position ${v.position}`);
     return Object.freeze({ kind: 'compare', attr, op: op as CompareOp, value: unquotedValue(v.text), raw: v.text });
   }

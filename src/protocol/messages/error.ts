@@ -56,4 +56,8 @@ export class ScimError extends Error {
   static payloadTooLarge(detail: string): ScimError { return new ScimError(413, detail); }
   static unsupportedMediaType(detail: string): ScimError { return new ScimError(415, detail); }
   static notImplemented(detail: string): ScimError { return new ScimError(501, detail); }
+  /** 503 with Retry-After (RFC 9110 §10.2.3) in seconds. */
+  static unavailable(detail: string, retryAfterSeconds = 1): ScimError { return new ScimError(503, detail, undefined, { 'retry-after': String(retryAfterSeconds) }); }
+  /** 429 with Retry-After in whole seconds. */
+  static tooManyRequests(detail: string, retryAfterSeconds: number): ScimError { return new ScimError(429, detail, undefined, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) }); }
 }

@@ -1,5 +1,6 @@
 import { operationName, optionalPath, schemasMayBeAbsent } from '../inbound/patch.js';
 import { isObject, member } from '../json.js';
+import { LIMITS } from '../limits.js';
 import { ScimError } from './error.js';
 
 /** The PatchOp message schema, RFC 7644 §3.5.2. */
@@ -36,6 +37,7 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
   if (!Array.isArray(operations) || operations.length === 0) {
     throw ScimError.invalidSyntax('"Operations" must be a non-empty array of PATCH operations.');
   }
+  if (operations.length > LIMITS.patchOperations) throw ScimError.tooMany(`"Operations" has ${operations.length} operations; the limit per request is ${LIMITS.patchOperations}.`);
   return operations.map(parseOperation);
 }
 

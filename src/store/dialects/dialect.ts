@@ -33,6 +33,13 @@ export interface DialectAdapter {
   readonly placeholders: Placeholders;
   /** Brings the planner's statistics up to date (and checkpoints SQLite's WAL), as after a bulk import. */
   optimize(db: Kysely<Database>): Promise<void>;
+  /**
+   * Whether an error says the database cannot serve now (down, restarting, out of connections, a
+   * statement over its time limit, a lock held too long): the request may be retried later (503).
+   */
+  unavailable(err: unknown): boolean;
+  /** Whether a transaction was aborted only to resolve a conflict with a concurrent one (deadlock, serialisation). */
+  retryable(err: unknown): boolean;
   /** Whether an error is a unique-index violation; returns the constraint or index name, or undefined. */
   uniqueViolation(err: unknown): string | undefined;
 }

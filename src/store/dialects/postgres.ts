@@ -3,6 +3,10 @@ import pg from 'pg';
 import type { Database } from '../types.js';
 import type { DialectAdapter } from './dialect.js';
 import { sql as fragment } from '../sql/fragment.js';
+import { DEFAULTS } from '../../defaults.js';
+
+/** How long a request waits for a pooled connection before the database counts as unavailable. */
+const ACQUIRE_TIMEOUT_MS = 5_000;
 
 const INT8 = 20;
 
@@ -18,7 +22,7 @@ const types = {
 } as unknown as pg.CustomTypesConfig;
 
 /** PostgreSQL through pg. Folded text columns use the "C" collation so both engines order bytewise. */
-export function postgresAdapter(url: string, poolSize = 10): DialectAdapter {
+export function postgresAdapter(url: string, poolSize = 10, statementTimeoutMs: number = DEFAULTS.statementTimeoutMs): DialectAdapter {
   const safe = (() => {
     try {
       const u = new URL(url);
@@ -32,7 +36,9 @@ export function postgresAdapter(url: string, poolSize = 10): DialectAdapter {
     name: 'postgres',
     target: safe,
     async connect() {
-      const pool = new pg.Pool({ connectionString: url, max: poolSize, types });
+      // statement_timeout bounds every statement on the server; connectionTimeoutMillis bounds the
+      // wait for a pooled connection, so a saturated pool answers 503 instead of queueing forever.
+      const pool = new pg.Pool({ connectionString: url, max: poolSize, types, statement_timeout: statementTimeoutMs, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS });
       // An idle client's error (a restarted server) must not crash the process: the pool drops it.
       pool.on('error', () => {});
       const listener = new ChangeListener(url);
@@ -54,6 +60,17 @@ export function postgresAdapter(url: string, poolSize = 10): DialectAdapter {
     async optimize(db) {
       await sql`analyze`.execute(db);
     },
+    retryable(err) {
+      const code = (err as { code?: string } | undefined)?.code;
+      return code === '40P01' || code === '40001';
+    },
+    unavailable(err) {
+      const e = err as { code?: string; message?: string; severity?: string } | undefined;
+      const code = e?.code ?? '';
+      // FATAL and PANIC end the session: the server refused or dropped the connection itself.
+      if (NETWORK.has(code) || code.startsWith('08') || SQLSTATES.has(code) || e?.severity === 'FATAL' || e?.severity === 'PANIC') return true;
+      return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i.test(e?.message ?? '');
+    },
     uniqueViolation(err) {
       const e = err as { code?: string; constraint?: string };
       return e?.code === '23505' ? (e.constraint ?? 'unique') : undefined;
@@ -62,6 +79,11 @@ export function postgresAdapter(url: string, poolSize = 10): DialectAdapter {
 }
 
 const CHANNEL = 'rollcall_auth';
+
+/** Socket errors of a server that is down or unreachable. */
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+/** admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections, query_canceled (statement_timeout). Class 08 is connection_exception. */
+const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014']);
 
 /**
  * LISTENs for announcements of changes to organizations and tokens (revocations, settings) made

@@ -69,6 +69,12 @@ export function sqliteAdapter(file: string): DialectAdapter {
       await sql`pragma wal_checkpoint(TRUNCATE)`.execute(db);
       await sql`pragma optimize = 0x10002`.execute(db);
     },
+    // One writer at a time: SQLite never aborts a transaction for a concurrent one.
+    retryable: () => false,
+    unavailable(err) {
+      const code = (err as { code?: string })?.code ?? '';
+      return code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_INTERRUPT';
+    },
     uniqueViolation(err) {
       const e = err as { code?: string; message?: string };
       if (e?.code !== 'SQLITE_CONSTRAINT_UNIQUE' && e?.code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return undefined;

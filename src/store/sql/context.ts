@@ -4,7 +4,7 @@ import { UniqueViolation } from '../errors.js';
 import type { Database } from '../types.js';
 import type { AuthCache } from './auth-cache.js';
 import type { Fragment } from './fragment.js';
-import type { PageCursors } from './list-query.js';
+import type { PageCursors } from './page-cursors.js';
 
 /** What every session of one store shares. */
 export interface SessionShared {

@@ -161,7 +161,8 @@ class Compiler {
   private membershipColumn(m: MembershipAttribute, attr: ResolvedAttribute): Sql | undefined {
     const sub = attr.subAttribute?.name ?? 'value';
     const constant = m.constants?.[sub];
-    if (constant !== undefined) return sql.val(constant);
+    // Typed, so that PostgreSQL can tell what `$1 is not null` compares (`groups.type pr`).
+    if (constant !== undefined) return sql`cast(${sql.val(constant)} as text)`;
     const column = m.columns[sub];
     return column ? sql.ref(column) : undefined;
   }
@@ -250,6 +251,7 @@ class Compiler {
 
   private checkFilterable(attr: ResolvedAttribute): void {
     const name = attr.attribute.name;
+    if ((attr.subAttribute ?? attr.attribute).type === 'binary') throw ScimError.invalidFilter(`"${displayName(attr)}" is binary and not filterable`);
     if (attr.common && name === 'meta' && attr.subAttribute && !['created', 'lastModified', 'resourceType'].includes(attr.subAttribute.name)) {
       throw ScimError.invalidFilter(`meta.${attr.subAttribute.name} is not filterable; filter on meta.created, meta.lastModified or meta.resourceType`);
     }

@@ -46,7 +46,6 @@ export class SqlGroups implements GroupStore {
   }
 
   async list(orgId: string, query: ResourceQuery): Promise<Page<GroupRow>> {
-    const page = await readPage<GroupRow>(this.c, orgId, query, (q) => listQuery(orgId, q, this.c.adapter, GROUP_TABLE));
-    return { total: page.total, rows: page.rows.map(({ _seq, ...row }) => row) };
+    return readPage<GroupRow>(this.c, orgId, query, (q) => listQuery(orgId, q, this.c.adapter, GROUP_TABLE));
   }
 }

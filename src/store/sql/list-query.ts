@@ -40,7 +40,10 @@ export function listQuery(
     const key = sortExpression(query.sortBy, table);
     order = query.descending ? sql`(${key} is null), ${key} desc, ${seq}` : sql`(${key} is null), ${key}, ${seq}`;
   }
-  const cols = sql.join([...table.select.map((c) => sql.ref(`${a}.${c}`)), sql`${seq} as _seq`, ...extra]);
+  // Without sortBy, pages may continue from a remembered position; the organization's change
+  // counter, read in the same statement, says whether anything moved since (see readPage).
+  const generation = query.sortBy ? [] : [sql`(select o.event_seq from organizations o where o.id = ${orgId}) as _gen`];
+  const cols = sql.join([...table.select.map((c) => sql.ref(`${a}.${c}`)), sql`${seq} as _seq`, ...generation, ...extra]);
   const from = sql`from ${sql.raw(table.table)} ${sql.raw(a)} where ${sql.ref(`${a}.org_id`)} = ${orgId} and ${where}`;
   return {
     count: sql`select count(*) as n ${from}`,
@@ -56,57 +59,46 @@ export function listQuery(
  * One page of a list. Without sortBy, pages follow creation order (`seq`), and a page that
  * continues a page this process served starts after the last `seq` it returned (keyset
  * pagination) instead of skipping rows with OFFSET, so walking a large organization costs the
- * same at its end as at its start.
+ * same at its end as at its start. A remembered position is used only while the organization's
+ * change counter (`event_seq`, moved by every committed change, read in the same statement as
+ * the page) is what it was: after any create, update or delete, by this process or another, the
+ * page is read again by OFFSET, so `startIndex` always means what it says at the time of the request.
  */
-export async function readPage<R>(c: SqlContext, orgId: string, query: ResourceQuery, build: (q: ResourceQuery & { afterSeq?: number }) => ListStatements): Promise<Page<R & { _seq?: number }>> {
+export async function readPage<R>(c: SqlContext, orgId: string, query: ResourceQuery, build: (q: ResourceQuery & { afterSeq?: number }) => ListStatements): Promise<Page<R>> {
   const q = build(query);
   if (query.limit === 0) return { total: await count(c, q.count), rows: [] };
-  let page = q.page;
   // The list's cursor key is computed only when a cursor is read (a later page) or written (a
   // full page): a lookup answering one user needs neither.
   const cursors = c.shared.cursors;
   let key: string | undefined;
   const keyOf = () => (key ??= cursors.key(orgId, q.list, query.offset));
-  const afterSeq = !query.sortBy && query.offset > 0 ? cursors.get(keyOf()) : undefined;
-  if (afterSeq !== undefined) page = build({ ...query, afterSeq }).page;
-  const rows = await c.rows<R & { _seq?: number }>(page);
-  if (!query.sortBy && rows.length === query.limit) cursors.set(cursors.next(keyOf(), query.offset + query.limit), Number(rows[rows.length - 1]!._seq));
+  const cursor = !query.sortBy && query.offset > 0 ? cursors.get(keyOf()) : undefined;
+  let rows: (R & Paging)[] | undefined;
+  if (cursor) {
+    const continued = await c.rows<R & Paging>(build({ ...query, afterSeq: cursor.seq }).page);
+    // Trusted only when the organization has not changed since the position was remembered.
+    if (continued.length > 0 && Number(continued[0]!._gen) === cursor.generation) rows = continued;
+  }
+  rows ??= await c.rows<R & Paging>(q.page);
+  if (!query.sortBy && rows.length === query.limit) {
+    const last = rows[rows.length - 1]!;
+    cursors.set(cursors.next(keyOf(), query.offset + query.limit), { seq: Number(last._seq), generation: Number(last._gen) });
+  }
+  const page = rows.map(({ _seq, _gen, ...row }) => row as unknown as R);
   // A first page that is not full holds every match: no count needed (the IdP lookup case).
-  if (query.offset === 0 && rows.length < query.limit) return { total: rows.length, rows };
-  return { total: await count(c, q.count), rows };
+  if (query.offset === 0 && page.length < query.limit) return { total: page.length, rows: page };
+  return { total: await count(c, q.count), rows: page };
+}
+
+/** The paging columns every list row carries. */
+interface Paging {
+  readonly _seq?: number | string;
+  readonly _gen?: number | string;
 }
 
 async function count(c: SqlContext, statement: Fragment): Promise<number> {
   const [r] = await c.rows<{ n: number | string }>(statement);
   return Number(r?.n ?? 0);
-}
-
-/**
- * Where pages end, per list: (organization, filter) and offset → the `seq` of the row before that
- * offset. In-process and bounded; another process (or an evicted entry) falls back to OFFSET.
- */
-export class PageCursors {
-  private readonly entries = new Map<string, number>();
-
-  /** The key of a page: the list (the statement without its page) and the offset. */
-  key(orgId: string, list: Fragment, offset: number): string {
-    const { sql: text, parameters } = list.render('question');
-    return `${orgId}\u0000${text}\u0000${JSON.stringify(parameters)}\u0000${offset}`;
-  }
-
-  /** The key of the page at `offset` in the same list as `key`. */
-  next(key: string, offset: number): string {
-    return `${key.slice(0, key.lastIndexOf('\u0000'))}\u0000${offset}`;
-  }
-
-  get(key: string): number | undefined {
-    return this.entries.get(key);
-  }
-
-  set(key: string, seq: number): void {
-    if (this.entries.size >= 10_000) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, seq);
-  }
 }
 
 /** The user list statements (EXPLAIN tests). */

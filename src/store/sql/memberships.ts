@@ -56,13 +56,22 @@ export class SqlMemberships implements MembershipStore {
     return r.map((x) => x.member_id);
   }
 
+  /**
+   * Inside a transaction the rows found are locked (FOR KEY SHARE, where the engine has row locks)
+   * until it ends: a member being added cannot be deleted meanwhile, and a delete already under
+   * way is waited for, after which the member is gone and refused. So a membership never points
+   * at a resource that does not exist. SQLite serialises writers instead.
+   */
   async typesOf(orgId: string, ids: readonly string[]): Promise<Map<string, 'User' | 'Group'>> {
     const found = new Map<string, 'User' | 'Group'>();
     const db = this.c.db;
+    const lock = !this.c.reader && this.c.adapter.supportsForUpdate;
     for (let i = 0; i < ids.length; i += CHUNK) {
       const chunk = ids.slice(i, i + CHUNK);
-      for (const r of await db.selectFrom('users').select('id').where('org_id', '=', orgId).where('id', 'in', chunk).execute()) found.set(r.id, 'User');
-      for (const r of await db.selectFrom('groups').select('id').where('org_id', '=', orgId).where('id', 'in', chunk).execute()) found.set(r.id, 'Group');
+      const users = db.selectFrom('users').select('id').where('org_id', '=', orgId).where('id', 'in', chunk);
+      const groups = db.selectFrom('groups').select('id').where('org_id', '=', orgId).where('id', 'in', chunk);
+      for (const r of await (lock ? users.forKeyShare() : users).execute()) found.set(r.id, 'User');
+      for (const r of await (lock ? groups.forKeyShare() : groups).execute()) found.set(r.id, 'Group');
     }
     return found;
   }

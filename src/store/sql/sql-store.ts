@@ -5,7 +5,7 @@ import type { Store, StoreSession } from '../store.js';
 import type { Database } from '../types.js';
 import { AuthCache } from './auth-cache.js';
 import type { SessionShared } from './context.js';
-import { PageCursors } from './list-query.js';
+import { PageCursors } from './page-cursors.js';
 import { SqlSession } from './session.js';
 
 /** The Store for both dialects: one Kysely implementation, the adapter holds the differences. */
@@ -69,6 +69,14 @@ export class SqlStore extends SqlSession implements Store {
 
   async optimize(): Promise<void> {
     await this.adapter.optimize(this.context.db);
+  }
+
+  unavailable(err: unknown): boolean {
+    return this.adapter.unavailable(err);
+  }
+
+  retryable(err: unknown): boolean {
+    return this.adapter.retryable(err);
   }
 
   async ping(): Promise<void> {

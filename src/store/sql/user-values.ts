@@ -30,7 +30,8 @@ export function storedValue(def: AttributeDef, value: unknown): string | null {
 export function userValueRows(orgId: string, userId: string, doc: Readonly<Record<string, unknown>>): UserValueRow[] {
   const rows: UserValueRow[] = [];
   const add = (attr: string, idx: number, sub: string, def: AttributeDef, value: unknown) => {
-    if (isUserColumn(sub ? `${attr}.${sub}` : attr)) return;
+    // Binary values (x509Certificates) are not filterable: an index entry could not hold them.
+    if (def.type === 'binary' || isUserColumn(sub ? `${attr}.${sub}` : attr)) return;
     const v = storedValue(def, value);
     if (v !== null && v !== '') rows.push({ org_id: orgId, user_id: userId, attr, idx, sub, v });
   };

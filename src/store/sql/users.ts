@@ -101,8 +101,8 @@ export class SqlUsers implements UserStore {
  * A user row as the store returns it: without the paging column, with `groups` as given or from
  * the `_groups` column (a JSON array of [id, displayName] pairs, text on SQLite). One copy.
  */
-function asUser(row: UserRow & { _groups?: unknown; _seq?: unknown }, groups?: readonly GroupRef[]): UserWithGroups {
-  const { _groups, _seq, ...user } = row;
+function asUser(row: UserRow & { _groups?: unknown }, groups?: readonly GroupRef[]): UserWithGroups {
+  const { _groups, ...user } = row;
   if (groups) return { ...user, groups };
   if (_groups === undefined) return user;
   const pairs = (typeof _groups === 'string' ? JSON.parse(_groups) : (_groups ?? [])) as [string, string][];

@@ -1,0 +1,51 @@
+/**
+ * Token buckets, in this process: `take` spends one request from the bucket of a key, refilled at
+ * `rate` per second up to `burst`. A refused request learns how long until a request would pass.
+ * At most `maxKeys` buckets are kept; the least recently used goes first.
+ */
+export class TokenBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(
+    private readonly maxKeys = 100_000,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
+
+  /** Spends one token; returns 0 when the request may pass, else the seconds until one would. */
+  take(key: string, rate: number, burst: number): number {
+    if (rate <= 0) return 0;
+    const now = this.clock();
+    let b = this.buckets.get(key);
+    if (b) {
+      this.buckets.delete(key);
+      b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);
+      b.at = now;
+    } else {
+      if (this.buckets.size >= this.maxKeys) this.buckets.delete(this.buckets.keys().next().value!);
+      b = { tokens: burst, at: now };
+    }
+    this.buckets.set(key, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return 0;
+    }
+    return (1 - b.tokens) / rate;
+  }
+
+  /** Whether the key's bucket is empty now, without spending (failed authentication checks before hashing). */
+  empty(key: string, rate: number, burst: number): number {
+    const b = this.buckets.get(key);
+    if (!b || rate <= 0) return 0;
+    const tokens = Math.min(burst, b.tokens + ((this.clock() - b.at) / 1000) * rate);
+    return tokens >= 1 ? 0 : (1 - tokens) / rate;
+  }
+}
+
+/** Failed authentications a client address may make: 20 a second, 100 at once (tokens are 256-bit: this bounds the cost of guessing, not its odds). */
+export const AUTH_FAILURES = { rate: 20, burst: 100 } as const;
+
+/** The rate limits of one process: per token (the organization's settings) and failed authentication per address. */
+export class RateLimits {
+  readonly tokens = new TokenBuckets();
+  readonly failures = new TokenBuckets(10_000);
+}

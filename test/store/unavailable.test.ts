@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { buildApp } from '../../src/app.js';
+import { Directory } from '../../src/service/directory.js';
+import { openStore } from '../../src/store/open.js';
+import type { SqlStore } from '../../src/store/sql/sql-store.js';
+import { createDatabase, ENGINES } from '../support/engines.js';
+import { ERROR_SCHEMA } from '../support/harness.js';
+
+const admin = () => process.env.ROLLCALL_TEST_PG_URL!;
+const dbName = (url: string) => new URL(url).pathname.slice(1);
+
+async function asAdmin(statement: string): Promise<void> {
+  const c = new pg.Client(admin());
+  await c.connect();
+  try {
+    await c.query(statement);
+  } finally {
+    await c.end();
+  }
+}
+
+// Issue 11, defects 2 and 13: PostgreSQL slow, saturated or gone is 503 with Retry-After, /healthz
+// answers within a second, and the server recovers without a restart.
+for (const engine of ENGINES.filter((e) => e === 'postgres')) {
+  describe(`when PostgreSQL cannot serve (${engine})`, () => {
+    test('every statement has a timeout, and hitting it counts as unavailable', async () => {
+      const db = await createDatabase(engine);
+      const store = (await openStore(db.database, { statementTimeoutMs: 200 })) as unknown as SqlStore;
+      try {
+        const started = Date.now();
+        await assert.rejects(sql`select pg_sleep(5)`.execute(store.kysely), (err: unknown) => store.unavailable(err));
+        assert.ok(Date.now() - started < 2000, 'cancelled by statement_timeout');
+      } finally {
+        await store.close();
+        await db.drop();
+      }
+    });
+
+    test('a saturated pool: /healthz answers 503 within a second instead of hanging', async () => {
+      const db = await createDatabase(engine);
+      const store = (await openStore(db.database, { poolSize: 2 })) as unknown as SqlStore;
+      const app = await buildApp({ store });
+      try {
+        const hold = [0, 1].map(() => store.transaction(async () => void (await sql`select pg_sleep(2.5)`.execute(store.kysely))).catch(() => {}));
+        await new Promise((r) => setTimeout(r, 200));
+        const started = Date.now();
+        const res = await app.inject({ method: 'GET', url: '/healthz' });
+        const took = Date.now() - started;
+        assert.equal(res.statusCode, 503, res.body);
+        assert.ok(took < 1500, `answered after ${took} ms`);
+        assert.equal(res.headers['retry-after'], '1');
+        await Promise.all(hold);
+        assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'and healthy again once the pool is free');
+      } finally {
+        await app.close();
+        await store.close();
+        await db.drop();
+      }
+    });
+
+    test('PostgreSQL refusing connections: SCIM answers 503 with Retry-After and a SCIM body, then recovers by itself', async () => {
+      const db = await createDatabase(engine);
+      const store = await openStore(db.database);
+      const app = await buildApp({ store });
+      const directory = new Directory(store);
+      const name = dbName(db.database);
+      try {
+        await directory.organizations.create('acme');
+        const { token } = await directory.organizations.issueToken('acme', 'idp');
+        const get = () => app.inject({ method: 'GET', url: '/scim/v2/Users', headers: { authorization: `Bearer ${token}` } });
+        assert.equal((await get()).statusCode, 200);
+        await asAdmin(`alter database ${name} with allow_connections false`);
+        await asAdmin(`select pg_terminate_backend(pid) from pg_stat_activity where datname = '${name}' and pid <> pg_backend_pid()`);
+        const down = await get();
+        assert.equal(down.statusCode, 503, down.body);
+        assert.deepEqual(JSON.parse(down.body).schemas, [ERROR_SCHEMA]);
+        assert.equal(down.headers['retry-after'], '1');
+        const health = await app.inject({ method: 'GET', url: '/healthz' });
+        assert.equal(health.statusCode, 503);
+        await asAdmin(`alter database ${name} with allow_connections true`);
+        let status = 0;
+        for (let i = 0; i < 50 && status !== 200; i++) {
+          status = (await get()).statusCode;
+          if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(status, 200, 'recovered without a restart');
+      } finally {
+        await asAdmin(`alter database ${name} with allow_connections true`).catch(() => {});
+        await app.close();
+        await store.close();
+        await db.drop();
+      }
+    });
+  });
+}
