@@ -1,7 +1,8 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { DEFAULTS } from './defaults.js';
-import { Webhooks, WebhookWorker, type WorkerOptions } from './events/webhooks.js';
+import { Webhooks } from './events/webhooks.js';
+import { WebhookWorker, type WorkerOptions } from './events/worker.js';
 import { appApiPlugin } from './http/app-api.js';
 import { registerMetrics } from './http/metrics.js';
 import { RateLimits } from './http/rate-limit.js';

@@ -5,7 +5,8 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { wire } from './app.js';
-import type { Webhooks, WorkerOptions } from './events/webhooks.js';
+import type { Webhooks } from './events/webhooks.js';
+import type { WorkerOptions } from './events/worker.js';
 import type { Directory } from './service/directory.js';
 import type { DirectoryEvent } from './service/events.js';
 import type { UserHooks } from './service/users.js';
@@ -71,7 +72,8 @@ export type { UserHooks } from './service/users.js';
 export type { ScimResource } from './service/resource.js';
 export type { OrgContext } from './service/context.js';
 export type { OrgSettings } from './service/settings.js';
-export type { Webhook, Delivery, WorkerOptions } from './events/webhooks.js';
+export type { Webhook, Delivery } from './events/webhooks.js';
+export type { WorkerOptions } from './events/worker.js';
 export { verify as verifyWebhookSignature, sign as signWebhookPayload } from './events/signature.js';
 export { buildApp } from './app.js';
 export type { Store } from './store/open.js';

@@ -1,40 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import pino from 'pino';
-import { buildApp, wire, type Wiring } from '../app.js';
+import { buildApp, wire } from '../app.js';
 import { DEFAULTS } from '../defaults.js';
-import type { Webhooks } from '../events/webhooks.js';
-import type { Directory } from '../service/directory.js';
 import { DirectoryError } from '../service/errors.js';
 import type { Organization } from '../service/organizations.js';
 import { SettingError } from '../service/settings.js';
 import { openStore } from '../store/open.js';
-
-
-/** A failure the CLI reports as one line on stderr. */
-class CliError extends Error {}
-
-interface Io {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
-
-const privateWebhooksOption = () =>
-  new Option('--allow-private-webhooks', 'let webhooks reach loopback, link-local, private and metadata addresses (on-premises use)').env('ROLLCALL_ALLOW_PRIVATE_WEBHOOKS');
-
-const databaseOption = () =>
-  new Option('--database <path-or-url>', 'SQLite file path or postgres:// URL').env('ROLLCALL_DATABASE').default(DEFAULTS.database);
-
-/** Opens the database, wires Rollcall over it, runs `fn` and closes it again. */
-async function withWiring<T>(database: string, fn: (w: Wiring) => Promise<T>, allowPrivateWebhooks = false): Promise<T> {
-  const store = await openStore(database);
-  try {
-    return await fn(wire({ store, allowPrivateWebhooks }));
-  } finally {
-    await store.close();
-  }
-}
-
-const withDirectory = <T>(database: string, fn: (d: Directory) => Promise<T>): Promise<T> => withWiring(database, (w) => fn(w.directory));
+import { CliError, databaseOption, positive, privateWebhooksOption, withDirectory, workerOptions, type Io } from './common.js';
+import { addWebhookCommands } from './webhook-commands.js';
 
 function orgLines(org: Organization): string[] {
   return [
@@ -229,95 +202,9 @@ export function buildCli(io: Io): Command {
       await withDirectory(o.database, (d) => d.organizations.revokeToken(slug, id));
       io.out(`revoked token ${id}`);
     });
-  const webhook = program.command('webhook').description('manage webhook endpoints');
-  webhook
-    .command('add <slug> <url>')
-    .description('add an endpoint; its signing secret is printed once, alone on the last line')
-    .option('--events <types>', 'comma-separated event types (default: all)')
-    .option('--secret <secret>', 'signing secret (default: generated)')
-    .option('--json', 'print JSON')
-    .addOption(databaseOption())
-    .addOption(privateWebhooksOption())
-    .action(async (slug: string, url: string, o: { events?: string; secret?: string; json?: boolean; database: string; allowPrivateWebhooks?: boolean }) => {
-      const created = await withWebhooks(
-        o.database,
-        (w) => w.add(slug, { url, ...(o.events ? { events: o.events.split(',').map((e) => e.trim()).filter(Boolean) } : {}), ...(o.secret ? { secret: o.secret } : {}) }),
-        !!o.allowPrivateWebhooks,
-      );
-      print(!!o.json, created, () => [`added webhook ${created.id} -> ${created.url} (${created.events.length ? created.events.join(',') : 'all events'}); signing secret, shown once:`, created.secret]);
-    });
-  webhook
-    .command('list <slug>')
-    .option('--json', 'print JSON')
-    .addOption(databaseOption())
-    .action(async (slug: string, o: { json?: boolean; database: string }) => {
-      const list = await withWebhooks(o.database, (w) => w.list(slug));
-      print(!!o.json, list, () =>
-        list.length
-          ? list.map((h) => `${h.id}\t${h.url}\t${h.enabled ? h.status : 'disabled'}\tdelivered through ${h.cursor}\t${h.events.length ? h.events.join(',') : 'all events'}${h.attempts ? `\t${h.attempts} failed attempts` : ''}`)
-          : ['no webhooks'],
-      );
-    });
-  webhook
-    .command('remove <slug> <webhook-id>')
-    .addOption(databaseOption())
-    .action(async (slug: string, id: string, o: { database: string }) => {
-      await withWebhooks(o.database, (w) => w.remove(slug, id));
-      io.out(`removed webhook ${id}`);
-    });
-  webhook
-    .command('enable <slug> <webhook-id>')
-    .description('re-enable an endpoint (a failing one resumes from its last delivered event)')
-    .addOption(databaseOption())
-    .action(async (slug: string, id: string, o: { database: string }) => {
-      await withWebhooks(o.database, (w) => w.update(slug, id, { enabled: true }));
-      io.out(`enabled webhook ${id}`);
-    });
-  webhook
-    .command('disable <slug> <webhook-id>')
-    .addOption(databaseOption())
-    .action(async (slug: string, id: string, o: { database: string }) => {
-      await withWebhooks(o.database, (w) => w.update(slug, id, { enabled: false }));
-      io.out(`disabled webhook ${id}`);
-    });
-  webhook
-    .command('test <slug> <webhook-id>')
-    .description('send a signed webhook.test event now and show the outcome')
-    .option('--json', 'print JSON')
-    .addOption(databaseOption())
-    .addOption(privateWebhooksOption())
-    .action(async (slug: string, id: string, o: { json?: boolean; database: string; allowPrivateWebhooks?: boolean }) => {
-      const r = await withWebhooks(o.database, (w) => w.test(slug, id), !!o.allowPrivateWebhooks);
-      print(!!o.json, r, () => [r.error ? `failed: ${r.error} (${r.latencyMs} ms)` : `delivered: HTTP ${r.status} (${r.latencyMs} ms)`]);
-      if (r.error) throw new CliError(`webhook test failed: ${r.error}`);
-    });
-  webhook
-    .command('deliveries <slug> <webhook-id>')
-    .description('the delivery log, newest first')
-    .option('--limit <n>', 'how many', '50')
-    .option('--json', 'print JSON')
-    .addOption(databaseOption())
-    .action(async (slug: string, id: string, o: { limit: string; json?: boolean; database: string }) => {
-      const list = await withWebhooks(o.database, (w) => w.deliveries(slug, id, positive('--limit', o.limit)));
-      print(!!o.json, list, () => (list.length ? list.map((d) => `${d.at}\tevent ${d.eventSeq}\tattempt ${d.attempt}\t${d.status ?? '-'}\t${d.latencyMs} ms${d.error ? `\t${d.error}` : ''}`) : ['no deliveries']));
-    });
+  addWebhookCommands(program, io, print);
   return program;
 }
-
-async function withWebhooks<T>(database: string, fn: (w: Webhooks) => Promise<T>, allowPrivateWebhooks = false): Promise<T> {
-  return withWiring(database, (w) => fn(w.webhooks), allowPrivateWebhooks);
-}
-
-function positive(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new CliError(`invalid ${name} "${text}" (a positive integer)`);
-  return n;
-}
-
-const workerOptions = {
-  timeout: () => new Option('--webhook-timeout <seconds>', 'timeout of one webhook delivery attempt').env('ROLLCALL_WEBHOOK_TIMEOUT').default(String(DEFAULTS.webhookTimeoutSeconds)),
-  retention: () => new Option('--event-retention-days <days>', 'how long events stay in the feed').env('ROLLCALL_EVENT_RETENTION_DAYS').default(String(DEFAULTS.retentionDays)),
-};
 
 /** Runs the CLI; returns the exit code. Errors are one line on stderr. */
 export async function main(argv: string[], io: Io = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {

@@ -1,15 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { DEFAULTS } from '../defaults.js';
-import type { DirectoryEvent, EventBus, EventType } from '../service/events.js';
-import { toEvent } from '../service/events.js';
+import type { EventType } from '../service/events.js';
 import type { Organizations } from '../service/organizations.js';
 import { DirectoryError } from '../service/errors.js';
 import type { Store } from '../store/store.js';
-import type { EventRow, WebhookDeliveryRow, WebhookRow } from '../store/types.js';
-import { sign } from './signature.js';
-import { guardedLookup, refusedTarget, type TargetPolicy } from './target-policy.js';
+import type { WebhookDeliveryRow, WebhookRow } from '../store/types.js';
+import { post } from './post.js';
+import { refusedTarget, type TargetPolicy } from './target-policy.js';
 
 export const EVENT_TYPES: readonly EventType[] = [
   'user.created',
@@ -92,55 +89,6 @@ function checkInput(input: Partial<WebhookInput>): void {
     if (!EVENT_TYPES.includes(e as EventType)) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `unknown event type "${e}"; types are: ${EVENT_TYPES.join(', ')}`);
   }
   if (input.secret !== undefined && input.secret.length < 16) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', 'a webhook secret needs at least 16 characters');
-}
-
-/** A signed POST of one event, as the worker and `webhook test` send it, to a target the policy allows. */
-export async function post(
-  url: string,
-  secret: string,
-  event: DirectoryEvent | Record<string, unknown>,
-  timeoutMs: number,
-  nowMs: number,
-  policy: TargetPolicy = { allowPrivate: false },
-): Promise<{ status: number | null; error: string | null; latencyMs: number }> {
-  const body = JSON.stringify(event);
-  const timestamp = Math.floor(nowMs / 1000);
-  const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
-  const target = new URL(url);
-  const refused = await refusedTarget(target, policy);
-  if (refused) return { status: null, error: `refused: ${refused} (webhooks to internal addresses are not allowed)`, latencyMs: elapsed() };
-  return new Promise((resolve) => {
-    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
-      target,
-      {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          'user-agent': 'Rollcall-Webhooks/1',
-          'rollcall-event-id': String(event.id),
-          'rollcall-event-type': String(event.type),
-          'rollcall-timestamp': String(timestamp),
-          'rollcall-signature': sign(secret, timestamp, body),
-        },
-        signal: AbortSignal.timeout(timeoutMs),
-        // Redirects are not followed (a 3xx is a failed delivery), and names resolve to checked addresses only.
-        ...(policy.allowPrivate ? {} : { lookup: guardedLookup }),
-      },
-      (res) => {
-        res.resume();
-        const done = () => resolve({ status: res.statusCode ?? null, error: res.statusCode && res.statusCode >= 200 && res.statusCode < 300 ? null : `HTTP ${res.statusCode}`, latencyMs: elapsed() });
-        res.on('end', done);
-        res.on('error', done);
-      },
-    );
-    request.on('error', (err: NodeJS.ErrnoException) => {
-      const error = err.name === 'AbortError' || err.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : err.code === 'ROLLCALL_INTERNAL_TARGET' ? `refused: ${err.message}` : (err.code ?? err.message);
-      resolve({ status: null, error, latencyMs: elapsed() });
-    });
-    request.end(body);
-  });
 }
 
 /** Webhook endpoints of an organization: add, list, change, remove, test, delivery log. */
@@ -228,158 +176,5 @@ export class Webhooks {
     const row = await this.get(slug, id);
     const event = { id: randomUUID(), seq: 0, organization: slug, type: 'webhook.test', resourceType: null, resourceId: null, time: new Date().toISOString(), requestId: null, data: { webhook: id } };
     return post(row.url, row.secret, event, timeoutMs, Date.now(), this.policy);
-  }
-}
-
-export interface WorkerOptions {
-  /** Per-attempt timeout (default 10 s). */
-  readonly timeoutMs?: number;
-  /** How long an endpoint may fail before it is marked failing (default 24 h). */
-  readonly maxFailureMs?: number;
-  /** Extra lease time beyond the timeout before another worker may take over (default 30 s). */
-  readonly leaseGraceMs?: number;
-  /** Idle polling interval for events written by other processes (default 1 s). */
-  readonly pollMs?: number;
-  /** Event retention (default 30 days); older events are pruned hourly. */
-  readonly retentionDays?: number;
-  /** The clock, in milliseconds (tests use a fake one). */
-  readonly clock?: () => number;
-  /** Randomness for jitter, in [0, 1). */
-  readonly random?: () => number;
-  /** Where deliveries may go (default: no internal addresses). */
-  readonly targets?: TargetPolicy;
-}
-
-/** Exponential backoff with jitter: 1 s, 2 s, 4 s ... capped at 1 h, each between 50% and 100%. */
-export function backoffMs(attempt: number, random: () => number = Math.random): number {
-  const base = Math.min(3_600_000, 1000 * 2 ** Math.max(0, attempt - 1));
-  return Math.round(base * (0.5 + random() * 0.5));
-}
-
-/**
- * Delivers the outbox to webhook endpoints: at least once, in sequence order per endpoint, one
- * worker at a time per endpoint (a lease taken with a conditional update), retried with backoff.
- */
-export class WebhookWorker {
-  private running = false;
-  private wake: (() => void) | undefined;
-  private loop: Promise<void> | undefined;
-  private unsubscribe: (() => void) | undefined;
-  private lastPrune = 0;
-  private woken = false;
-  private readonly timeoutMs: number;
-  private readonly maxFailureMs: number;
-  private readonly leaseGraceMs: number;
-  private readonly pollMs: number;
-  private readonly retentionMs: number;
-  private readonly clock: () => number;
-  private readonly random: () => number;
-  private readonly policy: TargetPolicy;
-
-  constructor(
-    private readonly store: Store,
-    private readonly bus: EventBus | undefined,
-    options: WorkerOptions = {},
-  ) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULTS.webhookTimeoutSeconds * 1000;
-    this.maxFailureMs = options.maxFailureMs ?? 24 * 3_600_000;
-    this.leaseGraceMs = options.leaseGraceMs ?? DEFAULTS.webhookLeaseGraceSeconds * 1000;
-    this.pollMs = options.pollMs ?? 1000;
-    this.retentionMs = (options.retentionDays ?? DEFAULTS.retentionDays) * 86_400_000;
-    this.clock = options.clock ?? Date.now;
-    this.random = options.random ?? Math.random;
-    this.policy = options.targets ?? { allowPrivate: false };
-  }
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.unsubscribe = this.bus?.on(() => {
-      this.woken = true;
-      this.wake?.();
-    });
-    this.loop = this.run();
-  }
-
-  /** Stops after the delivery in flight, if any. */
-  async stop(): Promise<void> {
-    this.running = false;
-    this.unsubscribe?.();
-    this.wake?.();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let worked = false;
-      try {
-        await this.prune();
-        worked = await this.tick();
-      } catch {
-        // The database went away for a moment: try again after the poll interval.
-      }
-      if (!worked && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.pollMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
-    }
-  }
-
-  private async prune(): Promise<void> {
-    const now = this.clock();
-    if (now - this.lastPrune < 3_600_000) return;
-    this.lastPrune = now;
-    await this.store.events.prune(new Date(now - this.retentionMs).toISOString());
-  }
-
-  /** Delivers at most one event; true when there was work. */
-  async tick(): Promise<boolean> {
-    if (this.woken) {
-      this.woken = false;
-      await this.store.webhooks.wake(new Date(this.clock()).toISOString());
-    }
-    for (;;) {
-      const now = this.clock();
-      const iso = new Date(now).toISOString();
-      const webhook = await this.store.webhooks.claim(iso, new Date(now + this.timeoutMs + this.leaseGraceMs).toISOString());
-      if (!webhook) return false;
-      const event = await this.store.webhooks.nextEventFor(webhook);
-      if (event) {
-        await this.deliver(webhook, event, now);
-        return true;
-      }
-      // Nothing to send to this one: look again at the next poll (or when an event commits here).
-      await this.store.webhooks.update(webhook.id, { lease_until: null, next_attempt_at: new Date(now + this.pollMs).toISOString() });
-    }
-  }
-
-  private async deliver(webhook: WebhookRow, row: EventRow, now: number): Promise<void> {
-    const org = await this.store.organizations.get(webhook.org_id);
-    const event = toEvent(row, org?.slug ?? webhook.org_id);
-    const result = await post(webhook.url, webhook.secret, event, this.timeoutMs, now, this.policy);
-    const attempt = webhook.attempts + 1;
-    const at = new Date(this.clock()).toISOString();
-    await this.store.webhooks.insertDelivery({ webhook_id: webhook.id, event_seq: row.seq, event_id: row.id, attempt, status: result.status, error: result.error, latency_ms: result.latencyMs, at });
-    if (result.error === null) {
-      await this.store.webhooks.update(webhook.id, { cursor: row.seq, attempts: 0, failing_since: null, next_attempt_at: at, lease_until: null });
-      return;
-    }
-    const failingSince = webhook.failing_since ?? new Date(now).toISOString();
-    if (this.clock() - Date.parse(failingSince) >= this.maxFailureMs) {
-      await this.store.webhooks.update(webhook.id, { status: 'failing', attempts: attempt, failing_since: failingSince, lease_until: null });
-      return;
-    }
-    await this.store.webhooks.update(webhook.id, {
-      attempts: attempt,
-      failing_since: failingSince,
-      next_attempt_at: new Date(this.clock() + backoffMs(attempt, this.random)).toISOString(),
-      lease_until: null,
-    });
   }
 }

@@ -1,0 +1,51 @@
+import { Option } from 'commander';
+import { wire, type Wiring } from '../app.js';
+import { DEFAULTS } from '../defaults.js';
+import type { Webhooks } from '../events/webhooks.js';
+import type { Directory } from '../service/directory.js';
+import { openStore } from '../store/open.js';
+
+/** A failure the CLI reports as one line on stderr. */
+export class CliError extends Error {}
+
+export interface Io {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export const privateWebhooksOption = () =>
+  new Option('--allow-private-webhooks', 'let webhooks reach loopback, link-local, private and metadata addresses (on-premises use)').env('ROLLCALL_ALLOW_PRIVATE_WEBHOOKS');
+
+export const databaseOption = () =>
+  new Option('--database <path-or-url>', 'SQLite file path or postgres:// URL').env('ROLLCALL_DATABASE').default(DEFAULTS.database);
+
+/** Opens the database, wires Rollcall over it, runs `fn` and closes it again. */
+export async function withWiring<T>(database: string, fn: (w: Wiring) => Promise<T>, allowPrivateWebhooks = false): Promise<T> {
+  const store = await openStore(database);
+  try {
+    return await fn(wire({ store, allowPrivateWebhooks }));
+  } finally {
+    await store.close();
+  }
+}
+
+export const withDirectory = <T>(database: string, fn: (d: Directory) => Promise<T>): Promise<T> => withWiring(database, (w) => fn(w.directory));
+
+export async function withWebhooks<T>(database: string, fn: (w: Webhooks) => Promise<T>, allowPrivateWebhooks = false): Promise<T> {
+  return withWiring(database, (w) => fn(w.webhooks), allowPrivateWebhooks);
+}
+
+export function positive(name: string, text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new CliError(`invalid ${name} "${text}" (a positive integer)`);
+  return n;
+}
+
+export const workerOptions = {
+  timeout: () => new Option('--webhook-timeout <seconds>', 'timeout of one webhook delivery attempt').env('ROLLCALL_WEBHOOK_TIMEOUT').default(String(DEFAULTS.webhookTimeoutSeconds)),
+  retention: () => new Option('--event-retention-days <days>', 'how long events stay in the feed').env('ROLLCALL_EVENT_RETENTION_DAYS').default(String(DEFAULTS.retentionDays)),
+};
+
+
+/** Prints a value as JSON, or as lines of text. */
+export type Print = (json: boolean, value: unknown, lines: () => string[]) => void;
