@@ -6,9 +6,12 @@ import { WebhookWorker, type WorkerOptions } from './events/worker.js';
 import { appApiPlugin } from './http/app-api.js';
 import { registerMetrics } from './http/metrics.js';
 import { RateLimits } from './http/rate-limit.js';
+import { errorHandler } from './http/errors.js';
 import { clientError, frameworkError } from './http/framework-errors.js';
 import { scimPlugin } from './http/scim.js';
 import { LIMITS } from './protocol/limits.js';
+import { requestScope } from './request-scope.js';
+import { ScimError } from './protocol/messages/index.js';
 import { Directory } from './service/directory.js';
 import type { UserHooks } from './service/users.js';
 import type { Store } from './store/store.js';
@@ -137,7 +140,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       );
     });
   }
+  // Every request runs in a scope whose signal fires when its client goes away before the answer
+  // (or the handler times out): the database statements it started are cancelled.
+  if (wiring.store.cancellable) app.addHook('onRequest', (request, reply, done) => {
+    const abandoned = new AbortController();
+    // The connection closed and no answer was sent: the client went away.
+    reply.raw.once('close', () => {
+      if (!reply.sent) abandoned.abort();
+    });
+    requestScope.run({ signal: abandoned.signal }, done);
+  });
   if (options.metrics !== false) registerMetrics(app);
+  app.setNotFoundHandler((request, reply) => {
+    errorHandler(ScimError.notFound(`Nothing at ${request.method} ${request.url.split('?')[0]}: the SCIM API is at ${DEFAULTS.scimPrefix}, the application API at ${DEFAULTS.apiPrefix}.`) as never, request, reply);
+  });
 
   // Answers within a second whatever the database does: a saturated pool or a dead server is 503.
   app.get('/healthz', async (_request, reply) => {

@@ -4,7 +4,8 @@ import type { Webhooks } from '../events/webhooks.js';
 import type { Directory } from '../service/directory.js';
 import { DirectoryError, type DirectoryErrorKind } from '../service/errors.js';
 import type { OrgContext } from '../service/context.js';
-import { errorHandlerFor } from './errors.js';
+import { errorHandler, errorHandlerFor } from './errors.js';
+import { onlyMethods } from './not-allowed.js';
 import { LIMITS } from '../protocol/limits.js';
 import { appAuth } from './auth.js';
 import { jsonBodies } from './body.js';
@@ -66,6 +67,17 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     const events = await directory.events.poll(o, after, limit, wait * 1000);
     return { events, next: events.length ? events[events.length - 1]!.seq : after, hasMore: events.length === limit };
   });
+
+  app.setNotFoundHandler((request, reply) => {
+    errorHandler(ScimError.notFound(`No application API endpoint at ${request.method} ${request.url.split('?')[0]}.`) as never, request, reply);
+  });
+  for (const [url, allow] of [
+    ['/events', ['GET']],
+    ['/webhooks', ['GET', 'POST']],
+    ['/webhooks/:id', ['PATCH', 'DELETE']],
+    ['/webhooks/:id/deliveries', ['GET']],
+    ['/webhooks/:id/test', ['POST']],
+  ] as const) onlyMethods(app, url, allow);
 
   app.get('/webhooks', async (request) => ({ webhooks: await webhooks.list(org(request).slug) }));
 

@@ -33,17 +33,19 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
- * Authenticates a request and applies the rate limits: a client address that keeps failing is
- * refused before its token is even looked at (429), and each token may make
- * `rateLimit` requests a second (`rateBurst` at once) in this process (429 with Retry-After).
+ * Authenticates a request and applies the rate limits:
+ * - failed authentication per client address: past the limit, a token this process has never
+ *   seen valid is refused (429) without a database lookup, while the tokens already in use from
+ *   that address (identity providers share egress addresses between their tenants) still pass;
+ * - each token may make `rateLimit` requests a second (`rateBurst` at once) in this process.
  */
 async function authenticate(directory: Directory, limits: RateLimits, request: FastifyRequest): Promise<{ scope: TokenScope }> {
-  const wait = limits.failures.empty(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
-  if (wait > 0) throw ScimError.tooManyRequests('Too many failed authentications from this address (the limit is 20 a second); wait and retry with a valid token.', wait);
+  const throttled = limits.failures.empty(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
   const header = headerOf(request, 'authorization');
   const token = bearerToken(header);
-  const auth = token ? await directory.organizations.authenticate(token) : undefined;
+  const auth = token ? await directory.organizations.authenticate(token, { knownOnly: throttled > 0 }) : undefined;
   if (!auth) {
+    if (throttled > 0) throw ScimError.tooManyRequests('Too many failed authentications from this address (the limit is 20 a second); wait and retry with a valid token.', throttled);
     limits.failures.take(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
     throw ScimError.unauthorized(header ? 'The bearer token is invalid or revoked.' : 'Authentication required: send Authorization: Bearer <token>.');
   }

@@ -7,6 +7,7 @@ import type { RequestContext } from '../service/context.js';
 import type { ListPage, Preconditions, ResourceService } from '../service/resource.js';
 import type { OrgSettings } from '../service/settings.js';
 import type { Access } from './auth.js';
+import { methodsNotAllowed } from './not-allowed.js';
 import { contextOf, headerOf, projectionOf, sendList, sendResource, type Query } from './request.js';
 
 /** A SCIM resource type as HTTP serves it: its schema, its service, and what its responses read. */
@@ -34,15 +35,6 @@ const preconditions = (request: FastifyRequest): Preconditions => {
 };
 
 const access = (a: Access) => ({ config: { access: a } });
-
-/** Registers `methods` on `url` as 405 Method Not Allowed, with the Allow header (RFC 9110 §15.5.6). */
-export function methodsNotAllowed(app: FastifyInstance, url: string, methods: readonly string[], allow: readonly string[]): void {
-  const refuse = async (request: FastifyRequest) => {
-    throw ScimError.methodNotAllowed(`${request.method} is not allowed on ${url}; allowed: ${allow.join(', ')}.`, allow);
-  };
-  // Refused in onRequest: the method decides before a body is read, so a bad body cannot turn a 405 into a 400.
-  app.route({ method: methods as never, url, ...access('read'), onRequest: refuse, handler: refuse });
-}
 
 /** The resource id of the URL; one no resource can have (a NUL character, which no engine stores) is simply not found. */
 function idOf(request: FastifyRequest<WithId>): string {

@@ -8,7 +8,8 @@ import type { RateLimits } from './rate-limit.js';
 import { listOf as discoveryList, resourceTypeJson, schemaJson, serviceProviderConfig } from './discovery.js';
 import { SCIM_CONTENT_TYPE, errorHandler, errorHandlerFor } from './errors.js';
 import { baseUrlOf, contextOf } from './request.js';
-import { methodsNotAllowed, registerResource, type RouteHost } from './resource-routes.js';
+import { methodsNotAllowed } from './not-allowed.js';
+import { registerResource, type RouteHost } from './resource-routes.js';
 import { resourceTypesOf } from './resource-types.js';
 import { rootSearch } from './root-search.js';
 

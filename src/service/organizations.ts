@@ -45,6 +45,8 @@ function toTokenInfo(row: TokenRow): TokenInfo {
 /** Organizations and their bearer tokens. Tokens are 256-bit random, shown once, stored as SHA-256. */
 export class Organizations {
   private readonly lastTouched = new Map<string, number>();
+  /** Hashes of tokens that authenticated in this process (bounded): see authenticate's knownOnly. */
+  private readonly seenValid = new Set<string>();
 
   constructor(
     private readonly store: Store,
@@ -144,13 +146,25 @@ export class Organizations {
    * token cache, which any change to tokens or organizations (here or in another process)
    * invalidates: a revoked token is refused on its next request.
    */
-  async authenticate(token: string): Promise<{ org: OrgContext; scope: TokenScope; tokenId: string } | undefined> {
+  /**
+   * The organization and scope of an active token. With `knownOnly` (the caller is throttling a
+   * client address that keeps failing), only a token this process has seen valid before is looked
+   * up: an attacker's guesses cost no statement, while the identity providers already connected
+   * from the same address (they share egress addresses between tenants) go on. The database
+   * still decides every time: a revoked token is refused.
+   */
+  async authenticate(token: string, options: { knownOnly?: boolean } = {}): Promise<{ org: OrgContext; scope: TokenScope; tokenId: string } | undefined> {
     if (!token || token.length > 512) return undefined;
     const hash = hashToken(token);
+    if (options.knownOnly && !this.seenValid.has(hash)) return undefined;
     const found = await this.store.tokens.findActive(hash);
     if (!found) return undefined;
     if (!timingSafeEqual(Buffer.from(found.token.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
     this.touch(found.token.id);
+    if (!this.seenValid.has(hash)) {
+      if (this.seenValid.size >= 100_000) this.seenValid.delete(this.seenValid.values().next().value!);
+      this.seenValid.add(hash);
+    }
     const { org } = found;
     return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings) }, scope: found.token.scope, tokenId: found.token.id };
   }

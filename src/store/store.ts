@@ -161,6 +161,8 @@ export interface StoreSession {
 export interface Store extends StoreSession {
   readonly dialect: 'sqlite' | 'postgres';
   readonly target: string;
+  /** Whether reads started for a request are cancelled when it is abandoned. */
+  readonly cancellable: boolean;
   /** Runs `fn` in one transaction: everything it wrote commits together, or nothing does. */
   transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T>;
   migrate(): Promise<string[]>;

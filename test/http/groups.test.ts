@@ -283,7 +283,7 @@ for (const engine of ENGINES) {
       const res = await h.request('POST', '/Groups?excludedAttributes=members', { org: org2, body });
       assert.equal(res.status, 201, res.text.slice(0, 300));
       const count = await h.request('GET', `/Users?filter=${encodeURIComponent(`groups.value eq "${res.body.id}"`)}&count=0`, { org: org2 });
-      assert.equal(count.body.totalResults, 25000);
+      assert.equal(count.body.totalResults, 25000, count.text);
       const full = await h.request('GET', `/Groups/${res.body.id}`, { org: org2 });
       assert.equal(full.body.members.length, 25000);
     });

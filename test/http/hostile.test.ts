@@ -163,12 +163,18 @@ for (const engine of ENGINES) {
     });
 
     test('defect 12: failed authentication is limited per client address', async () => {
+      const connected = await h.org('shared-egress');
+      assert.equal((await h.request('GET', '/Users', { org: connected })).status, 200);
       const statuses: number[] = [];
       for (let i = 0; i < 130; i++) statuses.push((await h.request('GET', '/Users', { token: `rc_guess${i}` })).status);
       assert.equal(statuses[0], 401);
       assert.ok(statuses.includes(429), 'guessing is slowed down');
       const res = await h.request('GET', '/Users', { token: 'rc_guess-again' });
       scimError(res, 429);
+      // An identity provider's egress address is shared by its tenants: a token in use still passes.
+      assert.equal((await h.request('GET', '/Users', { org: connected })).status, 200, "a connected tenant is not locked out by another tenant's failures");
+      await h.directory.organizations.revokeToken('shared-egress', (await h.directory.organizations.listTokens('shared-egress'))[0]!.id);
+      assert.equal((await h.request('GET', '/Users', { org: connected })).status, 429, 'once revoked it is a failure like any other');
     });
   });
 }

@@ -4,6 +4,9 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { buildApp } from '../../src/app.js';
 import { Directory } from '../../src/service/directory.js';
+import { connect, type AddressInfo } from 'node:net';
+import { requestScope } from '../../src/request-scope.js';
+import { postgresAdapter } from '../../src/store/dialects/postgres.js';
 import { openStore } from '../../src/store/open.js';
 import type { SqlStore } from '../../src/store/sql/sql-store.js';
 import { createDatabase, ENGINES } from '../support/engines.js';
@@ -55,6 +58,66 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
         await Promise.all(hold);
         assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'and healthy again once the pool is free');
       } finally {
+        await app.close();
+        await store.close();
+        await db.drop();
+      }
+    });
+
+    test('a statement whose request is abandoned is cancelled on the server', async () => {
+      const db = await createDatabase(engine);
+      const adapter = postgresAdapter(db.database);
+      const conn = await adapter.connect();
+      try {
+        const abandoned = new AbortController();
+        const started = Date.now();
+        const read = requestScope.run({ signal: abandoned.signal }, () => conn.reader.all('select pg_sleep(5)', []));
+        setTimeout(() => abandoned.abort(), 200);
+        await assert.rejects(read, (err: { code?: string }) => err.code === '57014');
+        assert.ok(Date.now() - started < 2000, `cancelled after ${Date.now() - started} ms`);
+      } finally {
+        await conn.close();
+        await conn.db.destroy();
+        await db.drop();
+      }
+    });
+
+    test('a client that goes away: its waiting read is cancelled, not left holding a connection until the statement timeout', async () => {
+      const db = await createDatabase(engine);
+      const store = await openStore(db.database);
+      const app = await buildApp({ store });
+      const directory = new Directory(store);
+      const locker = new pg.Client(db.database);
+      try {
+        await directory.organizations.create('acme');
+        const { token } = await directory.organizations.issueToken('acme', 'idp');
+        await app.listen({ host: '127.0.0.1', port: 0 });
+        const { port } = app.server.address() as AddressInfo;
+        // Reads of users wait for this lock: the request's statement will hang until cancelled.
+        await locker.connect();
+        await locker.query('begin');
+        await locker.query('lock table users in access exclusive mode');
+        const socket = connect(port, '127.0.0.1');
+        socket.write(`GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+        const waiting = async () => {
+          const { rows } = await locker.query<{ n: string }>("select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%from users%'");
+          return Number(rows[0]!.n);
+        };
+        let n = 0;
+        for (let i = 0; i < 40 && n === 0; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          n = await waiting();
+        }
+        assert.equal(n, 1, 'the request is waiting on the lock');
+        socket.destroy();
+        for (let i = 0; i < 40 && n > 0; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+          n = await waiting();
+        }
+        assert.equal(n, 0, 'the abandoned statement was cancelled');
+      } finally {
+        await locker.query('rollback').catch(() => {});
+        await locker.end().catch(() => {});
         await app.close();
         await store.close();
         await db.drop();

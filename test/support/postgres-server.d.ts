@@ -1,6 +1,10 @@
 export interface PostgresServer {
   readonly url: string;
   readonly safeUrl: string;
+  /** SIGKILLs every process of this server: a crash. */
+  kill(): void;
+  /** Starts the server again on its data directory. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
-export function startPostgres(): Promise<PostgresServer>;
+export function startPostgres(options?: { durable?: boolean }): Promise<PostgresServer>;

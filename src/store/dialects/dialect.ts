@@ -21,6 +21,8 @@ export interface DialectAdapter {
    * two simple statements beat one with a subquery per row. Elsewhere a statement is a round trip.
    */
   readonly inProcess: boolean;
+  /** Whether a running read can be cancelled when its request is abandoned (see src/request-scope.ts). */
+  readonly cancellable: boolean;
   /** Whether `SELECT ... FOR UPDATE` exists (SQLite serialises writers instead). */
   readonly supportsForUpdate: boolean;
   /** `haystack` contains `needle` (both text expressions), case-sensitively, with no wildcards. */

@@ -4,6 +4,7 @@ import type { Database } from '../types.js';
 import type { DialectAdapter } from './dialect.js';
 import { sql as fragment } from '../sql/fragment.js';
 import { DEFAULTS } from '../../defaults.js';
+import { requestScope } from '../../request-scope.js';
 
 /** How long a request waits for a pooled connection before the database counts as unavailable. */
 const ACQUIRE_TIMEOUT_MS = 5_000;
@@ -41,10 +42,14 @@ export function postgresAdapter(url: string, poolSize = 10, statementTimeoutMs: 
       const pool = new pg.Pool({ connectionString: url, max: poolSize, types, statement_timeout: statementTimeoutMs, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS });
       // An idle client's error (a restarted server) must not crash the process: the pool drops it.
       pool.on('error', () => {});
+      // A checked-out client whose server dies between statements (inside a transaction) emits
+      // 'error' with nobody listening, which would end the process: its next statement fails
+      // instead, and the request answers 503.
+      pool.on('connect', (client) => client.on('error', () => {}));
       const listener = new ChangeListener(url);
       return {
         db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
-        reader: { all: async (text, parameters) => (await pool.query(text, parameters as unknown[])).rows },
+        reader: { all: (text, parameters) => read(pool, url, text, parameters) },
         changes: { version: () => listener.version(), announce: `select pg_notify('${CHANNEL}', '')` },
         close: () => listener.close(),
       };
@@ -53,6 +58,7 @@ export function postgresAdapter(url: string, poolSize = 10, statementTimeoutMs: 
     serialType: sql`bigserial`,
     placeholders: 'dollar',
     inProcess: false,
+    cancellable: true,
     supportsForUpdate: true,
     contains: (h, n) => fragment`strpos(${h}, ${n}) > 0`,
     endsWith: (h, n) => fragment`right(${h}, char_length(${n})) = ${n}`,
@@ -79,6 +85,43 @@ export function postgresAdapter(url: string, poolSize = 10, statementTimeoutMs: 
 }
 
 const CHANNEL = 'rollcall_auth';
+
+/**
+ * A read on the pool. Inside a request (see src/request-scope.ts) it is cancelled on the server
+ * (pg_cancel_backend, from a connection of its own) when the client goes away or the request
+ * times out, so an abandoned request does not hold a pooled connection until its statement ends.
+ */
+async function read(pool: pg.Pool, url: string, text: string, parameters: readonly unknown[]): Promise<never[]> {
+  const scope = requestScope.getStore();
+  if (!scope) return (await pool.query(text, parameters as unknown[])).rows as never[];
+  if (scope.signal.aborted) throw Object.assign(new Error('the request was abandoned'), { code: '57014' });
+  const client = await pool.connect();
+  const pid = (client as unknown as { processID: number }).processID;
+  let cancelling: Promise<void> | undefined;
+  const cancel = () => void (cancelling = cancelBackend(url, pid));
+  scope.signal.addEventListener('abort', cancel, { once: true });
+  try {
+    return (await client.query(text, parameters as unknown[])).rows as never[];
+  } finally {
+    scope.signal.removeEventListener('abort', cancel);
+    // The connection goes back to the pool only once a cancellation sent for it is done, so it
+    // can never reach a statement another request runs on it next.
+    if (cancelling) await cancelling;
+    client.release();
+  }
+}
+
+async function cancelBackend(url: string, pid: number): Promise<void> {
+  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await c.connect();
+    await c.query('select pg_cancel_backend($1)', [pid]);
+  } catch {
+    // The statement ends at its statement_timeout anyway.
+  } finally {
+    await c.end().catch(() => {});
+  }
+}
 
 /** Socket errors of a server that is down or unreachable. */
 const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);

@@ -61,6 +61,8 @@ export function sqliteAdapter(file: string): DialectAdapter {
     serialType: 'integer',
     placeholders: 'question',
     inProcess: true,
+    // A statement runs to completion on the calling thread: there is nothing to cancel.
+    cancellable: false,
     supportsForUpdate: false,
     contains: (h, n) => fragment`instr(${h}, ${n}) > 0`,
     endsWith: (h, n) => fragment`substr(${h}, -length(${n})) = ${n}`,

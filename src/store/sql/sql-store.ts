@@ -12,6 +12,7 @@ import { SqlSession } from './session.js';
 export class SqlStore extends SqlSession implements Store {
   readonly dialect: 'sqlite' | 'postgres';
   readonly target: string;
+  readonly cancellable: boolean;
   private readonly adapter: DialectAdapter;
   private readonly shared: SessionShared;
 
@@ -25,6 +26,7 @@ export class SqlStore extends SqlSession implements Store {
     this.shared = shared;
     this.dialect = adapter.name;
     this.target = adapter.target;
+    this.cancellable = adapter.cancellable;
   }
 
   static async open(adapter: DialectAdapter): Promise<SqlStore> {

@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import pg from 'pg';
+import { Directory } from '../../src/service/directory.js';
+import { openStore } from '../../src/store/open.js';
+import { createDatabase, ENGINES } from '../support/engines.js';
+import { startPostgres } from '../support/postgres-server.js';
+import { scim, serve } from '../support/serve.js';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+
+// Issue 11: kill -9 under concurrent writes; every write that was acknowledged is there after a restart.
+for (const engine of ENGINES) {
+  describe(`a server killed with SIGKILL under load loses no acknowledged write (${engine})`, () => {
+    test('8 writers for a second and a half, then kill -9, restart, and check every acknowledged id', { timeout: 120_000 }, async () => {
+      const db = await createDatabase(engine);
+      const setup = await openStore(db.database);
+      await new Directory(setup).organizations.create('acme', undefined, { rateLimit: 0 });
+      const { token } = await new Directory(setup).organizations.issueToken('acme', 'idp');
+      await setup.close();
+      try {
+        const node = await serve(db.database);
+        const acknowledged: string[] = [];
+        let stopping = false;
+        let n = 0;
+        const writer = async () => {
+          while (!stopping) {
+            const i = n++;
+            try {
+              const res = await scim(node, token, i % 3 === 2 && acknowledged.length ? 'PATCH' : 'POST', i % 3 === 2 && acknowledged.length ? `/Users/${acknowledged[i % acknowledged.length]}` : '/Users', i % 3 === 2 && acknowledged.length ? { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: `t${i}` }] } : { schemas: [USER], userName: `crash${i}@example.com` });
+              if (res.status === 201) acknowledged.push(res.body.id);
+            } catch {
+              // The connection died with the server: this write was never acknowledged. Yield to
+              // timers: a refused connection can fail without ever leaving the microtask queue.
+              await new Promise((r) => setTimeout(r, 10));
+            }
+          }
+        };
+        const writers = Array.from({ length: 8 }, writer);
+        await new Promise((r) => setTimeout(r, 1500));
+        await node.kill();
+        stopping = true;
+        await Promise.all(writers);
+        assert.ok(acknowledged.length > 20, `only ${acknowledged.length} writes were acknowledged`);
+        const again = await serve(db.database);
+        try {
+          const missing: string[] = [];
+          for (const id of acknowledged) if ((await scim(again, token, 'GET', `/Users/${id}`)).status === 404) missing.push(id);
+          assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged users are gone`);
+          const list = await scim(again, token, 'GET', '/Users?count=0');
+          assert.ok(list.body.totalResults >= acknowledged.length);
+        } finally {
+          await again.stop();
+        }
+      } finally {
+        await db.drop();
+      }
+    });
+  });
+}
+
+// Issue 11: PostgreSQL itself killed and restarted under load. A server of its own, so the other
+// test files (which share the suite's server) are not touched.
+for (const engine of ENGINES.filter((e) => e === 'postgres')) {
+  describe('PostgreSQL killed with SIGKILL under load, then restarted', () => {
+    test('the server answers 503 meanwhile, and recovers without a restart; acknowledged writes survive', { timeout: 180_000 }, async () => {
+      // Durable, as a production server is: fsync and synchronous commits on.
+      const pgServer = await startPostgres({ durable: true });
+      const url = new URL(pgServer.url);
+      const admin = new pg.Client(pgServer.url);
+      await admin.connect();
+      await admin.query('create database crashpg');
+      await admin.end();
+      url.pathname = '/crashpg';
+      const database = url.toString();
+      const setup = await openStore(database);
+      await new Directory(setup).organizations.create('acme', undefined, { rateLimit: 0 });
+      const { token } = await new Directory(setup).organizations.issueToken('acme', 'idp');
+      await setup.close();
+      const node = await serve(database);
+      try {
+        const acknowledged: string[] = [];
+        const statuses = new Map<number, number>();
+        let stopping = false;
+        let n = 0;
+        const writer = async () => {
+          while (!stopping) {
+            const i = n++;
+            try {
+              const res = await scim(node, token, 'POST', '/Users', { schemas: [USER], userName: `pgcrash${i}@example.com` });
+              statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+              if (res.status === 201) acknowledged.push(res.body.id);
+              if (res.status === 503) await new Promise((r) => setTimeout(r, 50));
+            } catch {
+              statuses.set(0, (statuses.get(0) ?? 0) + 1);
+              await new Promise((r) => setTimeout(r, 10));
+            }
+          }
+        };
+        const writers = Array.from({ length: 4 }, writer);
+        await new Promise((r) => setTimeout(r, 800));
+        pgServer.kill();
+        await new Promise((r) => setTimeout(r, 1000));
+        const during = await scim(node, token, 'GET', '/Users?count=1');
+        assert.equal(during.status, 503, JSON.stringify(during.body));
+        assert.equal((await fetch(node.url.replace('/scim/v2', '/healthz'))).status, 503);
+        await pgServer.restart();
+        let status = 0;
+        for (let i = 0; i < 100 && status !== 200; i++) {
+          status = (await scim(node, token, 'GET', '/Users?count=1')).status;
+          if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(status, 200, 'recovered without restarting Rollcall');
+        await new Promise((r) => setTimeout(r, 500));
+        stopping = true;
+        await Promise.all(writers);
+        assert.ok(!statuses.has(500), `no 500: ${JSON.stringify([...statuses])}`);
+        assert.ok((statuses.get(503) ?? 0) > 0, `503 while PostgreSQL was down: ${JSON.stringify([...statuses])}`);
+        const missing: string[] = [];
+        for (const id of acknowledged) if ((await scim(node, token, 'GET', `/Users/${id}`)).status === 404) missing.push(id);
+        assert.deepEqual(missing, [], `${missing.length} of ${acknowledged.length} acknowledged users are gone`);
+      } finally {
+        await node.stop();
+        await pgServer.stop();
+      }
+    });
+  });
+}

@@ -1,0 +1,64 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../../bin/rollcall.js', import.meta.url));
+
+export interface Node {
+  readonly child: ChildProcess;
+  /** The SCIM base URL, e.g. http://127.0.0.1:40123/scim/v2 */
+  readonly url: string;
+  output(): string;
+  /** SIGTERM, and waits for the exit. */
+  stop(): Promise<void>;
+  /** SIGKILL, and waits for the exit. */
+  kill(): Promise<void>;
+}
+
+/** Starts a real `rollcall serve` process on the database and resolves once it serves. */
+export function serve(database: string, args: readonly string[] = []): Promise<Node> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--database', database, '--log-level', 'warn', '--no-worker', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30_000);
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    const onExit = () => reject(new Error(`serve exited: ${out}`));
+    child.once('exit', onExit);
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /serving SCIM 2\.0 at (\S+)/.exec(out);
+      if (m && (/shown once/.test(out) ? /Try: curl/.test(out) : true)) {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        resolve({
+          child,
+          url: m[1]!,
+          output: () => out,
+          async stop() {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+            // A graceful stop that does not finish in 5 s (a request stuck on a dead database) is forced.
+            const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
+            await exited;
+            clearTimeout(forced);
+          },
+          async kill() {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+            await exited;
+          },
+        });
+      }
+    });
+    child.stderr.on('data', (d) => (out += d));
+  });
+}
+
+/** A SCIM request to a node, JSON in and out. */
+export async function scim(node: Node, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${node.url}${path}`, {
+    method,
+    signal: AbortSignal.timeout(15_000),
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/scim+json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
