@@ -142,7 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   // Every request runs in a scope whose signal fires when its client goes away before the answer
   // (or the handler times out): the database statements it started are cancelled.
-  if (wiring.store.cancellable) app.addHook('onRequest', (request, reply, done) => {
+  if (wiring.store.cancellable) app.addHook('onRequest', (_request, reply, done) => {
     const abandoned = new AbortController();
     // The connection closed and no answer was sent: the client went away.
     reply.raw.once('close', () => {

@@ -18,7 +18,8 @@ export async function post(
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   const target = new URL(url);
-  const refused = await refusedTarget(target, policy);
+  // Literal addresses here; names at connection time, by guardedLookup (one DNS lookup, the one connected to).
+  const refused = await refusedTarget(target, policy, false);
   if (refused) return { status: null, error: `refused: ${refused} (webhooks to internal addresses are not allowed)`, latencyMs: elapsed() };
   return new Promise((resolve) => {
     const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(

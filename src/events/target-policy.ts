@@ -48,12 +48,16 @@ export function isInternalAddress(address: string): boolean {
   return BLOCKED.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** Why a URL's host may not receive webhooks under the policy, or undefined when it may (names are resolved). */
-export async function refusedTarget(url: URL, policy: TargetPolicy): Promise<string | undefined> {
+/**
+ * Why a URL's host may not receive webhooks under the policy, or undefined when it may. Names are
+ * resolved unless `resolve` is false (a delivery connects through guardedLookup, which checks them).
+ */
+export async function refusedTarget(url: URL, policy: TargetPolicy, resolve = true): Promise<string | undefined> {
   if (policy.allowPrivate) return undefined;
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host)) return isInternalAddress(host) ? `${host} is an internal address` : undefined;
   if (host === 'localhost' || host.endsWith('.localhost')) return `${host} is this machine`;
+  if (!resolve) return undefined;
   const addresses = await new Promise<LookupAddress[]>((resolve) => dnsLookup(host, { all: true }, (err, a) => resolve(err ? [] : a)));
   const internal = addresses.find((a) => isInternalAddress(a.address));
   return internal ? `${host} resolves to the internal address ${internal.address}` : undefined;

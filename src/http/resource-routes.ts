@@ -8,7 +8,7 @@ import type { ListPage, Preconditions, ResourceService } from '../service/resour
 import type { OrgSettings } from '../service/settings.js';
 import type { Access } from './auth.js';
 import { methodsNotAllowed } from './not-allowed.js';
-import { contextOf, headerOf, projectionOf, sendList, sendResource, type Query } from './request.js';
+import { headerOf, projectionOf, sendList, sendResource, type Query } from './request.js';
 
 /** A SCIM resource type as HTTP serves it: its schema, its service, and what its responses read. */
 export interface ResourceDescriptor<R> {

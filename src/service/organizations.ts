@@ -7,7 +7,6 @@ import { EventRecorder, type EventBus } from './events.js';
 import { DirectoryError } from './errors.js';
 import { defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
 
-export { DirectoryError } from './errors.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const TOKEN_PREFIX = 'rc_';

@@ -1,6 +1,6 @@
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
-import type { EventRow, GroupRef, GroupRow, MemberView, NewUserRow, OrganizationRow, TokenRow, UserRow, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
+import type { EventRow, GroupRef, GroupRow, MemberView, OrganizationRow, TokenRow, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
 
 export interface PageQuery {
   /** Rows to skip (0-based). */

@@ -1,6 +1,6 @@
 import { LIMITS } from '../limits.js';
 import { ScimError } from '../messages/error.js';
-import type { AttrRef, CompareNode, CompareOp, FilterNode, FilterValue, PathExpression, PresentNode } from './ast.js';
+import type { AttrRef, CompareNode, CompareOp, FilterNode, PathExpression, PresentNode } from './ast.js';
 import { unquotedValue, valueFilterWithTrailingComparison } from '../inbound/query.js';
 import { Lexer, type Token } from './lexer.js';
 
