@@ -13,6 +13,7 @@ import { LIMITS } from './protocol/limits.js';
 import { requestScope } from './request-scope.js';
 import { ScimError } from './protocol/messages/index.js';
 import { Directory } from './service/directory.js';
+import { ProvisioningLog, type ProvisioningLogOptions } from './service/log/provisioning-log.js';
 import type { UserHooks } from './service/users.js';
 import type { Store } from './store/store.js';
 
@@ -32,6 +33,8 @@ export interface WiringOptions {
   readonly directory?: Directory;
   /** Let webhooks reach loopback, link-local, private and metadata addresses (on-premises use; default false). */
   readonly allowPrivateWebhooks?: boolean;
+  /** Record every SCIM request in the provisioning log (default true; false turns it off). */
+  readonly provisioningLog?: boolean | ProvisioningLogOptions;
 }
 
 export interface Wiring {
@@ -40,6 +43,8 @@ export interface Wiring {
   readonly webhooks: Webhooks;
   /** The webhook worker, when asked for; its owner starts and stops it. */
   readonly worker: WebhookWorker | undefined;
+  /** The provisioning log, unless turned off; its owner starts and stops it. */
+  readonly log: ProvisioningLog | undefined;
   readonly bodyLimit: number;
   readonly retentionDays: number;
   /** The SCIM API as a plugin: register it under any prefix. */
@@ -61,13 +66,14 @@ export function wire(options: WiringOptions): Wiring {
     options.worker !== undefined && options.worker !== false
       ? new WebhookWorker(store, directory.bus, { retentionDays, targets, ...(typeof options.worker === 'object' ? options.worker : {}) })
       : undefined;
+  const log = options.provisioningLog === false ? undefined : new ProvisioningLog(store, typeof options.provisioningLog === 'object' ? options.provisioningLog : {});
   const scim: FastifyPluginAsync = async (app) => {
-    await app.register(scimPlugin, { directory, bodyLimit, limits, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
+    await app.register(scimPlugin, { directory, bodyLimit, limits, log, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
   };
   const api: FastifyPluginAsync = async (app) => {
-    await app.register(appApiPlugin, { directory, webhooks, retentionDays, bodyLimit, limits });
+    await app.register(appApiPlugin, { directory, webhooks, retentionDays, bodyLimit, limits, log });
   };
-  return { store, directory, webhooks, worker, bodyLimit, retentionDays, scim, api };
+  return { store, directory, webhooks, worker, log, bodyLimit, retentionDays, scim, api };
 }
 
 /** Time bounds of the HTTP server, in milliseconds (defaults in src/defaults.ts). */
@@ -88,6 +94,8 @@ export interface AppOptions extends WiringOptions {
   /** A pino logger; a silent one when omitted. */
   readonly logger?: Logger;
   readonly metrics?: boolean;
+  /** Label SCIM request metrics by organization (off: one series per organization; see docs/configuration.md). */
+  readonly metricsOrgLabel?: boolean;
   /**
    * Which clients' X-Forwarded-Proto and X-Forwarded-Host are believed (fastify's trustProxy:
    * true, an address, or a list of addresses and CIDR ranges). Default: none; `publicUrl` wins over headers.
@@ -150,7 +158,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
     requestScope.run({ signal: abandoned.signal }, done);
   });
-  if (options.metrics !== false) registerMetrics(app);
+  if (options.metrics !== false) registerMetrics(app, { log: wiring.log, orgLabel: options.metricsOrgLabel === true });
   app.setNotFoundHandler((request, reply) => {
     errorHandler(ScimError.notFound(`Nothing at ${request.method} ${request.url.split('?')[0]}: the SCIM API is at ${DEFAULTS.scimPrefix}, the application API at ${DEFAULTS.apiPrefix}.`) as never, request, reply);
   });
@@ -170,7 +178,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(wiring.scim, { prefix: DEFAULTS.scimPrefix });
   await app.register(wiring.api, { prefix: DEFAULTS.apiPrefix });
-  const { worker } = wiring;
+  const { worker, log } = wiring;
+  if (log) {
+    app.addHook('onReady', async () => log.start());
+    app.addHook('onClose', async () => log.stop());
+  }
   if (worker) {
     app.addHook('onReady', async () => worker.start());
     app.addHook('onClose', async () => worker.stop());

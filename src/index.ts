@@ -24,6 +24,8 @@ export interface RollcallOptions {
   readonly retentionDays?: number;
   /** Let webhooks reach loopback, link-local, private and metadata addresses (default false). */
   readonly allowPrivateWebhooks?: boolean;
+  /** Record every SCIM request in the provisioning log (default true). */
+  readonly provisioningLog?: boolean;
   /** beforeUserCreate / beforeUserUpdate: throw a ScimError to refuse a write. */
   readonly hooks?: UserHooks;
 }
@@ -46,8 +48,9 @@ export interface Rollcall {
 
 export async function createRollcall(options: RollcallOptions = {}): Promise<Rollcall> {
   const store = await openStore(options.database);
-  const { directory, webhooks, worker, scim, api } = wire({ ...options, store });
+  const { directory, webhooks, worker, log, scim, api } = wire({ ...options, store });
   worker?.start();
+  log?.start();
   return {
     scim,
     api,
@@ -60,6 +63,7 @@ export async function createRollcall(options: RollcallOptions = {}): Promise<Rol
     },
     async close() {
       await worker?.stop();
+      await log?.stop();
       await store.close();
     },
   };

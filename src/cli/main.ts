@@ -7,6 +7,7 @@ import type { Organization } from '../service/organizations.js';
 import { SettingError } from '../service/settings.js';
 import { openStore } from '../store/open.js';
 import { CliError, databaseOption, positive, privateWebhooksOption, withDirectory, workerOptions, type Io } from './common.js';
+import { addLogCommands } from './log-commands.js';
 import { addWebhookCommands } from './webhook-commands.js';
 
 function orgLines(org: Organization): string[] {
@@ -41,11 +42,13 @@ export function buildCli(io: Io): Command {
     .addOption(new Option('--log-level <level>', 'pino log level').env('ROLLCALL_LOG_LEVEL').default(DEFAULTS.logLevel))
     .addOption(new Option('--trust-proxy <addresses>', 'believe X-Forwarded-Proto/-Host from these proxies: "true", or comma-separated addresses and CIDR ranges').env('ROLLCALL_TRUST_PROXY'))
     .addOption(new Option('--statement-timeout <ms>', 'PostgreSQL statement_timeout of every connection').env('ROLLCALL_STATEMENT_TIMEOUT').default(String(DEFAULTS.statementTimeoutMs)))
+    .addOption(new Option('--no-provisioning-log', 'do not record SCIM requests in the provisioning log').env('ROLLCALL_NO_PROVISIONING_LOG'))
+    .addOption(new Option('--metrics-org-label', 'label SCIM request metrics by organization (one series per organization)').env('ROLLCALL_METRICS_ORG_LABEL'))
     .addOption(new Option('--no-worker', 'do not deliver webhooks from this process (run `rollcall worker` instead)'))
     .addOption(privateWebhooksOption())
     .addOption(workerOptions.timeout())
     .addOption(workerOptions.retention())
-    .action(async (o: { database: string; host: string; port: string; publicUrl?: string; bodyLimit: string; logLevel: string; worker: boolean; webhookTimeout: string; eventRetentionDays: string; trustProxy?: string; statementTimeout: string; allowPrivateWebhooks?: boolean }) => {
+    .action(async (o: { database: string; host: string; port: string; publicUrl?: string; bodyLimit: string; logLevel: string; worker: boolean; webhookTimeout: string; eventRetentionDays: string; trustProxy?: string; statementTimeout: string; allowPrivateWebhooks?: boolean; provisioningLog: boolean; metricsOrgLabel?: boolean }) => {
       const port = Number(o.port);
       const bodyLimit = Number(o.bodyLimit);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${o.port}"`);
@@ -57,6 +60,7 @@ export function buildCli(io: Io): Command {
         store,
         bodyLimit,
         allowPrivateWebhooks: !!o.allowPrivateWebhooks,
+        provisioningLog: o.provisioningLog,
         retentionDays,
         worker: o.worker ? { timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000, retentionDays } : false,
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
@@ -68,7 +72,7 @@ export function buildCli(io: Io): Command {
         demoToken = (await organizations.issueToken('demo', 'created on first start')).token;
       }
       const trustProxy = o.trustProxy === undefined ? undefined : o.trustProxy.trim().toLowerCase() === 'true' ? true : o.trustProxy.split(',').map((a) => a.trim()).filter(Boolean);
-      const app = await buildApp({ store, wiring, logger: pino({ level: o.logLevel, base: undefined }), ...(trustProxy !== undefined ? { trustProxy } : {}) });
+      const app = await buildApp({ store, wiring, metricsOrgLabel: !!o.metricsOrgLabel, logger: pino({ level: o.logLevel, base: undefined }), ...(trustProxy !== undefined ? { trustProxy } : {}) });
       const address = await app.listen({ host: o.host, port });
       const url = `${(o.publicUrl ?? address).replace(/\/+$/, '')}${DEFAULTS.scimPrefix}`;
       const banner = [`Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`];
@@ -202,6 +206,7 @@ export function buildCli(io: Io): Command {
       await withDirectory(o.database, (d) => d.organizations.revokeToken(slug, id));
       io.out(`revoked token ${id}`);
     });
+  addLogCommands(program, org, io, print);
   addWebhookCommands(program, io, print);
   return program;
 }

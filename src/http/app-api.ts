@@ -9,6 +9,8 @@ import { onlyMethods } from './not-allowed.js';
 import { LIMITS } from '../protocol/limits.js';
 import { appAuth } from './auth.js';
 import { jsonBodies } from './body.js';
+import { decorateForLog } from './provisioning-log.js';
+import { LogFilterError, type ProvisioningLog } from '../service/log/provisioning-log.js';
 import type { RateLimits } from './rate-limit.js';
 
 export interface AppApiOptions {
@@ -20,6 +22,8 @@ export interface AppApiOptions {
   readonly bodyLimit: number;
   /** This process's rate limits, shared with the SCIM API. */
   readonly limits: RateLimits;
+  /** The provisioning log (absent when turned off: /log answers 404). */
+  readonly log?: ProvisioningLog | undefined;
 }
 
 const DIRECTORY_STATUS: Record<DirectoryErrorKind, number> = { invalid: 400, notFound: 404, conflict: 409 };
@@ -42,9 +46,11 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
   const handle = errorHandlerFor((err) => directory.unavailable(err));
   app.setErrorHandler((err, request, reply) => {
     if (err instanceof DirectoryError) return handle(new ScimError(DIRECTORY_STATUS[err.kind], err.message) as never, request, reply);
+    if (err instanceof LogFilterError) return handle(ScimError.invalidValue(`${err.message}.`) as never, request, reply);
     return handle(err as never, request, reply);
   });
   if (!app.hasRequestDecorator('org')) app.decorateRequest('org', null);
+  decorateForLog(app);
   jsonBodies(app, opts.bodyLimit);
 
   app.addHook('onRequest', appAuth(directory, opts.limits));
@@ -77,7 +83,39 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     ['/webhooks/:id', ['PATCH', 'DELETE']],
     ['/webhooks/:id/deliveries', ['GET']],
     ['/webhooks/:id/test', ['POST']],
+    ['/log', ['GET']],
+    ['/log/:id', ['GET']],
+    ['/health', ['GET']],
   ] as const) onlyMethods(app, url, allow);
+
+  const log = (): ProvisioningLog => {
+    if (!opts.log) throw ScimError.notFound('The provisioning log is turned off on this server.');
+    return opts.log;
+  };
+  // The provisioning log, newest first; `next` is the `before` of the following page.
+  app.get<{ Querystring: Record<string, string | undefined> }>('/log', async (request) => {
+    const q = request.query;
+    const limit = int('count', q.count ?? q.limit, 50, 1, 1000);
+    const entries = await log().list(org(request), {
+      limit,
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.client ? { client: q.client } : {}),
+      ...(q.since ? { since: q.since } : {}),
+      ...(q.resource ? { resource: q.resource } : {}),
+      ...(q.token ? { tokenId: q.token } : {}),
+      ...(q.before ? { before: int('before', q.before, 0, 0, Number.MAX_SAFE_INTEGER) } : {}),
+      ...(q.after ? { after: int('after', q.after, 0, 0, Number.MAX_SAFE_INTEGER) } : {}),
+    });
+    const last = entries[entries.length - 1];
+    return { entries, next: entries.length === limit && last && !q.after ? last.id : null };
+  });
+  app.get<{ Params: { id: string } }>('/log/:id', async (request) => {
+    const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : undefined;
+    const entry = id === undefined ? undefined : await log().get(org(request), id);
+    if (!entry) throw ScimError.notFound(`No log entry "${request.params.id}" in this organization.`);
+    return entry;
+  });
+  app.get('/health', async (request) => log().health(org(request)));
 
   app.get('/webhooks', async (request) => ({ webhooks: await webhooks.list(org(request).slug) }));
 

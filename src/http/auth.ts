@@ -53,6 +53,7 @@ async function authenticate(directory: Directory, limits: RateLimits, request: F
   const retry = limits.tokens.take(auth.tokenId, rateLimit, rateBurst);
   if (retry > 0) throw ScimError.tooManyRequests(`This token sent more than ${rateLimit} requests a second (burst ${rateBurst}), the organization's rate limit; retry after the time in Retry-After.`, retry);
   request.org = auth.org;
+  request.auth = { tokenId: auth.tokenId, tokenLabel: auth.tokenLabel };
   return auth;
 }
 

@@ -40,9 +40,12 @@ export function errorHandler(err: FastifyError | ScimError, request: FastifyRequ
   const scim = err instanceof ScimError ? err : fromFastify(err as FastifyError);
   if (!scim) {
     request.log.error({ err }, 'unexpected error');
-    void reply.code(500).type(SCIM_CONTENT_TYPE).send(new ScimError(500, `Internal server error (request ${request.id}).`).toJSON());
+    const internal = new ScimError(500, `Internal server error (request ${request.id}).`);
+    (request as { refusal?: unknown }).refusal = { scimType: undefined, detail: internal.detail };
+    void reply.code(500).type(SCIM_CONTENT_TYPE).send(internal.toJSON());
     return;
   }
+  (request as { refusal?: unknown }).refusal = { scimType: scim.scimType, detail: scim.detail };
   for (const [k, v] of Object.entries(scim.headers)) reply.header(k, v);
   void reply.code(scim.status).type(SCIM_CONTENT_TYPE).send(scim.toJSON());
 }

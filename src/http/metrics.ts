@@ -1,8 +1,23 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { detectClient } from '../service/log/clients.js';
+import type { ProvisioningLog } from '../service/log/provisioning-log.js';
 
-/** Prometheus metrics: requests by route and status, and a latency histogram, at GET /metrics. */
-export function registerMetrics(app: FastifyInstance): Registry {
+export interface MetricsOptions {
+  /** The provisioning log, whose requests are counted by client and status class. */
+  readonly log?: ProvisioningLog | undefined;
+  /**
+   * Add an `org` label to the SCIM request counters and a last-request gauge per organization:
+   * one series per organization and client, so only for deployments with few organizations.
+   */
+  readonly orgLabel?: boolean;
+}
+
+/**
+ * Prometheus metrics at GET /metrics: requests by route and status, a latency histogram, and SCIM
+ * requests by identity provider and status class (labels with a bounded set of values only).
+ */
+export function registerMetrics(app: FastifyInstance, options: MetricsOptions = {}): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rollcall_' });
   const requests = new Counter({
@@ -23,6 +38,27 @@ export function registerMetrics(app: FastifyInstance): Registry {
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
+  const { log } = options;
+  if (log) {
+    const orgLabel = options.orgLabel === true;
+    const scim = new Counter({
+      name: 'rollcall_scim_requests_total',
+      help: 'SCIM requests of organizations by detected client and status class (2xx, 4xx, 5xx).',
+      labelNames: orgLabel ? (['client', 'class', 'org'] as const) : (['client', 'class'] as const),
+      registers: [registry],
+    });
+    const last = orgLabel
+      ? new Gauge({ name: 'rollcall_scim_last_request_timestamp_seconds', help: "Time of an organization's last SCIM request (alert on silence).", labelNames: ['org'] as const, registers: [registry] })
+      : undefined;
+    log.onRecord((r, org) => {
+      const labels: Record<string, string> = { client: detectClient({ userAgent: r.userAgent, method: r.method, url: r.url, body: r.body }), class: `${Math.floor(r.status / 100)}xx` };
+      if (orgLabel) labels.org = org;
+      scim.inc(labels);
+      last?.set({ org }, r.at / 1000);
+    });
+    new Gauge({ name: 'rollcall_provisioning_log_buffered', help: 'Provisioning log entries waiting to be written.', registers: [registry], collect() { this.set(log.buffered); } });
+    new Gauge({ name: 'rollcall_provisioning_log_dropped', help: 'Provisioning log entries dropped because the database could not take them.', registers: [registry], collect() { this.set(log.dropped); } });
+  }
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   return registry;
 }

@@ -36,6 +36,9 @@ export function contextOf(request: FastifyRequest, prefix: string, publicUrl: st
     baseUrl: baseUrlOf(request, prefix, publicUrl),
     requestId: request.id,
     warn: (message, data) => request.log.warn({ org: request.org?.slug, ...data }, message),
+    committed: (events) => {
+      (request.committed ??= []).push(...events);
+    },
   };
 }
 

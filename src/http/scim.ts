@@ -12,6 +12,8 @@ import { methodsNotAllowed } from './not-allowed.js';
 import { registerResource, type RouteHost } from './resource-routes.js';
 import { resourceTypesOf } from './resource-types.js';
 import { rootSearch } from './root-search.js';
+import type { ProvisioningLog } from '../service/log/provisioning-log.js';
+import { decorateForLog, recordRequests } from './provisioning-log.js';
 
 export interface ScimPluginOptions {
   readonly directory: Directory;
@@ -21,6 +23,8 @@ export interface ScimPluginOptions {
   readonly bodyLimit: number;
   /** This process's rate limits, shared with the application API. */
   readonly limits: RateLimits;
+  /** The provisioning log; absent, requests are not recorded. */
+  readonly log?: ProvisioningLog | undefined;
 }
 
 /**
@@ -32,6 +36,8 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   const prefix = app.prefix;
   app.setErrorHandler(errorHandlerFor((err) => directory.unavailable(err)));
   if (!app.hasRequestDecorator('org')) app.decorateRequest('org', null);
+  decorateForLog(app);
+  if (opts.log) recordRequests(app, directory, opts.log);
 
   jsonBodies(app, opts.bodyLimit);
 

@@ -16,7 +16,8 @@ export async function change<T>(store: Store, bus: EventBus, ctx: RequestContext
     const events = new EventRecorder(ctx.org.id, ctx.org.slug, ctx.requestId);
     try {
       const result = await store.transaction((tx) => fn(tx, events));
-      events.publish(bus);
+      const written = events.publish(bus);
+      if (written.length) ctx.committed?.(written);
       return result;
     } catch (err) {
       if (attempt >= ATTEMPTS || !store.retryable(err)) throw err;

@@ -1,3 +1,4 @@
+import type { DirectoryEvent } from './events.js';
 import type { OrgSettings } from './settings.js';
 
 /** The organization a request acts for, resolved from its bearer token. */
@@ -16,6 +17,8 @@ export interface RequestContext {
   readonly requestId?: string;
   /** Receives warnings worth logging (unknown attributes ignored, ...). */
   readonly warn?: (message: string, data: Record<string, unknown>) => void;
+  /** Told of the events a change committed (the provisioning log records them with the request). */
+  readonly committed?: (events: readonly DirectoryEvent[]) => void;
 }
 
 export const now = (): string => new Date().toISOString();

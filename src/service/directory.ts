@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js';
+import { Access } from './access.js';
 import { EventBus } from './events.js';
 import { EventFeed } from './feed.js';
 import { Groups } from './groups.js';
@@ -20,6 +21,8 @@ export class Directory {
   readonly events: EventFeed;
   /** Events after they commit, in this process. */
   readonly bus: EventBus;
+  /** Setup and login links, and the console sessions they start. */
+  readonly access: Access;
 
   constructor(
     readonly store: Store,
@@ -30,6 +33,7 @@ export class Directory {
     this.users = new Users(store, this.bus, options.hooks);
     this.groups = new Groups(store, this.bus);
     this.events = new EventFeed(store, this.bus);
+    this.access = new Access(store, this.organizations);
   }
 
   /** Whether an error means the database cannot serve now: the request may be retried (503). */

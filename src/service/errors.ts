@@ -8,6 +8,8 @@ const KINDS = {
   ROLLCALL_NO_ORG: 'notFound',
   ROLLCALL_NO_TOKEN: 'notFound',
   ROLLCALL_NO_WEBHOOK: 'notFound',
+  ROLLCALL_NO_LINK: 'notFound',
+  ROLLCALL_BAD_LINK: 'invalid',
 } as const satisfies Record<string, DirectoryErrorKind>;
 
 /** The stable codes of directory errors (the CLI prints them; scripts may match them). */

@@ -134,8 +134,10 @@ export class EventRecorder {
     for (const r of rows) this.written.push(toEvent(r, this.orgSlug));
   }
 
-  publish(bus: EventBus): void {
+  /** Announces the committed events; returns them. */
+  publish(bus: EventBus): readonly DirectoryEvent[] {
     bus.publish(this.orgId, this.written);
+    return this.written;
   }
 }
 

@@ -21,6 +21,14 @@ export interface Organization {
 
 export type TokenScope = 'scim' | 'app';
 
+/** A token that authenticated: its organization, scope, id and label. */
+export interface Authenticated {
+  readonly org: OrgContext;
+  readonly scope: TokenScope;
+  readonly tokenId: string;
+  readonly tokenLabel: string;
+}
+
 export interface TokenInfo {
   readonly id: string;
   readonly label: string;
@@ -152,7 +160,7 @@ export class Organizations {
    * from the same address (they share egress addresses between tenants) go on. The database
    * still decides every time: a revoked token is refused.
    */
-  async authenticate(token: string, options: { knownOnly?: boolean } = {}): Promise<{ org: OrgContext; scope: TokenScope; tokenId: string } | undefined> {
+  async authenticate(token: string, options: { knownOnly?: boolean } = {}): Promise<Authenticated | undefined> {
     if (!token || token.length > 512) return undefined;
     const hash = hashToken(token);
     if (options.knownOnly && !this.seenValid.has(hash)) return undefined;
@@ -165,7 +173,19 @@ export class Organizations {
       this.seenValid.add(hash);
     }
     const { org } = found;
-    return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings) }, scope: found.token.scope, tokenId: found.token.id };
+    return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings) }, scope: found.token.scope, tokenId: found.token.id, tokenLabel: found.token.label };
+  }
+
+  /**
+   * The organization of a revoked token, so the refusal shows in that organization's provisioning
+   * log (an identity provider still sending a revoked token is what its IT admin must see).
+   */
+  async identifyRevoked(token: string): Promise<{ org: OrgContext; tokenId: string; tokenLabel: string } | undefined> {
+    if (!token || token.length > 512) return undefined;
+    const found = await this.store.tokens.findRevoked(hashToken(token));
+    if (!found) return undefined;
+    const { org } = found;
+    return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings) }, tokenId: found.token.id, tokenLabel: found.token.label };
   }
 
   /** Records last use at most once a minute per token, off the request path. */

@@ -27,6 +27,12 @@ export const settingsSchema = z
     rateLimit: z.number().int().min(0).max(100000).default(200),
     /** Requests a token may make at once above its rate (the bucket's size). */
     rateBurst: z.number().int().min(1).max(100000).default(400),
+    /** Days the provisioning log keeps an entry. */
+    logRetentionDays: z.number().int().min(1).max(3650).default(14),
+    /** Entries the provisioning log keeps at most (the oldest go first). */
+    logMaxEntries: z.number().int().min(1000).max(100_000_000).default(1_000_000),
+    /** Hours without a request after which a connection that worked is `silent`. */
+    silentAfterHours: z.number().int().min(1).max(8760).default(24),
   })
   .strict();
 

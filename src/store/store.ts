@@ -1,6 +1,6 @@
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
-import type { EventRow, GroupRef, GroupRow, MemberView, OrganizationRow, TokenRow, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
+import type { AccessLinkRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, OrganizationRow, TokenRow, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
 
 export interface PageQuery {
   /** Rows to skip (0-based). */
@@ -51,6 +51,8 @@ export interface TokenStore {
   insert(row: TokenRow): Promise<void>;
   /** The unrevoked token with this hash and its organization, in one query (cached outside transactions). */
   findActive(hash: string): Promise<{ token: TokenRow; org: OrganizationRow } | undefined>;
+  /** A revoked token with this hash and its organization (for the provisioning log of refusals). */
+  findRevoked(hash: string): Promise<{ token: TokenRow; org: OrganizationRow } | undefined>;
   list(orgId: string): Promise<TokenRow[]>;
   /** Marks a token revoked; false when no such unrevoked token of the organization exists. */
   revoke(orgId: string, id: string, at: string): Promise<boolean>;
@@ -143,6 +145,74 @@ export interface WebhookStore {
   listDeliveries(webhookId: string, limit: number): Promise<WebhookDeliveryRow[]>;
 }
 
+/** A read of the provisioning log: newest first unless `after` is given (then oldest first, for following). */
+export interface LogQuery {
+  readonly statusMin?: number;
+  readonly statusMax?: number;
+  readonly client?: string;
+  /** ISO time: entries at or after it. */
+  readonly since?: string;
+  /** A resource id; with `resourceName`, a folded userName or displayName, either matches. */
+  readonly resource?: string;
+  readonly resourceName?: string;
+  readonly tokenId?: string;
+  /** Entries with a smaller id (the next page of a newest-first read). */
+  readonly before?: number;
+  /** Entries with a larger id, oldest first (following the log). */
+  readonly after?: number;
+  readonly limit: number;
+}
+
+/** What one batch of log entries says of one token's connection. */
+export interface ConnectionUpdate {
+  readonly org_id: string;
+  readonly token_id: string;
+  readonly token_label: string | null;
+  /** The client detected last; `generic` never replaces a known one. */
+  readonly client: string;
+  readonly first_at: string;
+  readonly last_at: string;
+  readonly last_status: number;
+  readonly requests: number;
+  /** Refused requests after the batch's last accepted one. */
+  readonly trailing_errors: number;
+  /** Whether the batch holds an accepted request (then trailing_errors replaces the count). */
+  readonly had_success: boolean;
+  readonly last_error?: { readonly at: string; readonly status: number; readonly detail: string | null; readonly path: string };
+}
+
+export interface LogStore {
+  /** Writes a batch of entries and folds it into the connection summaries and minute counts. Call inside a transaction. */
+  append(entries: readonly NewLogEntryRow[], connections: readonly ConnectionUpdate[], minutes: readonly LogMinuteRow[]): Promise<void>;
+  list(orgId: string, query: LogQuery): Promise<LogEntryRow[]>;
+  get(orgId: string, id: number): Promise<LogEntryRow | undefined>;
+  connections(orgId: string): Promise<LogConnectionRow[]>;
+  /** Minute counts of the organization from `since` (a minute, `YYYY-MM-DDTHH:MM`) on. */
+  minutes(orgId: string, since: string): Promise<LogMinuteRow[]>;
+  /**
+   * Deletes at most `batch` entries of the organization that are older than `before` or beyond
+   * the newest `keep`; returns how many. Called again until it returns less than `batch`.
+   */
+  prune(orgId: string, before: string, keep: number, batch: number): Promise<number>;
+  /** Deletes minute counts older than `before`. */
+  pruneMinutes(before: string): Promise<number>;
+}
+
+/** One-time links and the sessions they start (the console, the setup page). */
+export interface AccessStore {
+  insertLink(row: AccessLinkRow): Promise<void>;
+  findLink(hash: string): Promise<AccessLinkRow | undefined>;
+  /** Marks an unused link used; false when it was used already (by a concurrent request too). */
+  useLink(id: string, at: string): Promise<boolean>;
+  revokeLink(id: string, at: string, orgId: string | null): Promise<boolean>;
+  listLinks(kind: 'setup' | 'admin', orgId: string | null): Promise<AccessLinkRow[]>;
+  insertSession(row: ConsoleSessionRow): Promise<void>;
+  findSession(hash: string): Promise<ConsoleSessionRow | undefined>;
+  endSession(id: string, at: string): Promise<void>;
+  /** Ends every session a link started (the link was revoked). */
+  endSessionsOf(linkId: string, at: string): Promise<void>;
+}
+
 /**
  * Everything the service layer reads and writes, on one connection or inside one transaction,
  * one part per aggregate.
@@ -155,6 +225,8 @@ export interface StoreSession {
   readonly memberships: MembershipStore;
   readonly events: EventStore;
   readonly webhooks: WebhookStore;
+  readonly log: LogStore;
+  readonly access: AccessStore;
 }
 
 /** The persistence boundary: a session plus transactions, migrations and lifecycle. */

@@ -109,6 +109,84 @@ export interface WebhookDeliveriesTable {
   at: string;
 }
 
+/** One SCIM request of an organization (the provisioning log). */
+export interface RequestLogTable {
+  id: Generated<number>;
+  org_id: string;
+  at: string;
+  req_id: string;
+  token_id: string | null;
+  token_label: string | null;
+  client: string;
+  user_agent: string | null;
+  method: string;
+  path: string;
+  status: number;
+  scim_type: string | null;
+  detail: string | null;
+  ms: number;
+  resource_type: string | null;
+  resource_id: string | null;
+  resource_name_ci: string | null;
+  /** JSON array of the attribute paths the request changed. */
+  changed: string | null;
+  /** JSON array of the sequence numbers of the events it wrote. */
+  event_seqs: string | null;
+  request_body: string | null;
+  response_body: string | null;
+  /** JSON array of what each event said (type, resource, before and after of changed paths). */
+  changes: string | null;
+}
+
+/** What one token's requests have been like: read by connection health. */
+export interface LogConnectionsTable {
+  org_id: string;
+  token_id: string;
+  token_label: string | null;
+  client: string;
+  first_at: string;
+  last_at: string;
+  last_status: number;
+  requests: number;
+  consecutive_errors: number;
+  last_error_at: string | null;
+  last_error_status: number | null;
+  last_error_detail: string | null;
+  last_error_path: string | null;
+}
+
+/** Requests and errors of one token in one minute (UTC, `YYYY-MM-DDTHH:MM`). */
+export interface LogMinutesTable {
+  org_id: string;
+  token_id: string;
+  minute: string;
+  requests: number;
+  client_errors: number;
+  server_errors: number;
+}
+
+export interface AccessLinksTable {
+  id: string;
+  kind: 'setup' | 'admin';
+  org_id: string | null;
+  hash: string;
+  created: string;
+  expires: string;
+  used: string | null;
+  revoked: string | null;
+}
+
+export interface ConsoleSessionsTable {
+  id: string;
+  hash: string;
+  kind: 'setup' | 'admin';
+  org_id: string | null;
+  link_id: string;
+  created: string;
+  expires: string;
+  ended: string | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   tokens: TokensTable;
@@ -119,6 +197,11 @@ export interface Database {
   events: EventsTable;
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  request_log: RequestLogTable;
+  log_connections: LogConnectionsTable;
+  log_minutes: LogMinutesTable;
+  access_links: AccessLinksTable;
+  console_sessions: ConsoleSessionsTable;
 }
 
 export type OrganizationRow = Omit<Selectable<OrganizationsTable>, 'event_seq'>;
@@ -144,3 +227,9 @@ export type UserWithGroups = UserRow & { readonly groups?: readonly GroupRef[] }
 export type EventRow = Selectable<EventsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type LogEntryRow = Selectable<RequestLogTable>;
+export type NewLogEntryRow = Omit<LogEntryRow, 'id'>;
+export type LogConnectionRow = Selectable<LogConnectionsTable>;
+export type LogMinuteRow = Selectable<LogMinutesTable>;
+export type AccessLinkRow = Selectable<AccessLinksTable>;
+export type ConsoleSessionRow = Selectable<ConsoleSessionsTable>;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp, type AppOptions } from '../../src/app.js';
+import { buildApp, wire, type AppOptions, type Wiring } from '../../src/app.js';
 import { Directory } from '../../src/service/directory.js';
 import type { OrgSettings } from '../../src/service/settings.js';
 import type { Store } from '../../src/store/open.js';
@@ -24,12 +24,19 @@ export class Harness {
     readonly store: Store & { dropAll(): Promise<void> },
     readonly app: FastifyInstance,
     readonly directory: Directory,
+    readonly wiring: Wiring,
   ) {}
 
   static async start(engine: Engine, options: Omit<AppOptions, 'store'> = {}): Promise<Harness> {
     const store = await createStore(engine);
-    const app = await buildApp({ store, ...options });
-    return new Harness(engine, store, app, new Directory(store));
+    const wiring = options.wiring ?? wire({ store, ...options });
+    const app = await buildApp({ store, ...options, wiring });
+    return new Harness(engine, store, app, new Directory(store), wiring);
+  }
+
+  /** Writes the provisioning log's buffer. */
+  async flushLog(): Promise<void> {
+    await this.wiring.log?.flush();
   }
 
   /** Creates an organization with settings and one token. */

@@ -6,6 +6,7 @@ import { groups } from './003-groups.js';
 import { events } from './004-events.js';
 import { membershipIndexes } from './005-membership-indexes.js';
 import { userValuesClustered } from './006-user-values-clustered.js';
+import { provisioningLog } from './007-provisioning-log.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -18,6 +19,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '004-events': { up: (db: Kysely<any>) => events(db, adapter) },
         '005-membership-indexes': { up: (db: Kysely<any>) => membershipIndexes(db) },
         '006-user-values-clustered': { up: (db: Kysely<any>) => userValuesClustered(db, adapter) },
+        '007-provisioning-log': { up: (db: Kysely<any>) => provisioningLog(db, adapter) },
       };
     },
   };

@@ -2,9 +2,11 @@ import type { Kysely } from 'kysely';
 import type { DialectAdapter, Reader } from '../dialects/dialect.js';
 import type { StoreSession } from '../store.js';
 import type { Database } from '../types.js';
+import { SqlAccess } from './access.js';
 import { SqlContext, type SessionShared } from './context.js';
 import { SqlEvents } from './events.js';
 import { SqlGroups } from './groups.js';
+import { SqlLog } from './log.js';
 import { SqlMemberships } from './memberships.js';
 import { SqlOrganizations } from './organizations.js';
 import { SqlTokens } from './tokens.js';
@@ -20,6 +22,8 @@ export class SqlSession implements StoreSession {
   readonly memberships: SqlMemberships;
   readonly events: SqlEvents;
   readonly webhooks: SqlWebhooks;
+  readonly log: SqlLog;
+  readonly access: SqlAccess;
   protected readonly context: SqlContext;
 
   constructor(db: Kysely<Database>, adapter: DialectAdapter, shared: SessionShared, reader?: Reader) {
@@ -31,6 +35,8 @@ export class SqlSession implements StoreSession {
     this.groups = new SqlGroups(c, this.memberships);
     this.events = new SqlEvents(c);
     this.webhooks = new SqlWebhooks(c);
+    this.log = new SqlLog(c);
+    this.access = new SqlAccess(c);
   }
 
   /** Whether this session wrote to tokens or organizations. */

@@ -1,5 +1,5 @@
 import type { TokenStore } from '../store.js';
-import type { TokenRow } from '../types.js';
+import type { OrganizationRow, TokenRow } from '../types.js';
 import type { ActiveToken } from './auth-cache.js';
 import type { SqlContext } from './context.js';
 import { sql } from './fragment.js';
@@ -30,6 +30,13 @@ export class SqlTokens implements TokenStore {
     };
     auth.set(hash, found, stamp);
     return found;
+  }
+
+  async findRevoked(hash: string): Promise<{ token: TokenRow; org: OrganizationRow } | undefined> {
+    const token = await this.c.db.selectFrom('tokens').selectAll().where('hash', '=', hash).where('revoked', 'is not', null).executeTakeFirst();
+    if (!token) return undefined;
+    const org = await this.c.db.selectFrom('organizations').select(['id', 'slug', 'name', 'settings', 'created']).where('id', '=', token.org_id).executeTakeFirst();
+    return org ? { token, org } : undefined;
   }
 
   list(orgId: string): Promise<TokenRow[]> {

@@ -1,0 +1,98 @@
+import { Option, type Command } from 'commander';
+import { CLIENT_IDS } from '../service/log/clients.js';
+import type { LogEntry } from '../service/log/entry.js';
+import type { Health } from '../service/log/health.js';
+import { LogFilterError, type LogFilter } from '../service/log/provisioning-log.js';
+import { CliError, databaseOption, withWiring, type Io, type Print } from './common.js';
+
+function entryLine(e: LogEntry): string {
+  const who = e.resource?.name ?? e.resource?.id ?? '';
+  const parts = [e.at, String(e.status), `${e.method} ${e.path}`, `${e.ms} ms`, e.client, e.token ?? '-', who];
+  if (e.status >= 400 && e.detail) parts.push(`${e.scimType ? `${e.scimType}: ` : ''}${e.detail}`);
+  return parts.filter((p) => p !== '').join('  ');
+}
+
+const ago = (iso: string | null, now = Date.now()): string => {
+  if (!iso) return 'never';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  const text = s < 90 ? `${s} s` : s < 5400 ? `${Math.round(s / 60)} min` : s < 129600 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} days`;
+  return `${iso} (${text} ago)`;
+};
+
+export function healthLines(h: Health): string[] {
+  const lines = [
+    `${h.organization}: ${h.status}${h.clientName ? ` (${h.clientName})` : ''}`,
+    `last request   ${ago(h.lastRequestAt)}`,
+    `first request  ${ago(h.firstRequestAt)}`,
+    `last hour      ${h.requests1h} requests, ${h.errors1h} refused (${h.clientErrors1h} 4xx, ${h.serverErrors1h} 5xx)`,
+    `last 24 hours  ${h.requests24h} requests, ${h.errors24h} refused (${h.clientErrors24h} 4xx, ${h.serverErrors24h} 5xx)`,
+  ];
+  if (h.lastError) lines.push(`last error     ${h.lastError.status} ${h.lastError.request ?? ''} at ${h.lastError.at}${h.lastError.detail ? `: ${h.lastError.detail}` : ''}`);
+  if (h.tokens.length) {
+    lines.push('tokens:');
+    for (const t of h.tokens) lines.push(`  ${t.label ?? t.tokenId}\t${t.scope ?? 'deleted'}${t.revoked ? ' (revoked)' : ''}\t${t.status}\tlast request ${t.lastRequestAt ?? 'never'}${t.clientName ? `\t${t.clientName}` : ''}`);
+  }
+  return lines;
+}
+
+/** `rollcall log` and `rollcall org health`. */
+export function addLogCommands(program: Command, org: Command, io: Io, print: Print): void {
+  program
+    .command('log <slug>')
+    .description("an organization's provisioning log: every SCIM request, oldest first (the newest --limit)")
+    .option('--status <status>', '4xx, 5xx, errors or one status code')
+    .addOption(new Option('--client <client>', 'the identity provider').choices(CLIENT_IDS))
+    .option('--since <when>', 'a duration back from now (90s, 15m, 1h, 7d) or an ISO time')
+    .option('--resource <id-or-name>', 'a user or group id, userName or displayName')
+    .option('--limit <n>', 'entries to print (at most 1000)', '50')
+    .option('--json', 'one JSON object per line')
+    .option('--follow', 'keep printing new entries until interrupted')
+    .addOption(databaseOption())
+    .action(async (slug: string, o: { status?: string; client?: string; since?: string; resource?: string; limit: string; json?: boolean; follow?: boolean; database: string }) => {
+      const limit = Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(`invalid --limit "${o.limit}" (1 to 1000)`);
+      const filter: LogFilter = {
+        ...(o.status ? { status: o.status } : {}),
+        ...(o.client ? { client: o.client } : {}),
+        ...(o.since ? { since: o.since } : {}),
+        ...(o.resource ? { resource: o.resource } : {}),
+      };
+      const show = (e: LogEntry) => io.out(o.json ? JSON.stringify(e) : entryLine(e));
+      await withWiring(o.database, async (w) => {
+        const log = w.log!;
+        const target = await w.directory.organizations.get(slug);
+        try {
+          const entries = (await log.list(target, { ...filter, limit })).reverse();
+          if (!o.json && !o.follow && entries.length === 0) io.out('no entries');
+          for (const e of entries) show(e);
+          if (!o.follow) return;
+          // Polls once a second from the newest entry seen; --since applied only to the first read.
+          let after = entries.length ? entries[entries.length - 1]!.id : ((await log.list(target, { limit: 1 }))[0]?.id ?? 0);
+          const { since: _since, ...rest } = filter;
+          let stopped = false;
+          const stop = () => (stopped = true);
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          while (!stopped) {
+            const next = await log.list(target, { ...rest, after, limit: 1000 });
+            for (const e of next) show(e);
+            if (next.length) after = next[next.length - 1]!.id;
+            else await new Promise((r) => setTimeout(r, 1000));
+          }
+        } catch (err) {
+          if (err instanceof LogFilterError) throw new CliError(err.message);
+          throw err;
+        }
+      });
+    });
+
+  org
+    .command('health <slug>')
+    .description("an organization's connection health: state, recent requests and errors, per token")
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (slug: string, o: { json?: boolean; database: string }) => {
+      const health = await withWiring(o.database, async (w) => w.log!.health(await w.directory.organizations.get(slug)));
+      print(!!o.json, health, () => healthLines(health));
+    });
+}

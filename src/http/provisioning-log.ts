@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import type { Directory } from '../service/directory.js';
+import type { DirectoryEvent } from '../service/events.js';
+import type { ProvisioningLog } from '../service/log/provisioning-log.js';
+import { bearerToken } from './auth.js';
+import { headerOf } from './request.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The token that authenticated the request. */
+    auth: { readonly tokenId: string; readonly tokenLabel: string } | null;
+    /** The error the request was answered with (set by the error handler). */
+    refusal: { readonly scimType: string | undefined; readonly detail: string } | null;
+    /** The events the request committed. */
+    committed: DirectoryEvent[] | null;
+    /** The response text, kept for the log when the request wrote or was refused. */
+    responseText: string | null;
+  }
+}
+
+/** Responses longer than this are not kept for the log (the log caps what it keeps far below). */
+const RESPONSE_KEEP = 65536;
+
+export function decorateForLog(app: FastifyInstance): void {
+  for (const name of ['auth', 'refusal', 'committed', 'responseText'] as const) if (!app.hasRequestDecorator(name)) app.decorateRequest(name, null);
+}
+
+/**
+ * Records every SCIM request of an organization in its provisioning log once it is answered:
+ * a push onto the log's buffer, nothing else on the request's path. A request refused for a
+ * revoked token is recorded under that token's organization.
+ */
+export function recordRequests(app: FastifyInstance, directory: Directory, log: ProvisioningLog): void {
+  const prefix = app.prefix;
+  decorateForLog(app);
+  app.addHook('onSend', async (request, reply, payload) => {
+    if ((request.method !== 'GET' || reply.statusCode >= 400) && typeof payload === 'string' && payload.length <= RESPONSE_KEEP) request.responseText = payload;
+    return payload;
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    let org = request.org;
+    let auth = request.auth;
+    if (!org && reply.statusCode === 401) {
+      const token = bearerToken(headerOf(request, 'authorization'));
+      const revoked = token ? await directory.organizations.identifyRevoked(token).catch(() => undefined) : undefined;
+      if (!revoked) return;
+      org = revoked.org;
+      auth = { tokenId: revoked.tokenId, tokenLabel: revoked.tokenLabel };
+    }
+    if (!org) return;
+    const ms = reply.elapsedTime;
+    log.record(
+      {
+        orgId: org.id,
+        at: Date.now() - ms,
+        reqId: request.id,
+        tokenId: auth?.tokenId ?? null,
+        tokenLabel: auth?.tokenLabel ?? null,
+        userAgent: headerOf(request, 'user-agent'),
+        method: request.method,
+        url: below(prefix, request.url),
+        status: reply.statusCode,
+        ms,
+        scimType: request.refusal?.scimType,
+        detail: request.refusal?.detail,
+        body: request.body,
+        response: request.responseText ?? undefined,
+        events: request.committed ?? undefined,
+      },
+      org.slug,
+    );
+  });
+}
+
+function below(prefix: string, url: string): string {
+  return prefix && url.toLowerCase().startsWith(prefix.toLowerCase()) ? url.slice(prefix.length) || '/' : url;
+}

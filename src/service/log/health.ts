@@ -1,0 +1,170 @@
+import type { LogConnectionRow, LogMinuteRow, TokenRow } from '../../store/types.js';
+import { CLIENT_NAMES, type ClientId } from './clients.js';
+
+/**
+ * - `never-connected`: no request yet;
+ * - `failing`: the most recent requests were refused (the last three, or every one when fewer were made);
+ * - `silent`: requests before, and none for longer than the organization's `silentAfterHours`;
+ * - `healthy`: otherwise.
+ */
+export type HealthState = 'never-connected' | 'healthy' | 'failing' | 'silent';
+
+/** Refused requests in a row that make a connection `failing` (or every request, when fewer were made). */
+export const FAILING_AFTER = 3;
+
+export interface LastError {
+  readonly at: string;
+  readonly status: number;
+  readonly detail: string | null;
+  /** Method and path of the refused request. */
+  readonly request: string | null;
+}
+
+export interface ConnectionHealth {
+  readonly status: HealthState;
+  readonly firstRequestAt: string | null;
+  readonly lastRequestAt: string | null;
+  readonly requests1h: number;
+  readonly requests24h: number;
+  /** Refused requests (4xx and 5xx). */
+  readonly errors1h: number;
+  readonly errors24h: number;
+  readonly clientErrors1h: number;
+  readonly clientErrors24h: number;
+  readonly serverErrors1h: number;
+  readonly serverErrors24h: number;
+  readonly client: ClientId | null;
+  readonly clientName: string | null;
+  readonly lastError: LastError | null;
+}
+
+export interface TokenHealth extends ConnectionHealth {
+  readonly tokenId: string;
+  readonly label: string | null;
+  readonly scope: string | null;
+  readonly revoked: string | null;
+}
+
+export interface HourCount {
+  /** The hour's start, ISO (`2026-12-01T14:00:00.000Z`). */
+  readonly hour: string;
+  readonly requests: number;
+  readonly clientErrors: number;
+  readonly serverErrors: number;
+}
+
+export interface Health extends ConnectionHealth {
+  readonly organization: string;
+  readonly silentAfterHours: number;
+  readonly tokens: readonly TokenHealth[];
+  /** The last 24 hours, oldest first, for the chart. */
+  readonly hours: readonly HourCount[];
+}
+
+interface Counts {
+  requests1h: number;
+  requests24h: number;
+  clientErrors1h: number;
+  clientErrors24h: number;
+  serverErrors1h: number;
+  serverErrors24h: number;
+}
+
+const zero = (): Counts => ({ requests1h: 0, requests24h: 0, clientErrors1h: 0, clientErrors24h: 0, serverErrors1h: 0, serverErrors24h: 0 });
+
+function stateOf(c: { requests: number; consecutive_errors: number; last_at: string } | undefined, now: number, silentAfterHours: number): HealthState {
+  if (!c || c.requests === 0) return 'never-connected';
+  if (c.consecutive_errors >= Math.min(FAILING_AFTER, c.requests)) return 'failing';
+  if (Date.parse(c.last_at) < now - silentAfterHours * 3_600_000) return 'silent';
+  return 'healthy';
+}
+
+function lastErrorOf(c: LogConnectionRow | undefined): LastError | null {
+  return c?.last_error_at ? { at: c.last_error_at, status: c.last_error_status ?? 0, detail: c.last_error_detail, request: c.last_error_path } : null;
+}
+
+function view(state: HealthState, c: LogConnectionRow | undefined, counts: Counts, lastError: LastError | null, first: string | null = c?.first_at ?? null): ConnectionHealth {
+  const client = (c?.client as ClientId | undefined) ?? null;
+  return {
+    status: state,
+    firstRequestAt: first,
+    lastRequestAt: c?.last_at ?? null,
+    ...counts,
+    errors1h: counts.clientErrors1h + counts.serverErrors1h,
+    errors24h: counts.clientErrors24h + counts.serverErrors24h,
+    client,
+    clientName: client ? CLIENT_NAMES[client] : null,
+    lastError,
+  };
+}
+
+export function computeHealth(input: {
+  slug: string;
+  silentAfterHours: number;
+  connections: readonly LogConnectionRow[];
+  minutes: readonly LogMinuteRow[];
+  tokens: readonly TokenRow[];
+  now: number;
+}): Health {
+  const { now, silentAfterHours } = input;
+  const hourAgo = new Date(now - 3_600_000).toISOString().slice(0, 16);
+  const dayAgo = new Date(now - 86_400_000).toISOString().slice(0, 16);
+  const byToken = new Map<string, Counts>();
+  const total = zero();
+  const hours = new Map<string, { requests: number; clientErrors: number; serverErrors: number }>();
+  for (const m of input.minutes) {
+    if (m.minute < dayAgo) continue;
+    const t = byToken.get(m.token_id) ?? zero();
+    byToken.set(m.token_id, t);
+    for (const c of [t, total]) {
+      c.requests24h += m.requests;
+      c.clientErrors24h += m.client_errors;
+      c.serverErrors24h += m.server_errors;
+      if (m.minute >= hourAgo) {
+        c.requests1h += m.requests;
+        c.clientErrors1h += m.client_errors;
+        c.serverErrors1h += m.server_errors;
+      }
+    }
+    const h = hours.get(m.minute.slice(0, 13)) ?? { requests: 0, clientErrors: 0, serverErrors: 0 };
+    h.requests += m.requests;
+    h.clientErrors += m.client_errors;
+    h.serverErrors += m.server_errors;
+    hours.set(m.minute.slice(0, 13), h);
+  }
+
+  const connections = new Map(input.connections.map((c) => [c.token_id, c]));
+  const tokens: TokenHealth[] = [];
+  const seen = new Set<string>();
+  for (const t of input.tokens) {
+    seen.add(t.id);
+    const c = connections.get(t.id);
+    if (!c && t.scope !== 'scim') continue;
+    tokens.push({ tokenId: t.id, label: t.label, scope: t.scope, revoked: t.revoked, ...view(stateOf(c, now, silentAfterHours), c, byToken.get(t.id) ?? zero(), lastErrorOf(c)) });
+  }
+  // Requests under a token that is gone (the organization deleted it).
+  for (const c of input.connections) {
+    if (!seen.has(c.token_id)) tokens.push({ tokenId: c.token_id, label: c.token_label, scope: null, revoked: null, ...view(stateOf(c, now, silentAfterHours), c, byToken.get(c.token_id) ?? zero(), lastErrorOf(c)) });
+  }
+
+  // The organization: as its most recently active connection, silent when nothing came for the window.
+  const latest = [...input.connections].sort((a, b) => (a.last_at < b.last_at ? 1 : -1))[0];
+  const firstAt = input.connections.reduce<string | null>((min, c) => (min === null || c.first_at < min ? c.first_at : min), null);
+  const lastError = input.connections
+    .map(lastErrorOf)
+    .filter((e): e is LastError => e !== null)
+    .sort((a, b) => (a.at < b.at ? 1 : -1))[0] ?? null;
+  const hourList: HourCount[] = [];
+  const startHour = Math.floor(now / 3_600_000) * 3_600_000;
+  for (let i = 23; i >= 0; i--) {
+    const at = new Date(startHour - i * 3_600_000).toISOString();
+    hourList.push({ hour: at, ...(hours.get(at.slice(0, 13)) ?? { requests: 0, clientErrors: 0, serverErrors: 0 }) });
+  }
+  return {
+    organization: input.slug,
+    silentAfterHours,
+    ...view(stateOf(latest, now, silentAfterHours), latest, total, lastError, firstAt),
+    tokens,
+    hours: hourList,
+  };
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import pino from 'pino';
+import type { SqlStore } from '../../src/store/sql/sql-store.js';
+import { ENGINES } from '../support/engines.js';
+import { Harness, userBody, type Org } from '../support/harness.js';
+
+/**
+ * The provisioning log never holds a token, a password or an Authorization header: every secret
+ * a test sends is searched for in the whole database (SQLite: the file and its WAL; PostgreSQL:
+ * every row of every table as text) and in everything the server logged.
+ */
+for (const engine of ENGINES) {
+  describe(`no secret reaches the log or the database on ${engine}`, () => {
+    let h: Harness;
+    let acme: Org;
+    const output: string[] = [];
+    const password = `Pw-${Math.random().toString(36).slice(2)}-secret`;
+    const secondPassword = `Pw2-${Math.random().toString(36).slice(2)}`;
+    const bogusToken = `rc_${Math.random().toString(36).slice(2)}bogus`;
+    before(async () => {
+      const stream = new Writable({
+        write(chunk, _enc, done) {
+          output.push(String(chunk));
+          done();
+        },
+      });
+      h = await Harness.start(engine, { logger: pino({ level: 'trace' }, stream) });
+      acme = await h.org('acme');
+    });
+    after(() => h.close());
+
+    test('requests carrying secrets in bodies, PATCH values, query strings and headers', async () => {
+      const created = await h.request('POST', '/Users', { org: acme, body: userBody('jane@acme.com', { password }) });
+      assert.equal(created.status, 201);
+      assert.equal(created.body.password, undefined, 'passwords are never returned');
+      const id = created.body.id;
+      await h.request('PATCH', `/Users/${id}`, { org: acme, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'password', value: secondPassword }] } });
+      await h.request('PATCH', `/Users/${id}`, { org: acme, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { password: secondPassword } }] } });
+      await h.request('PUT', `/Users/${id}`, { org: acme, body: userBody('jane@acme.com', { password: secondPassword }) });
+      await h.request('GET', `/Users?access_token=${acme.token}`, { org: acme });
+      await h.request('GET', '/Users', { token: bogusToken });
+      await h.request('GET', '/Users', { headers: { authorization: acme.token } });
+      // A refused request whose body carries the token and a password.
+      await h.request('POST', '/Users', { org: acme, body: { userName: 'x', password, note: `Bearer ${acme.token}` } });
+      await h.flushLog();
+      const entries = await h.store.log.list((await h.directory.organizations.get('acme')).id, { limit: 100 });
+      assert.ok(entries.length >= 7, `${entries.length} entries written`);
+      await h.store.optimize();
+
+      const haystacks: [string, string][] = [['server log output', output.join('')]];
+      if (engine === 'sqlite') {
+        for (const suffix of ['', '-wal']) {
+          const file = h.store.target + suffix;
+          if (existsSync(file)) haystacks.push([file, readFileSync(file).toString('latin1')]);
+        }
+      } else {
+        const db = (h.store as unknown as SqlStore).kysely;
+        const tables = await sql<{ table_name: string }>`select table_name from information_schema.tables where table_schema = current_schema()`.execute(db);
+        for (const { table_name } of tables.rows) {
+          const rows = await sql<{ t: string }>`select t::text as t from ${sql.table(table_name)} t`.execute(db);
+          haystacks.push([table_name, rows.rows.map((r) => r.t).join('\n')]);
+        }
+      }
+      assert.ok(haystacks.length >= 2);
+      for (const [where, text] of haystacks) {
+        for (const [name, secret] of [['the token', acme.token], ['the password', password], ['the second password', secondPassword], ['the refused token', bogusToken]] as const) {
+          assert.ok(!text.includes(secret), `${name} found in ${where}`);
+        }
+        assert.ok(!/authorization"?\s*[:=]\s*"?bearer/i.test(text), `an Authorization header in ${where}`);
+      }
+    });
+  });
+}
