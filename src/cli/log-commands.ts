@@ -2,7 +2,8 @@ import { Option, type Command } from 'commander';
 import { CLIENT_IDS } from '../service/log/clients.js';
 import type { LogEntry } from '../service/log/entry.js';
 import type { Health } from '../service/log/health.js';
-import { LogFilterError, type LogFilter } from '../service/log/provisioning-log.js';
+import { DEFAULTS } from '../defaults.js';
+import { LogFilterError, parseDuration, type LogFilter } from '../service/log/provisioning-log.js';
 import { CliError, databaseOption, withWiring, type Io, type Print } from './common.js';
 
 function entryLine(e: LogEntry): string {
@@ -94,5 +95,58 @@ export function addLogCommands(program: Command, org: Command, io: Io, print: Pr
     .action(async (slug: string, o: { json?: boolean; database: string }) => {
       const health = await withWiring(o.database, async (w) => w.log!.health(await w.directory.organizations.get(slug)));
       print(!!o.json, health, () => healthLines(health));
+    });
+}
+
+/** The server's external address for links: --public-url, ROLLCALL_PUBLIC_URL, else the default listen address. */
+const publicUrlOption = () => new Option('--public-url <url>', "the server's external URL (the link's host)").env('ROLLCALL_PUBLIC_URL');
+
+function origin(publicUrl: string | undefined): string {
+  if (!publicUrl) return `http://localhost:${DEFAULTS.port}`;
+  let u: URL;
+  try {
+    u = new URL(publicUrl);
+  } catch {
+    throw new CliError(`invalid --public-url "${publicUrl}" (an absolute http or https URL)`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CliError(`invalid --public-url "${publicUrl}" (an absolute http or https URL)`);
+  return publicUrl.replace(/\/+$/, '');
+}
+
+function lifetime(text: string, name: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new CliError(`invalid ${name} "${text}" (a duration such as 30m, 12h, 7d)`);
+  return ms;
+}
+
+/** `rollcall org setup-link` and `rollcall admin login-link`: one-time URLs, alone on the last line. */
+export function addLinkCommands(program: Command, org: Command, io: Io): void {
+  org
+    .command('setup-link <slug>')
+    .description("a one-time link for the organization's IT admin to connect their identity provider (printed alone on the last line)")
+    .option('--expires <duration>', 'how long the link (and the session it opens) lasts', '7d')
+    .addOption(publicUrlOption())
+    .addOption(databaseOption())
+    .action(async (slug: string, o: { expires: string; publicUrl?: string; database: string }) => {
+      const ms = lifetime(o.expires, '--expires');
+      const base = origin(o.publicUrl);
+      const { secret, link } = await withWiring(o.database, (w) => w.directory.access.createSetupLink(slug, ms));
+      io.out(`setup link ${link.id} for "${slug}", valid once until ${link.expires}${o.publicUrl ? '' : ` (no --public-url: pointing at ${base})`}:`);
+      io.out(`${base}/setup/${secret}`);
+    });
+  program
+    .command('admin')
+    .description('the operator console')
+    .command('login-link')
+    .description('a one-time link that opens a console session (printed alone on the last line)')
+    .option('--expires <duration>', 'how long the link stays usable', '15m')
+    .addOption(publicUrlOption())
+    .addOption(databaseOption())
+    .action(async (o: { expires: string; publicUrl?: string; database: string }) => {
+      const ms = lifetime(o.expires, '--expires');
+      const base = origin(o.publicUrl);
+      const { secret, link } = await withWiring(o.database, (w) => w.directory.access.createLoginLink(ms));
+      io.out(`console login link, valid once until ${link.expires}${o.publicUrl ? '' : ` (no --public-url: pointing at ${base})`}:`);
+      io.out(`${base}/admin/login/${secret}`);
     });
 }

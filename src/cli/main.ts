@@ -7,7 +7,7 @@ import type { Organization } from '../service/organizations.js';
 import { SettingError } from '../service/settings.js';
 import { openStore } from '../store/open.js';
 import { CliError, databaseOption, positive, privateWebhooksOption, withDirectory, workerOptions, type Io } from './common.js';
-import { addLogCommands } from './log-commands.js';
+import { addLinkCommands, addLogCommands } from './log-commands.js';
 import { addWebhookCommands } from './webhook-commands.js';
 
 function orgLines(org: Organization): string[] {
@@ -207,6 +207,7 @@ export function buildCli(io: Io): Command {
       io.out(`revoked token ${id}`);
     });
   addLogCommands(program, org, io, print);
+  addLinkCommands(program, org, io);
   addWebhookCommands(program, io, print);
   return program;
 }

@@ -205,9 +205,9 @@ export function renderGuides(path: string, text: string): string {
   let out = text;
   for (const p of PROVIDERS) {
     if (GUIDE_DOCS[p.id] !== path) continue;
-    const re = new RegExp(`(<!-- steps:${p.id} -->\\n)[\\s\\S]*?(\\n<!-- /steps:${p.id} -->)`);
+    const re = new RegExp(`(<!-- steps:${p.id} -->\\n)[\\s\\S]*?(<!-- /steps:${p.id} -->)`);
     if (!re.test(out)) throw new Error(`${path} has no <!-- steps:${p.id} --> block`);
-    out = out.replace(re, (_m, a: string, b: string) => `${a}${guideMarkdown(p)}${b}`);
+    out = out.replace(re, (_m, a: string, b: string) => `${a}${guideMarkdown(p)}\n${b}`);
   }
   return out;
 }

@@ -22,6 +22,11 @@ export class EventFeed {
   }
 
   /** Up to `limit` events after sequence number `after`, in order. */
+  /** The newest events of one user or group, newest first. */
+  async ofResource(org: Pick<OrgContext, 'id' | 'slug'>, resourceId: string, limit = 20): Promise<DirectoryEvent[]> {
+    return (await this.store.events.listFor(org.id, resourceId, limit)).map((r) => toEvent(r, org.slug));
+  }
+
   async read(org: Pick<OrgContext, 'id' | 'slug'>, after: number, limit: number): Promise<DirectoryEvent[]> {
     return (await this.store.events.list(org.id, after, limit)).map((r) => toEvent(r, org.slug));
   }

@@ -94,6 +94,8 @@ export interface GroupStore {
 export interface MembershipStore {
   /** Members of the given groups, with their display names, in insertion order per group. */
   list(orgId: string, groupIds: readonly string[]): Promise<(MemberView & { readonly group_id: string })[]>;
+  /** One page of a group's members in member id order, after `after` (keyset paging), and how many it has. */
+  page(orgId: string, groupId: string, after: string | undefined, limit: number): Promise<{ total: number; members: MemberView[] }>;
   /** Adds members (ignoring ones already there); returns the ids actually added. */
   add(orgId: string, groupId: string, members: readonly { id: string; type: 'User' | 'Group' }[]): Promise<string[]>;
   /** Removes the listed members; returns the ids actually removed. */
@@ -120,6 +122,8 @@ export interface EventStore {
    */
   append(orgId: string, events: readonly Omit<EventRow, 'org_id' | 'seq'>[]): Promise<EventRow[]>;
   list(orgId: string, after: number, limit: number): Promise<EventRow[]>;
+  /** The newest events of one resource, newest first. */
+  listFor(orgId: string, resourceId: string, limit: number): Promise<EventRow[]>;
   /** The lowest retained and the last assigned sequence numbers. */
   bounds(orgId: string): Promise<{ first: number | undefined; last: number }>;
   /** Deletes events older than `before` (retention); returns how many. */

@@ -37,6 +37,9 @@ export async function provisioningLog(db: Kysely<any>, a: DialectAdapter): Promi
   await db.schema.createIndex('request_log_resource').on('request_log').columns(['org_id', 'resource_id', 'id']).execute();
   await db.schema.createIndex('request_log_name').on('request_log').columns(['org_id', 'resource_name_ci', 'id']).execute();
 
+  // A resource's events (a user's page in the console).
+  await db.schema.createIndex('events_resource').on('events').columns(['org_id', 'resource_id', 'seq']).execute();
+
   await db.schema
     .createTable('log_connections')
     .addColumn('org_id', a.textType, (c) => c.notNull().references('organizations.id').onDelete('cascade'))

@@ -24,6 +24,10 @@ export class SqlEvents implements EventStore {
     return this.c.db.selectFrom('events').selectAll().where('org_id', '=', orgId).where('seq', '>', after).orderBy('seq').limit(limit).execute();
   }
 
+  listFor(orgId: string, resourceId: string, limit: number): Promise<EventRow[]> {
+    return this.c.db.selectFrom('events').selectAll().where('org_id', '=', orgId).where('resource_id', '=', resourceId).orderBy('seq', 'desc').limit(limit).execute();
+  }
+
   async bounds(orgId: string): Promise<{ first: number | undefined; last: number }> {
     const first = await this.c.db.selectFrom('events').select((eb) => eb.fn.min<number>('seq').as('first')).where('org_id', '=', orgId).executeTakeFirst();
     const org = await this.c.db.selectFrom('organizations').select('event_seq').where('id', '=', orgId).executeTakeFirst();

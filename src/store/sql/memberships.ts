@@ -20,6 +20,19 @@ export class SqlMemberships implements MembershipStore {
       order by m.group_id, coalesce(u.seq, g.seq)`);
   }
 
+  async page(orgId: string, groupId: string, after: string | undefined, limit: number): Promise<{ total: number; members: MemberView[] }> {
+    const [count] = await this.c.rows<{ n: number | string }>(sql`select count(*) as n from memberships where org_id = ${orgId} and group_id = ${groupId}`);
+    const members = await this.c.rows<MemberView>(sql`
+      select m.member_id, m.member_type, coalesce(u.display_name, u.user_name, g.display_name) as display
+      from memberships m
+      left join users u on m.member_type = 'User' and u.org_id = m.org_id and u.id = m.member_id
+      left join groups g on m.member_type = 'Group' and g.org_id = m.org_id and g.id = m.member_id
+      where m.org_id = ${orgId} and m.group_id = ${groupId} and m.member_id > ${after ?? ''}
+      order by m.member_id
+      limit ${limit}`);
+    return { total: Number(count?.n ?? 0), members };
+  }
+
   async add(orgId: string, groupId: string, members: readonly { id: string; type: 'User' | 'Group' }[]): Promise<string[]> {
     const added: string[] = [];
     for (let i = 0; i < members.length; i += CHUNK) {

@@ -1,0 +1,219 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Session } from '../service/access.js';
+import type { Health } from '../service/log/health.js';
+import type { Organization } from '../service/organizations.js';
+import { SETTING_NAMES, parseSettingValue } from '../service/settings.js';
+import { hoursChart } from './chart.js';
+import { ADMIN_COOKIE, PageError, checkCsrf, cookie, form, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
+import { html, page, postForm, stateBadge, trusted, when, type Html } from './html.js';
+import { registerOrgPages } from './org-pages.js';
+
+export interface AdminPage {
+  readonly session: Session;
+  readonly org?: Organization;
+}
+
+/** The page frame of the operator console, with the organization's sub-navigation when there is one. */
+export function adminPage(s: AdminPage, title: string, body: Html, options: { current?: string; flash?: Html | string; heading?: string } = {}): string {
+  const nav: [string, string][] = [['/admin', 'Organizations'], ['/admin/health', 'Health']];
+  const sub = s.org
+    ? html`<nav aria-label="${s.org.name}" class="sub"><ul>${(
+        [
+          ['', 'Overview'],
+          ['/users', 'Users'],
+          ['/groups', 'Groups'],
+          ['/log', 'Provisioning log'],
+          ['/webhooks', 'Webhooks'],
+        ] as const
+      ).map(([p, label]) => {
+        const href = `/admin/orgs/${s.org!.slug}${p}`;
+        return html`<li><a href="${href}"${options.current === href ? trusted(' aria-current="page"') : ''}>${label}</a></li>`;
+      })}</ul></nav>`
+    : html``;
+  return page({ title, nav, current: options.current ?? '', csrf: s.session.csrf, logout: '/admin/logout', flash: options.flash, ...(options.heading !== undefined ? { heading: options.heading } : {}) }, html`${sub}${body}`);
+}
+
+const LOGIN_HELP = html`<p>The console opens with a one-time login link. On the server, run:</p><pre><code>npx rollcall admin login-link --public-url https://&lt;your host&gt;</code></pre><p>and open the link it prints. No password is stored anywhere.</p>`;
+
+export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void {
+  const { directory } = opts;
+  const { access, organizations } = directory;
+
+  /** The operator's session, or a page that says how to get one. */
+  const admin = async (request: FastifyRequest): Promise<Session> => {
+    const session = await access.session(cookie(request, ADMIN_COOKIE));
+    if (!session || session.kind !== 'admin') throw new PageError(401, 'Log in to the Rollcall console', LOGIN_HELP);
+    if (request.method === 'POST') checkCsrf(session, request);
+    return session;
+  };
+  const orgOf = async (slug: string) => organizations.get(slug);
+
+  app.get<{ Params: { secret: string } }>('/admin/login/:secret', async (request, reply) => {
+    await access.inspect(request.params.secret, 'admin');
+    return sendPage(reply, 200, page({ title: 'Log in' }, html`<p>This one-time link opens a console session in this browser for 12 hours.</p><form method="post" action="/admin/login/${request.params.secret}"><button type="submit" class="primary">Open the console</button></form>`));
+  });
+  app.post<{ Params: { secret: string } }>('/admin/login/:secret', async (request, reply) => {
+    const { secret, session } = await access.open(request.params.secret, 'admin');
+    setCookie(reply, request, ADMIN_COOKIE, secret, '/admin', session.expires);
+    return reply.redirect('/admin', 303);
+  });
+  app.post('/admin/logout', async (request, reply) => {
+    const session = await admin(request);
+    await access.end(session.id);
+    setCookie(reply, request, ADMIN_COOKIE, '', '/admin', null);
+    return sendPage(reply, 200, page({ title: 'Logged out' }, html`<p>Your console session has ended. ${LOGIN_HELP}</p>`));
+  });
+
+  const healthOf = async (org: Organization): Promise<Health | undefined> => opts.log?.health(org);
+
+  app.get('/admin', async (request, reply) => {
+    const session = await admin(request);
+    const orgs = await organizations.list();
+    const rows = await Promise.all(orgs.slice(0, 500).map(async (o) => ({ o, h: await healthOf(o) })));
+    const body = html`<section aria-labelledby="orgs"><h2 id="orgs">Organizations</h2>${
+      orgs.length
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">Organization</th><th scope="col">Connection</th><th scope="col">Identity provider</th><th scope="col">Last request</th><th scope="col">Requests (24 h)</th><th scope="col">Refused (24 h)</th></tr></thead><tbody>${rows.map(
+            ({ o, h }) => html`<tr><td><a href="/admin/orgs/${o.slug}">${o.name}</a> <span class="muted">${o.slug}</span></td><td>${h ? stateBadge(h.status) : '—'}</td><td>${h?.clientName ?? '—'}</td><td>${when(h?.lastRequestAt)}</td><td>${h?.requests24h ?? 0}</td><td>${h?.errors24h ?? 0}</td></tr>`,
+          )}</tbody></table></div>${orgs.length > 500 ? html`<p class="muted">The first 500 of ${orgs.length} organizations.</p>` : ''}`
+        : html`<p>No organizations yet.</p>`
+    }</section>
+<section aria-labelledby="new"><h2 id="new">New organization</h2>${postForm(
+      '/admin/orgs',
+      session.csrf,
+      html`<div class="field"><label for="slug">Slug</label><input id="slug" name="slug" required pattern="[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?" aria-describedby="slug-help"><p id="slug-help" class="help">Lower-case letters, digits and inner hyphens; part of every command, e.g. <code>acme</code>.</p></div><div class="field"><label for="name">Name</label><input id="name" name="name"></div><button type="submit" class="primary">Create organization</button>`,
+    )}</section>`;
+    return sendPage(reply, 200, adminPage({ session }, 'Organizations', body, { current: '/admin', heading: 'Rollcall console' }));
+  });
+
+  app.post('/admin/orgs', async (request, reply) => {
+    await admin(request);
+    const f = form(request);
+    const created = await organizations.create(String(f.slug ?? '').trim(), f.name?.trim() || undefined);
+    return reply.redirect(`/admin/orgs/${created.slug}?created=1`, 303);
+  });
+
+  app.get('/admin/health', async (request, reply) => {
+    const session = await admin(request);
+    const orgs = (await organizations.list()).slice(0, 100);
+    const sections = await Promise.all(
+      orgs.map(async (o) => {
+        const h = await healthOf(o);
+        return html`<section class="card" aria-labelledby="h-${o.slug}"><h2 id="h-${o.slug}"><a href="/admin/orgs/${o.slug}">${o.name}</a> ${h ? stateBadge(h.status) : ''}</h2>${h ? html`<p>Last request ${when(h.lastRequestAt)}${h.clientName ? html` from ${h.clientName}` : ''}.</p>${hoursChart(h.hours)}` : html`<p>The provisioning log is off.</p>`}</section>`;
+      }),
+    );
+    return sendPage(reply, 200, adminPage({ session }, 'Connection health', html`${sections.length ? sections : html`<p>No organizations yet.</p>`}`, { current: '/admin/health' }));
+  });
+
+  app.get<{ Params: { slug: string }; Querystring: { created?: string } }>('/admin/orgs/:slug', async (request, reply) => {
+    const session = await admin(request);
+    const org = await orgOf(request.params.slug);
+    const [h, tokens, links] = await Promise.all([healthOf(org), organizations.listTokens(org.slug), access.listSetupLinks(org.slug)]);
+    const base = `/admin/orgs/${org.slug}`;
+    const tokenHealth = new Map((h?.tokens ?? []).map((t) => [t.tokenId, t]));
+    const body = html`
+<section aria-labelledby="health"><h2 id="health">Connection ${h ? stateBadge(h.status) : ''}</h2>${
+      h
+        ? html`<p>${h.status === 'never-connected' ? 'No identity provider has sent a request yet. Send the IT admin a setup link (below).' : html`Last request ${when(h.lastRequestAt)}${h.clientName ? html` from <strong>${h.clientName}</strong>` : ''}; ${h.requests24h} requests and ${h.errors24h} refused in 24 hours.`}</p>${
+            h.lastError ? html`<p class="error-detail">Last refusal ${when(h.lastError.at)}: <strong>${h.lastError.status}</strong> ${h.lastError.request ?? ''} — ${h.lastError.detail ?? ''} <a href="${base}/log?status=errors">See refused requests</a></p>` : ''
+          }${hoursChart(h.hours)}`
+        : html`<p>The provisioning log is off on this server.</p>`
+    }</section>
+<section aria-labelledby="tokens"><h2 id="tokens">Tokens</h2>${
+      tokens.length
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">Label</th><th scope="col">Scope</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Connection</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${tokens.map(
+            (t) => html`<tr><td>${t.label}</td><td>${t.scope}</td><td>${when(t.created)}</td><td>${when(t.lastUsed)}</td><td>${t.revoked ? html`<span class="badge none">revoked</span>` : tokenHealth.get(t.id) ? stateBadge(tokenHealth.get(t.id)!.status) : '—'}</td><td>${
+              t.revoked ? '' : postForm(`${base}/tokens/${t.id}/revoke`, session.csrf, html`<button type="submit" class="danger" aria-label="Revoke token ${t.label}">Revoke</button>`)
+            }</td></tr>`,
+          )}</tbody></table></div>`
+        : html`<p>No tokens.</p>`
+    }${postForm(
+      `${base}/tokens`,
+      session.csrf,
+      html`<fieldset><legend>Issue a token</legend><div class="field"><label for="label">Label</label><input id="label" name="label" required value="okta"></div><div class="field"><label for="scope">Scope</label><select id="scope" name="scope"><option value="scim">scim: the identity provider</option><option value="app">app: your application (events, log, webhooks)</option></select></div><button type="submit">Issue token</button></fieldset>`,
+    )}</section>
+<section aria-labelledby="links"><h2 id="links">Setup links</h2><p>A setup link lets the customer's IT admin connect their identity provider alone: it issues their token and shows their provider's steps with the values filled in.</p>${
+      links.length
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">State</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${links.map(
+            (l) => html`<tr><td>${when(l.created)}</td><td>${when(l.expires)}</td><td>${l.revoked ? 'revoked' : Date.parse(l.expires) < Date.now() ? 'expired' : l.used ? 'opened' : 'not opened yet'}</td><td>${
+              l.revoked ? '' : postForm(`${base}/setup-links/${l.id}/revoke`, session.csrf, html`<button type="submit" class="danger">Revoke</button>`)
+            }</td></tr>`,
+          )}</tbody></table></div>`
+        : ''
+    }${postForm(
+      `${base}/setup-links`,
+      session.csrf,
+      html`<div class="field"><label for="expires">Valid for</label><select id="expires" name="expires"><option value="1">1 day</option><option value="7" selected>7 days</option><option value="30">30 days</option></select></div><button type="submit">Create a setup link</button>`,
+    )}</section>
+<section aria-labelledby="settings"><h2 id="settings">Settings</h2>${postForm(
+      `${base}/settings`,
+      session.csrf,
+      html`${SETTING_NAMES.map((k) => {
+        const v = org.settings[k];
+        const text = Array.isArray(v) ? v.join(',') : String(v);
+        return html`<div class="field"><label for="s-${k}">${k}</label><input id="s-${k}" name="${k}" value="${text}"></div>`;
+      })}<p class="help">Lists are comma-separated; docs/configuration.md describes each setting. Values are checked as <code>rollcall org set</code> checks them.</p><button type="submit">Save settings</button>`,
+    )}</section>
+<section aria-labelledby="danger"><h2 id="danger">Delete the organization</h2><p>Deletes the organization with all its tokens, users, groups, events and log. This cannot be undone.</p>${postForm(
+      `${base}/delete`,
+      session.csrf,
+      html`<div class="field"><label for="confirm">Type <strong>${org.slug}</strong> to confirm</label><input id="confirm" name="confirm" autocomplete="off"></div><button type="submit" class="danger">Delete ${org.slug}</button>`,
+    )}</section>`;
+    return sendPage(reply, 200, adminPage({ session, org }, org.name, body, { current: base, ...(request.query.created ? { flash: `Created organization "${org.slug}".` } : {}) }));
+  });
+
+  app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/tokens', async (request, reply) => {
+    const session = await admin(request);
+    const org = await orgOf(request.params.slug);
+    const f = form(request);
+    const scope = f.scope === 'app' ? 'app' : 'scim';
+    const { token, info } = await organizations.issueToken(org.slug, (f.label ?? '').trim() || 'default', scope);
+    const baseUrl = `${originOf(request, opts.publicUrl)}${opts.scimPrefix}`;
+    const body = html`<p>Copy the token now: it is shown once and never stored (only its hash is).</p><dl class="values"><dt>Label</dt><dd>${info.label} (${info.scope})</dd><dt>SCIM base URL</dt><dd><code class="copy">${baseUrl}</code></dd><dt>Token</dt><dd><code class="copy secret" id="token">${token}</code></dd></dl><p><a href="/admin/orgs/${org.slug}">Back to ${org.name}</a></p>`;
+    return sendPage(reply, 201, adminPage({ session, org }, 'Token issued', body));
+  });
+  app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/tokens/:id/revoke', async (request, reply) => {
+    await admin(request);
+    await organizations.revokeToken((await orgOf(request.params.slug)).slug, request.params.id);
+    return reply.redirect(`/admin/orgs/${request.params.slug}#tokens`, 303);
+  });
+  app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/setup-links', async (request, reply) => {
+    const session = await admin(request);
+    const org = await orgOf(request.params.slug);
+    const days = Math.min(30, Math.max(1, Number(form(request).expires) || 7));
+    const { secret, link } = await access.createSetupLink(org.slug, days * 86_400_000);
+    const url = `${originOf(request, opts.publicUrl)}/setup/${secret}`;
+    const body = html`<p>Send this link to the IT admin of ${org.name}. It works once, until ${when(link.expires)}, and only for this organization.</p><p><code class="copy secret">${url}</code></p><p><a href="/admin/orgs/${org.slug}">Back to ${org.name}</a></p>`;
+    return sendPage(reply, 201, adminPage({ session, org }, 'Setup link created', body));
+  });
+  app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/setup-links/:id/revoke', async (request, reply) => {
+    await admin(request);
+    await access.revokeSetupLink((await orgOf(request.params.slug)).slug, request.params.id);
+    return reply.redirect(`/admin/orgs/${request.params.slug}#links`, 303);
+  });
+  app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/settings', async (request, reply) => {
+    await admin(request);
+    const org = await orgOf(request.params.slug);
+    const f = form(request);
+    // Every value is checked first: one bad value changes nothing.
+    const changes: Record<string, unknown> = {};
+    for (const k of SETTING_NAMES) {
+      if (!(k in f)) continue;
+      const current = org.settings[k];
+      const text = Array.isArray(current) ? current.join(',') : String(current);
+      if (f[k] !== text) changes[k] = parseSettingValue(k, f[k]!);
+    }
+    if (Object.keys(changes).length) await organizations.updateSettings(org.slug, changes);
+    return reply.redirect(`/admin/orgs/${org.slug}#settings`, 303);
+  });
+  app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/delete', async (request, reply) => {
+    const session = await admin(request);
+    const org = await orgOf(request.params.slug);
+    if (form(request).confirm !== org.slug) {
+      throw new PageError(400, 'Not deleted', html`<p>To delete ${org.name}, type its slug <strong>${org.slug}</strong> exactly. Nothing was deleted.</p><p><a href="/admin/orgs/${org.slug}#danger">Back</a></p>`);
+    }
+    await organizations.delete(org.slug);
+    return sendPage(reply, 200, adminPage({ session }, 'Organization deleted', html`<p>Deleted ${org.name} (${org.slug}).</p><p><a href="/admin">Back to organizations</a></p>`));
+  });
+
+  registerOrgPages(app, opts, admin);
+}

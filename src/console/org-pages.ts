@@ -1,0 +1,174 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { parseListRequest } from '../protocol/query.js';
+import { groupResourceType, userResourceType } from '../protocol/schema/index.js';
+import type { Session } from '../service/access.js';
+import { CLIENT_IDS, CLIENT_NAMES } from '../service/log/clients.js';
+import type { LogEntry } from '../service/log/entry.js';
+import { adminPage } from './admin-routes.js';
+import { PageError, contextFor, form, originOf, sendPage, type ConsoleOptions } from './context.js';
+import { changesTable } from './diff.js';
+import { html, postForm, statusBadge, when, type Html } from './html.js';
+
+const PAGE = 50;
+
+type Admin = (request: FastifyRequest) => Promise<Session>;
+type Q = Record<string, string | undefined>;
+
+export function logTable(base: string, entries: readonly LogEntry[], caption: string): Html {
+  if (entries.length === 0) return html`<p>No requests match.</p>`;
+  return html`<div class="scroll"><table><caption class="sr">${caption}</caption><thead><tr><th scope="col">Time</th><th scope="col">Status</th><th scope="col">Request</th><th scope="col">Client</th><th scope="col">Token</th><th scope="col">Resource</th><th scope="col">ms</th></tr></thead><tbody>${entries.map(
+    (e) => html`<tr><td><a href="${base}/log/${e.id}">${when(e.at)}</a></td><td>${statusBadge(e.status)}${e.scimType ? html` <span class="muted">${e.scimType}</span>` : ''}</td><td><code>${e.method} ${e.path}</code>${e.status >= 400 && e.detail ? html`<div class="error-detail">${e.detail}</div>` : ''}</td><td>${CLIENT_NAMES[e.client] ?? e.client}</td><td>${e.token ?? '—'}</td><td>${e.resource?.name ?? e.resource?.id ?? ''}</td><td>${e.ms}</td></tr>`,
+  )}</tbody></table></div>`;
+}
+
+function pretty(text: string | null): Html {
+  if (!text) return html`<p class="muted">None.</p>`;
+  try {
+    return html`<pre>${JSON.stringify(JSON.parse(text), null, 2)}</pre>`;
+  } catch {
+    return html`<pre>${text}</pre>`;
+  }
+}
+
+/** The console's pages of one organization: users, groups, the provisioning log, webhooks. */
+export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, admin: Admin): void {
+  const { directory, webhooks } = opts;
+  const load = async (request: FastifyRequest<{ Params: { slug: string } }>) => {
+    const session = await admin(request);
+    const org = await directory.organizations.get(request.params.slug);
+    const ctx = contextFor(org, `${originOf(request, opts.publicUrl)}${opts.scimPrefix}`);
+    return { session, org, ctx, base: `/admin/orgs/${org.slug}` };
+  };
+
+  for (const kind of ['users', 'groups'] as const) {
+    app.get<{ Params: { slug: string }; Querystring: Q }>(`/admin/orgs/:slug/${kind}`, async (request, reply) => {
+      const { session, org, ctx, base } = await load(request);
+      const filter = request.query.filter ?? '';
+      const start = Math.max(1, Number(request.query.start) || 1);
+      let list: Html;
+      try {
+        const rt = kind === 'users' ? userResourceType : groupResourceType;
+        const req = parseListRequest(rt, { filter, startIndex: String(start), count: String(PAGE) }, PAGE);
+        const pageOf = kind === 'users' ? await directory.users.list(ctx, req, { groups: false }) : await directory.groups.list(ctx, req, { members: false });
+        const rows = pageOf.resources.map((r) => {
+          const name = kind === 'users' ? String(r.userName) : String(r.displayName);
+          const extra = kind === 'users' ? html`<td>${(r.displayName as string) ?? ''}</td><td>${r.active === false ? 'inactive' : 'active'}</td>` : html`<td>${(r.externalId as string) ?? ''}</td>`;
+          return html`<tr><td><a href="${base}/${kind}/${r.id}">${name}</a></td>${extra}<td>${when((r.meta as { lastModified?: string }).lastModified)}</td></tr>`;
+        });
+        const head = kind === 'users' ? html`<th scope="col">userName</th><th scope="col">Display name</th><th scope="col">State</th>` : html`<th scope="col">displayName</th><th scope="col">externalId</th>`;
+        const q = (s: number) => `${base}/${kind}?filter=${encodeURIComponent(filter)}&start=${s}`;
+        list = html`<p>${pageOf.totalResults} ${kind}${filter ? ' match' : ''}.</p>${rows.length ? html`<div class="scroll"><table><thead><tr>${head}<th scope="col">Last modified</th></tr></thead><tbody>${rows}</tbody></table></div>` : ''}<nav class="pager" aria-label="Pages">${start > 1 ? html`<a href="${q(Math.max(1, start - PAGE))}">Previous</a>` : ''}${start + PAGE <= pageOf.totalResults ? html`<a href="${q(start + PAGE)}">Next</a>` : ''}</nav>`;
+      } catch (err) {
+        list = html`<p class="error-detail" role="alert">The filter was not accepted: ${(err as Error).message}</p>`;
+      }
+      const body = html`<form method="get" action="${base}/${kind}" class="search"><div class="field"><label for="filter">SCIM filter</label><input id="filter" name="filter" value="${filter}" placeholder="${kind === 'users' ? 'userName sw "a" and active eq true' : 'displayName co "admins"'}"></div><button type="submit">Search</button></form>${list}`;
+      return sendPage(reply, 200, adminPage({ session, org }, `${org.name}: ${kind === 'users' ? 'Users' : 'Groups'}`, body, { current: `${base}/${kind}` }));
+    });
+  }
+
+  app.get<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/users/:id', async (request, reply) => {
+    const { session, org, ctx, base } = await load(request);
+    const user = await directory.users.get(ctx, request.params.id, { groups: true });
+    const [entries, events] = await Promise.all([opts.log?.list(org, { resource: user.id, limit: 20 }) ?? [], directory.events.ofResource(org, user.id, 20)]);
+    const groups = (user.groups as { value: string; display: string }[] | undefined) ?? [];
+    const body = html`<h2>Groups</h2>${groups.length ? html`<ul>${groups.map((g) => html`<li><a href="${base}/groups/${g.value}">${g.display}</a></li>`)}</ul>` : html`<p>In no group.</p>`}
+<h2>Recent requests</h2>${logTable(base, entries, 'Recent requests about this user')}
+<h2>Events</h2>${events.length ? html`<ul>${events.map((e) => html`<li>${when(e.time)} <strong>${e.type}</strong> (event ${e.seq})</li>`)}</ul>` : html`<p>No events retained.</p>`}
+<h2>Resource</h2><pre>${JSON.stringify(user, null, 2)}</pre>`;
+    return sendPage(reply, 200, adminPage({ session, org }, String(user.userName), body, { current: `${base}/users` }));
+  });
+
+  app.get<{ Params: { slug: string; id: string }; Querystring: Q }>('/admin/orgs/:slug/groups/:id', async (request, reply) => {
+    const { session, org, ctx, base } = await load(request);
+    const group = await directory.groups.get(ctx, request.params.id, { members: false });
+    const after = request.query.after || undefined;
+    const { total, members } = await directory.groups.membersPage(ctx, group.id, after, 100);
+    const last = members[members.length - 1];
+    const body = html`<p>${total} members, in id order, 100 a page.</p>${
+      members.length
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">Member</th><th scope="col">Type</th><th scope="col">id</th></tr></thead><tbody>${members.map(
+            (m) => html`<tr><td><a href="${base}/${m.type === 'User' ? 'users' : 'groups'}/${m.value}">${m.display ?? m.value}</a></td><td>${m.type}</td><td><code>${m.value}</code></td></tr>`,
+          )}</tbody></table></div>`
+        : ''
+    }<nav class="pager" aria-label="Pages">${after ? html`<a href="${base}/groups/${group.id}">First page</a>` : ''}${members.length === 100 && last ? html`<a href="${base}/groups/${group.id}?after=${encodeURIComponent(last.value)}">Next</a>` : ''}</nav>`;
+    return sendPage(reply, 200, adminPage({ session, org }, String(group.displayName), body, { current: `${base}/groups` }));
+  });
+
+  app.get<{ Params: { slug: string }; Querystring: Q }>('/admin/orgs/:slug/log', async (request, reply) => {
+    const { session, org, base } = await load(request);
+    if (!opts.log) throw new PageError(404, 'No provisioning log', html`<p>The provisioning log is off on this server.</p>`);
+    const q = request.query;
+    const filter = { ...(q.status ? { status: q.status } : {}), ...(q.client ? { client: q.client } : {}), ...(q.since ? { since: q.since } : {}), ...(q.resource ? { resource: q.resource } : {}) };
+    const before = q.before && /^\d+$/.test(q.before) ? Number(q.before) : undefined;
+    const entries = await opts.log.list(org, { ...filter, limit: PAGE, ...(before ? { before } : {}) });
+    const more = entries.length === PAGE ? new URLSearchParams({ ...filter, before: String(entries[entries.length - 1]!.id) }).toString() : undefined;
+    const option = (value: string, label: string, current: string | undefined) => html`<option value="${value}"${current === value ? html` selected` : ''}>${label}</option>`;
+    const body = html`<form method="get" action="${base}/log" class="filters"><div class="field"><label for="status">Status</label><select id="status" name="status">${option('', 'any', q.status)}${option('errors', 'refused (4xx and 5xx)', q.status)}${option('4xx', '4xx', q.status)}${option('5xx', '5xx', q.status)}${option('2xx', '2xx', q.status)}</select></div><div class="field"><label for="client">Client</label><select id="client" name="client">${option('', 'any', q.client)}${CLIENT_IDS.map((c) => option(c, CLIENT_NAMES[c], q.client))}</select></div><div class="field"><label for="since">Since</label><input id="since" name="since" value="${q.since ?? ''}" placeholder="1h, 7d or an ISO time"></div><div class="field"><label for="resource">User or group</label><input id="resource" name="resource" value="${q.resource ?? ''}" placeholder="id or userName"></div><button type="submit">Filter</button></form>
+${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria-label="Pages">${before ? html`<a href="${base}/log?${new URLSearchParams(filter).toString()}">Newest</a>` : ''}${more ? html`<a href="${base}/log?${more}">Older</a>` : ''}</nav>`;
+    return sendPage(reply, 200, adminPage({ session, org }, `${org.name}: Provisioning log`, body, { current: `${base}/log` }));
+  });
+
+  app.get<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/log/:id', async (request, reply) => {
+    const { session, org, base } = await load(request);
+    const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : undefined;
+    const e = id !== undefined ? await opts.log?.get(org, id) : undefined;
+    if (!e) throw new PageError(404, 'Not found', html`<p>${org.name} has no log entry ${request.params.id}.</p>`);
+    const body = html`<dl class="values"><dt>Time</dt><dd>${when(e.at)}</dd><dt>Request</dt><dd><code>${e.method} ${e.path}</code></dd><dt>Status</dt><dd>${statusBadge(e.status)} ${e.scimType ?? ''}</dd>${
+      e.detail ? html`<dt>Detail sent back</dt><dd class="error-detail">${e.detail}</dd>` : ''
+    }<dt>Client</dt><dd>${CLIENT_NAMES[e.client] ?? e.client}${e.userAgent ? html` <span class="muted">(${e.userAgent})</span>` : ''}</dd><dt>Token</dt><dd>${e.token ?? '—'}</dd><dt>Duration</dt><dd>${e.ms} ms</dd><dt>Request id</dt><dd><code>${e.reqId}</code></dd>${
+      e.resource?.id ? html`<dt>Resource</dt><dd><a href="${base}/${e.resource.type === 'Group' ? 'groups' : 'users'}/${e.resource.id}">${e.resource.name ?? e.resource.id}</a></dd>` : ''
+    }</dl>
+<h2>What changed</h2>${changesTable(e.changes)}
+<h2>Request body</h2>${pretty(e.requestBody)}
+<h2>Response body</h2>${pretty(e.responseBody)}`;
+    return sendPage(reply, 200, adminPage({ session, org }, `Request ${e.id}`, body, { current: `${base}/log` }));
+  });
+
+  app.get<{ Params: { slug: string } }>('/admin/orgs/:slug/webhooks', async (request, reply) => {
+    const { session, org, base } = await load(request);
+    const hooks = await webhooks.list(org.slug);
+    const sections = await Promise.all(
+      hooks.map(async (w) => {
+        const deliveries = await webhooks.deliveries(org.slug, w.id, 10);
+        return html`<section class="card" aria-labelledby="w-${w.id}"><h3 id="w-${w.id}"><code>${w.url}</code> <span class="badge ${w.status === 'active' ? 'ok' : 'bad'}">${w.enabled ? w.status : 'disabled'}</span></h3><p>Events: ${w.events.length ? w.events.join(', ') : 'all'}. Delivered up to event ${w.cursor}.${w.failingSince ? html` Failing since ${when(w.failingSince)}.` : ''}</p><div class="actions">${postForm(`${base}/webhooks/${w.id}/test`, session.csrf, html`<button type="submit">Send a test event</button>`)}${postForm(`${base}/webhooks/${w.id}/retry`, session.csrf, html`<button type="submit">${w.enabled ? 'Retry now' : 'Enable'}</button>`)}${postForm(`${base}/webhooks/${w.id}/delete`, session.csrf, html`<button type="submit" class="danger">Delete</button>`)}</div>${
+          deliveries.length
+            ? html`<div class="scroll"><table><caption>Last deliveries</caption><thead><tr><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Attempt</th><th scope="col">Status</th><th scope="col">Error</th><th scope="col">ms</th></tr></thead><tbody>${deliveries.map(
+                (d) => html`<tr><td>${when(d.at)}</td><td>${d.eventSeq}</td><td>${d.attempt}</td><td>${d.status ?? '—'}</td><td>${d.error ?? ''}</td><td>${d.latencyMs}</td></tr>`,
+              )}</tbody></table></div>`
+            : html`<p class="muted">No deliveries yet.</p>`
+        }</section>`;
+      }),
+    );
+    const body = html`${sections.length ? sections : html`<p>No webhook endpoints.</p>`}${postForm(
+      `${base}/webhooks`,
+      session.csrf,
+      html`<fieldset><legend>Add an endpoint</legend><div class="field"><label for="url">URL</label><input id="url" name="url" type="url" required placeholder="https://app.example.com/rollcall-events"></div><div class="field"><label for="events">Event types</label><input id="events" name="events" placeholder="all, or e.g. user.created,user.deactivated"></div><button type="submit">Add endpoint</button></fieldset>`,
+    )}`;
+    return sendPage(reply, 200, adminPage({ session, org }, `${org.name}: Webhooks`, body, { current: `${base}/webhooks` }));
+  });
+
+  app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/webhooks', async (request, reply) => {
+    const { session, org, base } = await load(request);
+    const f = form(request);
+    const events = (f.events ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const created = await webhooks.add(org.slug, { url: String(f.url ?? ''), ...(events.length ? { events } : {}) });
+    const body = html`<p>Endpoint added. Its signing secret is shown once: verify the <code>Rollcall-Signature</code> header of each delivery with it.</p><p><code class="copy secret">${created.secret}</code></p><p><a href="${base}/webhooks">Back to webhooks</a></p>`;
+    return sendPage(reply, 201, adminPage({ session, org }, 'Webhook added', body));
+  });
+  app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/webhooks/:id/test', async (request, reply) => {
+    const { session, org, base } = await load(request);
+    const r = await webhooks.test(org.slug, request.params.id);
+    const body = html`<p>${r.status !== null && r.status >= 200 && r.status < 300 ? 'The endpoint accepted the test event' : 'The endpoint did not accept the test event'}: ${r.status ?? 'no answer'}${r.error ? ` (${r.error})` : ''}, in ${r.latencyMs} ms.</p><p><a href="${base}/webhooks">Back to webhooks</a></p>`;
+    return sendPage(reply, 200, adminPage({ session, org }, 'Test sent', body));
+  });
+  app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/webhooks/:id/retry', async (request, reply) => {
+    const { org, base } = await load(request);
+    await webhooks.update(org.slug, request.params.id, { enabled: true });
+    return reply.redirect(`${base}/webhooks`, 303);
+  });
+  app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/webhooks/:id/delete', async (request, reply) => {
+    const { org, base } = await load(request);
+    await webhooks.remove(org.slug, request.params.id);
+    return reply.redirect(`${base}/webhooks`, 303);
+  });
+}

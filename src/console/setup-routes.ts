@@ -1,0 +1,114 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Session } from '../service/access.js';
+import type { LogEntry } from '../service/log/entry.js';
+import { PageError, SETUP_COOKIE, checkCsrf, cookie, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
+import { html, inlineMarkup, page, postForm, statusBadge, when, type Html } from './html.js';
+import { PROVIDERS, fill, findProvider, type ProviderGuide } from './providers.js';
+
+/** What a refused request means for the IT admin, and what to do about it. */
+export function explain(e: Pick<LogEntry, 'status' | 'scimType' | 'detail' | 'method'>, provider = 'your identity provider'): string {
+  if (e.status === 401) return `The token was not accepted. Copy the token from this page again, exactly as shown, into ${provider}'s token field (Okta: with "Bearer " in front), then test again.`;
+  if (e.status === 403) return 'This token may read but not change users: it is an application token. Use the token this page issued for your identity provider.';
+  if (e.status === 429) return `${provider} sent requests faster than this application accepts. It retries by itself; nothing needs doing unless this goes on.`;
+  if (e.status >= 500) return "The application had a problem with this request. Its operator can see it in the provisioning log; tell them the time shown here. Your identity provider retries failed requests.";
+  if (e.scimType === 'uniqueness') return `A user or group with the same name already exists in this application. ${provider} usually links to it by itself; if it keeps failing, ask the operator to remove or rename the existing one.`;
+  if (e.status === 404) return `${provider} asked for a user or group this application does not have (it may have been deleted here). Re-push or re-assign it in ${provider}.`;
+  if (e.status === 409 || e.status === 412) return `The user changed while ${provider} was updating it. ${provider} retries by itself.`;
+  if (e.status === 400) return `The application refused the values sent: ${e.detail ?? 'see the detail'}. Check the attribute mappings in ${provider} (the userName must usually be an email address).`;
+  return e.detail ?? `The request was refused with status ${e.status}.`;
+}
+
+/**
+ * The IT admin's setup pages. A setup link opens a session confined to its organization: the
+ * admin picks an identity provider, gets a token issued on the spot and that provider's steps
+ * with the values filled in, then watches the first requests arrive.
+ */
+export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void {
+  const { directory } = opts;
+  const { access, organizations } = directory;
+
+  const setup = async (request: FastifyRequest) => {
+    const session: Session | undefined = await access.session(cookie(request, SETUP_COOKIE));
+    if (!session || session.kind !== 'setup' || !session.orgId) {
+      throw new PageError(401, 'Your setup session has ended', html`<p>Open the setup link you were sent again. If it no longer works, ask the application's team for a new one.</p>`);
+    }
+    if (request.method === 'POST') checkCsrf(session, request);
+    const org = (await organizations.list()).find((o) => o.id === session.orgId);
+    if (!org) throw new PageError(410, 'This organization no longer exists', html`<p>Ask the application's team for help.</p>`);
+    return { session, org };
+  };
+  const frame = (title: string, body: Html, s?: Session) => page({ title, ...(s ? { csrf: s.csrf } : {}) }, body);
+
+  app.get<{ Params: { secret: string } }>('/setup/:secret', async (request, reply) => {
+    const link = await access.inspect(request.params.secret, 'setup');
+    const org = (await organizations.list()).find((o) => o.id === link.org_id);
+    return sendPage(reply, 200, frame('Connect your identity provider', html`<p>This link sets up automatic provisioning of people and groups for <strong>${org?.name ?? 'your organization'}</strong>. It works once, until ${when(link.expires)}; the session it opens lasts as long.</p><form method="post" action="/setup/${request.params.secret}"><button type="submit" class="primary">Start setup</button></form>`));
+  });
+  app.post<{ Params: { secret: string } }>('/setup/:secret', async (request, reply) => {
+    const { secret, session } = await access.open(request.params.secret, 'setup');
+    setCookie(reply, request, SETUP_COOKIE, secret, '/setup', session.expires);
+    return reply.redirect('/setup', 303);
+  });
+
+  app.get('/setup', async (request, reply) => {
+    const { session, org } = await setup(request);
+    const body = html`<p>Which identity provider does ${org.name} use?</p><ul class="providers">${PROVIDERS.map((p) => html`<li><a class="provider" href="/setup/provider/${p.id}">${p.name}</a></li>`)}</ul>`;
+    return sendPage(reply, 200, frame(`Connect ${org.name}`, body, session));
+  });
+
+  app.get<{ Params: { id: string } }>('/setup/provider/:id', async (request, reply) => {
+    const { session, org } = await setup(request);
+    const p = findProvider(request.params.id);
+    if (!p) throw new PageError(404, 'Not found', html`<p>No such identity provider. <a href="/setup">Choose one</a>.</p>`);
+    const body = html`<p>${inlineMarkup(p.app)}</p><p>Next, Rollcall issues a token for ${p.name}. It is shown once, on the next page, with every step and your values filled in.</p>${postForm(`/setup/provider/${p.id}`, session.csrf, html`<button type="submit" class="primary">Issue a token and show the steps</button>`)}<p><a href="/setup">Choose another provider</a></p>`;
+    return sendPage(reply, 200, frame(`Connect ${org.name} with ${p.name}`, body, session));
+  });
+
+  app.post<{ Params: { id: string } }>('/setup/provider/:id', async (request, reply) => {
+    const { session, org } = await setup(request);
+    const p = findProvider(request.params.id);
+    if (!p) throw new PageError(404, 'Not found', html`<p>No such identity provider.</p>`);
+    const { token } = await organizations.issueToken(org.slug, `setup: ${p.id}`);
+    const baseUrl = `${originOf(request, opts.publicUrl)}${opts.scimPrefix}`;
+    return sendPage(reply, 201, frame(`Connect ${org.name} with ${p.name}`, guide(p, { baseUrl, token }), session));
+  });
+
+  app.get('/setup/live', async (request, reply) => {
+    const { session, org } = await setup(request);
+    return sendPage(reply, 200, frame(`Connect ${org.name}`, await live(org), session));
+  });
+  app.get('/setup/status.json', async (request) => {
+    const { org } = await setup(request);
+    return liveState(org);
+  });
+
+  type Org = Awaited<ReturnType<typeof setup>>['org'];
+  const liveState = async (org: Org) => {
+    const tokens = (await organizations.listTokens(org.slug)).filter((t) => t.label.startsWith('setup: ') && !t.revoked);
+    const entries = opts.log ? (await Promise.all(tokens.map((t) => opts.log!.list(org, { tokenId: t.id, limit: 10 })))).flat().sort((a, b) => b.id - a.id).slice(0, 10) : [];
+    const accepted = entries.some((e) => e.status < 400);
+    const name = tokens.length ? (findProvider(tokens[tokens.length - 1]!.label.slice(7))?.name ?? 'your identity provider') : 'your identity provider';
+    return {
+      state: entries.length === 0 ? 'waiting' : accepted ? 'connected' : 'failing',
+      provider: name,
+      entries: entries.map((e) => ({ at: e.at, request: `${e.method} ${e.path}`, status: e.status, ok: e.status < 400, explanation: e.status >= 400 ? explain(e, name) : null })),
+    };
+  };
+  const live = async (org: Org): Promise<Html> => {
+    const s = await liveState(org);
+    const headline =
+      s.state === 'waiting' ? html`<p class="waiting">Waiting for the first request from ${s.provider}… Run its connection test now.</p>` : s.state === 'connected' ? html`<p class="success"><strong>Connected.</strong> ${s.provider} reached ${org.name}. New requests appear below as they arrive.</p>` : html`<p class="failure"><strong>${s.provider} reached the application, but its requests were refused.</strong> See what to do below.</p>`;
+    return html`<section id="live" aria-live="polite" data-poll="/setup/status.json" data-state="${s.state}">${headline}${
+      s.entries.length
+        ? html`<ul class="entries">${s.entries.map((e) => html`<li>${when(e.at)} ${statusBadge(e.status)} <code>${e.request}</code>${e.explanation ? html`<p class="error-detail">${e.explanation}</p>` : ''}</li>`)}</ul>`
+        : ''
+    }<p><a href="/setup/live">Refresh</a></p></section>`;
+  };
+
+  function guide(p: ProviderGuide, values: { baseUrl: string; token: string }): Html {
+    const f = (t: string) => inlineMarkup(fill(t, p, values));
+    return html`<section aria-labelledby="values"><h2 id="values">Your values</h2><p>The token is shown only on this page: finish the steps before you leave it.</p><dl class="values"><dt>SCIM base URL</dt><dd><code class="copy" id="base-url">${fill('{baseUrl}', p, values)}</code></dd><dt>Token</dt><dd><code class="copy secret" id="token">${values.token}</code></dd></dl></section>
+<section aria-labelledby="steps"><h2 id="steps">Steps in ${p.name}</h2><p>${f(p.app)}</p><ol>${p.steps.map((s) => html`<li>${f(s)}</li>`)}</ol><h3>Attribute mappings</h3><ul>${p.mappings.map((m) => html`<li>${f(m)}</li>`)}</ul><h3>Provisioning features to enable</h3><ul>${p.features.map((m) => html`<li>${f(m)}</li>`)}</ul><p>${f(p.test)}</p></section>
+<section aria-labelledby="live-h"><h2 id="live-h">Live view</h2><div id="live" aria-live="polite" data-poll="/setup/status.json" data-state="waiting"><p class="waiting">Waiting for the first request from ${p.name}… Run its connection test now.</p><p><a href="/setup/live">Refresh</a></p></div></section>`;
+  }
+}

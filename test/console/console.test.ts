@@ -1,0 +1,287 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { buildApp, wire, type Wiring } from '../../src/app.js';
+import { launch, screenshot } from '../support/browser.js';
+import { createStore, ENGINES } from '../support/engines.js';
+
+const OKTA = 'Okta SCIM Client 1.0.0';
+const XSS_USER = '<img src=x onerror=alert(1)>';
+const XSS_GROUP = '"><script>window.__pwned=1</script>';
+
+/** The operator console and the setup pages, in Debian's Chromium over real HTTP. */
+for (const engine of ENGINES) {
+  describe(`the console in a browser on ${engine}`, () => {
+    let browser: Browser;
+    let context: BrowserContext;
+    let page: Page;
+    let wiring: Wiring;
+    let close: () => Promise<void>;
+    let origin: string;
+    const dialogs: string[] = [];
+
+    const scim = async (token: string, method: string, path: string, body?: unknown, ua = OKTA) => {
+      const res = await fetch(`${origin}/scim/v2${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'user-agent': ua, ...(body ? { 'content-type': 'application/scim+json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? JSON.parse(text) : undefined };
+    };
+    const login = async (p: Page) => {
+      const { secret } = await wiring.directory.access.createLoginLink();
+      await p.goto(`${origin}/admin/login/${secret}`);
+      await p.getByRole('button', { name: 'Open the console' }).click();
+      await p.waitForURL(`${origin}/admin`);
+    };
+
+    before(async () => {
+      const store = await createStore(engine);
+      wiring = wire({ store, provisioningLog: { flushMs: 50 } });
+      const app = await buildApp({ store, wiring });
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const address = app.server.address() as { port: number };
+      origin = `http://127.0.0.1:${address.port}`;
+      close = async () => {
+        await app.close();
+        await store.dropAll();
+      };
+      browser = await launch();
+      context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      page = await context.newPage();
+      page.on('dialog', (d) => {
+        dialogs.push(d.message());
+        void d.dismiss();
+      });
+    });
+    after(async () => {
+      await browser?.close();
+      await close?.();
+    });
+
+    test('login link, create an organization, issue a token, provision, see it in the log and its detail, health turns healthy', async () => {
+      await page.goto(`${origin}/admin`);
+      assert.match(await page.locator('h1').innerText(), /Log in/);
+      await login(page);
+      await page.getByLabel('Slug').fill('acme');
+      await page.getByLabel('Name').fill('Acme Inc');
+      await page.getByRole('button', { name: 'Create organization' }).click();
+      await page.waitForURL(/\/admin\/orgs\/acme/);
+      assert.match(await page.locator('.flash').innerText(), /Created organization "acme"/);
+      assert.match(await page.locator('#health').innerText(), /never-connected/);
+      await page.getByLabel('Label').fill('okta');
+      await page.getByRole('button', { name: 'Issue token' }).click();
+      const token = (await page.locator('#token').innerText()).trim();
+      assert.match(token, /^rc_/);
+
+      const created = await scim(token, 'POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'jane@acme.com', name: { givenName: 'Jane' } });
+      assert.equal(created.status, 201);
+      const patched = await scim(token, 'PATCH', `/Users/${created.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'name.givenName', value: 'Janet' }] });
+      assert.equal(patched.status, 200);
+      await wiring.log!.flush();
+
+      await page.goto(`${origin}/admin/orgs/acme/log`);
+      const rows = page.locator('tbody tr');
+      assert.equal(await rows.count(), 2);
+      assert.match(await rows.first().innerText(), /PATCH \/Users\//);
+      await screenshot(page, 'console-log');
+      await rows.first().locator('a').first().click();
+      await page.waitForURL(/\/log\/\d+$/);
+      const diff = await page.locator('table.diff').innerText();
+      assert.match(diff, /name\.givenName\s+Jane\s+Janet/);
+      await screenshot(page, 'console-log-detail');
+
+      await page.goto(`${origin}/admin/orgs/acme`);
+      assert.match(await page.locator('#health').innerText(), /healthy/);
+      assert.equal(await page.locator('figure.chart svg rect').count(), 48);
+      await screenshot(page, 'console-organization');
+      await page.goto(`${origin}/admin`);
+      assert.match(await page.locator('tbody').innerText(), /Acme Inc\s+acme\s+healthy\s+Okta/);
+      await screenshot(page, 'console-organizations');
+    });
+
+    test('the Okta setup link: the values shown work, and the page turns to success on the first request', async () => {
+      const { secret } = await wiring.directory.access.createSetupLink('acme');
+      const admin = await browser.newContext();
+      const p = await admin.newPage();
+      await p.goto(`${origin}/setup/${secret}`);
+      assert.match(await p.locator('main').innerText(), /Acme Inc/);
+      await p.getByRole('button', { name: 'Start setup' }).click();
+      await p.waitForURL(`${origin}/setup`);
+      await screenshot(p, 'setup-choose');
+      await p.getByRole('link', { name: 'Okta' }).click();
+      await p.getByRole('button', { name: /Issue a token/ }).click();
+      const baseUrl = (await p.locator('#base-url').innerText()).trim();
+      const token = (await p.locator('#token').innerText()).trim();
+      assert.equal(baseUrl, `${origin}/scim/v2`);
+      const steps = await p.locator('#steps ~ ol, section:has(#steps) ol').first().innerText();
+      assert.match(steps, new RegExp(`Base URL to ${baseUrl.replace(/[/.]/g, '\\$&')}`));
+      assert.match(steps, /API Token to Bearer rc_/);
+      assert.match(await p.locator('main').innerText(), /SCIM 2\.0 Test App \(Header Auth\)/);
+      assert.match(await p.locator('#live').innerText(), /Waiting for the first request from Okta/);
+      await screenshot(p, 'setup-okta');
+      // Okta's Test API Credentials, with exactly the values the page showed.
+      const test = await fetch(`${baseUrl}/Users?startIndex=1&count=2`, { headers: { authorization: `Bearer ${token}`, 'user-agent': OKTA } });
+      assert.equal(test.status, 200);
+      await p.locator('#live[data-state="connected"]').waitFor({ timeout: 10_000 });
+      assert.match(await p.locator('#live').innerText(), /Connected\./);
+      // A refused request is explained in words.
+      await fetch(`${baseUrl}/Users`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'user-agent': OKTA, 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'not-an-email' }) });
+      await p.locator('#live .error-detail').first().waitFor({ timeout: 10_000 });
+      assert.match(await p.locator('#live .error-detail').first().innerText(), /attribute mappings in Okta/);
+      await screenshot(p, 'setup-live');
+      const tokens = await wiring.directory.organizations.listTokens('acme');
+      assert.ok(tokens.some((t) => t.label === 'setup: okta'));
+      await admin.close();
+    });
+
+    test('an Entra setup link shows Entra steps: the tenant URL with its flag, the secret token without "Bearer"', async () => {
+      const { secret } = await wiring.directory.access.createSetupLink('acme');
+      const ctx = await browser.newContext();
+      const p = await ctx.newPage();
+      await p.goto(`${origin}/setup/${secret}`);
+      await p.getByRole('button', { name: 'Start setup' }).click();
+      await p.getByRole('link', { name: 'Microsoft Entra ID' }).click();
+      await p.getByRole('button', { name: /Issue a token/ }).click();
+      const text = await p.locator('main').innerText();
+      assert.match(text, new RegExp(`Tenant URL to ${origin.replace(/[/.]/g, '\\$&')}/scim/v2\\?aadOptscim062020`));
+      assert.match(text, /Secret Token to rc_\S+ \(without "Bearer"\)/);
+      assert.match(text, /Non-gallery/);
+      assert.doesNotMatch(text, /Test API Credentials/);
+      const token = (await p.locator('#token').innerText()).trim();
+      const r = await fetch(`${origin}/scim/v2/Users?filter=userName+eq+%229f4a2c1e-7b8d-4e3f-a6c5-0d1e2f3a4b5c%22`, { headers: { authorization: `Bearer ${token}`, 'user-agent': 'Azure Active Directory SCIM Client' } });
+      assert.equal(r.status, 200);
+      await p.locator('#live[data-state="connected"]').waitFor({ timeout: 10_000 });
+      await ctx.close();
+    });
+
+    test('expired, revoked and reused links are refused with a clear page', async () => {
+      const ctx = await browser.newContext();
+      const p = await ctx.newPage();
+      const used = await wiring.directory.access.createSetupLink('acme');
+      await p.goto(`${origin}/setup/${used.secret}`);
+      await p.getByRole('button', { name: 'Start setup' }).click();
+      await p.waitForURL(`${origin}/setup`);
+      let res = await p.goto(`${origin}/setup/${used.secret}`);
+      assert.equal(res!.status(), 410);
+      assert.match(await p.locator('main').innerText(), /Link already used/);
+
+      const revoked = await wiring.directory.access.createSetupLink('acme');
+      await wiring.directory.access.revokeSetupLink('acme', revoked.link.id);
+      res = await p.goto(`${origin}/setup/${revoked.secret}`);
+      assert.equal(res!.status(), 410);
+      assert.match(await p.locator('main').innerText(), /Link revoked/);
+      // Revoking the link that opened this session ends the session.
+      await wiring.directory.access.revokeSetupLink('acme', used.link.id);
+      res = await p.goto(`${origin}/setup`);
+      assert.equal(res!.status(), 401);
+      assert.match(await p.locator('main').innerText(), /setup session has ended/);
+
+      const expired = await wiring.directory.access.createSetupLink('acme', 60_000);
+      await (wiring.store as unknown as { kysely: import('kysely').Kysely<any> }).kysely.updateTable('access_links').set({ expires: new Date(Date.now() - 1000).toISOString() }).where('id', '=', expired.link.id).execute();
+      res = await p.goto(`${origin}/setup/${expired.secret}`);
+      assert.equal(res!.status(), 410);
+      assert.match(await p.locator('main').innerText(), /Link expired/);
+      res = await p.goto(`${origin}/setup/rcs_forged${'x'.repeat(30)}`);
+      assert.equal(res!.status(), 404);
+      assert.doesNotMatch(await p.content(), /at .*\.ts:\d+/, 'no stack trace');
+      await ctx.close();
+    });
+
+    test('a state-changing request without the CSRF token changes nothing', async () => {
+      const before = (await wiring.directory.organizations.list()).length;
+      const res = await page.request.post(`${origin}/admin/orgs`, { form: { slug: 'csrf-victim', name: 'x' } });
+      assert.equal(res.status(), 403);
+      assert.match(await res.text(), /security token is missing/);
+      const wrong = await page.request.post(`${origin}/admin/orgs`, { form: { slug: 'csrf-victim', _csrf: 'A'.repeat(43) } });
+      assert.equal(wrong.status(), 403);
+      assert.equal((await wiring.directory.organizations.list()).length, before);
+      const delRes = await page.request.post(`${origin}/admin/orgs/acme/delete`, { form: { confirm: 'acme' } });
+      assert.equal(delRes.status(), 403);
+      assert.ok(await wiring.directory.organizations.get('acme'));
+    });
+
+    test('organization A cannot reach B: ids of another organization are 404, a setup session sees only its own', async () => {
+      await wiring.directory.organizations.create('globex', 'Globex');
+      const g = (await wiring.directory.organizations.issueToken('globex', 'okta')).token;
+      const gUser = await scim(g, 'POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'hank@globex.com' });
+      const gGroup = await scim(g, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Globex staff' });
+      await wiring.log!.flush();
+      const [gEntry] = await wiring.log!.list(await wiring.directory.organizations.get('globex'), { limit: 1 });
+      for (const url of [`/admin/orgs/acme/users/${gUser.body.id}`, `/admin/orgs/acme/groups/${gGroup.body.id}`, `/admin/orgs/acme/log/${gEntry!.id}`]) {
+        const res = await page.goto(`${origin}${url}`);
+        assert.equal(res!.status(), 404, url);
+      }
+      // acme's setup session: its live view lists acme's requests only, and the console is closed to it.
+      const { secret } = await wiring.directory.access.createSetupLink('acme');
+      const ctx = await browser.newContext();
+      const p = await ctx.newPage();
+      await p.goto(`${origin}/setup/${secret}`);
+      await p.getByRole('button', { name: 'Start setup' }).click();
+      const status = await (await p.request.get(`${origin}/setup/status.json`)).json();
+      assert.ok(!JSON.stringify(status).includes('hank@globex.com') && !JSON.stringify(status).includes('Globex'));
+      assert.equal((await p.goto(`${origin}/admin/orgs/globex`))!.status(), 401);
+      await ctx.close();
+    });
+
+    test('users, a user, a group, webhooks and health pages', async () => {
+      const token = (await wiring.directory.organizations.issueToken('acme', 'okta (group push)')).token;
+      const ids: string[] = [];
+      for (const [given, family] of [['Ada', 'Lovelace'], ['Grace', 'Hopper'], ['Alan', 'Turing']]) {
+        const r = await scim(token, 'POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `${given!.toLowerCase()}@acme.com`, name: { givenName: given, familyName: family }, displayName: `${given} ${family}` });
+        ids.push(r.body.id);
+      }
+      const group = await scim(token, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Engineering', members: ids.map((value) => ({ value })) });
+      await scim(token, 'PATCH', `/Users/${ids[2]}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] });
+      await wiring.log!.flush();
+      await page.goto(`${origin}/admin/orgs/acme/users?filter=${encodeURIComponent('userName ew "@acme.com"')}`);
+      assert.match(await page.locator('main').innerText(), /4 users match/);
+      await screenshot(page, 'console-users');
+      await page.goto(`${origin}/admin/orgs/acme/users?filter=${encodeURIComponent('userName eq')}`);
+      assert.match(await page.locator('[role="alert"]').innerText(), /filter/i);
+      await page.goto(`${origin}/admin/orgs/acme/users/${ids[0]}`);
+      assert.match(await page.locator('main').innerText(), /Engineering/);
+      assert.match(await page.locator('main').innerText(), /user\.created/);
+      await screenshot(page, 'console-user');
+      await page.goto(`${origin}/admin/orgs/acme/groups/${group.body.id}`);
+      assert.match(await page.locator('main').innerText(), /3 members/);
+      await screenshot(page, 'console-group');
+      await page.goto(`${origin}/admin/orgs/acme/webhooks`);
+      await page.getByLabel('URL').fill('https://app.example.com/rollcall-events');
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      assert.match(await page.locator('main').innerText(), /signing secret is shown once/);
+      await page.goto(`${origin}/admin/orgs/acme/webhooks`);
+      assert.match(await page.locator('main').innerText(), /app\.example\.com/);
+      await screenshot(page, 'console-webhooks');
+      await page.goto(`${origin}/admin/health`);
+      assert.ok((await page.locator('figure.chart').count()) >= 1);
+      await screenshot(page, 'console-health');
+    });
+
+    test('identity-provider data renders as text everywhere: no script runs', async () => {
+      await wiring.directory.organizations.updateSettings('acme', { requireEmailUserName: false });
+      const token = (await wiring.directory.organizations.issueToken('acme', XSS_GROUP)).token;
+      const user = await scim(token, 'POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: XSS_USER, displayName: XSS_GROUP }, XSS_USER);
+      assert.equal(user.status, 201);
+      const group = await scim(token, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: XSS_GROUP, members: [{ value: user.body.id }] });
+      assert.equal(group.status, 201);
+      await scim(token, 'POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: XSS_USER });
+      await wiring.log!.flush();
+      const pages = ['/admin', '/admin/orgs/acme', '/admin/orgs/acme/users', `/admin/orgs/acme/users/${user.body.id}`, '/admin/orgs/acme/groups', `/admin/orgs/acme/groups/${group.body.id}`, '/admin/orgs/acme/log', `/admin/orgs/acme/log?resource=${encodeURIComponent(XSS_USER)}`];
+      for (const url of pages) {
+        await page.goto(`${origin}${url}`);
+        assert.equal(await page.locator('img[src="x"]').count(), 0, url);
+        assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined, url);
+      }
+      await page.goto(`${origin}/admin/orgs/acme/users/${user.body.id}`);
+      assert.ok((await page.locator('h1').innerText()).includes(XSS_USER), 'shown as text');
+      await page.goto(`${origin}/admin/orgs/acme/groups/${group.body.id}`);
+      assert.ok((await page.locator('h1').innerText()).includes(XSS_GROUP));
+      await page.goto(`${origin}/admin/orgs/acme/log`);
+      await page.locator('tbody tr a').first().click();
+      assert.ok((await page.locator('main').innerText()).includes(XSS_USER));
+      assert.deepEqual(dialogs, []);
+    });
+  });
+}
