@@ -35,6 +35,11 @@ export interface Rollcall {
   readonly scim: FastifyPluginAsync;
   /** The application API (events feed, webhooks): `app.register(rollcall.api, { prefix: '/rollcall/api/v1' })`. */
   readonly api: FastifyPluginAsync;
+  /**
+   * The operator console (/admin) and the IT admin's setup pages (/setup): `app.register(rollcall.console)`
+   * at the root of your server; open it with a link from `rollcall.directory.access.createLoginLink()`.
+   */
+  readonly console: FastifyPluginAsync;
   readonly store: Store;
   /** Organizations, tokens, users and groups, without HTTP. */
   readonly directory: Directory;
@@ -48,12 +53,13 @@ export interface Rollcall {
 
 export async function createRollcall(options: RollcallOptions = {}): Promise<Rollcall> {
   const store = await openStore(options.database);
-  const { directory, webhooks, worker, log, scim, api } = wire({ ...options, store });
+  const { directory, webhooks, worker, log, scim, api, console } = wire({ ...options, store });
   worker?.start();
   log?.start();
   return {
     scim,
     api,
+    console,
     store,
     directory,
     webhooks,

@@ -79,6 +79,7 @@ export function buildCli(io: Io): Command {
       if (demoToken) {
         banner.push('Created organization "demo". Its bearer token is shown once, now:', `  ${demoToken}`, `Try: curl -H "Authorization: Bearer ${demoToken}" ${url}/Users`);
       }
+      banner.push(`Console: ${(o.publicUrl ?? address).replace(/\/+$/, '')}/admin (open it with a link from: rollcall admin login-link${o.publicUrl ? '' : ` --public-url ${address}`})`);
       io.out(banner.join('\n'));
       const stop = async () => {
         await app.close();

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Session } from '../service/access.js';
 import type { Health } from '../service/log/health.js';
 import type { Organization } from '../service/organizations.js';
-import { SETTING_NAMES, parseSettingValue } from '../service/settings.js';
+import { z } from 'zod';
+import { SETTING_NAMES, parseSettingValue, settingsSchema, type OrgSettings } from '../service/settings.js';
 import { hoursChart } from './chart.js';
 import { ADMIN_COOKIE, PageError, checkCsrf, cookie, form, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
 import { html, page, postForm, stateBadge, trusted, when, type Html } from './html.js';
@@ -31,6 +32,20 @@ export function adminPage(s: AdminPage, title: string, body: Html, options: { cu
       })}</ul></nav>`
     : html``;
   return page({ title, nav, current: options.current ?? '', csrf: s.session.csrf, logout: '/admin/logout', flash: options.flash, ...(options.heading !== undefined ? { heading: options.heading } : {}) }, html`${sub}${body}`);
+}
+
+/** A setting's input, typed from its schema: a choice for booleans and enumerations, a number, or text (lists comma-separated). */
+function settingField(k: keyof OrgSettings, value: unknown): Html {
+  const shape = settingsSchema.shape[k];
+  const inner = (shape instanceof z.ZodDefault ? shape.unwrap() : shape) as z.ZodType;
+  const id = `s-${k}`;
+  const label = html`<label for="${id}">${k}</label>`;
+  const choice = (options: readonly string[]) =>
+    html`<div class="field">${label}<select id="${id}" name="${k}">${options.map((o) => html`<option value="${o}"${String(value) === o ? trusted(' selected') : ''}>${o}</option>`)}</select></div>`;
+  if (inner instanceof z.ZodBoolean) return choice(['true', 'false']);
+  if (inner instanceof z.ZodEnum) return choice(inner.options as string[]);
+  if (inner instanceof z.ZodNumber) return html`<div class="field">${label}<input id="${id}" name="${k}" type="number" value="${String(value)}"></div>`;
+  return html`<div class="field">${label}<input id="${id}" name="${k}" value="${Array.isArray(value) ? value.join(',') : String(value)}"></div>`;
 }
 
 const LOGIN_HELP = html`<p>The console opens with a one-time login link. On the server, run:</p><pre><code>npx rollcall admin login-link --public-url https://&lt;your host&gt;</code></pre><p>and open the link it prints. No password is stored anywhere.</p>`;
@@ -147,11 +162,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
 <section aria-labelledby="settings"><h2 id="settings">Settings</h2>${postForm(
       `${base}/settings`,
       session.csrf,
-      html`${SETTING_NAMES.map((k) => {
-        const v = org.settings[k];
-        const text = Array.isArray(v) ? v.join(',') : String(v);
-        return html`<div class="field"><label for="s-${k}">${k}</label><input id="s-${k}" name="${k}" value="${text}"></div>`;
-      })}<p class="help">Lists are comma-separated; docs/configuration.md describes each setting. Values are checked as <code>rollcall org set</code> checks them.</p><button type="submit">Save settings</button>`,
+      html`${SETTING_NAMES.map((k) => settingField(k, org.settings[k]))}<p class="help">Lists are comma-separated; docs/configuration.md describes each setting. Values are checked as <code>rollcall org set</code> checks them.</p><button type="submit">Save settings</button>`,
     )}</section>
 <section aria-labelledby="danger"><h2 id="danger">Delete the organization</h2><p>Deletes the organization with all its tokens, users, groups, events and log. This cannot be undone.</p>${postForm(
       `${base}/delete`,

@@ -93,6 +93,33 @@ for (const engine of ENGINES) {
       assert.deepEqual(lines.map((l) => l.status), [409, 404]);
     });
 
+    test('org setup-link and admin login-link print a one-time URL alone on the last line', async () => {
+      const origin = node.url.replace(/\/scim\/v2$/, '');
+      const setup = await run(['org', 'setup-link', 'demo', '--expires', '2d', '--public-url', origin, '--database', db.database]);
+      assert.equal(setup.code, 0, setup.stderr);
+      const url = setup.stdout.trim().split('\n').at(-1)!;
+      assert.match(url, new RegExp(`^${origin.replace(/[/.]/g, '\\$&')}/setup/rcs_[A-Za-z0-9_-]{43}$`));
+      assert.match(setup.stdout, /valid once until/);
+      const page = await fetch(url);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /Start setup/);
+
+      const login = await run(['admin', 'login-link', '--database', db.database], { ROLLCALL_PUBLIC_URL: origin });
+      assert.equal(login.code, 0, login.stderr);
+      const loginUrl = login.stdout.trim().split('\n').at(-1)!;
+      assert.match(loginUrl, /\/admin\/login\/rcl_[A-Za-z0-9_-]{43}$/);
+      const opened = await fetch(loginUrl, { method: 'POST', redirect: 'manual' });
+      assert.equal(opened.status, 303);
+      assert.match(opened.headers.get('set-cookie') ?? '', /^rollcall_admin=/);
+
+      const bad = await run(['org', 'setup-link', 'demo', '--expires', 'soon', '--database', db.database]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /^rollcall: invalid --expires "soon"/);
+      const tooLong = await run(['org', 'setup-link', 'demo', '--expires', '365d', '--database', db.database]);
+      assert.equal(tooLong.code, 1);
+      assert.match(tooLong.stderr, /at most 90 days/);
+    });
+
     test('org health after requests: the counts, the client and the last error', async () => {
       const r = await run(['org', 'health', 'demo', '--json', '--database', db.database]);
       const h = JSON.parse(r.stdout);

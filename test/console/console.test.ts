@@ -259,6 +259,38 @@ for (const engine of ENGINES) {
       await screenshot(page, 'console-health');
     });
 
+    test('keyboard and zoom: a skip link first, every control labelled, no sideways scrolling at 400% (320 CSS pixels wide)', async () => {
+      const zoomed = await browser.newContext({ viewport: { width: 320, height: 640 } });
+      const p = await zoomed.newPage();
+      await login(p);
+      const { secret } = await wiring.directory.access.createSetupLink('acme');
+      const urls = ['/admin', '/admin/orgs/acme', '/admin/orgs/acme/users', '/admin/orgs/acme/log', '/admin/orgs/acme/webhooks', '/admin/health'];
+      for (const url of urls) {
+        await p.goto(`${origin}${url}`);
+        const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        assert.ok(overflow <= 1, `${url} scrolls sideways by ${overflow}px at 320px`);
+        const unlabelled = await p.evaluate(() =>
+          [...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter((e) => (e as HTMLInputElement).labels?.length === 0 && !e.getAttribute('aria-label')).map((e) => e.outerHTML),
+        );
+        assert.deepEqual(unlabelled, [], url);
+        await p.keyboard.press('Tab');
+        assert.equal(await p.evaluate(() => document.activeElement?.textContent), 'Skip to content', url);
+      }
+      await p.goto(`${origin}/setup/${secret}`);
+      await p.keyboard.press('Tab');
+      await p.keyboard.press('Tab');
+      await p.keyboard.press('Enter');
+      await p.waitForURL(`${origin}/setup`);
+      await p.goto(`${origin}/setup/provider/okta`);
+      await p.getByRole('button', { name: /Issue a token/ }).focus();
+      await p.keyboard.press('Enter');
+      await p.locator('#token').waitFor();
+      const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 1, `the setup steps scroll sideways by ${overflow}px`);
+      await screenshot(p, 'setup-okta-zoomed');
+      await zoomed.close();
+    });
+
     test('identity-provider data renders as text everywhere: no script runs', async () => {
       await wiring.directory.organizations.updateSettings('acme', { requireEmailUserName: false });
       const token = (await wiring.directory.organizations.issueToken('acme', XSS_GROUP)).token;

@@ -21,6 +21,7 @@ for (const engine of ENGINES) {
       try {
         const node = await serve(db.database);
         const acknowledged: string[] = [];
+        const ackedAt = new Map<string, number>();
         let stopping = false;
         let n = 0;
         const writer = async () => {
@@ -28,7 +29,10 @@ for (const engine of ENGINES) {
             const i = n++;
             try {
               const res = await scim(node, token, i % 3 === 2 && acknowledged.length ? 'PATCH' : 'POST', i % 3 === 2 && acknowledged.length ? `/Users/${acknowledged[i % acknowledged.length]}` : '/Users', i % 3 === 2 && acknowledged.length ? { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: `t${i}` }] } : { schemas: [USER], userName: `crash${i}@example.com` });
-              if (res.status === 201) acknowledged.push(res.body.id);
+              if (res.status === 201) {
+                acknowledged.push(res.body.id);
+                ackedAt.set(res.body.id, Date.now());
+              }
             } catch {
               // The connection died with the server: this write was never acknowledged. Yield to
               // timers: a refused connection can fail without ever leaving the microtask queue.
@@ -37,11 +41,24 @@ for (const engine of ENGINES) {
           }
         };
         const writers = Array.from({ length: 8 }, writer);
-        await new Promise((r) => setTimeout(r, 1500));
+        await new Promise((r) => setTimeout(r, 2500));
+        const killedAt = Date.now();
         await node.kill();
         stopping = true;
         await Promise.all(writers);
         assert.ok(acknowledged.length > 20, `only ${acknowledged.length} writes were acknowledged`);
+        // The provisioning log may lose the last second before the crash, never more.
+        const check = await openStore(db.database);
+        try {
+          const org = await check.organizations.getBySlug('acme');
+          const logged = new Set((await check.log.list(org!.id, { limit: 1_000_000, statusMin: 201, statusMax: 201 })).map((e) => e.resource_id));
+          const older = acknowledged.filter((id) => ackedAt.get(id)! < killedAt - 1000);
+          assert.ok(older.length > 5, `${older.length} writes older than a second`);
+          const unlogged = older.filter((id) => !logged.has(id));
+          assert.deepEqual(unlogged, [], `${unlogged.length} of ${older.length} writes acknowledged over a second before the crash are not in the log`);
+        } finally {
+          await check.close();
+        }
         const again = await serve(db.database);
         try {
           const missing: string[] = [];
@@ -89,7 +106,10 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
             try {
               const res = await scim(node, token, 'POST', '/Users', { schemas: [USER], userName: `pgcrash${i}@example.com` });
               statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-              if (res.status === 201) acknowledged.push(res.body.id);
+              if (res.status === 201) {
+                acknowledged.push(res.body.id);
+                ackedAt.set(res.body.id, Date.now());
+              }
               if (res.status === 503) await new Promise((r) => setTimeout(r, 50));
             } catch {
               statuses.set(0, (statuses.get(0) ?? 0) + 1);
