@@ -35,6 +35,10 @@ export interface BenchConfig {
   readonly groupWarmup: number;
   /** Seconds the SCIMMY peer may spend per group size, setup and measurement (BENCH_PEER_SECONDS, default 120). */
   readonly peerSeconds: number;
+  /** Measure the provisioning log's cost, log on against log off (BENCH_LOG_COST, default 1; 0 skips). */
+  readonly logCost: boolean;
+  /** Runs each way per scenario for the log's cost (BENCH_LOG_COST_REPEATS, default 3). */
+  readonly logCostRepeats: number;
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -85,5 +89,7 @@ export function readConfig(): BenchConfig {
     groupIterations: positiveInt('BENCH_GROUP_ITERATIONS', 200),
     groupWarmup: 20,
     peerSeconds: positiveInt('BENCH_PEER_SECONDS', 120),
+    logCost: (process.env.BENCH_LOG_COST ?? '1').trim() !== '0',
+    logCostRepeats: positiveInt('BENCH_LOG_COST_REPEATS', 3),
   };
 }

@@ -13,6 +13,7 @@ import type { OnInterrupt } from './shutdown.js';
 import { median } from './stats.js';
 import { sampleListResponse, verifyScenarios, type Verification } from './verify.js';
 import { importWalk, type WalkResult } from './walk.js';
+import { benchLogCost, type LogCostReport } from './log-cost.js';
 
 export type Progress = (message: string) => void;
 
@@ -46,6 +47,7 @@ export async function benchEngine(
   const notes = [SEEDING_NOTE];
   let walk: WalkResult | undefined;
   let groups: GroupReport | undefined;
+  let logCost: LogCostReport | undefined;
   let error: string | undefined;
 
   const walkUsers = Math.min(config.walkUsers, config.users);
@@ -62,7 +64,8 @@ export async function benchEngine(
     const directory = new Directory(db.store);
     await checkFidelity(directory, db.store);
     if (config.groupSizes.length > 0) await checkGroupFidelity(directory, db.store);
-    const org = await directory.organizations.create('bench', 'Benchmark');
+    // No rate limit: the benchmark measures the server, not the per-token limit (issue 11).
+    const org = await directory.organizations.create('bench', 'Benchmark', { rateLimit: 0 });
     const { token } = await directory.organizations.issueToken('bench', 'benchmark');
 
     const app = await buildApp({ store: db.store });
@@ -108,6 +111,11 @@ export async function benchEngine(
         }
         groups = await benchRollcallGroups(config, db.store, org, bench.origin, bench.headers, log);
       }
+      if (config.logCost) {
+        // Last: its POSTs add users that the walk and the group benchmark must not see.
+        log(`provisioning log cost at ${present} users`);
+        logCost = await benchLogCost(config, db.store, bench.headers, Math.min(present, config.users), load, log);
+      }
     } finally {
       await app.close();
       unregisterApp();
@@ -135,6 +143,7 @@ export async function benchEngine(
     ...(walk ? { walk } : {}),
     targets: checkTargets(config, measurements, walk),
     ...(groups ? { groups: groupSection(groups, peer) } : {}),
+    ...(logCost ? { logCost } : {}),
     ...(error ? { error } : {}),
   };
 }

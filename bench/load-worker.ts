@@ -17,7 +17,16 @@ async function attack(spec: LoadSpec, seconds: number, record: boolean): Promise
     duration: seconds,
     timeout: 10,
     headers: spec.headers,
-    requests: [{ method: 'GET', setupRequest: (request) => ({ ...request, path: scenario.path(randomUser(spec.maxUser)) }) }],
+    requests: [
+      {
+        method: scenario.method ?? 'GET',
+        setupRequest: (request) => {
+          const k = randomUser(spec.maxUser);
+          if (!scenario.body) return { ...request, path: scenario.path(k) };
+          return { ...request, method: scenario.method!, path: scenario.path(k), body: scenario.body(k), headers: { ...request.headers, 'content-type': 'application/scim+json' } };
+        },
+      },
+    ],
   });
   if (record) {
     instance.on('response', (_client: unknown, status: number, _bytes: number, ms: number) => {

@@ -1,3 +1,4 @@
+import { renderLogCost, type LogCostReport } from './log-cost.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
@@ -60,6 +61,8 @@ export interface EngineReport {
   readonly targets: TargetCheck[];
   /** The group-membership benchmark (absent with BENCH_GROUPS=0). */
   readonly groups?: GroupSection;
+  /** The provisioning log's cost, log on against off (absent with BENCH_LOG_COST=0). */
+  readonly logCost?: LogCostReport;
   readonly error?: string;
 }
 
@@ -195,6 +198,7 @@ export function renderEngine(r: EngineReport): string {
     }
     lines.push(`| ${m.label}${flag} | ${m.kind === 'ceiling' || m.kind === 'framework' ? '—' : int(m.users)} | ${ms(l.p50)} | ${ms(l.p99)} | ${int(l.reqPerSec)} | ${m.kind === 'ceiling' ? '100%' : pct(m.ceilingFraction)} |`);
   }
+  if (r.logCost) lines.push('', renderLogCost(r.logCost));
   if (r.walk) {
     const w = r.walk;
     lines.push(

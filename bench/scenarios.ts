@@ -1,7 +1,7 @@
 import { externalIdOf, userIdOf, userNameOf } from './users.js';
 
 /** The SCIM lookups an identity provider makes before every provisioning decision. */
-export type ScenarioName = 'userName' | 'externalId' | 'emailValuePath' | 'byId';
+export type ScenarioName = 'userName' | 'externalId' | 'emailValuePath' | 'byId' | 'create' | 'patch';
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -10,6 +10,9 @@ export interface Scenario {
   readonly kind: 'filter' | 'read';
   /** The request path for user k. */
   path(k: number): string;
+  /** A write's method and body for user k (reads are GETs without one). */
+  readonly method?: 'POST' | 'PATCH';
+  body?(k: number): string;
 }
 
 export const SCIM_BASE = '/scim/v2';
@@ -23,8 +26,31 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'byId', label: 'GET /Users/{id}', kind: 'read', path: (k) => `${SCIM_BASE}/Users/${userIdOf(k)}` },
 ];
 
+let created = 0;
+const run = `${process.pid.toString(36)}${Date.now().toString(36)}`;
+
+/** Writes (the provisioning log's cost is measured on them too): a new user per request, and a PATCH of user k's given name. */
+export const WRITE_SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'create',
+    label: 'POST /Users',
+    kind: 'read',
+    method: 'POST',
+    path: () => `${SCIM_BASE}/Users`,
+    body: () => JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `new-${run}-${++created}@bench.example`, name: { givenName: 'New', familyName: 'User' }, emails: [{ value: `new-${run}-${created}@bench.example`, type: 'work', primary: true }] }),
+  },
+  {
+    name: 'patch',
+    label: 'PATCH /Users/{id} (replace name.givenName)',
+    kind: 'read',
+    method: 'PATCH',
+    path: (k) => `${SCIM_BASE}/Users/${userIdOf(k)}`,
+    body: () => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'name.givenName', value: `G${++created}` }] }),
+  },
+];
+
 export function scenarioOf(name: ScenarioName): Scenario {
-  const s = SCENARIOS.find((x) => x.name === name);
+  const s = [...SCENARIOS, ...WRITE_SCENARIOS].find((x) => x.name === name);
   if (!s) throw new Error(`unknown scenario ${name}`);
   return s;
 }

@@ -75,7 +75,7 @@ export function wire(options: WiringOptions): Wiring {
     await app.register(scimPlugin, { directory, bodyLimit, limits, log, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
   };
   const api: FastifyPluginAsync = async (app) => {
-    await app.register(appApiPlugin, { directory, webhooks, retentionDays, bodyLimit, limits, log });
+    await app.register(appApiPlugin, { directory, webhooks, retentionDays, bodyLimit, limits, log, publicUrl: options.publicUrl });
   };
   const console: FastifyPluginAsync = async (app) => {
     await app.register(consolePlugin, { directory, webhooks, log, publicUrl: options.publicUrl, scimPrefix: DEFAULTS.scimPrefix });

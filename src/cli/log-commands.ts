@@ -134,6 +134,25 @@ export function addLinkCommands(program: Command, org: Command, io: Io): void {
       io.out(`setup link ${link.id} for "${slug}", valid once until ${link.expires}${o.publicUrl ? '' : ` (no --public-url: pointing at ${base})`}:`);
       io.out(`${base}/setup/${secret}`);
     });
+  org
+    .command('setup-links <slug>')
+    .description("the organization's setup links: created, expires, opened, revoked (never the links themselves)")
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (slug: string, o: { json?: boolean; database: string }) => {
+      const links = await withWiring(o.database, (w) => w.directory.access.listSetupLinks(slug));
+      if (o.json) return io.out(JSON.stringify(links, null, 2));
+      if (links.length === 0) return io.out('no setup links');
+      for (const l of links) io.out(`${l.id}\tcreated ${l.created}\texpires ${l.expires}\t${l.revoked ? `revoked ${l.revoked}` : l.used ? `opened ${l.used}` : 'not opened'}`);
+    });
+  org
+    .command('revoke-setup-link <slug> <link-id>')
+    .description('revoke a setup link and end the session it opened')
+    .addOption(databaseOption())
+    .action(async (slug: string, id: string, o: { database: string }) => {
+      await withWiring(o.database, (w) => w.directory.access.revokeSetupLink(slug, id));
+      io.out(`revoked setup link ${id}`);
+    });
   program
     .command('admin')
     .description('the operator console')

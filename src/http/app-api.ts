@@ -10,6 +10,7 @@ import { LIMITS } from '../protocol/limits.js';
 import { appAuth } from './auth.js';
 import { jsonBodies } from './body.js';
 import { decorateForLog } from './provisioning-log.js';
+import { baseUrlOf } from './request.js';
 import { LogFilterError, type ProvisioningLog } from '../service/log/provisioning-log.js';
 import type { RateLimits } from './rate-limit.js';
 
@@ -22,6 +23,8 @@ export interface AppApiOptions {
   readonly bodyLimit: number;
   /** This process's rate limits, shared with the SCIM API. */
   readonly limits: RateLimits;
+  /** External URL of the server, for the setup links it makes. */
+  readonly publicUrl?: string | undefined;
   /** The provisioning log (absent when turned off: /log answers 404). */
   readonly log?: ProvisioningLog | undefined;
 }
@@ -83,6 +86,8 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     ['/webhooks/:id', ['PATCH', 'DELETE']],
     ['/webhooks/:id/deliveries', ['GET']],
     ['/webhooks/:id/test', ['POST']],
+    ['/setup-links', ['GET', 'POST']],
+    ['/setup-links/:id', ['DELETE']],
     ['/log', ['GET']],
     ['/log/:id', ['GET']],
     ['/health', ['GET']],
@@ -116,6 +121,22 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     return entry;
   });
   app.get('/health', async (request) => log().health(org(request)));
+
+  // Setup links for the organization's IT admin (docs/console.md#setup-links).
+  app.get('/setup-links', async (request) => ({ links: await directory.access.listSetupLinks(org(request).slug) }));
+  app.post<{ Body: { expiresInSeconds?: unknown } | undefined }>('/setup-links', async (request, reply) => {
+    const seconds = request.body?.expiresInSeconds ?? 7 * 86_400;
+    if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 60 || seconds > 90 * 86_400) {
+      throw ScimError.invalidValue('"expiresInSeconds" must be an integer from 60 to 7776000 (90 days).');
+    }
+    const { secret, link } = await directory.access.createSetupLink(org(request).slug, seconds * 1000);
+    const origin = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : baseUrlOf(request, '', undefined);
+    return reply.code(201).send({ ...link, url: `${origin}/setup/${secret}` });
+  });
+  app.delete<{ Params: { id: string } }>('/setup-links/:id', async (request, reply) => {
+    await directory.access.revokeSetupLink(org(request).slug, request.params.id);
+    return reply.code(204).send();
+  });
 
   app.get('/webhooks', async (request) => ({ webhooks: await webhooks.list(org(request).slug) }));
 

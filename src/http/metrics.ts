@@ -41,20 +41,39 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
   const { log } = options;
   if (log) {
     const orgLabel = options.orgLabel === true;
-    const scim = new Counter({
+    // Counted in a map on the request path and handed to prom-client at scrape time: a labelled
+    // counter hashes its labels on every increment.
+    const counts = new Map<string, { labels: Record<string, string>; n: number }>();
+    new Counter({
       name: 'rollcall_scim_requests_total',
       help: 'SCIM requests of organizations by detected client and status class (2xx, 4xx, 5xx).',
-      labelNames: orgLabel ? (['client', 'class', 'org'] as const) : (['client', 'class'] as const),
+      labelNames: orgLabel ? ['client', 'class', 'org'] : ['client', 'class'],
       registers: [registry],
+      collect() {
+        this.reset();
+        for (const { labels, n } of counts.values()) this.inc(labels, n);
+      },
     });
-    const last = orgLabel
-      ? new Gauge({ name: 'rollcall_scim_last_request_timestamp_seconds', help: "Time of an organization's last SCIM request (alert on silence).", labelNames: ['org'] as const, registers: [registry] })
-      : undefined;
+    const lastAt = new Map<string, number>();
+    if (orgLabel) {
+      new Gauge({
+        name: 'rollcall_scim_last_request_timestamp_seconds',
+        help: "Time of an organization's last SCIM request (alert on silence).",
+        labelNames: ['org'],
+        registers: [registry],
+        collect() {
+          for (const [org, at] of lastAt) this.set({ org }, at / 1000);
+        },
+      });
+    }
     log.onRecord((r, org) => {
-      const labels: Record<string, string> = { client: detectClient({ userAgent: r.userAgent, method: r.method, url: r.url, body: r.body }), class: `${Math.floor(r.status / 100)}xx` };
-      if (orgLabel) labels.org = org;
-      scim.inc(labels);
-      last?.set({ org }, r.at / 1000);
+      const client = r.client ?? detectClient({ userAgent: r.userAgent, method: r.method, url: r.url, body: r.body });
+      const cls = r.status >= 500 ? '5xx' : r.status >= 400 ? '4xx' : r.status >= 300 ? '3xx' : '2xx';
+      const key = orgLabel ? `${client} ${cls} ${org}` : `${client} ${cls}`;
+      const c = counts.get(key);
+      if (c) c.n++;
+      else counts.set(key, { labels: orgLabel ? { client, class: cls, org } : { client, class: cls }, n: 1 });
+      if (orgLabel) lastAt.set(org, r.at);
     });
     new Gauge({ name: 'rollcall_provisioning_log_buffered', help: 'Provisioning log entries waiting to be written.', registers: [registry], collect() { this.set(log.buffered); } });
     new Gauge({ name: 'rollcall_provisioning_log_dropped', help: 'Provisioning log entries dropped because the database could not take them.', registers: [registry], collect() { this.set(log.dropped); } });

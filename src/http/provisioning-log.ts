@@ -1,7 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { OrgContext } from '../service/context.js';
 import type { Directory } from '../service/directory.js';
 import type { DirectoryEvent } from '../service/events.js';
 import type { ProvisioningLog } from '../service/log/provisioning-log.js';
+import { detectClient } from '../service/log/clients.js';
 import { bearerToken } from './auth.js';
 import { headerOf } from './request.js';
 
@@ -33,32 +35,38 @@ export function decorateForLog(app: FastifyInstance): void {
 export function recordRequests(app: FastifyInstance, directory: Directory, log: ProvisioningLog): void {
   const prefix = app.prefix;
   decorateForLog(app);
-  app.addHook('onSend', async (request, reply, payload) => {
+  // Callback hooks, not async ones: no promise per request on the hot path.
+  app.addHook('onSend', (request, reply, payload, done) => {
     if ((request.method !== 'GET' || reply.statusCode >= 400) && typeof payload === 'string' && payload.length <= RESPONSE_KEEP) request.responseText = payload;
-    return payload;
+    done(null, payload);
   });
-  app.addHook('onResponse', async (request, reply) => {
-    let org = request.org;
-    let auth = request.auth;
-    if (!org && reply.statusCode === 401) {
-      const token = bearerToken(headerOf(request, 'authorization'));
-      const revoked = token ? await directory.organizations.identifyRevoked(token).catch(() => undefined) : undefined;
-      if (!revoked) return;
-      org = revoked.org;
-      auth = { tokenId: revoked.tokenId, tokenLabel: revoked.tokenLabel };
-    }
-    if (!org) return;
+  app.addHook('onResponse', (request, reply, done) => {
+    done();
+    if (request.org) return record(request, reply, request.org, request.auth);
+    if (reply.statusCode !== 401) return;
+    const token = bearerToken(headerOf(request, 'authorization'));
+    if (!token) return;
+    void directory.organizations.identifyRevoked(token).then(
+      (revoked) => revoked && record(request, reply, revoked.org, { tokenId: revoked.tokenId, tokenLabel: revoked.tokenLabel }),
+      () => undefined,
+    );
+  });
+
+  function record(request: FastifyRequest, reply: FastifyReply, org: OrgContext, auth: FastifyRequest['auth']): void {
     const ms = reply.elapsedTime;
+    const userAgent = headerOf(request, 'user-agent');
+    const url = below(prefix, request.url);
     log.record(
       {
+        client: detectClient({ userAgent, method: request.method, url, body: request.body }),
         orgId: org.id,
         at: Date.now() - ms,
         reqId: request.id,
         tokenId: auth?.tokenId ?? null,
         tokenLabel: auth?.tokenLabel ?? null,
-        userAgent: headerOf(request, 'user-agent'),
+        userAgent,
         method: request.method,
-        url: below(prefix, request.url),
+        url,
         status: reply.statusCode,
         ms,
         scimType: request.refusal?.scimType,
@@ -69,7 +77,7 @@ export function recordRequests(app: FastifyInstance, directory: Directory, log: 
       },
       org.slug,
     );
-  });
+  }
 }
 
 function below(prefix: string, url: string): string {

@@ -136,6 +136,8 @@ export interface RequestLogTable {
   response_body: string | null;
   /** JSON array of what each event said (type, resource, before and after of changed paths). */
   changes: string | null;
+  /** 1 for a write or a refusal (indexed by resource), null for an accepted read. */
+  notable: number | null;
 }
 
 /** What one token's requests have been like: read by connection health. */

@@ -185,13 +185,53 @@ for (const engine of ENGINES) {
       assert.equal(health.status, 'failing', 'the most recent connection is failing');
     });
 
+    test('setup links through the application API: made, listed, revoked; scoped to the organization', async () => {
+      const made = await h.request('POST', '/api/v1/setup-links', { token: app, body: { expiresInSeconds: 3600 } });
+      assert.equal(made.status, 201);
+      assert.match(made.body.url, /^http:\/\/localhost(:\d+)?\/setup\/rcs_[A-Za-z0-9_-]{43}$/);
+      assert.ok(Date.parse(made.body.expires) - Date.now() <= 3600_000);
+      const opened = await h.app.inject({ url: new URL(made.body.url).pathname });
+      assert.equal(opened.statusCode, 200);
+      const listed = (await api('/setup-links')).body.links;
+      assert.ok(listed.some((l: any) => l.id === made.body.id && !('url' in l) && !('hash' in l)));
+      assert.equal((await h.request('POST', '/api/v1/setup-links', { token: app, body: { expiresInSeconds: 5 } })).body.scimType, 'invalidValue');
+      assert.equal((await h.request('POST', '/api/v1/setup-links', { token: acme.token, body: {} })).status, 403);
+      const other = (await h.directory.organizations.issueToken('globex', 'globex app 2', 'app')).token;
+      assert.equal((await h.request('DELETE', `/api/v1/setup-links/${made.body.id}`, { token: other })).status, 404);
+      assert.equal((await h.request('DELETE', `/api/v1/setup-links/${made.body.id}`, { token: app })).status, 204);
+      assert.equal((await h.app.inject({ url: new URL(made.body.url).pathname })).statusCode, 410);
+    });
+
+    test('since: a binary search over ids finds the time, even for an entry written a minute out of order', async () => {
+      const org = await h.directory.organizations.create('timeline');
+      const t0 = Date.parse('2026-06-01T00:00:00.000Z');
+      const row = (i: number, at: number) => ({
+        org_id: org.id, at: new Date(at).toISOString(), req_id: `t${i}`, token_id: null, token_label: null, client: 'generic', user_agent: null,
+        method: 'GET', path: `/Users?i=${i}`, status: 200, scim_type: null, detail: null, ms: 1, resource_type: null, resource_id: null, resource_name_ci: null,
+        changed: null, event_seqs: null, request_body: null, response_body: null, changes: null, notable: null,
+      });
+      const rows = Array.from({ length: 3000 }, (_, i) => row(i, t0 + i * 1000));
+      // A long request: logged when it ended (after entry 2500), with the time it arrived (a minute earlier).
+      rows.splice(2500, 0, row(9999, t0 + 2440 * 1000));
+      await h.store.transaction((tx) => tx.log.append(rows, [], []));
+      const since = new Date(t0 + 2430 * 1000).toISOString();
+      const found = await h.store.log.list(org.id, { since, limit: 1000 });
+      const expected = rows.filter((r) => r.at >= since).length;
+      assert.equal(found.length, expected);
+      assert.ok(found.some((r) => r.req_id === 't9999'));
+      assert.equal((await h.store.log.list(org.id, { since: new Date(t0 + 10_000_000).toISOString(), limit: 10 })).length, 0);
+      assert.equal((await h.store.log.list(org.id, { since: new Date(t0 - 10_000).toISOString(), limit: 5000 })).length, 3001);
+      await h.directory.organizations.delete('timeline');
+      assert.equal((await h.store.log.list(org.id, { limit: 10 })).length, 0, 'deleting an organization deletes its log');
+    });
+
     test('retention: entries past the count or the age go, incrementally', async () => {
       const org = await h.directory.organizations.get('globex');
       const at = new Date(Date.now() - 20 * 86_400_000).toISOString();
       const rows = Array.from({ length: 1500 }, (_, i) => ({
         org_id: org.id, at: i < 300 ? at : new Date().toISOString(), req_id: `r${i}`, token_id: null, token_label: null, client: 'generic', user_agent: null,
         method: 'GET', path: '/Users', status: 200, scim_type: null, detail: null, ms: 1, resource_type: null, resource_id: null, resource_name_ci: null,
-        changed: null, event_seqs: null, request_body: null, response_body: null, changes: null,
+        changed: null, event_seqs: null, request_body: null, response_body: null, changes: null, notable: null,
       }));
       await h.store.transaction((tx) => tx.log.append(rows, [], []));
       await h.directory.organizations.updateSettings('globex', { logMaxEntries: 1000 });

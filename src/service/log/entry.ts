@@ -26,6 +26,8 @@ export interface RequestRecord {
   readonly response?: string | undefined;
   /** The events the request committed. */
   readonly events?: readonly DirectoryEvent[] | undefined;
+  /** The detected client, when the caller has it already (detected here otherwise). */
+  readonly client?: ClientId;
 }
 
 /** An entry as the CLI (`--json`), the API and the console show it. */
@@ -119,7 +121,7 @@ export function toRow(r: RequestRecord): NewLogEntryRow {
     req_id: r.reqId,
     token_id: r.tokenId,
     token_label: r.tokenLabel,
-    client: detectClient({ userAgent: r.userAgent, method: r.method, url: r.url, body: r.body }),
+    client: r.client ?? detectClient({ userAgent: r.userAgent, method: r.method, url: r.url, body: r.body }),
     user_agent: r.userAgent ? capText(scrubText(r.userAgent), 256) : null,
     method: r.method,
     path: capText(redactUrl(r.url), 2048),
@@ -135,6 +137,7 @@ export function toRow(r: RequestRecord): NewLogEntryRow {
     request_body: redactBody(r.body),
     response_body: r.response ? redactJsonText(r.response) : null,
     changes: changes.length ? changesText(changes) : null,
+    notable: r.method !== 'GET' || r.status >= 400 ? 1 : null,
   };
 }
 

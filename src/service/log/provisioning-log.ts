@@ -66,6 +66,9 @@ function statusRange(text: string): { statusMin: number; statusMax: number } {
 
 const LIMIT_MAX = 1000;
 
+/** Entries per write transaction. */
+const CHUNK = 400;
+
 /**
  * The provisioning log: every SCIM request of an organization, recorded in memory on the request
  * path (a push onto an array) and written in batches by a timer, so a SCIM write never waits for it.
@@ -128,17 +131,26 @@ export class ProvisioningLog {
     if (this.buffer.length && !this.stopped) this.timer ??= setTimeout(() => void this.flush(), this.flushMs).unref();
   }
 
+  /**
+   * Writes a batch in chunks of CHUNK entries, each in its own short transaction, yielding to
+   * requests between them: a SCIM write waits for a chunk at most, never for the whole batch.
+   */
   private async write(batch: readonly RequestRecord[]): Promise<void> {
-    let rows: NewLogEntryRow[] = [];
-    try {
-      rows = batch.map(toRow);
-      const { connections, minutes } = summarise(rows);
-      await this.store.transaction((tx) => tx.log.append(rows, connections, minutes));
-    } catch (err) {
-      this.options.onError?.(err, batch.length);
-      // Kept for the next attempt while there is room (the database may be back in a moment).
-      if (!this.stopped && this.buffer.length + batch.length <= this.maxBuffered) this.buffer.unshift(...batch);
-      else this.dropped += batch.length;
+    for (let i = 0; i < batch.length; i += CHUNK) {
+      const chunk = batch.slice(i, i + CHUNK);
+      try {
+        const rows: NewLogEntryRow[] = chunk.map(toRow);
+        const { connections, minutes } = summarise(rows);
+        await this.store.transaction((tx) => tx.log.append(rows, connections, minutes));
+      } catch (err) {
+        this.options.onError?.(err, batch.length - i);
+        // Kept for the next attempt while there is room (the database may be back in a moment).
+        const rest = batch.slice(i);
+        if (!this.stopped && this.buffer.length + rest.length <= this.maxBuffered) this.buffer.unshift(...rest);
+        else this.dropped += rest.length;
+        return;
+      }
+      if (i + CHUNK < batch.length) await new Promise((r) => setImmediate(r));
     }
   }
 

@@ -1,10 +1,46 @@
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { ConnectionUpdate, LogQuery, LogStore } from '../store.js';
 import type { LogConnectionRow, LogEntryRow, LogMinuteRow, NewLogEntryRow } from '../types.js';
 import type { SqlContext } from './context.js';
 
 /** Entries per insert statement: far below both engines' parameter limits (22 columns each). */
 const ROWS_PER_INSERT = 200;
+
+/** How far out of time order an entry may be written (a long request is logged when it ends, with the time it arrived). */
+const TIME_SLACK_MS = 5 * 60_000;
+
+/** How many of an organization's newest entries a resource search reads for accepted reads (not in the resource indexes). */
+export const RECENT_READS = 10_000;
+
+const COLUMNS = [
+  'org_id', 'at', 'req_id', 'token_id', 'token_label', 'client', 'user_agent', 'method', 'path', 'status', 'scim_type', 'detail', 'ms',
+  'resource_type', 'resource_id', 'resource_name_ci', 'changed', 'event_seqs', 'request_body', 'response_body', 'changes', 'notable',
+] as const satisfies readonly (keyof NewLogEntryRow)[];
+
+/** `?` placeholders as the engine writes them. */
+function numbered(text: string, placeholders: 'question' | 'dollar'): string {
+  if (placeholders === 'question') return text;
+  let i = 0;
+  return text.replace(/\?/g, () => `$${++i}`);
+}
+
+/**
+ * A multi-row INSERT written out directly: the log writes thousands of rows a second, and building
+ * and compiling them through the query builder cost more than the database's work.
+ */
+function insertStatement(rows: readonly NewLogEntryRow[], placeholders: 'question' | 'dollar'): { text: string; parameters: unknown[] } {
+  const parameters: unknown[] = [];
+  const tuples: string[] = [];
+  for (const row of rows) {
+    const marks: string[] = [];
+    for (const c of COLUMNS) {
+      parameters.push(row[c]);
+      marks.push(placeholders === 'question' ? '?' : `$${parameters.length}`);
+    }
+    tuples.push(`(${marks.join(',')})`);
+  }
+  return { text: `insert into request_log (${COLUMNS.join(',')}) values ${tuples.join(',')}`, parameters };
+}
 
 /** The provisioning log: written in batches off the request path, read by the CLI, the API and the console. */
 export class SqlLog implements LogStore {
@@ -13,79 +49,100 @@ export class SqlLog implements LogStore {
   async append(entries: readonly NewLogEntryRow[], connections: readonly ConnectionUpdate[], minutes: readonly LogMinuteRow[]): Promise<void> {
     const { db } = this.c;
     for (let i = 0; i < entries.length; i += ROWS_PER_INSERT) {
-      await db.insertInto('request_log').values(entries.slice(i, i + ROWS_PER_INSERT)).execute();
+      const { text, parameters } = insertStatement(entries.slice(i, i + ROWS_PER_INSERT), this.c.adapter.placeholders);
+      await db.executeQuery(CompiledQuery.raw(text, parameters));
     }
+    const q = (text: string, parameters: unknown[]) => db.executeQuery(CompiledQuery.raw(numbered(text, this.c.adapter.placeholders), parameters));
     for (const m of minutes) {
-      await db
-        .insertInto('log_minutes')
-        .values(m)
-        .onConflict((oc) =>
-          oc.columns(['org_id', 'minute', 'token_id']).doUpdateSet({
-            requests: sql`log_minutes.requests + excluded.requests`,
-            client_errors: sql`log_minutes.client_errors + excluded.client_errors`,
-            server_errors: sql`log_minutes.server_errors + excluded.server_errors`,
-          }),
-        )
-        .execute();
+      await q(
+        `insert into log_minutes (org_id, token_id, minute, requests, client_errors, server_errors) values (?, ?, ?, ?, ?, ?)
+         on conflict (org_id, minute, token_id) do update set requests = log_minutes.requests + excluded.requests,
+           client_errors = log_minutes.client_errors + excluded.client_errors, server_errors = log_minutes.server_errors + excluded.server_errors`,
+        [m.org_id, m.token_id, m.minute, m.requests, m.client_errors, m.server_errors],
+      );
     }
     for (const u of connections) {
       const e = u.last_error;
-      await db
-        .insertInto('log_connections')
-        .values({
-          org_id: u.org_id,
-          token_id: u.token_id,
-          token_label: u.token_label,
-          client: u.client,
-          first_at: u.first_at,
-          last_at: u.last_at,
-          last_status: u.last_status,
-          requests: u.requests,
-          consecutive_errors: u.trailing_errors,
-          last_error_at: e?.at ?? null,
-          last_error_status: e?.status ?? null,
-          last_error_detail: e?.detail ?? null,
-          last_error_path: e?.path ?? null,
-        })
-        .onConflict((oc) =>
-          oc.columns(['org_id', 'token_id']).doUpdateSet({
-            token_label: sql`excluded.token_label`,
-            client: sql`case when excluded.client = 'generic' then log_connections.client else excluded.client end`,
-            first_at: sql`case when excluded.first_at < log_connections.first_at then excluded.first_at else log_connections.first_at end`,
-            // Another node's batch may be newer: the latest request decides.
-            last_status: sql`case when excluded.last_at >= log_connections.last_at then excluded.last_status else log_connections.last_status end`,
-            last_at: sql`case when excluded.last_at > log_connections.last_at then excluded.last_at else log_connections.last_at end`,
-            requests: sql`log_connections.requests + excluded.requests`,
-            consecutive_errors: u.had_success ? sql`excluded.consecutive_errors` : sql`log_connections.consecutive_errors + excluded.consecutive_errors`,
-            ...(e
-              ? {
-                  last_error_at: sql`excluded.last_error_at`,
-                  last_error_status: sql`excluded.last_error_status`,
-                  last_error_detail: sql`excluded.last_error_detail`,
-                  last_error_path: sql`excluded.last_error_path`,
-                }
-              : {}),
-          }),
-        )
-        .execute();
+      await q(
+        `insert into log_connections (org_id, token_id, token_label, client, first_at, last_at, last_status, requests, consecutive_errors,
+           last_error_at, last_error_status, last_error_detail, last_error_path) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         on conflict (org_id, token_id) do update set
+           token_label = excluded.token_label,
+           client = case when excluded.client = 'generic' then log_connections.client else excluded.client end,
+           first_at = case when excluded.first_at < log_connections.first_at then excluded.first_at else log_connections.first_at end,
+           last_status = case when excluded.last_at >= log_connections.last_at then excluded.last_status else log_connections.last_status end,
+           last_at = case when excluded.last_at > log_connections.last_at then excluded.last_at else log_connections.last_at end,
+           requests = log_connections.requests + excluded.requests,
+           consecutive_errors = ${u.had_success ? 'excluded.consecutive_errors' : 'log_connections.consecutive_errors + excluded.consecutive_errors'}
+           ${e ? ', last_error_at = excluded.last_error_at, last_error_status = excluded.last_error_status, last_error_detail = excluded.last_error_detail, last_error_path = excluded.last_error_path' : ''}`,
+        [u.org_id, u.token_id, u.token_label, u.client, u.first_at, u.last_at, u.last_status, u.requests, u.trailing_errors, e?.at ?? null, e?.status ?? null, e?.detail ?? null, e?.path ?? null],
+      );
     }
   }
 
-  list(orgId: string, q: LogQuery): Promise<LogEntryRow[]> {
-    let query = this.c.db.selectFrom('request_log').selectAll().where('org_id', '=', orgId);
-    if (q.statusMin !== undefined) query = query.where('status', '>=', q.statusMin);
-    if (q.statusMax !== undefined) query = query.where('status', '<=', q.statusMax);
-    if (q.client) query = query.where('client', '=', q.client);
-    if (q.since) query = query.where('at', '>=', q.since);
-    if (q.tokenId) query = query.where('token_id', '=', q.tokenId);
-    if (q.resource) {
-      const r = q.resource;
-      const name = q.resourceName ?? r;
-      query = query.where((eb) => eb.or([eb('resource_id', '=', r), eb('resource_name_ci', '=', name)]));
+  /**
+   * The lowest id an entry at or after `at` can have. Entries are numbered as they are written,
+   * within a batch interval of their time, except a request that ran long (its time is when it
+   * arrived): so the search looks for `at` less a slack far beyond the longest request, by
+   * binary search over ids, a few index seeks instead of an index on time.
+   */
+  private async idFrom(orgId: string, at: string): Promise<number | undefined> {
+    const { db } = this.c;
+    const target = new Date(Date.parse(at) - TIME_SLACK_MS).toISOString();
+    const first = await db.selectFrom('request_log').select(['id', 'at']).where('org_id', '=', orgId).orderBy('id', 'asc').limit(1).executeTakeFirst();
+    const last = await db.selectFrom('request_log').select(['id']).where('org_id', '=', orgId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (!first || !last) return undefined;
+    if (first.at >= target) return Number(first.id);
+    let lo = Number(first.id) + 1;
+    let hi = Number(last.id) + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const row = await db.selectFrom('request_log').select(['id', 'at']).where('org_id', '=', orgId).where('id', '>=', mid).orderBy('id', 'asc').limit(1).executeTakeFirst();
+      if (!row) hi = mid;
+      else if (row.at < target) lo = Number(row.id) + 1;
+      else hi = Math.min(mid, Number(row.id));
     }
-    if (q.before !== undefined) query = query.where('id', '<', q.before);
-    if (q.after !== undefined) return query.where('id', '>', q.after).orderBy('id', 'asc').limit(q.limit).execute();
-    return query.orderBy('id', 'desc').limit(q.limit).execute();
+    return lo;
+  }
+
+  async list(orgId: string, q: LogQuery): Promise<LogEntryRow[]> {
+    let from: number | undefined;
+    if (q.since) {
+      from = await this.idFrom(orgId, q.since);
+      if (from === undefined) return [];
+    }
+    const base = () => {
+      let query = this.c.db.selectFrom('request_log').selectAll().where('org_id', '=', orgId);
+      if (q.statusMin !== undefined) query = query.where('status', '>=', q.statusMin);
+      // The literal term lets both planners use the partial index of refusals.
+      if (q.statusMin !== undefined && q.statusMin >= 400) query = query.where(sql<boolean>`status >= 400`);
+      if (q.statusMax !== undefined) query = query.where('status', '<=', q.statusMax);
+      if (q.client) query = query.where('client', '=', q.client);
+      if (q.since) query = query.where('id', '>=', from!).where('at', '>=', q.since);
+      if (q.tokenId) query = query.where('token_id', '=', q.tokenId);
+      if (q.before !== undefined) query = query.where('id', '<', q.before);
+      if (q.after !== undefined) query = query.where('id', '>', q.after);
+      return query.orderBy('id', q.after !== undefined ? 'asc' : 'desc').limit(q.limit);
+    };
+    if (!q.resource) return base().execute();
+    // Writes and refusals through the resource indexes; accepted reads among the newest entries.
+    const r = q.resource;
+    const name = q.resourceName ?? r;
+    const newest = await this.c.db.selectFrom('request_log').select('id').where('org_id', '=', orgId).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const recentFrom = newest ? Number(newest.id) - RECENT_READS : 0;
+    const parts = await Promise.all([
+      base().where('notable', '=', 1).where('resource_id', '=', r).execute(),
+      base().where('notable', '=', 1).where('resource_name_ci', '=', name).execute(),
+      base()
+        .where('notable', 'is', null)
+        .where('id', '>', recentFrom)
+        .where((eb) => eb.or([eb('resource_id', '=', r), eb('resource_name_ci', '=', name)]))
+        .execute(),
+    ]);
+    const byId = new Map<number, LogEntryRow>();
+    for (const row of parts.flat()) byId.set(Number(row.id), row);
+    const sorted = [...byId.values()].sort((a, b) => (q.after !== undefined ? Number(a.id) - Number(b.id) : Number(b.id) - Number(a.id)));
+    return sorted.slice(0, q.limit);
   }
 
   get(orgId: string, id: number): Promise<LogEntryRow | undefined> {
@@ -102,15 +159,13 @@ export class SqlLog implements LogStore {
 
   async prune(orgId: string, before: string, keep: number, batch: number): Promise<number> {
     const { db } = this.c;
-    // The id of the newest entry past `keep`: it and everything older go.
+    // The id of the newest entry past `keep`, and the first that is not older than `before`:
+    // everything below goes, walked by id from the oldest, `batch` at a time.
     const past = await db.selectFrom('request_log').select('id').where('org_id', '=', orgId).orderBy('id', 'desc').limit(1).offset(keep).executeTakeFirst();
-    const victims = db
-      .selectFrom('request_log')
-      .select('id')
-      .where('org_id', '=', orgId)
-      .where((eb) => (past ? eb.or([eb('at', '<', before), eb('id', '<=', Number(past.id))]) : eb('at', '<', before)))
-      .orderBy('id')
-      .limit(batch);
+    const from = await this.idFrom(orgId, before);
+    if (from === undefined) return 0;
+    const cutoff = Math.max(past ? Number(past.id) : 0, from - 1);
+    const victims = db.selectFrom('request_log').select('id').where('org_id', '=', orgId).where('id', '<=', cutoff).orderBy('id').limit(batch);
     const r = await db.deleteFrom('request_log').where('id', 'in', victims).executeTakeFirst();
     return Number(r.numDeletedRows);
   }

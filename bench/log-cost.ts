@@ -1,0 +1,88 @@
+import type { AddressInfo } from 'node:net';
+import { buildApp, wire } from '../src/app.js';
+import type { Store } from '../src/store/open.js';
+import type { BenchConfig } from './config.js';
+import type { LoadGenerator, LoadResult } from './load.js';
+import { SCENARIOS, WRITE_SCENARIOS, type Scenario } from './scenarios.js';
+import { median } from './stats.js';
+
+export interface LogCostRow {
+  readonly scenario: string;
+  readonly label: string;
+  /** Every run, in the order they ran (off and on alternate, starting with each in turn). */
+  readonly off: LoadResult[];
+  readonly on: LoadResult[];
+  readonly offMedianRps: number;
+  readonly onMedianRps: number;
+  /** 1 − on/off: the throughput the log costs. */
+  readonly cost: number;
+}
+
+export interface LogCostReport {
+  readonly users: number;
+  readonly repeats: number;
+  readonly rows: LogCostRow[];
+  /** The goal: under 10% in every scenario. */
+  readonly ok: boolean;
+}
+
+/**
+ * The provisioning log's cost: each scenario against two servers on the same database, one with
+ * the log and one without, alternating (off, on, on, off, ...) so both see the same drift. Reads,
+ * filters and writes (POST and PATCH, whose bodies and events the log keeps).
+ */
+export async function benchLogCost(config: BenchConfig, store: Store, headers: Record<string, string>, users: number, load: LoadGenerator, log: (m: string) => void): Promise<LogCostReport> {
+  const repeats = config.logCostRepeats;
+  const servers = { off: await start(store, false), on: await start(store, true) };
+  const rows: LogCostRow[] = [];
+  try {
+    const scenarios: Scenario[] = [SCENARIOS.find((s) => s.name === 'byId')!, SCENARIOS.find((s) => s.name === 'userName')!, ...WRITE_SCENARIOS];
+    for (const scenario of scenarios) {
+      const runs = { off: [] as LoadResult[], on: [] as LoadResult[] };
+      for (let i = 0; i < repeats; i++) {
+        for (const which of i % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
+          log(`log ${which}: ${scenario.label} (${i + 1}/${repeats})`);
+          runs[which].push(
+            await load.run({ origin: servers[which].origin, scenario: scenario.name, maxUser: users, headers, connections: config.connections, pipelining: config.pipelining, duration: config.duration, warmup: config.warmup }),
+          );
+          await servers.on.drain();
+        }
+      }
+      const offMedianRps = median(runs.off.map((r) => r.reqPerSec));
+      const onMedianRps = median(runs.on.map((r) => r.reqPerSec));
+      rows.push({ scenario: scenario.name, label: scenario.label, off: runs.off, on: runs.on, offMedianRps, onMedianRps, cost: 1 - onMedianRps / offMedianRps });
+    }
+  } finally {
+    await servers.off.close();
+    await servers.on.close();
+  }
+  return { users, repeats, rows, ok: rows.every((r) => r.cost < 0.1) };
+}
+
+async function start(store: Store, withLog: boolean) {
+  const wiring = wire({ store, provisioningLog: withLog });
+  const app = await buildApp({ store, wiring });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    origin: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    close: () => app.close(),
+    /** The log's buffer written, so one run's batches do not land in the next. */
+    drain: async () => {
+      await wiring.log?.flush();
+    },
+  };
+}
+
+export function renderLogCost(r: LogCostReport): string {
+  const int = (n: number) => Math.round(n).toLocaleString('en-US');
+  const lines = [
+    `Provisioning log cost at ${int(r.users)} users, median of ${r.repeats} runs each way (goal: under 10% in every scenario): ${r.ok ? 'met' : 'NOT MET'}`,
+    '',
+    '| scenario | log off req/s | log on req/s | cost | runs off | runs on |',
+    '|---|---:|---:|---:|---|---|',
+  ];
+  for (const row of r.rows) {
+    lines.push(`| ${row.label} | ${int(row.offMedianRps)} | ${int(row.onMedianRps)} | ${(row.cost * 100).toFixed(1)}% | ${row.off.map((x) => int(x.reqPerSec)).join(', ')} | ${row.on.map((x) => int(x.reqPerSec)).join(', ')} |`);
+  }
+  return lines.join('\n');
+}
