@@ -39,6 +39,8 @@ export interface BenchConfig {
   readonly logCost: boolean;
   /** Runs each way per scenario for the log's cost (BENCH_LOG_COST_REPEATS, default 3). */
   readonly logCostRepeats: number;
+  /** Only seed and measure the log's cost (BENCH_LOG_COST=only): for working on the log. */
+  readonly logCostOnly: boolean;
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -90,6 +92,7 @@ export function readConfig(): BenchConfig {
     groupWarmup: 20,
     peerSeconds: positiveInt('BENCH_PEER_SECONDS', 120),
     logCost: (process.env.BENCH_LOG_COST ?? '1').trim() !== '0',
+    logCostOnly: (process.env.BENCH_LOG_COST ?? '').trim() === 'only',
     logCostRepeats: positiveInt('BENCH_LOG_COST_REPEATS', 3),
   };
 }

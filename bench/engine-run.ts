@@ -89,6 +89,7 @@ export async function benchEngine(
           seeding.push(s);
           present = size;
         }
+        if (config.logCostOnly) continue;
         if (size === config.baseUsers || size === config.users) {
           const results = await measure(bench, size);
           verifications.push({ users: size, results: results.verifications });
@@ -99,7 +100,7 @@ export async function benchEngine(
           walk = await importWalk(bench.origin, bench.headers, size, config.walkPageSize, config.walkCompare);
         }
       }
-      if (config.groupSizes.length > 0) {
+      if (config.groupSizes.length > 0 && !config.logCostOnly) {
         // After every lookup, so the groups and any extra users cannot affect them.
         const needed = groupUsersNeeded(config);
         if (needed > present) {

@@ -14,6 +14,9 @@ export interface LogCostRow {
   readonly on: LoadResult[];
   readonly offMedianRps: number;
   readonly onMedianRps: number;
+  /** This process's CPU time (server and load generator) per answered request, median of the runs, in µs. */
+  readonly offCpuUs: number;
+  readonly onCpuUs: number;
   /** 1 − on/off: the throughput the log costs. */
   readonly cost: number;
 }
@@ -39,18 +42,22 @@ export async function benchLogCost(config: BenchConfig, store: Store, headers: R
     const scenarios: Scenario[] = [SCENARIOS.find((s) => s.name === 'byId')!, SCENARIOS.find((s) => s.name === 'userName')!, ...WRITE_SCENARIOS];
     for (const scenario of scenarios) {
       const runs = { off: [] as LoadResult[], on: [] as LoadResult[] };
+      const cpu = { off: [] as number[], on: [] as number[] };
       for (let i = 0; i < repeats; i++) {
         for (const which of i % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
           log(`log ${which}: ${scenario.label} (${i + 1}/${repeats})`);
-          runs[which].push(
-            await load.run({ origin: servers[which].origin, scenario: scenario.name, maxUser: users, headers, connections: config.connections, pipelining: config.pipelining, duration: config.duration, warmup: config.warmup }),
-          );
+          const before = process.cpuUsage();
+          const result = await load.run({ origin: servers[which].origin, scenario: scenario.name, maxUser: users, headers, connections: config.connections, pipelining: config.pipelining, duration: config.duration, warmup: config.warmup });
           await servers.on.drain();
+          const used = process.cpuUsage(before);
+          runs[which].push(result);
+          // The warm-up's requests are in the CPU time too: divide by every request of the run.
+          cpu[which].push((used.user + used.system) / Math.max(1, result.completed * (1 + config.warmup / config.duration)));
         }
       }
       const offMedianRps = median(runs.off.map((r) => r.reqPerSec));
       const onMedianRps = median(runs.on.map((r) => r.reqPerSec));
-      rows.push({ scenario: scenario.name, label: scenario.label, off: runs.off, on: runs.on, offMedianRps, onMedianRps, cost: 1 - onMedianRps / offMedianRps });
+      rows.push({ scenario: scenario.name, label: scenario.label, off: runs.off, on: runs.on, offMedianRps, onMedianRps, offCpuUs: median(cpu.off), onCpuUs: median(cpu.on), cost: 1 - onMedianRps / offMedianRps });
     }
   } finally {
     await servers.off.close();
@@ -78,11 +85,14 @@ export function renderLogCost(r: LogCostReport): string {
   const lines = [
     `Provisioning log cost at ${int(r.users)} users, median of ${r.repeats} runs each way (goal: under 10% in every scenario): ${r.ok ? 'met' : 'NOT MET'}`,
     '',
-    '| scenario | log off req/s | log on req/s | cost | runs off | runs on |',
-    '|---|---:|---:|---:|---|---|',
+    '| scenario | log off req/s | log on req/s | cost | runs off | runs on | CPU µs/request off | on | CPU cost |',
+    '|---|---:|---:|---:|---|---|---:|---:|---:|',
   ];
   for (const row of r.rows) {
-    lines.push(`| ${row.label} | ${int(row.offMedianRps)} | ${int(row.onMedianRps)} | ${(row.cost * 100).toFixed(1)}% | ${row.off.map((x) => int(x.reqPerSec)).join(', ')} | ${row.on.map((x) => int(x.reqPerSec)).join(', ')} |`);
+    lines.push(
+      `| ${row.label} | ${int(row.offMedianRps)} | ${int(row.onMedianRps)} | ${(row.cost * 100).toFixed(1)}% | ${row.off.map((x) => int(x.reqPerSec)).join(', ')} | ${row.on.map((x) => int(x.reqPerSec)).join(', ')} | ${int(row.offCpuUs)} | ${int(row.onCpuUs)} | ${((row.onCpuUs / row.offCpuUs - 1) * 100).toFixed(1)}% |`,
+    );
   }
+  lines.push('', 'CPU: this process (server and load generator), over every request of each run; a database server of its own (PostgreSQL) is not included.');
   return lines.join('\n');
 }

@@ -18,7 +18,7 @@ export interface AdminPage {
 export function adminPage(s: AdminPage, title: string, body: Html, options: { current?: string; flash?: Html | string; heading?: string } = {}): string {
   const nav: [string, string][] = [['/admin', 'Organizations'], ['/admin/health', 'Health']];
   const sub = s.org
-    ? html`<nav aria-label="${s.org.name}" class="sub"><ul>${(
+    ? html`<nav aria-label="${s.org.name}" class="sub"><ul><li class="org-name">${s.org.name}</li>${(
         [
           ['', 'Overview'],
           ['/users', 'Users'],

@@ -29,17 +29,25 @@ function numbered(text: string, placeholders: 'question' | 'dollar'): string {
  * and compiling them through the query builder cost more than the database's work.
  */
 function insertStatement(rows: readonly NewLogEntryRow[], placeholders: 'question' | 'dollar'): { text: string; parameters: unknown[] } {
-  const parameters: unknown[] = [];
-  const tuples: string[] = [];
-  for (const row of rows) {
-    const marks: string[] = [];
-    for (const c of COLUMNS) {
-      parameters.push(row[c]);
-      marks.push(placeholders === 'question' ? '?' : `$${parameters.length}`);
-    }
-    tuples.push(`(${marks.join(',')})`);
+  const parameters: unknown[] = new Array(rows.length * COLUMNS.length);
+  let i = 0;
+  for (const row of rows) for (const c of COLUMNS) parameters[i++] = row[c];
+  return { text: insertText(rows.length, placeholders), parameters };
+}
+
+const insertTexts = new Map<string, string>();
+
+/** The statement text for `n` rows, built once per size (the engine's statement cache keys on it). */
+function insertText(n: number, placeholders: 'question' | 'dollar'): string {
+  const key = `${placeholders}${n}`;
+  let text = insertTexts.get(key);
+  if (!text) {
+    const tuples: string[] = [];
+    for (let r = 0; r < n; r++) tuples.push(`(${COLUMNS.map((_, c) => (placeholders === 'question' ? '?' : `$${r * COLUMNS.length + c + 1}`)).join(',')})`);
+    text = `insert into request_log (${COLUMNS.join(',')}) values ${tuples.join(',')}`;
+    if (insertTexts.size < 64) insertTexts.set(key, text);
   }
-  return { text: `insert into request_log (${COLUMNS.join(',')}) values ${tuples.join(',')}`, parameters };
+  return text;
 }
 
 /** The provisioning log: written in batches off the request path, read by the CLI, the API and the console. */
