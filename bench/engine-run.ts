@@ -115,7 +115,7 @@ export async function benchEngine(
       if (config.logCost) {
         // Last: its POSTs add users that the walk and the group benchmark must not see.
         log(`provisioning log cost at ${present} users`);
-        logCost = await benchLogCost(config, db.store, bench.headers, Math.min(present, config.users), load, log);
+        logCost = await benchLogCost(config, db.store, db.database, bench.headers, Math.min(present, config.users), load, log);
       }
     } finally {
       await app.close();

@@ -12,6 +12,8 @@ export interface BenchDatabase {
   readonly engine: Engine;
   /** A safe description of where the data lives (no password). */
   readonly target: string;
+  /** The path or URL to open it again (the provisioning log's writer thread does). */
+  readonly database: string;
   /** The migrated store. */
   readonly store: Store;
   /** Closes the store and deletes the database (file removed, server stopped). Idempotent. */
@@ -47,7 +49,7 @@ async function openSqlite(): Promise<BenchDatabase> {
       process.off('exit', removeFiles);
     }
   });
-  return { engine: 'sqlite', target: file, store, dispose };
+  return { engine: 'sqlite', target: file, database: file, store, dispose };
 }
 
 async function openPostgres(): Promise<BenchDatabase> {
@@ -79,7 +81,7 @@ async function openPostgres(): Promise<BenchDatabase> {
         });
       }
     });
-    return { engine: 'postgres', target: `embedded PostgreSQL at ${server.safeUrl}`, store, dispose };
+    return { engine: 'postgres', target: `embedded PostgreSQL at ${server.safeUrl}`, database: url, store, dispose };
   } catch (err) {
     await server?.stop().catch(() => undefined);
     guard.remove();

@@ -31,12 +31,12 @@ export interface LogCostReport {
 
 /**
  * The provisioning log's cost: each scenario against two servers on the same database, one with
- * the log and one without, alternating (off, on, on, off, ...) so both see the same drift. Reads,
+ * the log (as `rollcall serve` runs it) and one without, alternating (off, on, on, off, ...) so both see the same drift. Reads,
  * filters and writes (POST and PATCH, whose bodies and events the log keeps).
  */
-export async function benchLogCost(config: BenchConfig, store: Store, headers: Record<string, string>, users: number, load: LoadGenerator, log: (m: string) => void): Promise<LogCostReport> {
+export async function benchLogCost(config: BenchConfig, store: Store, database: string, headers: Record<string, string>, users: number, load: LoadGenerator, log: (m: string) => void): Promise<LogCostReport> {
   const repeats = config.logCostRepeats;
-  const servers = { off: await start(store, false), on: await start(store, true) };
+  const servers = { off: await start(store, false), on: await start(store, { thread: { database } }) };
   const rows: LogCostRow[] = [];
   try {
     const scenarios: Scenario[] = [SCENARIOS.find((s) => s.name === 'byId')!, SCENARIOS.find((s) => s.name === 'userName')!, ...WRITE_SCENARIOS];
@@ -66,7 +66,8 @@ export async function benchLogCost(config: BenchConfig, store: Store, headers: R
   return { users, repeats, rows, ok: rows.every((r) => r.cost < 0.1) };
 }
 
-async function start(store: Store, withLog: boolean) {
+/** A server without the log, or with it as `rollcall serve` runs it (rows written on a thread of their own). */
+async function start(store: Store, withLog: false | { thread: { database: string } }) {
   const wiring = wire({ store, provisioningLog: withLog });
   const app = await buildApp({ store, wiring });
   await app.listen({ host: '127.0.0.1', port: 0 });

@@ -60,7 +60,8 @@ export function buildCli(io: Io): Command {
         store,
         bodyLimit,
         allowPrivateWebhooks: !!o.allowPrivateWebhooks,
-        provisioningLog: o.provisioningLog,
+        // The log's rows are built and written on a thread of their own, with its own connection.
+        provisioningLog: o.provisioningLog ? { thread: { database: o.database } } : false,
         retentionDays,
         worker: o.worker ? { timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000, retentionDays } : false,
         ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),

@@ -5,6 +5,15 @@ import { PageError, SETUP_COOKIE, checkCsrf, cookie, originOf, sendPage, setCook
 import { html, inlineMarkup, page, postForm, statusBadge, when, type Html } from './html.js';
 import { PROVIDERS, fill, findProvider, type ProviderGuide } from './providers.js';
 
+/** A detail without the sentences meant for the operator (those that name a rollcall command). */
+function forAdmins(detail: string | null): string {
+  return (detail ?? '')
+    .split(/(?<=\.)\s+/)
+    .filter((sentence) => !/\brollcall\b/.test(sentence) && !/operator/i.test(sentence))
+    .join(' ')
+    .trim();
+}
+
 /** What a refused request means for the IT admin, and what to do about it. */
 export function explain(e: Pick<LogEntry, 'status' | 'scimType' | 'detail' | 'method'>, provider = 'your identity provider'): string {
   if (e.status === 401) return `The token was not accepted. Copy the token from this page again, exactly as shown, into ${provider}'s token field (Okta: with "Bearer " in front), then test again.`;
@@ -14,7 +23,7 @@ export function explain(e: Pick<LogEntry, 'status' | 'scimType' | 'detail' | 'me
   if (e.scimType === 'uniqueness') return `A user or group with the same name already exists in this application. ${provider} usually links to it by itself; if it keeps failing, ask the operator to remove or rename the existing one.`;
   if (e.status === 404) return `${provider} asked for a user or group this application does not have (it may have been deleted here). Re-push or re-assign it in ${provider}.`;
   if (e.status === 409 || e.status === 412) return `The user changed while ${provider} was updating it. ${provider} retries by itself.`;
-  if (e.status === 400) return `The application refused the values sent: ${e.detail ?? 'see the detail'}. Check the attribute mappings in ${provider} (the userName must usually be an email address).`;
+  if (e.status === 400) return `The application refused the values sent: ${forAdmins(e.detail) || 'a value was not accepted'} Check the attribute mappings in ${provider} (the userName must usually be an email address).`;
   return e.detail ?? `The request was refused with status ${e.status}.`;
 }
 

@@ -75,6 +75,31 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
       else counts.set(key, { labels: orgLabel ? { client, class: cls, org } : { client, class: cls }, n: 1 });
       if (orgLabel) lastAt.set(org, r.at);
     });
+    // Connection health: organizations per state (four series); per organization only when asked.
+    new Gauge({
+      name: 'rollcall_organizations',
+      help: 'Organizations by connection state (never-connected, healthy, failing, silent).',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        const states = await log.states();
+        this.reset();
+        for (const state of ['never-connected', 'healthy', 'failing', 'silent']) this.set({ state }, 0);
+        for (const state of states.values()) this.inc({ state });
+      },
+    });
+    if (orgLabel) {
+      new Gauge({
+        name: 'rollcall_organization_failing',
+        help: "1 when an organization's connection is failing, else 0.",
+        labelNames: ['org'],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const [org, state] of await log.states()) this.set({ org }, state === 'failing' ? 1 : 0);
+        },
+      });
+    }
     new Gauge({ name: 'rollcall_provisioning_log_buffered', help: 'Provisioning log entries waiting to be written.', registers: [registry], collect() { this.set(log.buffered); } });
     new Gauge({ name: 'rollcall_provisioning_log_dropped', help: 'Provisioning log entries dropped because the database could not take them.', registers: [registry], collect() { this.set(log.dropped); } });
   }

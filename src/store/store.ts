@@ -191,6 +191,8 @@ export interface LogStore {
   list(orgId: string, query: LogQuery): Promise<LogEntryRow[]>;
   get(orgId: string, id: number): Promise<LogEntryRow | undefined>;
   connections(orgId: string): Promise<LogConnectionRow[]>;
+  /** Every organization's connections, each organization's most recent first (for /metrics). */
+  allConnections(): Promise<LogConnectionRow[]>;
   /** Minute counts of the organization from `since` (a minute, `YYYY-MM-DDTHH:MM`) on. */
   minutes(orgId: string, since: string): Promise<LogMinuteRow[]>;
   /**

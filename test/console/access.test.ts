@@ -100,7 +100,11 @@ for (const engine of ENGINES) {
       const org = await h.org('metrics-org');
       await h.request('POST', '/Users', { org, body: userBody('m@example.com'), headers: { 'user-agent': 'Okta SCIM Client 1.0.0' } });
       await h.request('GET', '/Users/nope', { org, headers: { 'user-agent': 'Okta SCIM Client 1.0.0' } });
+      await h.flushLog();
       const text = (await h.app.inject({ url: '/metrics' })).body;
+      assert.match(text, /rollcall_organizations\{state="healthy"\} 1/);
+      assert.match(text, /rollcall_organizations\{state="never-connected"\} 1/);
+      assert.match(text, /rollcall_organizations\{state="failing"\} 0/);
       assert.match(text, /rollcall_scim_requests_total\{client="okta",class="2xx"\} 1/);
       assert.match(text, /rollcall_scim_requests_total\{client="okta",class="4xx"\} 1/);
       assert.doesNotMatch(text, /org="metrics-org"/);
@@ -111,6 +115,8 @@ for (const engine of ENGINES) {
         const t = (await labelled.app.inject({ url: '/metrics' })).body;
         assert.match(t, /rollcall_scim_requests_total\{client="generic",class="2xx",org="labelled"\} 1/);
         assert.match(t, /rollcall_scim_last_request_timestamp_seconds\{org="labelled"\} \d/);
+        await labelled.flushLog();
+        assert.match((await labelled.app.inject({ url: '/metrics' })).body, /rollcall_organization_failing\{org="labelled"\} 0/);
       } finally {
         await labelled.close();
       }

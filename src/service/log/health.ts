@@ -72,7 +72,7 @@ interface Counts {
 
 const zero = (): Counts => ({ requests1h: 0, requests24h: 0, clientErrors1h: 0, clientErrors24h: 0, serverErrors1h: 0, serverErrors24h: 0 });
 
-function stateOf(c: { requests: number; consecutive_errors: number; last_at: string } | undefined, now: number, silentAfterHours: number): HealthState {
+export function stateOf(c: { requests: number; consecutive_errors: number; last_at: string } | undefined, now: number, silentAfterHours: number): HealthState {
   if (!c || c.requests === 0) return 'never-connected';
   if (c.consecutive_errors >= Math.min(FAILING_AFTER, c.requests)) return 'failing';
   if (Date.parse(c.last_at) < now - silentAfterHours * 3_600_000) return 'silent';

@@ -1,11 +1,12 @@
 import type { Store } from '../../store/store.js';
-import type { NewLogEntryRow } from '../../store/types.js';
 import { fold } from '../../protocol/fold.js';
 import type { OrgContext } from '../context.js';
 import { parseSettings } from '../settings.js';
 import type { ClientId } from './clients.js';
-import { summarise, toDetail, toEntry, toRow, type LogEntry, type LogEntryDetail, type RequestRecord } from './entry.js';
-import { computeHealth, type Health } from './health.js';
+import { Worker } from 'node:worker_threads';
+import { toDetail, toEntry, type LogEntry, type LogEntryDetail, type RequestRecord } from './entry.js';
+import { writeBatch, type ThreadReply, type ThreadRequest } from './log-thread.js';
+import { computeHealth, stateOf, type Health, type HealthState } from './health.js';
 
 export interface ProvisioningLogOptions {
   /** Longest an entry waits in memory before it is written (a crash loses at most this much). */
@@ -18,6 +19,76 @@ export interface ProvisioningLogOptions {
   readonly pruneEveryMs?: number;
   /** Told of each batch that could not be written. */
   readonly onError?: (err: unknown, entries: number) => void;
+  /**
+   * Build and write the rows on a worker thread with its own connection to `database` (the same
+   * database as the store: a path or a postgres:// URL). `rollcall serve` does; the server's event
+   * loop then only hands batches over.
+   */
+  readonly thread?: { readonly database: string };
+}
+
+/** Where batches go: written here, or handed to the writer thread. */
+interface LogSink {
+  write(batch: readonly RequestRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+class DirectSink implements LogSink {
+  constructor(private readonly store: Store) {}
+  write(batch: readonly RequestRecord[]): Promise<void> {
+    return writeBatch(this.store, batch);
+  }
+  async close(): Promise<void> {}
+}
+
+class ThreadSink implements LogSink {
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
+  private failure: Error | undefined;
+
+  constructor(database: string) {
+    // Sources run through tsx (the package's bin and tests): the thread registers it too.
+    const entry = new URL('./log-thread.ts', import.meta.url);
+    const compiled = entry.pathname.endsWith('.js');
+    const boot = compiled
+      ? entry
+      : new URL(`data:text/javascript,${encodeURIComponent(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); })`)}`);
+    this.worker = new Worker(boot, { workerData: { rollcallLogThread: true, database }, execArgv: [] });
+    this.worker.unref();
+    this.worker.on('message', (reply: ThreadReply) => {
+      const p = this.pending.get(reply.id);
+      if (!p) return;
+      this.pending.delete(reply.id);
+      if (reply.ok) p.resolve();
+      else p.reject(new Error(reply.error));
+    });
+    const failAll = (err: Error) => {
+      this.failure ??= err;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    this.worker.on('error', failAll);
+    this.worker.on('exit', (code) => failAll(new Error(`the provisioning log's writer thread exited (${code})`)));
+  }
+
+  write(batch: readonly RequestRecord[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, records: batch } satisfies ThreadRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.failure) return;
+    const exited = new Promise<void>((r) => this.worker.once('exit', () => r()));
+    this.worker.postMessage('close');
+    const timer = setTimeout(() => void this.worker.terminate(), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
 }
 
 type RecordListener = (record: RequestRecord, orgSlug: string) => void;
@@ -66,8 +137,7 @@ function statusRange(text: string): { statusMin: number; statusMax: number } {
 
 const LIMIT_MAX = 1000;
 
-/** Entries per write transaction. */
-const CHUNK = 400;
+
 
 /**
  * The provisioning log: every SCIM request of an organization, recorded in memory on the request
@@ -85,6 +155,7 @@ export class ProvisioningLog {
   private readonly batchSize: number;
   private readonly maxBuffered: number;
   private readonly listeners: RecordListener[] = [];
+  private sinkInstance: LogSink | undefined;
 
   constructor(
     private readonly store: Store,
@@ -132,26 +203,21 @@ export class ProvisioningLog {
   }
 
   /**
-   * Writes a batch in chunks of CHUNK entries, each in its own short transaction, yielding to
-   * requests between them: a SCIM write waits for a chunk at most, never for the whole batch.
+   * Writes a batch in chunks of CHUNK entries, each in its own short transaction (here, or on the
+   * writer thread). A batch that fails is kept for the next attempt while there is room.
    */
   private async write(batch: readonly RequestRecord[]): Promise<void> {
-    for (let i = 0; i < batch.length; i += CHUNK) {
-      const chunk = batch.slice(i, i + CHUNK);
-      try {
-        const rows: NewLogEntryRow[] = chunk.map(toRow);
-        const { connections, minutes } = summarise(rows);
-        await this.store.transaction((tx) => tx.log.append(rows, connections, minutes));
-      } catch (err) {
-        this.options.onError?.(err, batch.length - i);
-        // Kept for the next attempt while there is room (the database may be back in a moment).
-        const rest = batch.slice(i);
-        if (!this.stopped && this.buffer.length + rest.length <= this.maxBuffered) this.buffer.unshift(...rest);
-        else this.dropped += rest.length;
-        return;
-      }
-      if (i + CHUNK < batch.length) await new Promise((r) => setImmediate(r));
+    try {
+      await this.sink().write(batch);
+    } catch (err) {
+      this.options.onError?.(err, batch.length);
+      if (!this.stopped && this.buffer.length + batch.length <= this.maxBuffered) this.buffer.unshift(...batch);
+      else this.dropped += batch.length;
     }
+  }
+
+  private sink(): LogSink {
+    return (this.sinkInstance ??= this.options.thread ? new ThreadSink(this.options.thread.database) : new DirectSink(this.store));
   }
 
   /** Starts retention: incremental, a bounded amount of deleting per organization and run. */
@@ -166,6 +232,8 @@ export class ProvisioningLog {
     this.pruner = undefined;
     await this.flush();
     this.stopped = true;
+    await this.sinkInstance?.close();
+    this.sinkInstance = undefined;
   }
 
   /**
@@ -209,6 +277,14 @@ export class ProvisioningLog {
   async get(org: Pick<OrgContext, 'id'>, id: number): Promise<LogEntryDetail | undefined> {
     const row = await this.store.log.get(org.id, id);
     return row ? toDetail(row) : undefined;
+  }
+
+  /** Every organization's connection state, by slug (one query for all: /metrics reads it). */
+  async states(now = Date.now()): Promise<Map<string, HealthState>> {
+    const [orgs, connections] = await Promise.all([this.store.organizations.list(), this.store.log.allConnections()]);
+    const latest = new Map<string, (typeof connections)[number]>();
+    for (const c of connections) if (!latest.has(c.org_id)) latest.set(c.org_id, c);
+    return new Map(orgs.map((o) => [o.slug, stateOf(latest.get(o.id), now, parseSettings(o.settings).silentAfterHours)]));
   }
 
   /** Connection health of an organization and of each of its tokens. */

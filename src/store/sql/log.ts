@@ -161,6 +161,10 @@ export class SqlLog implements LogStore {
     return this.c.db.selectFrom('log_connections').selectAll().where('org_id', '=', orgId).orderBy('last_at', 'desc').execute();
   }
 
+  allConnections(): Promise<LogConnectionRow[]> {
+    return this.c.db.selectFrom('log_connections').selectAll().orderBy('org_id').orderBy('last_at', 'desc').execute();
+  }
+
   minutes(orgId: string, since: string): Promise<LogMinuteRow[]> {
     return this.c.db.selectFrom('log_minutes').selectAll().where('org_id', '=', orgId).where('minute', '>=', since).orderBy('minute').execute();
   }
