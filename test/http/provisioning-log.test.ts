@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { ENGINES } from '../support/engines.js';
+import { buildApp, wire } from '../../src/app.js';
+import { openStore } from '../../src/store/open.js';
+import { createDatabase, ENGINES } from '../support/engines.js';
 import { Harness, userBody, type Org } from '../support/harness.js';
 
 const OKTA = { 'user-agent': 'Okta SCIM Client 1.0.0' };
@@ -245,6 +247,36 @@ for (const engine of ENGINES) {
       assert.equal(left.length, 1000);
       assert.ok(left.every((r) => r.at > at), 'the 20-day-old entries went first (14-day retention)');
       assert.ok((await h.store.log.list((await h.directory.organizations.get('acme')).id, { limit: 10 })).length > 0, 'acme untouched');
+    });
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`the provisioning log on its writer thread (as rollcall serve runs it) on ${engine}`, () => {
+    test('requests are recorded by the thread, over its own connection, and the thread stops with the server', async () => {
+      const db = await createDatabase(engine);
+      const store = await openStore(db.database);
+      try {
+        const wiring = wire({ store, provisioningLog: { thread: { database: db.database } } });
+        const app = await buildApp({ store, wiring });
+        await app.ready();
+        await wiring.directory.organizations.create('threaded');
+        const { token } = await wiring.directory.organizations.issueToken('threaded', 'okta');
+        for (let i = 0; i < 30; i++) {
+          const res = await app.inject({ method: 'POST', url: '/scim/v2/Users', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', 'user-agent': OKTA['user-agent'] }, payload: JSON.stringify(userBody(`t${i}@example.com`)) });
+          assert.equal(res.statusCode, 201);
+        }
+        await wiring.log!.flush();
+        const org = await wiring.directory.organizations.get('threaded');
+        const entries = await wiring.log!.list(org, { limit: 100 });
+        assert.equal(entries.length, 30);
+        assert.ok(entries.every((e) => e.client === 'okta' && e.status === 201 && e.events.length === 1));
+        assert.equal((await wiring.log!.health(org)).status, 'healthy');
+        await app.close();
+      } finally {
+        await store.close();
+        await db.drop();
+      }
     });
   });
 }

@@ -28,7 +28,20 @@ function numbered(text: string, placeholders: 'question' | 'dollar'): string {
  * A multi-row INSERT written out directly: the log writes thousands of rows a second, and building
  * and compiling them through the query builder cost more than the database's work.
  */
+/** PostgreSQL element types of the columns, for unnest. */
+const PG_TYPES: Record<(typeof COLUMNS)[number], string> = {
+  org_id: 'text', at: 'text', req_id: 'text', token_id: 'text', token_label: 'text', client: 'text', user_agent: 'text', method: 'text', path: 'text',
+  status: 'int4', scim_type: 'text', detail: 'text', ms: 'float4', resource_type: 'text', resource_id: 'text', resource_name_ci: 'text', changed: 'text',
+  event_seqs: 'text', request_body: 'text', response_body: 'text', changes: 'text', notable: 'int4',
+};
+
 function insertStatement(rows: readonly NewLogEntryRow[], placeholders: 'question' | 'dollar'): { text: string; parameters: unknown[] } {
+  if (placeholders === 'dollar') {
+    // One array per column: a parameter a column, not a parameter a value, for the driver to encode.
+    const parameters = COLUMNS.map((c) => rows.map((row) => row[c]));
+    const text = `insert into request_log (${COLUMNS.join(',')}) select * from unnest(${COLUMNS.map((c, i) => `$${i + 1}::${PG_TYPES[c]}[]`).join(',')})`;
+    return { text, parameters };
+  }
   const parameters: unknown[] = new Array(rows.length * COLUMNS.length);
   let i = 0;
   for (const row of rows) for (const c of COLUMNS) parameters[i++] = row[c];
