@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { buildApp } from '../src/app.js';
+import { buildApp, wire } from '../src/app.js';
 import { Directory } from '../src/service/directory.js';
 import { startCeiling, startFramework } from './ceiling.js';
 import type { BenchConfig, Engine } from './config.js';
@@ -68,7 +68,8 @@ export async function benchEngine(
     const org = await directory.organizations.create('bench', 'Benchmark', { rateLimit: 0 });
     const { token } = await directory.organizations.issueToken('bench', 'benchmark');
 
-    const app = await buildApp({ store: db.store });
+    // As `rollcall serve` runs it: the provisioning log on, written by its thread.
+    const app = await buildApp({ store: db.store, wiring: wire({ store: db.store, provisioningLog: { thread: { database: db.database } } }) });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const unregisterApp = onInterrupt(() => app.close());
     const bench: Bench = {
