@@ -42,7 +42,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
       throw new PageError(401, 'Your setup session has ended', html`<p>Open the setup link you were sent again. If it no longer works, ask the application's team for a new one.</p>`);
     }
     if (request.method === 'POST') checkCsrf(session, request);
-    const org = (await organizations.list()).find((o) => o.id === session.orgId);
+    const org = await organizations.getById(session.orgId).catch(() => undefined);
     if (!org) throw new PageError(410, 'This organization no longer exists', html`<p>Ask the application's team for help.</p>`);
     return { session, org };
   };
@@ -50,7 +50,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
 
   app.get<{ Params: { secret: string } }>('/setup/:secret', async (request, reply) => {
     const link = await access.inspect(request.params.secret, 'setup');
-    const org = (await organizations.list()).find((o) => o.id === link.org_id);
+    const org = link.org_id ? await organizations.getById(link.org_id).catch(() => undefined) : undefined;
     return sendPage(reply, 200, frame('Connect your identity provider', html`<p>This link sets up automatic provisioning of people and groups for <strong>${org?.name ?? 'your organization'}</strong>. It works once, until ${when(link.expires)}; the session it opens lasts as long.</p><form method="post" action="/setup/${request.params.secret}"><button type="submit" class="primary">Start setup</button></form>`));
   });
   app.post<{ Params: { secret: string } }>('/setup/:secret', async (request, reply) => {
@@ -94,7 +94,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
   type Org = Awaited<ReturnType<typeof setup>>['org'];
   const liveState = async (org: Org) => {
     const tokens = (await organizations.listTokens(org.slug)).filter((t) => t.label.startsWith('setup: ') && !t.revoked);
-    const entries = opts.log ? (await Promise.all(tokens.map((t) => opts.log!.list(org, { tokenId: t.id, limit: 10 })))).flat().sort((a, b) => b.id - a.id).slice(0, 10) : [];
+    const entries = opts.log ? (await Promise.all(tokens.map((t) => opts.log!.list(org, { tokenId: t.id, since: t.created, limit: 10 })))).flat().sort((a, b) => b.id - a.id).slice(0, 10) : [];
     const accepted = entries.some((e) => e.status < 400);
     const name = tokens.length ? (findProvider(tokens[tokens.length - 1]!.label.slice(7))?.name ?? 'your identity provider') : 'your identity provider';
     return {

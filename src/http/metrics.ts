@@ -75,17 +75,23 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
       else counts.set(key, { labels: orgLabel ? { client, class: cls, org } : { client, class: cls }, n: 1 });
       if (orgLabel) lastAt.set(org, r.at);
     });
-    // Connection health: organizations per state (four series); per organization only when asked.
+    // Connection health, read once per scrape however many gauges need it.
+    let states: { at: number; value: Promise<Map<string, string>> } | undefined;
+    const statesNow = () => {
+      if (!states || states.at < Date.now() - 1000) states = { at: Date.now(), value: log.states() };
+      return states.value;
+    };
+    // Organizations per state (four series); per organization only when asked.
     new Gauge({
       name: 'rollcall_organizations',
       help: 'Organizations by connection state (never-connected, healthy, failing, silent).',
       labelNames: ['state'],
       registers: [registry],
       async collect() {
-        const states = await log.states();
+        const byOrg = await statesNow();
         this.reset();
         for (const state of ['never-connected', 'healthy', 'failing', 'silent']) this.set({ state }, 0);
-        for (const state of states.values()) this.inc({ state });
+        for (const state of byOrg.values()) this.inc({ state });
       },
     });
     if (orgLabel) {
@@ -96,7 +102,7 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
         registers: [registry],
         async collect() {
           this.reset();
-          for (const [org, state] of await log.states()) this.set({ org }, state === 'failing' ? 1 : 0);
+          for (const [org, state] of await statesNow()) this.set({ org }, state === 'failing' ? 1 : 0);
         },
       });
     }

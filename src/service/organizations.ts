@@ -94,6 +94,13 @@ export class Organizations {
     return toOrganization(row);
   }
 
+  /** The organization with this internal id (a session or link names its organization by id). */
+  async getById(id: string): Promise<Organization> {
+    const row = await this.store.organizations.get(id);
+    if (!row) throw new DirectoryError('ROLLCALL_NO_ORG', `no organization with id "${id}"`);
+    return toOrganization(row);
+  }
+
   /** Sets one setting from its text form (see parseSettingValue). */
   async set(slug: string, setting: string, text: string): Promise<Organization> {
     const org = await this.get(slug);
