@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildApp, wire } from '../../src/app.js';
 import { openStore } from '../../src/store/open.js';
+import { Directory } from '../../src/service/directory.js';
+import { ProvisioningLog } from '../../src/service/log/provisioning-log.js';
+import type { RequestRecord } from '../../src/service/log/entry.js';
 import { createDatabase, ENGINES } from '../support/engines.js';
 import { Harness, userBody, type Org } from '../support/harness.js';
 
@@ -266,6 +272,9 @@ for (const engine of ENGINES) {
         await app.ready();
         await wiring.directory.organizations.create('threaded');
         const { token } = await wiring.directory.organizations.issueToken('threaded', 'okta');
+        const deadline = Date.now() + 30_000;
+        while (wiring.log!.writer !== 'thread' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        assert.equal(wiring.log!.writer, 'thread', 'the thread connected');
         for (let i = 0; i < 30; i++) {
           const res = await app.inject({ method: 'POST', url: '/scim/v2/Users', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', 'user-agent': OKTA['user-agent'] }, payload: JSON.stringify(userBody(`t${i}@example.com`)) });
           assert.equal(res.statusCode, 201);
@@ -280,6 +289,65 @@ for (const engine of ENGINES) {
       } finally {
         await store.close();
         await db.drop();
+      }
+    });
+  });
+}
+
+const record = (orgId: string, i: number): RequestRecord => ({ orgId, at: Date.now(), reqId: `r${i}`, tokenId: null, tokenLabel: null, userAgent: 'Okta SCIM Client 1.0.0', method: 'GET', url: `/Users?filter=userName eq "u${i}"`, status: 200, ms: 1 });
+
+for (const engine of ENGINES) {
+  describe(`the writer thread's start and failure on ${engine} (CI regression: entries sat in a starting thread's queue)`, () => {
+    test('while the thread connects, batches are written by the server itself, at once; then the thread takes over', async () => {
+      const db = await createDatabase(engine);
+      const store = await openStore(db.database);
+      const log = new ProvisioningLog(store, { thread: { database: db.database } });
+      try {
+        const org = await new Directory(store).organizations.create('early');
+        log.start();
+        assert.equal(log.writer, 'starting', 'a thread cannot have connected synchronously');
+        for (let i = 0; i < 5; i++) log.record(record(org.id, i), 'early');
+        await log.flush();
+        assert.equal((await store.log.list(org.id, { limit: 100 })).length, 5, 'written while the thread was starting');
+        const deadline = Date.now() + 30_000;
+        while ((log.writer as string) !== 'thread' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        assert.equal(log.writer as string, 'thread');
+        for (let i = 5; i < 12; i++) log.record(record(org.id, i), 'early');
+        await log.flush();
+        assert.equal((await store.log.list(org.id, { limit: 100 })).length, 12, 'written by the thread');
+      } finally {
+        await log.stop();
+        await store.close();
+        await db.drop();
+      }
+    });
+
+    test('a thread that cannot connect is reported once, and the server goes on writing the log itself', async () => {
+      const db = await createDatabase(engine);
+      const store = await openStore(db.database);
+      const errors: unknown[] = [];
+      // A database without Rollcall's tables (SQLite), or nothing listening (PostgreSQL).
+      const unreachable = engine === 'sqlite' ? join(tmpdir(), `rollcall-unmigrated-${process.pid}-${Date.now()}.db`) : 'postgres://nobody:wrong@127.0.0.1:1/none';
+      const log = new ProvisioningLog(store, { thread: { database: unreachable }, onError: (err) => errors.push(err) });
+      try {
+        const org = await new Directory(store).organizations.create('fallback');
+        log.start();
+        const deadline = Date.now() + 30_000;
+        while (log.writer !== 'direct' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+        assert.equal(log.writer, 'direct', 'the failure was noticed');
+        for (let round = 0; round < 3; round++) {
+          log.record(record(org.id, round), 'fallback');
+          await log.flush();
+        }
+        assert.equal((await store.log.list(org.id, { limit: 100 })).length, 3);
+        assert.equal(log.dropped, 0);
+        assert.equal(errors.length, 1, 'reported once');
+        assert.match(String(errors[0]), /writer thread/);
+      } finally {
+        await log.stop();
+        await store.close();
+        await db.drop();
+        if (engine === 'sqlite') for (const f of [unreachable, `${unreachable}-wal`, `${unreachable}-shm`]) rmSync(f, { force: true });
       }
     });
   });

@@ -13,7 +13,7 @@ export interface ThreadRequest {
   readonly id: number;
   readonly records: readonly RequestRecord[];
 }
-export type ThreadReply = { id: number; ok: true } | { id: number; ok: false; error: string };
+export type ThreadReply = { id: number; ok: true } | { id: number; ok: false; error: string } | { ready: true } | { ready: false; error: string };
 
 /** Entries per write transaction. */
 export const CHUNK = 400;
@@ -30,7 +30,14 @@ export async function writeBatch(store: Store, batch: readonly RequestRecord[]):
 if (parentPort && (workerData as { rollcallLogThread?: boolean } | undefined)?.rollcallLogThread) {
   const port = parentPort;
   const { database } = workerData as { database: string };
-  let store: Promise<Store> | undefined;
+  // The connection opens at once; the server writes batches itself until the thread says it is ready,
+  // so a slow start (a cold compile cache, a busy machine) never holds entries in a queue a crash loses.
+  let store: Promise<Store> | undefined = openStore(database, { migrate: false, poolSize: 2 });
+  // A query, so "ready" means connected to a migrated database (opening alone connects lazily).
+  store.then(async (s) => void (await s.organizations.count())).then(
+    () => port.postMessage({ ready: true } satisfies ThreadReply),
+    (err: unknown) => port.postMessage({ ready: false, error: err instanceof Error ? err.message : String(err) } satisfies ThreadReply),
+  );
   // One batch at a time, in order.
   let queue = Promise.resolve();
   port.on('message', (message: ThreadRequest | 'close') => {

@@ -45,10 +45,19 @@ class ThreadSink implements LogSink {
   private readonly worker: Worker;
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: () => void; reject: (err: Error) => void }>();
-  private failure: Error | undefined;
+  /** Why the thread can no longer write (it could not connect, failed or exited). */
+  failure: Error | undefined;
+  /** The thread has its connection open and takes batches. */
+  ready = false;
 
   constructor(database: string) {
     // Sources run through tsx (the package's bin and tests): the thread registers it too.
+    const failAll = (err: Error) => {
+      this.failure ??= err;
+      this.ready = false;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
     const entry = new URL('./log-thread.ts', import.meta.url);
     const compiled = entry.pathname.endsWith('.js');
     const boot = compiled
@@ -57,17 +66,20 @@ class ThreadSink implements LogSink {
     this.worker = new Worker(boot, { workerData: { rollcallLogThread: true, database }, execArgv: [] });
     this.worker.unref();
     this.worker.on('message', (reply: ThreadReply) => {
+      if ('ready' in reply) {
+        if (reply.ready) this.ready = true;
+        else {
+          failAll(new Error(`the provisioning log's writer thread could not connect: ${reply.error}`));
+          void this.worker.terminate();
+        }
+        return;
+      }
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
       if (reply.ok) p.resolve();
       else p.reject(new Error(reply.error));
     });
-    const failAll = (err: Error) => {
-      this.failure ??= err;
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-    };
     this.worker.on('error', failAll);
     this.worker.on('exit', (code) => failAll(new Error(`the provisioning log's writer thread exited (${code})`)));
   }
@@ -82,7 +94,10 @@ class ThreadSink implements LogSink {
   }
 
   async close(): Promise<void> {
-    if (this.failure) return;
+    if (this.failure) {
+      await this.worker.terminate();
+      return;
+    }
     const exited = new Promise<void>((r) => this.worker.once('exit', () => r()));
     this.worker.postMessage('close');
     const timer = setTimeout(() => void this.worker.terminate(), 5000);
@@ -155,7 +170,9 @@ export class ProvisioningLog {
   private readonly batchSize: number;
   private readonly maxBuffered: number;
   private readonly listeners: RecordListener[] = [];
-  private sinkInstance: LogSink | undefined;
+  private threadSink: ThreadSink | undefined;
+  private direct: DirectSink | undefined;
+  private threadFailureTold = false;
 
   constructor(
     private readonly store: Store,
@@ -216,13 +233,36 @@ export class ProvisioningLog {
     }
   }
 
+  /**
+   * The writer thread once it is connected; until then (and for good if it fails), this process
+   * writes the batches itself, so entries never wait on a thread that is still starting.
+   */
   private sink(): LogSink {
-    return (this.sinkInstance ??= this.options.thread ? new ThreadSink(this.options.thread.database) : new DirectSink(this.store));
+    if (!this.options.thread) return (this.direct ??= new DirectSink(this.store));
+    const thread = (this.threadSink ??= new ThreadSink(this.options.thread.database));
+    if (thread.ready) return thread;
+    if (thread.failure && !this.threadFailureTold) {
+      this.threadFailureTold = true;
+      this.options.onError?.(thread.failure, 0);
+    }
+    return (this.direct ??= new DirectSink(this.store));
+  }
+
+  /** Where batches are written now: `thread`, `starting` (written here while the thread connects) or `direct`. */
+  get writer(): 'thread' | 'starting' | 'direct' {
+    if (!this.options.thread || this.threadSink?.failure) return 'direct';
+    return this.threadSink?.ready ? 'thread' : 'starting';
+  }
+
+  /** Starts the writer thread's connection now rather than at the first batch. */
+  private warm(): void {
+    if (this.options.thread) this.sink();
   }
 
   /** Starts retention: incremental, a bounded amount of deleting per organization and run. */
   start(): void {
     this.stopped = false;
+    this.warm();
     this.pruner ??= setInterval(() => void this.prune().catch((err) => this.options.onError?.(err, 0)), this.options.pruneEveryMs ?? 60_000).unref();
   }
 
@@ -232,8 +272,9 @@ export class ProvisioningLog {
     this.pruner = undefined;
     await this.flush();
     this.stopped = true;
-    await this.sinkInstance?.close();
-    this.sinkInstance = undefined;
+    await this.threadSink?.close();
+    this.threadSink = undefined;
+    this.direct = undefined;
   }
 
   /**
