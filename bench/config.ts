@@ -41,6 +41,15 @@ export interface BenchConfig {
   readonly logCostRepeats: number;
   /** Only seed and measure the log's cost (BENCH_LOG_COST=only): for working on the log. */
   readonly logCostOnly: boolean;
+  /** Throughput of every scenario against the ceiling, pinned to cores (BENCH_THROUGHPUT, default 1; 0 skips; `only` runs nothing else). */
+  readonly throughput: boolean;
+  readonly throughputOnly: boolean;
+  /** Users seeded for it (BENCH_THROUGHPUT_USERS, default 10,000). */
+  readonly throughputUsers: number;
+  /** Runs each way per scenario (BENCH_THROUGHPUT_REPEATS, default 3). */
+  readonly throughputRepeats: number;
+  /** autocannon connections (BENCH_THROUGHPUT_CONNECTIONS, default 32). */
+  readonly throughputConnections: number;
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -70,6 +79,12 @@ function groupSizes(): number[] {
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 
+function throughputFlag(): string {
+  const flag = (process.env.BENCH_THROUGHPUT ?? '1').trim();
+  if (!['0', '1', 'only'].includes(flag)) throw new Error(`BENCH_THROUGHPUT must be 0, 1 or only, got "${flag}"`);
+  return flag;
+}
+
 export function readConfig(): BenchConfig {
   const baseUsers = 1_000;
   const users = positiveInt('BENCH_USERS', 1_000_000);
@@ -94,5 +109,10 @@ export function readConfig(): BenchConfig {
     logCost: (process.env.BENCH_LOG_COST ?? '1').trim() !== '0',
     logCostOnly: (process.env.BENCH_LOG_COST ?? '').trim() === 'only',
     logCostRepeats: positiveInt('BENCH_LOG_COST_REPEATS', 3),
+    throughput: throughputFlag() !== '0',
+    throughputOnly: throughputFlag() === 'only',
+    throughputUsers: Math.max(200, positiveInt('BENCH_THROUGHPUT_USERS', 10_000)),
+    throughputRepeats: positiveInt('BENCH_THROUGHPUT_REPEATS', 3),
+    throughputConnections: positiveInt('BENCH_THROUGHPUT_CONNECTIONS', 32),
   };
 }

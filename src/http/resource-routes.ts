@@ -4,11 +4,12 @@ import type { Projection } from '../protocol/projection.js';
 import { parseListRequest, type ListRequest } from '../protocol/query.js';
 import type { ResourceTypeDef } from '../protocol/schema/index.js';
 import type { RequestContext } from '../service/context.js';
-import type { ListPage, Preconditions, ResourceService } from '../service/resource.js';
+import type { ListPage, Preconditions, ResourceService, TextReads } from '../service/resource.js';
 import type { OrgSettings } from '../service/settings.js';
 import type { Access } from './auth.js';
 import { methodsNotAllowed } from './not-allowed.js';
-import { headerOf, projectionOf, sendList, sendResource, type Query } from './request.js';
+import { headerOf, projectionOf, sendList, sendListText, sendResource, type Query } from './request.js';
+import { SCIM_CONTENT_TYPE } from './errors.js';
 
 /** A SCIM resource type as HTTP serves it: its schema, its service, and what its responses read. */
 export interface ResourceDescriptor<R> {
@@ -18,6 +19,8 @@ export interface ResourceDescriptor<R> {
   readonly read: (projection: Projection) => R;
   /** Whether a successful PATCH answers with the resource (else 204 with its ETag). */
   readonly answersPatch: (settings: OrgSettings, projection: Projection) => boolean;
+  /** Reads answered as stored text when no projection is asked for (the hot path of every sync). */
+  readonly text?: TextReads<R>;
 }
 
 /** What the builder needs of the SCIM plugin it registers into. */
@@ -43,6 +46,9 @@ function idOf(request: FastifyRequest<WithId>): string {
   return id;
 }
 
+/** No `attributes` and no `excludedAttributes`: the default representation. */
+const plain = (p: Projection): boolean => p.attributes === undefined && p.excludedAttributes === undefined;
+
 /** Lists a page of the resource type for a parsed list or search request. */
 export function listOf<R>(d: ResourceDescriptor<R>, ctx: RequestContext, req: ListRequest): Promise<ListPage> {
   return d.service.list(ctx, req, d.read(req.projection));
@@ -59,7 +65,11 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
   const base = rt.endpoint;
   const item = `${base}/:id`;
 
-  const list = async (ctx: RequestContext, req: ListRequest, reply: FastifyReply) => sendList(reply, rt, await listOf(d, ctx, req), req.projection);
+  const text = d.text;
+  const list = async (ctx: RequestContext, req: ListRequest, reply: FastifyReply) => {
+    if (text && plain(req.projection)) return sendListText(reply, await text.listText(ctx, req, d.read(req.projection)));
+    return sendList(reply, rt, await listOf(d, ctx, req), req.projection);
+  };
 
   app.get<WithQuery>(base, access('read'), async (request, reply) => {
     const ctx = context(request);
@@ -78,11 +88,15 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
 
   app.get<WithId>(item, access('read'), async (request, reply) => {
     const projection = projectionOf(request.query);
-    const resource = await service.get(context(request), idOf(request), d.read(projection));
     const inm = headerOf(request, 'if-none-match');
-    if (inm && inm.split(',').some((t) => t.trim() === '*' || t.trim() === resource.meta.version)) {
-      return reply.code(304).header('etag', resource.meta.version).send();
+    const notModified = (version: string) => !!inm && inm.split(',').some((t) => t.trim() === '*' || t.trim() === version);
+    if (text && plain(projection)) {
+      const found = await text.getText(context(request), idOf(request), d.read(projection));
+      if (notModified(found.version)) return reply.code(304).header('etag', found.version).send();
+      return reply.header('etag', found.version).type(SCIM_CONTENT_TYPE).send(found.json);
     }
+    const resource = await service.get(context(request), idOf(request), d.read(projection));
+    if (notModified(resource.meta.version)) return reply.code(304).header('etag', resource.meta.version).send();
     return sendResource(reply, rt, resource, projection);
   });
 

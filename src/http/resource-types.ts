@@ -17,6 +17,7 @@ export function resourceTypesOf(directory: Directory): ResourceDescriptor<unknow
     service: directory.users,
     read: (p) => ({ groups: wantsAttribute(userResourceType, p, 'groups') }),
     answersPatch: (settings) => settings.patchResponse !== 'noContent',
+    text: directory.users,
   };
   // Members are read only when the response includes them (`excludedAttributes=members`, which
   // Entra always sends, never touches the memberships table). PATCH answers 204 unless the

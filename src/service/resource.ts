@@ -21,6 +21,25 @@ export interface Preconditions {
  * `R` says which computed attributes to read along (a user's `groups`, a group's `members`), so a
  * response that leaves them out never reads them.
  */
+/** A resource's representation as JSON text, with its ETag (responses without a projection). */
+export interface ResourceText {
+  readonly version: string;
+  readonly json: string;
+}
+
+/** A page of representations as JSON texts. */
+export interface ListPageText {
+  readonly totalResults: number;
+  readonly startIndex: number;
+  readonly resources: readonly string[];
+}
+
+/** Reads answered as text, without parsing the stored documents (what a ResourceService may offer besides). */
+export interface TextReads<R> {
+  getText(ctx: RequestContext, id: string, read: R): Promise<ResourceText>;
+  listText(ctx: RequestContext, req: ListRequest, read: R): Promise<ListPageText>;
+}
+
 export interface ResourceService<R> {
   list(ctx: RequestContext, req: ListRequest, read: R): Promise<ListPage>;
   get(ctx: RequestContext, id: string, read: R): Promise<ScimResource>;

@@ -10,7 +10,7 @@ import type { GroupRef, UserRow, UserWithGroups } from '../store/types.js';
 import { etagOf, now, type RequestContext } from './context.js';
 import { change } from './change.js';
 import { valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
-import type { ListPage, Preconditions, ResourceService, ScimResource } from './resource.js';
+import type { ListPage, ListPageText, Preconditions, ResourceService, ResourceText, ScimResource } from './resource.js';
 import type { OrgSettings } from './settings.js';
 
 export type { ListPage, Preconditions, ScimResource } from './resource.js';
@@ -65,6 +65,21 @@ export class Users implements ResourceService<UserRead> {
     return resourceOf(await this.require(this.store, ctx, id, { groups: options.groups ?? false }), ctx.baseUrl);
   }
 
+  /**
+   * GET by id as the JSON text of its representation, for a response without a projection:
+   * spliced from the stored document (see renderUser), no parse or serialisation of it.
+   */
+  async getText(ctx: RequestContext, id: string, options: UserRead = {}): Promise<ResourceText> {
+    const row = await this.require(this.store, ctx, id, { groups: options.groups ?? false });
+    return { version: etagOf(row.version), json: textOf(row, ctx.baseUrl) };
+  }
+
+  /** A page as JSON texts, for a response without a projection (see getText). */
+  async listText(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPageText> {
+    const page = await this.store.users.list(ctx.org.id, storeQuery(req), { groups: options.groups ?? false });
+    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => textOf(r, ctx.baseUrl)) };
+  }
+
   /** PUT: a true replace (RFC 7644 §3.5.1) that honours mutability. */
   async replace(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}, read: UserRead = {}): Promise<ScimResource> {
     const doc = this.accept(ctx, body);
@@ -100,7 +115,8 @@ export class Users implements ResourceService<UserRead> {
       // it changes only when a request sets it, so removing it keeps it.
       if (doc.active === undefined) doc.active = before.active ?? true;
       checkPolicy(ctx.org.slug, ctx.org.settings, doc);
-      return this.update(tx, ctx, events, current, before, doc);
+      // Stored in canonical order, as create and replace store it: reads splice it (renderUser).
+      return this.update(tx, ctx, events, current, before, canonicalOrder(userResourceType, doc));
     });
     return read ? this.withGroups(ctx, user, read) : user;
   }
@@ -141,16 +157,7 @@ export class Users implements ResourceService<UserRead> {
 
   /** A page of users matching a list request; filter, sort and paging run in the database. */
   async list(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPage> {
-    const page = await this.store.users.list(
-      ctx.org.id,
-      {
-        ...(req.filter ? { filter: req.filter } : {}),
-        ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
-        offset: req.startIndex - 1,
-        limit: req.count,
-      },
-      { groups: options.groups ?? false },
-    );
+    const page = await this.store.users.list(ctx.org.id, storeQuery(req), { groups: options.groups ?? false });
     return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => resourceOf(r, ctx.baseUrl)) };
   }
 
@@ -249,10 +256,71 @@ export function checkPolicy(slug: string, settings: OrgSettings, doc: Record<str
 function withGroupsAttribute(res: ScimResource, refs: readonly GroupRef[] | undefined, baseUrl: string): ScimResource {
   if (!refs || refs.length === 0) return res;
   const groups = refs.map((g) => ({ value: g.id, $ref: `${baseUrl}/Groups/${g.id}`, display: g.display, type: 'direct' }));
-  const { meta, ...rest } = res;
-  const ext = rest[ENTERPRISE_USER_SCHEMA];
-  delete rest[ENTERPRISE_USER_SCHEMA];
-  return { ...rest, groups, ...(ext ? { [ENTERPRISE_USER_SCHEMA]: ext } : {}), meta } as ScimResource;
+  // Right before the enterprise extension (where a stored document in canonical order has it: last),
+  // else before meta; renderUser splices the same place.
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(res)) {
+    if (key === ENTERPRISE_USER_SCHEMA || key === 'meta') {
+      if (!('groups' in out)) out.groups = groups;
+    }
+    if (key !== 'groups') out[key] = value;
+  }
+  return out as ScimResource;
+}
+
+const ENTERPRISE_KEY = `"${ENTERPRISE_USER_SCHEMA}":`;
+const SCHEMAS_CORE = `"schemas":${JSON.stringify([USER_SCHEMA])}`;
+const SCHEMAS_ENTERPRISE = `"schemas":${JSON.stringify([USER_SCHEMA, ENTERPRISE_USER_SCHEMA])}`;
+
+/**
+ * The JSON text of `resourceOf(row, baseUrl)`, byte for byte, spliced from the stored document's
+ * text: no parse, no serialisation of the document. Undefined when the stored text's shape does not
+ * allow a splice (an externalId that is not its first key; a stored `groups`), and the caller
+ * serialises the parsed resource instead.
+ *
+ * Why a text search is exact here: a stored document is normalised to the schema, so the only
+ * object keys are attribute names, and inside a JSON string every `"` is escaped, so `"name":`
+ * with bare quotes can only be a key. The enterprise extension's URN and `externalId` are
+ * top-level names that no sub-attribute has.
+ */
+export function renderUser(row: UserWithGroups, baseUrl: string): string | undefined {
+  const d = row.doc;
+  if (d.charCodeAt(0) !== 123 /* { */ || d.charCodeAt(d.length - 1) !== 125 /* } */) return undefined;
+  if (!d.startsWith('{"externalId":') && d.includes('"externalId":')) return undefined;
+  if (d.includes('"groups":') || d.includes('"schemas":') || d.includes('"meta":')) return undefined;
+  const ext = d.indexOf(ENTERPRISE_KEY);
+  let body = d.length > 2 ? d.slice(1, -1) : '';
+  const refs = row.groups;
+  if (refs && refs.length > 0) {
+    let groups = '"groups":[';
+    for (let i = 0; i < refs.length; i++) {
+      const g = refs[i]!;
+      groups += `${i ? ',' : ''}{"value":${JSON.stringify(g.id)},"$ref":${JSON.stringify(`${baseUrl}/Groups/${g.id}`)},"display":${JSON.stringify(g.display)},"type":"direct"}`;
+    }
+    groups += ']';
+    if (ext < 0) body = body ? `${body},${groups}` : groups;
+    else {
+      const before = d.slice(1, ext);
+      body = `${before}${groups},${d.slice(ext, -1)}`;
+    }
+  }
+  const meta = `"meta":{"resourceType":"User","created":${JSON.stringify(row.created)},"lastModified":${JSON.stringify(row.last_modified)},"location":${JSON.stringify(`${baseUrl}/Users/${row.id}`)},"version":${JSON.stringify(etagOf(row.version))}}`;
+  return `{${ext < 0 ? SCHEMAS_CORE : SCHEMAS_ENTERPRISE},"id":${JSON.stringify(row.id)}${body ? `,${body}` : ''},${meta}}`;
+}
+
+/** The store's query of a list request: filter, sort and paging, all run in the database. */
+function storeQuery(req: ListRequest) {
+  return {
+    ...(req.filter ? { filter: req.filter } : {}),
+    ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
+    offset: req.startIndex - 1,
+    limit: req.count,
+  };
+}
+
+/** A stored user's representation as text: spliced, or (a document of another shape) parsed and serialised. */
+function textOf(row: UserWithGroups, baseUrl: string): string {
+  return renderUser(row, baseUrl) ?? JSON.stringify(resourceOf(row, baseUrl));
 }
 
 /** What a resource's `meta` is made of (RFC 7643 §3.1). */

@@ -1,9 +1,10 @@
-import { Migrator, sql, type Kysely } from 'kysely';
+import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
 import type { Connection, DialectAdapter } from '../dialects/dialect.js';
 import { migrationProvider } from '../migrations/index.js';
 import type { Store, StoreSession } from '../store.js';
 import type { Database } from '../types.js';
 import { AuthCache } from './auth-cache.js';
+import { GroupCommit } from './group-commit.js';
 import type { SessionShared } from './context.js';
 import { PageCursors } from './page-cursors.js';
 import { SqlSession } from './session.js';
@@ -15,6 +16,8 @@ export class SqlStore extends SqlSession implements Store {
   readonly cancellable: boolean;
   private readonly adapter: DialectAdapter;
   private readonly shared: SessionShared;
+  /** SQLite's one writer connection: transactions that queue for it commit together. */
+  readonly group: GroupCommit | undefined;
 
   private constructor(
     private readonly connection: Connection,
@@ -27,6 +30,7 @@ export class SqlStore extends SqlSession implements Store {
     this.dialect = adapter.name;
     this.target = adapter.target;
     this.cancellable = adapter.cancellable;
+    this.group = adapter.name === 'sqlite' ? new GroupCommit(connection.db) : undefined;
   }
 
   static async open(adapter: DialectAdapter): Promise<SqlStore> {
@@ -46,7 +50,8 @@ export class SqlStore extends SqlSession implements Store {
 
   async transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
     let session: SqlSession | undefined;
-    const result = await this.context.db.transaction().execute((trx) => fn((session = new SqlSession(trx, this.adapter, this.shared))));
+    const run = (trx: Transaction<Database>) => fn((session = new SqlSession(trx, this.adapter, this.shared)));
+    const result = this.group ? await this.group.run(run) : await this.context.db.transaction().execute(run);
     // Committed: a token read meanwhile by another request may predate this transaction's change.
     if (session?.authChanged) this.shared.auth.invalidate();
     return result;

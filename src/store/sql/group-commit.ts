@@ -1,0 +1,104 @@
+import type { ControlledTransaction, Kysely } from 'kysely';
+import type { Database } from '../types.js';
+
+interface Job {
+  readonly fn: (trx: ControlledTransaction<Database, string[]>) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** Transactions joined into one commit at most (a bound on how long the first of them waits). */
+export const MAX_GROUP = 64;
+
+/**
+ * Group commit for an engine with one writer connection (SQLite): the transactions that are
+ * waiting for the connection when it frees up run one after the other inside one database
+ * transaction, each in a savepoint of its own, and are committed together.
+ *
+ * - Each transaction still runs alone and in order, so it sees what the ones before it wrote,
+ *   exactly as it would after their commits: the outcome is that of running them one by one.
+ * - A transaction that fails is rolled back to its savepoint: nothing of it stays, and the others go
+ *   on. It is refused at once (it wrote nothing).
+ * - A transaction that succeeds is acknowledged only after the commit that makes it durable. If
+ *   that commit fails, every transaction of the group is refused, and none of them is stored.
+ * - Nobody waits for company beyond one turn of the event loop (setImmediate): a transaction
+ *   that finds the connection free commits alone. Groups form when transactions queue, which is
+ *   when a commit per transaction (its WAL pages written again and again, its checkpoints) is
+ *   what limits the rate.
+ */
+export class GroupCommit {
+  private readonly queue: Job[] = [];
+  private running = false;
+  /** Commits, the transactions they acknowledged, and the most in one commit. */
+  readonly stats = { groups: 0, transactions: 0, largest: 0 };
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly max = MAX_GROUP,
+  ) {}
+
+  run<T>(fn: (trx: ControlledTransaction<Database, string[]>) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      if (!this.running) {
+        this.running = true;
+        // One turn of the event loop first: requests whose bytes have arrived reach this queue
+        // meanwhile (their handlers run to here without waiting on I/O), and commit together.
+        setImmediate(() => void this.drain());
+      }
+    });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        await this.group();
+        if (this.queue.length > 0) await new Promise<void>((r) => setImmediate(r));
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async group(): Promise<void> {
+    const succeeded: { job: Job; result: unknown }[] = [];
+    let current: Job | undefined;
+    let trx: ControlledTransaction<Database, string[]> | undefined;
+    try {
+      trx = (await this.db.startTransaction().execute()) as unknown as ControlledTransaction<Database, string[]>;
+      for (let n = 0; n < this.max && this.queue.length > 0; n++) {
+        current = this.queue.shift()!;
+        const name = `rc_group_${n}`;
+        const sp = (await trx.savepoint(name as never).execute()) as unknown as ControlledTransaction<Database, string[]>;
+        let result: unknown;
+        let failure: { err: unknown } | undefined;
+        try {
+          result = await current.fn(sp);
+        } catch (err) {
+          failure = { err };
+        }
+        if (failure) {
+          await sp.rollbackToSavepoint(name as never).execute();
+          await sp.releaseSavepoint(name as never).execute();
+          current.reject(failure.err);
+        } else {
+          await sp.releaseSavepoint(name as never).execute();
+          succeeded.push({ job: current, result });
+        }
+        current = undefined;
+      }
+      await trx.commit().execute();
+      this.stats.groups++;
+      this.stats.transactions += succeeded.length;
+      this.stats.largest = Math.max(this.stats.largest, succeeded.length);
+    } catch (err) {
+      // The connection could not begin, roll back to a savepoint, or commit: nothing of this
+      // group is stored, and every transaction in it is told so.
+      if (trx) await trx.rollback().execute().catch(() => undefined);
+      current?.reject(err);
+      for (const s of succeeded) s.job.reject(err);
+      return;
+    }
+    for (const s of succeeded) s.job.resolve(s.result);
+  }
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { SqlStore } from '../../src/store/sql/sql-store.js';
+import { openStore } from '../../src/store/open.js';
+import type { StoreSession } from '../../src/store/store.js';
+import { createDatabase } from '../support/engines.js';
+
+/** The session's own connection (the test needs a statement the store has no method for). */
+const connectionOf = (tx: StoreSession) => (tx as unknown as { context: { db: SqlStore['kysely'] } }).context.db;
+
+const org = (i: number) => ({ id: `org-${i}`, slug: `o${i}`, name: `Org ${i}`, settings: '{}', created: new Date().toISOString() });
+
+// Group commit is SQLite's (one writer connection); PostgreSQL runs transactions side by side.
+describe('group commit on SQLite: transactions that queue commit together, each as if alone', () => {
+  test('60 concurrent transactions, every third failing after its write: the failures leave nothing, the rest are stored, in fewer commits', async () => {
+    const db = await createDatabase('sqlite');
+    const store = (await openStore(db.database)) as SqlStore;
+    try {
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 60 }, (_, i) =>
+          store.transaction(async (tx) => {
+            await tx.organizations.insert(org(i));
+            if (i % 3 === 2) throw new Error(`refused ${i}`);
+            return i;
+          }),
+        ),
+      );
+      for (const [i, o] of outcomes.entries()) {
+        if (i % 3 === 2) assert.equal(o.status === 'rejected' && (o.reason as Error).message, `refused ${i}`);
+        else assert.deepEqual(o, { status: 'fulfilled', value: i });
+      }
+      const slugs = new Set((await store.organizations.list()).map((o) => o.slug));
+      for (let i = 0; i < 60; i++) assert.equal(slugs.has(`o${i}`), i % 3 !== 2, `o${i}`);
+      const stats = store.group!.stats;
+      assert.equal(stats.transactions, 40);
+      assert.ok(stats.groups < 40 && stats.largest > 1, `grouped: ${JSON.stringify(stats)}`);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+
+  test('a transaction sees the writes of those before it in its group, never those of one that failed', async () => {
+    const db = await createDatabase('sqlite');
+    const store = (await openStore(db.database)) as SqlStore;
+    try {
+      const [, , seen] = await Promise.allSettled([
+        store.transaction(async (tx) => tx.organizations.insert(org(1))),
+        store.transaction(async (tx) => {
+          await tx.organizations.insert(org(2));
+          throw new Error('no');
+        }),
+        store.transaction(async (tx) => [await tx.organizations.getBySlug('o1'), await tx.organizations.getBySlug('o2')]),
+      ]);
+      assert.equal(seen.status, 'fulfilled');
+      const [one, two] = (seen as PromiseFulfilledResult<unknown[]>).value;
+      assert.equal((one as { slug: string } | undefined)?.slug, 'o1');
+      assert.equal(two, undefined);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+
+  test('when the commit itself fails, every transaction of the group is refused and none is stored', async () => {
+    const db = await createDatabase('sqlite');
+    const store = (await openStore(db.database)) as SqlStore;
+    try {
+      await store.organizations.insert(org(0));
+      const before = store.group!.stats.groups;
+      // A deferred foreign key is checked at COMMIT: the third transaction makes the commit fail.
+      const outcomes = await Promise.allSettled([
+        store.transaction(async (tx) => tx.organizations.insert(org(1))),
+        store.transaction(async (tx) => tx.organizations.insert(org(2))),
+        store.transaction(async (tx) => {
+          await sql`pragma defer_foreign_keys = on`.execute(connectionOf(tx));
+          await sql`insert into tokens (id, org_id, label, hash, created, scope) values ('t', 'no-such-org', 'x', 'h', '2026-01-01', 'scim')`.execute(connectionOf(tx));
+        }),
+      ]);
+      assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+      assert.match(String((outcomes[0] as PromiseRejectedResult).reason), /FOREIGN KEY/i);
+      assert.deepEqual((await store.organizations.list()).map((o) => o.slug), ['o0']);
+      assert.equal(store.group!.stats.groups, before, 'no group committed');
+      // The connection is usable again.
+      await store.transaction(async (tx) => tx.organizations.insert(org(3)));
+      assert.deepEqual((await store.organizations.list()).map((o) => o.slug).sort(), ['o0', 'o3']);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+
+  test('a transaction alone commits alone, at once', async () => {
+    const db = await createDatabase('sqlite');
+    const store = (await openStore(db.database)) as SqlStore;
+    try {
+      for (let i = 0; i < 5; i++) await store.transaction(async (tx) => tx.organizations.insert(org(i)));
+      assert.deepEqual({ ...store.group!.stats }, { groups: 5, transactions: 5, largest: 1 });
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});
