@@ -41,6 +41,9 @@ export class WebhookWorker {
   private unsubscribe: (() => void) | undefined;
   private lastPrune = 0;
   private woken = false;
+  private active: boolean | undefined;
+  private activeAt = 0;
+  private activeGeneration = -1;
   private readonly timeoutMs: number;
   private readonly maxFailureMs: number;
   private readonly leaseGraceMs: number;
@@ -112,8 +115,28 @@ export class WebhookWorker {
     await this.store.events.prune(new Date(now - this.retentionMs).toISOString());
   }
 
+  /**
+   * Whether any webhook is active, known for at most one poll interval (a webhook added by another
+   * process is seen within it, as its events are) and read again at once when one is added,
+   * removed, enabled or disabled here: without webhooks, an event costs the worker no query.
+   */
+  private async anyActive(): Promise<boolean> {
+    const now = this.clock();
+    const generation = this.store.webhooks.generation;
+    if (this.active === undefined || generation !== this.activeGeneration || now - this.activeAt >= this.pollMs) {
+      this.activeGeneration = generation;
+      this.activeAt = now;
+      this.active = await this.store.webhooks.anyActive();
+    }
+    return this.active;
+  }
+
   /** Delivers at most one event; true when there was work. */
   async tick(): Promise<boolean> {
+    if (!(await this.anyActive())) {
+      this.woken = false;
+      return false;
+    }
     if (this.woken) {
       this.woken = false;
       await this.store.webhooks.wake(new Date(this.clock()).toISOString());

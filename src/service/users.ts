@@ -6,7 +6,7 @@ import { canonicalOrder, normalizeResource } from '../protocol/resource.js';
 import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA, userResourceType } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
 import { groupRefsByMember, type ResourceRecord, type Store, type StoreSession } from '../store/store.js';
-import type { GroupRef, UserRow, UserWithGroups } from '../store/types.js';
+import type { GroupRef, ListedUser, UserRow, UserWithGroups } from '../store/types.js';
 import { etagOf, now, type RequestContext } from './context.js';
 import { change } from './change.js';
 import { valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
@@ -283,7 +283,7 @@ const SCHEMAS_ENTERPRISE = `"schemas":${JSON.stringify([USER_SCHEMA, ENTERPRISE_
  * with bare quotes can only be a key. The enterprise extension's URN and `externalId` are
  * top-level names that no sub-attribute has.
  */
-export function renderUser(row: UserWithGroups, baseUrl: string): string | undefined {
+export function renderUser(row: ListedUser, baseUrl: string): string | undefined {
   const d = row.doc;
   if (d.charCodeAt(0) !== 123 /* { */ || d.charCodeAt(d.length - 1) !== 125 /* } */) return undefined;
   if (!d.startsWith('{"externalId":') && d.includes('"externalId":')) return undefined;
@@ -319,7 +319,7 @@ function storeQuery(req: ListRequest) {
 }
 
 /** A stored user's representation as text: spliced, or (a document of another shape) parsed and serialised. */
-function textOf(row: UserWithGroups, baseUrl: string): string {
+function textOf(row: ListedUser, baseUrl: string): string {
   return renderUser(row, baseUrl) ?? JSON.stringify(resourceOf(row, baseUrl));
 }
 
@@ -327,7 +327,7 @@ function textOf(row: UserWithGroups, baseUrl: string): string {
 type Stored = Pick<UserRow, 'id' | 'version' | 'created' | 'last_modified'> & { readonly groups?: readonly GroupRef[] };
 
 /** The SCIM representation of a stored user (RFC 7643 §4.1, §3.1 meta), with its groups when they were read. */
-export function resourceOf(row: UserWithGroups, baseUrl: string): ScimResource {
+export function resourceOf(row: ListedUser, baseUrl: string): ScimResource {
   return toResource(row, JSON.parse(row.doc) as Record<string, unknown>, baseUrl);
 }
 

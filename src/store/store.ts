@@ -1,6 +1,6 @@
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
-import type { AccessLinkRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, OrganizationRow, TokenRow, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
+import type { AccessLinkRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, OrganizationRow, TokenRow, ListedUser, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
 
 export interface PageQuery {
   /** Rows to skip (0-based). */
@@ -77,7 +77,7 @@ export interface UserStore {
   /** Deletes a user and its memberships; the groups it was in get a new version at `at`. */
   delete(orgId: string, id: string, at: string): Promise<boolean>;
   /** A page of users; `groups` reads each one's direct groups in the same statement. */
-  list(orgId: string, query: ResourceQuery, options?: { groups?: boolean }): Promise<Page<UserWithGroups>>;
+  list(orgId: string, query: ResourceQuery, options?: { groups?: boolean }): Promise<Page<ListedUser>>;
 }
 
 export interface GroupStore {
@@ -136,6 +136,10 @@ export interface WebhookStore {
   get(orgId: string, id: string): Promise<WebhookRow | undefined>;
   delete(orgId: string, id: string): Promise<boolean>;
   update(id: string, changes: Partial<Omit<WebhookRow, 'id' | 'org_id'>>): Promise<void>;
+  /** Whether any webhook is active and enabled (the worker skips its queries while none is). */
+  anyActive(): Promise<boolean>;
+  /** Moves whenever this process adds, removes, enables or disables a webhook. */
+  readonly generation: number;
   /**
    * Leases one active webhook whose next attempt is due and whose lease is free: only one worker
    * at a time delivers to an endpoint, and a worker killed mid-delivery loses its lease, not the event.

@@ -226,6 +226,8 @@ export interface GroupRef {
 }
 /** A user read with its groups (when asked), in the groups' creation order. */
 export type UserWithGroups = UserRow & { readonly groups?: readonly GroupRef[] };
+/** A user as a list reads it: what its representation is made of, nothing more (each column read costs). */
+export type ListedUser = Pick<UserRow, 'id' | 'doc' | 'version' | 'created' | 'last_modified'> & { readonly groups?: readonly GroupRef[] };
 export type EventRow = Selectable<EventsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;

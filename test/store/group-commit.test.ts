@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import Sqlite from 'better-sqlite3';
 import { sql } from 'kysely';
 import { SqlStore } from '../../src/store/sql/sql-store.js';
 import { openStore } from '../../src/store/open.js';
@@ -91,6 +92,32 @@ describe('group commit on SQLite: transactions that queue commit together, each 
     }
   });
 
+  test('a transaction that reads, then writes after another connection committed, succeeds (regression: PATCH answered 503 SQLITE_BUSY_SNAPSHOT under the log writer)', async () => {
+    const db = await createDatabase('sqlite');
+    const store = (await openStore(db.database)) as SqlStore;
+    const other = new Sqlite(db.database);
+    other.pragma('busy_timeout = 0');
+    const elsewhere = other.prepare(`update organizations set name = 'elsewhere' where id = 'org-0'`);
+    try {
+      await store.organizations.insert(org(0));
+      await store.transaction(async (tx) => {
+        assert.ok(await tx.organizations.getBySlug('o0'), 'read first');
+        // Another connection (the provisioning log's writer thread, the CLI) cannot commit in
+        // between: the transaction holds the write lock from its start. With a deferred BEGIN
+        // the other commit went through and the write below failed with SQLITE_BUSY_SNAPSHOT.
+        assert.throws(() => elsewhere.run(), /locked|busy/i);
+        await tx.organizations.insert(org(1));
+      });
+      elsewhere.run();
+      assert.deepEqual((await store.organizations.list()).map((o) => o.slug).sort(), ['o0', 'o1']);
+      assert.equal((await store.organizations.getBySlug('o0'))?.name, 'elsewhere');
+    } finally {
+      other.close();
+      await store.close();
+      await db.drop();
+    }
+  });
+
   test('a transaction alone commits alone, at once', async () => {
     const db = await createDatabase('sqlite');
     const store = (await openStore(db.database)) as SqlStore;
@@ -102,4 +129,22 @@ describe('group commit on SQLite: transactions that queue commit together, each 
       await db.drop();
     }
   });
+});
+
+test('a transaction asked of a closed store is refused, not left spinning (regression: the queue looped on a failed BEGIN)', { timeout: 20_000 }, async () => {
+  const db = await createDatabase('sqlite');
+  const store = (await openStore(db.database)) as SqlStore;
+  await store.close();
+  try {
+    const outcome = await Promise.race([
+      store.transaction(async (tx) => tx.organizations.insert(org(1))).then(
+        () => 'committed',
+        () => 'refused',
+      ),
+      new Promise((r) => setTimeout(() => r('hung'), 5000)),
+    ]);
+    assert.equal(outcome, 'refused');
+  } finally {
+    await db.drop();
+  }
 });

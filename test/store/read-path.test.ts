@@ -5,6 +5,8 @@ import { CompiledQuery } from 'kysely';
 import { buildApp } from '../../src/app.js';
 import { Directory } from '../../src/service/directory.js';
 import { openStore, type Store } from '../../src/store/open.js';
+import type { SqlStore } from '../../src/store/sql/sql-store.js';
+import type { ResourceRecord } from '../../src/store/store.js';
 import { createDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 
 /**
@@ -136,6 +138,70 @@ for (const engine of ENGINES) {
         /abort/,
       );
       assert.equal(await store.users.get(org.id, id), undefined);
+    });
+  });
+}
+
+// Issue 13: the caches of the read path follow changes made by another process.
+for (const engine of ENGINES) {
+  describe(`list totals and the token cache follow other processes on ${engine}`, () => {
+    test('totalResults counts the users another process added, on the very next list', async () => {
+      const db = await createDatabase(engine);
+      const store = await openStore(db.database);
+      const other = await openStore(db.database);
+      const app = await buildApp({ store });
+      try {
+        const directory = new Directory(store);
+        const org = await directory.organizations.create('totals', undefined, { rateLimit: 0 });
+        const { token } = await directory.organizations.issueToken('totals');
+        const add = async (from: number, to: number) => {
+          const at = new Date().toISOString();
+          const records: ResourceRecord[] = [];
+          for (let i = from; i <= to; i++) records.push({ org_id: org.id, id: randomUUID(), doc: { userName: `t${i}@example.com`, active: true }, version: 1, created: at, last_modified: at });
+          await other.transaction((tx) => tx.users.insertMany(records));
+        };
+        const total = async () => {
+          const res = await app.inject({ method: 'GET', url: '/scim/v2/Users?startIndex=2&count=1', headers: { authorization: `Bearer ${token}` } });
+          assert.equal(res.statusCode, 200);
+          return (JSON.parse(res.body) as { totalResults: number }).totalResults;
+        };
+        await add(1, 5);
+        assert.equal(await total(), 5);
+        assert.equal(await total(), 5, 'again (from the count cache on SQLite)');
+        // No event, no request through this server: only the database knows.
+        await add(6, 8);
+        assert.equal(await total(), 8);
+      } finally {
+        await app.close();
+        await store.close();
+        await other.close();
+        await db.drop();
+      }
+    });
+
+    test('SQLite: the token cache counter moves with token and organization changes, not with user writes or event counters', { skip: engine !== 'sqlite' }, async () => {
+      const db = await createDatabase(engine);
+      const store = await openStore(db.database);
+      const app = await buildApp({ store });
+      try {
+        const directory = new Directory(store);
+        await directory.organizations.create('epoch', undefined, { rateLimit: 0 });
+        const { token, info } = await directory.organizations.issueToken('epoch');
+        const epoch = async () => Number((await (store as SqlStore).kysely.executeQuery(CompiledQuery.raw('select n from auth_epoch where id = 1'))).rows[0]!['n' as never]);
+        const start = await epoch();
+        const res = await app.inject({ method: 'POST', url: '/scim/v2/Users', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, payload: JSON.stringify({ userName: 'e@example.com' }) });
+        assert.equal(res.statusCode, 201);
+        assert.equal(await epoch(), start, 'a user write and its event counter leave it');
+        await directory.organizations.set('epoch', 'strictSchema', 'true');
+        const afterSettings = await epoch();
+        assert.ok(afterSettings > start, 'a settings change moves it');
+        await directory.organizations.revokeToken('epoch', info.id);
+        assert.ok((await epoch()) > afterSettings, 'a revocation moves it');
+      } finally {
+        await app.close();
+        await store.close();
+        await db.drop();
+      }
     });
   });
 }

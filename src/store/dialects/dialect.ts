@@ -70,6 +70,10 @@ export interface Reader {
 
 export interface ChangeSignal {
   version(): number | undefined;
+  /** Whether version() moves with every commit to any table (SQLite's data_version), not only with token and organization changes. */
+  readonly everyCommit?: boolean;
+  /** A version that only token and organization changes move, when the engine has one cheaper to keep than version(). */
+  authVersion?(): number | undefined;
   /** SQL that announces a change to organizations or tokens to other processes (run in the writing session). */
   readonly announce?: string;
 }

@@ -37,6 +37,7 @@ export function sqliteAdapter(file: string): DialectAdapter {
       // page the reader keeps saves a read from the OS (a cap, not an allocation).
       reader.pragma('cache_size = -262144');
       const dataVersion = reader.prepare('pragma data_version').pluck();
+      let authEpoch: Sqlite.Statement | undefined;
       // Statistics for the planner: SQLite recommends PRAGMA optimize on long-lived connections
       // now and then (it analyzes only what changed a lot, with a row limit, so it stays quick).
       const optimizer = setInterval(() => {
@@ -50,7 +51,21 @@ export function sqliteAdapter(file: string): DialectAdapter {
         db,
         reader: { all: async (text, parameters) => reader.prepare(text).all(parameters) as never },
         // data_version moves whenever another connection (the writer included) commits.
-        changes: { version: () => dataVersion.get() as number },
+        changes: {
+          version: () => dataVersion.get() as number,
+          everyCommit: true,
+          // Migration 009's counter; before it exists (a database not yet migrated), data_version.
+          authVersion: () => {
+            try {
+              authEpoch ??= reader.prepare('select n from auth_epoch where id = 1').pluck();
+              const n = authEpoch.get() as number | undefined;
+              return n === undefined ? (dataVersion.get() as number) : -1 - n;
+            } catch {
+              authEpoch = undefined;
+              return dataVersion.get() as number;
+            }
+          },
+        },
         close: async () => {
           clearInterval(optimizer);
           reader.close();

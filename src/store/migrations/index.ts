@@ -7,6 +7,8 @@ import { events } from './004-events.js';
 import { membershipIndexes } from './005-membership-indexes.js';
 import { userValuesClustered } from './006-user-values-clustered.js';
 import { provisioningLog } from './007-provisioning-log.js';
+import { listOrder } from './008-list-order.js';
+import { authEpoch } from './009-auth-epoch.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -20,6 +22,8 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '005-membership-indexes': { up: (db: Kysely<any>) => membershipIndexes(db) },
         '006-user-values-clustered': { up: (db: Kysely<any>) => userValuesClustered(db, adapter) },
         '007-provisioning-log': { up: (db: Kysely<any>) => provisioningLog(db, adapter) },
+        '008-list-order': { up: (db: Kysely<any>) => listOrder(db) },
+        '009-auth-epoch': { up: (db: Kysely<any>) => authEpoch(db, adapter) },
       };
     },
   };

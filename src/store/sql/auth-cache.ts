@@ -7,8 +7,9 @@ export type ActiveToken = { token: TokenRow; org: OrganizationRow };
  * Active tokens by hash, so that a request does not spend a query on its bearer token. An entry
  * is served only while nothing that could change it has been committed since it was read: every
  * write to tokens or organizations in this process bumps a local generation, and the engine's
- * change signal covers other processes (SQLite: the file's data_version, which any commit moves;
- * PostgreSQL: a NOTIFY sent by every such write). When the signal cannot tell, nothing is served
+ * change signal covers other processes (SQLite: a counter that triggers on tokens and organizations
+ * move, migration 009, or the file's data_version before it exists; PostgreSQL: a NOTIFY sent by
+ * every such write). When the signal cannot tell, nothing is served
  * from the cache. Entries also expire after `maxAgeMs`, a bound on anything unforeseen.
  */
 export class AuthCache {
@@ -23,7 +24,7 @@ export class AuthCache {
 
   /** The current stamp, taken before reading the database; undefined when caching is unsafe. */
   stamp(): string | undefined {
-    const v = this.changes.version();
+    const v = this.changes.authVersion ? this.changes.authVersion() : this.changes.version();
     return v === undefined ? undefined : `${this.generation}:${v}`;
   }
 

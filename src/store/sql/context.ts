@@ -12,6 +12,31 @@ export interface SessionShared {
   readonly auth: AuthCache;
   /** SQL announcing a change to tokens or organizations to other processes, if the engine needs one. */
   readonly announce?: string;
+  /** Moves whenever this process adds, removes, enables or disables a webhook. */
+  readonly webhookChanges: { n: number };
+  /** List totals, valid while the database has not changed (only where a signal says so: SQLite files). */
+  readonly counts?: CountCache;
+}
+
+/**
+ * `totalResults` of recent lists, each valid only at the database version it was counted at
+ * (SQLite's data_version: any commit by any connection moves it). Walking 1,000,000 users by
+ * `startIndex` counts them once, not once per page.
+ */
+export class CountCache {
+  private readonly entries = new Map<string, { version: number; n: number }>();
+  constructor(
+    readonly version: () => number | undefined,
+    private readonly max = 1000,
+  ) {}
+  get(key: string, version: number): number | undefined {
+    const e = this.entries.get(key);
+    return e && e.version === version ? e.n : undefined;
+  }
+  set(key: string, version: number, n: number): void {
+    if (this.entries.size >= this.max) this.entries.clear();
+    this.entries.set(key, { version, n });
+  }
 }
 
 /**
@@ -45,6 +70,25 @@ export class SqlContext {
     return (await this.db.executeQuery(CompiledQuery.raw(text, parameters))).rows as T[];
   }
 
+  /**
+   * INSERT of rows with these columns, without a query builder: the statement text is built once
+   * per table, columns, row count and engine, and the values go in one flat parameter array.
+   */
+  async insert(table: string, columns: readonly string[], rows: readonly Readonly<Record<string, unknown>>[]): Promise<void> {
+    if (rows.length === 0) return;
+    const text = insertText(table, columns, rows.length, this.adapter.placeholders);
+    const parameters = new Array<unknown>(rows.length * columns.length);
+    let k = 0;
+    for (const row of rows) for (const c of columns) parameters[k++] = row[c] ?? null;
+    await this.db.executeQuery(CompiledQuery.raw(text, parameters));
+  }
+
+  /** A statement of this code base's own text with its parameters, on this session's connection: rows it returns, and how many rows it changed. */
+  async execute<T>(text: string, parameters: readonly unknown[]): Promise<{ rows: T[]; changed: number }> {
+    const r = await this.db.executeQuery(CompiledQuery.raw(text, [...parameters]));
+    return { rows: r.rows as T[], changed: Number(r.numAffectedRows ?? 0n) };
+  }
+
   /** Runs a write, turning a unique-index violation into UniqueViolation. */
   async write<T>(op: () => Promise<T>): Promise<T> {
     try {
@@ -62,6 +106,23 @@ export class SqlContext {
     this.shared.auth.invalidate();
     this.authChanged = true;
   }
+}
+
+const insertTexts = new Map<string, string>();
+
+/** `insert into t (a, b) values (?, ?), (?, ?)`, or with `$n` placeholders; cached. */
+function insertText(table: string, columns: readonly string[], count: number, placeholders: 'question' | 'dollar'): string {
+  const key = `${placeholders}|${table}|${columns.join(',')}|${count}`;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    const tuples: string[] = [];
+    let n = 0;
+    for (let r = 0; r < count; r++) tuples.push(`(${columns.map(() => (placeholders === 'question' ? '?' : `$${++n}`)).join(', ')})`);
+    text = `insert into ${table} (${columns.join(', ')}) values ${tuples.join(', ')}`;
+    if (insertTexts.size >= 1000) insertTexts.clear();
+    insertTexts.set(key, text);
+  }
+  return text;
 }
 
 /** Rows per statement when a request names many members: stays far below parameter limits. */

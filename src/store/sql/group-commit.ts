@@ -1,8 +1,8 @@
-import type { ControlledTransaction, Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../types.js';
 
 interface Job {
-  readonly fn: (trx: ControlledTransaction<Database, string[]>) => Promise<unknown>;
+  readonly fn: (db: Kysely<Database>) => Promise<unknown>;
   readonly resolve: (value: unknown) => void;
   readonly reject: (err: unknown) => void;
 }
@@ -37,7 +37,7 @@ export class GroupCommit {
     private readonly max = MAX_GROUP,
   ) {}
 
-  run<T>(fn: (trx: ControlledTransaction<Database, string[]>) => Promise<T>): Promise<T> {
+  run<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.running) {
@@ -63,40 +63,53 @@ export class GroupCommit {
   private async group(): Promise<void> {
     const succeeded: { job: Job; result: unknown }[] = [];
     let current: Job | undefined;
-    let trx: ControlledTransaction<Database, string[]> | undefined;
+    let taken = 0;
     try {
-      trx = (await this.db.startTransaction().execute()) as unknown as ControlledTransaction<Database, string[]>;
-      for (let n = 0; n < this.max && this.queue.length > 0; n++) {
-        current = this.queue.shift()!;
-        const name = `rc_group_${n}`;
-        const sp = (await trx.savepoint(name as never).execute()) as unknown as ControlledTransaction<Database, string[]>;
-        let result: unknown;
-        let failure: { err: unknown } | undefined;
+      await this.db.connection().execute(async (conn) => {
+        // IMMEDIATE: the write lock first (waiting for another process's writer, if any, up to the
+        // busy timeout). A deferred transaction that reads first, then writes, fails with
+        // SQLITE_BUSY_SNAPSHOT when another connection committed in between.
+        await sql`begin immediate`.execute(conn);
         try {
-          result = await current.fn(sp);
+          for (let n = 0; n < this.max && this.queue.length > 0; n++) {
+            current = this.queue.shift()!;
+            taken++;
+            const name = sql.raw(`rc_group_${n}`);
+            await sql`savepoint ${name}`.execute(conn);
+            let failure: { err: unknown } | undefined;
+            let result: unknown;
+            try {
+              result = await current.fn(conn);
+            } catch (err) {
+              failure = { err };
+            }
+            if (failure) {
+              await sql`rollback to ${name}`.execute(conn);
+              await sql`release ${name}`.execute(conn);
+              current.reject(failure.err);
+            } else {
+              await sql`release ${name}`.execute(conn);
+              succeeded.push({ job: current, result });
+            }
+            current = undefined;
+          }
+          await sql`commit`.execute(conn);
         } catch (err) {
-          failure = { err };
+          await sql`rollback`.execute(conn).catch(() => undefined);
+          throw err;
         }
-        if (failure) {
-          await sp.rollbackToSavepoint(name as never).execute();
-          await sp.releaseSavepoint(name as never).execute();
-          current.reject(failure.err);
-        } else {
-          await sp.releaseSavepoint(name as never).execute();
-          succeeded.push({ job: current, result });
-        }
-        current = undefined;
-      }
-      await trx.commit().execute();
+      });
       this.stats.groups++;
       this.stats.transactions += succeeded.length;
       this.stats.largest = Math.max(this.stats.largest, succeeded.length);
     } catch (err) {
       // The connection could not begin, roll back to a savepoint, or commit: nothing of this
       // group is stored, and every transaction in it is told so.
-      if (trx) await trx.rollback().execute().catch(() => undefined);
       current?.reject(err);
       for (const s of succeeded) s.job.reject(err);
+      // Not even begun (a closed store, a file that cannot be locked): the transactions this
+      // group would have taken are refused, so the queue always moves on.
+      if (taken === 0) for (const job of this.queue.splice(0, this.max)) job.reject(err);
       return;
     }
     for (const s of succeeded) s.job.resolve(s.result);

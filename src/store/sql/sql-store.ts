@@ -1,11 +1,11 @@
-import { Migrator, sql, type Kysely, type Transaction } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
 import type { Connection, DialectAdapter } from '../dialects/dialect.js';
 import { migrationProvider } from '../migrations/index.js';
 import type { Store, StoreSession } from '../store.js';
 import type { Database } from '../types.js';
 import { AuthCache } from './auth-cache.js';
 import { GroupCommit } from './group-commit.js';
-import type { SessionShared } from './context.js';
+import { CountCache, type SessionShared } from './context.js';
 import { PageCursors } from './page-cursors.js';
 import { SqlSession } from './session.js';
 
@@ -38,6 +38,8 @@ export class SqlStore extends SqlSession implements Store {
     const shared: SessionShared = {
       cursors: new PageCursors(),
       auth: new AuthCache(connection.changes),
+      webhookChanges: { n: 0 },
+      ...(connection.changes.everyCommit ? { counts: new CountCache(() => connection.changes.version()) } : {}),
       ...(connection.changes.announce ? { announce: connection.changes.announce } : {}),
     };
     return new SqlStore(connection, adapter, shared);
@@ -50,7 +52,7 @@ export class SqlStore extends SqlSession implements Store {
 
   async transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
     let session: SqlSession | undefined;
-    const run = (trx: Transaction<Database>) => fn((session = new SqlSession(trx, this.adapter, this.shared)));
+    const run = (trx: Kysely<Database>) => fn((session = new SqlSession(trx, this.adapter, this.shared)));
     const result = this.group ? await this.group.run(run) : await this.context.db.transaction().execute(run);
     // Committed: a token read meanwhile by another request may predate this transaction's change.
     if (session?.authChanged) this.shared.auth.invalidate();

@@ -1,6 +1,6 @@
 import { VersionConflict } from '../errors.js';
 import { groupRefsByMember, type Page, type ResourceQuery, type ResourceRecord, type UserStore } from '../store.js';
-import type { GroupRef, UserRow, UserValueRow, UserWithGroups } from '../types.js';
+import type { GroupRef, ListedUser, UserRow, UserValueRow, UserWithGroups } from '../types.js';
 import { USER_TABLE, userColumns } from './columns.js';
 import type { SqlContext } from './context.js';
 import { sql, type Fragment } from './fragment.js';
@@ -11,6 +11,19 @@ import { userValueRows } from './user-values.js';
 /** Bound parameters per multi-row statement: below every engine's limit (SQLite 32,766). */
 const MAX_PARAMETERS = 30_000;
 const USER_SELECT = sql.raw(USER_TABLE.select.map((c) => `u.${c}`).join(', '));
+
+/** The columns a user's row is written with (all but the paging column `seq`). */
+const USER_COLUMNS = USER_TABLE.select;
+const VALUE_COLUMNS = ['org_id', 'user_id', 'attr', 'idx', 'sub', 'v'] as const;
+const UPDATE_COLUMNS = USER_COLUMNS.filter((c) => c !== 'org_id' && c !== 'id');
+/** The statements of an update, per placeholder style: written once, here. */
+const UPDATE_TEXT = bothStyles(`update users set ${UPDATE_COLUMNS.map((c) => `${c} = ?`).join(', ')} where org_id = ? and id = ? and version = ?`);
+const DELETE_VALUES_TEXT = bothStyles('delete from user_values where org_id = ? and user_id = ?');
+
+function bothStyles(text: string): Record<'question' | 'dollar', string> {
+  let n = 0;
+  return { question: text, dollar: text.replace(/\?/g, () => `$${++n}`) };
+}
 
 /** The users row of a record: its columns derived by ./columns.ts, its document as text. */
 function rowOf(r: ResourceRecord): UserRow {
@@ -29,12 +42,11 @@ export class SqlUsers implements UserStore {
   }
 
   async insertMany(records: readonly ResourceRecord[]): Promise<void> {
-    const db = this.c.db;
     const rows = records.map(rowOf);
-    const perUser = Math.floor(MAX_PARAMETERS / Object.keys(rows[0] ?? { a: 1 }).length);
+    const perUser = Math.floor(MAX_PARAMETERS / USER_COLUMNS.length);
     for (let i = 0; i < rows.length; i += perUser) {
       const chunk = rows.slice(i, i + perUser);
-      await this.c.write(() => db.insertInto('users').values(chunk).execute());
+      await this.c.write(() => this.c.insert('users', USER_COLUMNS, chunk));
     }
     const values: UserValueRow[] = [];
     for (const r of records) for (const v of userValueRows(r.org_id, r.id, r.doc)) values.push(v);
@@ -42,8 +54,8 @@ export class SqlUsers implements UserStore {
   }
 
   private async insertValues(values: readonly UserValueRow[]): Promise<void> {
-    const per = Math.floor(MAX_PARAMETERS / 6);
-    for (let i = 0; i < values.length; i += per) await this.c.db.insertInto('user_values').values(values.slice(i, i + per)).execute();
+    const per = Math.floor(MAX_PARAMETERS / VALUE_COLUMNS.length);
+    for (let i = 0; i < values.length; i += per) await this.c.insert('user_values', VALUE_COLUMNS, values.slice(i, i + per));
   }
 
   async get(orgId: string, id: string, options: { forUpdate?: boolean; groups?: boolean } = {}): Promise<UserWithGroups | undefined> {
@@ -58,13 +70,14 @@ export class SqlUsers implements UserStore {
   }
 
   async update(record: ResourceRecord, expectedVersion: number): Promise<void> {
-    const { org_id, id, ...rest } = rowOf(record);
-    const r = await this.c.write(() =>
-      this.c.db.updateTable('users').set(rest).where('org_id', '=', org_id).where('id', '=', id).where('version', '=', expectedVersion).executeTakeFirst(),
-    );
-    if (Number(r.numUpdatedRows) === 0) throw new VersionConflict();
-    await this.c.db.deleteFrom('user_values').where('org_id', '=', org_id).where('user_id', '=', id).execute();
-    await this.insertValues(userValueRows(org_id, id, record.doc));
+    const row = rowOf(record);
+    const q = this.c.adapter.placeholders;
+    const parameters: unknown[] = UPDATE_COLUMNS.map((c) => row[c as keyof UserRow]);
+    parameters.push(row.org_id, row.id, expectedVersion);
+    const r = await this.c.write(() => this.c.execute(UPDATE_TEXT[q], parameters));
+    if (r.changed === 0) throw new VersionConflict();
+    await this.c.execute(DELETE_VALUES_TEXT[q], [row.org_id, row.id]);
+    await this.insertValues(userValueRows(row.org_id, row.id, record.doc));
   }
 
   async delete(orgId: string, id: string, at: string): Promise<boolean> {
@@ -73,10 +86,10 @@ export class SqlUsers implements UserStore {
     return Number(r.numDeletedRows) > 0;
   }
 
-  async list(orgId: string, query: ResourceQuery, options: { groups?: boolean } = {}): Promise<Page<UserWithGroups>> {
+  async list(orgId: string, query: ResourceQuery, options: { groups?: boolean } = {}): Promise<Page<ListedUser>> {
     const inline = options.groups && !this.c.adapter.inProcess;
     const extra = inline ? [this.groupsColumn()] : [];
-    const page = await readPage<UserRow & { _groups?: unknown }>(this.c, orgId, query, (q) => listQuery(orgId, q, this.c.adapter, USER_TABLE, extra));
+    const page = await readPage<ListedUser & { _groups?: unknown }>(this.c, orgId, query, (q) => listQuery(orgId, q, this.c.adapter, USER_TABLE, extra));
     if (options.groups && !inline && page.rows.length > 0) return { total: page.total, rows: await this.withGroupsOf(orgId, page.rows) };
     return { total: page.total, rows: page.rows.map((r) => asUser(r)) };
   }
@@ -91,7 +104,7 @@ export class SqlUsers implements UserStore {
   }
 
   /** Users with their groups read by a second statement (SQLite: cheaper than a subquery per row). */
-  private async withGroupsOf(orgId: string, rows: readonly UserRow[]): Promise<UserWithGroups[]> {
+  private async withGroupsOf<U extends ListedUser>(orgId: string, rows: readonly U[]): Promise<U[]> {
     const byUser = groupRefsByMember(await this.memberships.groupsOf(orgId, rows.map((r) => r.id)));
     return rows.map((r) => asUser(r, byUser.get(r.id) ?? []));
   }
@@ -101,10 +114,15 @@ export class SqlUsers implements UserStore {
  * A user row as the store returns it: without the paging column, with `groups` as given or from
  * the `_groups` column (a JSON array of [id, displayName] pairs, text on SQLite). One copy.
  */
-function asUser(row: UserRow & { _groups?: unknown }, groups?: readonly GroupRef[]): UserWithGroups {
-  const { _groups, ...user } = row;
-  if (groups) return { ...user, groups };
-  if (_groups === undefined) return user;
-  const pairs = (typeof _groups === 'string' ? JSON.parse(_groups) : (_groups ?? [])) as [string, string][];
-  return { ...user, groups: pairs.map(([id, display]) => ({ id, display })) };
+function asUser<U extends ListedUser>(row: U & { _groups?: unknown }, groups?: readonly GroupRef[]): U {
+  // The driver's row objects are this read's own: completed in place rather than copied.
+  const r = row as U & { _groups?: unknown; groups?: readonly GroupRef[] };
+  const inline = r._groups;
+  if ('_groups' in r) delete r._groups;
+  if (groups) r.groups = groups;
+  else if (inline !== undefined) {
+    const pairs = (typeof inline === 'string' ? JSON.parse(inline) : (inline ?? [])) as [string, string][];
+    r.groups = pairs.map(([id, display]) => ({ id, display }));
+  }
+  return r;
 }

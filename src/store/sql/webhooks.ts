@@ -8,6 +8,16 @@ export class SqlWebhooks implements WebhookStore {
 
   async insert(row: WebhookRow): Promise<void> {
     await this.c.db.insertInto('webhooks').values(row).execute();
+    this.c.shared.webhookChanges.n++;
+  }
+
+  get generation(): number {
+    return this.c.shared.webhookChanges.n;
+  }
+
+  async anyActive(): Promise<boolean> {
+    const row = await this.c.db.selectFrom('webhooks').select('id').where('status', '=', 'active').where('enabled', '=', 1).limit(1).executeTakeFirst();
+    return row !== undefined;
   }
 
   list(orgId: string): Promise<WebhookRow[]> {
@@ -20,11 +30,13 @@ export class SqlWebhooks implements WebhookStore {
 
   async delete(orgId: string, id: string): Promise<boolean> {
     const r = await this.c.db.deleteFrom('webhooks').where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+    this.c.shared.webhookChanges.n++;
     return Number(r.numDeletedRows) > 0;
   }
 
   async update(id: string, changes: Partial<Omit<WebhookRow, 'id' | 'org_id'>>): Promise<void> {
     await this.c.db.updateTable('webhooks').set(changes).where('id', '=', id).execute();
+    if (changes.enabled !== undefined || changes.status !== undefined) this.c.shared.webhookChanges.n++;
   }
 
   async claim(now: string, leaseUntil: string): Promise<WebhookRow | undefined> {
