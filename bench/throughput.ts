@@ -198,12 +198,14 @@ export async function benchThroughput(engine: Engine, config: BenchConfig, load:
           const dbPids = which === 'rollcall' && db.dataDirectory ? postgresPids(db.dataDirectory) : [];
           for (const p of dbPids) pin(p, '1');
           const before = cpuOf(server.child.pid!);
-          const dbBefore = dbPids.reduce((sum, p) => sum + cpuOf(p), 0);
+          const dbBefore = new Map(dbPids.map((p) => [p, cpuOf(p)]));
           const result = await load.run({ origin: server.origin, scenario: scenario.name, maxUser, headers, connections, pipelining: 1, duration: config.duration, warmup: config.warmup });
           const perRequest = (us: number) => us / Math.max(1, result.completed * (1 + config.warmup / config.duration));
           runs[which].push(result);
           cpu[which].push(perRequest(cpuOf(server.child.pid!) - before));
-          if (dbPids.length) cpu.database.push(perRequest(dbPids.reduce((sum, p) => sum + cpuOf(p), 0) - dbBefore));
+          // Per process, and only what it used meanwhile: a backend that exited (its pid gone, or
+          // reused by a newer process) counts for nothing rather than for minus its past.
+          if (dbPids.length) cpu.database.push(perRequest(dbPids.reduce((sum, p) => sum + Math.max(0, cpuOf(p) - dbBefore.get(p)!), 0)));
           if (result.non2xx > 0 || result.errors > 0) log(`throughput: ${which} ${scenario.label}: ${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.statusCodes)}`);
         }
       }

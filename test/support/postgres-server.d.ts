@@ -7,4 +7,4 @@ export interface PostgresServer {
   restart(): Promise<void>;
   stop(): Promise<void>;
 }
-export function startPostgres(options?: { durable?: boolean }): Promise<PostgresServer>;
+export function startPostgres(options?: { durable?: boolean; flags?: readonly string[] }): Promise<PostgresServer>;

@@ -20,7 +20,8 @@ async function freePort() {
 
 /**
  * `durable: true` keeps PostgreSQL's defaults (fsync, synchronous commits) for tests that crash
- * the server; otherwise durability is traded for speed.
+ * the server; otherwise durability is traded for speed. `flags`: more `-c name=value` pairs (the
+ * benchmark's pg_stat_statements).
  */
 export async function startPostgres(options = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'rollcall-pg-'));
@@ -35,7 +36,7 @@ export async function startPostgres(options = {}) {
     persistent: false,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
-    postgresFlags: options.durable ? ['-c', 'max_connections=100'] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+    postgresFlags: [...(options.durable ? ['-c', 'max_connections=100'] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300']), ...(options.flags ?? [])],
     onLog: () => {},
     onError: () => {},
   });

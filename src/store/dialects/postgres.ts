@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database } from '../types.js';
@@ -45,7 +46,13 @@ export function postgresAdapter(url: string, poolSize = 10, statementTimeoutMs: 
       // A checked-out client whose server dies between statements (inside a transaction) emits
       // 'error' with nobody listening, which would end the process: its next statement fails
       // instead, and the request answers 503.
-      pool.on('connect', (client) => client.on('error', () => {}));
+      pool.on('connect', (client) => {
+        client.on('error', () => {});
+        // Kysely's statements with parameters (the writes) run as named prepared statements too.
+        const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+        (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, values?: unknown, callback?: unknown) =>
+          typeof config === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined ? query(queryOf(config, values)) : query(config, values, callback);
+      });
       const listener = new ChangeListener(url);
       return {
         db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
@@ -91,9 +98,26 @@ const CHANNEL = 'rollcall_auth';
  * (pg_cancel_backend, from a connection of its own) when the client goes away or the request
  * times out, so an abandoned request does not hold a pooled connection until its statement ends.
  */
+/**
+ * Reads as named prepared statements: PostgreSQL parses and plans a statement once per connection
+ * instead of on every request (the read path's statements are a small set of shapes; their values
+ * are always parameters). Past MAX_PREPARED shapes, statements run unnamed: a client sending ever
+ * new filter shapes cannot grow every backend's memory without bound.
+ */
+const MAX_PREPARED = 500;
+const prepared = new Map<string, string>();
+function queryOf(text: string, parameters: readonly unknown[]): pg.QueryConfig {
+  let name = prepared.get(text);
+  if (name === undefined && prepared.size < MAX_PREPARED) {
+    name = `rc_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
+    prepared.set(text, name);
+  }
+  return name === undefined ? { text, values: parameters as unknown[] } : { name, text, values: parameters as unknown[] };
+}
+
 async function read(pool: pg.Pool, url: string, text: string, parameters: readonly unknown[]): Promise<never[]> {
   const scope = requestScope.getStore();
-  if (!scope) return (await pool.query(text, parameters as unknown[])).rows as never[];
+  if (!scope) return (await pool.query(queryOf(text, parameters))).rows as never[];
   if (scope.signal.aborted) throw Object.assign(new Error('the request was abandoned'), { code: '57014' });
   const client = await pool.connect();
   const pid = (client as unknown as { processID: number }).processID;
@@ -101,7 +125,7 @@ async function read(pool: pg.Pool, url: string, text: string, parameters: readon
   const cancel = () => void (cancelling = cancelBackend(url, pid));
   scope.signal.addEventListener('abort', cancel, { once: true });
   try {
-    return (await client.query(text, parameters as unknown[])).rows as never[];
+    return (await client.query(queryOf(text, parameters))).rows as never[];
   } finally {
     scope.signal.removeEventListener('abort', cancel);
     // The connection goes back to the pool only once a cancellation sent for it is done, so it
