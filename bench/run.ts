@@ -7,6 +7,7 @@ import { benchEngine } from './engine-run.js';
 import { benchPeerGroups, type PeerReport } from './groups.js';
 import { LoadGenerator } from './load.js';
 import { machine, machineLine, renderEngine, renderPeer, writeRaw, writeResults } from './report.js';
+import { benchTwoNodes, renderTwoNodes } from './two-nodes.js';
 import { benchThroughput, renderEngineComparison, renderThroughput, type ThroughputReport } from './throughput.js';
 import { handleInterrupts, onInterrupt } from './shutdown.js';
 
@@ -54,6 +55,12 @@ try {
   }
   const [sqlite, postgres] = [throughput.get('sqlite'), throughput.get('postgres')];
   if (sqlite && postgres) console.log(renderEngineComparison(sqlite, postgres) + '\n');
+  if (config.throughput && config.engines.includes('postgres')) {
+    const startedAt = new Date().toISOString();
+    const t = await benchTwoNodes(config, (m) => progress(`[postgres] ${m}`), onInterrupt);
+    console.log(renderTwoNodes(t) + '\n');
+    console.log(`Raw results: ${writeRaw('postgres-two-nodes', startedAt, { ...t, machine: machine(), startedAt, finishedAt: new Date().toISOString() })}\n`);
+  }
 } finally {
   await load.close();
 }

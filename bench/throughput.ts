@@ -19,7 +19,7 @@ import type { OnInterrupt } from './shutdown.js';
 import { median } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'bin/rollcall.js');
+export const BIN = join(ROOT, 'bin/rollcall.js');
 const CEILING = join(ROOT, 'bench/ceiling-server.ts');
 const TMP = join(ROOT, '.tmp/bench');
 
@@ -59,7 +59,7 @@ export interface ThroughputReport {
 }
 
 /** Pins a process and all its threads to the given cores; false when taskset is missing or refuses. */
-function pin(pid: number, cores: string): boolean {
+export function pin(pid: number, cores: string): boolean {
   try {
     execFileSync('taskset', ['-a', '-cp', cores, String(pid)], { stdio: 'ignore' });
     return true;
@@ -80,7 +80,7 @@ function cpuOf(pid: number): number {
 }
 
 /** The postmaster and every process it started. */
-function postgresPids(dataDirectory: string): number[] {
+export function postgresPids(dataDirectory: string): number[] {
   const postmaster = Number(readFileSync(join(dataDirectory, 'postmaster.pid'), 'utf8').split('\n')[0]);
   const pids = [postmaster];
   for (const entry of readdirSync('/proc')) {
@@ -96,13 +96,13 @@ function postgresPids(dataDirectory: string): number[] {
   return pids;
 }
 
-interface Child {
+export interface Child {
   readonly child: ChildProcess;
   readonly origin: string;
   stop(): Promise<void>;
 }
 
-function startChild(args: string[], ready: RegExp, origin: (m: RegExpExecArray) => string): Promise<Child> {
+export function startChild(args: string[], ready: RegExp, origin: (m: RegExpExecArray) => string): Promise<Child> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

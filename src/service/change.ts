@@ -15,7 +15,7 @@ export async function change<T>(store: Store, bus: EventBus, ctx: RequestContext
   for (let attempt = 1; ; attempt++) {
     const events = new EventRecorder(ctx.org.id, ctx.org.slug, ctx.requestId);
     try {
-      const result = await store.transaction((tx) => fn(tx, events));
+      const result = await store.transaction((tx) => fn(tx, events), { group: ctx.org.id });
       const written = events.publish(bus);
       if (written.length) ctx.committed?.(written);
       return result;

@@ -239,6 +239,15 @@ export interface StoreSession {
   readonly access: AccessStore;
 }
 
+export interface TransactionOptions {
+  /**
+   * Transactions with the same key that queue may commit together, each in a savepoint of its own
+   * (group commit; SQLite groups every transaction, its writer being one connection). The
+   * service passes the organization: its writes serialise on its event counter anyway.
+   */
+  readonly group?: string;
+}
+
 /** The persistence boundary: a session plus transactions, migrations and lifecycle. */
 export interface Store extends StoreSession {
   readonly dialect: 'sqlite' | 'postgres';
@@ -246,7 +255,7 @@ export interface Store extends StoreSession {
   /** Whether reads started for a request are cancelled when it is abandoned. */
   readonly cancellable: boolean;
   /** Runs `fn` in one transaction: everything it wrote commits together, or nothing does. */
-  transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (session: StoreSession) => Promise<T>, options?: TransactionOptions): Promise<T>;
   migrate(): Promise<string[]>;
   ping(): Promise<void>;
   /** Whether an error means the database cannot serve now (the caller answers 503 and may retry). */

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { SqlStore } from '../../src/store/sql/sql-store.js';
 import { openStore } from '../../src/store/open.js';
 import type { StoreSession } from '../../src/store/store.js';
-import { createDatabase } from '../support/engines.js';
+import { createDatabase, ENGINES } from '../support/engines.js';
 
 /** The session's own connection (the test needs a statement the store has no method for). */
 const connectionOf = (tx: StoreSession) => (tx as unknown as { context: { db: SqlStore['kysely'] } }).context.db;
@@ -148,3 +148,53 @@ test('a transaction asked of a closed store is refused, not left spinning (regre
     await db.drop();
   }
 });
+
+// PostgreSQL groups the transactions of one organization (the key the service passes).
+for (const engine of ENGINES) {
+  describe(`group commit by key on ${engine}`, () => {
+    test('concurrent transactions of one key, every third failing after its write: the failures leave nothing, the rest are stored', async () => {
+      const db = await createDatabase(engine);
+      const store = await openStore(db.database);
+      try {
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 30 }, (_, i) =>
+            store.transaction(
+              async (tx) => {
+                await tx.organizations.insert(org(i));
+                if (i % 3 === 2) throw new Error(`refused ${i}`);
+                return i;
+              },
+              { group: 'one-organization' },
+            ),
+          ),
+        );
+        for (const [i, o] of outcomes.entries()) {
+          if (i % 3 === 2) assert.equal(o.status === 'rejected' && (o.reason as Error).message, `refused ${i}`);
+          else assert.deepEqual(o, { status: 'fulfilled', value: i });
+        }
+        const slugs = new Set((await store.organizations.list()).map((o) => o.slug));
+        for (let i = 0; i < 30; i++) assert.equal(slugs.has(`o${i}`), i % 3 !== 2, `o${i}`);
+      } finally {
+        await store.close();
+        await db.drop();
+      }
+    });
+
+    test('a failed statement inside a group (a unique violation) rolls back only its own transaction', async () => {
+      const db = await createDatabase(engine);
+      const store = await openStore(db.database);
+      try {
+        const outcomes = await Promise.allSettled([
+          store.transaction(async (tx) => tx.organizations.insert(org(1)), { group: 'k' }),
+          store.transaction(async (tx) => tx.organizations.insert({ ...org(2), slug: 'o1' }), { group: 'k' }),
+          store.transaction(async (tx) => tx.organizations.insert(org(3)), { group: 'k' }),
+        ]);
+        assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+        assert.deepEqual((await store.organizations.list()).map((o) => o.slug).sort(), ['o1', 'o3']);
+      } finally {
+        await store.close();
+        await db.drop();
+      }
+    });
+  });
+}

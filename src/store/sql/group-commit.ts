@@ -34,8 +34,15 @@ export class GroupCommit {
 
   constructor(
     private readonly db: Kysely<Database>,
+    /** SQLite: `begin immediate` (the write lock first); PostgreSQL: `begin`. */
+    private readonly begin: 'begin immediate' | 'begin' = 'begin immediate',
     private readonly max = MAX_GROUP,
   ) {}
+
+  /** Nothing queued or running: the group can be forgotten. */
+  get idle(): boolean {
+    return !this.running && this.queue.length === 0;
+  }
 
   run<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -69,7 +76,7 @@ export class GroupCommit {
         // IMMEDIATE: the write lock first (waiting for another process's writer, if any, up to the
         // busy timeout). A deferred transaction that reads first, then writes, fails with
         // SQLITE_BUSY_SNAPSHOT when another connection committed in between.
-        await sql`begin immediate`.execute(conn);
+        await sql.raw(this.begin).execute(conn);
         try {
           for (let n = 0; n < this.max && this.queue.length > 0; n++) {
             current = this.queue.shift()!;

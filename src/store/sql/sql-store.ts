@@ -1,7 +1,7 @@
 import { Migrator, sql, type Kysely } from 'kysely';
 import type { Connection, DialectAdapter } from '../dialects/dialect.js';
 import { migrationProvider } from '../migrations/index.js';
-import type { Store, StoreSession } from '../store.js';
+import type { Store, StoreSession, TransactionOptions } from '../store.js';
 import type { Database } from '../types.js';
 import { AuthCache } from './auth-cache.js';
 import { GroupCommit } from './group-commit.js';
@@ -18,6 +18,8 @@ export class SqlStore extends SqlSession implements Store {
   private readonly shared: SessionShared;
   /** SQLite's one writer connection: transactions that queue for it commit together. */
   readonly group: GroupCommit | undefined;
+  /** PostgreSQL: one group per organization that has transactions queued or running. */
+  private readonly commitGroups = new Map<string, GroupCommit>();
 
   private constructor(
     private readonly connection: Connection,
@@ -50,10 +52,23 @@ export class SqlStore extends SqlSession implements Store {
     return this.context.db;
   }
 
-  async transaction<T>(fn: (session: StoreSession) => Promise<T>): Promise<T> {
+  async transaction<T>(fn: (session: StoreSession) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let session: SqlSession | undefined;
     const run = (trx: Kysely<Database>) => fn((session = new SqlSession(trx, this.adapter, this.shared)));
-    const result = this.group ? await this.group.run(run) : await this.context.db.transaction().execute(run);
+    let result: T;
+    if (this.group) result = await this.group.run(run);
+    else if (options.group !== undefined) {
+      // PostgreSQL: one organization's writes serialise on its event counter row anyway; those
+      // that queue here commit together, so the row is locked once per group, not per request.
+      const key = options.group;
+      let group = this.commitGroups.get(key);
+      if (!group) this.commitGroups.set(key, (group = new GroupCommit(this.context.db, 'begin')));
+      try {
+        result = await group.run(run);
+      } finally {
+        if (group.idle && this.commitGroups.get(key) === group) this.commitGroups.delete(key);
+      }
+    } else result = await this.context.db.transaction().execute(run);
     // Committed: a token read meanwhile by another request may predate this transaction's change.
     if (session?.authChanged) this.shared.auth.invalidate();
     return result;
