@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Directory } from '../src/service/directory.js';
+import type { Store } from '../src/store/open.js';
 import type { BenchConfig, Engine } from './config.js';
 import { openBenchDatabase } from './engines.js';
 import type { LoadGenerator, LoadResult } from './load.js';
@@ -19,7 +20,7 @@ import type { OnInterrupt } from './shutdown.js';
 import { median } from './stats.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const BIN = join(ROOT, 'bin/rollcall.js');
+const BIN = join(ROOT, 'bin/rollcall.js');
 const CEILING = join(ROOT, 'bench/ceiling-server.ts');
 const TMP = join(ROOT, '.tmp/bench');
 
@@ -132,6 +133,20 @@ export function startChild(args: string[], ready: RegExp, origin: (m: RegExpExec
   });
 }
 
+/** The `bench` organization (no rate limit), its token, and `users` users seeded by the fast path. */
+export async function benchOrganization(store: Store, users: number): Promise<{ headers: Record<string, string> }> {
+  const directory = new Directory(store);
+  const org = await directory.organizations.create('bench', 'Benchmark', { rateLimit: 0 });
+  const { token } = await directory.organizations.issueToken('bench', 'benchmark');
+  await seedUsers(store, org.id, 1, users);
+  return { headers: { authorization: `Bearer ${token}`, accept: 'application/scim+json' } };
+}
+
+/** `rollcall serve` as deployed, with its defaults (the provisioning log on its writer thread). */
+export function startServe(database: string): Promise<Child> {
+  return startChild([BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--database', database, '--log-level', 'warn'], /serving SCIM 2\.0 at (http:\/\/[^/\s]+)/, (m) => m[1]!);
+}
+
 /** Rollcall's own answers, as the ceiling keeps them: every user of the organization, in list order. */
 async function snapshot(origin: string, headers: Record<string, string>, users: number): Promise<Record<string, unknown>[]> {
   const all: Record<string, unknown>[] = [];
@@ -166,14 +181,8 @@ export async function benchThroughput(engine: Engine, config: BenchConfig, load:
   const children: Child[] = [];
   const usersFile = join(TMP, `ceiling-users-${process.pid}.json`);
   try {
-    const directory = new Directory(db.store);
-    const org = await directory.organizations.create('bench', 'Benchmark', { rateLimit: 0 });
-    const { token } = await directory.organizations.issueToken('bench', 'benchmark');
-    await seedUsers(db.store, org.id, 1, users);
-    const headers = { authorization: `Bearer ${token}`, accept: 'application/scim+json' };
-
-    // As deployed: rollcall serve with its defaults (the provisioning log on its writer thread).
-    const rollcall = await startChild([BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--database', db.database, '--log-level', 'warn'], /serving SCIM 2\.0 at (http:\/\/[^/\s]+)/, (m) => m[1]!);
+    const { headers } = await benchOrganization(db.store, users);
+    const rollcall = await startServe(db.database);
     children.push(rollcall);
     mkdirSync(TMP, { recursive: true });
     writeFileSync(usersFile, JSON.stringify(await snapshot(rollcall.origin, headers, users)));

@@ -4,14 +4,12 @@
  * and PostgreSQL on core 1, the load generators on core 0), so what it shows is how the two
  * nodes' writes to one organization contend (its event counter row), not more CPU.
  */
-import { Directory } from '../src/service/directory.js';
 import type { BenchConfig } from './config.js';
 import { openBenchDatabase } from './engines.js';
 import { LoadGenerator, type LoadResult } from './load.js';
 import type { OnInterrupt } from './shutdown.js';
 import { median } from './stats.js';
-import { seedUsers } from './seed.js';
-import { BIN, pin, postgresPids, startChild, type Child } from './throughput.js';
+import { benchOrganization, pin, postgresPids, startServe, type Child } from './throughput.js';
 
 export interface TwoNodeReport {
   readonly users: number;
@@ -37,12 +35,8 @@ export async function benchTwoNodes(config: BenchConfig, log: (m: string) => voi
   const nodes: Child[] = [];
   const loads = [new LoadGenerator(), new LoadGenerator()];
   try {
-    const directory = new Directory(db.store);
-    const org = await directory.organizations.create('bench', 'Benchmark', { rateLimit: 0 });
-    const { token } = await directory.organizations.issueToken('bench', 'benchmark');
-    await seedUsers(db.store, org.id, 1, users);
-    const headers = { authorization: `Bearer ${token}`, accept: 'application/scim+json' };
-    for (let i = 0; i < 2; i++) nodes.push(await startChild([BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--database', db.database, '--log-level', 'warn'], /serving SCIM 2\.0 at (http:\/\/[^/\s]+)/, (m) => m[1]!));
+    const { headers } = await benchOrganization(db.store, users);
+    for (let i = 0; i < 2; i++) nodes.push(await startServe(db.database));
     pin(process.pid, '0');
     for (const n of nodes) pin(n.child.pid!, '1');
     for (const p of postgresPids(db.dataDirectory!)) pin(p, '1');
