@@ -5,19 +5,29 @@ import { sql } from 'kysely';
 import { SqlStore } from '../../src/store/sql/sql-store.js';
 import { openStore } from '../../src/store/open.js';
 import type { StoreSession } from '../../src/store/store.js';
-import { createDatabase, ENGINES } from '../support/engines.js';
+import { createDatabase, ENGINES, type Engine } from '../support/engines.js';
 
 /** The session's own connection (the test needs a statement the store has no method for). */
 const connectionOf = (tx: StoreSession) => (tx as unknown as { context: { db: SqlStore['kysely'] } }).context.db;
 
 const org = (i: number) => ({ id: `org-${i}`, slug: `o${i}`, name: `Org ${i}`, settings: '{}', created: new Date().toISOString() });
 
+/** A store on a fresh database of the engine, closed and dropped after `fn`. */
+async function withStore(engine: Engine, fn: (store: SqlStore) => Promise<void>): Promise<void> {
+  const db = await createDatabase(engine);
+  const store = (await openStore(db.database)) as SqlStore;
+  try {
+    await fn(store);
+  } finally {
+    await store.close();
+    await db.drop();
+  }
+}
+
 // Group commit is SQLite's (one writer connection); PostgreSQL runs transactions side by side.
 describe('group commit on SQLite: transactions that queue commit together, each as if alone', () => {
   test('60 concurrent transactions, every third failing after its write: the failures leave nothing, the rest are stored, in fewer commits', async () => {
-    const db = await createDatabase('sqlite');
-    const store = (await openStore(db.database)) as SqlStore;
-    try {
+    await withStore('sqlite', async (store) => {
       const outcomes = await Promise.allSettled(
         Array.from({ length: 60 }, (_, i) =>
           store.transaction(async (tx) => {
@@ -36,16 +46,11 @@ describe('group commit on SQLite: transactions that queue commit together, each 
       const stats = store.group!.stats;
       assert.equal(stats.transactions, 40);
       assert.ok(stats.groups < 40 && stats.largest > 1, `grouped: ${JSON.stringify(stats)}`);
-    } finally {
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 
   test('a transaction sees the writes of those before it in its group, never those of one that failed', async () => {
-    const db = await createDatabase('sqlite');
-    const store = (await openStore(db.database)) as SqlStore;
-    try {
+    await withStore('sqlite', async (store) => {
       const [, , seen] = await Promise.allSettled([
         store.transaction(async (tx) => tx.organizations.insert(org(1))),
         store.transaction(async (tx) => {
@@ -58,16 +63,11 @@ describe('group commit on SQLite: transactions that queue commit together, each 
       const [one, two] = (seen as PromiseFulfilledResult<unknown[]>).value;
       assert.equal((one as { slug: string } | undefined)?.slug, 'o1');
       assert.equal(two, undefined);
-    } finally {
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 
   test('when the commit itself fails, every transaction of the group is refused and none is stored', async () => {
-    const db = await createDatabase('sqlite');
-    const store = (await openStore(db.database)) as SqlStore;
-    try {
+    await withStore('sqlite', async (store) => {
       await store.organizations.insert(org(0));
       const before = store.group!.stats.groups;
       // A deferred foreign key is checked at COMMIT: the third transaction makes the commit fail.
@@ -86,10 +86,7 @@ describe('group commit on SQLite: transactions that queue commit together, each 
       // The connection is usable again.
       await store.transaction(async (tx) => tx.organizations.insert(org(3)));
       assert.deepEqual((await store.organizations.list()).map((o) => o.slug).sort(), ['o0', 'o3']);
-    } finally {
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 
   test('a transaction that reads, then writes after another connection committed, succeeds (regression: PATCH answered 503 SQLITE_BUSY_SNAPSHOT under the log writer)', async () => {
@@ -119,15 +116,10 @@ describe('group commit on SQLite: transactions that queue commit together, each 
   });
 
   test('a transaction alone commits alone, at once', async () => {
-    const db = await createDatabase('sqlite');
-    const store = (await openStore(db.database)) as SqlStore;
-    try {
+    await withStore('sqlite', async (store) => {
       for (let i = 0; i < 5; i++) await store.transaction(async (tx) => tx.organizations.insert(org(i)));
       assert.deepEqual({ ...store.group!.stats }, { groups: 5, transactions: 5, largest: 1 });
-    } finally {
-      await store.close();
-      await db.drop();
-    }
+    });
   });
 });
 
@@ -153,9 +145,7 @@ test('a transaction asked of a closed store is refused, not left spinning (regre
 for (const engine of ENGINES) {
   describe(`group commit by key on ${engine}`, () => {
     test('concurrent transactions of one key, every third failing after its write: the failures leave nothing, the rest are stored', async () => {
-      const db = await createDatabase(engine);
-      const store = await openStore(db.database);
-      try {
+      await withStore(engine, async (store) => {
         const outcomes = await Promise.allSettled(
           Array.from({ length: 30 }, (_, i) =>
             store.transaction(
@@ -174,16 +164,11 @@ for (const engine of ENGINES) {
         }
         const slugs = new Set((await store.organizations.list()).map((o) => o.slug));
         for (let i = 0; i < 30; i++) assert.equal(slugs.has(`o${i}`), i % 3 !== 2, `o${i}`);
-      } finally {
-        await store.close();
-        await db.drop();
-      }
+      });
     });
 
     test('a failed statement inside a group (a unique violation) rolls back only its own transaction', async () => {
-      const db = await createDatabase(engine);
-      const store = await openStore(db.database);
-      try {
+      await withStore(engine, async (store) => {
         const outcomes = await Promise.allSettled([
           store.transaction(async (tx) => tx.organizations.insert(org(1)), { group: 'k' }),
           store.transaction(async (tx) => tx.organizations.insert({ ...org(2), slug: 'o1' }), { group: 'k' }),
@@ -191,10 +176,7 @@ for (const engine of ENGINES) {
         ]);
         assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
         assert.deepEqual((await store.organizations.list()).map((o) => o.slug).sort(), ['o1', 'o3']);
-      } finally {
-        await store.close();
-        await db.drop();
-      }
+      });
     });
   });
 }
