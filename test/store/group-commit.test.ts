@@ -164,6 +164,8 @@ for (const engine of ENGINES) {
         }
         const slugs = new Set((await store.organizations.list()).map((o) => o.slug));
         for (let i = 0; i < 30; i++) assert.equal(slugs.has(`o${i}`), i % 3 !== 2, `o${i}`);
+        await new Promise((r) => setImmediate(r));
+        assert.equal(store.activeCommitGroups, 0, 'an idle group is forgotten');
       });
     });
 

@@ -37,12 +37,9 @@ export class GroupCommit {
     /** SQLite: `begin immediate` (the write lock first); PostgreSQL: `begin`. */
     private readonly begin: 'begin immediate' | 'begin' = 'begin immediate',
     private readonly max = MAX_GROUP,
+    /** Told when the queue is empty and nothing runs (the keyed groups of PostgreSQL are forgotten then). */
+    private readonly onIdle?: () => void,
   ) {}
-
-  /** Nothing queued or running: the group can be forgotten. */
-  get idle(): boolean {
-    return !this.running && this.queue.length === 0;
-  }
 
   run<T>(fn: (db: Kysely<Database>) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -64,6 +61,7 @@ export class GroupCommit {
       }
     } finally {
       this.running = false;
+      if (this.queue.length === 0) this.onIdle?.();
     }
   }
 
@@ -73,9 +71,9 @@ export class GroupCommit {
     let taken = 0;
     try {
       await this.db.connection().execute(async (conn) => {
-        // IMMEDIATE: the write lock first (waiting for another process's writer, if any, up to the
-        // busy timeout). A deferred transaction that reads first, then writes, fails with
-        // SQLITE_BUSY_SNAPSHOT when another connection committed in between.
+        // SQLite begins IMMEDIATE: the write lock first (waiting for another process's writer, if
+        // any, up to the busy timeout). A deferred transaction that reads first, then writes,
+        // fails with SQLITE_BUSY_SNAPSHOT when another connection committed in between.
         await sql.raw(this.begin).execute(conn);
         try {
           for (let n = 0; n < this.max && this.queue.length > 0; n++) {

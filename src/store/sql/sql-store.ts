@@ -18,7 +18,7 @@ export class SqlStore extends SqlSession implements Store {
   private readonly shared: SessionShared;
   /** SQLite's one writer connection: transactions that queue for it commit together. */
   readonly group: GroupCommit | undefined;
-  /** PostgreSQL: one group per organization that has transactions queued or running. */
+  /** PostgreSQL: one group per organization that has transactions queued or running (forgotten when idle). */
   private readonly commitGroups = new Map<string, GroupCommit>();
 
   private constructor(
@@ -52,6 +52,11 @@ export class SqlStore extends SqlSession implements Store {
     return this.context.db;
   }
 
+  /** Keyed commit groups alive now (PostgreSQL): organizations with writes queued or running. */
+  get activeCommitGroups(): number {
+    return this.commitGroups.size;
+  }
+
   async transaction<T>(fn: (session: StoreSession) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     let session: SqlSession | undefined;
     const run = (trx: Kysely<Database>) => fn((session = new SqlSession(trx, this.adapter, this.shared)));
@@ -62,12 +67,13 @@ export class SqlStore extends SqlSession implements Store {
       // that queue here commit together, so the row is locked once per group, not per request.
       const key = options.group;
       let group = this.commitGroups.get(key);
-      if (!group) this.commitGroups.set(key, (group = new GroupCommit(this.context.db, 'begin')));
-      try {
-        result = await group.run(run);
-      } finally {
-        if (group.idle && this.commitGroups.get(key) === group) this.commitGroups.delete(key);
+      if (!group) {
+        const created: GroupCommit = new GroupCommit(this.context.db, 'begin', undefined, () => {
+          if (this.commitGroups.get(key) === created) this.commitGroups.delete(key);
+        });
+        this.commitGroups.set(key, (group = created));
       }
+      result = await group.run(run);
     } else result = await this.context.db.transaction().execute(run);
     // Committed: a token read meanwhile by another request may predate this transaction's change.
     if (session?.authChanged) this.shared.auth.invalidate();
