@@ -32,7 +32,7 @@ if (parentPort && (workerData as { rollcallLogThread?: boolean } | undefined)?.r
   const { database } = workerData as { database: string };
   // The connection opens at once; the server writes batches itself until the thread says it is ready,
   // so a slow start (a cold compile cache, a busy machine) never holds entries in a queue a crash loses.
-  let store: Promise<Store> | undefined = openStore(database, { migrate: false, poolSize: 2 });
+  const store: Promise<Store> = openStore(database, { migrate: false, poolSize: 2 });
   // A query, so "ready" means connected to a migrated database (opening alone connects lazily).
   store.then(async (s) => void (await s.organizations.count())).then(
     () => port.postMessage({ ready: true } satisfies ThreadReply),
@@ -43,14 +43,13 @@ if (parentPort && (workerData as { rollcallLogThread?: boolean } | undefined)?.r
   port.on('message', (message: ThreadRequest | 'close') => {
     if (message === 'close') {
       queue = queue.then(async () => {
-        if (store) await (await store).close();
+        await (await store).close();
         port.close();
       });
       return;
     }
     queue = queue.then(async () => {
       try {
-        store ??= openStore(database, { migrate: false, poolSize: 2 });
         await writeBatch(await store, message.records);
         port.postMessage({ id: message.id, ok: true } satisfies ThreadReply);
       } catch (err) {

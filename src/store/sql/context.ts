@@ -3,7 +3,7 @@ import type { DialectAdapter, Reader } from '../dialects/dialect.js';
 import { UniqueViolation } from '../errors.js';
 import type { Database } from '../types.js';
 import type { AuthCache } from './auth-cache.js';
-import type { Fragment } from './fragment.js';
+import { sql, type Fragment } from './fragment.js';
 import type { PageCursors } from './page-cursors.js';
 
 /** What every session of one store shares. */
@@ -66,26 +66,24 @@ export class SqlContext {
 
   /** Runs a statement on this session's own connection (a write, or a read inside a transaction). */
   async onConnection<T>(statement: Fragment): Promise<T[]> {
-    const { sql: text, parameters } = statement.render(this.adapter.placeholders);
-    return (await this.db.executeQuery(CompiledQuery.raw(text, parameters))).rows as T[];
+    return (await this.execute<T>(statement)).rows;
   }
 
   /**
-   * INSERT of rows with these columns, without a query builder: the statement text is built once
-   * per table, columns, row count and engine, and the values go in one flat parameter array.
+   * INSERT of rows with these columns as one SQL fragment (no query tree): rendered for the engine
+   * like every fragment, with the values as parameters.
    */
   async insert(table: string, columns: readonly string[], rows: readonly Readonly<Record<string, unknown>>[]): Promise<void> {
     if (rows.length === 0) return;
-    const text = insertText(table, columns, rows.length, this.adapter.placeholders);
-    const parameters = new Array<unknown>(rows.length * columns.length);
-    let k = 0;
-    for (const row of rows) for (const c of columns) parameters[k++] = row[c] ?? null;
-    await this.db.executeQuery(CompiledQuery.raw(text, parameters));
+    const names = sql.join(columns.map((c) => sql.ref(c)));
+    const tuples = sql.join(rows.map((row) => sql`(${sql.join(columns.map((c) => row[c] ?? null))})`));
+    await this.execute(sql`insert into ${sql.ref(table)} (${names}) values ${tuples}`);
   }
 
-  /** A statement of this code base's own text with its parameters, on this session's connection: rows it returns, and how many rows it changed. */
-  async execute<T>(text: string, parameters: readonly unknown[]): Promise<{ rows: T[]; changed: number }> {
-    const r = await this.db.executeQuery(CompiledQuery.raw(text, [...parameters]));
+  /** A statement on this session's own connection: the rows it returns, and how many rows it changed. */
+  async execute<T>(statement: Fragment): Promise<{ rows: T[]; changed: number }> {
+    const { sql: text, parameters } = statement.render(this.adapter.placeholders);
+    const r = await this.db.executeQuery(CompiledQuery.raw(text, parameters));
     return { rows: r.rows as T[], changed: Number(r.numAffectedRows ?? 0n) };
   }
 
@@ -106,23 +104,6 @@ export class SqlContext {
     this.shared.auth.invalidate();
     this.authChanged = true;
   }
-}
-
-const insertTexts = new Map<string, string>();
-
-/** `insert into t (a, b) values (?, ?), (?, ?)`, or with `$n` placeholders; cached. */
-function insertText(table: string, columns: readonly string[], count: number, placeholders: 'question' | 'dollar'): string {
-  const key = `${placeholders}|${table}|${columns.join(',')}|${count}`;
-  let text = insertTexts.get(key);
-  if (text === undefined) {
-    const tuples: string[] = [];
-    let n = 0;
-    for (let r = 0; r < count; r++) tuples.push(`(${columns.map(() => (placeholders === 'question' ? '?' : `$${++n}`)).join(', ')})`);
-    text = `insert into ${table} (${columns.join(', ')}) values ${tuples.join(', ')}`;
-    if (insertTexts.size >= 1000) insertTexts.clear();
-    insertTexts.set(key, text);
-  }
-  return text;
 }
 
 /** Rows per statement when a request names many members: stays far below parameter limits. */

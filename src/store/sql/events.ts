@@ -1,21 +1,18 @@
 import type { EventStore } from '../store.js';
 import type { EventRow } from '../types.js';
 import type { SqlContext } from './context.js';
+import { sql } from './fragment.js';
 
 const EVENT_COLUMNS = ['org_id', 'seq', 'id', 'type', 'resource_type', 'resource_id', 'data', 'request_id', 'at'] as const;
-/** The organization's event counter moved by the events of one transaction (the row lock orders commits on PostgreSQL). */
-const NEXT_SEQ = {
-  question: 'update organizations set event_seq = event_seq + ? where id = ? returning event_seq',
-  dollar: 'update organizations set event_seq = event_seq + $1 where id = $2 returning event_seq',
-};
-
 /** The transactional outbox: events written in the same transaction as the change they describe. */
 export class SqlEvents implements EventStore {
   constructor(private readonly c: SqlContext) {}
 
   async append(orgId: string, events: readonly Omit<EventRow, 'org_id' | 'seq'>[]): Promise<EventRow[]> {
     if (events.length === 0) return [];
-    const { rows: counter } = await this.c.execute<{ event_seq: number | string }>(NEXT_SEQ[this.c.adapter.placeholders], [events.length, orgId]);
+    // The organization's event counter, moved by the events of this transaction (its row lock
+    // orders commits on PostgreSQL).
+    const { rows: counter } = await this.c.execute<{ event_seq: number | string }>(sql`update organizations set event_seq = event_seq + ${events.length} where id = ${orgId} returning event_seq`);
     if (!counter[0]) throw new Error(`organization ${orgId} not found`);
     const first = Number(counter[0].event_seq) - events.length + 1;
     const rows = events.map((e, i) => ({ ...e, org_id: orgId, seq: first + i }));

@@ -16,14 +16,6 @@ const USER_SELECT = sql.raw(USER_TABLE.select.map((c) => `u.${c}`).join(', '));
 const USER_COLUMNS = USER_TABLE.select;
 const VALUE_COLUMNS = ['org_id', 'user_id', 'attr', 'idx', 'sub', 'v'] as const;
 const UPDATE_COLUMNS = USER_COLUMNS.filter((c) => c !== 'org_id' && c !== 'id');
-/** The statements of an update, per placeholder style: written once, here. */
-const UPDATE_TEXT = bothStyles(`update users set ${UPDATE_COLUMNS.map((c) => `${c} = ?`).join(', ')} where org_id = ? and id = ? and version = ?`);
-const DELETE_VALUES_TEXT = bothStyles('delete from user_values where org_id = ? and user_id = ?');
-
-function bothStyles(text: string): Record<'question' | 'dollar', string> {
-  let n = 0;
-  return { question: text, dollar: text.replace(/\?/g, () => `$${++n}`) };
-}
 
 /** The users row of a record: its columns derived by ./columns.ts, its document as text. */
 function rowOf(r: ResourceRecord): UserRow {
@@ -71,12 +63,10 @@ export class SqlUsers implements UserStore {
 
   async update(record: ResourceRecord, expectedVersion: number): Promise<void> {
     const row = rowOf(record);
-    const q = this.c.adapter.placeholders;
-    const parameters: unknown[] = UPDATE_COLUMNS.map((c) => row[c as keyof UserRow]);
-    parameters.push(row.org_id, row.id, expectedVersion);
-    const r = await this.c.write(() => this.c.execute(UPDATE_TEXT[q], parameters));
+    const set = sql.join(UPDATE_COLUMNS.map((c) => sql`${sql.ref(c)} = ${row[c as keyof UserRow]}`));
+    const r = await this.c.write(() => this.c.execute(sql`update users set ${set} where org_id = ${row.org_id} and id = ${row.id} and version = ${expectedVersion}`));
     if (r.changed === 0) throw new VersionConflict();
-    await this.c.execute(DELETE_VALUES_TEXT[q], [row.org_id, row.id]);
+    await this.c.execute(sql`delete from user_values where org_id = ${row.org_id} and user_id = ${row.id}`);
     await this.insertValues(userValueRows(row.org_id, row.id, record.doc));
   }
 
