@@ -50,6 +50,8 @@ export interface BenchConfig {
   readonly throughputRepeats: number;
   /** autocannon connections (BENCH_THROUGHPUT_CONNECTIONS, default 32). */
   readonly throughputConnections: number;
+  /** Walk and look up the large organization through a `rollcall serve` process of its own, sampling its RSS (BENCH_SERVE_SCALE, default 1; 0 skips). */
+  readonly serveScale: boolean;
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -114,5 +116,6 @@ export function readConfig(): BenchConfig {
     throughputUsers: Math.max(200, positiveInt('BENCH_THROUGHPUT_USERS', 10_000)),
     throughputRepeats: positiveInt('BENCH_THROUGHPUT_REPEATS', 3),
     throughputConnections: positiveInt('BENCH_THROUGHPUT_CONNECTIONS', 32),
+    serveScale: (process.env.BENCH_SERVE_SCALE ?? '1').trim() !== '0',
   };
 }

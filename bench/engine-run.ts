@@ -14,6 +14,7 @@ import { median } from './stats.js';
 import { sampleListResponse, verifyScenarios, type Verification } from './verify.js';
 import { importWalk, type WalkResult } from './walk.js';
 import { benchLogCost, type LogCostReport } from './log-cost.js';
+import { serveAtScale, type ServeScaleResult } from './serve-scale.js';
 
 export type Progress = (message: string) => void;
 
@@ -48,6 +49,7 @@ export async function benchEngine(
   let walk: WalkResult | undefined;
   let groups: GroupReport | undefined;
   let logCost: LogCostReport | undefined;
+  let serveScale: ServeScaleResult | undefined;
   let error: string | undefined;
 
   const walkUsers = Math.min(config.walkUsers, config.users);
@@ -100,6 +102,11 @@ export async function benchEngine(
           log(`import walk over ${size} users`);
           walk = await importWalk(bench.origin, bench.headers, size, config.walkPageSize, config.walkCompare);
         }
+        if (size === config.users && config.serveScale) {
+          log(`rollcall serve on its own at ${size} users: walk, lookups, RSS`);
+          serveScale = await serveAtScale(db.database, bench.headers, size, config.walkPageSize, config.walkCompare, load, Math.min(config.duration, 5));
+          log(`serve at ${size} users: RSS peak ${serveScale.rssPeakMb.toFixed(0)} MB, walk last/first ${serveScale.walk.ratio.toFixed(2)}×`);
+        }
       }
       if (config.groupSizes.length > 0 && !config.logCostOnly) {
         // After every lookup, so the groups and any extra users cannot affect them.
@@ -143,7 +150,8 @@ export async function benchEngine(
     verifications,
     measurements,
     ...(walk ? { walk } : {}),
-    targets: checkTargets(config, measurements, walk),
+    ...(serveScale ? { serveScale } : {}),
+    targets: checkTargets(config, measurements, walk, serveScale),
     ...(groups ? { groups: groupSection(groups, peer) } : {}),
     ...(logCost ? { logCost } : {}),
     ...(error ? { error } : {}),

@@ -10,6 +10,7 @@ import type { ScenarioName } from './scenarios.js';
 import type { SeedResult } from './seed.js';
 import type { Verification } from './verify.js';
 import type { WalkResult } from './walk.js';
+import { RSS_GOAL_MB, type ServeScaleResult } from './serve-scale.js';
 
 export interface Machine {
   readonly cpu: string;
@@ -58,6 +59,8 @@ export interface EngineReport {
   readonly verifications: { users: number; results: Verification[] }[];
   readonly measurements: Measurement[];
   readonly walk?: WalkResult;
+  /** The large organization walked and looked up through a `rollcall serve` process of its own, with its RSS. */
+  readonly serveScale?: ServeScaleResult;
   readonly targets: TargetCheck[];
   /** The group-membership benchmark (absent with BENCH_GROUPS=0). */
   readonly groups?: GroupSection;
@@ -115,7 +118,7 @@ const pct = (f: number | undefined): string => (f === undefined || !Number.isFin
 const verdict = (pass: boolean | undefined): string => (pass === undefined ? 'N/A ' : pass ? 'PASS' : 'FAIL');
 
 /** The targets: flat lookup latency, flat import walk, a good fraction of the bare-HTTP ceiling. */
-export function checkTargets(config: BenchConfig, measurements: readonly Measurement[], walk: WalkResult | undefined): TargetCheck[] {
+export function checkTargets(config: BenchConfig, measurements: readonly Measurement[], walk: WalkResult | undefined, serveScale?: ServeScaleResult): TargetCheck[] {
   const out: TargetCheck[] = [];
   const at = (scenario: string, users: number) => measurements.find((m) => m.scenario === scenario && m.users === users)?.load;
   const filters = [...new Set(measurements.filter((m) => m.kind === 'filter').map((m) => m.scenario))];
@@ -162,6 +165,19 @@ export function checkTargets(config: BenchConfig, measurements: readonly Measure
   } else {
     out.push({ target: 'import walk last/first page ≤ 2', detail: 'not measured', pass: undefined });
   }
+  if (serveScale) {
+    const w = serveScale.walk;
+    out.push({
+      target: `rollcall serve: walk of all ${int(w.users)} users, last/first page ≤ 2`,
+      detail: `last ${w.compared}: ${ms(w.lastMedianMs)} ms, first ${w.compared}: ${ms(w.firstMedianMs)} ms = ${w.ratio.toFixed(2)}×${w.ok ? '' : ' (wrong answers!)'}`,
+      pass: w.ok ? w.ratio <= 2 : false,
+    });
+    out.push({
+      target: `rollcall serve: RSS ≤ ${RSS_GOAL_MB} MB while it serves ${int(serveScale.users)} users`,
+      detail: `peak ${serveScale.rssPeakMb.toFixed(0)} MB sampled, VmHWM ${serveScale.hwmMb.toFixed(0)} MB (at start ${serveScale.rssStartMb.toFixed(0)} MB, at end ${serveScale.rssEndMb.toFixed(0)} MB)`,
+      pass: Math.max(serveScale.rssPeakMb, serveScale.hwmMb) <= RSS_GOAL_MB,
+    });
+  }
   for (const m of measurements) {
     if (m.kind !== 'filter') continue;
     out.push({
@@ -206,6 +222,17 @@ export function renderEngine(r: EngineReport): string {
       `| import walk (count=${w.pageSize}) | users | pages | first ${w.compared} p50 ms | last ${w.compared} p50 ms | last/first | total s |`,
       '|---|---:|---:|---:|---:|---:|---:|',
       `| GET /Users?startIndex=S&count=${w.pageSize}${w.ok ? '' : ' ⚠ ' + w.problems.slice(0, 3).join('; ')} | ${int(w.users)} | ${w.pages} | ${ms(w.firstMedianMs)} | ${ms(w.lastMedianMs)} | ${w.ratio.toFixed(2)}× | ${w.totalSeconds.toFixed(1)} |`,
+    );
+  }
+  if (r.serveScale) {
+    const v = r.serveScale;
+    lines.push(
+      '',
+      `\`rollcall serve\` on its own at ${int(v.users)} users: walk ${v.walk.totalSeconds.toFixed(1)} s (first ${v.walk.compared} pages ${ms(v.walk.firstMedianMs)} ms, last ${ms(v.walk.lastMedianMs)} ms), RSS peak ${v.rssPeakMb.toFixed(0)} MB, VmHWM ${v.hwmMb.toFixed(0)} MB`,
+      '',
+      '| lookup through `rollcall serve` | p50 ms | req/s |',
+      '|---|---:|---:|',
+      ...v.lookups.map((l) => `| ${l.label} | ${ms(l.p50)} | ${int(l.reqPerSec)} |`),
     );
   }
   lines.push('', 'Targets:', '');
