@@ -205,3 +205,46 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('PostgreSQL plans each prepared statement for its values', { skip: !ENGINES.includes('postgres') }, () => {
+  // The 2026-12-01 benchmark: after five executions PostgreSQL switched the work-email lookup to a
+  // generic plan, which walked every value of the attribute (2 ms, then 4.2 s at 1,000,000 users).
+  test('the work-email lookup, run ten times on one connection, is never executed with a generic plan', async () => {
+    const db = await createDatabase('postgres');
+    const store = await openStore(db.database, { poolSize: 1 });
+    try {
+      const directory = new Directory(store);
+      const org = await directory.organizations.create('plans');
+      const t = new Date().toISOString();
+      const records: ResourceRecord[] = Array.from({ length: 2000 }, (_, i) => ({
+        org_id: org.id,
+        id: randomUUID(),
+        doc: { userName: `user${i}@example.com`, emails: [{ value: `user${i}@example.com`, type: 'work' }], active: true },
+        version: 1,
+        created: t,
+        last_modified: t,
+      }));
+      await store.users.insertMany(records);
+      await store.optimize();
+      const { parseFilter, resolveFilter } = await import('../../src/protocol/filter/index.js');
+      const { userResourceType } = await import('../../src/protocol/schema/index.js');
+      for (let i = 0; i < 10; i++) {
+        const filter = resolveFilter(userResourceType, parseFilter(`emails[type eq "work"].value eq "user${i * 7}@example.com"`));
+        assert.equal((await store.users.list(org.id, { filter, offset: 0, limit: 100 })).total, 1);
+      }
+      const s = store as unknown as SqlStore;
+      const mode = await s.kysely.executeQuery<{ plan_cache_mode: string }>(CompiledQuery.raw('show plan_cache_mode'));
+      assert.equal(mode.rows[0]!.plan_cache_mode, 'force_custom_plan');
+      const plans = await s.kysely.executeQuery<{ statement: string; generic_plans: string; custom_plans: string }>(
+        CompiledQuery.raw(`select statement, generic_plans, custom_plans from pg_prepared_statements where statement like '%user_values%'`),
+      );
+      assert.ok(plans.rows.length > 0, 'the lookup ran as a named prepared statement');
+      const lookup = plans.rows.find((r) => Number(r.custom_plans) >= 10);
+      assert.ok(lookup, JSON.stringify(plans.rows.map((r) => [r.generic_plans, r.custom_plans])));
+      for (const r of plans.rows) assert.equal(Number(r.generic_plans), 0, r.statement);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});

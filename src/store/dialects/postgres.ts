@@ -40,7 +40,9 @@ export function postgresAdapter(url: string, poolSize = 10, statementTimeoutMs: 
     async connect() {
       // statement_timeout bounds every statement on the server; connectionTimeoutMillis bounds the
       // wait for a pooled connection, so a saturated pool answers 503 instead of queueing forever.
-      const pool = new pg.Pool({ connectionString: url, max: poolSize, types, statement_timeout: statementTimeoutMs, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS });
+      // plan_cache_mode: a named prepared statement is planned for its values every time (see
+      // PLAN_CACHE_MODE).
+      const pool = new pg.Pool({ connectionString: url, max: poolSize, types, statement_timeout: statementTimeoutMs, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS, options: `-c plan_cache_mode=${PLAN_CACHE_MODE}` });
       // An idle client's error (a restarted server) must not crash the process: the pool drops it.
       pool.on('error', () => {});
       // A checked-out client whose server dies between statements (inside a transaction) emits
@@ -105,6 +107,14 @@ const CHANNEL = 'rollcall_auth';
  * new filter shapes cannot grow every backend's memory without bound.
  */
 const MAX_PREPARED = 500;
+/**
+ * After five executions of a prepared statement PostgreSQL may switch to a generic plan, made
+ * without the values. For the value lookups (`emails[type eq "work"].value eq`) the generic plan
+ * walks every value of the attribute: the lookup took 2 ms five times, then 210 ms at 100,000
+ * users and 4.2 s at 1,000,000 (the 2026-12-01 benchmark). Planning with the values costs tens of
+ * microseconds; the parse is still saved.
+ */
+export const PLAN_CACHE_MODE = 'force_custom_plan';
 const prepared = new Map<string, string>();
 function queryOf(text: string, parameters: readonly unknown[]): pg.QueryConfig {
   let name = prepared.get(text);
