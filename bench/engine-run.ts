@@ -9,6 +9,7 @@ import type { LoadGenerator, LoadSpec } from './load.js';
 import { checkTargets, groupSection, machine, type EngineReport, type Measurement } from './report.js';
 import { SCENARIOS, type Scenario } from './scenarios.js';
 import { SEEDING_NOTE, checkFidelity, seedUsers, type SeedResult } from './seed.js';
+import { BENCH_EXTENSION } from './users.js';
 import type { OnInterrupt } from './shutdown.js';
 import { median } from './stats.js';
 import { sampleListResponse, verifyScenarios, type Verification } from './verify.js';
@@ -67,7 +68,10 @@ export async function benchEngine(
     await checkFidelity(directory, db.store);
     if (config.groupSizes.length > 0) await checkGroupFidelity(directory, db.store);
     // No rate limit: the benchmark measures the server, not the per-token limit (issue 11).
-    const org = await directory.organizations.create('bench', 'Benchmark', { rateLimit: 0 });
+    await directory.organizations.create('bench', 'Benchmark', { rateLimit: 0 });
+    // Its users carry the organization's own extension, whose lookup is one of the scenarios.
+    await directory.schemas.add('bench', BENCH_EXTENSION);
+    const org = await directory.organizations.get('bench');
     const { token } = await directory.organizations.issueToken('bench', 'benchmark');
 
     // As `rollcall serve` runs it: the provisioning log on, written by its thread.
@@ -87,7 +91,7 @@ export async function benchEngine(
       for (const size of sizes) {
         if (size > present) {
           log(`seeding users ${present + 1}..${size}`);
-          const s = await seedUsers(db.store, org.id, present + 1, size);
+          const s = await seedUsers(db.store, org.id, present + 1, size, org.schema.user);
           log(`seeded ${s.users} users in ${s.seconds.toFixed(1)} s (${Math.round(s.usersPerSecond)} users/s)`);
           seeding.push(s);
           present = size;
@@ -113,7 +117,7 @@ export async function benchEngine(
         const needed = groupUsersNeeded(config);
         if (needed > present) {
           log(`seeding users ${present + 1}..${needed} for the group benchmark`);
-          const s = await seedUsers(db.store, org.id, present + 1, needed);
+          const s = await seedUsers(db.store, org.id, present + 1, needed, org.schema.user);
           seeding.push(s);
           notes.push(`users ${(present + 1).toLocaleString('en-US')}–${needed.toLocaleString('en-US')} seeded after the lookups, for the group benchmark (largest group + the members added and removed)`);
           present = needed;

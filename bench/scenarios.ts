@@ -1,7 +1,7 @@
-import { externalIdOf, userIdOf, userNameOf } from './users.js';
+import { BENCH_EXTENSION_URN, externalIdOf, githubOf, userIdOf, userNameOf } from './users.js';
 
 /** The SCIM lookups an identity provider makes before every provisioning decision. */
-export type ScenarioName = 'userName' | 'externalId' | 'emailValuePath' | 'byId' | 'create' | 'patch' | 'page';
+export type ScenarioName = 'userName' | 'externalId' | 'emailValuePath' | 'extension' | 'byId' | 'create' | 'patch' | 'page';
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -23,6 +23,8 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'userName', label: 'filter userName eq', kind: 'filter', path: (k) => filterPath(`userName eq "${userNameOf(k)}"`) },
   { name: 'externalId', label: 'filter externalId eq', kind: 'filter', path: (k) => filterPath(`externalId eq "${externalIdOf(k)}"`) },
   { name: 'emailValuePath', label: 'filter emails[type eq "work"].value eq', kind: 'filter', path: (k) => filterPath(`emails[type eq "work"].value eq "${userNameOf(k)}"`) },
+  // An attribute of the organization's own extension (issue 14): Zulip's GitHub username field.
+  { name: 'extension', label: 'filter urn:…:bench:2.0:User:githubUsername eq', kind: 'filter', path: (k) => filterPath(`${BENCH_EXTENSION_URN}:githubUsername eq "${githubOf(k)}"`) },
   { name: 'byId', label: 'GET /Users/{id}', kind: 'read', path: (k) => `${SCIM_BASE}/Users/${userIdOf(k)}` },
 ];
 

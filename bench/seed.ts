@@ -1,9 +1,9 @@
 import { isDeepStrictEqual } from 'node:util';
 import { normalizeResource } from '../src/protocol/resource.js';
-import { userResourceType } from '../src/protocol/schema/index.js';
+import { userResourceType, type ResourceTypeDef } from '../src/protocol/schema/index.js';
 import type { Directory } from '../src/service/directory.js';
 import type { Store } from '../src/store/store.js';
-import { userBody, userDoc, userRecord } from './users.js';
+import { BENCH_EXTENSION, userBody, userDoc, userRecord } from './users.js';
 
 /**
  * The fast seeding path: user records go to the store's documented bulk entry point,
@@ -37,7 +37,7 @@ export interface SeedResult {
 }
 
 /** Inserts users from..to (inclusive, 1-based) into the organization, then settles the database. */
-export async function seedUsers(store: Store, orgId: string, from: number, to: number): Promise<SeedResult> {
+export async function seedUsers(store: Store, orgId: string, from: number, to: number, type?: ResourceTypeDef): Promise<SeedResult> {
   const plan = PLANS[store.dialect];
   const started = performance.now();
   let next = from;
@@ -49,7 +49,7 @@ export async function seedUsers(store: Store, orgId: string, from: number, to: n
       await store.transaction(async (tx) => {
         for (let i = start; i <= end; i += plan.usersPerCall) {
           const records = [];
-          for (let k = i; k <= Math.min(end, i + plan.usersPerCall - 1); k++) records.push(userRecord(orgId, k));
+          for (let k = i; k <= Math.min(end, i + plan.usersPerCall - 1); k++) records.push(userRecord(orgId, k, type));
           await tx.users.insertMany(records);
         }
       });
@@ -75,12 +75,21 @@ export async function checkFidelity(directory: Directory, store: Store): Promise
       throw new Error(`seeding fidelity: userDoc(${i}) differs from normalizeResource(userBody(${i}))\n${JSON.stringify(normalized)}\n${JSON.stringify(userDoc(i))}`);
     }
   }
-  // One user created through the service, the same user seeded into a second organization.
-  const real = await directory.organizations.create('bench-fidelity');
-  const fast = await directory.organizations.create('bench-fidelity-seeded');
+  // One user created through the service, the same user seeded into a second organization, both
+  // with the benchmark's extension declared (as the benchmark organization has it).
+  await directory.organizations.create('bench-fidelity');
+  await directory.organizations.create('bench-fidelity-seeded');
+  await directory.schemas.add('bench-fidelity', BENCH_EXTENSION);
+  await directory.schemas.add('bench-fidelity-seeded', BENCH_EXTENSION);
+  const real = await directory.organizations.get('bench-fidelity');
+  const fast = await directory.organizations.get('bench-fidelity-seeded');
+  for (const i of [1, 50]) {
+    const normalized = normalizeResource(real.schema.user, userBody(i, true)).doc;
+    if (JSON.stringify(normalized) !== JSON.stringify(userDoc(i, true))) throw new Error(`seeding fidelity: userDoc(${i}, extension) differs from normalizeResource(userBody(${i}, extension))`);
+  }
   try {
-    const created = await directory.users.create({ org: real, baseUrl: 'http://127.0.0.1/scim/v2' }, userBody(1));
-    await store.transaction((tx) => tx.users.insertMany([userRecord(fast.id, 1)]));
+    const created = await directory.users.create({ org: real, baseUrl: 'http://127.0.0.1/scim/v2' }, userBody(1, true));
+    await store.transaction((tx) => tx.users.insertMany([userRecord(fast.id, 1, fast.schema.user)]));
     const strip = (r: Record<string, unknown> | undefined) => {
       const { org_id: _o, id: _a, created: _b, last_modified: _c, ...rest } = r ?? {};
       return rest;
@@ -92,6 +101,12 @@ created: ${JSON.stringify(a)}
 seeded: ${JSON.stringify(b)}`);
     const probe = (org: { id: string }) => store.users.list(org.id, { filter: undefined, offset: 0, limit: 1 }).then((p) => p.total);
     if ((await probe(real)) !== 1 || (await probe(fast)) !== 1) throw new Error('seeding fidelity: the scratch organizations do not hold one user each');
+    // The extension's values are indexed alike: the same lookup finds each.
+    const { parseFilter, resolveFilter } = await import('../src/protocol/filter/index.js');
+    const filter = resolveFilter(fast.schema.user, parseFilter(`${BENCH_EXTENSION.id}:githubUsername eq "gh-user-1"`));
+    for (const org of [real, fast]) {
+      if ((await store.users.list(org.id, { filter, offset: 0, limit: 1 })).total !== 1) throw new Error(`seeding fidelity: the extension lookup does not find user 1 in ${org.slug}`);
+    }
   } finally {
     await directory.organizations.delete('bench-fidelity');
     await directory.organizations.delete('bench-fidelity-seeded');

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA } from '../src/protocol/schema/index.js';
+import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA, type ResourceTypeDef } from '../src/protocol/schema/index.js';
 import type { ResourceRecord } from '../src/store/store.js';
 
 /**
@@ -16,6 +16,24 @@ const EPOCH = Date.parse('2024-01-01T00:00:00.000Z');
 
 export const userNameOf = (i: number): string => `user${i}@example.com`;
 export const externalIdOf = (i: number): string => `ext-${i}`;
+export const githubOf = (i: number): string => `gh-user-${i}`;
+
+/**
+ * The benchmark organization's own schema extension (issue 14): what Zulip's custom profile fields
+ * look like to an identity provider. Users of the main benchmark carry it; the throughput
+ * benchmark's organization declares none.
+ */
+export const BENCH_EXTENSION_URN = 'urn:rollcall:params:scim:schemas:extension:bench:2.0:User';
+export const BENCH_EXTENSION = {
+  id: BENCH_EXTENSION_URN,
+  name: 'BenchUser',
+  description: 'Custom profile fields',
+  attributes: [
+    { name: 'githubUsername', type: 'string' },
+    { name: 'pronouns', type: 'string' },
+  ],
+};
+const extensionOf = (i: number) => ({ [BENCH_EXTENSION_URN]: { githubUsername: githubOf(i), pronouns: i % 2 ? 'she/her' : 'he/him' } });
 
 /** A deterministic, random-looking v4-shaped UUID: ids spread over the index like randomUUID()'s. */
 export function userIdOf(i: number): string {
@@ -28,11 +46,11 @@ function names(i: number): { given: string; family: string } {
   return { given: GIVEN[i % GIVEN.length]!, family: FAMILY[Math.floor(i / GIVEN.length) % FAMILY.length]! };
 }
 
-/** The POST /Users body an identity provider would send for user i. */
-export function userBody(i: number): Record<string, unknown> {
+/** The POST /Users body an identity provider would send for user i (with the benchmark's extension when `extension`). */
+export function userBody(i: number, extension = false): Record<string, unknown> {
   const { given, family } = names(i);
   return {
-    schemas: [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
+    schemas: extension ? [USER_SCHEMA, ENTERPRISE_USER_SCHEMA, BENCH_EXTENSION_URN] : [USER_SCHEMA, ENTERPRISE_USER_SCHEMA],
     userName: userNameOf(i),
     externalId: externalIdOf(i),
     name: { givenName: given, familyName: family },
@@ -43,6 +61,7 @@ export function userBody(i: number): Record<string, unknown> {
       { value: `user${i}@home.example.org`, type: 'home' },
     ],
     [ENTERPRISE_USER_SCHEMA]: { employeeNumber: String(100000 + i), department: DEPARTMENTS[i % DEPARTMENTS.length] },
+    ...(extension ? extensionOf(i) : {}),
   };
 }
 
@@ -51,7 +70,7 @@ export function userBody(i: number): Record<string, unknown> {
  * (canonical attribute order, no envelope), built without the normaliser for speed.
  * checkDocFidelity() proves the equivalence at start-up.
  */
-export function userDoc(i: number): Record<string, unknown> {
+export function userDoc(i: number, extension = false): Record<string, unknown> {
   const { given, family } = names(i);
   return {
     externalId: externalIdOf(i),
@@ -64,11 +83,13 @@ export function userDoc(i: number): Record<string, unknown> {
       { value: `user${i}@home.example.org`, type: 'home' },
     ],
     [ENTERPRISE_USER_SCHEMA]: { employeeNumber: String(100000 + i), department: DEPARTMENTS[i % DEPARTMENTS.length] },
+    ...(extension ? extensionOf(i) : {}),
   };
 }
 
 /** The record of user i as the store takes it (store.users.insertMany): its document and metadata. */
-export function userRecord(orgId: string, i: number, doc: Record<string, unknown> = userDoc(i)): ResourceRecord {
+export function userRecord(orgId: string, i: number, type?: ResourceTypeDef): ResourceRecord {
   const t = new Date(EPOCH + i * 1000).toISOString();
-  return { org_id: orgId, id: userIdOf(i), doc, version: 1, created: t, last_modified: t };
+  const extension = !!type?.extensions.some((e) => e.schema.id === BENCH_EXTENSION_URN);
+  return { org_id: orgId, id: userIdOf(i), doc: userDoc(i, extension), version: 1, created: t, last_modified: t, ...(type ? { type } : {}) };
 }

@@ -8,6 +8,7 @@ import { SettingError } from '../service/settings.js';
 import { openStore } from '../store/open.js';
 import { CliError, databaseOption, positive, privateWebhooksOption, withDirectory, workerOptions, type Io } from './common.js';
 import { addLinkCommands, addLogCommands } from './log-commands.js';
+import { addSchemaCommands } from './schema-commands.js';
 import { addWebhookCommands } from './webhook-commands.js';
 
 function orgLines(org: Organization): string[] {
@@ -18,6 +19,7 @@ function orgLines(org: Organization): string[] {
     `created   ${org.created}`,
     'settings:',
     ...Object.entries(org.settings).map(([k, v]) => `  ${k} = ${Array.isArray(v) ? v.join(',') : String(v)}`),
+    `extensions: ${org.schema.declared.length ? org.schema.declared.map((e) => `${e.schema.id} (${e.resource})`).join(', ') : 'none'} (rollcall schema list ${org.slug})`,
   ];
 }
 
@@ -137,10 +139,11 @@ export function buildCli(io: Io): Command {
   org
     .command('create <slug>')
     .option('--name <name>', 'display name')
+    .option('--require-email-usernames', 'userName must be an email address (for applications whose usernames are emails, like Zulip)')
     .option('--json', 'print JSON')
     .addOption(databaseOption())
-    .action(async (slug: string, o: { name?: string; json?: boolean; database: string }) => {
-      const created = await withDirectory(o.database, (d) => d.organizations.create(slug, o.name));
+    .action(async (slug: string, o: { name?: string; requireEmailUsernames?: boolean; json?: boolean; database: string }) => {
+      const created = await withDirectory(o.database, (d) => d.organizations.create(slug, o.name, o.requireEmailUsernames ? { requireEmailUserName: true } : {}));
       print(!!o.json, created, () => [`created organization "${created.slug}" (${created.id})`]);
     });
   org
@@ -211,6 +214,7 @@ export function buildCli(io: Io): Command {
   addLogCommands(program, org, io, print);
   addLinkCommands(program, org, io);
   addWebhookCommands(program, io, print);
+  addSchemaCommands(program, io, print);
   return program;
 }
 

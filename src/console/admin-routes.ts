@@ -164,6 +164,21 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
       session.csrf,
       html`${SETTING_NAMES.map((k) => settingField(k, org.settings[k]))}<p class="help">Lists are comma-separated; docs/configuration.md describes each setting. Values are checked as <code>rollcall org set</code> checks them.</p><button type="submit">Save settings</button>`,
     )}</section>
+<section aria-labelledby="extensions"><h2 id="extensions">Schema extensions</h2><p>Attributes of your own that identity providers can send, under a URN of yours (docs/schema.md). They appear in this organization's <code>/Schemas</code> and <code>/ResourceTypes</code>, and in no other organization's.</p>${
+      org.schema.declared.length
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">URN</th><th scope="col">Extends</th><th scope="col">Required</th><th scope="col">Attributes</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${org.schema.declared.map(
+            (e) => html`<tr><td><code>${e.schema.id}</code></td><td>${e.resource}s</td><td>${e.required ? 'yes' : 'no'}</td><td>${e.schema.attributes.map((a) => `${a.name} (${a.type}${a.multiValued ? ', multi' : ''})`).join(', ')}</td><td>${postForm(
+              `${base}/schemas/remove`,
+              session.csrf,
+              html`<input type="hidden" name="urn" value="${e.schema.id}"><button type="submit" class="danger" aria-label="Remove extension ${e.schema.id}">Remove</button>`,
+            )}</td></tr>`,
+          )}</tbody></table></div>`
+        : html`<p>No extensions.</p>`
+    }${org.schema.removing.length ? html`<p class="error-detail">Being removed (stored values not yet all deleted; run <code>rollcall schema remove ${org.slug} &lt;urn&gt;</code> to finish): ${org.schema.removing.join(', ')}</p>` : ''}${postForm(
+      `${base}/schemas`,
+      session.csrf,
+      html`<fieldset><legend>Declare an extension</legend><div class="field"><label for="schema-json">Schema (RFC 7643 §7 JSON: id, name, attributes)</label><textarea id="schema-json" name="schema" rows="8" required spellcheck="false"></textarea></div><div class="field"><label for="schema-resource">Extends</label><select id="schema-resource" name="resource"><option value="User">Users</option><option value="Group">Groups</option></select></div><div class="field"><label for="schema-required"><input type="checkbox" id="schema-required" name="required" value="true"> Required: every create and replace must send it</label></div><p class="help">Declaring a URN again adds attributes to it; a type cannot change.</p><button type="submit">Declare</button></fieldset>`,
+    )}</section>
 <section aria-labelledby="danger"><h2 id="danger">Delete the organization</h2><p>Deletes the organization with all its tokens, users, groups, events and log. This cannot be undone.</p>${postForm(
       `${base}/delete`,
       session.csrf,
@@ -215,6 +230,25 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     }
     if (Object.keys(changes).length) await organizations.updateSettings(org.slug, changes);
     return reply.redirect(`/admin/orgs/${org.slug}#settings`, 303);
+  });
+  app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/schemas', async (request, reply) => {
+    await admin(request);
+    const org = await orgOf(request.params.slug);
+    const f = form(request);
+    let declaration: unknown;
+    try {
+      declaration = JSON.parse(f.schema ?? '');
+    } catch (err) {
+      throw new PageError(400, 'Extension not declared', html`<p>The schema is not valid JSON: ${(err as Error).message}. Nothing was changed.</p><p><a href="/admin/orgs/${org.slug}#extensions">Back</a></p>`);
+    }
+    await directory.schemas.add(org.slug, declaration, { resource: f.resource === 'Group' ? 'Group' : 'User', ...(f.required === 'true' ? { required: true } : {}) });
+    return reply.redirect(`/admin/orgs/${org.slug}#extensions`, 303);
+  });
+  app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/schemas/remove', async (request, reply) => {
+    await admin(request);
+    const org = await orgOf(request.params.slug);
+    await directory.schemas.remove(org.slug, form(request).urn ?? '');
+    return reply.redirect(`/admin/orgs/${org.slug}#extensions`, 303);
   });
   app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/delete', async (request, reply) => {
     const session = await admin(request);

@@ -62,7 +62,7 @@ export function form(request: FastifyRequest): Record<string, string> {
 
 /** The service context of a console read: the organization as the SCIM API would see it. */
 export function contextFor(org: Organization, baseUrl: string): RequestContext {
-  return { org: { id: org.id, slug: org.slug, name: org.name, settings: org.settings }, baseUrl };
+  return { org: { id: org.id, slug: org.slug, name: org.name, settings: org.settings, schema: org.schema }, baseUrl };
 }
 
 /** The server's external origin: --public-url, else the request's own. */

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseListRequest } from '../protocol/query.js';
-import { groupResourceType, userResourceType } from '../protocol/schema/index.js';
 import type { Session } from '../service/access.js';
 import { CLIENT_IDS, CLIENT_NAMES } from '../service/log/clients.js';
 import type { LogEntry } from '../service/log/entry.js';
@@ -47,7 +46,7 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
       const start = Math.max(1, Number(request.query.start) || 1);
       let list: Html;
       try {
-        const rt = kind === 'users' ? userResourceType : groupResourceType;
+        const rt = kind === 'users' ? org.schema.user : org.schema.group;
         const req = parseListRequest(rt, { filter, startIndex: String(start), count: String(PAGE) }, PAGE);
         const pageOf = kind === 'users' ? await directory.users.list(ctx, req, { groups: false }) : await directory.groups.list(ctx, req, { members: false });
         const rows = pageOf.resources.map((r) => {

@@ -21,6 +21,9 @@ export const EVENT_TYPES: readonly EventType[] = [
   'group.members_removed',
   'token.issued',
   'token.revoked',
+  'schema.extension_added',
+  'schema.extension_updated',
+  'schema.extension_removed',
 ];
 
 export interface Webhook {

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ScimError } from '../protocol/messages/error.js';
 import type { Webhooks } from '../events/webhooks.js';
 import type { Directory } from '../service/directory.js';
+import { describeExtension } from '../service/schemas.js';
 import { DirectoryError, type DirectoryErrorKind } from '../service/errors.js';
 import type { OrgContext } from '../service/context.js';
 import { errorHandler, errorHandlerFor } from './errors.js';
@@ -91,7 +92,35 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     ['/log', ['GET']],
     ['/log/:id', ['GET']],
     ['/health', ['GET']],
+    ['/schemas', ['GET', 'POST']],
+    ['/schemas/:urn', ['GET', 'DELETE']],
   ] as const) onlyMethods(app, url, allow);
+
+  // The organization's schema extensions (docs/schema.md).
+  app.get('/schemas', async (request) => {
+    const o = org(request);
+    return { extensions: o.schema.declared.map(describeExtension), removing: o.schema.removing };
+  });
+  app.post<{ Body: { schema?: unknown; resource?: unknown; required?: unknown } | undefined }>('/schemas', async (request, reply) => {
+    const b = request.body ?? {};
+    if (b.schema === undefined) throw ScimError.invalidValue('"schema" is required: an RFC 7643 §7 schema representation (id, name, attributes).');
+    if (b.resource !== undefined && b.resource !== 'User' && b.resource !== 'Group') throw ScimError.invalidValue('"resource" must be "User" or "Group".');
+    if (b.required !== undefined && typeof b.required !== 'boolean') throw ScimError.invalidValue('"required" must be true or false.');
+    const { extension, updated } = await directory.schemas.add(org(request).slug, b.schema, {
+      ...(b.resource ? { resource: b.resource as 'User' | 'Group' } : {}),
+      ...(typeof b.required === 'boolean' ? { required: b.required } : {}),
+    });
+    return reply.code(updated ? 200 : 201).send(describeExtension(extension));
+  });
+  app.get<{ Params: { urn: string } }>('/schemas/:urn', async (request) => describeExtension(await directory.schemas.show(org(request).slug, request.params.urn)));
+  // Hidden at once; the stored values are deleted after the answer (202), and GET /schemas lists
+  // the URN under "removing" until they are.
+  app.delete<{ Params: { urn: string } }>('/schemas/:urn', async (request, reply) => {
+    const slug = org(request).slug;
+    const hidden = await directory.schemas.hide(slug, request.params.urn);
+    void directory.schemas.finish(slug, hidden).catch((err) => request.log.error({ err, urn: hidden.urn }, 'removing an extension\'s values failed; run rollcall schema remove again'));
+    return reply.code(202).send({ urn: hidden.urn, removing: true });
+  });
 
   const log = (): ProvisioningLog => {
     if (!opts.log) throw ScimError.notFound('The provisioning log is turned off on this server.');

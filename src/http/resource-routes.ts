@@ -3,7 +3,7 @@ import { ScimError, parseSearchRequest } from '../protocol/messages/index.js';
 import type { Projection } from '../protocol/projection.js';
 import { parseListRequest, type ListRequest } from '../protocol/query.js';
 import type { ResourceTypeDef } from '../protocol/schema/index.js';
-import type { RequestContext } from '../service/context.js';
+import type { OrgContext, RequestContext } from '../service/context.js';
 import type { ListPage, Preconditions, ResourceService, TextReads } from '../service/resource.js';
 import type { OrgSettings } from '../service/settings.js';
 import type { Access } from './auth.js';
@@ -13,7 +13,10 @@ import { SCIM_CONTENT_TYPE } from './errors.js';
 
 /** A SCIM resource type as HTTP serves it: its schema, its service, and what its responses read. */
 export interface ResourceDescriptor<R> {
+  /** The built-in resource type: its name and endpoint. */
   readonly type: ResourceTypeDef;
+  /** The organization's own resource type: the built-in one with the extensions it declared. */
+  readonly typeOf: (org: OrgContext) => ResourceTypeDef;
   readonly service: ResourceService<R>;
   /** What a response with this projection reads beyond the stored document. */
   readonly read: (projection: Projection) => R;
@@ -61,48 +64,55 @@ export function listOf<R>(d: ResourceDescriptor<R>, ctx: RequestContext, req: Li
  */
 export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): void {
   const { app, context } = host;
-  const { type: rt, service } = d;
-  const base = rt.endpoint;
+  const { service } = d;
+  const base = d.type.endpoint;
   const item = `${base}/:id`;
 
   const text = d.text;
+  /** Whether the stored text answers: no projection, and nothing of this organization's schema to hide. */
+  const asText = (ctx: RequestContext, p: Projection): TextReads<R> | undefined => (text && plain(p) && ctx.org.schema.storedTextServes[d.type.name as 'User' | 'Group'] ? text : undefined);
   const list = async (ctx: RequestContext, req: ListRequest, reply: FastifyReply) => {
-    if (text && plain(req.projection)) return sendListText(reply, await text.listText(ctx, req, d.read(req.projection)));
-    return sendList(reply, rt, await listOf(d, ctx, req), req.projection);
+    const t = asText(ctx, req.projection);
+    if (t) return sendListText(reply, await t.listText(ctx, req, d.read(req.projection)));
+    return sendList(reply, d.typeOf(ctx.org), await listOf(d, ctx, req), req.projection);
   };
 
   app.get<WithQuery>(base, access('read'), async (request, reply) => {
     const ctx = context(request);
-    return list(ctx, parseListRequest(rt, request.query, ctx.org.settings.maxResults), reply);
+    return list(ctx, parseListRequest(d.typeOf(ctx.org), request.query, ctx.org.settings.maxResults), reply);
   });
 
   app.post(`${base}/.search`, access('read'), async (request, reply) => {
     const ctx = context(request);
-    return list(ctx, parseSearchRequest(rt, request.body, ctx.org.settings.maxResults), reply);
+    return list(ctx, parseSearchRequest(d.typeOf(ctx.org), request.body, ctx.org.settings.maxResults), reply);
   });
 
   app.post<WithQuery>(base, access('write'), async (request, reply) => {
+    const ctx = context(request);
     const projection = projectionOf(request.query);
-    return sendResource(reply, rt, await service.create(context(request), request.body, d.read(projection)), projection, 201);
+    return sendResource(reply, d.typeOf(ctx.org), await service.create(ctx, request.body, d.read(projection)), projection, 201);
   });
 
   app.get<WithId>(item, access('read'), async (request, reply) => {
+    const ctx = context(request);
     const projection = projectionOf(request.query);
     const inm = headerOf(request, 'if-none-match');
     const notModified = (version: string) => !!inm && inm.split(',').some((t) => t.trim() === '*' || t.trim() === version);
-    if (text && plain(projection)) {
-      const found = await text.getText(context(request), idOf(request), d.read(projection));
+    const t = asText(ctx, projection);
+    if (t) {
+      const found = await t.getText(ctx, idOf(request), d.read(projection));
       if (notModified(found.version)) return reply.code(304).header('etag', found.version).send();
       return reply.header('etag', found.version).type(SCIM_CONTENT_TYPE).send(found.json);
     }
-    const resource = await service.get(context(request), idOf(request), d.read(projection));
+    const resource = await service.get(ctx, idOf(request), d.read(projection));
     if (notModified(resource.meta.version)) return reply.code(304).header('etag', resource.meta.version).send();
-    return sendResource(reply, rt, resource, projection);
+    return sendResource(reply, d.typeOf(ctx.org), resource, projection);
   });
 
   app.put<WithId>(item, access('write'), async (request, reply) => {
+    const ctx = context(request);
     const projection = projectionOf(request.query);
-    return sendResource(reply, rt, await service.replace(context(request), idOf(request), request.body, preconditions(request), d.read(projection)), projection);
+    return sendResource(reply, d.typeOf(ctx.org), await service.replace(ctx, idOf(request), request.body, preconditions(request), d.read(projection)), projection);
   });
 
   app.patch<WithId>(item, access('write'), async (request, reply) => {
@@ -111,7 +121,7 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
     const answer = d.answersPatch(ctx.org.settings, projection);
     const resource = await service.patch(ctx, idOf(request), request.body, preconditions(request), answer ? d.read(projection) : undefined);
     if (!answer || !resource) return reply.code(204).header('etag', resource?.meta.version ?? '').send();
-    return sendResource(reply, rt, resource, projection);
+    return sendResource(reply, d.typeOf(ctx.org), resource, projection);
   });
 
   app.delete<WithId>(item, access('write'), async (request, reply) => {

@@ -14,6 +14,7 @@ const asked = (p: Projection) => p.attributes !== undefined || p.excludedAttribu
 export function resourceTypesOf(directory: Directory): ResourceDescriptor<unknown>[] {
   const users: ResourceDescriptor<UserRead> = {
     type: userResourceType,
+    typeOf: (org) => org.schema.user,
     service: directory.users,
     read: (p) => ({ groups: wantsAttribute(userResourceType, p, 'groups') }),
     answersPatch: (settings) => settings.patchResponse !== 'noContent',
@@ -25,6 +26,7 @@ export function resourceTypesOf(directory: Directory): ResourceDescriptor<unknow
   // 100,000-member response.
   const groups: ResourceDescriptor<GroupRead> = {
     type: groupResourceType,
+    typeOf: (org) => org.schema.group,
     service: directory.groups,
     read: (p) => ({ members: wantsAttribute(groupResourceType, p, 'members') }),
     answersPatch: (settings, p) => settings.patchResponse !== 'noContent' && asked(p),

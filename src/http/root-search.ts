@@ -17,7 +17,7 @@ export function rootSearch(host: RouteHost, types: readonly ResourceDescriptor<u
     const max = ctx.org.settings.maxResults;
     const parsed = types.map((d) => {
       try {
-        return { d, req: parseSearchRequest(d.type, request.body, max) };
+        return { d, req: parseSearchRequest(d.typeOf(ctx.org), request.body, max) };
       } catch (err) {
         if (err instanceof ScimError && err.scimType === 'invalidFilter') return { d, error: err };
         throw err;
@@ -33,7 +33,7 @@ export function rootSearch(host: RouteHost, types: readonly ResourceDescriptor<u
     for (const { d, req } of fitting) {
       const page = await listOf(d, ctx, { ...req, startIndex: skip + 1, count: room });
       total += page.totalResults;
-      for (const r of page.resources) resources.push(project(d.type, r, req.projection));
+      for (const r of page.resources) resources.push(project(d.typeOf(ctx.org), r, req.projection));
       room -= page.resources.length;
       skip = Math.max(0, skip - page.totalResults);
     }

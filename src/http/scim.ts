@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ScimError } from '../protocol/messages/index.js';
-import { allSchemas, findResourceType, resourceTypes } from '../protocol/schema/index.js';
+import type { ResourceTypeDef, SchemaDef } from '../protocol/schema/index.js';
+import type { OrgContext } from '../service/context.js';
 import type { Directory } from '../service/directory.js';
 import { scimAuth } from './auth.js';
 import { jsonBodies } from './body.js';
@@ -66,21 +67,29 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
     const ctx = context(request);
     return reply.type(SCIM_CONTENT_TYPE).send(serviceProviderConfig(ctx.org.settings, opts.bodyLimit, ctx.baseUrl));
   });
+  // The organization's own resource types and schemas: the built-in ones with its extensions.
+  const orgTypes = (org: OrgContext): ResourceTypeDef[] => types.map((d) => d.typeOf(org));
+  const schemasOf = (org: OrgContext): SchemaDef[] => {
+    const out: SchemaDef[] = [];
+    for (const rt of orgTypes(org)) for (const s of [rt.schema, ...rt.extensions.map((e) => e.schema)]) if (!out.includes(s)) out.push(s);
+    return out;
+  };
   app.get('/ResourceTypes', read, async (request, reply) => {
-    const base = context(request).baseUrl;
-    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(resourceTypes.map((rt) => resourceTypeJson(rt, base))));
+    const ctx = context(request);
+    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(orgTypes(ctx.org).map((rt) => resourceTypeJson(rt, ctx.baseUrl))));
   });
   app.get<{ Params: { name: string } }>('/ResourceTypes/:name', read, async (request, reply) => {
-    const rt = findResourceType(request.params.name);
+    const ctx = context(request);
+    const rt = orgTypes(ctx.org).find((t) => t.name.toLowerCase() === request.params.name.toLowerCase());
     if (!rt) throw ScimError.notFound(`No resource type "${request.params.name}".`);
-    return reply.type(SCIM_CONTENT_TYPE).send(resourceTypeJson(rt, context(request).baseUrl));
+    return reply.type(SCIM_CONTENT_TYPE).send(resourceTypeJson(rt, ctx.baseUrl));
   });
   app.get('/Schemas', read, async (request, reply) => {
-    const base = context(request).baseUrl;
-    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(allSchemas().map((s) => schemaJson(s, base))));
+    const ctx = context(request);
+    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(schemasOf(ctx.org).map((s) => schemaJson(s, ctx.baseUrl))));
   });
   app.get<{ Params: { urn: string } }>('/Schemas/:urn', read, async (request, reply) => {
-    const s = allSchemas().find((x) => x.id.toLowerCase() === request.params.urn.toLowerCase());
+    const s = schemasOf(context(request).org).find((x) => x.id.toLowerCase() === request.params.urn.toLowerCase());
     if (!s) throw ScimError.notFound(`No schema "${request.params.urn}".`);
     return reply.type(SCIM_CONTENT_TYPE).send(schemaJson(s, context(request).baseUrl));
   });

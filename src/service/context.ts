@@ -1,4 +1,5 @@
 import type { DirectoryEvent } from './events.js';
+import type { OrgSchema } from '../protocol/schema/extensions.js';
 import type { OrgSettings } from './settings.js';
 
 /** The organization a request acts for, resolved from its bearer token. */
@@ -7,6 +8,8 @@ export interface OrgContext {
   readonly slug: string;
   readonly name: string;
   readonly settings: OrgSettings;
+  /** Its resource types with the extensions it declared (docs/schema.md). */
+  readonly schema: OrgSchema;
 }
 
 /** What the service layer needs to know of the request that calls it. */

@@ -4,6 +4,7 @@ import { EventBus } from './events.js';
 import { EventFeed } from './feed.js';
 import { Groups } from './groups.js';
 import { Organizations } from './organizations.js';
+import { Schemas } from './schemas.js';
 import { Users, type UserHooks } from './users.js';
 
 export interface DirectoryOptions {
@@ -23,6 +24,8 @@ export class Directory {
   readonly bus: EventBus;
   /** Setup and login links, and the console sessions they start. */
   readonly access: Access;
+  /** Each organization's own schema extensions. */
+  readonly schemas: Schemas;
 
   constructor(
     readonly store: Store,
@@ -34,6 +37,7 @@ export class Directory {
     this.groups = new Groups(store, this.bus);
     this.events = new EventFeed(store, this.bus);
     this.access = new Access(store, this.organizations);
+    this.schemas = new Schemas(store, this.organizations, this.bus);
   }
 
   /** Whether an error means the database cannot serve now: the request may be retried (503). */

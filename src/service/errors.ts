@@ -10,6 +10,9 @@ const KINDS = {
   ROLLCALL_NO_WEBHOOK: 'notFound',
   ROLLCALL_NO_LINK: 'notFound',
   ROLLCALL_BAD_LINK: 'invalid',
+  ROLLCALL_BAD_SCHEMA: 'invalid',
+  ROLLCALL_NO_SCHEMA: 'notFound',
+  ROLLCALL_SCHEMA_REMOVING: 'conflict',
 } as const satisfies Record<string, DirectoryErrorKind>;
 
 /** The stable codes of directory errors (the CLI prints them; scripts may match them). */

@@ -15,7 +15,10 @@ export type EventType =
   | 'group.members_added'
   | 'group.members_removed'
   | 'token.issued'
-  | 'token.revoked';
+  | 'token.revoked'
+  | 'schema.extension_added'
+  | 'schema.extension_updated'
+  | 'schema.extension_removed';
 
 /** An event as the feed, webhooks and `onEvent` deliver it. */
 export interface DirectoryEvent<D = Record<string, unknown>> {
@@ -24,7 +27,7 @@ export interface DirectoryEvent<D = Record<string, unknown>> {
   readonly seq: number;
   readonly organization: string;
   readonly type: EventType;
-  readonly resourceType: 'User' | 'Group' | 'Token' | null;
+  readonly resourceType: 'User' | 'Group' | 'Token' | 'Schema' | null;
   readonly resourceId: string | null;
   /** ISO 8601 time of the change. */
   readonly time: string;
@@ -34,7 +37,7 @@ export interface DirectoryEvent<D = Record<string, unknown>> {
 
 export interface NewEvent {
   readonly type: EventType;
-  readonly resourceType: 'User' | 'Group' | 'Token';
+  readonly resourceType: 'User' | 'Group' | 'Token' | 'Schema';
   readonly resourceId: string;
   readonly data: Record<string, unknown>;
 }

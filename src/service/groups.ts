@@ -3,8 +3,8 @@ import { ScimError } from '../protocol/messages/error.js';
 import { memberRefs, type MemberRef } from '../protocol/members.js';
 import { applySteps, changedPaths, compilePatch, type MembershipStep } from '../protocol/patch/index.js';
 import type { ListRequest } from '../protocol/query.js';
-import { normalizeResource } from '../protocol/resource.js';
-import { GROUP_SCHEMA, groupResourceType } from '../protocol/schema/index.js';
+import { canonicalOrder, normalizeResource } from '../protocol/resource.js';
+import { GROUP_SCHEMA } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
 import type { GroupRecord, Store, StoreSession } from '../store/store.js';
 import type { GroupRow, MemberView } from '../store/types.js';
@@ -12,9 +12,8 @@ import { etagOf, now, type RequestContext } from './context.js';
 import { change } from './change.js';
 import { MEMBERS_PER_EVENT, valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
 import type { ListPage, Preconditions, ResourceService, ScimResource } from './resource.js';
-import { checkIfMatch, unknownPatchAttributes } from './users.js';
+import { checkIfMatch, checkRequired, unknownPatchAttributes, withoutRemoved } from './users.js';
 
-const rt = groupResourceType;
 
 /** How a group is read: with its members, or without touching the memberships table. */
 export interface GroupRead {
@@ -53,7 +52,7 @@ export class Groups implements ResourceService<GroupRead> {
 
   async get(ctx: RequestContext, id: string, read: GroupRead): Promise<ScimResource> {
     const row = await this.require(this.store, ctx, id);
-    return this.render(this.store, ctx, row, parse(row), read);
+    return this.render(this.store, ctx, row, parse(row, ctx), read);
   }
 
   /** A page of a group's members in id order (the console pages 100,000 members this way). */
@@ -80,7 +79,7 @@ export class Groups implements ResourceService<GroupRead> {
     return {
       totalResults: page.total,
       startIndex: req.startIndex,
-      resources: page.rows.map((r) => toResource(r, parse(r), ctx.baseUrl, read.members ? (byGroup.get(r.id) ?? []) : undefined)),
+      resources: page.rows.map((r) => toResource(r, parse(r, ctx), ctx.baseUrl, read.members ? (byGroup.get(r.id) ?? []) : undefined)),
     };
   }
 
@@ -93,7 +92,7 @@ export class Groups implements ResourceService<GroupRead> {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
       await this.replaceMembers(tx, ctx, id, members, delta);
-      const stored = await this.update(tx, ctx, events, current, parse(current), doc, delta);
+      const stored = await this.update(tx, ctx, events, current, parse(current, ctx), doc, delta);
       return this.render(tx, ctx, stored, doc, read);
     });
   }
@@ -104,23 +103,26 @@ export class Groups implements ResourceService<GroupRead> {
    * for no resource (204).
    */
   async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions, read: GroupRead | undefined): Promise<ScimResource | undefined> {
+    const rt = ctx.org.schema.group;
     const plan = compilePatch(rt, body, { membership: 'members' });
     return this.change(ctx, async (tx, events, delta) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
       for (const step of plan.memberships) await this.applyMembershipStep(tx, ctx, id, step, delta);
-      const before = parse(current);
+      const before = parse(current, ctx);
       const result = applySteps(rt, before, plan.document, { resourceId: id });
       unknownPatchAttributes(ctx, 'Group', [...plan.unknown, ...result.unknown]);
       checkDisplayName(result.doc);
-      const stored = await this.update(tx, ctx, events, current, before, result.doc, delta);
-      return read ? this.render(tx, ctx, stored, result.doc, read) : toResource(stored, result.doc, ctx.baseUrl, undefined);
+      checkRequired(rt, result.doc);
+      const doc = canonicalOrder(rt, result.doc);
+      const stored = await this.update(tx, ctx, events, current, before, doc, delta);
+      return read ? this.render(tx, ctx, stored, doc, read) : toResource(stored, doc, ctx.baseUrl, undefined);
     });
   }
 
   /** Writes a changed group (document or members) with its events; unchanged, returns it as it was. */
   private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: GroupRow, before: Record<string, unknown>, doc: Record<string, unknown>, delta: MemberDelta): Promise<Stored> {
-    const changed = changedPaths(rt, before, doc);
+    const changed = changedPaths(ctx.org.schema.group, before, doc);
     const net = netDelta(delta);
     if (changed.length === 0 && net.added.length === 0 && net.removed.length === 0) return current;
     const record = recordOf(ctx, { id: current.id, version: current.version + 1, created: current.created, last_modified: now() }, doc);
@@ -201,11 +203,13 @@ export class Groups implements ResourceService<GroupRead> {
   }
 
   private accept(ctx: RequestContext, body: unknown): { doc: Record<string, unknown>; members: MemberRef[] } {
+    const rt = ctx.org.schema.group;
     const { doc, unknown } = normalizeResource(rt, body, { strict: ctx.org.settings.strictSchema });
     if (unknown.length > 0) ctx.warn?.('unknown attributes ignored', { resourceType: 'Group', attributes: unknown });
     const members = memberRefs(doc.members);
     delete doc.members;
     checkDisplayName(doc);
+    checkRequired(rt, doc);
     return { doc, members };
   }
 
@@ -229,11 +233,12 @@ function checkDisplayName(doc: Record<string, unknown>): void {
 /** What a group's `meta` is made of (RFC 7643 §3.1). */
 type Stored = Pick<GroupRow, 'id' | 'version' | 'created' | 'last_modified'>;
 
-const parse = (row: GroupRow): Record<string, unknown> => JSON.parse(row.doc) as Record<string, unknown>;
+/** A stored group's document, without the values of extensions being removed. */
+const parse = (row: GroupRow, ctx: RequestContext): Record<string, unknown> => withoutRemoved(JSON.parse(row.doc) as Record<string, unknown>, ctx.org.schema.removing);
 
 /** A group as the store takes it: the document, and the organization's policy on duplicate names. */
 function recordOf(ctx: RequestContext, meta: Stored, doc: Record<string, unknown>): GroupRecord {
-  return { org_id: ctx.org.id, ...meta, doc, uniqueDisplayName: !ctx.org.settings.allowDuplicateGroupNames };
+  return { org_id: ctx.org.id, ...meta, doc, uniqueDisplayName: !ctx.org.settings.allowDuplicateGroupNames, type: ctx.org.schema.group };
 }
 
 /** Members a request actually added and removed (in order; one may undo the other). */
@@ -274,11 +279,14 @@ function memberEvents(groupId: string, delta: MemberDelta): NewEvent[] {
 /** The SCIM representation of a stored group; `members` only when they were read. */
 function toResource(row: Stored, doc: Readonly<Record<string, unknown>>, baseUrl: string, members: readonly MemberView[] | undefined): ScimResource {
   const { externalId, ...rest } = doc;
+  const core: Record<string, unknown> = {};
+  const extensions: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(rest)) (k.startsWith('urn:') ? extensions : core)[k] = v;
   return {
-    schemas: [GROUP_SCHEMA],
+    schemas: [GROUP_SCHEMA, ...Object.keys(extensions)],
     id: row.id,
     ...(externalId !== undefined ? { externalId } : {}),
-    ...rest,
+    ...core,
     ...(members && members.length > 0
       ? {
           members: members.map((m) => ({
@@ -289,6 +297,7 @@ function toResource(row: Stored, doc: Readonly<Record<string, unknown>>, baseUrl
           })),
         }
       : {}),
+    ...extensions,
     meta: {
       resourceType: 'Group',
       created: row.created,

@@ -1,10 +1,11 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
-import type { OrganizationRow, TokenRow } from '../store/types.js';
+import type { NewOrganizationRow, OrganizationRow, TokenRow } from '../store/types.js';
 import { UniqueViolation } from '../store/errors.js';
 import { now, type OrgContext } from './context.js';
 import { EventRecorder, type EventBus } from './events.js';
 import { DirectoryError } from './errors.js';
+import { orgSchemaOf, type OrgSchema } from '../protocol/schema/extensions.js';
 import { defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
 
 
@@ -16,6 +17,7 @@ export interface Organization {
   readonly slug: string;
   readonly name: string;
   readonly settings: OrgSettings;
+  readonly schema: OrgSchema;
   readonly created: string;
 }
 
@@ -41,8 +43,11 @@ export interface TokenInfo {
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-function toOrganization(row: OrganizationRow): Organization {
-  return { id: row.id, slug: row.slug, name: row.name, settings: parseSettings(row.settings), created: row.created };
+function toOrganization(row: NewOrganizationRow): Organization {
+  const org = { id: row.id, slug: row.slug, name: row.name, settings: parseSettings(row.settings), created: row.created };
+  // Not enumerable: an organization printed as JSON (the CLI's --json, the API) keeps its shape;
+  // the extensions have their own commands and endpoints.
+  return Object.defineProperty(org, 'schema', { value: orgSchemaOf(row.extensions), enumerable: false }) as Organization;
 }
 
 function toTokenInfo(row: TokenRow): TokenInfo {
@@ -64,7 +69,7 @@ export class Organizations {
     if (!SLUG.test(slug)) {
       throw new DirectoryError('ROLLCALL_BAD_SLUG', `invalid slug "${slug}": use 1-63 lower-case letters, digits and inner hyphens`);
     }
-    const row: OrganizationRow = {
+    const row: NewOrganizationRow = {
       id: randomUUID(),
       slug,
       name: name ?? slug,
@@ -108,7 +113,7 @@ export class Organizations {
     const key = Object.keys(org.settings).find((k) => k.toLowerCase() === setting.toLowerCase())!;
     const settings = settingsSchema.parse({ ...org.settings, [key]: value });
     await this.store.organizations.update(org.id, { settings: JSON.stringify(settings) });
-    return { ...org, settings };
+    return Object.defineProperty({ ...org, settings }, 'schema', { value: org.schema, enumerable: false }) as Organization;
   }
 
   /** Replaces settings with the given partial settings merged over the current ones. */
@@ -116,7 +121,7 @@ export class Organizations {
     const org = await this.get(slug);
     const settings = settingsSchema.parse({ ...org.settings, ...changes });
     await this.store.organizations.update(org.id, { settings: JSON.stringify(settings) });
-    return { ...org, settings };
+    return Object.defineProperty({ ...org, settings }, 'schema', { value: org.schema, enumerable: false }) as Organization;
   }
 
   async delete(slug: string): Promise<void> {
@@ -180,7 +185,7 @@ export class Organizations {
       this.seenValid.add(hash);
     }
     const { org } = found;
-    return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings) }, scope: found.token.scope, tokenId: found.token.id, tokenLabel: found.token.label };
+    return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings), schema: orgSchemaOf(org.extensions) }, scope: found.token.scope, tokenId: found.token.id, tokenLabel: found.token.label };
   }
 
   /**
@@ -192,7 +197,7 @@ export class Organizations {
     const found = await this.store.tokens.findRevoked(hashToken(token));
     if (!found) return undefined;
     const { org } = found;
-    return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings) }, tokenId: found.token.id, tokenLabel: found.token.label };
+    return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings), schema: orgSchemaOf(org.extensions) }, tokenId: found.token.id, tokenLabel: found.token.label };
   }
 
   /** Records last use at most once a minute per token, off the request path. */

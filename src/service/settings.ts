@@ -3,8 +3,12 @@ import { z } from 'zod';
 /** Per-organization settings. Every key has a default; docs/configuration.md describes each one. */
 export const settingsSchema = z
   .object({
-    /** userName must be an email address (Okta "Application username format: Email"). */
-    requireEmailUserName: z.boolean().default(true),
+    /**
+     * userName must be an email address (Okta "Application username format: Email"). Off for new
+     * organizations since issue 14 (any RFC-valid userName); organizations created before keep
+     * what they had (migration 010 writes the old default, true, into them).
+     */
+    requireEmailUserName: z.boolean().default(false),
     /** Lower-case email domains userName may use; empty allows any. */
     allowedEmailDomains: z.array(z.string().min(1)).default([]),
     /** `delete` removes the user (RFC 7644 §3.6); `deactivate` sets active=false and keeps it. */

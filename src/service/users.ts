@@ -3,7 +3,7 @@ import { ScimError } from '../protocol/messages/error.js';
 import { applySteps, changedPaths, compilePatch } from '../protocol/patch/index.js';
 import type { ListRequest } from '../protocol/query.js';
 import { canonicalOrder, normalizeResource } from '../protocol/resource.js';
-import { ENTERPRISE_USER_SCHEMA, USER_SCHEMA, userResourceType } from '../protocol/schema/index.js';
+import { USER_SCHEMA, userResourceType, type ResourceTypeDef } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
 import { groupRefsByMember, type ResourceRecord, type Store, type StoreSession } from '../store/store.js';
 import type { GroupRef, ListedUser, UserRow, UserWithGroups } from '../store/types.js';
@@ -51,7 +51,7 @@ export class Users implements ResourceService<UserRead> {
     if (doc.active === undefined) doc.active = true;
     await this.hooks.beforeUserCreate?.({ org: ctx.org, user: doc });
     const t = now();
-    const record: ResourceRecord = { org_id: ctx.org.id, id: randomUUID(), doc, version: 1, created: t, last_modified: t };
+    const record: ResourceRecord = { org_id: ctx.org.id, id: randomUUID(), doc, version: 1, created: t, last_modified: t, type: ctx.org.schema.user };
     const resource = toResource(record, doc, ctx.baseUrl);
     await this.change(ctx, async (tx, events) => {
       await this.write(() => tx.users.insert(record), doc);
@@ -62,7 +62,7 @@ export class Users implements ResourceService<UserRead> {
 
   /** One user; with `groups`, its read-only groups attribute too (read in the same statement). */
   async get(ctx: RequestContext, id: string, options: UserRead = {}): Promise<ScimResource> {
-    return resourceOf(await this.require(this.store, ctx, id, { groups: options.groups ?? false }), ctx.baseUrl);
+    return resourceOf(await this.require(this.store, ctx, id, { groups: options.groups ?? false }), ctx.baseUrl, ctx.org.schema.removing);
   }
 
   /**
@@ -71,13 +71,13 @@ export class Users implements ResourceService<UserRead> {
    */
   async getText(ctx: RequestContext, id: string, options: UserRead = {}): Promise<ResourceText> {
     const row = await this.require(this.store, ctx, id, { groups: options.groups ?? false });
-    return { version: etagOf(row.version), json: textOf(row, ctx.baseUrl) };
+    return { version: etagOf(row.version), json: textOf(row, ctx) };
   }
 
   /** A page as JSON texts, for a response without a projection (see getText). */
   async listText(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPageText> {
     const page = await this.store.users.list(ctx.org.id, storeQuery(req), { groups: options.groups ?? false });
-    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => textOf(r, ctx.baseUrl)) };
+    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => textOf(r, ctx)) };
   }
 
   /** PUT: a true replace (RFC 7644 §3.5.1) that honours mutability. */
@@ -90,10 +90,10 @@ export class Users implements ResourceService<UserRead> {
     const user = await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, { forUpdate: true });
       checkIfMatch(current, pre);
-      const before = JSON.parse(current.doc) as Record<string, unknown>;
+      const before = withoutRemoved(JSON.parse(current.doc) as Record<string, unknown>, ctx.org.schema.removing);
       // active is the administrative status: a PUT without it keeps the current status.
       const next = doc.active === undefined ? { ...doc, active: before.active ?? true } : doc;
-      return this.update(tx, ctx, events, current, before, canonicalOrder(userResourceType, next));
+      return this.update(tx, ctx, events, current, before, canonicalOrder(ctx.org.schema.user, next));
     });
     return this.withGroups(ctx, user, read);
   }
@@ -103,20 +103,22 @@ export class Users implements ResourceService<UserRead> {
    * does. A PATCH that changes nothing keeps version and lastModified, and writes no event.
    */
   async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}, read?: UserRead): Promise<ScimResource> {
-    const plan = compilePatch(userResourceType, body);
+    const rt = ctx.org.schema.user;
+    const plan = compilePatch(rt, body);
     const user = await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, { forUpdate: true });
       checkIfMatch(current, pre);
       const before = JSON.parse(current.doc) as Record<string, unknown>;
-      const result = applySteps(userResourceType, before, plan.document, { resourceId: id });
+      const result = applySteps(rt, withoutRemoved(before, ctx.org.schema.removing), plan.document, { resourceId: id });
       unknownPatchAttributes(ctx, 'User', [...plan.unknown, ...result.unknown]);
       const doc = result.doc;
       // active is the administrative status (RFC 7643 §4.1.1: its meaning is the service provider's):
       // it changes only when a request sets it, so removing it keeps it.
       if (doc.active === undefined) doc.active = before.active ?? true;
       checkPolicy(ctx.org.slug, ctx.org.settings, doc);
+      checkRequired(rt, doc);
       // Stored in canonical order, as create and replace store it: reads splice it (renderUser).
-      return this.update(tx, ctx, events, current, before, canonicalOrder(userResourceType, doc));
+      return this.update(tx, ctx, events, current, before, canonicalOrder(ctx.org.schema.user, doc));
     });
     return read ? this.withGroups(ctx, user, read) : user;
   }
@@ -131,16 +133,16 @@ export class Users implements ResourceService<UserRead> {
         await events.add(tx, [{ type: 'user.deleted', resourceType: 'User', resourceId: id, data: { userName: current.user_name, externalId: current.external_id } }]);
         return;
       }
-      await this.update(tx, ctx, events, current, before, { ...before, active: false });
+      await this.update(tx, ctx, events, current, withoutRemoved(before, ctx.org.schema.removing), { ...withoutRemoved(before, ctx.org.schema.removing), active: false });
     });
   }
 
   /** Writes a changed document with its events; an unchanged one is returned as it was. */
   private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: UserRow, before: Record<string, unknown>, doc: Record<string, unknown>): Promise<ScimResource> {
-    const changed = changedPaths(userResourceType, before, doc);
+    const changed = changedPaths(ctx.org.schema.user, before, doc);
     if (changed.length === 0) return toResource(current, before, ctx.baseUrl);
     await this.hooks.beforeUserUpdate?.({ org: ctx.org, id: current.id, before, after: doc, changed });
-    const record: ResourceRecord = { org_id: current.org_id, id: current.id, doc, version: current.version + 1, created: current.created, last_modified: now() };
+    const record: ResourceRecord = { org_id: current.org_id, id: current.id, doc, version: current.version + 1, created: current.created, last_modified: now(), type: ctx.org.schema.user };
     await this.write(() => tx.users.update(record, current.version), doc);
     const userName = doc.userName as string;
     const list: NewEvent[] = [{ type: 'user.updated', resourceType: 'User', resourceId: record.id, data: { userName, changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }];
@@ -158,7 +160,7 @@ export class Users implements ResourceService<UserRead> {
   /** A page of users matching a list request; filter, sort and paging run in the database. */
   async list(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPage> {
     const page = await this.store.users.list(ctx.org.id, storeQuery(req), { groups: options.groups ?? false });
-    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => resourceOf(r, ctx.baseUrl)) };
+    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => resourceOf(r, ctx.baseUrl, ctx.org.schema.removing)) };
   }
 
   /**
@@ -182,9 +184,11 @@ export class Users implements ResourceService<UserRead> {
 
   /** Normalises a body and applies the organization's policy to it. */
   private accept(ctx: RequestContext, body: unknown): Record<string, unknown> {
-    const { doc, unknown } = normalizeResource(userResourceType, body, { strict: ctx.org.settings.strictSchema });
+    const rt = ctx.org.schema.user;
+    const { doc, unknown } = normalizeResource(rt, body, { strict: ctx.org.settings.strictSchema });
     if (unknown.length > 0) ctx.warn?.('unknown attributes ignored', { resourceType: 'User', attributes: unknown });
     checkPolicy(ctx.org.slug, ctx.org.settings, doc);
+    checkRequired(rt, doc);
     return doc;
   }
 
@@ -256,11 +260,11 @@ export function checkPolicy(slug: string, settings: OrgSettings, doc: Record<str
 function withGroupsAttribute(res: ScimResource, refs: readonly GroupRef[] | undefined, baseUrl: string): ScimResource {
   if (!refs || refs.length === 0) return res;
   const groups = refs.map((g) => ({ value: g.id, $ref: `${baseUrl}/Groups/${g.id}`, display: g.display, type: 'direct' }));
-  // Right before the enterprise extension (where a stored document in canonical order has it: last),
+  // Right before the first extension (where a stored document in canonical order has them: last),
   // else before meta; renderUser splices the same place.
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(res)) {
-    if (key === ENTERPRISE_USER_SCHEMA || key === 'meta') {
+    if (key.startsWith('urn:') || key === 'meta') {
       if (!('groups' in out)) out.groups = groups;
     }
     if (key !== 'groups') out[key] = value;
@@ -268,27 +272,49 @@ function withGroupsAttribute(res: ScimResource, refs: readonly GroupRef[] | unde
   return out as ScimResource;
 }
 
-const ENTERPRISE_KEY = `"${ENTERPRISE_USER_SCHEMA}":`;
-const SCHEMAS_CORE = `"schemas":${JSON.stringify([USER_SCHEMA])}`;
-const SCHEMAS_ENTERPRISE = `"schemas":${JSON.stringify([USER_SCHEMA, ENTERPRISE_USER_SCHEMA])}`;
+/** The JSON key text of each extension of a resource type, in its order (`"urn:…":`). */
+const extensionKeys = new WeakMap<ResourceTypeDef, { urn: string; key: string }[]>();
+
+function keysOf(rt: ResourceTypeDef): { urn: string; key: string }[] {
+  let keys = extensionKeys.get(rt);
+  if (!keys) {
+    keys = rt.extensions.map((e) => ({ urn: e.schema.id, key: `${JSON.stringify(e.schema.id)}:` }));
+    extensionKeys.set(rt, keys);
+  }
+  return keys;
+}
 
 /**
  * The JSON text of `resourceOf(row, baseUrl)`, byte for byte, spliced from the stored document's
  * text: no parse, no serialisation of the document. Undefined when the stored text's shape does not
- * allow a splice (an externalId that is not its first key; a stored `groups`), and the caller
- * serialises the parsed resource instead.
+ * allow a splice (an externalId that is not its first key; a stored `groups`; an extension key the
+ * resource type does not list), and the caller serialises the parsed resource instead.
  *
  * Why a text search is exact here: a stored document is normalised to the schema, so the only
- * object keys are attribute names, and inside a JSON string every `"` is escaped, so `"name":`
- * with bare quotes can only be a key. The enterprise extension's URN and `externalId` are
- * top-level names that no sub-attribute has.
+ * object keys are attribute names and extension URNs, and inside a JSON string every `"` is
+ * escaped, so `"name":` with bare quotes can only be a key. Extension URNs and `externalId` are
+ * top-level names that no sub-attribute has, and extensions are stored last, in the resource
+ * type's order (canonicalOrder).
  */
-export function renderUser(row: ListedUser, baseUrl: string): string | undefined {
+export function renderUser(row: ListedUser, baseUrl: string, rt: ResourceTypeDef = userResourceType): string | undefined {
   const d = row.doc;
   if (d.charCodeAt(0) !== 123 /* { */ || d.charCodeAt(d.length - 1) !== 125 /* } */) return undefined;
   if (!d.startsWith('{"externalId":') && d.includes('"externalId":')) return undefined;
   if (d.includes('"groups":') || d.includes('"schemas":') || d.includes('"meta":')) return undefined;
-  const ext = d.indexOf(ENTERPRISE_KEY);
+  let ext = -1;
+  let schemas = `"schemas":["${USER_SCHEMA}"`;
+  let found = 0;
+  for (const { urn, key } of keysOf(rt)) {
+    const at = d.indexOf(key);
+    if (at < 0) continue;
+    if (at < ext) return undefined;
+    if (ext < 0) ext = at;
+    schemas += `,${JSON.stringify(urn)}`;
+    found++;
+  }
+  schemas += ']';
+  // Every top-level URN key must be one the resource type lists (a removed extension's is not).
+  if (countUrnKeys(d) !== found) return undefined;
   let body = d.length > 2 ? d.slice(1, -1) : '';
   const refs = row.groups;
   if (refs && refs.length > 0) {
@@ -305,7 +331,19 @@ export function renderUser(row: ListedUser, baseUrl: string): string | undefined
     }
   }
   const meta = `"meta":{"resourceType":"User","created":${JSON.stringify(row.created)},"lastModified":${JSON.stringify(row.last_modified)},"location":${JSON.stringify(`${baseUrl}/Users/${row.id}`)},"version":${JSON.stringify(etagOf(row.version))}}`;
-  return `{${ext < 0 ? SCHEMAS_CORE : SCHEMAS_ENTERPRISE},"id":${JSON.stringify(row.id)}${body ? `,${body}` : ''},${meta}}`;
+  return `{${schemas},"id":${JSON.stringify(row.id)}${body ? `,${body}` : ''},${meta}}`;
+}
+
+/** Top-level extension keys of a stored document: `"urn:` right after `{` or `,` and closed by `":{`. */
+function countUrnKeys(d: string): number {
+  let n = 0;
+  for (let at = d.indexOf('"urn:'); at >= 0; at = d.indexOf('"urn:', at + 5)) {
+    const c = d.charCodeAt(at - 1);
+    if (c !== 44 /* , */ && c !== 123 /* { */) continue;
+    const close = d.indexOf('"', at + 1);
+    if (d.charCodeAt(close + 1) === 58 /* : */ && d.charCodeAt(close + 2) === 123 /* { */) n++;
+  }
+  return n;
 }
 
 /** The store's query of a list request: filter, sort and paging, all run in the database. */
@@ -319,23 +357,57 @@ function storeQuery(req: ListRequest) {
 }
 
 /** A stored user's representation as text: spliced, or (a document of another shape) parsed and serialised. */
-function textOf(row: ListedUser, baseUrl: string): string {
-  return renderUser(row, baseUrl) ?? JSON.stringify(resourceOf(row, baseUrl));
+function textOf(row: ListedUser, ctx: RequestContext): string {
+  const { schema } = ctx.org;
+  return renderUser(row, ctx.baseUrl, schema.user) ?? JSON.stringify(resourceOf(row, ctx.baseUrl, schema.removing));
+}
+
+/** A stored document without the extensions being removed (their values are still being deleted). */
+export function withoutRemoved(doc: Record<string, unknown>, removing: readonly string[]): Record<string, unknown> {
+  if (removing.length === 0) return doc;
+  let out = doc;
+  for (const urn of removing) {
+    const key = Object.keys(out).find((k) => k.toLowerCase() === urn.toLowerCase());
+    if (key === undefined) continue;
+    if (out === doc) out = { ...doc };
+    delete out[key];
+  }
+  return out;
+}
+
+/**
+ * RFC 7643 §2.2 `required` for extensions: an extension the resource type requires must be sent,
+ * and a required attribute of an extension that is sent must be in it. (The core's required
+ * attributes are the policy's: userName, displayName.)
+ */
+export function checkRequired(rt: ResourceTypeDef, doc: Readonly<Record<string, unknown>>): void {
+  for (const ext of rt.extensions) {
+    const values = doc[ext.schema.id] as Record<string, unknown> | undefined;
+    if (!values) {
+      if (ext.required) throw ScimError.invalidValue(`The schema extension "${ext.schema.id}" is required for ${rt.name}s in this organization; send it with its required attributes.`);
+      continue;
+    }
+    for (const a of ext.schema.attributes) {
+      if (a.required && a.mutability !== 'readOnly' && values[a.name] === undefined) {
+        throw ScimError.invalidValue(`"${ext.schema.id}:${a.name}" is required (it is a required attribute of the extension).`);
+      }
+    }
+  }
 }
 
 /** What a resource's `meta` is made of (RFC 7643 §3.1). */
 type Stored = Pick<UserRow, 'id' | 'version' | 'created' | 'last_modified'> & { readonly groups?: readonly GroupRef[] };
 
 /** The SCIM representation of a stored user (RFC 7643 §4.1, §3.1 meta), with its groups when they were read. */
-export function resourceOf(row: ListedUser, baseUrl: string): ScimResource {
-  return toResource(row, JSON.parse(row.doc) as Record<string, unknown>, baseUrl);
+export function resourceOf(row: ListedUser, baseUrl: string, removing: readonly string[] = []): ScimResource {
+  return toResource(row, withoutRemoved(JSON.parse(row.doc) as Record<string, unknown>, removing), baseUrl);
 }
 
 /** The SCIM representation of a user document and its metadata. */
 function toResource(row: Stored, doc: Readonly<Record<string, unknown>>, baseUrl: string): ScimResource {
   const { externalId, ...rest } = doc;
   const resource = {
-    schemas: rest[ENTERPRISE_USER_SCHEMA] ? [USER_SCHEMA, ENTERPRISE_USER_SCHEMA] : [USER_SCHEMA],
+    schemas: [USER_SCHEMA, ...Object.keys(rest).filter((k) => k.startsWith('urn:'))],
     id: row.id,
     ...(externalId !== undefined ? { externalId } : {}),
     ...rest,

@@ -1,6 +1,7 @@
+import type { ResourceTypeDef } from '../protocol/schema/index.js';
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
-import type { AccessLinkRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, OrganizationRow, TokenRow, ListedUser, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
+import type { AccessLinkRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, NewOrganizationRow, OrganizationRow, TokenRow, ListedUser, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
 
 export interface PageQuery {
   /** Rows to skip (0-based). */
@@ -30,6 +31,8 @@ export interface ResourceRecord {
   readonly version: number;
   readonly created: string;
   readonly last_modified: string;
+  /** The organization's resource type the document was validated against (its extensions' values are indexed by it); default the built-in one. */
+  readonly type?: ResourceTypeDef;
 }
 
 /** A group record: whether its displayName must be unique in the organization is the organization's policy. */
@@ -38,13 +41,23 @@ export interface GroupRecord extends ResourceRecord {
 }
 
 export interface OrganizationStore {
-  insert(row: OrganizationRow): Promise<void>;
+  insert(row: NewOrganizationRow): Promise<void>;
   get(id: string): Promise<OrganizationRow | undefined>;
   getBySlug(slug: string): Promise<OrganizationRow | undefined>;
   list(): Promise<OrganizationRow[]>;
   count(): Promise<number>;
-  update(id: string, changes: { name?: string; settings?: string }): Promise<void>;
+  update(id: string, changes: { name?: string; settings?: string; extensions?: string }): Promise<void>;
   delete(id: string): Promise<boolean>;
+  /**
+   * Stored documents of the organization's users or groups whose text contains `needle`, after
+   * `afterSeq` in creation order, at most `limit` (removing an extension walks them by this).
+   */
+  scanDocs(table: 'users' | 'groups', orgId: string, needle: string, afterSeq: number, limit: number): Promise<{ seq: number; id: string; doc: string }[]>;
+  /**
+   * Writes documents back unchanged in version (an extension's values being deleted), and for
+   * users deletes their indexed values of the attribute keys given.
+   */
+  rewriteDocs(table: 'users' | 'groups', orgId: string, docs: readonly { id: string; doc: string }[], valueKeys: readonly string[]): Promise<void>;
 }
 
 export interface TokenStore {

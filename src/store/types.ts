@@ -6,6 +6,8 @@ export interface OrganizationsTable {
   slug: string;
   name: string;
   settings: string;
+  /** Declared schema extensions as JSON (migration 010). */
+  extensions: Generated<string>;
   created: string;
   event_seq: Generated<number>;
 }
@@ -207,6 +209,8 @@ export interface Database {
 }
 
 export type OrganizationRow = Omit<Selectable<OrganizationsTable>, 'event_seq'>;
+/** An organization as inserted: its extensions default to none. */
+export type NewOrganizationRow = Omit<OrganizationRow, 'extensions'> & { extensions?: string };
 export type TokenRow = Selectable<TokensTable>;
 export type UserRow = Omit<Selectable<UsersTable>, 'seq'>;
 export type NewUserRow = Omit<Insertable<UsersTable>, 'seq'>;

@@ -49,7 +49,11 @@ for (const engine of ENGINES) {
       const created = await run(['org', 'create', 'acme', '--name', 'Acme Inc', '--json', ...d]);
       assert.equal(created.code, 0, created.stderr);
       assert.equal(JSON.parse(created.stdout).slug, 'acme');
-      assert.equal(JSON.parse(created.stdout).settings.requireEmailUserName, true);
+      assert.equal(JSON.parse(created.stdout).settings.requireEmailUserName, false, 'a new organization accepts any userName');
+      const strict = await run(['org', 'create', 'zulip-like', '--require-email-usernames', '--json', ...d]);
+      assert.equal(JSON.parse(strict.stdout).settings.requireEmailUserName, true);
+      assert.equal(JSON.parse(strict.stdout).schema, undefined, 'the JSON of an organization keeps its shape');
+      assert.equal((await run(['org', 'delete', 'zulip-like', ...d])).code, 0);
 
       const dup = await run(['org', 'create', 'acme', ...d]);
       assert.notEqual(dup.code, 0);

@@ -83,7 +83,7 @@ for (const engine of ENGINES) {
 
     const newOrg = async () => {
       const org = await directory.organizations.create(`hooks${++n}`);
-      ctx = { org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false } }, baseUrl: 'http://x/scim/v2' };
+      ctx = { org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false }, schema: org.schema }, baseUrl: 'http://x/scim/v2' };
       return org.slug;
     };
     const createUsers = async (count: number, prefix: string) => {
@@ -277,7 +277,7 @@ if (ENGINES.includes('postgres')) {
       try {
         const directory = new Directory(store);
         const org = await directory.organizations.create('twoworkers');
-        const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false } }, baseUrl: 'http://x/scim/v2' };
+        const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false }, schema: org.schema }, baseUrl: 'http://x/scim/v2' };
         await new Webhooks(store, directory.organizations, LOCAL).add('twoworkers', { url, events: ['user.created'] });
         await Promise.all([startWorker(db.database), startWorker(db.database)]);
         for (let i = 0; i < 30; i++) await directory.users.create(ctx, { userName: `w${i}` });
@@ -304,7 +304,7 @@ if (ENGINES.includes('postgres')) {
       try {
         const directory = new Directory(store);
         const org = await directory.organizations.create('killed');
-        const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false } }, baseUrl: 'http://x/scim/v2' };
+        const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false }, schema: org.schema }, baseUrl: 'http://x/scim/v2' };
         await new Webhooks(store, directory.organizations, LOCAL).add('killed', { url, events: ['user.created'] });
         rx.respond = (k, _r, res) => {
           if (k === 1) return; // the first worker never hears back

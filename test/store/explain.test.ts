@@ -34,7 +34,7 @@ for (const engine of ENGINES) {
       const directory = new Directory(store);
       const org = await directory.organizations.create('explain', undefined, {});
       orgId = org.id;
-      const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: org.settings }, baseUrl: 'http://x/scim/v2' };
+      const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: org.settings, schema: org.schema }, baseUrl: 'http://x/scim/v2' };
       for (let i = 0; i < USERS; i++) {
         const created = await directory.users.create(ctx, {
           userName: `user${i}@example.com`,

@@ -33,7 +33,7 @@ for (const engine of ENGINES) {
       assert.equal(error, undefined);
       const directory = new Directory(old);
       const org = await directory.organizations.create('before');
-      const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: org.settings }, baseUrl: 'http://x/scim/v2' };
+      const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: org.settings, schema: org.schema }, baseUrl: 'http://x/scim/v2' };
       for (let i = 0; i < 30; i++) {
         await directory.users.create(ctx, {
           userName: `user${i}@example.com`,

@@ -9,6 +9,7 @@ import { userValuesClustered } from './006-user-values-clustered.js';
 import { provisioningLog } from './007-provisioning-log.js';
 import { listOrder } from './008-list-order.js';
 import { authEpoch } from './009-auth-epoch.js';
+import { orgExtensions } from './010-org-extensions.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -24,6 +25,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '007-provisioning-log': { up: (db: Kysely<any>) => provisioningLog(db, adapter) },
         '008-list-order': { up: (db: Kysely<any>) => listOrder(db) },
         '009-auth-epoch': { up: (db: Kysely<any>) => authEpoch(db, adapter) },
+        '010-org-extensions': { up: (db: Kysely<any>) => orgExtensions(db, adapter) },
       };
     },
   };

@@ -5,7 +5,7 @@ import type { AttributeDef, ResolvedAttribute } from '../../protocol/schema/inde
 import type { DialectAdapter } from '../dialects/dialect.js';
 import { sql, type Fragment } from './fragment.js';
 import { GROUP_TABLE, type MembershipAttribute, type ResourceTable } from './columns.js';
-import { ELEMENT_MARKER, SIMPLE, attrKey } from './user-values.js';
+import { ELEMENT_MARKER, SIMPLE, attrKey, sortableNumber } from './user-values.js';
 
 type Sql = Fragment;
 type Compare = Extract<ResolvedFilter, { kind: 'compare' }>;
@@ -62,6 +62,7 @@ function displayName(attr: ResolvedAttribute): string {
 
 /** The bound parameter for a comparison value, folded unless the attribute is caseExact. */
 function param(def: AttributeDef, value: string | number | boolean): string {
+  if (typeof value === 'number' && (def.type === 'integer' || def.type === 'decimal')) return sortableNumber(value);
   if (typeof value !== 'string') return String(value);
   if (def.type === 'dateTime') return new Date(value).toISOString();
   return def.caseExact ? value : fold(value);

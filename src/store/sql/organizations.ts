@@ -1,14 +1,15 @@
 import type { OrganizationStore } from '../store.js';
-import type { OrganizationRow } from '../types.js';
+import type { NewOrganizationRow, OrganizationRow } from '../types.js';
 import type { SqlContext } from './context.js';
+import { sql } from './fragment.js';
 
-const ORG_COLUMNS = ['id', 'slug', 'name', 'settings', 'created'] as const;
+const ORG_COLUMNS = ['id', 'slug', 'name', 'settings', 'extensions', 'created'] as const;
 
 /** Organizations: rarely written, read through the token cache on the request path. */
 export class SqlOrganizations implements OrganizationStore {
   constructor(private readonly c: SqlContext) {}
 
-  async insert(row: OrganizationRow): Promise<void> {
+  async insert(row: NewOrganizationRow): Promise<void> {
     await this.c.write(() => this.c.db.insertInto('organizations').values(row).execute());
   }
 
@@ -29,7 +30,7 @@ export class SqlOrganizations implements OrganizationStore {
     return Number(r.n);
   }
 
-  async update(id: string, changes: { name?: string; settings?: string }): Promise<void> {
+  async update(id: string, changes: { name?: string; settings?: string; extensions?: string }): Promise<void> {
     await this.c.db.updateTable('organizations').set(changes).where('id', '=', id).execute();
     await this.c.changedAuth();
   }
@@ -38,5 +39,18 @@ export class SqlOrganizations implements OrganizationStore {
     const r = await this.c.db.deleteFrom('organizations').where('id', '=', id).executeTakeFirst();
     await this.c.changedAuth();
     return Number(r.numDeletedRows) > 0;
+  }
+
+  scanDocs(table: 'users' | 'groups', orgId: string, needle: string, afterSeq: number, limit: number): Promise<{ seq: number; id: string; doc: string }[]> {
+    const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.c
+      .rows<{ seq: number | string; id: string; doc: string }>(sql`select seq, id, doc from ${sql.ref(table)} where org_id = ${orgId} and seq > ${afterSeq} and doc like ${pattern} escape '\\' order by seq limit ${limit}`)
+      .then((rows) => rows.map((r) => ({ seq: Number(r.seq), id: r.id, doc: r.doc })));
+  }
+
+  async rewriteDocs(table: 'users' | 'groups', orgId: string, docs: readonly { id: string; doc: string }[], valueKeys: readonly string[]): Promise<void> {
+    for (const d of docs) await this.c.execute(sql`update ${sql.ref(table)} set doc = ${d.doc} where org_id = ${orgId} and id = ${d.id}`);
+    if (table !== 'users' || valueKeys.length === 0 || docs.length === 0) return;
+    await this.c.execute(sql`delete from user_values where org_id = ${orgId} and user_id in (${sql.join(docs.map((d) => sql`${d.id}`))}) and attr in (${sql.join(valueKeys.map((k) => sql`${k}`))})`);
   }
 }

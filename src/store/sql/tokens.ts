@@ -20,13 +20,13 @@ export class SqlTokens implements TokenStore {
     if (cached) return cached;
     const [r] = await this.c.rows<Record<string, string>>(sql`
       select t.id as t_id, t.label as t_label, t.hash as t_hash, t.created as t_created, t.last_used as t_last_used, t.scope as t_scope,
-        o.id as o_id, o.slug as o_slug, o.name as o_name, o.settings as o_settings, o.created as o_created
+        o.id as o_id, o.slug as o_slug, o.name as o_name, o.settings as o_settings, o.extensions as o_extensions, o.created as o_created
       from tokens t join organizations o on o.id = t.org_id
       where t.hash = ${hash} and t.revoked is null`);
     if (!r) return undefined;
     const found: ActiveToken = {
       token: { id: r.t_id!, org_id: r.o_id!, label: r.t_label!, hash: r.t_hash!, created: r.t_created!, last_used: r.t_last_used ?? null, revoked: null, scope: r.t_scope as TokenRow['scope'] },
-      org: { id: r.o_id!, slug: r.o_slug!, name: r.o_name!, settings: r.o_settings!, created: r.o_created! },
+      org: { id: r.o_id!, slug: r.o_slug!, name: r.o_name!, settings: r.o_settings!, extensions: r.o_extensions!, created: r.o_created! },
     };
     auth.set(hash, found, stamp);
     return found;
@@ -35,7 +35,7 @@ export class SqlTokens implements TokenStore {
   async findRevoked(hash: string): Promise<{ token: TokenRow; org: OrganizationRow } | undefined> {
     const token = await this.c.db.selectFrom('tokens').selectAll().where('hash', '=', hash).where('revoked', 'is not', null).executeTakeFirst();
     if (!token) return undefined;
-    const org = await this.c.db.selectFrom('organizations').select(['id', 'slug', 'name', 'settings', 'created']).where('id', '=', token.org_id).executeTakeFirst();
+    const org = await this.c.db.selectFrom('organizations').select(['id', 'slug', 'name', 'settings', 'extensions', 'created']).where('id', '=', token.org_id).executeTakeFirst();
     return org ? { token, org } : undefined;
   }
 

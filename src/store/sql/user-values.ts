@@ -1,4 +1,4 @@
-import { userResourceType, type AttributeDef, type ResolvedAttribute } from '../../protocol/schema/index.js';
+import { userResourceType, type AttributeDef, type ResolvedAttribute, type ResourceTypeDef } from '../../protocol/schema/index.js';
 import { fold } from '../../protocol/fold.js';
 import type { UserValueRow } from '../types.js';
 import { isUserColumn } from './columns.js';
@@ -13,9 +13,14 @@ export function attrKey(r: Pick<ResolvedAttribute, 'schema' | 'attribute' | 'inE
   return r.inExtension ? `${r.schema.id}:${r.attribute.name}` : r.attribute.name;
 }
 
-/** Stored text of a simple value: folded unless caseExact; booleans and numbers as text. */
+/**
+ * Stored text of a simple value: folded unless caseExact; booleans as text; numbers (integer and
+ * decimal attributes) in an order-preserving encoding, so that `gt`, `lt` and sortBy compare them
+ * as numbers in the same index as text.
+ */
 export function storedValue(def: AttributeDef, value: unknown): string | null {
   if (value === null || value === undefined) return null;
+  if (typeof value === 'number') return def.type === 'integer' || def.type === 'decimal' ? sortableNumber(value) : String(value);
   if (typeof value === 'string') {
     if (def.type === 'dateTime') {
       const t = Date.parse(value);
@@ -26,8 +31,26 @@ export function storedValue(def: AttributeDef, value: unknown): string | null {
   return String(value);
 }
 
-/** The user_values rows of a normalised user document. */
-export function userValueRows(orgId: string, userId: string, doc: Readonly<Record<string, unknown>>): UserValueRow[] {
+/**
+ * A number as 16 hexadecimal digits that sort as the numbers do: the IEEE 754 bits, with the sign
+ * bit flipped for positive numbers and every bit flipped for negative ones (-0 is 0).
+ */
+export function sortableNumber(n: number): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, n === 0 ? 0 : n);
+  let hi = view.getUint32(0);
+  let lo = view.getUint32(4);
+  if (hi & 0x80000000) {
+    hi = ~hi >>> 0;
+    lo = ~lo >>> 0;
+  } else {
+    hi = (hi | 0x80000000) >>> 0;
+  }
+  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+}
+
+/** The user_values rows of a normalised user document, by the organization's resource type. */
+export function userValueRows(orgId: string, userId: string, doc: Readonly<Record<string, unknown>>, rt: ResourceTypeDef = userResourceType): UserValueRow[] {
   const rows: UserValueRow[] = [];
   const add = (attr: string, idx: number, sub: string, def: AttributeDef, value: unknown) => {
     // Binary values (x509Certificates) are not filterable: an index entry could not hold them.
@@ -47,8 +70,8 @@ export function userValueRows(orgId: string, userId: string, doc: Readonly<Recor
       for (const sub of def.subAttributes ?? []) add(key, idx, sub.name, sub, (item as Record<string, unknown>)[sub.name]);
     });
   };
-  for (const def of userResourceType.schema.attributes) visit(def.name, def, doc[def.name]);
-  for (const ext of userResourceType.extensions) {
+  for (const def of rt.schema.attributes) visit(def.name, def, doc[def.name]);
+  for (const ext of rt.extensions) {
     const e = doc[ext.schema.id] as Record<string, unknown> | undefined;
     if (e) for (const def of ext.schema.attributes) visit(`${ext.schema.id}:${def.name}`, def, e[def.name]);
   }

@@ -41,7 +41,7 @@ export class SqlUsers implements UserStore {
       await this.c.write(() => this.c.insert('users', USER_COLUMNS, chunk));
     }
     const values: UserValueRow[] = [];
-    for (const r of records) for (const v of userValueRows(r.org_id, r.id, r.doc)) values.push(v);
+    for (const r of records) for (const v of userValueRows(r.org_id, r.id, r.doc, r.type)) values.push(v);
     await this.insertValues(values);
   }
 
@@ -67,7 +67,7 @@ export class SqlUsers implements UserStore {
     const r = await this.c.write(() => this.c.execute(sql`update users set ${set} where org_id = ${row.org_id} and id = ${row.id} and version = ${expectedVersion}`));
     if (r.changed === 0) throw new VersionConflict();
     await this.c.execute(sql`delete from user_values where org_id = ${row.org_id} and user_id = ${row.id}`);
-    await this.insertValues(userValueRows(row.org_id, row.id, record.doc));
+    await this.insertValues(userValueRows(row.org_id, row.id, record.doc, record.type));
   }
 
   async delete(orgId: string, id: string, at: string): Promise<boolean> {
