@@ -95,7 +95,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
 <section aria-labelledby="new"><h2 id="new">New organization</h2>${postForm(
       '/admin/orgs',
       session.csrf,
-      html`<div class="field"><label for="slug">Slug</label><input id="slug" name="slug" required pattern="[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?" aria-describedby="slug-help"><p id="slug-help" class="help">Lower-case letters, digits and inner hyphens; part of every command, e.g. <code>acme</code>.</p></div><div class="field"><label for="name">Name</label><input id="name" name="name"></div><button type="submit" class="primary">Create organization</button>`,
+      html`<div class="field"><label for="slug">Slug</label><input id="slug" name="slug" required pattern="[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?" aria-describedby="slug-help"><p id="slug-help" class="help">Lower-case letters, digits and inner hyphens; part of every command, e.g. <code>acme</code>.</p></div><div class="field"><label for="name">Name</label><input id="name" name="name"></div><div class="field"><label for="require-email"><input type="checkbox" id="require-email" name="requireEmailUserName" value="true"> Usernames are email addresses (refuse any other userName)</label></div><button type="submit" class="primary">Create organization</button>`,
     )}</section>`;
     return sendPage(reply, 200, adminPage({ session }, 'Organizations', body, { current: '/admin', heading: 'Rollcall console' }));
   });
@@ -103,7 +103,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
   app.post('/admin/orgs', async (request, reply) => {
     await admin(request);
     const f = form(request);
-    const created = await organizations.create(String(f.slug ?? '').trim(), f.name?.trim() || undefined);
+    const created = await organizations.create(String(f.slug ?? '').trim(), f.name?.trim() || undefined, f.requireEmailUserName === 'true' ? { requireEmailUserName: true } : {});
     return reply.redirect(`/admin/orgs/${created.slug}?created=1`, 303);
   });
 

@@ -65,7 +65,7 @@ for (const engine of ENGINES) {
       assert.match(await page.locator('h1').innerText(), /Log in/);
       await login(page);
       await page.getByLabel('Slug').fill('acme');
-      await page.getByLabel('Name').fill('Acme Inc');
+      await page.getByLabel('Name', { exact: true }).fill('Acme Inc');
       await page.getByRole('button', { name: 'Create organization' }).click();
       await page.waitForURL(/\/admin\/orgs\/acme/);
       assert.match(await page.locator('.flash').innerText(), /Created organization "acme"/);
@@ -126,7 +126,8 @@ for (const engine of ENGINES) {
       assert.equal(test.status, 200);
       await p.locator('#live[data-state="connected"]').waitFor({ timeout: 10_000 });
       assert.match(await p.locator('#live').innerText(), /Connected\./);
-      // A refused request is explained in words.
+      // A refused request is explained in words (an organization that wants email userNames).
+      await wiring.directory.organizations.updateSettings('acme', { requireEmailUserName: true });
       await fetch(`${baseUrl}/Users`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'user-agent': OKTA, 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'not-an-email' }) });
       await p.locator('#live .error-detail').first().waitFor({ timeout: 10_000 });
       assert.match(await p.locator('#live .error-detail').first().innerText(), /attribute mappings in Okta/);
@@ -257,6 +258,34 @@ for (const engine of ENGINES) {
       await page.goto(`${origin}/admin/health`);
       assert.ok((await page.locator('figure.chart').count()) >= 1);
       await screenshot(page, 'console-health');
+    });
+
+    test('schema extensions on the organization page: declared from the form, listed, refused with their error, removed', async () => {
+      const urn = 'urn:zulip:params:scim:schemas:extension:zulip:2.0:User';
+      await page.goto(`${origin}/admin/orgs/acme`);
+      assert.match(await page.locator('#extensions').locator('..').innerText(), /No extensions/);
+      await page.getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)').fill(JSON.stringify({ id: urn, name: 'ZulipUser', attributes: [{ name: 'pronouns' }, { name: 'level', type: 'integer' }] }));
+      await page.getByRole('button', { name: 'Declare' }).click();
+      await page.waitForURL(/#extensions$/);
+      const section = page.locator('section[aria-labelledby="extensions"]');
+      assert.match(await section.innerText(), new RegExp(`${urn}[\\s\\S]*pronouns \\(string\\), level \\(integer\\)`));
+      await screenshot(page, 'console-extensions');
+      const discovered = await wiring.directory.schemas.list('acme');
+      assert.deepEqual(discovered.map((e) => e.schema.id), [urn]);
+      // A bad declaration: its error, shown as text, and nothing changed.
+      await page.getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)').fill(JSON.stringify({ id: 'urn:acme:x', name: '<script>window.__pwned=1</script>', attributes: [{ name: 'n', type: '<b>bold</b>' }] }));
+      await page.getByRole('button', { name: 'Declare' }).click();
+      assert.match(await page.locator('main').innerText(), /unknown type "<b>bold<\/b>"/);
+      assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+      await page.goto(`${origin}/admin/orgs/acme`);
+      await page.getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)').fill('{ not json');
+      await page.getByRole('button', { name: 'Declare' }).click();
+      assert.match(await page.locator('main').innerText(), /not valid JSON/);
+      await page.goto(`${origin}/admin/orgs/acme`);
+      await page.getByRole('button', { name: `Remove extension ${urn}` }).click();
+      await page.waitForURL(/#extensions$/);
+      assert.match(await page.locator('section[aria-labelledby="extensions"]').innerText(), /No extensions/);
+      assert.deepEqual(await wiring.directory.schemas.list('acme'), []);
     });
 
     test('keyboard and zoom: a skip link first, every control labelled, no sideways scrolling at 400% (320 CSS pixels wide)', async () => {

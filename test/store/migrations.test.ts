@@ -75,3 +75,34 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+for (const engine of ENGINES) {
+  describe(`migration 010 (organization extensions, a new default) on ${engine}`, () => {
+    test('organizations from before keep requiring email userNames; explicit settings and new organizations are untouched', async () => {
+      const db = await createDatabase(engine);
+      try {
+        const adapter = engine === 'sqlite' ? sqliteAdapter(db.database) : postgresAdapter(db.database);
+        const old = await SqlStore.open(adapter);
+        const migrator = new Migrator({ db: old.kysely, provider: migrationProvider(adapter), migrationTableName: 'rollcall_migrations', migrationLockTableName: 'rollcall_migrations_lock' });
+        assert.equal((await migrator.migrateTo('009-auth-epoch')).error, undefined);
+        const row = (id: string, slug: string, settings: string) => ({ id, slug, name: slug, settings, created: new Date().toISOString() });
+        // Settings stored before the key existed, and settings an operator set explicitly.
+        await old.kysely.insertInto('organizations').values([row('o1', 'older', '{"deleteMode":"deactivate"}'), row('o2', 'relaxed', '{"requireEmailUserName":false}')]).execute();
+        await old.close();
+        const store = await openStore(db.database);
+        try {
+          const directory = new Directory(store);
+          assert.equal((await directory.organizations.get('older')).settings.requireEmailUserName, true, 'the old default, written out');
+          assert.equal((await directory.organizations.get('older')).settings.deleteMode, 'deactivate');
+          assert.equal((await directory.organizations.get('relaxed')).settings.requireEmailUserName, false);
+          assert.equal((await directory.organizations.create('newer')).settings.requireEmailUserName, false, 'the new default');
+          assert.deepEqual((await directory.organizations.get('older')).schema.declared, [], 'no extensions');
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await db.drop();
+      }
+    });
+  });
+}
