@@ -314,6 +314,21 @@ for (const engine of ENGINES) {
       assert.deepEqual(patched.body[GROUP_EXT], { stream: '#admins', weight: 4 });
       const got = await h.request('GET', `/Groups/${res.body.id}`, { org: a });
       assert.deepEqual(got.body[GROUP_EXT], { stream: '#admins', weight: 4 });
+      // Filterable and sortable through group_values, like a user's.
+      for (const [name, weight] of [['Zulip Moderators', 10], ['Zulip Guests', -1]] as const) {
+        const r = await h.request('POST', '/Groups', { org: a, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', GROUP_EXT], displayName: name, [GROUP_EXT]: { stream: `#${name.split(' ')[1]!.toLowerCase()}`, weight } } });
+        assert.equal(r.status, 201, r.text);
+      }
+      const names = async (query: string) => {
+        const r = await h.request('GET', `/Groups?${query}&excludedAttributes=members`, { org: a });
+        assert.equal(r.status, 200, `${query}: ${r.text}`);
+        return r.body.Resources.map((g: { displayName: string }) => g.displayName);
+      };
+      assert.deepEqual(await names(`filter=${encodeURIComponent(`${GROUP_EXT}:stream eq "#ADMINS"`)}`), ['Zulip Admins']);
+      assert.deepEqual(await names(`filter=${encodeURIComponent(`${GROUP_EXT}:weight gt 3`)}`), ['Zulip Admins', 'Zulip Moderators']);
+      assert.deepEqual(await names(`filter=${encodeURIComponent(`${GROUP_EXT}:weight pr`)}&sortBy=${GROUP_EXT}:weight&sortOrder=descending`), ['Zulip Moderators', 'Zulip Admins', 'Zulip Guests']);
+      // PATCH rewrote the index: the old value finds nothing.
+      assert.deepEqual(await names(`filter=${encodeURIComponent(`${GROUP_EXT}:weight eq 3`)}`), []);
     });
 
     test('removing an extension: its values stop being accepted and returned, and are deleted from storage', async () => {

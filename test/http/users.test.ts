@@ -116,7 +116,6 @@ for (const engine of ENGINES) {
       const cases: [Record<string, unknown>, RegExp][] = [
         [{ schemas: [USER_SCHEMA] }, /userName/],
         [userBody(''), /userName/],
-        [userBody('not-an-email'), /requireEmailUserName false/],
         [userBody('ok@example.com', { active: 'maybe' }), /active/],
         [userBody('ok@example.com', { name: 'Bob' }), /name/],
         [userBody('ok@example.com', { emails: [{ value: 'a@b.c', primary: true }, { value: 'c@d.e', primary: true }] }), /primary/],
@@ -130,10 +129,14 @@ for (const engine of ENGINES) {
       }
     });
 
-    test('requireEmailUserName=false accepts plain usernames', async () => {
-      const plain = await h.org('plain', { requireEmailUserName: false });
-      const res = await h.request('POST', '/Users', { org: plain, body: userBody('UserName123') });
-      assert.equal(res.status, 201);
+    test('a new organization accepts plain usernames; requireEmailUserName=true refuses them, naming the setting', async () => {
+      const plain = await h.org('plain');
+      assert.equal((await h.request('POST', '/Users', { org: plain, body: userBody('UserName123') })).status, 201);
+      const strict = await h.org('emails-only', { requireEmailUserName: true });
+      const res = await h.request('POST', '/Users', { org: strict, body: userBody('not-an-email') });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.scimType, 'invalidValue');
+      assert.match(res.body.detail, /requireEmailUserName false/);
     });
 
     test('allowedEmailDomains refuses other domains, naming the domain', async () => {

@@ -10,6 +10,7 @@ import { provisioningLog } from './007-provisioning-log.js';
 import { listOrder } from './008-list-order.js';
 import { authEpoch } from './009-auth-epoch.js';
 import { orgExtensions } from './010-org-extensions.js';
+import { groupValues } from './011-group-values.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -26,6 +27,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '008-list-order': { up: (db: Kysely<any>) => listOrder(db) },
         '009-auth-epoch': { up: (db: Kysely<any>) => authEpoch(db, adapter) },
         '010-org-extensions': { up: (db: Kysely<any>) => orgExtensions(db, adapter) },
+        '011-group-values': { up: (db: Kysely<any>) => groupValues(db, adapter) },
       };
     },
   };

@@ -43,8 +43,15 @@ export function compileMemberFilter(filter: ResolvedFilter, orgId: string, diale
 export function sortExpression(attr: ResolvedAttribute, target: FilterTarget): Sql {
   const column = columnOf(attr, target);
   if (column) return sql.ref(`${target.alias}.${column}`);
-  if (attr.common || !target.values) throw ScimError.invalidValue(`sortBy "${displayName(attr)}" is not sortable.`);
-  return sql`(select sv.v from user_values sv where sv.org_id = u.org_id and sv.user_id = u.id and sv.attr = ${attrKey(attr)} and sv.sub = ${subOf(attr)} and sv.idx = 0)`;
+  if (attr.common || !valuesOf(attr, target)) throw ScimError.invalidValue(`sortBy "${displayName(attr)}" is not sortable.`);
+  const { table, owner } = target.values;
+  const a = target.alias;
+  return sql`(select sv.v from ${sql.raw(table)} sv where sv.org_id = ${sql.ref(`${a}.org_id`)} and ${sql.ref(`sv.${owner}`)} = ${sql.ref(`${a}.id`)} and sv.attr = ${attrKey(attr)} and sv.sub = ${subOf(attr)} and sv.idx = 0)`;
+}
+
+/** Whether the attribute has indexed values: every user attribute without a column, a group's extension attributes. */
+function valuesOf(attr: ResolvedAttribute, target: FilterTarget): boolean {
+  return target.resourceType === 'User' || attr.inExtension;
 }
 
 function columnOf(attr: ResolvedAttribute, target: FilterTarget): string | undefined {
@@ -139,9 +146,10 @@ class Compiler {
 
   /** `u.id in (users having a stored value of attr matching cond)`: driven by the lookup index. */
   private anyValue(attr: ResolvedAttribute, cond: ((v: Sql) => Sql) | undefined): Sql {
-    if (!this.target.values) throw ScimError.invalidFilter(`"${displayName(attr)}" is not filterable on ${this.target.resourceType}s`);
+    if (!valuesOf(attr, this.target)) throw ScimError.invalidFilter(`"${displayName(attr)}" is not filterable on ${this.target.resourceType}s`);
     const v = sql.ref('x.v');
-    return sql`u.id in (select x.user_id from user_values x where x.org_id = ${this.orgId} and x.attr = ${attrKey(attr)} and x.sub = ${subOf(attr)}${cond ? sql` and ${cond(v)}` : sql``})`;
+    const { table, owner } = this.target.values;
+    return sql`${this.self} in (select ${sql.ref(`x.${owner}`)} from ${sql.raw(table)} x where x.org_id = ${this.orgId} and x.attr = ${attrKey(attr)} and x.sub = ${subOf(attr)}${cond ? sql` and ${cond(v)}` : sql``})`;
   }
 
   private membership(attr: ResolvedAttribute): MembershipAttribute | undefined {
@@ -207,15 +215,16 @@ class Compiler {
     this.checkFilterable(attr);
     const membership = this.membership(attr);
     if (membership) return this.membershipSubquery(membership, this.element(inner, (a, cond) => this.membershipCondition(membership, a, cond)));
-    if (!this.target.values) throw ScimError.invalidFilter(`"${displayName(attr)}" is not filterable on ${this.target.resourceType}s`);
+    if (!valuesOf(attr, this.target)) throw ScimError.invalidFilter(`"${displayName(attr)}" is not filterable on ${this.target.resourceType}s`);
     const key = attrKey(attr);
     const driver = findDriver(inner);
+    const { table, owner } = this.target.values;
     const head = driver
-      ? sql`select e.user_id from user_values e where e.org_id = ${this.orgId} and e.attr = ${key} and e.sub = ${driver.attr.subAttribute!.name} and e.v = ${param(driver.attr.subAttribute!, driver.value as string | number | boolean)}`
-      : sql`select e.user_id from user_values e where e.org_id = ${this.orgId} and e.attr = ${key} and e.sub = ${ELEMENT_MARKER}`;
+      ? sql`select ${sql.ref(`e.${owner}`)} from ${sql.raw(table)} e where e.org_id = ${this.orgId} and e.attr = ${key} and e.sub = ${driver.attr.subAttribute!.name} and e.v = ${param(driver.attr.subAttribute!, driver.value as string | number | boolean)}`
+      : sql`select ${sql.ref(`e.${owner}`)} from ${sql.raw(table)} e where e.org_id = ${this.orgId} and e.attr = ${key} and e.sub = ${ELEMENT_MARKER}`;
     // The driver row is itself an element row, so its condition needs no second check.
     const rest = driver ? without(inner, driver) : inner;
-    return rest ? sql`u.id in (${head} and ${this.element(rest, (a, cond) => this.elementValue(a, cond))})` : sql`u.id in (${head})`;
+    return rest ? sql`${this.self} in (${head} and ${this.element(rest, (a, cond) => this.elementValue(a, cond))})` : sql`${this.self} in (${head})`;
   }
 
   /** A condition on one element; `leaf` turns a sub-attribute condition into SQL. */
@@ -244,10 +253,12 @@ class Compiler {
     }
   }
 
-  /** A sub-attribute condition on the user_values element (user_id, idx) of alias `e`. */
+  /** A sub-attribute condition on the values element (owner, idx) of alias `e`. */
   private elementValue(attr: ResolvedAttribute, cond: ((v: Sql) => Sql) | undefined): Sql {
     const s = sql.ref('s.v');
-    return sql`exists (select 1 from user_values s where s.org_id = e.org_id and s.user_id = e.user_id and s.attr = e.attr and s.idx = e.idx and s.sub = ${subOf(attr)}${cond ? sql` and ${cond(s)}` : sql``})`;
+    const { table, owner } = this.target.values;
+    const same = sql`${sql.ref(`s.${owner}`)} = ${sql.ref(`e.${owner}`)}`;
+    return sql`exists (select 1 from ${sql.raw(table)} s where s.org_id = e.org_id and ${same} and s.attr = e.attr and s.idx = e.idx and s.sub = ${subOf(attr)}${cond ? sql` and ${cond(s)}` : sql``})`;
   }
 
   private checkFilterable(attr: ResolvedAttribute): void {

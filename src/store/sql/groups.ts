@@ -6,6 +6,9 @@ import type { SqlContext } from './context.js';
 import { sql } from './fragment.js';
 import { listQuery, readPage } from './list-query.js';
 import type { SqlMemberships } from './memberships.js';
+import { groupValueRows, type GroupValueRow } from './user-values.js';
+
+const VALUE_COLUMNS = ['org_id', 'group_id', 'attr', 'idx', 'sub', 'v'] as const;
 
 const GROUP_SELECT = sql.raw(GROUP_TABLE.select.join(', '));
 
@@ -23,6 +26,11 @@ export class SqlGroups implements GroupStore {
   async insert(record: GroupRecord): Promise<void> {
     const row = rowOf(record);
     await this.c.write(() => this.c.db.insertInto('groups').values(row).execute());
+    await this.insertValues(groupValueRows(record.org_id, record.id, record.doc, record.type));
+  }
+
+  private async insertValues(values: readonly GroupValueRow[]): Promise<void> {
+    if (values.length > 0) await this.c.insert('group_values', VALUE_COLUMNS, values);
   }
 
   async get(orgId: string, id: string, options: { forUpdate?: boolean } = {}): Promise<GroupRow | undefined> {
@@ -37,6 +45,11 @@ export class SqlGroups implements GroupStore {
       this.c.db.updateTable('groups').set(rest).where('org_id', '=', org_id).where('id', '=', id).where('version', '=', expectedVersion).executeTakeFirst(),
     );
     if (Number(r.numUpdatedRows) === 0) throw new VersionConflict();
+    // Only groups of an organization with Group extensions have values to rewrite.
+    if (record.type && record.type.extensions.length > 0) {
+      await this.c.execute(sql`delete from group_values where org_id = ${org_id} and group_id = ${id}`);
+      await this.insertValues(groupValueRows(org_id, id, record.doc, record.type));
+    }
   }
 
   async delete(orgId: string, id: string, at: string): Promise<boolean> {

@@ -50,7 +50,8 @@ export class SqlOrganizations implements OrganizationStore {
 
   async rewriteDocs(table: 'users' | 'groups', orgId: string, docs: readonly { id: string; doc: string }[], valueKeys: readonly string[]): Promise<void> {
     for (const d of docs) await this.c.execute(sql`update ${sql.ref(table)} set doc = ${d.doc} where org_id = ${orgId} and id = ${d.id}`);
-    if (table !== 'users' || valueKeys.length === 0 || docs.length === 0) return;
-    await this.c.execute(sql`delete from user_values where org_id = ${orgId} and user_id in (${sql.join(docs.map((d) => sql`${d.id}`))}) and attr in (${sql.join(valueKeys.map((k) => sql`${k}`))})`);
+    if (valueKeys.length === 0 || docs.length === 0) return;
+    const [values, owner] = table === 'users' ? (['user_values', 'user_id'] as const) : (['group_values', 'group_id'] as const);
+    await this.c.execute(sql`delete from ${sql.raw(values)} where org_id = ${orgId} and ${sql.ref(owner)} in (${sql.join(docs.map((d) => sql`${d.id}`))}) and attr in (${sql.join(valueKeys.map((k) => sql`${k}`))})`);
   }
 }

@@ -1,6 +1,16 @@
 import { userResourceType, type AttributeDef, type ResolvedAttribute, type ResourceTypeDef } from '../../protocol/schema/index.js';
 import { fold } from '../../protocol/fold.js';
 import type { UserValueRow } from '../types.js';
+
+/** A row of group_values (migration 011). */
+export type GroupValueRow = {
+  readonly org_id: string;
+  readonly group_id: string;
+  readonly attr: string;
+  readonly idx: number;
+  readonly sub: string;
+  readonly v: string | null;
+};
 import { isUserColumn } from './columns.js';
 
 /** Sub-attribute name of the marker row every multi-valued element gets. */
@@ -49,14 +59,25 @@ export function sortableNumber(n: number): string {
   return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
 }
 
-/** The user_values rows of a normalised user document, by the organization's resource type. */
-export function userValueRows(orgId: string, userId: string, doc: Readonly<Record<string, unknown>>, rt: ResourceTypeDef = userResourceType): UserValueRow[] {
-  const rows: UserValueRow[] = [];
+/** One indexed value of a resource: attribute key, element index, sub-attribute, stored text. */
+interface IndexedValue {
+  readonly attr: string;
+  readonly idx: number;
+  readonly sub: string;
+  readonly v: string | null;
+}
+
+/**
+ * The indexed values of a normalised document: its core attributes without a column (users only,
+ * `core`) and its extensions' attributes, by the organization's resource type.
+ */
+function indexedValues(doc: Readonly<Record<string, unknown>>, rt: ResourceTypeDef, core: boolean): IndexedValue[] {
+  const rows: IndexedValue[] = [];
   const add = (attr: string, idx: number, sub: string, def: AttributeDef, value: unknown) => {
     // Binary values (x509Certificates) are not filterable: an index entry could not hold them.
-    if (def.type === 'binary' || isUserColumn(sub ? `${attr}.${sub}` : attr)) return;
+    if (def.type === 'binary' || (core && isUserColumn(sub ? `${attr}.${sub}` : attr))) return;
     const v = storedValue(def, value);
-    if (v !== null && v !== '') rows.push({ org_id: orgId, user_id: userId, attr, idx, sub, v });
+    if (v !== null && v !== '') rows.push({ attr, idx, sub, v });
   };
   const visit = (key: string, def: AttributeDef, value: unknown) => {
     if (value === undefined || value === null) return;
@@ -66,14 +87,25 @@ export function userValueRows(orgId: string, userId: string, doc: Readonly<Recor
         add(key, idx, SIMPLE, def, item);
         return;
       }
-      if (def.multiValued) rows.push({ org_id: orgId, user_id: userId, attr: key, idx, sub: ELEMENT_MARKER, v: null });
+      if (def.multiValued) rows.push({ attr: key, idx, sub: ELEMENT_MARKER, v: null });
       for (const sub of def.subAttributes ?? []) add(key, idx, sub.name, sub, (item as Record<string, unknown>)[sub.name]);
     });
   };
-  for (const def of rt.schema.attributes) visit(def.name, def, doc[def.name]);
+  if (core) for (const def of rt.schema.attributes) visit(def.name, def, doc[def.name]);
   for (const ext of rt.extensions) {
     const e = doc[ext.schema.id] as Record<string, unknown> | undefined;
     if (e) for (const def of ext.schema.attributes) visit(`${ext.schema.id}:${def.name}`, def, e[def.name]);
   }
   return rows;
+}
+
+/** The user_values rows of a normalised user document, by the organization's resource type. */
+export function userValueRows(orgId: string, userId: string, doc: Readonly<Record<string, unknown>>, rt: ResourceTypeDef = userResourceType): UserValueRow[] {
+  return indexedValues(doc, rt, true).map((r) => ({ org_id: orgId, user_id: userId, ...r }));
+}
+
+/** The group_values rows of a normalised group document: its extensions' attributes (the rest are columns and memberships). */
+export function groupValueRows(orgId: string, groupId: string, doc: Readonly<Record<string, unknown>>, rt: ResourceTypeDef | undefined): GroupValueRow[] {
+  if (!rt || rt.extensions.length === 0) return [];
+  return indexedValues(doc, rt, false).map((r) => ({ org_id: orgId, group_id: groupId, ...r }));
 }
