@@ -54,6 +54,7 @@ export class Users implements ResourceService<UserRead> {
     const record: ResourceRecord = { org_id: ctx.org.id, id: randomUUID(), doc, version: 1, created: t, last_modified: t, type: ctx.org.schema.user };
     const resource = toResource(record, doc, ctx.baseUrl);
     await this.change(ctx, async (tx, events) => {
+      await checkUnique(tx, ctx, record.id, doc);
       await this.write(() => tx.users.insert(record), doc);
       await events.add(tx, [{ type: 'user.created', resourceType: 'User', resourceId: record.id, data: { user: withoutLocation(resource) } }]);
     });
@@ -143,6 +144,7 @@ export class Users implements ResourceService<UserRead> {
     if (changed.length === 0) return toResource(current, before, ctx.baseUrl);
     await this.hooks.beforeUserUpdate?.({ org: ctx.org, id: current.id, before, after: doc, changed });
     const record: ResourceRecord = { org_id: current.org_id, id: current.id, doc, version: current.version + 1, created: current.created, last_modified: now(), type: ctx.org.schema.user };
+    await checkUnique(tx, ctx, record.id, doc);
     await this.write(() => tx.users.update(record, current.version), doc);
     const userName = doc.userName as string;
     const list: NewEvent[] = [{ type: 'user.updated', resourceType: 'User', resourceId: record.id, data: { userName, changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }];
@@ -373,6 +375,27 @@ export function withoutRemoved(doc: Record<string, unknown>, removing: readonly 
     delete out[key];
   }
   return out;
+}
+
+/**
+ * RFC 7643 §2.2 `uniqueness` of the organization's extension attributes (single-valued, simple,
+ * `server` or `global`, which within one organization are the same): no other user of the
+ * organization may hold the value, compared as filters compare it. Checked inside the write's
+ * transaction; SQLite's writes, and one node's writes to one organization on PostgreSQL, are
+ * serialised, so two of them cannot both pass. (Two PostgreSQL nodes writing the same value at
+ * the same instant could: the core userName has a unique index for that; extension values do not.)
+ */
+async function checkUnique(tx: StoreSession, ctx: RequestContext, id: string, doc: Readonly<Record<string, unknown>>): Promise<void> {
+  for (const ext of ctx.org.schema.user.extensions) {
+    const values = doc[ext.schema.id] as Record<string, unknown> | undefined;
+    if (!values) continue;
+    for (const a of ext.schema.attributes) {
+      if (a.uniqueness === 'none' || a.multiValued || a.type === 'complex' || a.type === 'binary' || values[a.name] === undefined) continue;
+      const key = `${ext.schema.id}:${a.name}`;
+      const holder = await tx.users.holderOf(ctx.org.id, key, a, values[a.name], id);
+      if (holder) throw ScimError.uniqueness(`"${key}" must be unique in this organization, and ${JSON.stringify(values[a.name])} is already held by user ${holder}.`);
+    }
+  }
 }
 
 /**

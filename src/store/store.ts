@@ -1,4 +1,4 @@
-import type { ResourceTypeDef } from '../protocol/schema/index.js';
+import type { AttributeDef, ResourceTypeDef } from '../protocol/schema/index.js';
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
 import type { AccessLinkRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, NewOrganizationRow, OrganizationRow, TokenRow, ListedUser, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
@@ -91,6 +91,12 @@ export interface UserStore {
   delete(orgId: string, id: string, at: string): Promise<boolean>;
   /** A page of users; `groups` reads each one's direct groups in the same statement. */
   list(orgId: string, query: ResourceQuery, options?: { groups?: boolean }): Promise<Page<ListedUser>>;
+  /**
+   * Another user of the organization holding this value of a simple attribute without a column
+   * (its key in the value index; compared as filters compare it), if any: the uniqueness of
+   * extension attributes.
+   */
+  holderOf(orgId: string, attr: string, def: AttributeDef, value: unknown, exceptId: string): Promise<string | undefined>;
 }
 
 export interface GroupStore {

@@ -301,6 +301,28 @@ for (const engine of ENGINES) {
       await h.directory.schemas.remove('ext-b', urn);
     });
 
+    test('uniqueness: server is enforced within the organization, case-insensitively, and names the holder', async () => {
+      const urn = 'urn:acme:params:scim:schemas:extension:unique:2.0:User';
+      await h.directory.schemas.add('ext-b', { id: urn, name: 'Unique', attributes: [{ name: 'badge', uniqueness: 'server' }, { name: 'note' }] });
+      const first = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, urn], userName: 'u-first', [urn]: { badge: 'B-7', note: 'same' } } });
+      assert.equal(first.status, 201, first.text);
+      const clash = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, urn], userName: 'u-second', [urn]: { badge: 'b-7' } } });
+      assert.equal(clash.status, 409);
+      assert.equal(clash.body.scimType, 'uniqueness');
+      assert.match(clash.body.detail, new RegExp(`${urn}:badge" must be unique.*${first.body.id}`));
+      assert.equal((await h.request('GET', `/Users?filter=${encodeURIComponent('userName eq "u-second"')}`, { org: b })).body.totalResults, 0, 'nothing was written');
+      const second = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, urn], userName: 'u-second', [urn]: { badge: 'B-8', note: 'same' } } });
+      assert.equal(second.status, 201, 'a non-unique attribute may repeat');
+      const op = (value: unknown) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: `${urn}:badge`, value }] });
+      assert.equal((await h.request('PATCH', `/Users/${second.body.id}`, { org: b, body: op('B-7') })).status, 409);
+      assert.equal((await h.request('PATCH', `/Users/${first.body.id}`, { org: b, body: op('b-7') })).status, 200, 'a user keeps its own value');
+      // Another organization's users do not count.
+      await h.directory.schemas.add('ext-a', { id: urn, name: 'Unique', attributes: [{ name: 'badge', uniqueness: 'server' }] });
+      assert.equal((await h.request('POST', '/Users', { org: a, body: { schemas: [USER_SCHEMA, urn], userName: 'u-other-org', [urn]: { badge: 'B-7' } } })).status, 201);
+      await h.directory.schemas.remove('ext-b', urn);
+      await h.directory.schemas.remove('ext-a', urn);
+    });
+
     test('groups carry their extension: create, read, PATCH, list', async () => {
       const res = await h.request('POST', '/Groups', { org: a, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', GROUP_EXT], displayName: 'Zulip Admins', [GROUP_EXT]: { stream: '#admins', weight: '3' } } });
       assert.equal(res.status, 201, res.text);

@@ -6,7 +6,8 @@ import type { SqlContext } from './context.js';
 import { sql, type Fragment } from './fragment.js';
 import { listQuery, readPage } from './list-query.js';
 import type { SqlMemberships } from './memberships.js';
-import { userValueRows } from './user-values.js';
+import { storedValue, userValueRows } from './user-values.js';
+import type { AttributeDef } from '../../protocol/schema/index.js';
 
 /** Bound parameters per multi-row statement: below every engine's limit (SQLite 32,766). */
 const MAX_PARAMETERS = 30_000;
@@ -82,6 +83,13 @@ export class SqlUsers implements UserStore {
     const page = await readPage<ListedUser & { _groups?: unknown }>(this.c, orgId, query, (q) => listQuery(orgId, q, this.c.adapter, USER_TABLE, extra));
     if (options.groups && !inline && page.rows.length > 0) return { total: page.total, rows: await this.withGroupsOf(orgId, page.rows) };
     return { total: page.total, rows: page.rows.map((r) => asUser(r)) };
+  }
+
+  async holderOf(orgId: string, attr: string, def: AttributeDef, value: unknown, exceptId: string): Promise<string | undefined> {
+    const v = storedValue(def, value);
+    if (v === null || v === '') return undefined;
+    const [row] = await this.c.rows<{ user_id: string }>(sql`select x.user_id from user_values x where x.org_id = ${orgId} and x.attr = ${attr} and x.sub = '' and x.v = ${v} and x.user_id <> ${exceptId} limit 1`);
+    return row?.user_id;
   }
 
   /**
