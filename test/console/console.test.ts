@@ -269,7 +269,7 @@ for (const engine of ENGINES) {
       await page.waitForURL(/#extensions$/);
       const section = page.locator('section[aria-labelledby="extensions"]');
       assert.match(await section.innerText(), new RegExp(`${urn}[\\s\\S]*pronouns \\(string\\), level \\(integer\\)`));
-      await screenshot(page, 'console-extensions');
+      await screenshot(page, 'console-extensions', section);
       const discovered = await wiring.directory.schemas.list('acme');
       assert.deepEqual(discovered.map((e) => e.schema.id), [urn]);
       // A bad declaration: its error, shown as text, and nothing changed.

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 /** Debian's Chromium (scripts/run-tests.js installs it when absent); Playwright's own download cannot work here. */
 export const CHROMIUM = process.env.ROLLCALL_CHROMIUM ?? '/usr/bin/chromium';
@@ -13,10 +13,15 @@ export function launch(): Promise<Browser> {
   });
 }
 
-/** Saves a screenshot when ROLLCALL_SCREENSHOTS names a directory (`npm run screenshots` writes docs/images). */
-export async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * Saves a screenshot when ROLLCALL_SCREENSHOTS names a directory (`npm run screenshots` writes
+ * docs/images): the whole page, or only `part` of it.
+ */
+export async function screenshot(page: Page, name: string, part?: Locator): Promise<void> {
   const dir = process.env.ROLLCALL_SCREENSHOTS;
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
-  await page.screenshot({ path: join(dir, `${name}.png`), fullPage: true });
+  const path = join(dir, `${name}.png`);
+  if (part) await part.screenshot({ path });
+  else await page.screenshot({ path, fullPage: true });
 }
