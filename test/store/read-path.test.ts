@@ -206,10 +206,10 @@ for (const engine of ENGINES) {
   });
 }
 
-describe('PostgreSQL plans each prepared statement for its values', { skip: !ENGINES.includes('postgres') }, () => {
+describe('PostgreSQL plans the value lookups for their values', { skip: !ENGINES.includes('postgres') }, () => {
   // The 2026-12-01 benchmark: after five executions PostgreSQL switched the work-email lookup to a
   // generic plan, which walked every value of the attribute (2 ms, then 4.2 s at 1,000,000 users).
-  test('the work-email lookup, run ten times on one connection, is never executed with a generic plan', async () => {
+  test('the work-email lookup, run ten times on one connection, is never prepared; the userName lookup is, and keeps its plan', async () => {
     const db = await createDatabase('postgres');
     const store = await openStore(db.database, { poolSize: 1 });
     try {
@@ -229,19 +229,18 @@ describe('PostgreSQL plans each prepared statement for its values', { skip: !ENG
       const { parseFilter, resolveFilter } = await import('../../src/protocol/filter/index.js');
       const { userResourceType } = await import('../../src/protocol/schema/index.js');
       for (let i = 0; i < 10; i++) {
-        const filter = resolveFilter(userResourceType, parseFilter(`emails[type eq "work"].value eq "user${i * 7}@example.com"`));
-        assert.equal((await store.users.list(org.id, { filter, offset: 0, limit: 100 })).total, 1);
+        const email = resolveFilter(userResourceType, parseFilter(`emails[type eq "work"].value eq "user${i * 7}@example.com"`));
+        assert.equal((await store.users.list(org.id, { filter: email, offset: 0, limit: 100 })).total, 1);
+        const userName = resolveFilter(userResourceType, parseFilter(`userName eq "user${i * 7}@example.com"`));
+        assert.equal((await store.users.list(org.id, { filter: userName, offset: 0, limit: 100 })).total, 1);
       }
       const s = store as unknown as SqlStore;
-      const mode = await s.kysely.executeQuery<{ plan_cache_mode: string }>(CompiledQuery.raw('show plan_cache_mode'));
-      assert.equal(mode.rows[0]!.plan_cache_mode, 'force_custom_plan');
       const plans = await s.kysely.executeQuery<{ statement: string; generic_plans: string; custom_plans: string }>(
-        CompiledQuery.raw(`select statement, generic_plans, custom_plans from pg_prepared_statements where statement like '%user_values%'`),
+        CompiledQuery.raw(`select statement, generic_plans, custom_plans from pg_prepared_statements`),
       );
-      assert.ok(plans.rows.length > 0, 'the lookup ran as a named prepared statement');
-      const lookup = plans.rows.find((r) => Number(r.custom_plans) >= 10);
-      assert.ok(lookup, JSON.stringify(plans.rows.map((r) => [r.generic_plans, r.custom_plans])));
-      for (const r of plans.rows) assert.equal(Number(r.generic_plans), 0, r.statement);
+      const reads = plans.rows.filter((r) => /^\s*select/i.test(r.statement));
+      assert.deepEqual(reads.filter((r) => r.statement.includes('user_values')).map((r) => r.statement), [], 'no read of the value index is a prepared statement');
+      assert.ok(reads.some((r) => r.statement.includes('user_name_ci') && Number(r.generic_plans) + Number(r.custom_plans) >= 10), JSON.stringify(reads.map((r) => r.statement.slice(0, 80))));
     } finally {
       await store.close();
       await db.drop();

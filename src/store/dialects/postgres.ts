@@ -40,9 +40,7 @@ export function postgresAdapter(url: string, poolSize = 10, statementTimeoutMs: 
     async connect() {
       // statement_timeout bounds every statement on the server; connectionTimeoutMillis bounds the
       // wait for a pooled connection, so a saturated pool answers 503 instead of queueing forever.
-      // plan_cache_mode: a named prepared statement is planned for its values every time (see
-      // PLAN_CACHE_MODE).
-      const pool = new pg.Pool({ connectionString: url, max: poolSize, types, statement_timeout: statementTimeoutMs, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS, options: `-c plan_cache_mode=${PLAN_CACHE_MODE}` });
+      const pool = new pg.Pool({ connectionString: url, max: poolSize, types, statement_timeout: statementTimeoutMs, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS });
       // An idle client's error (a restarted server) must not crash the process: the pool drops it.
       pool.on('error', () => {});
       // A checked-out client whose server dies between statements (inside a transaction) emits
@@ -108,15 +106,23 @@ const CHANNEL = 'rollcall_auth';
  */
 const MAX_PREPARED = 500;
 /**
- * After five executions of a prepared statement PostgreSQL may switch to a generic plan, made
- * without the values. For the value lookups (`emails[type eq "work"].value eq`) the generic plan
- * walks every value of the attribute: the lookup took 2 ms five times, then 210 ms at 100,000
- * users and 4.2 s at 1,000,000 (the 2026-12-01 benchmark). Planning with the values costs tens of
- * microseconds; the parse is still saved.
+ * Reads of the value indexes are never prepared (writes to them are). After five executions of a named
+ * statement PostgreSQL may switch to a generic plan, made without the values, and for the value
+ * lookups (`emails[type eq "work"].value eq`) the generic plan walks every value of the attribute:
+ * the lookup took 2 ms five times, then 210 ms at 100,000 users and 4.2 s at 1,000,000 (the
+ * 2026-12-01 benchmark). An unnamed statement is planned for its values every time. The other
+ * shapes (a user by id, userName, the pages) have one good plan whatever the values, and keep
+ * theirs: planning every statement (plan_cache_mode=force_custom_plan) cost 80 µs of a 430 µs
+ * userName lookup.
  */
-export const PLAN_CACHE_MODE = 'force_custom_plan';
+export function preparable(text: string): boolean {
+  return !/^\s*select/i.test(text) || (!text.includes('user_values') && !text.includes('group_values'));
+}
+
 const prepared = new Map<string, string>();
+
 function queryOf(text: string, parameters: readonly unknown[]): pg.QueryConfig {
+  if (!preparable(text)) return { text, values: parameters as unknown[] };
   let name = prepared.get(text);
   if (name === undefined && prepared.size < MAX_PREPARED) {
     name = `rc_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`;
