@@ -113,7 +113,7 @@ export class Groups implements ResourceService<GroupRead> {
       const result = applySteps(rt, before, plan.document, { resourceId: id });
       unknownPatchAttributes(ctx, 'Group', [...plan.unknown, ...result.unknown]);
       checkDisplayName(result.doc);
-      checkRequired(rt, result.doc);
+      checkRequired(rt, result.doc, { presentOnly: true });
       const doc = canonicalOrder(rt, result.doc);
       const stored = await this.update(tx, ctx, events, current, before, doc, delta);
       return read ? this.render(tx, ctx, stored, doc, read) : toResource(stored, doc, ctx.baseUrl, undefined);

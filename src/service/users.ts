@@ -109,15 +109,17 @@ export class Users implements ResourceService<UserRead> {
     const user = await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, { forUpdate: true });
       checkIfMatch(current, pre);
-      const before = JSON.parse(current.doc) as Record<string, unknown>;
-      const result = applySteps(rt, withoutRemoved(before, ctx.org.schema.removing), plan.document, { resourceId: id });
+      // Without the values of an extension being removed, so that they neither count as changes nor come back.
+      const before = withoutRemoved(JSON.parse(current.doc) as Record<string, unknown>, ctx.org.schema.removing);
+      const result = applySteps(rt, before, plan.document, { resourceId: id });
       unknownPatchAttributes(ctx, 'User', [...plan.unknown, ...result.unknown]);
       const doc = result.doc;
       // active is the administrative status (RFC 7643 §4.1.1: its meaning is the service provider's):
       // it changes only when a request sets it, so removing it keeps it.
       if (doc.active === undefined) doc.active = before.active ?? true;
       checkPolicy(ctx.org.slug, ctx.org.settings, doc);
-      checkRequired(rt, doc);
+      // A PATCH may leave out a required extension the user never had: a deactivation must not fail on it.
+      checkRequired(rt, doc, { presentOnly: true });
       // Stored in canonical order, as create and replace store it: reads splice it (renderUser).
       return this.update(tx, ctx, events, current, before, canonicalOrder(ctx.org.schema.user, doc));
     });
@@ -399,15 +401,16 @@ async function checkUnique(tx: StoreSession, ctx: RequestContext, id: string, do
 }
 
 /**
- * RFC 7643 §2.2 `required` for extensions: an extension the resource type requires must be sent,
- * and a required attribute of an extension that is sent must be in it. (The core's required
+ * RFC 7643 §2.2 `required` for extensions: an extension the resource type requires must be sent
+ * (on create and replace; `presentOnly` for PATCH), and a required attribute of an extension that
+ * is sent must be in it. (The core's required
  * attributes are the policy's: userName, displayName.)
  */
-export function checkRequired(rt: ResourceTypeDef, doc: Readonly<Record<string, unknown>>): void {
+export function checkRequired(rt: ResourceTypeDef, doc: Readonly<Record<string, unknown>>, options: { presentOnly?: boolean } = {}): void {
   for (const ext of rt.extensions) {
     const values = doc[ext.schema.id] as Record<string, unknown> | undefined;
     if (!values) {
-      if (ext.required) throw ScimError.invalidValue(`The schema extension "${ext.schema.id}" is required for ${rt.name}s in this organization; send it with its required attributes.`);
+      if (ext.required && !options.presentOnly) throw ScimError.invalidValue(`The schema extension "${ext.schema.id}" is required for ${rt.name}s in this organization; send it with its required attributes.`);
       continue;
     }
     for (const a of ext.schema.attributes) {

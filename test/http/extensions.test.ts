@@ -287,7 +287,14 @@ for (const engine of ENGINES) {
 
     test('a required extension must be sent, with its required attributes', async () => {
       const urn = 'urn:acme:params:scim:schemas:extension:acme:2.0:User';
+      const legacy = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA], userName: 'legacy-user' } });
+      assert.equal(legacy.status, 201);
       await h.directory.schemas.add('ext-b', { id: urn, name: 'Acme', attributes: [{ name: 'badge', required: true }, { name: 'floor', type: 'integer' }] }, { required: true });
+      // A user from before the extension was required can still be deactivated by PATCH, not replaced without it.
+      const deactivated = await h.request('PATCH', `/Users/${legacy.body.id}`, { org: b, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] } });
+      assert.equal(deactivated.status, 200, deactivated.text);
+      assert.equal(deactivated.body.active, false);
+      assert.equal((await h.request('PUT', `/Users/${legacy.body.id}`, { org: b, body: { schemas: [USER_SCHEMA], userName: 'legacy-user' } })).status, 400);
       const missing = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA], userName: 'no-ext' } });
       assert.equal(missing.status, 400);
       assert.match(missing.body.detail, /is required/);
@@ -386,6 +393,7 @@ for (const engine of ENGINES) {
       const urn = 'urn:acme:params:scim:schemas:extension:half:2.0:User';
       await h.directory.schemas.add('ext-b', { id: urn, name: 'Half', attributes: [{ name: 'code' }] });
       const r = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, urn], userName: 'half-1', [urn]: { code: 'H' } } });
+      const untouched = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, urn], userName: 'half-2', [urn]: { code: 'I' } } });
       const org = await h.directory.organizations.get('ext-b');
       // The state a removal interrupted before its first batch leaves: declared no more, still being removed.
       await h.store.organizations.update(org.id, { extensions: JSON.stringify({ extensions: org.schema.declared, removing: [urn] }) });
@@ -394,9 +402,16 @@ for (const engine of ENGINES) {
       assert.equal(hidden.body[urn], undefined, 'hidden while being removed');
       const listed = await h.request('GET', `/Users?filter=${encodeURIComponent('userName eq "half-1"')}`, { org: b });
       assert.equal(listed.body.Resources[0][urn], undefined);
+      // A PATCH meanwhile changes what it says, and the hidden values neither count as changed nor come back.
+      const patched = await h.request('PATCH', `/Users/${r.body.id}`, { org: b, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Hidden' }] } });
+      assert.equal(patched.status, 200, patched.text);
+      assert.equal(patched.body[urn], undefined);
+      const updates = (await h.directory.events.ofResource(org, r.body.id, 10)).filter((e) => e.type === 'user.updated');
+      assert.deepEqual(updates.map((e) => e.data.changed), [['title']]);
       await assert.rejects(h.directory.schemas.add('ext-b', { id: urn, name: 'Half', attributes: [{ name: 'code' }] }), /still being removed/);
       const done = await h.directory.schemas.remove('ext-b', urn);
-      assert.equal(done.documents, 1);
+      assert.equal(done.documents, 1, 'half-2 still held its values; the PATCH had already written half-1 without them');
+      assert.ok(!(await h.store.users.get(org.id, untouched.body.id))!.doc.includes(urn));
       assert.deepEqual((await h.directory.organizations.get('ext-b')).schema.removing, []);
     });
   });
