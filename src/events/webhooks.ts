@@ -8,7 +8,7 @@ import type { WebhookDeliveryRow, WebhookRow } from '../store/types.js';
 import { post } from './post.js';
 import { refusedTarget, type TargetPolicy } from './target-policy.js';
 
-export const EVENT_TYPES: readonly EventType[] = [
+export const EVENT_TYPES = [
   'user.created',
   'user.updated',
   'user.deactivated',
@@ -24,7 +24,11 @@ export const EVENT_TYPES: readonly EventType[] = [
   'schema.extension_added',
   'schema.extension_updated',
   'schema.extension_removed',
-];
+] as const satisfies readonly EventType[];
+
+/** Every event type is subscribable: a type added to EventType and not here fails to compile. */
+const _everyType: readonly (typeof EVENT_TYPES)[number][] = [] as EventType[];
+void _everyType;
 
 export interface Webhook {
   readonly id: string;
