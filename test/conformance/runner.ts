@@ -24,6 +24,8 @@ export interface Step {
 export interface Scenario {
   readonly description: string;
   readonly settings?: Record<string, unknown>;
+  /** Schema extensions the organization declares before the first step (docs/schema.md). */
+  readonly extensions?: readonly { readonly schema: unknown; readonly resource?: 'User' | 'Group'; readonly required?: boolean }[];
   readonly steps: readonly Step[];
 }
 
@@ -79,6 +81,7 @@ export function replayFolder(idp: string): void {
         const scenario = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Scenario;
         test(`${file.replace(/\.json$/, '')}: ${scenario.description}`, async () => {
           const org: Org = await h.org(`${idp}-${n}`, scenario.settings ?? {});
+          for (const e of scenario.extensions ?? []) await h.directory.schemas.add(`${idp}-${n}`, e.schema, { ...(e.resource ? { resource: e.resource } : {}), ...(e.required ? { required: true } : {}) });
           const vars = new Map<string, string>();
           for (const raw of scenario.steps) {
             const step = substitute(raw, vars);
