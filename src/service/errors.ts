@@ -13,6 +13,7 @@ const KINDS = {
   ROLLCALL_BAD_SCHEMA: 'invalid',
   ROLLCALL_NO_SCHEMA: 'notFound',
   ROLLCALL_SCHEMA_REMOVING: 'conflict',
+  ROLLCALL_SCHEMA_CHANGED: 'conflict',
 } as const satisfies Record<string, DirectoryErrorKind>;
 
 /** The stable codes of directory errors (the CLI prints them; scripts may match them). */

@@ -44,10 +44,15 @@ export interface TokenInfo {
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 function toOrganization(row: NewOrganizationRow): Organization {
-  const org = { id: row.id, slug: row.slug, name: row.name, settings: parseSettings(row.settings), created: row.created };
-  // Not enumerable: an organization printed as JSON (the CLI's --json, the API) keeps its shape;
-  // the extensions have their own commands and endpoints.
-  return Object.defineProperty(org, 'schema', { value: orgSchemaOf(row.extensions), enumerable: false }) as Organization;
+  return withSchema({ id: row.id, slug: row.slug, name: row.name, settings: parseSettings(row.settings), created: row.created }, orgSchemaOf(row.extensions));
+}
+
+/**
+ * An organization with its schema, not enumerable: an organization printed as JSON (the CLI's
+ * --json, the API) keeps its shape; the extensions have their own commands and endpoints.
+ */
+function withSchema(org: Omit<Organization, 'schema'>, schema: OrgSchema): Organization {
+  return Object.defineProperty({ ...org }, 'schema', { value: schema, enumerable: false }) as Organization;
 }
 
 function toTokenInfo(row: TokenRow): TokenInfo {
@@ -113,7 +118,7 @@ export class Organizations {
     const key = Object.keys(org.settings).find((k) => k.toLowerCase() === setting.toLowerCase())!;
     const settings = settingsSchema.parse({ ...org.settings, [key]: value });
     await this.store.organizations.update(org.id, { settings: JSON.stringify(settings) });
-    return Object.defineProperty({ ...org, settings }, 'schema', { value: org.schema, enumerable: false }) as Organization;
+    return withSchema({ ...org, settings }, org.schema);
   }
 
   /** Replaces settings with the given partial settings merged over the current ones. */
@@ -121,7 +126,7 @@ export class Organizations {
     const org = await this.get(slug);
     const settings = settingsSchema.parse({ ...org.settings, ...changes });
     await this.store.organizations.update(org.id, { settings: JSON.stringify(settings) });
-    return Object.defineProperty({ ...org, settings }, 'schema', { value: org.schema, enumerable: false }) as Organization;
+    return withSchema({ ...org, settings }, org.schema);
   }
 
   async delete(slug: string): Promise<void> {

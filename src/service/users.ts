@@ -146,7 +146,7 @@ export class Users implements ResourceService<UserRead> {
     if (changed.length === 0) return toResource(current, before, ctx.baseUrl);
     await this.hooks.beforeUserUpdate?.({ org: ctx.org, id: current.id, before, after: doc, changed });
     const record: ResourceRecord = { org_id: current.org_id, id: current.id, doc, version: current.version + 1, created: current.created, last_modified: now(), type: ctx.org.schema.user };
-    await checkUnique(tx, ctx, record.id, doc);
+    await checkUnique(tx, ctx, record.id, doc, before);
     await this.write(() => tx.users.update(record, current.version), doc);
     const userName = doc.userName as string;
     const list: NewEvent[] = [{ type: 'user.updated', resourceType: 'User', resourceId: record.id, data: { userName, changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }];
@@ -387,12 +387,15 @@ export function withoutRemoved(doc: Record<string, unknown>, removing: readonly 
  * serialised, so two of them cannot both pass. (Two PostgreSQL nodes writing the same value at
  * the same instant could: the core userName has a unique index for that; extension values do not.)
  */
-async function checkUnique(tx: StoreSession, ctx: RequestContext, id: string, doc: Readonly<Record<string, unknown>>): Promise<void> {
+async function checkUnique(tx: StoreSession, ctx: RequestContext, id: string, doc: Readonly<Record<string, unknown>>, before?: Readonly<Record<string, unknown>>): Promise<void> {
   for (const ext of ctx.org.schema.user.extensions) {
     const values = doc[ext.schema.id] as Record<string, unknown> | undefined;
     if (!values) continue;
+    const previous = before?.[ext.schema.id] as Record<string, unknown> | undefined;
     for (const a of ext.schema.attributes) {
       if (a.uniqueness === 'none' || a.multiValued || a.type === 'complex' || a.type === 'binary' || values[a.name] === undefined) continue;
+      // A value the user already held was unique when it was written: no query for it.
+      if (previous?.[a.name] === values[a.name]) continue;
       const key = `${ext.schema.id}:${a.name}`;
       const holder = await tx.users.holderOf(ctx.org.id, key, a, values[a.name], id);
       if (holder) throw ScimError.uniqueness(`"${key}" must be unique in this organization, and ${JSON.stringify(values[a.name])} is already held by user ${holder}.`);

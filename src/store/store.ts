@@ -40,24 +40,39 @@ export interface GroupRecord extends ResourceRecord {
   readonly uniqueDisplayName: boolean;
 }
 
+/** A stored document as a walk over a table reads it. */
+export interface StoredDoc {
+  readonly seq: number;
+  readonly id: string;
+  readonly version: number;
+  readonly doc: string;
+}
+
 export interface OrganizationStore {
   insert(row: NewOrganizationRow): Promise<void>;
   get(id: string): Promise<OrganizationRow | undefined>;
   getBySlug(slug: string): Promise<OrganizationRow | undefined>;
   list(): Promise<OrganizationRow[]>;
   count(): Promise<number>;
-  update(id: string, changes: { name?: string; settings?: string; extensions?: string }): Promise<void>;
+  update(id: string, changes: { name?: string; settings?: string }): Promise<void>;
+  /**
+   * Replaces the organization's declared extensions if they are still `expected` (the text read in
+   * the same transaction); false when another writer changed them first.
+   */
+  replaceExtensions(id: string, expected: string, next: string): Promise<boolean>;
   delete(id: string): Promise<boolean>;
   /**
    * Stored documents of the organization's users or groups whose text contains `needle`, after
    * `afterSeq` in creation order, at most `limit` (removing an extension walks them by this).
    */
-  scanDocs(table: 'users' | 'groups', orgId: string, needle: string, afterSeq: number, limit: number): Promise<{ seq: number; id: string; doc: string }[]>;
+  scanDocs(table: 'users' | 'groups', orgId: string, needle: string, afterSeq: number, limit: number): Promise<StoredDoc[]>;
   /**
-   * Writes documents back unchanged in version (an extension's values being deleted), and for
-   * users deletes their indexed values of the attribute keys given.
+   * Writes documents back, each only if its version is still the one read (a write meanwhile
+   * wins: it was made without the values being deleted), keeping the version (an extension's
+   * values being deleted), and deletes the indexed values of the attribute keys given of those
+   * rewritten. Returns how many were rewritten.
    */
-  rewriteDocs(table: 'users' | 'groups', orgId: string, docs: readonly { id: string; doc: string }[], valueKeys: readonly string[]): Promise<void>;
+  rewriteDocs(table: 'users' | 'groups', orgId: string, docs: readonly StoredDoc[], valueKeys: readonly string[]): Promise<number>;
 }
 
 export interface TokenStore {

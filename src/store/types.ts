@@ -215,6 +215,8 @@ export type TokenRow = Selectable<TokensTable>;
 export type UserRow = Omit<Selectable<UsersTable>, 'seq'>;
 export type NewUserRow = Omit<Insertable<UsersTable>, 'seq'>;
 export type UserValueRow = Selectable<UserValuesTable>;
+/** A row of group_values (migration 011): a group's extension value, shaped as a user's. */
+export type GroupValueRow = Omit<UserValueRow, 'user_id'> & { group_id: string };
 export type GroupRow = Omit<Selectable<GroupsTable>, 'seq'>;
 export type MembershipRow = Selectable<MembershipsTable>;
 /** A member as a group shows it: id, type and the member's display name. */

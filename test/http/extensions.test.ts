@@ -330,6 +330,36 @@ for (const engine of ENGINES) {
       await h.directory.schemas.remove('ext-a', urn);
     });
 
+    test('removing never overwrites a write made meanwhile, and concurrent declarations are never lost', async () => {
+      const urn = 'urn:acme:params:scim:schemas:extension:race:2.0:User';
+      await h.directory.schemas.add('ext-b', { id: urn, name: 'Race', attributes: [{ name: 'code' }] });
+      const r = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, urn], userName: 'race-1', title: 'Before', [urn]: { code: 'R' } } });
+      const org = await h.directory.organizations.get('ext-b');
+      // The walk read the document, then a PATCH wrote it: the stale rewrite must change nothing.
+      const [read] = await h.store.organizations.scanDocs('users', org.id, `"${urn}":`, 0, 10);
+      assert.equal(read!.id, r.body.id);
+      await h.request('PATCH', `/Users/${r.body.id}`, { org: b, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'After' }] } });
+      const stale = { ...read!, doc: JSON.stringify({ userName: 'race-1', title: 'Before', active: true }) };
+      assert.equal(await h.store.transaction((tx) => tx.organizations.rewriteDocs('users', org.id, [stale], [`${urn}:code`])), 0);
+      assert.equal((await h.request('GET', `/Users/${r.body.id}`, { org: b })).body.title, 'After');
+      await h.directory.schemas.remove('ext-b', urn);
+
+      const urns = Array.from({ length: 4 }, (_, i) => `urn:acme:params:scim:schemas:extension:concurrent${i}:2.0:User`);
+      const outcomes = await Promise.allSettled(urns.map((id) => h.directory.schemas.add('ext-b', { id, name: 'C', attributes: [{ name: 'x' }] })));
+      const listed = (await h.directory.schemas.list('ext-b')).map((e) => e.schema.id);
+      // Each one either wins against the others (re-run on what they wrote) or says so; none is silently lost.
+      outcomes.forEach((o, i) => {
+        if (o.status === 'fulfilled') assert.ok(listed.includes(urns[i]!), `${urns[i]} was declared and must be kept`);
+        else assert.equal((o.reason as DirectoryError).code, 'ROLLCALL_SCHEMA_CHANGED', String(o.reason));
+      });
+      assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      for (const id of listed.filter((u) => urns.includes(u))) await h.directory.schemas.remove('ext-b', id);
+      // The compare-and-set itself: a write based on a stale read changes nothing.
+      const before = (await h.directory.schemas.list('ext-b')).map((e) => e.schema.id);
+      assert.equal(await h.store.transaction((tx) => tx.organizations.replaceExtensions(org.id, '{"extensions":["read long ago"]}', '{"extensions":[]}')), false);
+      assert.deepEqual((await h.directory.schemas.list('ext-b')).map((e) => e.schema.id), before);
+    });
+
     test('groups carry their extension: create, read, PATCH, list', async () => {
       const res = await h.request('POST', '/Groups', { org: a, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', GROUP_EXT], displayName: 'Zulip Admins', [GROUP_EXT]: { stream: '#admins', weight: '3' } } });
       assert.equal(res.status, 201, res.text);
@@ -394,10 +424,10 @@ for (const engine of ENGINES) {
       await h.directory.schemas.add('ext-b', { id: urn, name: 'Half', attributes: [{ name: 'code' }] });
       const r = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, urn], userName: 'half-1', [urn]: { code: 'H' } } });
       const untouched = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, urn], userName: 'half-2', [urn]: { code: 'I' } } });
+      // Removal's first half alone: the state an interrupted removal leaves (declared no more, still being removed).
+      await h.directory.schemas.hide('ext-b', urn);
       const org = await h.directory.organizations.get('ext-b');
-      // The state a removal interrupted before its first batch leaves: declared no more, still being removed.
-      await h.store.organizations.update(org.id, { extensions: JSON.stringify({ extensions: org.schema.declared, removing: [urn] }) });
-      await h.store.organizations.update(org.id, { extensions: JSON.stringify({ extensions: org.schema.declared.filter((e) => e.schema.id !== urn), removing: [urn] }) });
+      assert.deepEqual(org.schema.removing, [urn]);
       const hidden = await h.request('GET', `/Users/${r.body.id}`, { org: b });
       assert.equal(hidden.body[urn], undefined, 'hidden while being removed');
       const listed = await h.request('GET', `/Users?filter=${encodeURIComponent('userName eq "half-1"')}`, { org: b });

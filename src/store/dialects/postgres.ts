@@ -94,11 +94,6 @@ export function postgresAdapter(url: string, poolSize = 10, statementTimeoutMs: 
 const CHANNEL = 'rollcall_auth';
 
 /**
- * A read on the pool. Inside a request (see src/request-scope.ts) it is cancelled on the server
- * (pg_cancel_backend, from a connection of its own) when the client goes away or the request
- * times out, so an abandoned request does not hold a pooled connection until its statement ends.
- */
-/**
  * Reads as named prepared statements: PostgreSQL parses and plans a statement once per connection
  * instead of on every request (the read path's statements are a small set of shapes; their values
  * are always parameters). Past MAX_PREPARED shapes, statements run unnamed: a client sending ever
@@ -131,6 +126,11 @@ function queryOf(text: string, parameters: readonly unknown[]): pg.QueryConfig {
   return name === undefined ? { text, values: parameters as unknown[] } : { name, text, values: parameters as unknown[] };
 }
 
+/**
+ * A read on the pool. Inside a request (see src/request-scope.ts) it is cancelled on the server
+ * (pg_cancel_backend, from a connection of its own) when the client goes away or the request
+ * times out, so an abandoned request does not hold a pooled connection until its statement ends.
+ */
 async function read(pool: pg.Pool, url: string, text: string, parameters: readonly unknown[]): Promise<never[]> {
   const scope = requestScope.getStore();
   if (!scope) return (await pool.query(queryOf(text, parameters))).rows as never[];

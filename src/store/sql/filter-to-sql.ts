@@ -49,9 +49,9 @@ export function sortExpression(attr: ResolvedAttribute, target: FilterTarget): S
   return sql`(select sv.v from ${sql.raw(table)} sv where sv.org_id = ${sql.ref(`${a}.org_id`)} and ${sql.ref(`sv.${owner}`)} = ${sql.ref(`${a}.id`)} and sv.attr = ${attrKey(attr)} and sv.sub = ${subOf(attr)} and sv.idx = 0)`;
 }
 
-/** Whether the attribute has indexed values: every user attribute without a column, a group's extension attributes. */
+/** Whether the attribute has indexed values (./columns.ts says which). */
 function valuesOf(attr: ResolvedAttribute, target: FilterTarget): boolean {
-  return target.resourceType === 'User' || attr.inExtension;
+  return target.values.core || attr.inExtension;
 }
 
 function columnOf(attr: ResolvedAttribute, target: FilterTarget): string | undefined {

@@ -6,7 +6,8 @@ import type { SqlContext } from './context.js';
 import { sql } from './fragment.js';
 import { listQuery, readPage } from './list-query.js';
 import type { SqlMemberships } from './memberships.js';
-import { groupValueRows, type GroupValueRow } from './user-values.js';
+import type { GroupValueRow } from '../types.js';
+import { groupValueRows } from './user-values.js';
 
 const VALUE_COLUMNS = ['org_id', 'group_id', 'attr', 'idx', 'sub', 'v'] as const;
 

@@ -1,4 +1,4 @@
-import type { OrganizationStore } from '../store.js';
+import type { OrganizationStore, StoredDoc } from '../store.js';
 import type { NewOrganizationRow, OrganizationRow } from '../types.js';
 import type { SqlContext } from './context.js';
 import { sql } from './fragment.js';
@@ -30,9 +30,17 @@ export class SqlOrganizations implements OrganizationStore {
     return Number(r.n);
   }
 
-  async update(id: string, changes: { name?: string; settings?: string; extensions?: string }): Promise<void> {
+  async update(id: string, changes: { name?: string; settings?: string }): Promise<void> {
     await this.c.db.updateTable('organizations').set(changes).where('id', '=', id).execute();
     await this.c.changedAuth();
+  }
+
+  async replaceExtensions(id: string, expected: string, next: string): Promise<boolean> {
+    // PostgreSQL re-checks the condition on a row another transaction changed meanwhile, so of
+    // two writers that read the same text one updates and the other changes nothing.
+    const r = await this.c.execute(sql`update organizations set extensions = ${next} where id = ${id} and extensions = ${expected}`);
+    if (r.changed > 0) await this.c.changedAuth();
+    return r.changed > 0;
   }
 
   async delete(id: string): Promise<boolean> {
@@ -41,17 +49,23 @@ export class SqlOrganizations implements OrganizationStore {
     return Number(r.numDeletedRows) > 0;
   }
 
-  scanDocs(table: 'users' | 'groups', orgId: string, needle: string, afterSeq: number, limit: number): Promise<{ seq: number; id: string; doc: string }[]> {
+  async scanDocs(table: 'users' | 'groups', orgId: string, needle: string, afterSeq: number, limit: number): Promise<StoredDoc[]> {
     const pattern = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    return this.c
-      .rows<{ seq: number | string; id: string; doc: string }>(sql`select seq, id, doc from ${sql.ref(table)} where org_id = ${orgId} and seq > ${afterSeq} and doc like ${pattern} escape '\\' order by seq limit ${limit}`)
-      .then((rows) => rows.map((r) => ({ seq: Number(r.seq), id: r.id, doc: r.doc })));
+    const rows = await this.c.rows<{ seq: number | string; id: string; version: number | string; doc: string }>(
+      sql`select seq, id, version, doc from ${sql.ref(table)} where org_id = ${orgId} and seq > ${afterSeq} and doc like ${pattern} escape '\\' order by seq limit ${limit}`,
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), id: r.id, version: Number(r.version), doc: r.doc }));
   }
 
-  async rewriteDocs(table: 'users' | 'groups', orgId: string, docs: readonly { id: string; doc: string }[], valueKeys: readonly string[]): Promise<void> {
-    for (const d of docs) await this.c.execute(sql`update ${sql.ref(table)} set doc = ${d.doc} where org_id = ${orgId} and id = ${d.id}`);
-    if (valueKeys.length === 0 || docs.length === 0) return;
+  async rewriteDocs(table: 'users' | 'groups', orgId: string, docs: readonly StoredDoc[], valueKeys: readonly string[]): Promise<number> {
+    const rewritten: string[] = [];
+    for (const d of docs) {
+      const r = await this.c.execute(sql`update ${sql.ref(table)} set doc = ${d.doc} where org_id = ${orgId} and id = ${d.id} and version = ${d.version}`);
+      if (r.changed > 0) rewritten.push(d.id);
+    }
+    if (valueKeys.length === 0 || rewritten.length === 0) return rewritten.length;
     const [values, owner] = table === 'users' ? (['user_values', 'user_id'] as const) : (['group_values', 'group_id'] as const);
-    await this.c.execute(sql`delete from ${sql.raw(values)} where org_id = ${orgId} and ${sql.ref(owner)} in (${sql.join(docs.map((d) => sql`${d.id}`))}) and attr in (${sql.join(valueKeys.map((k) => sql`${k}`))})`);
+    await this.c.execute(sql`delete from ${sql.raw(values)} where org_id = ${orgId} and ${sql.ref(owner)} in (${sql.join(rewritten.map((id) => sql`${id}`))}) and attr in (${sql.join(valueKeys.map((k) => sql`${k}`))})`);
+    return rewritten.length;
   }
 }

@@ -1,16 +1,6 @@
 import { userResourceType, type AttributeDef, type ResolvedAttribute, type ResourceTypeDef } from '../../protocol/schema/index.js';
 import { fold } from '../../protocol/fold.js';
-import type { UserValueRow } from '../types.js';
-
-/** A row of group_values (migration 011). */
-export type GroupValueRow = {
-  readonly org_id: string;
-  readonly group_id: string;
-  readonly attr: string;
-  readonly idx: number;
-  readonly sub: string;
-  readonly v: string | null;
-};
+import type { GroupValueRow, UserValueRow } from '../types.js';
 import { isUserColumn } from './columns.js';
 
 /** Sub-attribute name of the marker row every multi-valued element gets. */
