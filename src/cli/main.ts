@@ -9,6 +9,7 @@ import { openStore } from '../store/open.js';
 import { CliError, databaseOption, positive, privateWebhooksOption, withDirectory, workerOptions, type Io } from './common.js';
 import { addLinkCommands, addLogCommands } from './log-commands.js';
 import { addSchemaCommands } from './schema-commands.js';
+import { addCatalogCommands } from './catalog-commands.js';
 import { addWebhookCommands } from './webhook-commands.js';
 
 function orgLines(org: Organization): string[] {
@@ -20,6 +21,7 @@ function orgLines(org: Organization): string[] {
     'settings:',
     ...Object.entries(org.settings).map(([k, v]) => `  ${k} = ${Array.isArray(v) ? v.join(',') : String(v)}`),
     `extensions: ${org.schema.declared.length ? org.schema.declared.map((e) => `${e.schema.id} (${e.resource})`).join(', ') : 'none'} (rollcall schema list ${org.slug})`,
+    `roles and entitlements: rollcall role list ${org.slug}, rollcall entitlement list ${org.slug}`,
   ];
 }
 
@@ -215,6 +217,7 @@ export function buildCli(io: Io): Command {
   addLinkCommands(program, org, io);
   addWebhookCommands(program, io, print);
   addSchemaCommands(program, io, print);
+  addCatalogCommands(program, io, print);
   return program;
 }
 

@@ -24,6 +24,10 @@ export const EVENT_TYPES = [
   'schema.extension_added',
   'schema.extension_updated',
   'schema.extension_removed',
+  'role.added',
+  'role.removed',
+  'entitlement.added',
+  'entitlement.removed',
 ] as const satisfies readonly EventType[];
 
 /** Every event type is subscribable: a type added to EventType and not here fails to compile. */

@@ -94,7 +94,33 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     ['/health', ['GET']],
     ['/schemas', ['GET', 'POST']],
     ['/schemas/:urn', ['GET', 'DELETE']],
+    ['/roles', ['GET', 'POST']],
+    ['/roles/:value', ['DELETE']],
+    ['/entitlements', ['GET', 'POST']],
+    ['/entitlements/:value', ['DELETE']],
   ] as const) onlyMethods(app, url, allow);
+
+  // The organization's declared roles and entitlements (docs/roles.md), served to identity
+  // providers at /Roles and /Entitlements.
+  for (const kind of ['role', 'entitlement'] as const) {
+    const plural = `${kind}s` as const;
+    app.get(`/${plural}`, async (request) => ({ [plural]: await directory.catalog.list(org(request).slug, kind) }));
+    app.post<{ Body: { value?: unknown; display?: unknown; type?: unknown } | undefined }>(`/${plural}`, async (request, reply) => {
+      const b = request.body ?? {};
+      if (typeof b.value !== 'string') throw ScimError.invalidValue('"value" is required: a non-empty string.');
+      for (const key of ['display', 'type'] as const) {
+        if (b[key] !== undefined && typeof b[key] !== 'string') throw ScimError.invalidValue(`"${key}" must be a string.`);
+      }
+      if (kind === 'role' && b.type !== undefined) throw ScimError.invalidValue('"type" applies to entitlements only.');
+      const entry = await directory.catalog.add(org(request).slug, kind, {
+        value: b.value,
+        ...(typeof b.display === 'string' ? { display: b.display } : {}),
+        ...(typeof b.type === 'string' ? { type: b.type } : {}),
+      });
+      return reply.code(201).send(entry);
+    });
+    app.delete<{ Params: { value: string } }>(`/${plural}/:value`, async (request) => directory.catalog.remove(org(request).slug, kind, request.params.value));
+  }
 
   // The organization's schema extensions (docs/schema.md).
   app.get('/schemas', async (request) => {

@@ -62,6 +62,11 @@ export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, 
     changePassword: { supported: false },
     sort: { supported: true },
     etag: { supported: true },
+    // draft-ietf-scim-roles-entitlements §3.1: /Roles and /Entitlements are served, read-only.
+    RolesAndEntitlements: {
+      roles: { supported: true, multipleRolesSupported: true, primarySupported: true, typeSupported: true },
+      entitlements: { supported: true, multipleEntitlementsSupported: true, primarySupported: true, typeSupported: true },
+    },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',

@@ -11,6 +11,8 @@ import { SCIM_CONTENT_TYPE, errorHandler, errorHandlerFor } from './errors.js';
 import { baseUrlOf, contextOf } from './request.js';
 import { methodsNotAllowed } from './not-allowed.js';
 import { registerResource, type RouteHost } from './resource-routes.js';
+import { registerCatalog, requestVocabulary } from './catalog-routes.js';
+import { CATALOG_SCHEMAS, CATALOG_TYPES } from '../protocol/schema/catalog.js';
 import { resourceTypesOf } from './resource-types.js';
 import { rootSearch } from './root-search.js';
 import type { ProvisioningLog } from '../service/log/provisioning-log.js';
@@ -58,7 +60,7 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
       name: 'Rollcall',
       description: 'SCIM 2.0 service provider (RFC 7643, RFC 7644). Authenticate with an organization bearer token.',
       baseUrl: baseUrlOf(request, prefix, publicUrl),
-      endpoints: [...types.map((d) => d.type.endpoint), '/ServiceProviderConfig', '/ResourceTypes', '/Schemas'],
+      endpoints: [...types.map((d) => d.type.endpoint), CATALOG_TYPES.ietf.role.endpoint, CATALOG_TYPES.ietf.entitlement.endpoint, '/ServiceProviderConfig', '/ResourceTypes', '/Schemas'],
     }),
   );
 
@@ -67,31 +69,38 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
     const ctx = context(request);
     return reply.type(SCIM_CONTENT_TYPE).send(serviceProviderConfig(ctx.org.settings, opts.bodyLimit, ctx.baseUrl));
   });
-  // The organization's own resource types and schemas: the built-in ones with its extensions.
-  const orgTypes = (org: OrgContext): ResourceTypeDef[] => types.map((d) => d.typeOf(org));
-  const schemasOf = (org: OrgContext): SchemaDef[] => {
+  // The organization's own resource types and schemas: the built-in ones with its extensions,
+  // then Role and Entitlement in the vocabulary the request reads them in (catalog-routes.ts).
+  const orgTypes = (request: FastifyRequest, org: OrgContext): ResourceTypeDef[] => {
+    const catalog = CATALOG_TYPES[requestVocabulary(request, context(request))];
+    return [...types.map((d) => d.typeOf(org)), catalog.role, catalog.entitlement];
+  };
+  const schemasOf = (request: FastifyRequest, org: OrgContext): SchemaDef[] => {
     const out: SchemaDef[] = [];
-    for (const rt of orgTypes(org)) for (const s of [rt.schema, ...rt.extensions.map((e) => e.schema)]) if (!out.includes(s)) out.push(s);
+    for (const rt of orgTypes(request, org)) for (const s of [rt.schema, ...rt.extensions.map((e) => e.schema)]) if (!out.includes(s)) out.push(s);
     return out;
   };
   app.get('/ResourceTypes', read, async (request, reply) => {
     const ctx = context(request);
-    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(orgTypes(ctx.org).map((rt) => resourceTypeJson(rt, ctx.baseUrl))));
+    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(orgTypes(request, ctx.org).map((rt) => resourceTypeJson(rt, ctx.baseUrl))));
   });
   app.get<{ Params: { name: string } }>('/ResourceTypes/:name', read, async (request, reply) => {
     const ctx = context(request);
-    const rt = orgTypes(ctx.org).find((t) => t.name.toLowerCase() === request.params.name.toLowerCase());
+    const rt = orgTypes(request, ctx.org).find((t) => t.name.toLowerCase() === request.params.name.toLowerCase());
     if (!rt) throw ScimError.notFound(`No resource type "${request.params.name}".`);
     return reply.type(SCIM_CONTENT_TYPE).send(resourceTypeJson(rt, ctx.baseUrl));
   });
   app.get('/Schemas', read, async (request, reply) => {
     const ctx = context(request);
-    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(schemasOf(ctx.org).map((s) => schemaJson(s, ctx.baseUrl))));
+    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(schemasOf(request, ctx.org).map((s) => schemaJson(s, ctx.baseUrl))));
   });
+  // By URN, either vocabulary's Role and Entitlement schema is found, whichever the request reads.
   app.get<{ Params: { urn: string } }>('/Schemas/:urn', read, async (request, reply) => {
-    const s = schemasOf(context(request).org).find((x) => x.id.toLowerCase() === request.params.urn.toLowerCase());
+    const ctx = context(request);
+    const urn = request.params.urn.toLowerCase();
+    const s = [...schemasOf(request, ctx.org), ...CATALOG_SCHEMAS].find((x) => x.id.toLowerCase() === urn);
     if (!s) throw ScimError.notFound(`No schema "${request.params.urn}".`);
-    return reply.type(SCIM_CONTENT_TYPE).send(schemaJson(s, context(request).baseUrl));
+    return reply.type(SCIM_CONTENT_TYPE).send(schemaJson(s, ctx.baseUrl));
   });
   for (const url of ['/ServiceProviderConfig', '/ResourceTypes', '/ResourceTypes/:name', '/Schemas', '/Schemas/:urn']) {
     methodsNotAllowed(app, url, ['POST', 'PUT', 'PATCH', 'DELETE'], ['GET']);
@@ -101,5 +110,6 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   });
 
   for (const d of types) registerResource(host, d);
+  registerCatalog(host, directory.catalog);
   app.post('/.search', read, rootSearch(host, types));
 };

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
 import { Access } from './access.js';
+import { Catalog } from './catalog.js';
 import { EventBus } from './events.js';
 import { EventFeed } from './feed.js';
 import { Groups } from './groups.js';
@@ -26,6 +27,8 @@ export class Directory {
   readonly access: Access;
   /** Each organization's own schema extensions. */
   readonly schemas: Schemas;
+  /** Each organization's declared roles and entitlements. */
+  readonly catalog: Catalog;
 
   constructor(
     readonly store: Store,
@@ -38,6 +41,8 @@ export class Directory {
     this.events = new EventFeed(store, this.bus);
     this.access = new Access(store, this.organizations);
     this.schemas = new Schemas(store, this.organizations, this.bus);
+    this.catalog = new Catalog(store, this.organizations, this.bus);
+    this.organizations.declaresRolesWith(this.catalog);
   }
 
   /** Whether an error means the database cannot serve now: the request may be retried (503). */

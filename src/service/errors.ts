@@ -14,6 +14,10 @@ const KINDS = {
   ROLLCALL_NO_SCHEMA: 'notFound',
   ROLLCALL_SCHEMA_REMOVING: 'conflict',
   ROLLCALL_SCHEMA_CHANGED: 'conflict',
+  ROLLCALL_BAD_CATALOG: 'invalid',
+  ROLLCALL_CATALOG_LIMIT: 'invalid',
+  ROLLCALL_CATALOG_EXISTS: 'conflict',
+  ROLLCALL_NO_CATALOG_ENTRY: 'notFound',
 } as const satisfies Record<string, DirectoryErrorKind>;
 
 /** The stable codes of directory errors (the CLI prints them; scripts may match them). */

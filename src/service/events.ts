@@ -18,7 +18,11 @@ export type EventType =
   | 'token.revoked'
   | 'schema.extension_added'
   | 'schema.extension_updated'
-  | 'schema.extension_removed';
+  | 'schema.extension_removed'
+  | 'role.added'
+  | 'role.removed'
+  | 'entitlement.added'
+  | 'entitlement.removed';
 
 /** An event as the feed, webhooks and `onEvent` deliver it. */
 export interface DirectoryEvent<D = Record<string, unknown>> {
@@ -27,7 +31,7 @@ export interface DirectoryEvent<D = Record<string, unknown>> {
   readonly seq: number;
   readonly organization: string;
   readonly type: EventType;
-  readonly resourceType: 'User' | 'Group' | 'Token' | 'Schema' | null;
+  readonly resourceType: 'User' | 'Group' | 'Token' | 'Schema' | 'Role' | 'Entitlement' | null;
   readonly resourceId: string | null;
   /** ISO 8601 time of the change. */
   readonly time: string;
@@ -37,7 +41,7 @@ export interface DirectoryEvent<D = Record<string, unknown>> {
 
 export interface NewEvent {
   readonly type: EventType;
-  readonly resourceType: 'User' | 'Group' | 'Token' | 'Schema';
+  readonly resourceType: 'User' | 'Group' | 'Token' | 'Schema' | 'Role' | 'Entitlement';
   readonly resourceId: string;
   readonly data: Record<string, unknown>;
 }

@@ -6,7 +6,7 @@ import { now, type OrgContext } from './context.js';
 import { EventRecorder, type EventBus } from './events.js';
 import { DirectoryError } from './errors.js';
 import { orgSchemaOf, type OrgSchema } from '../protocol/schema/extensions.js';
-import { defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
+import { SETTING_NAMES, defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
 
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -22,6 +22,11 @@ export interface Organization {
 }
 
 export type TokenScope = 'scim' | 'app';
+
+/** What the `roles` shorthand needs of the catalogue (src/service/catalog.ts). */
+export interface RolesShorthand {
+  replaceRoles(org: Organization, values: readonly string[]): Promise<void>;
+}
 
 /** A token that authenticated: its organization, scope, id and label. */
 export interface Authenticated {
@@ -65,20 +70,39 @@ export class Organizations {
   /** Hashes of tokens that authenticated in this process (bounded): see authenticate's knownOnly. */
   private readonly seenValid = new Set<string>();
 
+  /** Where the `roles` shorthand declares roles (the directory's catalogue). */
+  private roles: RolesShorthand | undefined;
+
   constructor(
     private readonly store: Store,
     private readonly bus: EventBus,
   ) {}
 
+  /** The `roles` setting, a shorthand, declares roles through this (set by the directory). */
+  declaresRolesWith(roles: RolesShorthand): void {
+    this.roles = roles;
+  }
+
+  /** Applies the `roles` shorthand of a settings change, and returns the settings without it (it is never stored). */
+  private async withoutRoles(org: Organization, settings: OrgSettings): Promise<OrgSettings> {
+    const { roles, ...rest } = settings;
+    if (roles !== undefined) {
+      if (!this.roles) throw new Error('the roles setting needs the directory\'s catalogue');
+      await this.roles.replaceRoles(org, roles);
+    }
+    return rest;
+  }
+
   async create(slug: string, name?: string, settings: Partial<OrgSettings> = {}): Promise<Organization> {
     if (!SLUG.test(slug)) {
       throw new DirectoryError('ROLLCALL_BAD_SLUG', `invalid slug "${slug}": use 1-63 lower-case letters, digits and inner hyphens`);
     }
+    const { roles, ...parsed } = settingsSchema.parse({ ...defaultSettings(), ...settings });
     const row: NewOrganizationRow = {
       id: randomUUID(),
       slug,
       name: name ?? slug,
-      settings: JSON.stringify(settingsSchema.parse({ ...defaultSettings(), ...settings })),
+      settings: JSON.stringify(parsed),
       created: now(),
     };
     try {
@@ -87,7 +111,9 @@ export class Organizations {
       if (err instanceof UniqueViolation) throw new DirectoryError('ROLLCALL_ORG_EXISTS', `organization "${slug}" already exists`);
       throw err;
     }
-    return toOrganization(row);
+    const org = toOrganization(row);
+    if (roles !== undefined) await this.withoutRoles(org, { ...org.settings, roles });
+    return org;
   }
 
   async list(): Promise<Organization[]> {
@@ -115,8 +141,8 @@ export class Organizations {
   async set(slug: string, setting: string, text: string): Promise<Organization> {
     const org = await this.get(slug);
     const value = parseSettingValue(setting, text);
-    const key = Object.keys(org.settings).find((k) => k.toLowerCase() === setting.toLowerCase())!;
-    const settings = settingsSchema.parse({ ...org.settings, [key]: value });
+    const key = SETTING_NAMES.find((k) => k.toLowerCase() === setting.toLowerCase())!;
+    const settings = await this.withoutRoles(org, settingsSchema.parse({ ...org.settings, [key]: value }));
     await this.store.organizations.update(org.id, { settings: JSON.stringify(settings) });
     return withSchema({ ...org, settings }, org.schema);
   }
@@ -124,7 +150,7 @@ export class Organizations {
   /** Replaces settings with the given partial settings merged over the current ones. */
   async updateSettings(slug: string, changes: Partial<OrgSettings>): Promise<Organization> {
     const org = await this.get(slug);
-    const settings = settingsSchema.parse({ ...org.settings, ...changes });
+    const settings = await this.withoutRoles(org, settingsSchema.parse({ ...org.settings, ...changes }));
     await this.store.organizations.update(org.id, { settings: JSON.stringify(settings) });
     return withSchema({ ...org, settings }, org.schema);
   }

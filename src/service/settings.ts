@@ -13,8 +13,18 @@ export const settingsSchema = z
     allowedEmailDomains: z.array(z.string().min(1)).default([]),
     /** `delete` removes the user (RFC 7644 §3.6); `deactivate` sets active=false and keeps it. */
     deleteMode: z.enum(['delete', 'deactivate']).default('delete'),
-    /** The vocabulary of `roles[].value`; empty allows any role. */
-    roles: z.array(z.string().min(1)).default([]),
+    /**
+     * A shorthand for the organization's declared roles (docs/roles.md): setting it declares
+     * exactly these roles. It is never stored (migration 012 moved every organization's list into
+     * the roles table); `rollcall role list` shows them.
+     */
+    roles: z.array(z.string().min(1)).optional(),
+    /**
+     * The vocabulary /Roles and /Entitlements answer in: `ietf` (draft-ietf-scim-roles-entitlements),
+     * `okta` (Okta Identity Governance's schemas), or `auto`: Okta's when the request comes from
+     * Okta, the IETF draft's otherwise.
+     */
+    catalogVocabulary: z.enum(['auto', 'ietf', 'okta']).default('auto'),
     /** Refuse unknown attributes with 400 instead of ignoring them. */
     strictSchema: z.boolean().default(false),
     /** Allow several groups with the same displayName (Entra allows it); default: 409 uniqueness. */
@@ -70,7 +80,7 @@ export function parseSettingValue(name: string, text: string): unknown {
   const key = SETTING_NAMES.find((k) => k.toLowerCase() === name.toLowerCase());
   if (!key) throw new SettingError(`unknown setting "${name}"; settings are: ${SETTING_NAMES.join(', ')}`);
   const shape = settingsSchema.shape[key];
-  const inner = shape instanceof z.ZodDefault ? shape.unwrap() : shape;
+  const inner = shape instanceof z.ZodDefault || shape instanceof z.ZodOptional ? shape.unwrap() : shape;
   let value: unknown = text;
   if (inner instanceof z.ZodBoolean) {
     if (!/^(true|false)$/i.test(text)) throw new SettingError(`${key} must be true or false`);

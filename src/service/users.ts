@@ -9,6 +9,7 @@ import { groupRefsByMember, type ResourceRecord, type Store, type StoreSession }
 import type { GroupRef, ListedUser, UserRow, UserWithGroups } from '../store/types.js';
 import { etagOf, now, type RequestContext } from './context.js';
 import { change } from './change.js';
+import { checkCatalog } from './catalog.js';
 import { valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
 import type { ListPage, ListPageText, Preconditions, ResourceService, ResourceText, ScimResource } from './resource.js';
 import type { OrgSettings } from './settings.js';
@@ -55,6 +56,7 @@ export class Users implements ResourceService<UserRead> {
     const resource = toResource(record, doc, ctx.baseUrl);
     await this.change(ctx, async (tx, events) => {
       await checkUnique(tx, ctx, record.id, doc);
+      await checkCatalog(tx, ctx, doc);
       await this.write(() => tx.users.insert(record), doc);
       await events.add(tx, [{ type: 'user.created', resourceType: 'User', resourceId: record.id, data: { user: withoutLocation(resource) } }]);
     });
@@ -147,6 +149,7 @@ export class Users implements ResourceService<UserRead> {
     await this.hooks.beforeUserUpdate?.({ org: ctx.org, id: current.id, before, after: doc, changed });
     const record: ResourceRecord = { org_id: current.org_id, id: current.id, doc, version: current.version + 1, created: current.created, last_modified: now(), type: ctx.org.schema.user };
     await checkUnique(tx, ctx, record.id, doc, before);
+    await checkCatalog(tx, ctx, doc, before);
     await this.write(() => tx.users.update(record, current.version), doc);
     const userName = doc.userName as string;
     const list: NewEvent[] = [{ type: 'user.updated', resourceType: 'User', resourceId: record.id, data: { userName, changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }];
@@ -245,14 +248,6 @@ export function checkPolicy(slug: string, settings: OrgSettings, doc: Record<str
     const domain = userName.slice(userName.lastIndexOf('@') + 1).toLowerCase();
     if (!settings.allowedEmailDomains.some((d) => d.toLowerCase() === domain)) {
       throw ScimError.invalidValue(`The email domain "${domain}" of userName "${userName}" is not allowed in this organization (allowed: ${settings.allowedEmailDomains.join(', ')}).`);
-    }
-  }
-  if (settings.roles.length > 0 && Array.isArray(doc.roles)) {
-    const allowed = new Set(settings.roles.map((r) => r.toLowerCase()));
-    for (const role of doc.roles as Record<string, unknown>[]) {
-      if (typeof role.value === 'string' && !allowed.has(role.value.toLowerCase())) {
-        throw ScimError.invalidValue(`The role "${role.value}" is not one of this organization's roles (${settings.roles.join(', ')}).`);
-      }
     }
   }
 }

@@ -1,7 +1,8 @@
 import type { AttributeDef, ResourceTypeDef } from '../protocol/schema/index.js';
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
-import type { AccessLinkRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, NewOrganizationRow, OrganizationRow, TokenRow, ListedUser, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
+import type { CatalogKind } from '../protocol/schema/catalog.js';
+import type { AccessLinkRow, CatalogRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, NewOrganizationRow, OrganizationRow, TokenRow, ListedUser, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
 
 export interface PageQuery {
   /** Rows to skip (0-based). */
@@ -122,6 +123,26 @@ export interface GroupStore {
   /** Deletes a group, its memberships, and its own membership in other groups. */
   delete(orgId: string, id: string, at: string): Promise<boolean>;
   list(orgId: string, query: ResourceQuery): Promise<Page<GroupRow>>;
+}
+
+/** The roles and entitlements an organization declares (migration 012). */
+export interface CatalogStore {
+  /** Adds one; a value the organization already declared (compared case-insensitively) throws UniqueViolation. */
+  insert(kind: CatalogKind, orgId: string, row: CatalogRow): Promise<void>;
+  /** Removes the one with this value (case-insensitively); returns it, or undefined. */
+  remove(kind: CatalogKind, orgId: string, value: string): Promise<CatalogRow | undefined>;
+  /** By id, exactly (GET /Roles/{id}). */
+  get(kind: CatalogKind, orgId: string, id: string): Promise<CatalogRow | undefined>;
+  /** By value, case-insensitively. */
+  find(kind: CatalogKind, orgId: string, value: string): Promise<CatalogRow | undefined>;
+  /** A page: filter, sort and paging in the database, as for users and groups. */
+  list(kind: CatalogKind, orgId: string, query: ResourceQuery): Promise<Page<CatalogRow>>;
+  count(kind: CatalogKind, orgId: string): Promise<number>;
+  /**
+   * Which of these values the organization declared (by folded value), and whether it declared
+   * any at all (none declared: any value is accepted). One statement when some are found.
+   */
+  known(kind: CatalogKind, orgId: string, values: readonly string[]): Promise<{ declared: boolean; found: Map<string, CatalogRow> }>;
 }
 
 /** Group membership: one row per (group, member), changed by targeted statements, never by rewriting a group. */
@@ -271,6 +292,7 @@ export interface StoreSession {
   readonly webhooks: WebhookStore;
   readonly log: LogStore;
   readonly access: AccessStore;
+  readonly catalog: CatalogStore;
 }
 
 export interface TransactionOptions {

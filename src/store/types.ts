@@ -208,6 +208,17 @@ export interface Database {
   console_sessions: ConsoleSessionsTable;
 }
 
+/** A role or an entitlement an organization declared (migration 012); `id` is its value as declared. */
+export interface CatalogRow {
+  readonly id: string;
+  readonly display: string | null;
+  readonly type: string | null;
+  /** `true` or `false`, as text (it is compared as filters compare booleans). */
+  readonly supported: string;
+  readonly created: string;
+  readonly last_modified: string;
+}
+
 export type OrganizationRow = Omit<Selectable<OrganizationsTable>, 'event_seq'>;
 /** An organization as inserted: its extensions default to none. */
 export type NewOrganizationRow = Omit<OrganizationRow, 'extensions'> & { extensions?: string };

@@ -105,4 +105,37 @@ for (const engine of ENGINES) {
       }
     });
   });
+
+  describe(`migration 012 (declared roles and entitlements) on ${engine}`, () => {
+    test("the old roles setting becomes declared roles, and leaves the settings; duplicates in case collapse", async () => {
+      const db = await createDatabase(engine);
+      try {
+        const adapter = engine === 'sqlite' ? sqliteAdapter(db.database) : postgresAdapter(db.database);
+        const old = await SqlStore.open(adapter);
+        const migrator = new Migrator({ db: old.kysely, provider: migrationProvider(adapter), migrationTableName: 'rollcall_migrations', migrationLockTableName: 'rollcall_migrations_lock' });
+        assert.equal((await migrator.migrateTo('011-group-values')).error, undefined);
+        const row = (id: string, slug: string, settings: string) => ({ id, slug, name: slug, settings, created: new Date().toISOString() });
+        await old.kysely
+          .insertInto('organizations')
+          .values([row('o1', 'zulip', '{"roles":["owner","member","Member","guest"],"deleteMode":"deactivate"}'), row('o2', 'plain', '{"roles":[]}'), row('o3', 'never', '{}')])
+          .execute();
+        await old.close();
+        const store = await openStore(db.database);
+        try {
+          const directory = new Directory(store);
+          assert.deepEqual((await directory.catalog.list('zulip', 'role')).map((r) => r.value), ['owner', 'member', 'guest']);
+          const zulip = await directory.organizations.get('zulip');
+          assert.equal('roles' in zulip.settings, false, 'the shorthand is never stored');
+          assert.equal(zulip.settings.deleteMode, 'deactivate', 'other settings are kept');
+          assert.deepEqual(await directory.catalog.list('plain', 'role'), []);
+          assert.deepEqual(await directory.catalog.list('never', 'entitlement'), []);
+          for (const org of await directory.organizations.list()) assert.equal('roles' in org.settings, false, org.slug);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await db.drop();
+      }
+    });
+  });
 }

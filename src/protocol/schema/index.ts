@@ -15,3 +15,4 @@ export {
   resolvePath,
 } from './registry.js';
 export type { AttributePathParts } from './registry.js';
+export * from './catalog.js';

@@ -11,6 +11,7 @@ import { listOrder } from './008-list-order.js';
 import { authEpoch } from './009-auth-epoch.js';
 import { orgExtensions } from './010-org-extensions.js';
 import { groupValues } from './011-group-values.js';
+import { catalog } from './012-catalog.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -28,6 +29,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '009-auth-epoch': { up: (db: Kysely<any>) => authEpoch(db, adapter) },
         '010-org-extensions': { up: (db: Kysely<any>) => orgExtensions(db, adapter) },
         '011-group-values': { up: (db: Kysely<any>) => groupValues(db, adapter) },
+        '012-catalog': { up: (db: Kysely<any>) => catalog(db, adapter) },
       };
     },
   };

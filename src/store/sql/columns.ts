@@ -21,9 +21,9 @@ export interface MembershipAttribute {
 
 /** How one resource type is stored and queried. */
 export interface ResourceTable {
-  readonly resourceType: 'User' | 'Group';
-  readonly table: 'users' | 'groups';
-  readonly alias: 'u' | 'g';
+  readonly resourceType: 'User' | 'Group' | 'Role' | 'Entitlement';
+  readonly table: 'users' | 'groups' | 'roles' | 'entitlements';
+  readonly alias: 'u' | 'g' | 'r';
   /** Attribute (or `attr.sub`) → column, for filters and sortBy. Text columns hold folded copies unless caseExact. */
   readonly columns: Readonly<Record<string, string>>;
   /** Columns that always hold a value. */
@@ -74,6 +74,34 @@ export const GROUP_TABLE: ResourceTable = {
   memberships: { members: { owner: 'group_id', columns: { value: 'm.member_id', type: 'm.member_type' } } },
   select: ['org_id', 'id', 'display_name', 'display_name_ci', 'display_name_unique', 'external_id', 'doc', 'version', 'created', 'last_modified'],
 };
+
+/**
+ * Roles and entitlements (migration 012): every attribute of both vocabularies is a column, so
+ * every filter and sort is on the table itself. There are no indexed values; the value table
+ * named is never read, because no attribute of theirs lacks a column or lives in an extension.
+ */
+const catalogTable = (resourceType: 'Role' | 'Entitlement', table: 'roles' | 'entitlements'): ResourceTable => ({
+  resourceType,
+  table,
+  alias: 'r',
+  columns: {
+    id: 'id',
+    value: 'value_ci',
+    display: 'display_ci',
+    displayName: 'display_ci',
+    type: 'type_ci',
+    supported: 'supported',
+    'meta.created': 'created',
+    'meta.lastModified': 'last_modified',
+  },
+  alwaysPresent: new Set(['id', 'value_ci', 'display_ci', 'supported', 'created', 'last_modified']),
+  values: { table: 'user_values', owner: 'user_id', core: false },
+  memberships: {},
+  select: ['id', 'display', 'type', 'supported', 'created', 'last_modified'],
+});
+
+export const ROLE_TABLE = catalogTable('Role', 'roles');
+export const ENTITLEMENT_TABLE = catalogTable('Entitlement', 'entitlements');
 
 /** Whether an attribute (`attr` or `attr.sub`, unqualified) of a user is kept in a column rather than as an indexed value. */
 export function isUserColumn(key: string): boolean {

@@ -3,6 +3,7 @@ import type { DialectAdapter, Reader } from '../dialects/dialect.js';
 import type { StoreSession } from '../store.js';
 import type { Database } from '../types.js';
 import { SqlAccess } from './access.js';
+import { SqlCatalog } from './catalog.js';
 import { SqlContext, type SessionShared } from './context.js';
 import { SqlEvents } from './events.js';
 import { SqlGroups } from './groups.js';
@@ -24,6 +25,7 @@ export class SqlSession implements StoreSession {
   readonly webhooks: SqlWebhooks;
   readonly log: SqlLog;
   readonly access: SqlAccess;
+  readonly catalog: SqlCatalog;
   protected readonly context: SqlContext;
 
   constructor(db: Kysely<Database>, adapter: DialectAdapter, shared: SessionShared, reader?: Reader) {
@@ -37,6 +39,7 @@ export class SqlSession implements StoreSession {
     this.webhooks = new SqlWebhooks(c);
     this.log = new SqlLog(c);
     this.access = new SqlAccess(c);
+    this.catalog = new SqlCatalog(c);
   }
 
   /** Whether this session wrote to tokens or organizations. */
