@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Session } from '../service/access.js';
 import type { Health } from '../service/log/health.js';
 import type { Organization } from '../service/organizations.js';
+import type { CatalogEntry } from '../service/catalog.js';
 import { z } from 'zod';
 import { SETTING_NAMES, parseSettingValue, settingsSchema, type OrgSettings } from '../service/settings.js';
 import { hoursChart } from './chart.js';
@@ -47,6 +48,9 @@ function settingField(k: keyof OrgSettings, value: unknown): Html {
   if (inner instanceof z.ZodNumber) return html`<div class="field">${label}<input id="${id}" name="${k}" type="number" value="${String(value)}"></div>`;
   return html`<div class="field">${label}<input id="${id}" name="${k}" value="${Array.isArray(value) ? value.join(',') : String(value)}"></div>`;
 }
+
+/** The settings the settings form edits: the roles shorthand has its own section (Roles and entitlements). */
+const FORM_SETTINGS = SETTING_NAMES.filter((k) => k !== 'roles');
 
 const LOGIN_HELP = html`<p>The console opens with a one-time login link. On the server, run:</p><pre><code>npx rollcall admin login-link --public-url https://&lt;your host&gt;</code></pre><p>and open the link it prints. No password is stored anywhere.</p>`;
 
@@ -122,7 +126,31 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
   app.get<{ Params: { slug: string }; Querystring: { created?: string } }>('/admin/orgs/:slug', async (request, reply) => {
     const session = await admin(request);
     const org = await orgOf(request.params.slug);
-    const [h, tokens, links] = await Promise.all([healthOf(org), organizations.listTokens(org.slug), access.listSetupLinks(org.slug)]);
+    const [h, tokens, links, roles, entitlements] = await Promise.all([
+      healthOf(org),
+      organizations.listTokens(org.slug),
+      access.listSetupLinks(org.slug),
+      directory.catalog.list(org.slug, 'role'),
+      directory.catalog.list(org.slug, 'entitlement'),
+    ]);
+    const catalogTable = (kind: 'role' | 'entitlement', entries: readonly CatalogEntry[]) =>
+      entries.length
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">Value</th><th scope="col">Display name</th>${kind === 'entitlement' ? html`<th scope="col">Type</th>` : ''}<th scope="col">Declared</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${entries.map(
+            (e) => html`<tr><td><code>${e.value}</code></td><td>${e.display ?? ''}</td>${kind === 'entitlement' ? html`<td>${e.type ?? ''}</td>` : ''}<td>${when(e.created)}</td><td>${postForm(
+              `${base}/${kind}s/remove`,
+              session.csrf,
+              html`<input type="hidden" name="value" value="${e.value}"><button type="submit" class="danger" aria-label="Remove ${kind} ${e.value}">Remove</button>`,
+            )}</td></tr>`,
+          )}</tbody></table></div>`
+        : html`<p>No ${kind}s declared: users' <code>${kind}s</code> may hold any value.</p>`;
+    const catalogForm = (kind: 'role' | 'entitlement') =>
+      postForm(
+        `${base}/${kind}s`,
+        session.csrf,
+        html`<fieldset><legend>Declare ${kind === 'role' ? 'a role' : 'an entitlement'}</legend><div class="field"><label for="${kind}-value">Value</label><input id="${kind}-value" name="value" required maxlength="256" autocomplete="off"></div><div class="field"><label for="${kind}-display">Display name</label><input id="${kind}-display" name="display" maxlength="256"></div>${
+          kind === 'entitlement' ? html`<div class="field"><label for="entitlement-type">Type</label><input id="entitlement-type" name="type" maxlength="256" placeholder="License"></div>` : ''
+        }<button type="submit">Declare ${kind}</button></fieldset>`,
+      );
     const base = `/admin/orgs/${org.slug}`;
     const tokenHealth = new Map((h?.tokens ?? []).map((t) => [t.tokenId, t]));
     const body = html`
@@ -162,7 +190,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
 <section aria-labelledby="settings"><h2 id="settings">Settings</h2>${postForm(
       `${base}/settings`,
       session.csrf,
-      html`${SETTING_NAMES.map((k) => settingField(k, org.settings[k]))}<p class="help">Lists are comma-separated; docs/configuration.md describes each setting. Values are checked as <code>rollcall org set</code> checks them.</p><button type="submit">Save settings</button>`,
+      html`${FORM_SETTINGS.map((k) => settingField(k, org.settings[k]))}<p class="help">Lists are comma-separated; docs/configuration.md describes each setting. Values are checked as <code>rollcall org set</code> checks them.</p><button type="submit">Save settings</button>`,
     )}</section>
 <section aria-labelledby="extensions"><h2 id="extensions">Schema extensions</h2><p>Attributes of your own that identity providers can send, under a URN of yours (docs/schema.md). They appear in this organization's <code>/Schemas</code> and <code>/ResourceTypes</code>, and in no other organization's.</p>${
       org.schema.declared.length
@@ -179,6 +207,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
       session.csrf,
       html`<fieldset><legend>Declare an extension</legend><div class="field"><label for="schema-json">Schema (RFC 7643 §7 JSON: id, name, attributes)</label><textarea id="schema-json" name="schema" rows="8" required spellcheck="false"></textarea></div><div class="field"><label for="schema-resource">Extends</label><select id="schema-resource" name="resource"><option value="User">Users</option><option value="Group">Groups</option></select></div><div class="field"><label for="schema-required"><input type="checkbox" id="schema-required" name="required" value="true"> Required: every create and replace must send it</label></div><p class="help">Declaring a URN again adds attributes to it; a type cannot change.</p><button type="submit">Declare</button></fieldset>`,
     )}</section>
+<section aria-labelledby="catalog"><h2 id="catalog">Roles and entitlements</h2><p>What this organization's users may hold in <code>roles</code> and <code>entitlements</code> (docs/roles.md). Identity providers read them at <code>/Roles</code> and <code>/Entitlements</code> (Okta Identity Governance lists them as entitlements); once one is declared, a user with another value is refused.</p><h3>Roles</h3>${catalogTable('role', roles)}${catalogForm('role')}<h3>Entitlements</h3>${catalogTable('entitlement', entitlements)}${catalogForm('entitlement')}</section>
 <section aria-labelledby="danger"><h2 id="danger">Delete the organization</h2><p>Deletes the organization with all its tokens, users, groups, events and log. This cannot be undone.</p>${postForm(
       `${base}/delete`,
       session.csrf,
@@ -222,7 +251,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     const f = form(request);
     // Every value is checked first: one bad value changes nothing.
     const changes: Record<string, unknown> = {};
-    for (const k of SETTING_NAMES) {
+    for (const k of FORM_SETTINGS) {
       if (!(k in f)) continue;
       const current = org.settings[k];
       const text = Array.isArray(current) ? current.join(',') : String(current);
@@ -250,6 +279,24 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     await directory.schemas.remove(org.slug, form(request).urn ?? '');
     return reply.redirect(`/admin/orgs/${org.slug}#extensions`, 303);
   });
+  for (const kind of ['role', 'entitlement'] as const) {
+    app.post<{ Params: { slug: string } }>(`/admin/orgs/:slug/${kind}s`, async (request, reply) => {
+      await admin(request);
+      const org = await orgOf(request.params.slug);
+      const f = form(request);
+      const text = (v: string | undefined) => (v && v.trim() !== '' ? v : undefined);
+      const display = text(f.display);
+      const type = kind === 'entitlement' ? text(f.type) : undefined;
+      await directory.catalog.add(org.slug, kind, { value: f.value ?? '', ...(display ? { display } : {}), ...(type ? { type } : {}) });
+      return reply.redirect(`/admin/orgs/${org.slug}#catalog`, 303);
+    });
+    app.post<{ Params: { slug: string } }>(`/admin/orgs/:slug/${kind}s/remove`, async (request, reply) => {
+      await admin(request);
+      const org = await orgOf(request.params.slug);
+      await directory.catalog.remove(org.slug, kind, form(request).value ?? '');
+      return reply.redirect(`/admin/orgs/${org.slug}#catalog`, 303);
+    });
+  }
   app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/delete', async (request, reply) => {
     const session = await admin(request);
     const org = await orgOf(request.params.slug);

@@ -26,7 +26,17 @@ export interface Scenario {
   readonly settings?: Record<string, unknown>;
   /** Schema extensions the organization declares before the first step (docs/schema.md). */
   readonly extensions?: readonly { readonly schema: unknown; readonly resource?: 'User' | 'Group'; readonly required?: boolean }[];
+  /** Roles and entitlements the organization declares before the first step (docs/roles.md). */
+  readonly catalog?: { readonly roles?: readonly CatalogInput[]; readonly entitlements?: readonly CatalogInput[] };
+  /** Where the conversation was taken from, when it is built from a published guide. */
+  readonly source?: string;
   readonly steps: readonly Step[];
+}
+
+interface CatalogInput {
+  readonly value: string;
+  readonly display?: string;
+  readonly type?: string;
 }
 
 function substitute<T>(value: T, vars: Map<string, string>): T {
@@ -82,6 +92,8 @@ export function replayFolder(idp: string): void {
         test(`${file.replace(/\.json$/, '')}: ${scenario.description}`, async () => {
           const org: Org = await h.org(`${idp}-${n}`, scenario.settings ?? {});
           for (const e of scenario.extensions ?? []) await h.directory.schemas.add(`${idp}-${n}`, e.schema, { ...(e.resource ? { resource: e.resource } : {}), ...(e.required ? { required: true } : {}) });
+          for (const r of scenario.catalog?.roles ?? []) await h.directory.catalog.add(`${idp}-${n}`, 'role', r);
+          for (const e of scenario.catalog?.entitlements ?? []) await h.directory.catalog.add(`${idp}-${n}`, 'entitlement', e);
           const vars = new Map<string, string>();
           for (const raw of scenario.steps) {
             const step = substitute(raw, vars);

@@ -265,7 +265,7 @@ for (const engine of ENGINES) {
       await page.goto(`${origin}/admin/orgs/acme`);
       assert.match(await page.locator('#extensions').locator('..').innerText(), /No extensions/);
       await page.getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)').fill(JSON.stringify({ id: urn, name: 'ZulipUser', attributes: [{ name: 'pronouns' }, { name: 'level', type: 'integer' }] }));
-      await page.getByRole('button', { name: 'Declare' }).click();
+      await page.getByRole('button', { name: 'Declare', exact: true }).click();
       await page.waitForURL(/#extensions$/);
       const section = page.locator('section[aria-labelledby="extensions"]');
       assert.match(await section.innerText(), new RegExp(`${urn}[\\s\\S]*pronouns \\(string\\), level \\(integer\\)`));
@@ -274,18 +274,58 @@ for (const engine of ENGINES) {
       assert.deepEqual(discovered.map((e) => e.schema.id), [urn]);
       // A bad declaration: its error, shown as text, and nothing changed.
       await page.getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)').fill(JSON.stringify({ id: 'urn:acme:x', name: '<script>window.__pwned=1</script>', attributes: [{ name: 'n', type: '<b>bold</b>' }] }));
-      await page.getByRole('button', { name: 'Declare' }).click();
+      await page.getByRole('button', { name: 'Declare', exact: true }).click();
       assert.match(await page.locator('main').innerText(), /unknown type "<b>bold<\/b>"/);
       assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
       await page.goto(`${origin}/admin/orgs/acme`);
       await page.getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)').fill('{ not json');
-      await page.getByRole('button', { name: 'Declare' }).click();
+      await page.getByRole('button', { name: 'Declare', exact: true }).click();
       assert.match(await page.locator('main').innerText(), /not valid JSON/);
       await page.goto(`${origin}/admin/orgs/acme`);
       await page.getByRole('button', { name: `Remove extension ${urn}` }).click();
       await page.waitForURL(/#extensions$/);
       assert.match(await page.locator('section[aria-labelledby="extensions"]').innerText(), /No extensions/);
       assert.deepEqual(await wiring.directory.schemas.list('acme'), []);
+    });
+
+    test('roles and entitlements on the organization page: declared, listed, refused with their error as text, removed', async () => {
+      await page.goto(`${origin}/admin/orgs/acme`);
+      const section = page.locator('section[aria-labelledby="catalog"]');
+      assert.match(await section.innerText(), /No roles declared/);
+      await page.getByLabel('Value').first().fill('administrator');
+      await section.locator('#role-display').fill('Administrator');
+      await page.getByRole('button', { name: 'Declare role' }).click();
+      await page.waitForURL(/#catalog$/);
+      await section.locator('#role-value').fill('member');
+      await page.getByRole('button', { name: 'Declare role' }).click();
+      await page.waitForURL(/#catalog$/);
+      await section.locator('#entitlement-value').fill('license.pro');
+      await section.locator('#entitlement-display').fill('Pro license');
+      await section.locator('#entitlement-type').fill('License');
+      await page.getByRole('button', { name: 'Declare entitlement' }).click();
+      await page.waitForURL(/#catalog$/);
+      assert.match(await section.innerText(), /administrator\s+Administrator[\s\S]*member[\s\S]*license\.pro\s+Pro license\s+License/);
+      await screenshot(page, 'console-roles', section);
+      assert.deepEqual((await wiring.directory.catalog.list('acme', 'role')).map((r) => r.value), ['administrator', 'member']);
+      // A duplicate (in another case) is refused with the reason; markup in a value is shown as text.
+      await section.locator('#role-value').fill('ADMINISTRATOR');
+      await page.getByRole('button', { name: 'Declare role' }).click();
+      assert.match(await page.locator('main').innerText(), /already declares that value/);
+      await page.goto(`${origin}/admin/orgs/acme`);
+      await section.locator('#role-value').fill('<img src=x onerror="window.__pwned=1">');
+      await page.getByRole('button', { name: 'Declare role' }).click();
+      await page.waitForURL(/#catalog$/);
+      assert.match(await section.innerText(), /<img src=x onerror="window.__pwned=1">/);
+      assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+      await page.getByRole('button', { name: 'Remove role <img src=x onerror="window.__pwned=1">' }).click();
+      await page.waitForURL(/#catalog$/);
+      await page.getByRole('button', { name: 'Remove role member' }).click();
+      await page.waitForURL(/#catalog$/);
+      assert.deepEqual((await wiring.directory.catalog.list('acme', 'role')).map((r) => r.value), ['administrator']);
+      await page.getByRole('button', { name: 'Remove role administrator' }).click();
+      await page.getByRole('button', { name: 'Remove entitlement license.pro' }).click();
+      await page.waitForURL(/#catalog$/);
+      assert.match(await section.innerText(), /No roles declared[\s\S]*No entitlements declared/);
     });
 
     test('keyboard and zoom: a skip link first, every control labelled, no sideways scrolling at 400% (320 CSS pixels wide)', async () => {
