@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   'user.deactivated',
   'user.reactivated',
   'user.deleted',
+  'user.roles_changed',
   'group.created',
   'group.updated',
   'group.deleted',
@@ -26,6 +27,8 @@ export const EVENT_TYPES = [
   'schema.extension_removed',
   'role.added',
   'role.removed',
+  'role.mapped',
+  'role.unmapped',
   'entitlement.added',
   'entitlement.removed',
 ] as const satisfies readonly EventType[];

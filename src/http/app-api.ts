@@ -98,7 +98,30 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     ['/roles/:value', ['DELETE']],
     ['/entitlements', ['GET', 'POST']],
     ['/entitlements/:value', ['DELETE']],
+    ['/role-mappings', ['GET', 'POST', 'DELETE']],
+    ['/users/:id/roles', ['GET']],
   ] as const) onlyMethods(app, url, allow);
+
+  // Groups that grant roles (docs/roles.md#groups-that-grant-roles), and a user's effective roles.
+  type MappingBody = { role?: unknown; group?: unknown; groupExternalId?: unknown } | undefined;
+  const mappingOf = (b: MappingBody | Record<string, unknown>): { role: string; match: 'displayName' | 'externalId'; value: string } => {
+    const body = (b ?? {}) as Record<string, unknown>;
+    if (typeof body.role !== 'string' || body.role === '') throw ScimError.invalidValue('"role" is required: a declared role\'s value.');
+    const byName = typeof body.group === 'string' && body.group !== '';
+    const byExternalId = typeof body.groupExternalId === 'string' && body.groupExternalId !== '';
+    if (byName === byExternalId) throw ScimError.invalidValue('Give exactly one of "group" (a group displayName) and "groupExternalId".');
+    return { role: body.role, match: byName ? 'displayName' : 'externalId', value: (byName ? body.group : body.groupExternalId) as string };
+  };
+  app.get<{ Querystring: { role?: string } }>('/role-mappings', async (request) => ({ mappings: await directory.catalog.mappings(org(request).slug, request.query.role || undefined) }));
+  app.post<{ Body: MappingBody }>('/role-mappings', async (request, reply) => {
+    const m = mappingOf(request.body);
+    return reply.code(201).send(await directory.catalog.map(org(request).slug, m.role, m.match, m.value));
+  });
+  app.delete<{ Querystring: Record<string, string | undefined> }>('/role-mappings', async (request) => {
+    const m = mappingOf(request.query);
+    return directory.catalog.unmap(org(request).slug, m.role, m.match, m.value);
+  });
+  app.get<{ Params: { id: string } }>('/users/:id/roles', async (request) => directory.catalog.rolesOf(org(request).slug, request.params.id));
 
   // The organization's declared roles and entitlements (docs/roles.md), served to identity
   // providers at /Roles and /Entitlements.

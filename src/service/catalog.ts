@@ -6,7 +6,8 @@ import type { ResourceTypeDef } from '../protocol/schema/index.js';
 import { fold } from '../protocol/fold.js';
 import { UniqueViolation } from '../store/errors.js';
 import type { Store, StoreSession } from '../store/store.js';
-import type { CatalogRow } from '../store/types.js';
+import type { CatalogRow, GroupMatch, GroupRoleRow } from '../store/types.js';
+import { directRoles, effectiveRoles, recomputeGrants } from './role-grants.js';
 import { now, type RequestContext } from './context.js';
 import { DirectoryError } from './errors.js';
 import { EventRecorder, type EventBus, type NewEvent } from './events.js';
@@ -23,7 +24,32 @@ export const CATALOG_LIMITS = {
   value: 256,
   /** Characters of a display name or a type. */
   text: 256,
+  /** Group mappings one role may have. */
+  mappingsPerRole: 100,
 } as const;
+
+/** A role granted to groups (docs/roles.md#groups-that-grant-roles). */
+export interface RoleMapping {
+  readonly role: string;
+  /** The groups it matches: by `displayName` (case-insensitively) or `externalId` (exactly). */
+  readonly match: GroupMatch;
+  readonly value: string;
+  readonly created: string;
+}
+
+/** A user's roles, and where each comes from. */
+export interface UserRoles {
+  readonly id: string;
+  readonly userName: string;
+  /** Its own `roles` values, as its identity provider sent them. */
+  readonly direct: readonly string[];
+  /** A role and a group that grants it (the group the mapping matched; the user may be in it through nested groups). */
+  readonly granted: readonly { readonly role: string; readonly group: { readonly id: string; readonly displayName: string } }[];
+  /** Direct and granted, once each (compared case-insensitively), sorted. */
+  readonly effective: readonly string[];
+}
+
+const mappingOf = (m: GroupRoleRow): RoleMapping => ({ role: m.role, match: m.match, value: m.value, created: m.created });
 
 /** A role or entitlement as the application API, the CLI's --json and the console show it. */
 export interface CatalogEntry {
@@ -104,9 +130,11 @@ export class Catalog {
     const org = await this.organizations.get(slug);
     let removed: CatalogRow | undefined;
     await this.write(org, async (tx, events) => {
+      const reached = kind === 'role' ? await this.unmapAll(tx, org.id, value) : [];
       removed = await tx.catalog.remove(kind, org.id, value);
       if (!removed) throw new DirectoryError('ROLLCALL_NO_CATALOG_ENTRY', `organization "${slug}" declares no ${noun(kind)} "${value}"`);
       events.push({ type: `${kind}.removed`, resourceType: kind === 'role' ? 'Role' : 'Entitlement', resourceId: removed.id, data: { value: removed.id } });
+      events.push(...(await recomputeGrants(tx, org.id, reached)));
     });
     return entryOf(removed!);
   }
@@ -125,11 +153,14 @@ export class Catalog {
     await this.write(org, async (tx, events) => {
       const current = (await tx.catalog.list('role', org.id, { offset: 0, limit: CATALOG_LIMITS.roles })).rows;
       const have = new Set(current.map((r) => fold(r.id)));
+      const reached: string[] = [];
       for (const r of current) {
         if (wanted.has(fold(r.id))) continue;
+        reached.push(...(await this.unmapAll(tx, org.id, r.id)));
         await tx.catalog.remove('role', org.id, r.id);
         events.push({ type: 'role.removed', resourceType: 'Role', resourceId: r.id, data: { value: r.id } });
       }
+      events.push(...(await recomputeGrants(tx, org.id, reached)));
       const t = now();
       for (const [key, value] of wanted) {
         if (have.has(key)) continue;
@@ -138,6 +169,86 @@ export class Catalog {
         events.push(added('role', row));
       }
     });
+  }
+
+  /** The organization's group-to-role mappings, of one role or all. */
+  async mappings(slug: string, role?: string): Promise<RoleMapping[]> {
+    const org = await this.organizations.get(slug);
+    return (await this.store.catalog.mappings(org.id, role)).map(mappingOf);
+  }
+
+  /**
+   * Grants a declared role to the groups whose displayName (case-insensitively) or externalId
+   * (exactly) is `value`, now and later: a group created or renamed to match is granted it too.
+   * The users below the groups it matches get `user.roles_changed` in the same transaction.
+   */
+  async map(slug: string, role: string, match: GroupMatch, value: string): Promise<RoleMapping> {
+    const org = await this.organizations.get(slug);
+    checkText('role', match === 'displayName' ? 'group displayName' : 'group externalId', value, CATALOG_LIMITS.text);
+    let mapping: GroupRoleRow | undefined;
+    await this.write(org, async (tx, events) => {
+      await tx.catalog.lock(org.id);
+      const declared = await tx.catalog.find('role', org.id, role);
+      if (!declared) throw new DirectoryError('ROLLCALL_NO_CATALOG_ENTRY', `organization "${slug}" declares no role "${role}"; declare it first: rollcall role add ${slug} ${role}`);
+      const existing = await tx.catalog.mappings(org.id, role);
+      if (existing.length >= CATALOG_LIMITS.mappingsPerRole) throw new DirectoryError('ROLLCALL_CATALOG_LIMIT', `role "${declared.id}" already has ${existing.length} group mappings, the limit (CATALOG_LIMITS.mappingsPerRole)`);
+      mapping = { role: declared.id, match, value, created: now() };
+      await tx.catalog.addMapping(org.id, mapping);
+      events.push({ type: 'role.mapped', resourceType: 'Role', resourceId: declared.id, data: { role: declared.id, match, value } });
+      const groups = await tx.catalog.groupsMatching(org.id, match, value);
+      events.push(...(await recomputeGrants(tx, org.id, await tx.catalog.usersUnder(org.id, groups))));
+    }, `already grants role "${role}" to groups with ${match} "${value}"`);
+    return mappingOf(mapping!);
+  }
+
+  /** Removes a mapping; the users below the groups it matched get `user.roles_changed` where their roles moved. */
+  async unmap(slug: string, role: string, match: GroupMatch, value: string): Promise<RoleMapping> {
+    const org = await this.organizations.get(slug);
+    let removed: GroupRoleRow | undefined;
+    await this.write(org, async (tx, events) => {
+      await tx.catalog.lock(org.id);
+      const found = (await tx.catalog.mappings(org.id, role)).find((m) => m.match === match && (match === 'displayName' ? fold(m.value) === fold(value) : m.value === value));
+      if (!found) throw new DirectoryError('ROLLCALL_NO_CATALOG_ENTRY', `organization "${slug}" does not grant role "${role}" to groups with ${match} "${value}"`);
+      const groups = await tx.catalog.groupsMatching(org.id, match, value);
+      const reached = await tx.catalog.usersUnder(org.id, groups);
+      await tx.catalog.removeMapping(org.id, role, match, value);
+      removed = found;
+      events.push({ type: 'role.unmapped', resourceType: 'Role', resourceId: found.role, data: { role: found.role, match, value: found.value } });
+      events.push(...(await recomputeGrants(tx, org.id, reached)));
+    });
+    return mappingOf(removed!);
+  }
+
+  /**
+   * A user's roles and where each comes from: its own `roles`, the groups that grant one (nested
+   * included), and the effective set the application acts on.
+   */
+  async rolesOf(slug: string, userId: string): Promise<UserRoles> {
+    const org = await this.organizations.get(slug);
+    const user = (await this.store.catalog.usersOf(org.id, [userId])).get(userId);
+    if (!user) throw new DirectoryError('ROLLCALL_NO_USER', `organization "${slug}" has no user "${userId}"`);
+    const direct = directRoles(JSON.parse(user.doc) as Record<string, unknown>);
+    const grants = await this.store.catalog.grantsOf(org.id, userId);
+    return {
+      id: userId,
+      userName: user.userName,
+      direct,
+      granted: grants.map((g) => ({ role: g.role, group: { id: g.groupId, displayName: g.displayName } })),
+      effective: effectiveRoles(direct, grants.map((g) => g.role)),
+    };
+  }
+
+  /** Removes every mapping of a role (it is being removed); returns the users below the groups they matched. */
+  private async unmapAll(tx: StoreSession, orgId: string, role: string): Promise<string[]> {
+    const mappings = await tx.catalog.mappings(orgId, role);
+    if (mappings.length === 0) return [];
+    await tx.catalog.lock(orgId);
+    const reached: string[] = [];
+    for (const m of mappings) {
+      reached.push(...(await tx.catalog.usersUnder(orgId, await tx.catalog.groupsMatching(orgId, m.match, m.value))));
+      await tx.catalog.removeMapping(orgId, m.role, m.match, m.value);
+    }
+    return reached;
   }
 
   /** GET /Roles, /Entitlements (and their .search): filter, sort and page in the database. */
@@ -157,7 +268,7 @@ export class Catalog {
     return catalogResource(kind, vocabulary, row, ctx.baseUrl);
   }
 
-  private async write(org: Organization, fn: (tx: StoreSession, events: NewEvent[]) => Promise<void>): Promise<void> {
+  private async write(org: Organization, fn: (tx: StoreSession, events: NewEvent[]) => Promise<void>, exists = 'already declares that value (values compare case-insensitively)'): Promise<void> {
     const recorder = new EventRecorder(org.id, org.slug, undefined);
     try {
       await this.store.transaction(async (tx) => {
@@ -166,7 +277,7 @@ export class Catalog {
         await recorder.add(tx, list);
       });
     } catch (err) {
-      if (err instanceof UniqueViolation) throw new DirectoryError('ROLLCALL_CATALOG_EXISTS', `organization "${org.slug}" already declares that value (values compare case-insensitively)`);
+      if (err instanceof UniqueViolation) throw new DirectoryError('ROLLCALL_CATALOG_EXISTS', `organization "${org.slug}" ${exists}`);
       throw err;
     }
     recorder.publish(this.bus);

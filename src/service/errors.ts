@@ -18,6 +18,7 @@ const KINDS = {
   ROLLCALL_CATALOG_LIMIT: 'invalid',
   ROLLCALL_CATALOG_EXISTS: 'conflict',
   ROLLCALL_NO_CATALOG_ENTRY: 'notFound',
+  ROLLCALL_NO_USER: 'notFound',
 } as const satisfies Record<string, DirectoryErrorKind>;
 
 /** The stable codes of directory errors (the CLI prints them; scripts may match them). */

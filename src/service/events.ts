@@ -9,6 +9,7 @@ export type EventType =
   | 'user.deactivated'
   | 'user.reactivated'
   | 'user.deleted'
+  | 'user.roles_changed'
   | 'group.created'
   | 'group.updated'
   | 'group.deleted'
@@ -21,6 +22,8 @@ export type EventType =
   | 'schema.extension_removed'
   | 'role.added'
   | 'role.removed'
+  | 'role.mapped'
+  | 'role.unmapped'
   | 'entitlement.added'
   | 'entitlement.removed';
 

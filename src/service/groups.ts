@@ -1,3 +1,4 @@
+import { afterGroupChange, beforeGroupDelete, recomputeGrants, type GroupNames } from './role-grants.js';
 import { randomUUID } from 'node:crypto';
 import { ScimError } from '../protocol/messages/error.js';
 import { memberRefs, type MemberRef } from '../protocol/members.js';
@@ -46,6 +47,7 @@ export class Groups implements ResourceService<GroupRead> {
         { type: 'group.created', resourceType: 'Group', resourceId: record.id, data: { group: { id: record.id, ...doc } } },
         ...memberEvents(record.id, { added, removed: [] }),
       ]);
+      await events.add(tx, await afterGroupChange(tx, ctx.org.id, record.id, undefined, namesOf(doc), { added, removed: [] }));
       return this.render(tx, ctx, record, doc, read);
     });
   }
@@ -131,6 +133,7 @@ export class Groups implements ResourceService<GroupRead> {
       ...(changed.length ? [{ type: 'group.updated' as const, resourceType: 'Group' as const, resourceId: record.id, data: { changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }] : []),
       ...memberEvents(record.id, net),
     ]);
+    await events.add(tx, await afterGroupChange(tx, ctx.org.id, record.id, namesOf(before), namesOf(doc), net));
     return record;
   }
 
@@ -138,8 +141,10 @@ export class Groups implements ResourceService<GroupRead> {
     await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
+      const reached = await beforeGroupDelete(tx, ctx.org.id, id);
       await tx.groups.delete(ctx.org.id, id, now());
       await events.add(tx, [{ type: 'group.deleted', resourceType: 'Group', resourceId: id, data: { displayName: current.display_name, externalId: current.external_id } }]);
+      await events.add(tx, await recomputeGrants(tx, ctx.org.id, reached));
     });
   }
 
@@ -224,6 +229,11 @@ export class Groups implements ResourceService<GroupRead> {
       throw err;
     }
   }
+}
+
+/** What a group's role mappings match on. */
+function namesOf(doc: Readonly<Record<string, unknown>>): GroupNames {
+  return { displayName: typeof doc.displayName === 'string' ? doc.displayName : null, externalId: typeof doc.externalId === 'string' ? doc.externalId : null };
 }
 
 function checkDisplayName(doc: Record<string, unknown>): void {

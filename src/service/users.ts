@@ -10,6 +10,7 @@ import type { GroupRef, ListedUser, UserRow, UserWithGroups } from '../store/typ
 import { etagOf, now, type RequestContext } from './context.js';
 import { change } from './change.js';
 import { checkCatalog } from './catalog.js';
+import { afterDirectChange, directRoles, effectiveRoles, rolesChanged } from './role-grants.js';
 import { valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
 import type { ListPage, ListPageText, Preconditions, ResourceService, ResourceText, ScimResource } from './resource.js';
 import type { OrgSettings } from './settings.js';
@@ -59,6 +60,8 @@ export class Users implements ResourceService<UserRead> {
       await checkCatalog(tx, ctx, doc);
       await this.write(() => tx.users.insert(record), doc);
       await events.add(tx, [{ type: 'user.created', resourceType: 'User', resourceId: record.id, data: { user: withoutLocation(resource) } }]);
+      // A new user is in no group: its effective roles are its own.
+      await events.add(tx, rolesChanged(record.id, doc.userName as string, [], effectiveRoles(directRoles(doc), [])));
     });
     return resource;
   }
@@ -156,6 +159,7 @@ export class Users implements ResourceService<UserRead> {
     if (before.active !== false && doc.active === false) list.push({ type: 'user.deactivated', resourceType: 'User', resourceId: record.id, data: { userName } });
     if (before.active === false && doc.active !== false) list.push({ type: 'user.reactivated', resourceType: 'User', resourceId: record.id, data: { userName } });
     await events.add(tx, list);
+    await events.add(tx, await afterDirectChange(tx, ctx.org.id, record.id, userName, directRoles(before), directRoles(doc)));
     return toResource(record, doc, ctx.baseUrl);
   }
 

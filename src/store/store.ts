@@ -2,7 +2,7 @@ import type { AttributeDef, ResourceTypeDef } from '../protocol/schema/index.js'
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
 import type { CatalogKind } from '../protocol/schema/catalog.js';
-import type { AccessLinkRow, CatalogRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, NewOrganizationRow, OrganizationRow, TokenRow, ListedUser, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
+import type { AccessLinkRow, CatalogRow, GroupMatch, GroupRoleRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, NewOrganizationRow, OrganizationRow, TokenRow, ListedUser, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
 
 export interface PageQuery {
   /** Rows to skip (0-based). */
@@ -143,6 +143,31 @@ export interface CatalogStore {
    * any at all (none declared: any value is accepted). One statement when some are found.
    */
   known(kind: CatalogKind, orgId: string, values: readonly string[]): Promise<{ declared: boolean; found: Map<string, CatalogRow> }>;
+
+  /** Group-to-role mappings (migration 013); a mapping that exists throws UniqueViolation. */
+  addMapping(orgId: string, mapping: GroupRoleRow): Promise<void>;
+  removeMapping(orgId: string, role: string, match: GroupMatch, value: string): Promise<boolean>;
+  /** The mappings, of one role or all, with each role's declared value, in declaration order. */
+  mappings(orgId: string, role?: string): Promise<GroupRoleRow[]>;
+  /** The declared roles granted to these groups or to any group above them. */
+  rolesGrantedUp(orgId: string, groupIds: readonly string[]): Promise<string[]>;
+  /** The declared roles a group with this displayName and externalId is granted by its own mappings. */
+  rolesMatching(orgId: string, group: { displayName: string | null; externalId: string | null }): Promise<string[]>;
+  /** The groups a mapping matches. */
+  groupsMatching(orgId: string, match: GroupMatch, value: string): Promise<string[]>;
+  /** The users in these groups or in any group below them. */
+  usersUnder(orgId: string, groupIds: readonly string[]): Promise<string[]>;
+  /** Each user's roles from groups as the memberships and mappings say now (users without any are left out). */
+  grantedFor(orgId: string, userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Every (role, group) that grants a user a role, for explanations. */
+  grantsOf(orgId: string, userId: string): Promise<{ role: string; groupId: string; displayName: string }[]>;
+  /** The roles from groups last stored for these users. */
+  storedGrants(orgId: string, userIds: readonly string[]): Promise<Map<string, string[]>>;
+  storeGrants(orgId: string, userId: string, roles: readonly string[]): Promise<void>;
+  /** userName and stored document of these users. */
+  usersOf(orgId: string, userIds: readonly string[]): Promise<Map<string, { userName: string; doc: string }>>;
+  /** Serialises the organization's role recomputations (see SqlCatalog.lock). Call inside a transaction. */
+  lock(orgId: string): Promise<void>;
 }
 
 /** Group membership: one row per (group, member), changed by targeted statements, never by rewriting a group. */

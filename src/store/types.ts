@@ -219,6 +219,17 @@ export interface CatalogRow {
   readonly last_modified: string;
 }
 
+/** How a group-to-role mapping finds its groups (migration 013). */
+export type GroupMatch = 'displayName' | 'externalId';
+
+/** A role granted to the groups with this displayName (case-insensitively) or externalId (exactly). */
+export interface GroupRoleRow {
+  readonly role: string;
+  readonly match: GroupMatch;
+  readonly value: string;
+  readonly created: string;
+}
+
 export type OrganizationRow = Omit<Selectable<OrganizationsTable>, 'event_seq'>;
 /** An organization as inserted: its extensions default to none. */
 export type NewOrganizationRow = Omit<OrganizationRow, 'extensions'> & { extensions?: string };

@@ -12,6 +12,7 @@ import { authEpoch } from './009-auth-epoch.js';
 import { orgExtensions } from './010-org-extensions.js';
 import { groupValues } from './011-group-values.js';
 import { catalog } from './012-catalog.js';
+import { groupRoles } from './013-group-roles.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -30,6 +31,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '010-org-extensions': { up: (db: Kysely<any>) => orgExtensions(db, adapter) },
         '011-group-values': { up: (db: Kysely<any>) => groupValues(db, adapter) },
         '012-catalog': { up: (db: Kysely<any>) => catalog(db, adapter) },
+        '013-group-roles': { up: (db: Kysely<any>) => groupRoles(db, adapter) },
       };
     },
   };

@@ -1,7 +1,7 @@
 import { fold } from '../../protocol/fold.js';
 import type { CatalogKind } from '../../protocol/schema/catalog.js';
 import type { CatalogStore, Page, ResourceQuery } from '../store.js';
-import type { CatalogRow } from '../types.js';
+import type { CatalogRow, GroupMatch, GroupRoleRow } from '../types.js';
 import { ENTITLEMENT_TABLE, ROLE_TABLE, type ResourceTable } from './columns.js';
 import { CHUNK, type SqlContext } from './context.js';
 import { listQuery, readPage } from './list-query.js';
@@ -60,6 +60,120 @@ export class SqlCatalog implements CatalogStore {
     return Number(r?.n ?? 0);
   }
 
+  async addMapping(orgId: string, m: GroupRoleRow): Promise<void> {
+    await this.c.write(() => this.c.insert('group_roles', ['org_id', 'role_ci', 'match', 'match_value', 'match_ci', 'created'], [{ org_id: orgId, role_ci: fold(m.role), match: m.match, match_value: m.value, match_ci: matchKey(m.match, m.value), created: m.created }]));
+  }
+
+  async removeMapping(orgId: string, role: string, match: GroupMatch, value: string): Promise<boolean> {
+    const r = await this.c.execute(sql`delete from group_roles where org_id = ${orgId} and role_ci = ${fold(role)} and match = ${match} and match_ci = ${matchKey(match, value)}`);
+    return r.changed > 0;
+  }
+
+  async mappings(orgId: string, role?: string): Promise<GroupRoleRow[]> {
+    const rows = await this.c.rows<{ role: string; match: GroupMatch; value: string; created: string }>(
+      sql`select r.id as role, gr.match as match, gr.match_value as value, gr.created as created from group_roles gr join roles r on r.org_id = gr.org_id and r.value_ci = gr.role_ci where gr.org_id = ${orgId}${role === undefined ? sql`` : sql` and gr.role_ci = ${fold(role)}`} order by r.seq, gr.created, gr.match_ci`,
+    );
+    return rows;
+  }
+
+  async rolesGrantedUp(orgId: string, groupIds: readonly string[]): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const seeds = sql`select g0.id as gid from groups g0 where g0.org_id = ${orgId} and g0.id in (${sql.join(groupIds.map((id) => sql`${id}`))})`;
+    const rows = await this.c.rows<{ role: string }>(sql`with recursive up(gid) as (${seeds} union select m.group_id from memberships m join up on m.member_id = up.gid where m.org_id = ${orgId})
+      select distinct r.id as role from up ${this.grantJoin(orgId, sql.ref('up.gid'))}`);
+    return rows.map((r) => r.role);
+  }
+
+  async rolesMatching(orgId: string, group: { displayName: string | null; externalId: string | null }): Promise<string[]> {
+    const conditions = [];
+    if (group.displayName !== null) conditions.push(sql`(gr.match = 'displayName' and gr.match_ci = ${fold(group.displayName)})`);
+    if (group.externalId !== null) conditions.push(sql`(gr.match = 'externalId' and gr.match_ci = ${group.externalId})`);
+    if (conditions.length === 0) return [];
+    const rows = await this.c.rows<{ role: string }>(
+      sql`select distinct r.id as role from group_roles gr join roles r on r.org_id = gr.org_id and r.value_ci = gr.role_ci where gr.org_id = ${orgId} and (${sql.join(conditions, sql` or `)})`,
+    );
+    return rows.map((r) => r.role);
+  }
+
+  async groupsMatching(orgId: string, match: GroupMatch, value: string): Promise<string[]> {
+    const rows = await this.c.rows<{ id: string }>(
+      match === 'displayName'
+        ? sql`select id from groups where org_id = ${orgId} and display_name_ci = ${fold(value)}`
+        : sql`select id from groups where org_id = ${orgId} and external_id = ${value}`,
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async usersUnder(orgId: string, groupIds: readonly string[]): Promise<string[]> {
+    if (groupIds.length === 0) return [];
+    const seeds = sql`select g0.id as gid from groups g0 where g0.org_id = ${orgId} and g0.id in (${sql.join(groupIds.map((id) => sql`${id}`))})`;
+    const rows = await this.c.rows<{ id: string }>(sql`with recursive down(gid) as (${seeds} union select m.member_id from memberships m join down on m.group_id = down.gid where m.org_id = ${orgId} and m.member_type = 'Group')
+      select distinct m.member_id as id from memberships m join down on m.group_id = down.gid where m.org_id = ${orgId} and m.member_type = 'User'`);
+    return rows.map((r) => r.id);
+  }
+
+  async grantedFor(orgId: string, userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (let i = 0; i < userIds.length; i += CHUNK) {
+      const chunk = userIds.slice(i, i + CHUNK);
+      const rows = await this.c.rows<{ user_id: string; role: string }>(sql`with recursive up(uid, gid) as (
+          select m.member_id, m.group_id from memberships m where m.org_id = ${orgId} and m.member_id in (${sql.join(chunk.map((id) => sql`${id}`))})
+          union select up.uid, m.group_id from memberships m join up on m.member_id = up.gid where m.org_id = ${orgId})
+        select distinct up.uid as user_id, r.id as role from up ${this.grantJoin(orgId, sql.ref('up.gid'))}`);
+      for (const r of rows) {
+        const list = out.get(r.user_id);
+        if (list) list.push(r.role);
+        else out.set(r.user_id, [r.role]);
+      }
+    }
+    return out;
+  }
+
+  async grantsOf(orgId: string, userId: string): Promise<{ role: string; groupId: string; displayName: string }[]> {
+    return this.c.rows(sql`with recursive up(gid) as (select m.group_id from memberships m where m.org_id = ${orgId} and m.member_id = ${userId}
+        union select m.group_id from memberships m join up on m.member_id = up.gid where m.org_id = ${orgId})
+      select distinct r.id as role, g.id as "groupId", g.display_name as "displayName", r.seq as seq from up ${this.grantJoin(orgId, sql.ref('up.gid'))} order by seq, "displayName"`);
+  }
+
+  async storedGrants(orgId: string, userIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>();
+    for (let i = 0; i < userIds.length; i += CHUNK) {
+      const chunk = userIds.slice(i, i + CHUNK);
+      const rows = await this.c.rows<{ user_id: string; roles: string }>(sql`select user_id, roles from granted_roles where org_id = ${orgId} and user_id in (${sql.join(chunk.map((id) => sql`${id}`))})`);
+      for (const r of rows) out.set(r.user_id, JSON.parse(r.roles) as string[]);
+    }
+    return out;
+  }
+
+  async storeGrants(orgId: string, userId: string, roles: readonly string[]): Promise<void> {
+    await this.c.execute(sql`delete from granted_roles where org_id = ${orgId} and user_id = ${userId}`);
+    if (roles.length > 0) await this.c.insert('granted_roles', ['org_id', 'user_id', 'roles'], [{ org_id: orgId, user_id: userId, roles: JSON.stringify(roles) }]);
+  }
+
+  async usersOf(orgId: string, userIds: readonly string[]): Promise<Map<string, { userName: string; doc: string }>> {
+    const out = new Map<string, { userName: string; doc: string }>();
+    for (let i = 0; i < userIds.length; i += CHUNK) {
+      const chunk = userIds.slice(i, i + CHUNK);
+      const rows = await this.c.rows<{ id: string; user_name: string; doc: string }>(sql`select id, user_name, doc from users where org_id = ${orgId} and id in (${sql.join(chunk.map((id) => sql`${id}`))})`);
+      for (const r of rows) out.set(r.id, { userName: r.user_name, doc: r.doc });
+    }
+    return out;
+  }
+
+  async lock(orgId: string): Promise<void> {
+    // The organization's event counter row, which every change's events lock anyway: taken
+    // first, so that changes that move roles recompute them one after another (PostgreSQL reads
+    // the other's committed rows once it has the lock).
+    await this.c.execute(sql`update organizations set event_seq = event_seq where id = ${orgId}`);
+  }
+
+  /** Groups (`gid`) to the declared roles their mappings grant. */
+  private grantJoin(orgId: string, gid: ReturnType<typeof sql.ref>) {
+    return sql`join groups g on g.org_id = ${orgId} and g.id = ${gid}
+      join group_roles gr on gr.org_id = ${orgId} and ((gr.match = 'displayName' and gr.match_ci = g.display_name_ci) or (gr.match = 'externalId' and gr.match_ci = g.external_id))
+      join roles r on r.org_id = ${orgId} and r.value_ci = gr.role_ci`;
+  }
+
   async known(kind: CatalogKind, orgId: string, values: readonly string[]): Promise<{ declared: boolean; found: Map<string, CatalogRow> }> {
     const table = sql.raw(TABLES[kind].table);
     const found = new Map<string, CatalogRow>();
@@ -76,3 +190,6 @@ export class SqlCatalog implements CatalogStore {
     return { declared: any !== undefined, found };
   }
 }
+
+/** How a mapping's match is compared: a displayName case-insensitively, an externalId exactly. */
+const matchKey = (match: GroupMatch, value: string): string => (match === 'displayName' ? fold(value) : value);
