@@ -72,13 +72,19 @@ export interface GroupSizeResult {
   readonly problems: string[];
   readonly seconds: number;
   readonly skipped?: string;
+  /** The role the group grants its members (issue 14's group-to-role mapping), when it grants one. */
+  readonly grants?: string;
 }
 
 export interface GroupSeedResult {
   readonly members: number;
   readonly groupId: string;
   readonly seconds: number;
+  readonly grants?: string;
 }
+
+/** The role the largest group's twin grants: adding a member to it recomputes that member's roles. */
+export const GRANTED_ROLE = 'bench-administrator';
 
 /** Rollcall's group-membership results on one engine. */
 export interface GroupReport {
@@ -105,13 +111,13 @@ export interface PeerReport {
 export const groupNameOf = (size: number): string => `bench-group-${size}`;
 
 /** The POST /Groups body of the benchmark group of `size` members (without its members). */
-export function groupBody(size: number): Record<string, unknown> {
-  return { schemas: [GROUP_SCHEMA], displayName: groupNameOf(size) };
+export function groupBody(size: number, name = groupNameOf(size)): Record<string, unknown> {
+  return { schemas: [GROUP_SCHEMA], displayName: name };
 }
 
 /** The record Groups.create hands the store for groupBody(size). */
-export function groupRecord(org: Organization, size: number, id: string = randomUUID(), t: string = new Date().toISOString()): GroupRecord {
-  const { doc } = normalizeResource(groupResourceType, groupBody(size));
+export function groupRecord(org: Organization, size: number, id: string = randomUUID(), t: string = new Date().toISOString(), name = groupNameOf(size)): GroupRecord {
+  const { doc } = normalizeResource(groupResourceType, groupBody(size, name));
   delete doc.members;
   return { org_id: org.id, id, doc, version: 1, created: t, last_modified: t, uniqueDisplayName: !org.settings.allowDuplicateGroupNames };
 }
@@ -128,9 +134,9 @@ export function groupUsersNeeded(config: BenchConfig): number {
 }
 
 /** The fast path: the group (store.groups.insert) and its N members (store.memberships.add, users 1..N), one transaction. */
-export async function seedGroup(store: Store, org: Organization, size: number): Promise<GroupSeedResult> {
+export async function seedGroup(store: Store, org: Organization, size: number, name = groupNameOf(size)): Promise<GroupSeedResult> {
   const started = performance.now();
-  const record = groupRecord(org, size);
+  const record = groupRecord(org, size, undefined, undefined, name);
   await store.transaction(async (tx) => {
     await tx.groups.insert(record);
     for (let i = 1; i <= size; i += MEMBERS_PER_CALL) {
@@ -467,10 +473,30 @@ export async function benchRollcallGroups(
       const s = await seedGroup(store, org, size);
       seeding.push(s);
     }
+    // The largest group's twin, which grants a role: declared and mapped before its members are
+    // seeded (what rollcall role add and rollcall role map write, with no member to recompute yet).
+    const largest = config.groupSizes[config.groupSizes.length - 1];
+    if (largest !== undefined) {
+      const name = `${groupNameOf(largest)}-grants`;
+      const t = new Date().toISOString();
+      await store.transaction(async (tx) => {
+        await tx.catalog.insert('role', org.id, { id: GRANTED_ROLE, display: null, type: null, supported: 'true', created: t, last_modified: t });
+        await tx.catalog.addMapping(org.id, { role: GRANTED_ROLE, match: 'displayName', value: name, created: t });
+      });
+      log(`seeding a group of ${largest} members that grants the role ${GRANTED_ROLE}`);
+      seeding.push({ ...(await seedGroup(store, org, largest, name)), grants: GRANTED_ROLE });
+      notes.push(
+        `the largest size is measured twice in the same rounds: plain, and a twin group that grants the role "${GRANTED_ROLE}" (rollcall role map by displayName), so every add and remove also recomputes that member's roles and writes user.roles_changed`,
+      );
+    }
     await store.optimize();
     const spares = spareUsers(config).map(userIdOf);
     log(`group membership: add/remove one member, groups of ${config.groupSizes.join(', ')} interleaved, ${config.groupWarmup} + ${config.groupIterations} rounds`);
-    results.push(...(await measureInterleaved(rollcallTarget(origin, headers), seeding, spares, config.groupWarmup, config.groupIterations, log)));
+    const measured = await measureInterleaved(rollcallTarget(origin, headers), seeding, spares, config.groupWarmup, config.groupIterations, log);
+    results.push(...measured.map((r) => {
+      const grants = seeding.find((s) => s.groupId === r.groupId)?.grants;
+      return grants ? { ...r, grants } : r;
+    }));
     for (const r of results) if (!r.ok) log(`group of ${r.members}: ${r.problems.slice(0, 3).join('; ')}`);
   } catch (err) {
     const error = err instanceof Error ? (err.stack ?? err.message) : String(err);

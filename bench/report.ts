@@ -93,6 +93,8 @@ export interface PeerComparison {
 export const COMPARE_AT = 10_000;
 /** median(largest group) / median(smallest group) must not exceed this. */
 export const GROUP_RATIO_TARGET = 2;
+/** A member added to a group that grants a role recomputes that member's roles only: about as fast as a plain group (issue 14). */
+export const GRANT_RATIO_TARGET = 1.5;
 
 export function machine(): Machine {
   const cpu = cpus();
@@ -262,8 +264,9 @@ const measured = (r: GroupSizeResult | undefined): r is GroupSizeResult & { add:
 export function groupSection(rollcall: GroupReport, peer: PeerReport | undefined): GroupSection {
   const targets: TargetCheck[] = [];
   const sizes = rollcall.sizes;
-  const small = rollcall.results.find((r) => r.members === sizes[0]);
-  const large = rollcall.results.find((r) => r.members === sizes[sizes.length - 1]);
+  const small = rollcall.results.find((r) => r.members === sizes[0] && !r.grants);
+  const large = rollcall.results.find((r) => r.members === sizes[sizes.length - 1] && !r.grants);
+  const granting = rollcall.results.find((r) => r.grants !== undefined);
   for (const op of ['add', 'remove'] as const) {
     const target = `p50 at ${int(sizes[sizes.length - 1] ?? NaN)} members ≤ ${GROUP_RATIO_TARGET}× p50 at ${int(sizes[0] ?? NaN)}: ${op} one member (PATCH /Groups/{id})`;
     if (sizes.length < 2) {
@@ -280,15 +283,26 @@ export function groupSection(rollcall: GroupReport, peer: PeerReport | undefined
       });
     }
   }
+  if (granting) {
+    for (const op of ['add', 'remove'] as const) {
+      const target = `p50 in a group of ${int(granting.members)} that grants a role ≤ ${GRANT_RATIO_TARGET}× p50 in the plain group of ${int(granting.members)}: ${op} one member`;
+      if (!measured(granting) || !measured(large)) targets.push({ target, detail: 'not measured', pass: undefined });
+      else {
+        const ratio = granting[op].p50 / large[op].p50;
+        const wrong = !granting.ok || !large.ok;
+        targets.push({ target, detail: `${ms(granting[op].p50)} ms vs ${ms(large[op].p50)} ms = ${ratio.toFixed(2)}×${wrong ? ' (wrong answers!)' : ''}`, pass: wrong ? false : ratio <= GRANT_RATIO_TARGET });
+      }
+    }
+  }
   return { rollcall, ...(peer ? { peer } : {}), targets, ...comparison(rollcall, peer) };
 }
 
 function comparison(rollcall: GroupReport, peer: PeerReport | undefined): { comparison?: PeerComparison } {
   if (!peer) return {};
-  const both = rollcall.sizes.filter((n) => measured(rollcall.results.find((r) => r.members === n)) && measured(peer.results.find((r) => r.members === n)));
+  const both = rollcall.sizes.filter((n) => measured(rollcall.results.find((r) => r.members === n && !r.grants)) && measured(peer.results.find((r) => r.members === n)));
   if (both.length === 0) return {};
   const members = both.includes(COMPARE_AT) ? COMPARE_AT : both[both.length - 1]!;
-  const ours = rollcall.results.find((r) => r.members === members) as GroupSizeResult & { add: OpStats; remove: OpStats };
+  const ours = rollcall.results.find((r) => r.members === members && !r.grants) as GroupSizeResult & { add: OpStats; remove: OpStats };
   const theirs = peer.results.find((r) => r.members === members) as GroupSizeResult & { add: OpStats; remove: OpStats };
   const at = (op: 'add' | 'remove') => ({ rollcallP50: ours[op].p50, peerP50: theirs[op].p50, ratio: theirs[op].p50 / ours[op].p50 });
   return {
@@ -329,12 +343,14 @@ export function renderGroups(engine: Engine, g: GroupSection): string {
   const name = engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
   const lines = [`### Group membership (${name})`, ''];
   for (const note of g.rollcall.notes) lines.push(`- ${note}`);
-  for (const s of g.rollcall.seeding) lines.push(`- seeded a group of ${int(s.members)} members in ${s.seconds.toFixed(1)} s`);
+  for (const s of g.rollcall.seeding) lines.push(`- seeded a group of ${int(s.members)} members${s.grants ? ` that grants ${s.grants}` : ''} in ${s.seconds.toFixed(1)} s`);
   if (g.rollcall.error) lines.push(`- ERROR: ${g.rollcall.error}`);
   lines.push('', ...GROUP_TABLE_HEAD);
   for (const n of g.rollcall.sizes) {
-    const ours = g.rollcall.results.find((r) => r.members === n);
+    const ours = g.rollcall.results.find((r) => r.members === n && !r.grants);
     lines.push(ours ? groupRowLine(`Rollcall (${name})`, ours) : `| Rollcall (${name}) ⚠ not measured | ${int(n)} | 0 | — | — | — | — | — | — |`);
+    const granting = g.rollcall.results.find((r) => r.members === n && r.grants);
+    if (granting) lines.push(groupRowLine(`↳ Rollcall (${name}), the group grants role "${granting.grants}"`, granting));
     const theirs = g.peer?.results.find((r) => r.members === n);
     if (theirs) lines.push(groupRowLine('↳ SCIMMY peer (in memory)', theirs));
   }

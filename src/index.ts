@@ -10,6 +10,7 @@ import type { WorkerOptions } from './events/worker.js';
 import type { Directory } from './service/directory.js';
 import type { DirectoryEvent } from './service/events.js';
 import type { UserHooks } from './service/users.js';
+import type { UserRoles } from './service/catalog.js';
 import { openStore, type Store } from './store/open.js';
 
 export interface RollcallOptions {
@@ -48,6 +49,8 @@ export interface Rollcall {
   onEvent(listener: (event: DirectoryEvent) => void | Promise<void>): () => void;
   /** Reads the durable feed of an organization (for catching up after a restart). */
   events(orgSlug: string, after: number, limit?: number): Promise<DirectoryEvent[]>;
+  /** A user's effective roles: its own, those its groups grant (nested included), and where each comes from (docs/roles.md). */
+  roles(orgSlug: string, userId: string): Promise<UserRoles>;
   close(): Promise<void>;
 }
 
@@ -67,6 +70,7 @@ export async function createRollcall(options: RollcallOptions = {}): Promise<Rol
     async events(orgSlug, after, limit = 100) {
       return directory.events.read(await directory.organizations.get(orgSlug), after, limit);
     },
+    roles: (orgSlug, userId) => directory.catalog.rolesOf(orgSlug, userId),
     async close() {
       await worker?.stop();
       await log?.stop();
@@ -78,6 +82,7 @@ export async function createRollcall(options: RollcallOptions = {}): Promise<Rol
 export { ScimError } from './protocol/messages/error.js';
 export type { ScimType } from './protocol/messages/error.js';
 export type { DirectoryEvent, EventType } from './service/events.js';
+export type { CatalogEntry, RoleMapping, UserRoles } from './service/catalog.js';
 export type { UserHooks } from './service/users.js';
 export type { ScimResource } from './service/resource.js';
 export type { OrgContext } from './service/context.js';

@@ -133,6 +133,27 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
       directory.catalog.list(org.slug, 'role'),
       directory.catalog.list(org.slug, 'entitlement'),
     ]);
+    const base = `/admin/orgs/${org.slug}`;
+    const mappings = await directory.catalog.mappings(org.slug);
+    const mappingSection = html`<h3>Groups that grant roles</h3><p>Members of these groups hold the role, through nested groups too (docs/roles.md). A group matches by its displayName (any case) or its externalId (exactly), now and when one is created or renamed later.</p>${
+      mappings.length
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">Role</th><th scope="col">Groups whose</th><th scope="col">is</th><th scope="col">Since</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${mappings.map(
+            (m) => html`<tr><td><code>${m.role}</code></td><td>${m.match}</td><td>${m.value}</td><td>${when(m.created)}</td><td>${postForm(
+              `${base}/role-mappings/remove`,
+              session.csrf,
+              html`<input type="hidden" name="role" value="${m.role}"><input type="hidden" name="match" value="${m.match}"><input type="hidden" name="value" value="${m.value}"><button type="submit" class="danger" aria-label="Stop granting ${m.role} to ${m.value}">Remove</button>`,
+            )}</td></tr>`,
+          )}</tbody></table></div>`
+        : html`<p>No group grants a role.</p>`
+    }${
+      roles.length
+        ? postForm(
+            `${base}/role-mappings`,
+            session.csrf,
+            html`<fieldset><legend>Grant a role to a group</legend><div class="field"><label for="map-role">Role</label><select id="map-role" name="role">${roles.map((r) => html`<option value="${r.value}">${r.value}</option>`)}</select></div><div class="field"><label for="map-match">Match the group's</label><select id="map-match" name="match"><option value="displayName">displayName</option><option value="externalId">externalId</option></select></div><div class="field"><label for="map-value">Group displayName or externalId</label><input id="map-value" name="value" required maxlength="256" autocomplete="off"></div><button type="submit">Grant role</button></fieldset>`,
+          )
+        : ''
+    }`;
     const catalogTable = (kind: 'role' | 'entitlement', entries: readonly CatalogEntry[]) =>
       entries.length
         ? html`<div class="scroll"><table><thead><tr><th scope="col">Value</th><th scope="col">Display name</th>${kind === 'entitlement' ? html`<th scope="col">Type</th>` : ''}<th scope="col">Declared</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${entries.map(
@@ -151,7 +172,6 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
           kind === 'entitlement' ? html`<div class="field"><label for="entitlement-type">Type</label><input id="entitlement-type" name="type" maxlength="256" placeholder="License"></div>` : ''
         }<button type="submit">Declare ${kind}</button></fieldset>`,
       );
-    const base = `/admin/orgs/${org.slug}`;
     const tokenHealth = new Map((h?.tokens ?? []).map((t) => [t.tokenId, t]));
     const body = html`
 <section aria-labelledby="health"><h2 id="health">Connection ${h ? stateBadge(h.status) : ''}</h2>${
@@ -207,7 +227,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
       session.csrf,
       html`<fieldset><legend>Declare an extension</legend><div class="field"><label for="schema-json">Schema (RFC 7643 §7 JSON: id, name, attributes)</label><textarea id="schema-json" name="schema" rows="8" required spellcheck="false"></textarea></div><div class="field"><label for="schema-resource">Extends</label><select id="schema-resource" name="resource"><option value="User">Users</option><option value="Group">Groups</option></select></div><div class="field"><label for="schema-required"><input type="checkbox" id="schema-required" name="required" value="true"> Required: every create and replace must send it</label></div><p class="help">Declaring a URN again adds attributes to it; a type cannot change.</p><button type="submit">Declare</button></fieldset>`,
     )}</section>
-<section aria-labelledby="catalog"><h2 id="catalog">Roles and entitlements</h2><p>What this organization's users may hold in <code>roles</code> and <code>entitlements</code> (docs/roles.md). Identity providers read them at <code>/Roles</code> and <code>/Entitlements</code> (Okta Identity Governance lists them as entitlements); once one is declared, a user with another value is refused.</p><h3>Roles</h3>${catalogTable('role', roles)}${catalogForm('role')}<h3>Entitlements</h3>${catalogTable('entitlement', entitlements)}${catalogForm('entitlement')}</section>
+<section aria-labelledby="catalog"><h2 id="catalog">Roles and entitlements</h2><p>What this organization's users may hold in <code>roles</code> and <code>entitlements</code> (docs/roles.md). Identity providers read them at <code>/Roles</code> and <code>/Entitlements</code> (Okta Identity Governance lists them as entitlements); once one is declared, a user with another value is refused.</p><h3>Roles</h3>${catalogTable('role', roles)}${catalogForm('role')}${mappingSection}<h3>Entitlements</h3>${catalogTable('entitlement', entitlements)}${catalogForm('entitlement')}</section>
 <section aria-labelledby="danger"><h2 id="danger">Delete the organization</h2><p>Deletes the organization with all its tokens, users, groups, events and log. This cannot be undone.</p>${postForm(
       `${base}/delete`,
       session.csrf,
@@ -278,6 +298,21 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     const org = await orgOf(request.params.slug);
     await directory.schemas.remove(org.slug, form(request).urn ?? '');
     return reply.redirect(`/admin/orgs/${org.slug}#extensions`, 303);
+  });
+  const matchOf = (f: Record<string, string | undefined>): 'displayName' | 'externalId' => (f.match === 'externalId' ? 'externalId' : 'displayName');
+  app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/role-mappings', async (request, reply) => {
+    await admin(request);
+    const org = await orgOf(request.params.slug);
+    const f = form(request);
+    await directory.catalog.map(org.slug, f.role ?? '', matchOf(f), f.value ?? '');
+    return reply.redirect(`/admin/orgs/${org.slug}#catalog`, 303);
+  });
+  app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/role-mappings/remove', async (request, reply) => {
+    await admin(request);
+    const org = await orgOf(request.params.slug);
+    const f = form(request);
+    await directory.catalog.unmap(org.slug, f.role ?? '', matchOf(f), f.value ?? '');
+    return reply.redirect(`/admin/orgs/${org.slug}#catalog`, 303);
   });
   for (const kind of ['role', 'entitlement'] as const) {
     app.post<{ Params: { slug: string } }>(`/admin/orgs/:slug/${kind}s`, async (request, reply) => {

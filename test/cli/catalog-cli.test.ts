@@ -53,5 +53,24 @@ for (const engine of ENGINES) {
       assert.equal(set.code, 0, set.stderr);
       assert.equal((await run(['role', 'list', 'acme', ...d])).stdout, 'owner\nguest\n', 'exactly the roles set');
     });
+
+    test('role map, mappings, of and unmap', async () => {
+      const map = await run(['role', 'map', 'acme', 'owner', '--group', 'Zulip Admins', ...d]);
+      assert.equal(map.code, 0, map.stderr);
+      assert.equal(map.stdout.trim(), 'role "owner" is granted to the members of groups with displayName "Zulip Admins" in "acme"');
+      assert.equal((await run(['role', 'map', 'acme', 'guest', '--group-external-id', '00g-guests', ...d])).code, 0);
+      assert.equal((await run(['role', 'mappings', 'acme', ...d])).stdout, 'owner\tdisplayName\tZulip Admins\nguest\texternalId\t00g-guests\n');
+      const both = await run(['role', 'map', 'acme', 'owner', '--group', 'x', '--group-external-id', 'y', ...d]);
+      assert.equal(both.code, 1);
+      assert.match(both.stderr, /exactly one of --group <displayName> and --group-external-id <id>/);
+      assert.match((await run(['role', 'map', 'acme', 'emperor', '--group', 'x', ...d])).stderr, /declares no role "emperor"/);
+      const of = await run(['role', 'of', 'acme', 'no-such-user', ...d]);
+      assert.equal(of.code, 1);
+      assert.match(of.stderr, /has no user "no-such-user"/);
+      const unmap = await run(['role', 'unmap', 'acme', 'owner', '--group', 'zulip admins', '--json', ...d]);
+      assert.equal(unmap.code, 0, unmap.stderr);
+      assert.equal(JSON.parse(unmap.stdout).value, 'Zulip Admins');
+      assert.equal((await run(['role', 'mappings', 'acme', '--role', 'owner', ...d])).stdout.trim(), 'no group grants a role');
+    });
   });
 }

@@ -305,7 +305,17 @@ for (const engine of ENGINES) {
       await page.getByRole('button', { name: 'Declare entitlement' }).click();
       await page.waitForURL(/#catalog$/);
       assert.match(await section.innerText(), /administrator\s+Administrator[\s\S]*member[\s\S]*license\.pro\s+Pro license\s+License/);
+      // A group that grants a role.
+      await section.locator('#map-role').selectOption('administrator');
+      await section.locator('#map-value').fill('Zulip Admins');
+      await page.getByRole('button', { name: 'Grant role' }).click();
+      await page.waitForURL(/#catalog$/);
+      assert.match(await section.innerText(), /administrator\s+displayName\s+Zulip Admins/);
+      assert.deepEqual((await wiring.directory.catalog.mappings('acme')).map((m) => `${m.role} ${m.match} ${m.value}`), ['administrator displayName Zulip Admins']);
       await screenshot(page, 'console-roles', section);
+      await page.getByRole('button', { name: 'Stop granting administrator to Zulip Admins' }).click();
+      await page.waitForURL(/#catalog$/);
+      assert.match(await section.innerText(), /No group grants a role/);
       assert.deepEqual((await wiring.directory.catalog.list('acme', 'role')).map((r) => r.value), ['administrator', 'member']);
       // A duplicate (in another case) is refused with the reason; markup in a value is shown as text.
       await section.locator('#role-value').fill('ADMINISTRATOR');

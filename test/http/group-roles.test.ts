@@ -207,3 +207,33 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+for (const engine of ENGINES) {
+  describe(`effective roles in the embedding API on ${engine}`, () => {
+    test('rollcall.roles() and onEvent see what groups grant', async () => {
+      const { createRollcall } = await import('../../src/index.js');
+      const { createDatabase } = await import('../support/engines.js');
+      const db = await createDatabase(engine);
+      const rollcall = await createRollcall({ database: db.database, provisioningLog: false });
+      try {
+        const d = rollcall.directory;
+        const org = await d.organizations.create('embedded');
+        await d.catalog.add('embedded', 'role', { value: 'administrator' });
+        await d.catalog.map('embedded', 'administrator', 'displayName', 'Zulip Admins');
+        const seen: DirectoryEvent[] = [];
+        const off = rollcall.onEvent((e) => void (e.type === 'user.roles_changed' && seen.push(e)));
+        const ctx = { org, baseUrl: 'http://127.0.0.1/scim/v2' };
+        const u = await d.users.create(ctx, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'iago' });
+        await d.groups.create(ctx, { schemas: [GROUP], displayName: 'zulip admins', members: [{ value: u.id }] }, { members: false });
+        off();
+        assert.deepEqual(seen.map((e) => e.data.after), [['administrator']]);
+        const roles = await rollcall.roles('embedded', u.id);
+        assert.deepEqual(roles.effective, ['administrator']);
+        assert.equal(roles.granted[0]!.group.displayName, 'zulip admins');
+      } finally {
+        await rollcall.close();
+        await db.drop();
+      }
+    });
+  });
+}
