@@ -157,12 +157,16 @@ export interface CatalogStore {
   groupsMatching(orgId: string, match: GroupMatch, value: string): Promise<string[]>;
   /** The users in these groups or in any group below them. */
   usersUnder(orgId: string, groupIds: readonly string[]): Promise<string[]>;
+  /** The users among these member ids, and those in the groups among them or below: one statement. */
+  usersAmong(orgId: string, memberIds: readonly string[]): Promise<string[]>;
   /** Each user's roles from groups as the memberships and mappings say now (users without any are left out). */
   grantedFor(orgId: string, userIds: readonly string[]): Promise<Map<string, string[]>>;
   /** Every (role, group) that grants a user a role, for explanations. */
   grantsOf(orgId: string, userId: string): Promise<{ role: string; groupId: string; displayName: string }[]>;
   /** The roles from groups last stored for these users. */
   storedGrants(orgId: string, userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** userName, stored document and stored grants of these users, in one statement per chunk. */
+  usersWithGrants(orgId: string, userIds: readonly string[]): Promise<Map<string, { userName: string; doc: string; granted: string[] }>>;
   storeGrants(orgId: string, userId: string, roles: readonly string[]): Promise<void>;
   /** userName and stored document of these users. */
   usersOf(orgId: string, userIds: readonly string[]): Promise<Map<string, { userName: string; doc: string }>>;

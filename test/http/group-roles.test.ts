@@ -237,3 +237,53 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+// Two stores on one PostgreSQL database are two nodes: each has its own pool and commit groups,
+// so their transactions really run at the same time, and only the organization's lock orders them.
+for (const engine of ENGINES.filter((e) => e === 'postgres')) {
+  describe(`groups that grant roles, two nodes at once, on ${engine}`, () => {
+    test('a user removed from two granting groups on two nodes at once ends with no grant, told once; added back, told once', async () => {
+      const { createDatabase } = await import('../support/engines.js');
+      const { openStore } = await import('../../src/store/open.js');
+      const { Directory } = await import('../../src/service/directory.js');
+      const db = await createDatabase(engine);
+      const stores = [await openStore(db.database), await openStore(db.database)];
+      try {
+        const [a, b] = stores.map((s) => new Directory(s)) as [InstanceType<typeof Directory>, InstanceType<typeof Directory>];
+        const org = await a.organizations.create('nodes');
+        await a.catalog.add('nodes', 'role', { value: 'member' });
+        const ctx = { org, baseUrl: 'http://127.0.0.1/scim/v2' };
+        const patchOf = (ops: unknown[]) => ({ schemas: [PATCH_OP], Operations: ops });
+        let seen = (await a.events.read(org, 0, 10_000)).at(-1)?.seq ?? 0;
+        const told = async () => {
+          const events = await a.events.read(org, seen, 10_000);
+          if (events.length) seen = events.at(-1)!.seq;
+          return events.filter((e) => e.type === 'user.roles_changed').map((e) => `${(e.data as { removed: string[] }).removed.map((r) => `-${r}`).join('')}${(e.data as { added: string[] }).added.map((r) => `+${r}`).join('')}`);
+        };
+        for (let round = 0; round < 8; round++) {
+          const u = await a.users.create(ctx, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `node-racer${round}` });
+          const g1 = await a.groups.create(ctx, { schemas: [GROUP], displayName: `Node A ${round}`, members: [{ value: u.id }] }, { members: false });
+          const g2 = await a.groups.create(ctx, { schemas: [GROUP], displayName: `Node B ${round}`, members: [{ value: u.id }] }, { members: false });
+          await a.catalog.map('nodes', 'member', 'displayName', `Node A ${round}`);
+          await b.catalog.map('nodes', 'member', 'displayName', `Node B ${round}`);
+          assert.deepEqual(await told(), ['+member'], `round ${round}`);
+          await Promise.all([
+            a.groups.patch(ctx, g1.id, patchOf([{ op: 'remove', path: `members[value eq "${u.id}"]` }]), {}, undefined),
+            b.groups.patch(ctx, g2.id, patchOf([{ op: 'remove', path: `members[value eq "${u.id}"]` }]), {}, undefined),
+          ]);
+          assert.deepEqual((await stores[0]!.catalog.storedGrants(org.id, [u.id])).get(u.id) ?? [], [], `round ${round}: no grant left`);
+          assert.deepEqual(await told(), ['-member'], `round ${round}`);
+          await Promise.all([
+            a.groups.patch(ctx, g1.id, patchOf([{ op: 'add', path: 'members', value: [{ value: u.id }] }]), {}, undefined),
+            b.groups.patch(ctx, g2.id, patchOf([{ op: 'add', path: 'members', value: [{ value: u.id }] }]), {}, undefined),
+          ]);
+          assert.deepEqual((await stores[1]!.catalog.storedGrants(org.id, [u.id])).get(u.id), ['member'], `round ${round}`);
+          assert.deepEqual(await told(), ['+member'], `round ${round}`);
+        }
+      } finally {
+        for (const s of stores) await s.close();
+        await db.drop();
+      }
+    });
+  });
+}

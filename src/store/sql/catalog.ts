@@ -112,6 +112,19 @@ export class SqlCatalog implements CatalogStore {
     return rows.map((r) => r.id);
   }
 
+  async usersAmong(orgId: string, memberIds: readonly string[]): Promise<string[]> {
+    const out = new Set<string>();
+    for (let i = 0; i < memberIds.length; i += CHUNK) {
+      const list = sql.join(memberIds.slice(i, i + CHUNK).map((id) => sql`${id}`));
+      const rows = await this.c.rows<{ id: string }>(sql`with recursive down(gid) as (select g0.id from groups g0 where g0.org_id = ${orgId} and g0.id in (${list})
+          union select m.member_id from memberships m join down on m.group_id = down.gid where m.org_id = ${orgId} and m.member_type = 'Group')
+        select u.id as id from users u where u.org_id = ${orgId} and u.id in (${list})
+        union select m.member_id as id from memberships m join down on m.group_id = down.gid where m.org_id = ${orgId} and m.member_type = 'User'`);
+      for (const r of rows) out.add(r.id);
+    }
+    return [...out];
+  }
+
   async grantedFor(orgId: string, userIds: readonly string[]): Promise<Map<string, string[]>> {
     const out = new Map<string, string[]>();
     for (let i = 0; i < userIds.length; i += CHUNK) {
@@ -145,18 +158,29 @@ export class SqlCatalog implements CatalogStore {
     return out;
   }
 
+  async usersWithGrants(orgId: string, userIds: readonly string[]): Promise<Map<string, { userName: string; doc: string; granted: string[] }>> {
+    const out = new Map<string, { userName: string; doc: string; granted: string[] }>();
+    for (let i = 0; i < userIds.length; i += CHUNK) {
+      const chunk = userIds.slice(i, i + CHUNK);
+      const rows = await this.c.rows<{ id: string; user_name: string; doc: string; roles: string | null }>(
+        sql`select u.id, u.user_name, u.doc, gr.roles from users u left join granted_roles gr on gr.org_id = u.org_id and gr.user_id = u.id where u.org_id = ${orgId} and u.id in (${sql.join(chunk.map((id) => sql`${id}`))})`,
+      );
+      for (const r of rows) out.set(r.id, { userName: r.user_name, doc: r.doc, granted: r.roles === null ? [] : (JSON.parse(r.roles) as string[]) });
+    }
+    return out;
+  }
+
   async storeGrants(orgId: string, userId: string, roles: readonly string[]): Promise<void> {
-    await this.c.execute(sql`delete from granted_roles where org_id = ${orgId} and user_id = ${userId}`);
-    if (roles.length > 0) await this.c.insert('granted_roles', ['org_id', 'user_id', 'roles'], [{ org_id: orgId, user_id: userId, roles: JSON.stringify(roles) }]);
+    if (roles.length === 0) {
+      await this.c.execute(sql`delete from granted_roles where org_id = ${orgId} and user_id = ${userId}`);
+      return;
+    }
+    await this.c.execute(sql`insert into granted_roles (org_id, user_id, roles) values (${orgId}, ${userId}, ${JSON.stringify(roles)}) on conflict (org_id, user_id) do update set roles = excluded.roles`);
   }
 
   async usersOf(orgId: string, userIds: readonly string[]): Promise<Map<string, { userName: string; doc: string }>> {
     const out = new Map<string, { userName: string; doc: string }>();
-    for (let i = 0; i < userIds.length; i += CHUNK) {
-      const chunk = userIds.slice(i, i + CHUNK);
-      const rows = await this.c.rows<{ id: string; user_name: string; doc: string }>(sql`select id, user_name, doc from users where org_id = ${orgId} and id in (${sql.join(chunk.map((id) => sql`${id}`))})`);
-      for (const r of rows) out.set(r.id, { userName: r.user_name, doc: r.doc });
-    }
+    for (const [id, u] of await this.usersWithGrants(orgId, userIds)) out.set(id, { userName: u.userName, doc: u.doc });
     return out;
   }
 
