@@ -52,6 +52,9 @@ export interface BenchConfig {
   readonly throughputConnections: number;
   /** Walk and look up the large organization through a `rollcall serve` process of its own, sampling its RSS (BENCH_SERVE_SCALE, default 1; 0 skips). */
   readonly serveScale: boolean;
+  /** /Bulk against separate POSTs (BENCH_BULK=0 skips it), with BENCH_BULK_USERS users (default 1000). */
+  readonly bulk: boolean;
+  readonly bulkUsers: number;
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -117,5 +120,7 @@ export function readConfig(): BenchConfig {
     throughputRepeats: positiveInt('BENCH_THROUGHPUT_REPEATS', 3),
     throughputConnections: positiveInt('BENCH_THROUGHPUT_CONNECTIONS', 32),
     serveScale: (process.env.BENCH_SERVE_SCALE ?? '1').trim() !== '0',
+    bulk: (process.env.BENCH_BULK ?? '1').trim() !== '0',
+    bulkUsers: positiveInt('BENCH_BULK_USERS', 1000),
   };
 }

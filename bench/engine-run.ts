@@ -15,6 +15,7 @@ import { median } from './stats.js';
 import { sampleListResponse, verifyScenarios, type Verification } from './verify.js';
 import { importWalk, type WalkResult } from './walk.js';
 import { benchLogCost, type LogCostReport } from './log-cost.js';
+import { benchBulk, type BulkReport } from './bulk.js';
 import { serveAtScale, type ServeScaleResult } from './serve-scale.js';
 
 export type Progress = (message: string) => void;
@@ -50,6 +51,7 @@ export async function benchEngine(
   let walk: WalkResult | undefined;
   let groups: GroupReport | undefined;
   let logCost: LogCostReport | undefined;
+  let bulk: BulkReport | undefined;
   let serveScale: ServeScaleResult | undefined;
   let error: string | undefined;
 
@@ -124,6 +126,11 @@ export async function benchEngine(
         }
         groups = await benchRollcallGroups(config, db.store, org, bench.origin, bench.headers, log);
       }
+      if (config.bulk && !config.logCostOnly) {
+        // An organization of its own: the users it creates are in no other benchmark's.
+        bulk = await benchBulk(directory, bench.origin, config.bulkUsers, 3, log);
+        log(`/Bulk of ${config.bulkUsers}: ${(bulk.bulkMedianMs / 1000).toFixed(2)} s against ${(bulk.postsMedianMs / 1000).toFixed(2)} s of separate POSTs = ${bulk.speedup.toFixed(2)}×${bulk.ok ? '' : ' (problems!)'}`);
+      }
       if (config.logCost) {
         // Last: its POSTs add users that the walk and the group benchmark must not see.
         log(`provisioning log cost at ${present} users`);
@@ -158,6 +165,7 @@ export async function benchEngine(
     targets: checkTargets(config, measurements, walk, serveScale),
     ...(groups ? { groups: groupSection(groups, peer) } : {}),
     ...(logCost ? { logCost } : {}),
+    ...(bulk ? { bulk } : {}),
     ...(error ? { error } : {}),
   };
 }

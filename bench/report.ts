@@ -1,4 +1,5 @@
 import { renderLogCost, type LogCostReport } from './log-cost.js';
+import { renderBulk, type BulkReport } from './bulk.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
@@ -66,6 +67,8 @@ export interface EngineReport {
   readonly groups?: GroupSection;
   /** The provisioning log's cost, log on against off (absent with BENCH_LOG_COST=0). */
   readonly logCost?: LogCostReport;
+  /** /Bulk against separate POSTs (absent with BENCH_BULK=0). */
+  readonly bulk?: BulkReport;
   readonly error?: string;
 }
 
@@ -217,6 +220,7 @@ export function renderEngine(r: EngineReport): string {
     lines.push(`| ${m.label}${flag} | ${m.kind === 'ceiling' || m.kind === 'framework' ? '—' : int(m.users)} | ${ms(l.p50)} | ${ms(l.p99)} | ${int(l.reqPerSec)} | ${m.kind === 'ceiling' ? '100%' : pct(m.ceilingFraction)} |`);
   }
   if (r.logCost) lines.push('', renderLogCost(r.logCost));
+  if (r.bulk) lines.push('', renderBulk(r.bulk));
   if (r.walk) {
     const w = r.walk;
     lines.push(

@@ -38,14 +38,14 @@ export function adminPage(s: AdminPage, title: string, body: Html, options: { cu
 /** A setting's input, typed from its schema: a choice for booleans and enumerations, a number, or text (lists comma-separated). */
 function settingField(k: keyof OrgSettings, value: unknown): Html {
   const shape = settingsSchema.shape[k];
-  const inner = (shape instanceof z.ZodDefault ? shape.unwrap() : shape) as z.ZodType;
+  const inner = (shape instanceof z.ZodDefault || shape instanceof z.ZodOptional ? shape.unwrap() : shape) as z.ZodType;
   const id = `s-${k}`;
   const label = html`<label for="${id}">${k}</label>`;
   const choice = (options: readonly string[]) =>
     html`<div class="field">${label}<select id="${id}" name="${k}">${options.map((o) => html`<option value="${o}"${String(value) === o ? trusted(' selected') : ''}>${o}</option>`)}</select></div>`;
   if (inner instanceof z.ZodBoolean) return choice(['true', 'false']);
   if (inner instanceof z.ZodEnum) return choice(inner.options as string[]);
-  if (inner instanceof z.ZodNumber) return html`<div class="field">${label}<input id="${id}" name="${k}" type="number" value="${String(value)}"></div>`;
+  if (inner instanceof z.ZodNumber) return html`<div class="field">${label}<input id="${id}" name="${k}" type="number" value="${value === undefined ? '' : String(value)}"${value === undefined ? trusted(' placeholder="default"') : ''}></div>`;
   return html`<div class="field">${label}<input id="${id}" name="${k}" value="${Array.isArray(value) ? value.join(',') : String(value)}"></div>`;
 }
 
@@ -274,7 +274,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     for (const k of FORM_SETTINGS) {
       if (!(k in f)) continue;
       const current = org.settings[k];
-      const text = Array.isArray(current) ? current.join(',') : String(current);
+      const text = current === undefined ? '' : Array.isArray(current) ? current.join(',') : String(current);
       if (f[k] !== text) changes[k] = parseSettingValue(k, f[k]!);
     }
     if (Object.keys(changes).length) await organizations.updateSettings(org.slug, changes);

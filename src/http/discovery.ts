@@ -51,13 +51,18 @@ export function resourceTypeJson(rt: ResourceTypeDef, baseUrl: string): Record<s
   };
 }
 
+/** The organization's /Bulk limits: its settings, the payload capped by the server's body limit. */
+export function bulkLimits(settings: OrgSettings, bodyLimit: number): { maxOperations: number; maxPayloadSize: number } {
+  return { maxOperations: settings.bulkMaxOperations, maxPayloadSize: Math.min(settings.bulkMaxPayloadSize ?? bodyLimit, bodyLimit) };
+}
+
 /** ServiceProviderConfig (RFC 7643 §5): what this server supports, for this organization. */
 export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, baseUrl: string): Record<string, unknown> {
   return {
     schemas: [SPC_SCHEMA],
     documentationUri: DOCS_URL,
     patch: { supported: true },
-    bulk: { supported: false, maxOperations: 0, maxPayloadSize: bodyLimit },
+    bulk: { supported: true, ...bulkLimits(settings, bodyLimit) },
     filter: { supported: true, maxResults: settings.maxResults },
     changePassword: { supported: false },
     sort: { supported: true },

@@ -6,7 +6,8 @@ import type { Directory } from '../service/directory.js';
 import { scimAuth } from './auth.js';
 import { jsonBodies } from './body.js';
 import type { RateLimits } from './rate-limit.js';
-import { listOf as discoveryList, resourceTypeJson, schemaJson, serviceProviderConfig } from './discovery.js';
+import { bulkLimits, listOf as discoveryList, resourceTypeJson, schemaJson, serviceProviderConfig } from './discovery.js';
+import { BULK_RESPONSE } from '../service/bulk.js';
 import { SCIM_CONTENT_TYPE, errorHandler, errorHandlerFor } from './errors.js';
 import { baseUrlOf, contextOf } from './request.js';
 import { methodsNotAllowed } from './not-allowed.js';
@@ -60,7 +61,7 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
       name: 'Rollcall',
       description: 'SCIM 2.0 service provider (RFC 7643, RFC 7644). Authenticate with an organization bearer token.',
       baseUrl: baseUrlOf(request, prefix, publicUrl),
-      endpoints: [...types.map((d) => d.type.endpoint), CATALOG_TYPES.ietf.role.endpoint, CATALOG_TYPES.ietf.entitlement.endpoint, '/ServiceProviderConfig', '/ResourceTypes', '/Schemas'],
+      endpoints: [...types.map((d) => d.type.endpoint), CATALOG_TYPES.ietf.role.endpoint, CATALOG_TYPES.ietf.entitlement.endpoint, '/Bulk', '/ServiceProviderConfig', '/ResourceTypes', '/Schemas'],
     }),
   );
 
@@ -105,6 +106,17 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   for (const url of ['/ServiceProviderConfig', '/ResourceTypes', '/ResourceTypes/:name', '/Schemas', '/Schemas/:urn']) {
     methodsNotAllowed(app, url, ['POST', 'PUT', 'PATCH', 'DELETE'], ['GET']);
   }
+  // /Bulk (RFC 7644 §3.7): writes, so a scim token; the limits are checked before anything runs.
+  app.post('/Bulk', { config: { access: 'write' as const } }, async (request, reply) => {
+    const ctx = context(request);
+    const length = Number(request.headers['content-length']);
+    const bytes = Number.isFinite(length) && length > 0 ? length : Buffer.byteLength(JSON.stringify(request.body ?? ''));
+    const { operations, failOnErrors } = directory.bulk.parse(request.body, bytes, bulkLimits(ctx.org.settings, opts.bodyLimit));
+    const results = await directory.bulk.run(ctx, operations, failOnErrors);
+    return reply.type(SCIM_CONTENT_TYPE).send({ schemas: [BULK_RESPONSE], Operations: results });
+  });
+  methodsNotAllowed(app, '/Bulk', ['GET', 'PUT', 'PATCH', 'DELETE'], ['POST']);
+
   app.all('/Me', read, async () => {
     throw ScimError.notImplemented('/Me is not supported: Rollcall does not authenticate people, only identity providers.');
   });

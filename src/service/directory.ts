@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
 import { Access } from './access.js';
+import { Bulk } from './bulk.js';
 import { Catalog } from './catalog.js';
 import { EventBus } from './events.js';
 import { EventFeed } from './feed.js';
@@ -29,6 +30,8 @@ export class Directory {
   readonly schemas: Schemas;
   /** Each organization's declared roles and entitlements. */
   readonly catalog: Catalog;
+  /** /Bulk: many operations in one request, each through its resource's service. */
+  readonly bulk: Bulk;
 
   constructor(
     readonly store: Store,
@@ -43,6 +46,7 @@ export class Directory {
     this.schemas = new Schemas(store, this.organizations, this.bus);
     this.catalog = new Catalog(store, this.organizations, this.bus);
     this.organizations.declaresRolesWith(this.catalog);
+    this.bulk = new Bulk(this.users, this.groups);
   }
 
   /** Whether an error means the database cannot serve now: the request may be retried (503). */

@@ -39,6 +39,13 @@ export const settingsSchema = z
      * for 25 per second per tenant).
      */
     rateLimit: z.number().int().min(0).max(100000).default(200),
+    /** Operations one /Bulk request may carry (ServiceProviderConfig bulk.maxOperations). */
+    bulkMaxOperations: z.number().int().min(1).max(10000).default(1000),
+    /**
+     * Bytes one /Bulk request may have (ServiceProviderConfig bulk.maxPayloadSize). Unset, the
+     * server's body limit (--body-limit, 1 MiB by default), which also caps it.
+     */
+    bulkMaxPayloadSize: z.number().int().min(1024).max(100 * 1024 * 1024).optional(),
     /** Requests a token may make at once above its rate (the bucket's size). */
     rateBurst: z.number().int().min(1).max(100000).default(400),
     /** Days the provisioning log keeps an entry. */
@@ -81,6 +88,8 @@ export function parseSettingValue(name: string, text: string): unknown {
   if (!key) throw new SettingError(`unknown setting "${name}"; settings are: ${SETTING_NAMES.join(', ')}`);
   const shape = settingsSchema.shape[key];
   const inner = shape instanceof z.ZodDefault || shape instanceof z.ZodOptional ? shape.unwrap() : shape;
+  // An optional setting (one whose default follows something else) is unset by an empty value.
+  if (shape instanceof z.ZodOptional && !(inner instanceof z.ZodArray) && text.trim() === '') return undefined;
   let value: unknown = text;
   if (inner instanceof z.ZodBoolean) {
     if (!/^(true|false)$/i.test(text)) throw new SettingError(`${key} must be true or false`);

@@ -1,0 +1,228 @@
+import { ScimError } from '../protocol/messages/error.js';
+import type { RequestContext } from './context.js';
+import type { ResourceService, ScimResource } from './resource.js';
+
+export const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+export const BULK_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
+
+type Method = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** One operation of a BulkRequest (RFC 7644 §3.7), checked. */
+interface Operation {
+  readonly index: number;
+  readonly method: Method;
+  readonly path: string;
+  readonly bulkId?: string;
+  readonly version?: string;
+  readonly data?: unknown;
+}
+
+/** One operation's outcome in a BulkResponse (RFC 7644 §3.7.3). */
+export interface BulkResult {
+  readonly method: Method;
+  readonly bulkId?: string;
+  readonly version?: string;
+  readonly location?: string;
+  /** The HTTP status, as a string (RFC 7644 §3.7.3's examples). */
+  readonly status: string;
+  /** The error body, for a status that is not 2xx. */
+  readonly response?: Record<string, unknown>;
+}
+
+export interface BulkLimits {
+  readonly maxOperations: number;
+  readonly maxPayloadSize: number;
+}
+
+const REFERENCE = /^bulkId:(.+)$/;
+
+/**
+ * /Bulk (RFC 7644 §3.7): the operations of one request, each in its own transaction through the
+ * same service as its single-request twin (the same checks, the same events), in request order
+ * except where an operation refers to a resource a later POST creates (`bulkId:` references,
+ * forward ones included): that POST runs first. A circular reference is refused with 409
+ * (§3.7.1 allows it). `failOnErrors` stops after that many errors; operations not run are not
+ * reported.
+ */
+export class Bulk {
+  constructor(
+    private readonly users: ResourceService<object>,
+    private readonly groups: ResourceService<object>,
+  ) {}
+
+  /** Checks a BulkRequest against the limits before anything runs (413 names the limit exceeded). */
+  parse(body: unknown, payloadBytes: number, limits: BulkLimits): { operations: Operation[]; failOnErrors: number | undefined } {
+    if (payloadBytes > limits.maxPayloadSize) {
+      throw ScimError.payloadTooLarge(`The bulk request is ${payloadBytes} bytes; this server's maxPayloadSize is ${limits.maxPayloadSize} (ServiceProviderConfig bulk.maxPayloadSize).`);
+    }
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw ScimError.invalidSyntax('The body must be a BulkRequest object.');
+    const b = body as Record<string, unknown>;
+    const schemas = b.schemas;
+    if (!Array.isArray(schemas) || !schemas.some((s) => typeof s === 'string' && s.toLowerCase() === BULK_REQUEST.toLowerCase())) {
+      throw ScimError.invalidSyntax(`A BulkRequest's "schemas" must contain "${BULK_REQUEST}".`);
+    }
+    const ops = b.Operations ?? b.operations;
+    if (!Array.isArray(ops) || ops.length === 0) throw ScimError.invalidSyntax('"Operations" must be a non-empty array.');
+    if (ops.length > limits.maxOperations) {
+      const err = new ScimError(413, `The bulk request has ${ops.length} operations; this server's maxOperations is ${limits.maxOperations} (ServiceProviderConfig bulk.maxOperations).`, 'tooMany');
+      throw err;
+    }
+    let failOnErrors: number | undefined;
+    if (b.failOnErrors !== undefined && b.failOnErrors !== null) {
+      if (typeof b.failOnErrors !== 'number' || !Number.isInteger(b.failOnErrors) || b.failOnErrors < 1) throw ScimError.invalidValue('"failOnErrors" must be an integer of at least 1.');
+      failOnErrors = b.failOnErrors;
+    }
+    const seen = new Set<string>();
+    const operations = ops.map((raw, index): Operation => {
+      const at = `Operations[${index}]`;
+      if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw ScimError.invalidSyntax(`${at} must be an object.`);
+      const o = raw as Record<string, unknown>;
+      const method = typeof o.method === 'string' ? (o.method.toUpperCase() as Method) : undefined;
+      if (!method || !['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) throw ScimError.invalidValue(`${at}.method must be POST, PUT, PATCH or DELETE.`);
+      if (typeof o.path !== 'string' || o.path.trim() === '') throw ScimError.invalidValue(`${at}.path is required: /Users, /Groups, or a resource's path.`);
+      if (o.bulkId !== undefined && (typeof o.bulkId !== 'string' || o.bulkId === '')) throw ScimError.invalidValue(`${at}.bulkId must be a non-empty string.`);
+      if (typeof o.bulkId === 'string') {
+        if (seen.has(o.bulkId)) throw ScimError.invalidValue(`bulkId "${o.bulkId}" is used by two operations; each must be unique in the request.`);
+        seen.add(o.bulkId);
+      }
+      if (o.version !== undefined && typeof o.version !== 'string') throw ScimError.invalidValue(`${at}.version must be a string (an ETag).`);
+      if (method !== 'DELETE' && (o.data === undefined || o.data === null)) throw ScimError.invalidValue(`${at}.data is required for ${method}.`);
+      return {
+        index,
+        method,
+        path: o.path.trim(),
+        ...(typeof o.bulkId === 'string' ? { bulkId: o.bulkId } : {}),
+        ...(typeof o.version === 'string' ? { version: o.version } : {}),
+        ...(o.data !== undefined ? { data: o.data } : {}),
+      };
+    });
+    return { operations, failOnErrors };
+  }
+
+  /** Runs the operations; returns their results in the order they ran. */
+  async run(ctx: RequestContext, operations: readonly Operation[], failOnErrors: number | undefined): Promise<BulkResult[]> {
+    const creators = new Map<string, Operation>();
+    for (const op of operations) if (op.bulkId !== undefined && op.method === 'POST') creators.set(op.bulkId, op);
+    /** bulkId → the id its POST created (absent: not run yet, or failed). */
+    const created = new Map<string, string>();
+    const failed = new Set<string>();
+    const state = new Map<number, 'running' | 'done'>();
+    const results: BulkResult[] = [];
+    let errors = 0;
+    const stop = () => failOnErrors !== undefined && errors >= failOnErrors;
+
+    const record = (op: Operation, result: BulkResult) => {
+      results.push(result);
+      if (result.status.startsWith('2')) return;
+      errors++;
+      if (op.bulkId !== undefined && op.method === 'POST') failed.add(op.bulkId);
+    };
+
+    const visit = async (op: Operation, chain: readonly Operation[]): Promise<void> => {
+      if (state.has(op.index) || stop()) return;
+      state.set(op.index, 'running');
+      for (const ref of references(op)) {
+        const creator = creators.get(ref);
+        if (!creator || creator === op) continue;
+        if (state.get(creator.index) === 'running') {
+          const cycle = [...chain, op].map((o) => o.bulkId ?? `#${o.index}`).join(' → ');
+          state.set(op.index, 'done');
+          record(op, failure(op, new ScimError(409, `Circular bulkId references (${cycle} → ${ref}) are not resolved: create the resources first, then PATCH the references in a later operation.`, 'invalidValue')));
+          return;
+        }
+        await visit(creator, [...chain, op]);
+        if (stop()) {
+          state.delete(op.index);
+          return;
+        }
+      }
+      state.set(op.index, 'done');
+      record(op, await this.execute(ctx, op, created, failed, creators));
+    };
+
+    for (const op of operations) {
+      if (stop()) break;
+      await visit(op, []);
+    }
+    return results;
+  }
+
+  private async execute(ctx: RequestContext, op: Operation, created: Map<string, string>, failed: ReadonlySet<string>, creators: ReadonlyMap<string, Operation>): Promise<BulkResult> {
+    try {
+      const resolve = (ref: string): string => {
+        const id = created.get(ref);
+        if (id !== undefined) return id;
+        if (failed.has(ref)) throw new ScimError(409, `bulkId "${ref}" refers to a resource whose POST failed in this request.`, 'invalidValue');
+        if (!creators.has(ref)) throw ScimError.invalidValue(`bulkId "${ref}" is not the bulkId of any POST in this request.`);
+        throw new ScimError(409, `bulkId "${ref}" could not be resolved.`, 'invalidValue');
+      };
+      const path = op.path.startsWith('/') ? op.path : `/${op.path}`;
+      const [, type, rawId, extra] = path.split('/');
+      if (extra !== undefined) throw ScimError.invalidPath(`"${op.path}" is not /Users, /Groups or a resource of theirs.`);
+      const service = type?.toLowerCase() === 'users' ? this.users : type?.toLowerCase() === 'groups' ? this.groups : undefined;
+      if (!service) {
+        if (type === 'Roles' || type === 'Entitlements') throw ScimError.methodNotAllowed(`${op.method} is not allowed on /${type}: identity providers cannot write them.`, ['GET']);
+        throw ScimError.invalidPath(`"${op.path}" is not /Users, /Groups or a resource of theirs.`);
+      }
+      const endpoint = type!.toLowerCase() === 'users' ? 'Users' : 'Groups';
+      const data = substitute(op.data, resolve);
+      const pre = op.version !== undefined ? { ifMatch: op.version } : {};
+      if (op.method === 'POST') {
+        if (rawId !== undefined) throw ScimError.invalidPath(`POST goes to /${endpoint}, not to "${op.path}".`);
+        const res = await service.create(ctx, data, {});
+        if (op.bulkId !== undefined) created.set(op.bulkId, res.id);
+        return success(op, res, '201');
+      }
+      if (rawId === undefined || rawId === '') throw ScimError.invalidPath(`${op.method} needs a resource's path, /${endpoint}/{id}.`);
+      const ref = REFERENCE.exec(rawId);
+      const id = ref ? resolve(ref[1]!) : decodeURIComponent(rawId);
+      if (op.method === 'DELETE') {
+        await service.delete(ctx, id, pre);
+        return { method: op.method, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}), location: `${ctx.baseUrl}/${endpoint}/${id}`, status: '204' };
+      }
+      const res = op.method === 'PUT' ? await service.replace(ctx, id, data, pre, {}) : await service.patch(ctx, id, data, pre, {});
+      if (!res) throw new Error('a PATCH asked for its resource answered none');
+      return success(op, res, '200');
+    } catch (err) {
+      if (err instanceof ScimError) return failure(op, err);
+      throw err;
+    }
+  }
+}
+
+/** The bulkIds an operation refers to: in its path and anywhere in its data. */
+function references(op: Operation): string[] {
+  const out = new Set<string>();
+  const m = /\/bulkId:([^/]+)$/.exec(op.path);
+  if (m) out.add(m[1]!);
+  const stack: unknown[] = [op.data];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'string') {
+      const r = REFERENCE.exec(v);
+      if (r) out.add(r[1]!);
+    } else if (Array.isArray(v)) stack.push(...v);
+    else if (v && typeof v === 'object') stack.push(...Object.values(v));
+  }
+  return [...out];
+}
+
+/** The data with every `bulkId:…` string replaced by the id its POST created. */
+function substitute(value: unknown, resolve: (ref: string) => string): unknown {
+  if (typeof value === 'string') {
+    const r = REFERENCE.exec(value);
+    return r ? resolve(r[1]!) : value;
+  }
+  if (Array.isArray(value)) return value.map((v) => substitute(v, resolve));
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, resolve)]));
+  return value;
+}
+
+function success(op: Operation, res: ScimResource, status: string): BulkResult {
+  const meta = res.meta as { version: string; location?: string };
+  return { method: op.method, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}), version: meta.version, ...(meta.location ? { location: meta.location } : {}), status };
+}
+
+function failure(op: Operation, err: ScimError): BulkResult {
+  return { method: op.method, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}), status: String(err.status), response: err.toJSON() };
+}
