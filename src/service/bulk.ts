@@ -48,6 +48,8 @@ export class Bulk {
   constructor(
     private readonly users: ResourceService<object>,
     private readonly groups: ResourceService<object>,
+    /** Operations under way at once (1: one by one; an application hook that awaits before a create needs that). */
+    private readonly window = 32,
   ) {}
 
   /** Checks a BulkRequest against the limits before anything runs (413 names the limit exceeded). */
@@ -99,52 +101,70 @@ export class Bulk {
     return { operations, failOnErrors };
   }
 
-  /** Runs the operations; returns their results in the order they ran. */
+  /**
+   * Runs the operations; returns their results in the order they ran.
+   *
+   * Up to `window` operations are under way at once, so that their transactions queue together
+   * and commit together (group commit: on SQLite the one writer, on PostgreSQL the
+   * organization's group). Queued transactions still run one after the other, in the order they
+   * were queued, which is the order the operations were started, so the outcome is that of
+   * running them one by one:
+   * - every service method queues its transaction before its first await;
+   * - an operation that needs another's outcome (a bulkId it refers to, or an earlier operation
+   *   on the same path) waits until everything started before it has finished;
+   * - with failOnErrors, no more operations are under way than errors are still allowed, so none
+   *   runs that one-by-one would not have run.
+   */
   async run(ctx: RequestContext, operations: readonly Operation[], failOnErrors: number | undefined): Promise<BulkResult[]> {
     const creators = new Map<string, Operation>();
     for (const op of operations) if (op.bulkId !== undefined && op.method === 'POST') creators.set(op.bulkId, op);
-    /** bulkId → the id its POST created (absent: not run yet, or failed). */
+    const { order, cyclic } = plan(operations, creators);
+    /** bulkId → the id its POST created (absent: not run, or failed). */
     const created = new Map<string, string>();
     const failed = new Set<string>();
-    const state = new Map<number, 'running' | 'done'>();
+    const finished = new Set<number>();
     const results: BulkResult[] = [];
+    const inflight = new Set<Promise<void>>();
+    const paths = new Set<string>();
     let errors = 0;
-    const stop = () => failOnErrors !== undefined && errors >= failOnErrors;
+    const allowed = () => (failOnErrors === undefined ? Infinity : failOnErrors - errors);
 
-    const record = (op: Operation, result: BulkResult) => {
-      results.push(result);
-      if (result.status.startsWith('2')) return;
-      errors++;
-      if (op.bulkId !== undefined && op.method === 'POST') failed.add(op.bulkId);
+    const start = (op: Operation, slot: number) => {
+      const p = (async () => {
+        const cycle = cyclic.get(op.index);
+        const result = cycle ? failure(op, cycle) : await this.execute(ctx, op, created, failed, creators);
+        results[slot] = result;
+        finished.add(op.index);
+        if (!result.status.startsWith('2')) {
+          errors++;
+          if (op.bulkId !== undefined && op.method === 'POST') failed.add(op.bulkId);
+        }
+      })();
+      inflight.add(p);
+      void p.finally(() => inflight.delete(p));
+    };
+    const drain = async () => {
+      while (inflight.size > 0) await Promise.race(inflight);
     };
 
-    const visit = async (op: Operation, chain: readonly Operation[]): Promise<void> => {
-      if (state.has(op.index) || stop()) return;
-      state.set(op.index, 'running');
-      for (const ref of references(op)) {
-        const creator = creators.get(ref);
-        if (!creator || creator === op) continue;
-        if (state.get(creator.index) === 'running') {
-          const cycle = [...chain, op].map((o) => o.bulkId ?? `#${o.index}`).join(' → ');
-          state.set(op.index, 'done');
-          record(op, failure(op, new ScimError(409, `Circular bulkId references (${cycle} → ${ref}) are not resolved: create the resources first, then PATCH the references in a later operation.`, 'invalidValue')));
-          return;
-        }
-        await visit(creator, [...chain, op]);
-        if (stop()) {
-          state.delete(op.index);
-          return;
-        }
+    for (const [slot, op] of order.entries()) {
+      if (allowed() <= 0) break;
+      const needsOthers = references(op).some((ref) => {
+        const c = creators.get(ref);
+        return c !== undefined && c !== op && !finished.has(c.index);
+      });
+      const key = op.method === 'POST' ? undefined : op.path.toLowerCase();
+      if (needsOthers || (key !== undefined && paths.has(key))) {
+        await drain();
+        paths.clear();
       }
-      state.set(op.index, 'done');
-      record(op, await this.execute(ctx, op, created, failed, creators));
-    };
-
-    for (const op of operations) {
-      if (stop()) break;
-      await visit(op, []);
+      while (inflight.size > 0 && inflight.size >= Math.min(this.window, allowed())) await Promise.race(inflight);
+      if (allowed() <= 0) break;
+      if (key !== undefined) paths.add(key);
+      start(op, slot);
     }
-    return results;
+    await drain();
+    return results.filter((r): r is BulkResult => r !== undefined);
   }
 
   private async execute(ctx: RequestContext, op: Operation, created: Map<string, string>, failed: ReadonlySet<string>, creators: ReadonlyMap<string, Operation>): Promise<BulkResult> {
@@ -188,6 +208,35 @@ export class Bulk {
       throw err;
     }
   }
+}
+
+/**
+ * The order operations run in: the request's, except that a POST another operation refers to
+ * runs before it (forward references). An operation on a cycle of references gets the error it
+ * is answered with instead.
+ */
+function plan(operations: readonly Operation[], creators: ReadonlyMap<string, Operation>): { order: Operation[]; cyclic: Map<number, ScimError> } {
+  const order: Operation[] = [];
+  const cyclic = new Map<number, ScimError>();
+  const state = new Map<number, 'visiting' | 'placed'>();
+  const visit = (op: Operation, chain: readonly Operation[]): void => {
+    if (state.has(op.index)) return;
+    state.set(op.index, 'visiting');
+    for (const ref of references(op)) {
+      const creator = creators.get(ref);
+      if (!creator || creator === op) continue;
+      if (state.get(creator.index) === 'visiting') {
+        const cycle = [...chain, op].map((o) => o.bulkId ?? `#${o.index}`).join(' → ');
+        cyclic.set(op.index, new ScimError(409, `Circular bulkId references (${cycle} → ${ref}) are not resolved: create the resources first, then PATCH the references in a later operation.`, 'invalidValue'));
+        break;
+      }
+      visit(creator, [...chain, op]);
+    }
+    state.set(op.index, 'placed');
+    order.push(op);
+  };
+  for (const op of operations) visit(op, []);
+  return { order, cyclic };
 }
 
 /** The bulkIds an operation refers to: in its path and anywhere in its data. */

@@ -46,7 +46,8 @@ export class Directory {
     this.schemas = new Schemas(store, this.organizations, this.bus);
     this.catalog = new Catalog(store, this.organizations, this.bus);
     this.organizations.declaresRolesWith(this.catalog);
-    this.bulk = new Bulk(this.users, this.groups);
+    // One by one when an application hook may await before a create (see Bulk.run).
+    this.bulk = new Bulk(this.users, this.groups, options.hooks?.beforeUserCreate ? 1 : 32);
   }
 
   /** Whether an error means the database cannot serve now: the request may be retried (503). */

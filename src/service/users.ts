@@ -51,7 +51,9 @@ export class Users implements ResourceService<UserRead> {
   async create(ctx: RequestContext, body: unknown, _read: UserRead = {}): Promise<ScimResource> {
     const doc = this.accept(ctx, body);
     if (doc.active === undefined) doc.active = true;
-    await this.hooks.beforeUserCreate?.({ org: ctx.org, user: doc });
+    // Awaited only when there is one: without it the write queues at once, in the order creates
+    // were called (a /Bulk relies on that order; see bulk.ts).
+    if (this.hooks.beforeUserCreate) await this.hooks.beforeUserCreate({ org: ctx.org, user: doc });
     const t = now();
     const record: ResourceRecord = { org_id: ctx.org.id, id: randomUUID(), doc, version: 1, created: t, last_modified: t, type: ctx.org.schema.user };
     const resource = toResource(record, doc, ctx.baseUrl);

@@ -100,6 +100,22 @@ for (const engine of ENGINES) {
       assert.equal(await count(a, '/Users', 'userName eq "never-run"'), 0);
     });
 
+    test('operations under way together commit in request order: the outcome is one-by-one\'s', async () => {
+      const other = await h.request('POST', '/Users', { org: a, body: { schemas: [USER_SCHEMA], userName: 'order-other' } });
+      const ops: unknown[] = [];
+      for (let i = 0; i < 60; i++) ops.push({ method: 'POST', path: '/Users', bulkId: `o${i}`, data: { schemas: [USER_SCHEMA], userName: i === 41 ? 'order-20' : `order-${i}` } });
+      // The PUT comes after the POST of "order-5": it must lose the userName to it.
+      ops.push({ method: 'PUT', path: `/Users/${other.body.id}`, data: { schemas: [USER_SCHEMA], userName: 'order-5' } });
+      ops.push({ method: 'PATCH', path: `/Users/${other.body.id}`, data: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] } });
+      ops.push({ method: 'PATCH', path: `/Users/${other.body.id}`, data: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: true }] } });
+      const res = await h.request('POST', '/Bulk', { org: a, body: bulk(ops) });
+      const statuses = res.body.Operations.map((o: { status: string }) => o.status);
+      assert.equal(statuses.length, 63);
+      assert.deepEqual(statuses.map((st: string, i: number) => (st === '201' || st === '200' ? '' : `${i}:${st}`)).filter(Boolean), ['41:409', '60:409'], 'the later duplicate and the PUT lose, as one by one');
+      assert.deepEqual([res.body.Operations[61].version, res.body.Operations[62].version], ['W/"2"', 'W/"3"']);
+      assert.equal((await h.request('GET', `/Users/${other.body.id}`, { org: a })).body.active, true);
+    });
+
     test('circular bulkId references are refused with 409 naming the cycle, and nothing of them is created', async () => {
       const res = await h.request('POST', '/Bulk', {
         org: a,
