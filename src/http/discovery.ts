@@ -1,6 +1,7 @@
 import { listResponse, type ListResponse } from '../protocol/messages/index.js';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from '../protocol/schema/index.js';
 import type { OrgSettings } from '../service/settings.js';
+import { CURSOR_TIMEOUT_SECONDS } from '../service/cursors.js';
 
 export const SPC_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig';
 const RT_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:ResourceType';
@@ -64,6 +65,8 @@ export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, 
     patch: { supported: true },
     bulk: { supported: true, ...bulkLimits(settings, bodyLimit) },
     filter: { supported: true, maxResults: settings.maxResults },
+    // RFC 9865 §4: cursors on /Users and /Groups; index paging stays the default (Okta and Entra use it).
+    pagination: { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: settings.maxResults, maxPageSize: settings.maxResults, cursorTimeout: CURSOR_TIMEOUT_SECONDS },
     changePassword: { supported: false },
     sort: { supported: true },
     etag: { supported: true },

@@ -61,6 +61,11 @@ export function sendList(reply: FastifyReply, rt: ResourceTypeDef, page: ListPag
 
 /** A ListResponse of representations already serialised: the same text listResponse() would give. */
 export function sendListText(reply: FastifyReply, page: ListPageText): FastifyReply {
+  if (page.cursor) {
+    const total = page.totalResults >= 0 ? `"totalResults":${page.totalResults},` : '';
+    const next = page.cursor.next !== undefined ? `"nextCursor":${JSON.stringify(page.cursor.next)},` : '';
+    return reply.type(SCIM_CONTENT_TYPE).send(`{"schemas":["${LIST_RESPONSE}"],${total}"itemsPerPage":${page.resources.length},${next}"Resources":[${page.resources.join(',')}]}`);
+  }
   return reply.type(SCIM_CONTENT_TYPE).send(`{"schemas":["${LIST_RESPONSE}"],"totalResults":${page.totalResults},"itemsPerPage":${page.resources.length},"startIndex":${page.startIndex},"Resources":[${page.resources.join(',')}]}`);
 }
 

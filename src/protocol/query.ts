@@ -13,6 +13,8 @@ export interface ListRequest {
   readonly startIndex: number;
   readonly count: number;
   readonly projection: Projection;
+  /** RFC 9865: the cursor sent (`""` starts a walk); absent for index paging. */
+  readonly cursor?: string;
 }
 
 type Params = Record<string, unknown>;
@@ -54,6 +56,16 @@ export function parseListRequest(rt: ResourceTypeDef, params: Params, maxResults
     if (order !== 'ascending' && order !== 'descending') throw ScimError.invalidValue(`"sortOrder" must be "ascending" or "descending", got ${JSON.stringify(rawOrder)}.`);
     descending = order === 'descending';
   }
+  const rawCursor = first(param(params, 'cursor'));
+  let cursor: string | undefined;
+  if (rawCursor !== undefined && rawCursor !== null) {
+    if (typeof rawCursor !== 'string') throw new ScimError(400, '"cursor" must be a string ("" starts a walk).', 'invalidCursor');
+    cursor = rawCursor;
+    if (first(param(params, 'startIndex')) !== undefined) throw ScimError.invalidValue('"cursor" and "startIndex" are two ways of paging: send one (RFC 9865).');
+    if (sortBy) throw ScimError.invalidValue('A cursor walk follows creation order: "sortBy" with "cursor" is not supported; sort a startIndex page instead.');
+    const asked = integer('count', param(params, 'count'));
+    if (asked !== undefined && asked < 1) throw new ScimError(400, `"count" must be at least 1 in a cursor walk, got ${asked}.`, 'invalidCount');
+  }
   const startIndex = Math.max(1, integer('startIndex', param(params, 'startIndex')) ?? 1);
   const count = Math.min(maxResults, Math.max(0, integer('count', param(params, 'count')) ?? maxResults));
   const attributes = parseAttributeList(param(params, 'attributes'));
@@ -65,5 +77,6 @@ export function parseListRequest(rt: ResourceTypeDef, params: Params, maxResults
     startIndex,
     count,
     projection: { ...(attributes ? { attributes } : {}), ...(excludedAttributes ? { excludedAttributes } : {}) },
+    ...(cursor !== undefined ? { cursor } : {}),
   };
 }

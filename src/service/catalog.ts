@@ -253,6 +253,7 @@ export class Catalog {
 
   /** GET /Roles, /Entitlements (and their .search): filter, sort and page in the database. */
   async scimList(ctx: RequestContext, kind: CatalogKind, vocabulary: Vocabulary, req: ListRequest): Promise<ListPage> {
+    if (req.cursor !== undefined) throw ScimError.invalidValue(`Cursor paging (RFC 9865) is served by /Users and /Groups; ${CATALOG_TYPES.ietf[kind].endpoint} is small: page it with startIndex.`);
     const page = await this.store.catalog.list(kind, ctx.org.id, {
       ...(req.filter ? { filter: req.filter } : {}),
       ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),

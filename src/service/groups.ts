@@ -1,3 +1,4 @@
+import { cursorAfter, nextCursor } from './cursors.js';
 import { afterGroupChange, beforeGroupDelete, recomputeGrants, type GroupNames } from './role-grants.js';
 import { randomUUID } from 'node:crypto';
 import { ScimError } from '../protocol/messages/error.js';
@@ -65,11 +66,13 @@ export class Groups implements ResourceService<GroupRead> {
   }
 
   async list(ctx: RequestContext, req: ListRequest, read: GroupRead): Promise<ListPage> {
+    const after = await cursorAfter(this.store, ctx, 'Group', req);
     const page = await this.store.groups.list(ctx.org.id, {
       ...(req.filter ? { filter: req.filter } : {}),
       ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
       offset: req.startIndex - 1,
       limit: req.count,
+      ...(after !== undefined ? { cursorAfter: after } : {}),
     });
     const members = read.members ? await this.store.memberships.list(ctx.org.id, page.rows.map((r) => r.id)) : [];
     const byGroup = new Map<string, MemberView[]>();
@@ -82,6 +85,7 @@ export class Groups implements ResourceService<GroupRead> {
       totalResults: page.total,
       startIndex: req.startIndex,
       resources: page.rows.map((r) => toResource(r, parse(r, ctx), ctx.baseUrl, read.members ? (byGroup.get(r.id) ?? []) : undefined)),
+      ...(req.cursor !== undefined ? { cursor: page.next === undefined ? {} : { next: await nextCursor(this.store, ctx, 'Group', req, page.next) } } : {}),
     };
   }
 

@@ -6,9 +6,12 @@ export type ScimResource = Record<string, unknown> & { id: string; meta: { versi
 
 /** A page of a list: what a ListResponse says (RFC 7644 §3.4.2.4). */
 export interface ListPage {
+  /** Negative when not known (a cursor page, RFC 9865). */
   readonly totalResults: number;
   readonly startIndex: number;
   readonly resources: readonly ScimResource[];
+  /** A page of a cursor walk, with the cursor of the next page when more follow. */
+  readonly cursor?: { readonly next?: string };
 }
 
 /** Conditional request headers (RFC 7232), compared against meta.version. */
@@ -32,6 +35,7 @@ export interface ListPageText {
   readonly totalResults: number;
   readonly startIndex: number;
   readonly resources: readonly string[];
+  readonly cursor?: { readonly next?: string };
 }
 
 /** Reads answered as text, without parsing the stored documents (what a ResourceService may offer besides). */

@@ -10,6 +10,7 @@ import type { GroupRef, ListedUser, UserRow, UserWithGroups } from '../store/typ
 import { etagOf, now, type RequestContext } from './context.js';
 import { change } from './change.js';
 import { checkCatalog } from './catalog.js';
+import { cursorAfter, nextCursor } from './cursors.js';
 import { afterDirectChange, directRoles, effectiveRoles, rolesChanged } from './role-grants.js';
 import { valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
 import type { ListPage, ListPageText, Preconditions, ResourceService, ResourceText, ScimResource } from './resource.js';
@@ -84,8 +85,19 @@ export class Users implements ResourceService<UserRead> {
 
   /** A page as JSON texts, for a response without a projection (see getText). */
   async listText(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPageText> {
-    const page = await this.store.users.list(ctx.org.id, storeQuery(req), { groups: options.groups ?? false });
-    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => textOf(r, ctx)) };
+    const page = await this.store.users.list(ctx.org.id, await this.query(ctx, req), { groups: options.groups ?? false });
+    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => textOf(r, ctx)), ...(await this.cursorOf(ctx, req, page.next)) };
+  }
+
+  /** The store's query of a list request, a cursor walk's included (RFC 9865). */
+  private async query(ctx: RequestContext, req: ListRequest) {
+    const after = await cursorAfter(this.store, ctx, 'User', req);
+    return { ...storeQuery(req), ...(after !== undefined ? { cursorAfter: after } : {}) };
+  }
+
+  private async cursorOf(ctx: RequestContext, req: ListRequest, next: number | undefined): Promise<{ cursor?: { next?: string } }> {
+    if (req.cursor === undefined) return {};
+    return { cursor: next === undefined ? {} : { next: await nextCursor(this.store, ctx, 'User', req, next) } };
   }
 
   /** PUT: a true replace (RFC 7644 §3.5.1) that honours mutability. */
@@ -172,8 +184,8 @@ export class Users implements ResourceService<UserRead> {
 
   /** A page of users matching a list request; filter, sort and paging run in the database. */
   async list(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPage> {
-    const page = await this.store.users.list(ctx.org.id, storeQuery(req), { groups: options.groups ?? false });
-    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => resourceOf(r, ctx.baseUrl, ctx.org.schema.removing)) };
+    const page = await this.store.users.list(ctx.org.id, await this.query(ctx, req), { groups: options.groups ?? false });
+    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => resourceOf(r, ctx.baseUrl, ctx.org.schema.removing)), ...(await this.cursorOf(ctx, req, page.next)) };
   }
 
   /**

@@ -16,11 +16,19 @@ export interface ResourceQuery extends PageQuery {
   readonly filter?: ResolvedFilter;
   readonly sortBy?: ResolvedAttribute;
   readonly descending?: boolean;
+  /**
+   * A cursor walk (RFC 9865): the rows after this creation sequence number (0: from the
+   * start), `limit` of them; `offset` is ignored. The page's `next` says where the next starts.
+   */
+  readonly cursorAfter?: number;
 }
 
 export interface Page<T> {
+  /** -1 in a cursor walk when not known without counting. */
   readonly total: number;
   readonly rows: readonly T[];
+  /** A cursor walk: the sequence number the next page starts after, when more rows follow. */
+  readonly next?: number;
 }
 
 /** A resource's stored document and its metadata, as the service hands it over: the store derives its columns and indexed values. */
@@ -170,6 +178,8 @@ export interface CatalogStore {
   storeGrants(orgId: string, userId: string, roles: readonly string[]): Promise<void>;
   /** userName and stored document of these users. */
   usersOf(orgId: string, userIds: readonly string[]): Promise<Map<string, { userName: string; doc: string }>>;
+  /** A secret of the deployment (migration 014), e.g. `cursor`; undefined when absent. */
+  secret(name: string): Promise<string | undefined>;
   /** Serialises the organization's role recomputations (see SqlCatalog.lock). Call inside a transaction. */
   lock(orgId: string): Promise<void>;
 }

@@ -9,7 +9,11 @@ export type ScimType =
   | 'noTarget'
   | 'invalidValue'
   | 'invalidVers'
-  | 'sensitive';
+  | 'sensitive'
+  // RFC 9865 (cursor pagination)
+  | 'invalidCursor'
+  | 'expiredCursor'
+  | 'invalidCount';
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 

@@ -13,6 +13,7 @@ import { orgExtensions } from './010-org-extensions.js';
 import { groupValues } from './011-group-values.js';
 import { catalog } from './012-catalog.js';
 import { groupRoles } from './013-group-roles.js';
+import { serverSecrets } from './014-server-secrets.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -32,6 +33,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '011-group-values': { up: (db: Kysely<any>) => groupValues(db, adapter) },
         '012-catalog': { up: (db: Kysely<any>) => catalog(db, adapter) },
         '013-group-roles': { up: (db: Kysely<any>) => groupRoles(db, adapter) },
+        '014-server-secrets': { up: (db: Kysely<any>) => serverSecrets(db, adapter) },
       };
     },
   };

@@ -175,6 +175,11 @@ export class SqlCatalog implements CatalogStore {
     return out;
   }
 
+  async secret(name: string): Promise<string | undefined> {
+    const [row] = await this.c.rows<{ value: string }>(sql`select value from server_secrets where name = ${name}`);
+    return row?.value;
+  }
+
   async lock(orgId: string): Promise<void> {
     // The organization's event counter row, which every change's events lock anyway: taken
     // first, so that changes that move roles recompute them one after another (PostgreSQL reads

@@ -69,6 +69,7 @@ export function listQuery(
  * page is read again by OFFSET, so `startIndex` always means what it says at the time of the request.
  */
 export async function readPage<R>(c: SqlContext, orgId: string, query: ResourceQuery, build: (q: ResourceQuery & { afterSeq?: number }) => ListStatements): Promise<Page<R>> {
+  if (query.cursorAfter !== undefined) return cursorPage<R>(c, query, build);
   const q = build(query);
   if (query.limit === 0) return { total: await count(c, q.count), rows: [] };
   // The list's cursor key is computed only when a cursor is read (a later page) or written (a
@@ -92,6 +93,24 @@ export async function readPage<R>(c: SqlContext, orgId: string, query: ResourceQ
   // A first page that is not full holds every match: no count needed (the IdP lookup case).
   if (query.offset === 0 && page.length < query.limit) return { total: page.length, rows: page };
   return { total: await count(c, q.count), rows: page };
+}
+
+/**
+ * One page of a cursor walk (RFC 9865): the rows after a creation sequence number, by the
+ * (org_id, seq) index, one more than asked to know whether more follow. Never counts: the total is
+ * known only when the first page holds everything.
+ */
+async function cursorPage<R>(c: SqlContext, query: ResourceQuery, build: (q: ResourceQuery & { afterSeq?: number }) => ListStatements): Promise<Page<R>> {
+  const limit = query.limit;
+  const rows = await c.rows<R & Paging>(build({ ...query, offset: 0, limit: limit + 1, afterSeq: query.cursorAfter! }).page);
+  const more = rows.length > limit;
+  const page = (more ? rows.slice(0, limit) : rows).map(({ _seq, _gen, ...row }) => ({ row: row as unknown as R, seq: Number(_seq) }));
+  const last = page[page.length - 1];
+  return {
+    total: !more && query.cursorAfter === 0 ? page.length : -1,
+    rows: page.map((p) => p.row),
+    ...(more && last ? { next: last.seq } : {}),
+  };
 }
 
 /** The paging columns every list row carries. */

@@ -1,0 +1,161 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { buildApp } from '../../src/app.js';
+import { openStore } from '../../src/store/open.js';
+import { createDatabase, ENGINES } from '../support/engines.js';
+import { Harness, USER_SCHEMA, type Org } from '../support/harness.js';
+
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
+/** Walks a list by cursor; returns every id in order and the pages' bodies. */
+async function walk(h: Harness, org: Org, path: string, count: number, between?: (page: number) => Promise<void>): Promise<{ ids: string[]; pages: any[] }> {
+  const ids: string[] = [];
+  const pages: any[] = [];
+  let cursor = '';
+  for (let page = 0; page < 1000; page++) {
+    const sep = path.includes('?') ? '&' : '?';
+    const res = await h.request('GET', `${path}${sep}count=${count}&cursor=${encodeURIComponent(cursor)}`, { org });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    pages.push(res.body);
+    ids.push(...res.body.Resources.map((r: { id: string }) => r.id));
+    if (!res.body.nextCursor) break;
+    cursor = res.body.nextCursor;
+    await between?.(page);
+  }
+  return { ids, pages };
+}
+
+for (const engine of ENGINES) {
+  describe(`cursor paging (RFC 9865) on ${engine}`, () => {
+    let h: Harness;
+    let a: Org;
+    let b: Org;
+    const ids: string[] = [];
+    before(async () => {
+      h = await Harness.start(engine);
+      a = await h.org('cursor-a');
+      b = await h.org('cursor-b');
+      for (let i = 0; i < 25; i++) {
+        const r = await h.request('POST', '/Users', { org: a, body: { schemas: [USER_SCHEMA], userName: `walker${i}`, title: i % 2 ? 'odd' : 'even' } });
+        ids.push(r.body.id);
+      }
+    });
+    after(() => h.close());
+
+    test('cursor= starts a walk; nextCursor continues it; the last page has none; no startIndex, totalResults only when cheap', async () => {
+      const { ids: seen, pages } = await walk(h, a, '/Users', 10);
+      assert.deepEqual(seen, ids);
+      assert.equal(pages.length, 3);
+      for (const p of pages) assert.equal(p.startIndex, undefined);
+      assert.deepEqual(pages.map((p) => p.itemsPerPage), [10, 10, 5]);
+      assert.equal(pages[2].nextCursor, undefined);
+      assert.equal(pages[0].totalResults, undefined, 'not counted: more pages follow');
+      const one = await h.request('GET', '/Users?cursor=&count=100', { org: a });
+      assert.equal(one.body.totalResults, 25, 'a first page that holds everything knows the total');
+      // With a filter, and through .search with projection.
+      const odd = await walk(h, a, `/Users?filter=${encodeURIComponent('title eq "odd"')}`, 4);
+      assert.deepEqual(odd.ids, ids.filter((_, i) => i % 2));
+      const search = await h.request('POST', '/Users/.search', { org: a, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], cursor: '', count: 5, attributes: ['userName'] } });
+      assert.equal(search.status, 200);
+      assert.deepEqual(Object.keys(search.body.Resources[0]).sort(), ['id', 'meta', 'schemas', 'userName']);
+      assert.ok(search.body.nextCursor);
+    });
+
+    test('under concurrent inserts and deletes, a resource appears at most once, and every one present throughout appears', async () => {
+      const added: string[] = [];
+      const deleted = new Set<string>();
+      const { ids: seen } = await walk(h, a, '/Users', 4, async (page) => {
+        const r = await h.request('POST', '/Users', { org: a, body: { schemas: [USER_SCHEMA], userName: `during${page}` } });
+        added.push(r.body.id);
+        const victim = ids[24 - page]!;
+        if (!deleted.has(victim)) {
+          assert.equal((await h.request('DELETE', `/Users/${victim}`, { org: a })).status, 204);
+          deleted.add(victim);
+        }
+      });
+      assert.equal(new Set(seen).size, seen.length, 'no resource twice');
+      for (const id of ids) if (!deleted.has(id)) assert.ok(seen.includes(id), `${id} was present throughout`);
+      for (const id of deleted) assert.ok(!seen.includes(id) || ids.indexOf(id) < 4 * seen.length, 'a deleted one only if read before');
+      assert.ok(added.some((id) => seen.includes(id)), 'users created during the walk come at its end');
+    });
+
+    test('a forged, edited, foreign or expired cursor is refused with invalidCursor or expiredCursor', async () => {
+      const first = await h.request('GET', '/Users?cursor=&count=2', { org: a });
+      const cursor: string = first.body.nextCursor;
+      const [body, mac] = cursor.split('.');
+      const claims = JSON.parse(Buffer.from(body!, 'base64url').toString());
+      const forge = (c: Record<string, unknown>) => `${Buffer.from(JSON.stringify(c)).toString('base64url')}.${mac}`;
+      for (const [what, bad] of [
+        ['garbage', 'not-a-cursor'],
+        ['an edited position', forge({ ...claims, s: 0 })],
+        ['a later expiry', forge({ ...claims, e: claims.e + 10_000 })],
+        ['a truncated signature', cursor.slice(0, -3)],
+      ] as const) {
+        const res = await h.request('GET', `/Users?count=2&cursor=${encodeURIComponent(bad)}`, { org: a });
+        assert.equal(res.status, 400, what);
+        assert.equal(res.body.scimType, 'invalidCursor', what);
+      }
+      // Another organization, another filter, another resource type: refused, never answered.
+      assert.equal((await h.request('GET', `/Users?count=2&cursor=${encodeURIComponent(cursor)}`, { org: b })).body.scimType, 'invalidCursor');
+      assert.equal((await h.request('GET', `/Users?count=2&filter=${encodeURIComponent('title eq "odd"')}&cursor=${encodeURIComponent(cursor)}`, { org: a })).body.scimType, 'invalidCursor');
+      assert.equal((await h.request('GET', `/Groups?count=2&cursor=${encodeURIComponent(cursor)}`, { org: a })).body.scimType, 'invalidCursor');
+      // Expired: a cursor signed by the server an hour and more ago.
+      const realNow = Date.now;
+      try {
+        Date.now = () => realNow() - 3601 * 1000;
+        const old = (await h.request('GET', '/Users?cursor=&count=2', { org: a })).body.nextCursor;
+        Date.now = realNow;
+        const res = await h.request('GET', `/Users?count=2&cursor=${encodeURIComponent(old)}`, { org: a });
+        assert.equal(res.status, 400);
+        assert.equal(res.body.scimType, 'expiredCursor');
+        assert.match(res.body.detail, /expired at/);
+      } finally {
+        Date.now = realNow;
+      }
+      const count0 = await h.request('GET', '/Users?cursor=&count=0', { org: a });
+      assert.equal(count0.body.scimType, 'invalidCount');
+      assert.equal((await h.request('GET', '/Users?cursor=&startIndex=2', { org: a })).status, 400);
+      assert.equal((await h.request('GET', '/Users?cursor=&sortBy=userName', { org: a })).status, 400);
+      assert.equal((await h.request('GET', '/Roles?cursor=', { org: a })).status, 400);
+    });
+
+    test('groups walk by cursor too; ServiceProviderConfig advertises pagination with index as the default', async () => {
+      for (let i = 0; i < 5; i++) await h.request('POST', '/Groups', { org: b, body: { schemas: [GROUP], displayName: `g${i}` } });
+      const { ids: groups } = await walk(h, b, '/Groups', 2);
+      assert.equal(groups.length, 5);
+      const spc = await h.request('GET', '/ServiceProviderConfig', { org: a });
+      assert.deepEqual(spc.body.pagination, { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: 1000, maxPageSize: 1000, cursorTimeout: 3600 });
+      // Index paging is unchanged.
+      const index = await h.request('GET', '/Users?startIndex=1&count=2', { org: a });
+      assert.equal(index.body.startIndex, 1);
+      assert.equal(typeof index.body.totalResults, 'number');
+    });
+  });
+}
+
+// Two nodes on one PostgreSQL database: a cursor one issued, the other resumes.
+for (const engine of ENGINES.filter((e) => e === 'postgres')) {
+  describe(`cursor paging across nodes on ${engine}`, () => {
+    test("a cursor issued by one node is resumed by the other (the signing secret is the database's)", async () => {
+      const db = await createDatabase(engine);
+      const stores = [await openStore(db.database), await openStore(db.database)];
+      const apps = await Promise.all(stores.map((store) => buildApp({ store, provisioningLog: false })));
+      try {
+        const { Directory } = await import('../../src/service/directory.js');
+        const d = new Directory(stores[0]!);
+        await d.organizations.create('nodes');
+        const { token } = await d.organizations.issueToken('nodes');
+        const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
+        for (let i = 0; i < 5; i++) await apps[0]!.inject({ method: 'POST', url: '/scim/v2/Users', headers, payload: JSON.stringify({ schemas: [USER_SCHEMA], userName: `n${i}` }) });
+        const first = JSON.parse((await apps[0]!.inject({ method: 'GET', url: '/scim/v2/Users?cursor=&count=3', headers })).body);
+        const rest = await apps[1]!.inject({ method: 'GET', url: `/scim/v2/Users?count=3&cursor=${encodeURIComponent(first.nextCursor)}`, headers });
+        assert.equal(rest.statusCode, 200, rest.body);
+        assert.deepEqual(JSON.parse(rest.body).Resources.map((r: { userName: string }) => r.userName), ['n3', 'n4']);
+      } finally {
+        for (const app of apps) await app.close();
+        for (const s of stores) await s.close();
+        await db.drop();
+      }
+    });
+  });
+}
