@@ -13,7 +13,7 @@ import { BENCH_EXTENSION } from './users.js';
 import type { OnInterrupt } from './shutdown.js';
 import { median } from './stats.js';
 import { sampleListResponse, verifyScenarios, type Verification } from './verify.js';
-import { importWalk, type WalkResult } from './walk.js';
+import { cursorWalk, importWalk, type WalkResult } from './walk.js';
 import { benchLogCost, type LogCostReport } from './log-cost.js';
 import { benchBulk, type BulkReport } from './bulk.js';
 import { serveAtScale, type ServeScaleResult } from './serve-scale.js';
@@ -52,6 +52,7 @@ export async function benchEngine(
   let groups: GroupReport | undefined;
   let logCost: LogCostReport | undefined;
   let bulk: BulkReport | undefined;
+  let cursor: WalkResult | undefined;
   let serveScale: ServeScaleResult | undefined;
   let error: string | undefined;
 
@@ -107,6 +108,8 @@ export async function benchEngine(
         if (size === walkUsers) {
           log(`import walk over ${size} users`);
           walk = await importWalk(bench.origin, bench.headers, size, config.walkPageSize, config.walkCompare);
+          log(`cursor walk over ${size} users`);
+          cursor = await cursorWalk(bench.origin, bench.headers, size, config.walkPageSize, config.walkCompare);
         }
         if (size === config.users && config.serveScale) {
           log(`rollcall serve on its own at ${size} users: walk, lookups, RSS`);
@@ -162,10 +165,11 @@ export async function benchEngine(
     measurements,
     ...(walk ? { walk } : {}),
     ...(serveScale ? { serveScale } : {}),
-    targets: checkTargets(config, measurements, walk, serveScale),
+    targets: checkTargets(config, measurements, walk, serveScale, cursor),
     ...(groups ? { groups: groupSection(groups, peer) } : {}),
     ...(logCost ? { logCost } : {}),
     ...(bulk ? { bulk } : {}),
+    ...(cursor ? { cursorWalk: cursor } : {}),
     ...(error ? { error } : {}),
   };
 }

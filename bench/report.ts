@@ -60,6 +60,8 @@ export interface EngineReport {
   readonly verifications: { users: number; results: Verification[] }[];
   readonly measurements: Measurement[];
   readonly walk?: WalkResult;
+  /** The same walk by cursor (RFC 9865). */
+  readonly cursorWalk?: WalkResult;
   /** The large organization walked and looked up through a `rollcall serve` process of its own, with its RSS. */
   readonly serveScale?: ServeScaleResult;
   readonly targets: TargetCheck[];
@@ -96,6 +98,8 @@ export interface PeerComparison {
 export const COMPARE_AT = 10_000;
 /** median(largest group) / median(smallest group) must not exceed this. */
 export const GROUP_RATIO_TARGET = 2;
+/** A cursor page costs the same wherever it is in the walk (issue 15): noise is all that may differ. */
+export const CURSOR_WALK_TARGET = 1.25;
 /** A member added to a group that grants a role recomputes that member's roles only: about as fast as a plain group (issue 14). */
 export const GRANT_RATIO_TARGET = 1.5;
 
@@ -123,7 +127,7 @@ const pct = (f: number | undefined): string => (f === undefined || !Number.isFin
 const verdict = (pass: boolean | undefined): string => (pass === undefined ? 'N/A ' : pass ? 'PASS' : 'FAIL');
 
 /** The targets: flat lookup latency, flat import walk, a good fraction of the bare-HTTP ceiling. */
-export function checkTargets(config: BenchConfig, measurements: readonly Measurement[], walk: WalkResult | undefined, serveScale?: ServeScaleResult): TargetCheck[] {
+export function checkTargets(config: BenchConfig, measurements: readonly Measurement[], walk: WalkResult | undefined, serveScale?: ServeScaleResult, cursor?: WalkResult): TargetCheck[] {
   const out: TargetCheck[] = [];
   const at = (scenario: string, users: number) => measurements.find((m) => m.scenario === scenario && m.users === users)?.load;
   const filters = [...new Set(measurements.filter((m) => m.kind === 'filter').map((m) => m.scenario))];
@@ -169,6 +173,13 @@ export function checkTargets(config: BenchConfig, measurements: readonly Measure
     });
   } else {
     out.push({ target: 'import walk last/first page ≤ 2', detail: 'not measured', pass: undefined });
+  }
+  if (cursor) {
+    out.push({
+      target: `cursor walk (RFC 9865) last/first page ≤ ${CURSOR_WALK_TARGET} (${int(cursor.users)} users, ${cursor.pages} pages)`,
+      detail: `last ${cursor.compared}: ${ms(cursor.lastMedianMs)} ms, first ${cursor.compared}: ${ms(cursor.firstMedianMs)} ms = ${cursor.ratio.toFixed(2)}×${cursor.ok ? '' : ' (wrong answers!)'}`,
+      pass: cursor.ok ? cursor.ratio <= CURSOR_WALK_TARGET : false,
+    });
   }
   if (serveScale) {
     const w = serveScale.walk;
@@ -229,6 +240,8 @@ export function renderEngine(r: EngineReport): string {
       '|---|---:|---:|---:|---:|---:|---:|',
       `| GET /Users?startIndex=S&count=${w.pageSize}${w.ok ? '' : ' ⚠ ' + w.problems.slice(0, 3).join('; ')} | ${int(w.users)} | ${w.pages} | ${ms(w.firstMedianMs)} | ${ms(w.lastMedianMs)} | ${w.ratio.toFixed(2)}× | ${w.totalSeconds.toFixed(1)} |`,
     );
+    const c = r.cursorWalk;
+    if (c) lines.push(`| GET /Users?count=${c.pageSize}&cursor=… (RFC 9865)${c.ok ? '' : ' ⚠ ' + c.problems.slice(0, 3).join('; ')} | ${int(c.users)} | ${c.pages} | ${ms(c.firstMedianMs)} | ${ms(c.lastMedianMs)} | ${c.ratio.toFixed(2)}× | ${c.totalSeconds.toFixed(1)} |`);
   }
   if (r.serveScale) {
     const v = r.serveScale;
