@@ -34,7 +34,7 @@ const keys = new WeakMap<Store, Promise<Buffer>>();
 function keyOf(store: Store): Promise<Buffer> {
   let key = keys.get(store);
   if (!key) {
-    key = store.catalog.secret('cursor').then((s) => {
+    key = store.secrets.get('cursor').then((s) => {
       if (!s) throw new Error('the deployment has no cursor secret: run rollcall migrate');
       return Buffer.from(s, 'base64url');
     });

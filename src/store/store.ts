@@ -178,10 +178,14 @@ export interface CatalogStore {
   storeGrants(orgId: string, userId: string, roles: readonly string[]): Promise<void>;
   /** userName and stored document of these users. */
   usersOf(orgId: string, userIds: readonly string[]): Promise<Map<string, { userName: string; doc: string }>>;
-  /** A secret of the deployment (migration 014), e.g. `cursor`; undefined when absent. */
-  secret(name: string): Promise<string | undefined>;
   /** Serialises the organization's role recomputations (see SqlCatalog.lock). Call inside a transaction. */
   lock(orgId: string): Promise<void>;
+}
+
+/** Secrets of the deployment (migration 014), shared by every node because they live in the database. */
+export interface SecretStore {
+  /** The secret with this name (`cursor`: the key that signs RFC 9865 cursors); undefined when absent. */
+  get(name: string): Promise<string | undefined>;
 }
 
 /** Group membership: one row per (group, member), changed by targeted statements, never by rewriting a group. */
@@ -332,6 +336,7 @@ export interface StoreSession {
   readonly log: LogStore;
   readonly access: AccessStore;
   readonly catalog: CatalogStore;
+  readonly secrets: SecretStore;
 }
 
 export interface TransactionOptions {

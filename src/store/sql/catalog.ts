@@ -1,6 +1,6 @@
 import { fold } from '../../protocol/fold.js';
 import type { CatalogKind } from '../../protocol/schema/catalog.js';
-import type { CatalogStore, Page, ResourceQuery } from '../store.js';
+import type { CatalogStore, Page, ResourceQuery, SecretStore } from '../store.js';
 import type { CatalogRow, GroupMatch, GroupRoleRow } from '../types.js';
 import { ENTITLEMENT_TABLE, ROLE_TABLE, type ResourceTable } from './columns.js';
 import { CHUNK, type SqlContext } from './context.js';
@@ -175,11 +175,6 @@ export class SqlCatalog implements CatalogStore {
     return out;
   }
 
-  async secret(name: string): Promise<string | undefined> {
-    const [row] = await this.c.rows<{ value: string }>(sql`select value from server_secrets where name = ${name}`);
-    return row?.value;
-  }
-
   async lock(orgId: string): Promise<void> {
     // The organization's event counter row, which every change's events lock anyway: taken
     // first, so that changes that move roles recompute them one after another (PostgreSQL reads
@@ -247,3 +242,13 @@ export const grantStatements = {
         union select m.group_id from up cross join memberships m where m.org_id = ${orgId} and m.member_id = up.gid)
       select role, "groupId", "displayName" from (${grants(orgId, sql`r.id as role, g.id as "groupId", g.display_name as "displayName", r.seq as seq`)}) x order by seq, "displayName"`,
 };
+
+/** The deployment's secrets (migration 014). */
+export class SqlSecrets implements SecretStore {
+  constructor(private readonly c: SqlContext) {}
+
+  async get(name: string): Promise<string | undefined> {
+    const [row] = await this.c.rows<{ value: string }>(sql`select value from server_secrets where name = ${name}`);
+    return row?.value;
+  }
+}

@@ -3,7 +3,7 @@ import type { DialectAdapter, Reader } from '../dialects/dialect.js';
 import type { StoreSession } from '../store.js';
 import type { Database } from '../types.js';
 import { SqlAccess } from './access.js';
-import { SqlCatalog } from './catalog.js';
+import { SqlCatalog, SqlSecrets } from './catalog.js';
 import { SqlContext, type SessionShared } from './context.js';
 import { SqlEvents } from './events.js';
 import { SqlGroups } from './groups.js';
@@ -26,6 +26,7 @@ export class SqlSession implements StoreSession {
   readonly log: SqlLog;
   readonly access: SqlAccess;
   readonly catalog: SqlCatalog;
+  readonly secrets: SqlSecrets;
   protected readonly context: SqlContext;
 
   constructor(db: Kysely<Database>, adapter: DialectAdapter, shared: SessionShared, reader?: Reader) {
@@ -40,6 +41,7 @@ export class SqlSession implements StoreSession {
     this.log = new SqlLog(c);
     this.access = new SqlAccess(c);
     this.catalog = new SqlCatalog(c);
+    this.secrets = new SqlSecrets(c);
   }
 
   /** Whether this session wrote to tokens or organizations. */
