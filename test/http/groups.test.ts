@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ENGINES } from '../support/engines.js';
 import { Harness, userBody, type Org } from '../support/harness.js';
+import type { ResourceRecord } from '../../src/store/store.js';
 
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
@@ -271,13 +272,16 @@ for (const engine of ENGINES) {
       const ids: string[] = [];
       const org2 = await h.org('big');
       const orgId = (await h.directory.organizations.get('big')).id;
-      await h.store.transaction(async (tx) => {
-        for (let i = 0; i < 25000; i++) {
-          const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-          ids.push(id);
-          await tx.users.insert({ org_id: orgId, id, doc: { userName: `big${i}@example.com`, active: true }, version: 1, created: '2026-01-01T00:00:00.000Z', last_modified: '2026-01-01T00:00:00.000Z' });
-        }
-      });
+      // The store's bulk path (the rows users.insert writes, in multi-row statements): 25,000
+      // single inserts took about 10 s on PostgreSQL, and the load they left behind once pushed this
+      // test's 25,000-member GET past its statement timeout on a busy machine.
+      const records: ResourceRecord[] = [];
+      for (let i = 0; i < 25000; i++) {
+        const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+        ids.push(id);
+        records.push({ org_id: orgId, id, doc: { userName: `big${i}@example.com`, active: true }, version: 1, created: '2026-01-01T00:00:00.000Z', last_modified: '2026-01-01T00:00:00.000Z' });
+      }
+      await h.store.transaction(async (tx) => tx.users.insertMany(records));
       const body = group('Everyone', { members: ids.map((value) => ({ value })) });
       assert.ok(JSON.stringify(body).length > 1024 * 1024, 'bigger than the default 1 MiB limit');
       const res = await h.request('POST', '/Groups?excludedAttributes=members', { org: org2, body });
