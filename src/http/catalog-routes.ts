@@ -3,7 +3,6 @@ import { ScimError, parseSearchRequest } from '../protocol/messages/index.js';
 import { parseListRequest } from '../protocol/query.js';
 import { CATALOG_TYPES, type CatalogKind, type Vocabulary } from '../protocol/schema/catalog.js';
 import type { Catalog } from '../service/catalog.js';
-import { vocabularyOf } from '../service/catalog.js';
 import type { RequestContext } from '../service/context.js';
 import { detectClient } from '../service/log/clients.js';
 import { headerOf, projectionOf, sendList, sendResource, type Query } from './request.js';
@@ -14,7 +13,7 @@ import type { RouteHost } from './resource-routes.js';
 export function requestVocabulary(request: FastifyRequest, ctx: RequestContext): Vocabulary {
   const setting = ctx.org.settings.catalogVocabulary;
   if (setting !== 'auto') return setting;
-  return vocabularyOf(setting, detectClient({ userAgent: headerOf(request, 'user-agent'), method: request.method, url: request.url, body: undefined }));
+  return detectClient({ userAgent: headerOf(request, 'user-agent'), method: request.method, url: request.url, body: undefined }) === 'okta' ? 'okta' : 'ietf';
 }
 
 const read = { config: { access: 'read' as const } };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ScimError } from '../protocol/messages/index.js';
 import type { ResourceTypeDef, SchemaDef } from '../protocol/schema/index.js';
-import type { OrgContext } from '../service/context.js';
+import type { RequestContext } from '../service/context.js';
 import type { Directory } from '../service/directory.js';
 import { scimAuth } from './auth.js';
 import { jsonBodies } from './body.js';
@@ -72,34 +72,34 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   });
   // The organization's own resource types and schemas: the built-in ones with its extensions,
   // then Role and Entitlement in the vocabulary the request reads them in (catalog-routes.ts).
-  const orgTypes = (request: FastifyRequest, org: OrgContext): ResourceTypeDef[] => {
-    const catalog = CATALOG_TYPES[requestVocabulary(request, context(request))];
-    return [...types.map((d) => d.typeOf(org)), catalog.role, catalog.entitlement];
+  const orgTypes = (request: FastifyRequest, ctx: RequestContext): ResourceTypeDef[] => {
+    const catalog = CATALOG_TYPES[requestVocabulary(request, ctx)];
+    return [...types.map((d) => d.typeOf(ctx.org)), catalog.role, catalog.entitlement];
   };
-  const schemasOf = (request: FastifyRequest, org: OrgContext): SchemaDef[] => {
+  const schemasOf = (request: FastifyRequest, ctx: RequestContext): SchemaDef[] => {
     const out: SchemaDef[] = [];
-    for (const rt of orgTypes(request, org)) for (const s of [rt.schema, ...rt.extensions.map((e) => e.schema)]) if (!out.includes(s)) out.push(s);
+    for (const rt of orgTypes(request, ctx)) for (const s of [rt.schema, ...rt.extensions.map((e) => e.schema)]) if (!out.includes(s)) out.push(s);
     return out;
   };
   app.get('/ResourceTypes', read, async (request, reply) => {
     const ctx = context(request);
-    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(orgTypes(request, ctx.org).map((rt) => resourceTypeJson(rt, ctx.baseUrl))));
+    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(orgTypes(request, ctx).map((rt) => resourceTypeJson(rt, ctx.baseUrl))));
   });
   app.get<{ Params: { name: string } }>('/ResourceTypes/:name', read, async (request, reply) => {
     const ctx = context(request);
-    const rt = orgTypes(request, ctx.org).find((t) => t.name.toLowerCase() === request.params.name.toLowerCase());
+    const rt = orgTypes(request, ctx).find((t) => t.name.toLowerCase() === request.params.name.toLowerCase());
     if (!rt) throw ScimError.notFound(`No resource type "${request.params.name}".`);
     return reply.type(SCIM_CONTENT_TYPE).send(resourceTypeJson(rt, ctx.baseUrl));
   });
   app.get('/Schemas', read, async (request, reply) => {
     const ctx = context(request);
-    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(schemasOf(request, ctx.org).map((s) => schemaJson(s, ctx.baseUrl))));
+    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(schemasOf(request, ctx).map((s) => schemaJson(s, ctx.baseUrl))));
   });
   // By URN, either vocabulary's Role and Entitlement schema is found, whichever the request reads.
   app.get<{ Params: { urn: string } }>('/Schemas/:urn', read, async (request, reply) => {
     const ctx = context(request);
     const urn = request.params.urn.toLowerCase();
-    const s = [...schemasOf(request, ctx.org), ...CATALOG_SCHEMAS].find((x) => x.id.toLowerCase() === urn);
+    const s = [...schemasOf(request, ctx), ...CATALOG_SCHEMAS].find((x) => x.id.toLowerCase() === urn);
     if (!s) throw ScimError.notFound(`No schema "${request.params.urn}".`);
     return reply.type(SCIM_CONTENT_TYPE).send(schemaJson(s, ctx.baseUrl));
   });

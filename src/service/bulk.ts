@@ -50,6 +50,8 @@ export class Bulk {
     private readonly groups: ResourceService<object>,
     /** Operations under way at once (1: one by one; an application hook that awaits before a create needs that). */
     private readonly window = 32,
+    /** Whether an error means the database cannot serve now (the operation is answered 503, not 500). */
+    private readonly unavailable: (err: unknown) => boolean = () => false,
   ) {}
 
   /** Checks a BulkRequest against the limits before anything runs (413 names the limit exceeded). */
@@ -127,12 +129,24 @@ export class Bulk {
     const inflight = new Set<Promise<void>>();
     const paths = new Set<string>();
     let errors = 0;
-    const allowed = () => (failOnErrors === undefined ? Infinity : failOnErrors - errors);
+    /** An operation failed for a reason of the server's, not the request's: nothing more is started. */
+    let aborted = false;
+    const allowed = () => (aborted ? 0 : failOnErrors === undefined ? Infinity : failOnErrors - errors);
 
     const start = (op: Operation, slot: number) => {
       const p = (async () => {
         const cycle = cyclic.get(op.index);
-        const result = cycle ? failure(op, cycle) : await this.execute(ctx, op, created, failed, creators);
+        let result: BulkResult;
+        try {
+          result = cycle ? failure(op, cycle) : await this.execute(ctx, op, created, failed, creators);
+        } catch (err) {
+          // Its transaction rolled back; those before it committed and are reported. The answer
+          // names the operation, never the internals.
+          aborted = true;
+          const down = this.unavailable(err);
+          if (!down) ctx.warn?.('bulk operation failed unexpectedly', { index: op.index, method: op.method, path: op.path, error: (err as Error).message });
+          result = failure(op, down ? ScimError.unavailable('The database is not available at the moment; the operations after this one were not run. Retry them.') : new ScimError(500, `Internal server error in Operations[${op.index}]${ctx.requestId ? ` (request ${ctx.requestId})` : ''}; the operations after it were not run.`));
+        }
         results[slot] = result;
         finished.add(op.index);
         if (!result.status.startsWith('2')) {
@@ -179,12 +193,12 @@ export class Bulk {
       const path = op.path.startsWith('/') ? op.path : `/${op.path}`;
       const [, type, rawId, extra] = path.split('/');
       if (extra !== undefined) throw ScimError.invalidPath(`"${op.path}" is not /Users, /Groups or a resource of theirs.`);
-      const service = type?.toLowerCase() === 'users' ? this.users : type?.toLowerCase() === 'groups' ? this.groups : undefined;
-      if (!service) {
-        if (type === 'Roles' || type === 'Entitlements') throw ScimError.methodNotAllowed(`${op.method} is not allowed on /${type}: identity providers cannot write them.`, ['GET']);
+      const endpoint = ({ users: 'Users', groups: 'Groups' } as const)[type?.toLowerCase() as 'users' | 'groups'];
+      if (!endpoint) {
+        if (type?.toLowerCase() === 'roles' || type?.toLowerCase() === 'entitlements') throw ScimError.methodNotAllowed(`${op.method} is not allowed on /${type}: identity providers cannot write them.`, ['GET']);
         throw ScimError.invalidPath(`"${op.path}" is not /Users, /Groups or a resource of theirs.`);
       }
-      const endpoint = type!.toLowerCase() === 'users' ? 'Users' : 'Groups';
+      const service = endpoint === 'Users' ? this.users : this.groups;
       const data = substitute(op.data, resolve);
       const pre = op.version !== undefined ? { ifMatch: op.version } : {};
       if (op.method === 'POST') {

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { ScimError } from '../protocol/messages/error.js';
 import type { ListRequest } from '../protocol/query.js';
 import { CATALOG_TYPES, type CatalogKind, type Vocabulary } from '../protocol/schema/catalog.js';
-import type { ResourceTypeDef } from '../protocol/schema/index.js';
 import { fold } from '../protocol/fold.js';
 import { UniqueViolation } from '../store/errors.js';
 import type { Store, StoreSession } from '../store/store.js';
@@ -12,7 +11,7 @@ import { now, type RequestContext } from './context.js';
 import { DirectoryError } from './errors.js';
 import { EventRecorder, type EventBus, type NewEvent } from './events.js';
 import type { Organization, Organizations } from './organizations.js';
-import type { ListPage, ScimResource } from './resource.js';
+import { storeQuery, type ListPage, type ScimResource } from './resource.js';
 
 /** Explicit limits: each names itself in the error that enforces it. */
 export const CATALOG_LIMITS = {
@@ -144,12 +143,7 @@ export class Catalog {
    * ones, removing the others), in one transaction.
    */
   async replaceRoles(org: Organization, values: readonly string[]): Promise<void> {
-    const wanted = new Map<string, string>();
-    for (const v of values) {
-      const value = checkText('role', 'value', v, CATALOG_LIMITS.value)!.trim();
-      if (!wanted.has(fold(value))) wanted.set(fold(value), value);
-    }
-    if (wanted.size > CATALOG_LIMITS.roles) throw new DirectoryError('ROLLCALL_CATALOG_LIMIT', `${wanted.size} roles given; an organization may declare ${CATALOG_LIMITS.roles} (CATALOG_LIMITS.roles)`);
+    const wanted = roleValues(values);
     await this.write(org, async (tx, events) => {
       const current = (await tx.catalog.list('role', org.id, { offset: 0, limit: CATALOG_LIMITS.roles })).rows;
       const have = new Set(current.map((r) => fold(r.id)));
@@ -225,7 +219,7 @@ export class Catalog {
    */
   async rolesOf(slug: string, userId: string): Promise<UserRoles> {
     const org = await this.organizations.get(slug);
-    const user = (await this.store.catalog.usersOf(org.id, [userId])).get(userId);
+    const user = (await this.store.catalog.usersWithGrants(org.id, [userId])).get(userId);
     if (!user) throw new DirectoryError('ROLLCALL_NO_USER', `organization "${slug}" has no user "${userId}"`);
     const direct = directRoles(JSON.parse(user.doc) as Record<string, unknown>);
     const grants = await this.store.catalog.grantsOf(org.id, userId);
@@ -254,12 +248,7 @@ export class Catalog {
   /** GET /Roles, /Entitlements (and their .search): filter, sort and page in the database. */
   async scimList(ctx: RequestContext, kind: CatalogKind, vocabulary: Vocabulary, req: ListRequest): Promise<ListPage> {
     if (req.cursor !== undefined) throw ScimError.invalidValue(`Cursor paging (RFC 9865) is served by /Users and /Groups; ${CATALOG_TYPES.ietf[kind].endpoint} is small: page it with startIndex.`);
-    const page = await this.store.catalog.list(kind, ctx.org.id, {
-      ...(req.filter ? { filter: req.filter } : {}),
-      ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
-      offset: req.startIndex - 1,
-      limit: req.count,
-    });
+    const page = await this.store.catalog.list(kind, ctx.org.id, storeQuery(req));
     return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => catalogResource(kind, vocabulary, r, ctx.baseUrl)) };
   }
 
@@ -285,14 +274,22 @@ export class Catalog {
   }
 }
 
-function added(kind: CatalogKind, row: CatalogRow): NewEvent {
-  return { type: `${kind}.added`, resourceType: kind === 'role' ? 'Role' : 'Entitlement', resourceId: row.id, data: { value: row.id, display: row.display, type: row.type } };
+/**
+ * The roles of the `roles` shorthand, checked as `role add` checks a value, once each (folded):
+ * an organization created with them checks them before it is stored, so a bad list creates nothing.
+ */
+export function roleValues(values: readonly string[]): Map<string, string> {
+  const wanted = new Map<string, string>();
+  for (const v of values) {
+    const value = checkText('role', 'value', v, CATALOG_LIMITS.value)!.trim();
+    if (!wanted.has(fold(value))) wanted.set(fold(value), value);
+  }
+  if (wanted.size > CATALOG_LIMITS.roles) throw new DirectoryError('ROLLCALL_CATALOG_LIMIT', `${wanted.size} roles given; an organization may declare ${CATALOG_LIMITS.roles} (CATALOG_LIMITS.roles)`);
+  return wanted;
 }
 
-/** The vocabulary a request reads /Roles and /Entitlements in: the organization's setting, or by client. */
-export function vocabularyOf(setting: 'auto' | Vocabulary, client: string): Vocabulary {
-  if (setting !== 'auto') return setting;
-  return client === 'okta' ? 'okta' : 'ietf';
+function added(kind: CatalogKind, row: CatalogRow): NewEvent {
+  return { type: `${kind}.added`, resourceType: kind === 'role' ? 'Role' : 'Entitlement', resourceId: row.id, data: { value: row.id, display: row.display, type: row.type } };
 }
 
 /**
@@ -323,4 +320,3 @@ function valuesOf(v: unknown): string[] {
   return v.map((e) => (e as Record<string, unknown> | null)?.value).filter((x): x is string => typeof x === 'string');
 }
 
-export type { ResourceTypeDef };

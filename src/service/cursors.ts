@@ -79,3 +79,9 @@ export async function nextCursor(store: Store, ctx: RequestContext, resourceType
   const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
   return `${body}.${createHmac('sha256', await keyOf(store)).update(body).digest('base64url')}`;
 }
+
+/** What a list page says of its cursor walk: nothing for index paging, else `nextCursor` when more follow. */
+export async function cursorOfPage(store: Store, ctx: RequestContext, resourceType: string, req: ListRequest, next: number | undefined): Promise<{ cursor?: { next?: string } }> {
+  if (req.cursor === undefined) return {};
+  return { cursor: next === undefined ? {} : { next: await nextCursor(store, ctx, resourceType, req, next) } };
+}

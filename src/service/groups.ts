@@ -1,4 +1,4 @@
-import { cursorAfter, nextCursor } from './cursors.js';
+import { cursorAfter, cursorOfPage } from './cursors.js';
 import { afterGroupChange, beforeGroupDelete, recomputeGrants, type GroupNames } from './role-grants.js';
 import { randomUUID } from 'node:crypto';
 import { ScimError } from '../protocol/messages/error.js';
@@ -13,7 +13,7 @@ import type { GroupRow, MemberView } from '../store/types.js';
 import { etagOf, now, type RequestContext } from './context.js';
 import { change } from './change.js';
 import { MEMBERS_PER_EVENT, valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
-import type { ListPage, Preconditions, ResourceService, ScimResource } from './resource.js';
+import { storeQuery, type ListPage, type Preconditions, type ResourceService, type ScimResource } from './resource.js';
 import { checkIfMatch, checkRequired, unknownPatchAttributes, withoutRemoved } from './users.js';
 
 
@@ -66,14 +66,7 @@ export class Groups implements ResourceService<GroupRead> {
   }
 
   async list(ctx: RequestContext, req: ListRequest, read: GroupRead): Promise<ListPage> {
-    const after = await cursorAfter(this.store, ctx, 'Group', req);
-    const page = await this.store.groups.list(ctx.org.id, {
-      ...(req.filter ? { filter: req.filter } : {}),
-      ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
-      offset: req.startIndex - 1,
-      limit: req.count,
-      ...(after !== undefined ? { cursorAfter: after } : {}),
-    });
+    const page = await this.store.groups.list(ctx.org.id, storeQuery(req, await cursorAfter(this.store, ctx, 'Group', req)));
     const members = read.members ? await this.store.memberships.list(ctx.org.id, page.rows.map((r) => r.id)) : [];
     const byGroup = new Map<string, MemberView[]>();
     for (const m of members) {
@@ -85,7 +78,7 @@ export class Groups implements ResourceService<GroupRead> {
       totalResults: page.total,
       startIndex: req.startIndex,
       resources: page.rows.map((r) => toResource(r, parse(r, ctx), ctx.baseUrl, read.members ? (byGroup.get(r.id) ?? []) : undefined)),
-      ...(req.cursor !== undefined ? { cursor: page.next === undefined ? {} : { next: await nextCursor(this.store, ctx, 'Group', req, page.next) } } : {}),
+      ...(await cursorOfPage(this.store, ctx, 'Group', req, page.next)),
     };
   }
 

@@ -6,6 +6,7 @@ import { now, type OrgContext } from './context.js';
 import { EventRecorder, type EventBus } from './events.js';
 import { DirectoryError } from './errors.js';
 import { orgSchemaOf, type OrgSchema } from '../protocol/schema/extensions.js';
+import { roleValues } from './catalog.js';
 import { SETTING_NAMES, defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
 
 
@@ -98,6 +99,8 @@ export class Organizations {
       throw new DirectoryError('ROLLCALL_BAD_SLUG', `invalid slug "${slug}": use 1-63 lower-case letters, digits and inner hyphens`);
     }
     const { roles, ...parsed } = settingsSchema.parse({ ...defaultSettings(), ...settings });
+    // Checked before anything is stored: a bad list must not leave an organization behind.
+    if (roles !== undefined) roleValues(roles);
     const row: NewOrganizationRow = {
       id: randomUUID(),
       slug,

@@ -1,4 +1,5 @@
 import type { ListRequest } from '../protocol/query.js';
+import type { ResourceQuery } from '../store/store.js';
 import type { RequestContext } from './context.js';
 
 /** A resource as the service returns it: its SCIM representation with `id` and `meta.version`. */
@@ -52,4 +53,15 @@ export interface ResourceService<R> {
   /** Without `read` the caller answers 204 and needs only the new version. */
   patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions, read: R | undefined): Promise<ScimResource | undefined>;
   delete(ctx: RequestContext, id: string, pre: Preconditions): Promise<void>;
+}
+
+/** The store's query of a list request: filter, sort and paging, all run in the database. */
+export function storeQuery(req: ListRequest, cursorAfter?: number): ResourceQuery {
+  return {
+    ...(req.filter ? { filter: req.filter } : {}),
+    ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
+    offset: req.startIndex - 1,
+    limit: req.count,
+    ...(cursorAfter !== undefined ? { cursorAfter } : {}),
+  };
 }

@@ -39,6 +39,8 @@ export const settingsSchema = z
      * for 25 per second per tenant).
      */
     rateLimit: z.number().int().min(0).max(100000).default(200),
+    /** Requests a token may make at once above its rate (the bucket's size). */
+    rateBurst: z.number().int().min(1).max(100000).default(400),
     /** Operations one /Bulk request may carry (ServiceProviderConfig bulk.maxOperations). */
     bulkMaxOperations: z.number().int().min(1).max(10000).default(1000),
     /**
@@ -46,8 +48,6 @@ export const settingsSchema = z
      * server's body limit (--body-limit, 1 MiB by default), which also caps it.
      */
     bulkMaxPayloadSize: z.number().int().min(1024).max(100 * 1024 * 1024).optional(),
-    /** Requests a token may make at once above its rate (the bucket's size). */
-    rateBurst: z.number().int().min(1).max(100000).default(400),
     /** Days the provisioning log keeps an entry. */
     logRetentionDays: z.number().int().min(1).max(3650).default(14),
     /** Entries the provisioning log keeps at most (the oldest go first). */

@@ -5,15 +5,15 @@ import type { ListRequest } from '../protocol/query.js';
 import { canonicalOrder, normalizeResource } from '../protocol/resource.js';
 import { USER_SCHEMA, userResourceType, type ResourceTypeDef } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
-import { groupRefsByMember, type ResourceRecord, type Store, type StoreSession } from '../store/store.js';
+import { groupRefsByMember, type ResourceQuery, type ResourceRecord, type Store, type StoreSession } from '../store/store.js';
 import type { GroupRef, ListedUser, UserRow, UserWithGroups } from '../store/types.js';
 import { etagOf, now, type RequestContext } from './context.js';
 import { change } from './change.js';
 import { checkCatalog } from './catalog.js';
-import { cursorAfter, nextCursor } from './cursors.js';
+import { cursorAfter, cursorOfPage } from './cursors.js';
 import { afterDirectChange, directRoles, effectiveRoles, rolesChanged } from './role-grants.js';
 import { valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
-import type { ListPage, ListPageText, Preconditions, ResourceService, ResourceText, ScimResource } from './resource.js';
+import { storeQuery, type ListPage, type ListPageText, type Preconditions, type ResourceService, type ResourceText, type ScimResource } from './resource.js';
 import type { OrgSettings } from './settings.js';
 
 export type { ListPage, Preconditions, ScimResource } from './resource.js';
@@ -86,18 +86,12 @@ export class Users implements ResourceService<UserRead> {
   /** A page as JSON texts, for a response without a projection (see getText). */
   async listText(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPageText> {
     const page = await this.store.users.list(ctx.org.id, await this.query(ctx, req), { groups: options.groups ?? false });
-    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => textOf(r, ctx)), ...(await this.cursorOf(ctx, req, page.next)) };
+    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => textOf(r, ctx)), ...(await cursorOfPage(this.store, ctx, 'User', req, page.next)) };
   }
 
   /** The store's query of a list request, a cursor walk's included (RFC 9865). */
-  private async query(ctx: RequestContext, req: ListRequest) {
-    const after = await cursorAfter(this.store, ctx, 'User', req);
-    return { ...storeQuery(req), ...(after !== undefined ? { cursorAfter: after } : {}) };
-  }
-
-  private async cursorOf(ctx: RequestContext, req: ListRequest, next: number | undefined): Promise<{ cursor?: { next?: string } }> {
-    if (req.cursor === undefined) return {};
-    return { cursor: next === undefined ? {} : { next: await nextCursor(this.store, ctx, 'User', req, next) } };
+  private async query(ctx: RequestContext, req: ListRequest): Promise<ResourceQuery> {
+    return storeQuery(req, await cursorAfter(this.store, ctx, 'User', req));
   }
 
   /** PUT: a true replace (RFC 7644 §3.5.1) that honours mutability. */
@@ -185,7 +179,7 @@ export class Users implements ResourceService<UserRead> {
   /** A page of users matching a list request; filter, sort and paging run in the database. */
   async list(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPage> {
     const page = await this.store.users.list(ctx.org.id, await this.query(ctx, req), { groups: options.groups ?? false });
-    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => resourceOf(r, ctx.baseUrl, ctx.org.schema.removing)), ...(await this.cursorOf(ctx, req, page.next)) };
+    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => resourceOf(r, ctx.baseUrl, ctx.org.schema.removing)), ...(await cursorOfPage(this.store, ctx, 'User', req, page.next)) };
   }
 
   /**
@@ -361,16 +355,6 @@ function countUrnKeys(d: string): number {
     if (d.charCodeAt(close + 1) === 58 /* : */ && d.charCodeAt(close + 2) === 123 /* { */) n++;
   }
   return n;
-}
-
-/** The store's query of a list request: filter, sort and paging, all run in the database. */
-function storeQuery(req: ListRequest) {
-  return {
-    ...(req.filter ? { filter: req.filter } : {}),
-    ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
-    offset: req.startIndex - 1,
-    limit: req.count,
-  };
 }
 
 /** A stored user's representation as text: spliced, or (a document of another shape) parsed and serialised. */

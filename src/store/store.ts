@@ -176,8 +176,6 @@ export interface CatalogStore {
   /** userName, stored document and stored grants of these users, in one statement per chunk. */
   usersWithGrants(orgId: string, userIds: readonly string[]): Promise<Map<string, { userName: string; doc: string; granted: string[] }>>;
   storeGrants(orgId: string, userId: string, roles: readonly string[]): Promise<void>;
-  /** userName and stored document of these users. */
-  usersOf(orgId: string, userIds: readonly string[]): Promise<Map<string, { userName: string; doc: string }>>;
   /** Serialises the organization's role recomputations (see SqlCatalog.lock). Call inside a transaction. */
   lock(orgId: string): Promise<void>;
 }

@@ -194,5 +194,32 @@ for (const engine of ENGINES) {
       assert.deepEqual(events.map((e) => e.type), ['user.created', 'user.updated', 'user.deactivated', 'group.created', 'group.members_added']);
       assert.equal((events[0]!.data as { user: { userName: string } }).user.userName, 'evented');
     });
+
+    test('an operation that fails for a reason of the server\'s stops the run with a SCIM body; those before it stay', async () => {
+      // An application hook that throws something other than a ScimError: a bug of the host's.
+      const hooked = await Harness.start(engine, {
+        hooks: {
+          beforeUserCreate({ user }) {
+            if (user.userName === 'explodes') throw new Error('host bug');
+          },
+        },
+      });
+      try {
+        const o = await hooked.org('bulk-hooked');
+        const res = await hooked.request('POST', '/Bulk', {
+          org: o,
+          body: bulk(['before', 'explodes', 'after'].map((userName) => ({ method: 'POST', path: '/Users', bulkId: userName, data: { schemas: [USER_SCHEMA], userName } }))),
+        });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.deepEqual(res.body.Operations.map((x: { bulkId: string; status: string }) => `${x.bulkId} ${x.status}`), ['before 201', 'explodes 500']);
+        assert.deepEqual(res.body.Operations[1].response.schemas, [ERROR_SCHEMA]);
+        assert.match(res.body.Operations[1].response.detail, /Internal server error in Operations\[1\].*the operations after it were not run/);
+        assert.doesNotMatch(JSON.stringify(res.body), /host bug/, 'no internals');
+        const listed = await hooked.request('GET', '/Users', { org: o });
+        assert.deepEqual(listed.body.Resources.map((u: { userName: string }) => u.userName), ['before']);
+      } finally {
+        await hooked.close();
+      }
+    });
   });
 }

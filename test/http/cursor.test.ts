@@ -64,18 +64,23 @@ for (const engine of ENGINES) {
     test('under concurrent inserts and deletes, a resource appears at most once, and every one present throughout appears', async () => {
       const added: string[] = [];
       const deleted = new Set<string>();
+      /** Deleted before the page that would hold it was read. */
+      const unread = new Set<string>();
       const { ids: seen } = await walk(h, a, '/Users', 4, async (page) => {
         const r = await h.request('POST', '/Users', { org: a, body: { schemas: [USER_SCHEMA], userName: `during${page}` } });
         added.push(r.body.id);
-        const victim = ids[24 - page]!;
-        if (!deleted.has(victim)) {
-          assert.equal((await h.request('DELETE', `/Users/${victim}`, { org: a })).status, 204);
-          deleted.add(victim);
-        }
+        // From the end of the original users: pages 0-4 have read users 0..19, so these are unread.
+        const index = 24 - page;
+        if (index < 0) return;
+        assert.equal((await h.request('DELETE', `/Users/${ids[index]}`, { org: a })).status, 204);
+        deleted.add(ids[index]!);
+        if (index > 4 * page + 3) unread.add(ids[index]!);
       });
       assert.equal(new Set(seen).size, seen.length, 'no resource twice');
       for (const id of ids) if (!deleted.has(id)) assert.ok(seen.includes(id), `${id} was present throughout`);
-      for (const id of deleted) assert.ok(!seen.includes(id) || ids.indexOf(id) < 4 * seen.length, 'a deleted one only if read before');
+      assert.ok(unread.size >= 4, `${unread.size} users deleted before their page`);
+      for (const id of unread) assert.ok(!seen.includes(id), `${id} was deleted before its page and is not returned`);
+      assert.deepEqual(added.filter((id) => seen.includes(id)), added.slice(0, added.filter((id) => seen.includes(id)).length), 'those created during the walk come at its end, in order');
       assert.ok(added.some((id) => seen.includes(id)), 'users created during the walk come at its end');
     });
 

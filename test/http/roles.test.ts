@@ -242,6 +242,9 @@ for (const engine of ENGINES) {
       );
       await h.directory.organizations.updateSettings('roles-d', { roles: [] });
       assert.deepEqual(await h.directory.catalog.list('roles-d', 'role'), []);
+      // A bad list refuses the whole creation: no organization is left behind without its roles.
+      await assert.rejects(h.directory.organizations.create('roles-bad', undefined, { roles: ['ok', 'x'.repeat(257)] }), /257 characters; the limit is 256/);
+      await assert.rejects(h.directory.organizations.get('roles-bad'), /no organization "roles-bad"/);
     });
 
     test('the application API declares, lists and removes them; events carry each change', async () => {

@@ -169,12 +169,6 @@ export class SqlCatalog implements CatalogStore {
     await this.c.execute(sql`insert into granted_roles (org_id, user_id, roles) values (${orgId}, ${userId}, ${JSON.stringify(roles)}) on conflict (org_id, user_id) do update set roles = excluded.roles`);
   }
 
-  async usersOf(orgId: string, userIds: readonly string[]): Promise<Map<string, { userName: string; doc: string }>> {
-    const out = new Map<string, { userName: string; doc: string }>();
-    for (const [id, u] of await this.usersWithGrants(orgId, userIds)) out.set(id, { userName: u.userName, doc: u.doc });
-    return out;
-  }
-
   async lock(orgId: string): Promise<void> {
     // The organization's event counter row, which every change's events lock anyway: taken
     // first, so that changes that move roles recompute them one after another (PostgreSQL reads
