@@ -62,9 +62,11 @@ export class Users implements ResourceService<UserRead> {
       await checkUnique(tx, ctx, record.id, doc);
       await checkCatalog(tx, ctx, doc);
       await this.write(() => tx.users.insert(record), doc);
-      await events.add(tx, [{ type: 'user.created', resourceType: 'User', resourceId: record.id, data: { user: withoutLocation(resource) } }]);
-      // A new user is in no group: its effective roles are its own.
-      await events.add(tx, rolesChanged(record.id, doc.userName as string, [], effectiveRoles(directRoles(doc), [])));
+      // A new user is in no group: its effective roles are its own (one append for both events).
+      await events.add(tx, [
+        { type: 'user.created', resourceType: 'User', resourceId: record.id, data: { user: withoutLocation(resource) } },
+        ...rolesChanged(record.id, doc.userName as string, [], effectiveRoles(directRoles(doc), [])),
+      ]);
     });
     return resource;
   }
