@@ -6,6 +6,9 @@ import { DEFAULTS } from './defaults.js';
 import { Webhooks } from './events/webhooks.js';
 import { WebhookWorker, type WorkerOptions } from './events/worker.js';
 import { appApiPlugin } from './http/app-api.js';
+import { SecurityEventPoll } from './events/set-poll.js';
+import { SigningKeys } from './events/signing-keys.js';
+import { jwksPlugin } from './http/security-event-routes.js';
 import { registerMetrics } from './http/metrics.js';
 import { RateLimits } from './http/rate-limit.js';
 import { errorHandler } from './http/errors.js';
@@ -43,6 +46,8 @@ export interface Wiring {
   readonly store: Store;
   readonly directory: Directory;
   readonly webhooks: Webhooks;
+  /** The organizations' SET signing keys (rollcall org keys). */
+  readonly keys: SigningKeys;
   /** The webhook worker, when asked for; its owner starts and stops it. */
   readonly worker: WebhookWorker | undefined;
   /** The provisioning log, unless turned off; its owner starts and stops it. */
@@ -66,21 +71,25 @@ export function wire(options: WiringOptions): Wiring {
   const targets = { allowPrivate: options.allowPrivateWebhooks ?? false };
   const webhooks = new Webhooks(store, directory.organizations, targets);
   const limits = new RateLimits();
+  const keys = new SigningKeys(store);
+  const securityEvents = new SecurityEventPoll(store, directory.bus, keys);
   const worker =
     options.worker !== undefined && options.worker !== false
-      ? new WebhookWorker(store, directory.bus, { retentionDays, targets, ...(typeof options.worker === 'object' ? options.worker : {}) })
+      ? new WebhookWorker(store, directory.bus, { retentionDays, targets, publicUrl: options.publicUrl, keys, ...(typeof options.worker === 'object' ? options.worker : {}) })
       : undefined;
   const log = options.provisioningLog === false ? undefined : new ProvisioningLog(store, typeof options.provisioningLog === 'object' ? options.provisioningLog : {});
   const scim: FastifyPluginAsync = async (app) => {
     await app.register(scimPlugin, { directory, bodyLimit, limits, log, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
   };
   const api: FastifyPluginAsync = async (app) => {
-    await app.register(appApiPlugin, { directory, webhooks, retentionDays, bodyLimit, limits, log, publicUrl: options.publicUrl });
+    await app.register(appApiPlugin, { directory, webhooks, retentionDays, bodyLimit, limits, log, publicUrl: options.publicUrl, securityEvents });
+    // Public, outside the app token's reach: receivers fetch keys without credentials.
+    await app.register(jwksPlugin, { directory, keys });
   };
   const console: FastifyPluginAsync = async (app) => {
     await app.register(consolePlugin, { directory, webhooks, log, publicUrl: options.publicUrl, scimPrefix: DEFAULTS.scimPrefix });
   };
-  return { store, directory, webhooks, worker, log, bodyLimit, retentionDays, scim, api, console };
+  return { store, directory, webhooks, keys, worker, log, bodyLimit, retentionDays, scim, api, console };
 }
 
 /** Time bounds of the HTTP server, in milliseconds (defaults in src/defaults.ts). */

@@ -12,6 +12,8 @@ import type { DirectoryEvent } from './service/events.js';
 import type { UserHooks } from './service/users.js';
 import type { UserRoles } from './service/catalog.js';
 import { openStore, type Store } from './store/open.js';
+import type { JWK } from 'jose';
+import { issuerOf, securityEventOf, type SetForm } from './events/security-events.js';
 
 export interface RollcallOptions {
   /** SQLite file path or postgres:// URL (default ./data/rollcall.db). */
@@ -51,12 +53,19 @@ export interface Rollcall {
   events(orgSlug: string, after: number, limit?: number): Promise<DirectoryEvent[]>;
   /** A user's effective roles: its own, those its groups grant (nested included), and where each comes from (docs/roles.md). */
   roles(orgSlug: string, userId: string): Promise<UserRoles>;
+  /**
+   * An event as a signed Security Event Token (RFC 9967), as webhooks of format `set` and the poll
+   * endpoint send it; undefined for an event with no SET form (docs/integrating.md).
+   */
+  securityEventToken(event: DirectoryEvent, options?: { form?: SetForm; audience?: string }): Promise<string | undefined>;
+  /** The organization's published signing keys (its JWKS). */
+  jwks(orgSlug: string): Promise<{ keys: JWK[] }>;
   close(): Promise<void>;
 }
 
 export async function createRollcall(options: RollcallOptions = {}): Promise<Rollcall> {
   const store = await openStore(options.database);
-  const { directory, webhooks, worker, log, scim, api, console } = wire({ ...options, store });
+  const { directory, webhooks, keys, worker, log, scim, api, console } = wire({ ...options, store });
   worker?.start();
   log?.start();
   return {
@@ -71,6 +80,15 @@ export async function createRollcall(options: RollcallOptions = {}): Promise<Rol
       return directory.events.read(await directory.organizations.get(orgSlug), after, limit);
     },
     roles: (orgSlug, userId) => directory.catalog.rolesOf(orgSlug, userId),
+    async securityEventToken(event, o = {}) {
+      const claims = securityEventOf(event, { issuer: issuerOf(options.publicUrl, event.organization), form: o.form ?? 'full', now: Date.now(), ...(o.audience ? { audience: o.audience } : {}) });
+      if (!claims) return undefined;
+      const org = await directory.organizations.get(event.organization);
+      return (await keys.signer(org.id)).sign(claims);
+    },
+    async jwks(orgSlug) {
+      return keys.jwks((await directory.organizations.get(orgSlug)).id);
+    },
     async close() {
       await worker?.stop();
       await log?.stop();
@@ -91,4 +109,5 @@ export type { Webhook, Delivery } from './events/webhooks.js';
 export type { WorkerOptions } from './events/worker.js';
 export { verify as verifyWebhookSignature, sign as signWebhookPayload } from './events/signature.js';
 export { buildApp } from './app.js';
+export { EVENT_URIS as SECURITY_EVENT_URIS, SET_EVENT_TYPES, issuerOf as securityEventIssuer, securityEventOf, type SecurityEventClaims, type SetForm } from './events/security-events.js';
 export type { Store } from './store/open.js';

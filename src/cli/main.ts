@@ -11,6 +11,7 @@ import { addLinkCommands, addLogCommands } from './log-commands.js';
 import { addSchemaCommands } from './schema-commands.js';
 import { addCatalogCommands } from './catalog-commands.js';
 import { addWebhookCommands } from './webhook-commands.js';
+import { addKeyCommands } from './key-commands.js';
 
 function orgLines(org: Organization): string[] {
   return [
@@ -102,10 +103,12 @@ export function buildCli(io: Io): Command {
     .addOption(workerOptions.retention())
     .addOption(new Option('--webhook-lease-grace <seconds>', 'extra time past the timeout before another worker may retry an in-flight delivery').default(String(DEFAULTS.webhookLeaseGraceSeconds)))
     .addOption(privateWebhooksOption())
-    .action(async (o: { database: string; webhookTimeout: string; eventRetentionDays: string; webhookLeaseGrace: string; allowPrivateWebhooks?: boolean }) => {
+    .addOption(new Option('--public-url <url>', "external URL of the server, named in security event tokens' iss (give the servers' value)").env('ROLLCALL_PUBLIC_URL'))
+    .action(async (o: { database: string; webhookTimeout: string; eventRetentionDays: string; webhookLeaseGrace: string; allowPrivateWebhooks?: boolean; publicUrl?: string }) => {
       const store = await openStore(o.database);
       const worker = wire({
         store,
+        ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
         allowPrivateWebhooks: !!o.allowPrivateWebhooks,
         worker: {
           timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000,
@@ -181,6 +184,8 @@ export function buildCli(io: Io): Command {
       await withDirectory(o.database, (d) => d.organizations.delete(slug));
       io.out(`deleted organization "${slug}"`);
     });
+
+  addKeyCommands(org, print);
 
   const token = program.command('token').description('manage bearer tokens');
   token

@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import type { SetForm } from '../events/security-events.js';
+import type { WebhookFormat } from '../events/webhooks.js';
 import { CliError, databaseOption, positive, privateWebhooksOption, withWebhooks, type Io, type Print } from './common.js';
 
 /** `rollcall webhook ...`: endpoints, their delivery log, and a test send. */
@@ -9,16 +11,26 @@ export function addWebhookCommands(program: Command, io: Io, print: Print): void
     .description('add an endpoint; its signing secret is printed once, alone on the last line')
     .option('--events <types>', 'comma-separated event types (default: all)')
     .option('--secret <secret>', 'signing secret (default: generated)')
+    .option('--format <format>', 'json (Rollcall events) or set (security event tokens, RFC 8935)', 'json')
+    .option('--set-form <form>', 'for --format set: full (with the data) or notice (attribute names only)', 'full')
     .option('--json', 'print JSON')
     .addOption(databaseOption())
     .addOption(privateWebhooksOption())
-    .action(async (slug: string, url: string, o: { events?: string; secret?: string; json?: boolean; database: string; allowPrivateWebhooks?: boolean }) => {
+    .action(async (slug: string, url: string, o: { events?: string; secret?: string; format: string; setForm: string; json?: boolean; database: string; allowPrivateWebhooks?: boolean }) => {
       const created = await withWebhooks(
         o.database,
-        (w) => w.add(slug, { url, ...(o.events ? { events: o.events.split(',').map((e) => e.trim()).filter(Boolean) } : {}), ...(o.secret ? { secret: o.secret } : {}) }),
+        (w) =>
+          w.add(slug, {
+            url,
+            ...(o.events ? { events: o.events.split(',').map((e) => e.trim()).filter(Boolean) } : {}),
+            ...(o.secret ? { secret: o.secret } : {}),
+            format: o.format as WebhookFormat,
+            form: o.setForm as SetForm,
+          }),
         !!o.allowPrivateWebhooks,
       );
-      print(!!o.json, created, () => [`added webhook ${created.id} -> ${created.url} (${created.events.length ? created.events.join(',') : 'all events'}); signing secret, shown once:`, created.secret]);
+      const kind = created.format === 'set' ? `security event tokens, ${created.form} form; verify them with the organization's JWKS` : 'Rollcall events';
+      print(!!o.json, created, () => [`added webhook ${created.id} -> ${created.url} (${created.events.length ? created.events.join(',') : 'all events'}; ${kind}); signing secret, shown once:`, created.secret]);
     });
   webhook
     .command('list <slug>')
@@ -28,7 +40,7 @@ export function addWebhookCommands(program: Command, io: Io, print: Print): void
       const list = await withWebhooks(o.database, (w) => w.list(slug));
       print(!!o.json, list, () =>
         list.length
-          ? list.map((h) => `${h.id}\t${h.url}\t${h.enabled ? h.status : 'disabled'}\tdelivered through ${h.cursor}\t${h.events.length ? h.events.join(',') : 'all events'}${h.attempts ? `\t${h.attempts} failed attempts` : ''}`)
+          ? list.map((h) => `${h.id}\t${h.url}\t${h.enabled ? h.status : 'disabled'}\tdelivered through ${h.cursor}\t${h.events.length ? h.events.join(',') : 'all events'}${h.attempts ? `\t${h.attempts} failed attempts` : ''}${h.format === 'set' ? `\tsecurity event tokens (${h.form})` : ''}`)
           : ['no webhooks'],
       );
     });

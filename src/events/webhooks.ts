@@ -6,6 +6,7 @@ import { DirectoryError } from '../service/errors.js';
 import type { Store } from '../store/store.js';
 import type { WebhookDeliveryRow, WebhookRow } from '../store/types.js';
 import { post } from './post.js';
+import { SET_EVENT_TYPES, SET_FORMS, type SetForm } from './security-events.js';
 import { refusedTarget, type TargetPolicy } from './target-policy.js';
 
 export const EVENT_TYPES = [
@@ -51,7 +52,14 @@ export interface Webhook {
   readonly failingSince: string | null;
   readonly nextAttemptAt: string;
   readonly created: string;
+  /** `json`: Rollcall's events, HMAC-signed; `set`: Security Event Tokens (RFC 8935 push). */
+  readonly format: WebhookFormat;
+  /** For `set`: RFC 9967's `full` or `notice` form. */
+  readonly form: SetForm;
 }
+
+export type WebhookFormat = 'json' | 'set';
+export const WEBHOOK_FORMATS: readonly WebhookFormat[] = ['json', 'set'];
 
 export interface Delivery {
   readonly eventSeq: number;
@@ -75,6 +83,8 @@ function toWebhook(row: WebhookRow): Webhook {
     failingSince: row.failing_since,
     nextAttemptAt: row.next_attempt_at,
     created: row.created,
+    format: row.format,
+    form: row.set_form,
   };
 }
 
@@ -87,9 +97,23 @@ export interface WebhookInput {
   readonly events?: readonly string[];
   readonly secret?: string;
   readonly enabled?: boolean;
+  readonly format?: WebhookFormat;
+  readonly form?: SetForm;
 }
 
-function checkInput(input: Partial<WebhookInput>): void {
+/** The event types a webhook of this format receives: a SET endpoint only those with a SET form. */
+export function deliveredTypes(format: WebhookFormat, events: readonly string[]): readonly string[] | undefined {
+  if (format === 'json') return events.length ? events : undefined;
+  return events.length ? events : SET_EVENT_TYPES;
+}
+
+function checkInput(input: Partial<WebhookInput>, format: WebhookFormat = input.format ?? 'json'): void {
+  if (input.format !== undefined && !WEBHOOK_FORMATS.includes(input.format)) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `unknown webhook format "${input.format}"; formats are: ${WEBHOOK_FORMATS.join(', ')}`);
+  if (input.form !== undefined && !SET_FORMS.includes(input.form)) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `unknown SET form "${input.form}"; forms are: ${SET_FORMS.join(', ')}`);
+  if (format === 'set') {
+    const inexpressible = (input.events ?? []).filter((e) => !(SET_EVENT_TYPES as readonly string[]).includes(e));
+    if (inexpressible.length) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `event type${inexpressible.length > 1 ? 's' : ''} ${inexpressible.map((e) => `"${e}"`).join(', ')} ha${inexpressible.length > 1 ? 've' : 's'} no security event form; a "set" webhook takes: ${SET_EVENT_TYPES.join(', ')}`);
+  }
   if (input.url !== undefined) {
     let u: URL;
     try {
@@ -143,6 +167,8 @@ export class Webhooks {
       next_attempt_at: t,
       lease_until: null,
       created: t,
+      format: input.format ?? 'json',
+      set_form: input.form ?? 'full',
     };
     await this.store.webhooks.insert(row);
     return { ...toWebhook(row), secret };
@@ -162,10 +188,12 @@ export class Webhooks {
 
   /** Changes url, events or enabled; re-enabling a failing endpoint resumes from its cursor. */
   async update(slug: string, id: string, input: Partial<WebhookInput>): Promise<Webhook> {
-    checkInput(input);
-    await this.checkTarget(input.url);
     const row = await this.get(slug, id);
+    checkInput({ events: JSON.parse(row.event_types) as string[], ...input }, input.format ?? row.format);
+    await this.checkTarget(input.url);
     const changes: Partial<WebhookRow> = {
+      ...(input.format !== undefined ? { format: input.format } : {}),
+      ...(input.form !== undefined ? { set_form: input.form } : {}),
       ...(input.url !== undefined ? { url: input.url } : {}),
       ...(input.events !== undefined ? { event_types: JSON.stringify(input.events) } : {}),
       ...(input.enabled !== undefined ? { enabled: input.enabled ? 1 : 0 } : {}),

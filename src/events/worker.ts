@@ -2,8 +2,11 @@ import { DEFAULTS } from '../defaults.js';
 import { toEvent, type EventBus } from '../service/events.js';
 import type { Store } from '../store/store.js';
 import type { EventRow, WebhookRow } from '../store/types.js';
-import { post } from './post.js';
+import { post, send, type DeliveryResult } from './post.js';
+import { issuerOf, securityEventOf } from './security-events.js';
+import { SigningKeys } from './signing-keys.js';
 import type { TargetPolicy } from './target-policy.js';
+import { deliveredTypes } from './webhooks.js';
 
 export interface WorkerOptions {
   /** Per-attempt timeout (default 10 s). */
@@ -22,6 +25,10 @@ export interface WorkerOptions {
   readonly random?: () => number;
   /** Where deliveries may go (default: no internal addresses). */
   readonly targets?: TargetPolicy;
+  /** The server's public URL: the `iss` of Security Event Tokens names it (see issuerOf). */
+  readonly publicUrl?: string | undefined;
+  /** The organizations' SET signing keys (default: over the same store). */
+  readonly keys?: SigningKeys;
 }
 
 /** Exponential backoff with jitter: 1 s, 2 s, 4 s ... capped at 1 h, each between 50% and 100%. */
@@ -52,6 +59,8 @@ export class WebhookWorker {
   private readonly clock: () => number;
   private readonly random: () => number;
   private readonly policy: TargetPolicy;
+  private readonly publicUrl: string | undefined;
+  private readonly keys: SigningKeys;
 
   constructor(
     private readonly store: Store,
@@ -66,6 +75,8 @@ export class WebhookWorker {
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
     this.policy = options.targets ?? { allowPrivate: false };
+    this.publicUrl = options.publicUrl;
+    this.keys = options.keys ?? new SigningKeys(store, this.clock);
   }
 
   start(): void {
@@ -146,7 +157,7 @@ export class WebhookWorker {
       const iso = new Date(now).toISOString();
       const webhook = await this.store.webhooks.claim(iso, new Date(now + this.timeoutMs + this.leaseGraceMs).toISOString());
       if (!webhook) return false;
-      const event = await this.store.webhooks.nextEventFor(webhook);
+      const event = await this.store.webhooks.nextEventFor(webhook, deliveredTypes(webhook.format, JSON.parse(webhook.event_types) as string[]));
       if (event) {
         await this.deliver(webhook, event, now);
         return true;
@@ -159,7 +170,7 @@ export class WebhookWorker {
   private async deliver(webhook: WebhookRow, row: EventRow, now: number): Promise<void> {
     const org = await this.store.organizations.get(webhook.org_id);
     const event = toEvent(row, org?.slug ?? webhook.org_id);
-    const result = await post(webhook.url, webhook.secret, event, this.timeoutMs, now, this.policy);
+    const result = webhook.format === 'set' ? await this.pushSet(webhook, event, now) : await post(webhook.url, webhook.secret, event, this.timeoutMs, now, this.policy);
     const attempt = webhook.attempts + 1;
     const at = new Date(this.clock()).toISOString();
     await this.store.webhooks.insertDelivery({ webhook_id: webhook.id, event_seq: row.seq, event_id: row.id, attempt, status: result.status, error: result.error, latency_ms: result.latencyMs, at });
@@ -178,5 +189,18 @@ export class WebhookWorker {
       next_attempt_at: new Date(this.clock() + backoffMs(attempt, this.random)).toISOString(),
       lease_until: null,
     });
+  }
+
+  /**
+   * RFC 8935 push: the event as a Security Event Token, signed at each attempt with the key active
+   * then (a retry after a rotation carries the new key), `aud` the endpoint.
+   */
+  private async pushSet(webhook: WebhookRow, event: ReturnType<typeof toEvent>, now: number): Promise<DeliveryResult> {
+    const claims = securityEventOf(event, { issuer: issuerOf(this.publicUrl, event.organization), audience: webhook.url, form: webhook.set_form, now });
+    // Only events with a SET form are selected for a SET endpoint (deliveredTypes).
+    if (!claims) return { status: null, error: null, latencyMs: 0 };
+    const signer = await this.keys.signer(webhook.org_id);
+    const body = await signer.sign(claims);
+    return send(webhook.url, webhook.secret, { body, contentType: 'application/secevent+jwt', eventId: event.id, eventType: event.type }, this.timeoutMs, now, this.policy);
   }
 }

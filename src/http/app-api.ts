@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ScimError } from '../protocol/messages/error.js';
-import type { Webhooks } from '../events/webhooks.js';
+import type { WebhookFormat, Webhooks } from '../events/webhooks.js';
+import type { SetForm } from '../events/security-events.js';
 import type { Directory } from '../service/directory.js';
 import { describeExtension } from '../service/schemas.js';
 import { DirectoryError, type DirectoryErrorKind } from '../service/errors.js';
@@ -14,6 +15,8 @@ import { decorateForLog } from './provisioning-log.js';
 import { baseUrlOf } from './request.js';
 import { LogFilterError, type ProvisioningLog } from '../service/log/provisioning-log.js';
 import type { RateLimits } from './rate-limit.js';
+import type { SecurityEventPoll } from '../events/set-poll.js';
+import { registerSecurityEventPoll } from './security-event-routes.js';
 
 export interface AppApiOptions {
   readonly directory: Directory;
@@ -28,6 +31,8 @@ export interface AppApiOptions {
   readonly publicUrl?: string | undefined;
   /** The provisioning log (absent when turned off: /log answers 404). */
   readonly log?: ProvisioningLog | undefined;
+  /** RFC 8936 poll delivery of security events. */
+  readonly securityEvents: SecurityEventPoll;
 }
 
 const DIRECTORY_STATUS: Record<DirectoryErrorKind, number> = { invalid: 400, notFound: 404, conflict: 409 };
@@ -216,10 +221,14 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     return reply.code(204).send();
   });
 
+  registerSecurityEventPoll(app, opts.securityEvents, opts.publicUrl, org);
+
   app.get('/webhooks', async (request) => ({ webhooks: await webhooks.list(org(request).slug) }));
 
-  app.post<{ Body: { url?: unknown; events?: unknown; secret?: unknown; enabled?: unknown } }>('/webhooks', async (request, reply) => {
+  app.post<{ Body: { url?: unknown; events?: unknown; secret?: unknown; enabled?: unknown; format?: unknown; form?: unknown } }>('/webhooks', async (request, reply) => {
     const b = request.body ?? {};
+    if (b.format !== undefined && typeof b.format !== 'string') throw ScimError.invalidValue('"format" must be "json" or "set".');
+    if (b.form !== undefined && typeof b.form !== 'string') throw ScimError.invalidValue('"form" must be "full" or "notice".');
     if (typeof b.url !== 'string') throw ScimError.invalidValue('"url" is required.');
     if (b.events !== undefined && (!Array.isArray(b.events) || !b.events.every((e) => typeof e === 'string'))) throw ScimError.invalidValue('"events" must be an array of event types.');
     if (b.secret !== undefined && typeof b.secret !== 'string') throw ScimError.invalidValue('"secret" must be a string.');
@@ -228,13 +237,17 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
       ...(b.events ? { events: b.events as string[] } : {}),
       ...(typeof b.secret === 'string' ? { secret: b.secret } : {}),
       ...(typeof b.enabled === 'boolean' ? { enabled: b.enabled } : {}),
+      ...(typeof b.format === 'string' ? { format: b.format as WebhookFormat } : {}),
+      ...(typeof b.form === 'string' ? { form: b.form as SetForm } : {}),
     });
     return reply.code(201).send(created);
   });
 
-  app.patch<{ Params: { id: string }; Body: { url?: unknown; events?: unknown; enabled?: unknown } }>('/webhooks/:id', async (request) => {
+  app.patch<{ Params: { id: string }; Body: { url?: unknown; events?: unknown; enabled?: unknown; format?: unknown; form?: unknown } }>('/webhooks/:id', async (request) => {
     const b = request.body ?? {};
     return webhooks.update(org(request).slug, request.params.id, {
+      ...(typeof b.format === 'string' ? { format: b.format as WebhookFormat } : {}),
+      ...(typeof b.form === 'string' ? { form: b.form as SetForm } : {}),
       ...(typeof b.url === 'string' ? { url: b.url } : {}),
       ...(Array.isArray(b.events) ? { events: b.events as string[] } : {}),
       ...(typeof b.enabled === 'boolean' ? { enabled: b.enabled } : {}),

@@ -1,3 +1,4 @@
+import { ALL_EVENT_URIS } from '../events/security-events.js';
 import { listResponse, type ListResponse } from '../protocol/messages/index.js';
 import type { AttributeDef, ResourceTypeDef, SchemaDef } from '../protocol/schema/index.js';
 import type { OrgSettings } from '../service/settings.js';
@@ -67,6 +68,8 @@ export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, 
     filter: { supported: true, maxResults: settings.maxResults },
     // RFC 9865 §4: cursors on /Users and /Groups; index paging stays the default (Okta and Entra use it).
     pagination: { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: settings.maxResults, maxPageSize: settings.maxResults, cursorTimeout: CURSOR_TIMEOUT_SECONDS },
+    // RFC 9967 §3: the events this server sends as SETs (webhooks and poll, docs/integrating.md); no asynchronous requests.
+    securityEvents: { eventUris: ALL_EVENT_URIS, asyncRequest: 'none' },
     changePassword: { supported: false },
     sort: { supported: true },
     etag: { supported: true },

@@ -19,6 +19,9 @@ const KINDS = {
   ROLLCALL_CATALOG_EXISTS: 'conflict',
   ROLLCALL_NO_CATALOG_ENTRY: 'notFound',
   ROLLCALL_NO_USER: 'notFound',
+  ROLLCALL_BAD_KEYS: 'invalid',
+  ROLLCALL_KEYS_RACE: 'conflict',
+  ROLLCALL_NO_KEYS: 'notFound',
 } as const satisfies Record<string, DirectoryErrorKind>;
 
 /** The stable codes of directory errors (the CLI prints them; scripts may match them). */

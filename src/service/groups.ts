@@ -46,7 +46,7 @@ export class Groups implements ResourceService<GroupRead> {
       const added = await this.addMembers(tx, ctx, record.id, members);
       await events.add(tx, [
         { type: 'group.created', resourceType: 'Group', resourceId: record.id, data: { group: { id: record.id, ...doc } } },
-        ...memberEvents(record.id, { added, removed: [] }),
+        ...memberEvents(record.id, { added, removed: [] }, etagOf(record.version)),
       ]);
       await events.add(tx, await afterGroupChange(tx, ctx.org.id, record.id, undefined, namesOf(doc), { added, removed: [] }));
       return this.render(tx, ctx, record, doc, read);
@@ -91,7 +91,7 @@ export class Groups implements ResourceService<GroupRead> {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
       await this.replaceMembers(tx, ctx, id, members, delta);
-      const stored = await this.update(tx, ctx, events, current, parse(current, ctx), doc, delta);
+      const stored = await this.update(tx, ctx, events, current, parse(current, ctx), doc, delta, 'PUT');
       return this.render(tx, ctx, stored, doc, read);
     });
   }
@@ -114,21 +114,23 @@ export class Groups implements ResourceService<GroupRead> {
       checkDisplayName(result.doc);
       checkRequired(rt, result.doc, { presentOnly: true });
       const doc = canonicalOrder(rt, result.doc);
-      const stored = await this.update(tx, ctx, events, current, before, doc, delta);
+      const stored = await this.update(tx, ctx, events, current, before, doc, delta, 'PATCH');
       return read ? this.render(tx, ctx, stored, doc, read) : toResource(stored, doc, ctx.baseUrl, undefined);
     });
   }
 
   /** Writes a changed group (document or members) with its events; unchanged, returns it as it was. */
-  private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: GroupRow, before: Record<string, unknown>, doc: Record<string, unknown>, delta: MemberDelta): Promise<Stored> {
+  private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: GroupRow, before: Record<string, unknown>, doc: Record<string, unknown>, delta: MemberDelta, method: 'PUT' | 'PATCH'): Promise<Stored> {
     const changed = changedPaths(ctx.org.schema.group, before, doc);
     const net = netDelta(delta);
     if (changed.length === 0 && net.added.length === 0 && net.removed.length === 0) return current;
     const record = recordOf(ctx, { id: current.id, version: current.version + 1, created: current.created, last_modified: now() }, doc);
     await this.write(() => tx.groups.update(record, current.version), doc);
     await events.add(tx, [
-      ...(changed.length ? [{ type: 'group.updated' as const, resourceType: 'Group' as const, resourceId: record.id, data: { changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }] : []),
-      ...memberEvents(record.id, net),
+      ...(changed.length
+        ? [{ type: 'group.updated' as const, resourceType: 'Group' as const, resourceId: record.id, data: { changed, before: valuesAt(before, changed), after: valuesAt(doc, changed), method, version: etagOf(record.version), ...(method === 'PUT' ? { group: { id: record.id, ...doc } } : {}) } }]
+        : []),
+      ...memberEvents(record.id, net, etagOf(record.version)),
     ]);
     await events.add(tx, await afterGroupChange(tx, ctx.org.id, record.id, namesOf(before), namesOf(doc), net));
     return record;
@@ -272,13 +274,13 @@ function netDelta(delta: MemberDelta): MemberDelta {
   return { added, removed };
 }
 
-function memberEvents(groupId: string, delta: MemberDelta): NewEvent[] {
+function memberEvents(groupId: string, delta: MemberDelta, version: string): NewEvent[] {
   const out: NewEvent[] = [];
   for (const [type, ids] of [
     ['group.members_added', delta.added],
     ['group.members_removed', delta.removed],
   ] as const) {
-    for (let i = 0; i < ids.length; i += MEMBERS_PER_EVENT) out.push({ type, resourceType: 'Group', resourceId: groupId, data: { members: ids.slice(i, i + MEMBERS_PER_EVENT) } });
+    for (let i = 0; i < ids.length; i += MEMBERS_PER_EVENT) out.push({ type, resourceType: 'Group', resourceId: groupId, data: { members: ids.slice(i, i + MEMBERS_PER_EVENT), version } });
   }
   return out;
 }

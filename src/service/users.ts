@@ -109,7 +109,7 @@ export class Users implements ResourceService<UserRead> {
       const before = withoutRemoved(JSON.parse(current.doc) as Record<string, unknown>, ctx.org.schema.removing);
       // active is the administrative status: a PUT without it keeps the current status.
       const next = doc.active === undefined ? { ...doc, active: before.active ?? true } : doc;
-      return this.update(tx, ctx, events, current, before, canonicalOrder(ctx.org.schema.user, next));
+      return this.update(tx, ctx, events, current, before, canonicalOrder(ctx.org.schema.user, next), 'PUT');
     });
     return this.withGroups(ctx, user, read);
   }
@@ -136,7 +136,7 @@ export class Users implements ResourceService<UserRead> {
       // A PATCH may leave out a required extension the user never had: a deactivation must not fail on it.
       checkRequired(rt, doc, { presentOnly: true });
       // Stored in canonical order, as create and replace store it: reads splice it (renderUser).
-      return this.update(tx, ctx, events, current, before, canonicalOrder(ctx.org.schema.user, doc));
+      return this.update(tx, ctx, events, current, before, canonicalOrder(ctx.org.schema.user, doc), 'PATCH');
     });
     return read ? this.withGroups(ctx, user, read) : user;
   }
@@ -151,12 +151,12 @@ export class Users implements ResourceService<UserRead> {
         await events.add(tx, [{ type: 'user.deleted', resourceType: 'User', resourceId: id, data: { userName: current.user_name, externalId: current.external_id } }]);
         return;
       }
-      await this.update(tx, ctx, events, current, withoutRemoved(before, ctx.org.schema.removing), { ...withoutRemoved(before, ctx.org.schema.removing), active: false });
+      await this.update(tx, ctx, events, current, withoutRemoved(before, ctx.org.schema.removing), { ...withoutRemoved(before, ctx.org.schema.removing), active: false }, 'DELETE');
     });
   }
 
   /** Writes a changed document with its events; an unchanged one is returned as it was. */
-  private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: UserRow, before: Record<string, unknown>, doc: Record<string, unknown>): Promise<ScimResource> {
+  private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: UserRow, before: Record<string, unknown>, doc: Record<string, unknown>, method: 'PUT' | 'PATCH' | 'DELETE'): Promise<ScimResource> {
     const changed = changedPaths(ctx.org.schema.user, before, doc);
     if (changed.length === 0) return toResource(current, before, ctx.baseUrl);
     await this.hooks.beforeUserUpdate?.({ org: ctx.org, id: current.id, before, after: doc, changed });
@@ -165,12 +165,16 @@ export class Users implements ResourceService<UserRead> {
     await checkCatalog(tx, ctx, doc, before);
     await this.write(() => tx.users.update(record, current.version), doc);
     const userName = doc.userName as string;
-    const list: NewEvent[] = [{ type: 'user.updated', resourceType: 'User', resourceId: record.id, data: { userName, changed, before: valuesAt(before, changed), after: valuesAt(doc, changed) } }];
+    const resource = toResource(record, doc, ctx.baseUrl);
+    // A PUT's event carries the whole resource, as its SET (prov:put:full) does.
+    const list: NewEvent[] = [
+      { type: 'user.updated', resourceType: 'User', resourceId: record.id, data: { userName, changed, before: valuesAt(before, changed), after: valuesAt(doc, changed), method, version: resource.meta.version, ...(method === 'PUT' ? { user: withoutLocation(resource) } : {}) } },
+    ];
     if (before.active !== false && doc.active === false) list.push({ type: 'user.deactivated', resourceType: 'User', resourceId: record.id, data: { userName } });
     if (before.active === false && doc.active !== false) list.push({ type: 'user.reactivated', resourceType: 'User', resourceId: record.id, data: { userName } });
     await events.add(tx, list);
     await events.add(tx, await afterDirectChange(tx, ctx.org.id, record.id, userName, directRoles(before), directRoles(doc)));
-    return toResource(record, doc, ctx.baseUrl);
+    return resource;
   }
 
   /** One transaction with its events; they are announced once it has committed. */

@@ -2,7 +2,7 @@ import type { AttributeDef, ResourceTypeDef } from '../protocol/schema/index.js'
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
 import type { CatalogKind } from '../protocol/schema/catalog.js';
-import type { AccessLinkRow, CatalogRow, GroupMatch, GroupRoleRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, NewOrganizationRow, OrganizationRow, TokenRow, ListedUser, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
+import type { AccessLinkRow, CatalogRow, GroupMatch, GroupRoleRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, NewOrganizationRow, OrganizationRow, SetStreamRow, SigningKeyRow, TokenRow, ListedUser, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
 
 export interface PageQuery {
   /** Rows to skip (0-based). */
@@ -186,6 +186,33 @@ export interface SecretStore {
   get(name: string): Promise<string | undefined>;
 }
 
+/** SET signing keys and RFC 8936 poll streams (migration 015). */
+export interface SecurityEventStore {
+  /** Every key of the organization, newest first. */
+  keys(orgId: string): Promise<SigningKeyRow[]>;
+  /** The key that signs now, if the organization has one. */
+  activeKey(orgId: string): Promise<SigningKeyRow | undefined>;
+  /** Adds a key; throws UniqueViolation when another active key exists (a concurrent first key). */
+  insertKey(row: SigningKeyRow): Promise<void>;
+  /** Retires the active key, kept in the JWKS until `expires`; returns how many were retired. */
+  retireKey(orgId: string, at: string, expires: string): Promise<number>;
+  /** Deletes retired keys whose grace period ended (their private halves go with them). */
+  deleteExpiredKeys(orgId: string, now: string): Promise<number>;
+  /** A poll stream; `forUpdate` locks it until the transaction ends where the engine can. */
+  stream(orgId: string, name: string, options?: { forUpdate?: boolean }): Promise<SetStreamRow | undefined>;
+  /** Creates a stream unless it exists. */
+  createStream(row: SetStreamRow): Promise<void>;
+  /** Moves the acknowledged-up-to cursor and forgets the acknowledgements it covers. */
+  moveStream(orgId: string, name: string, cursor: number, lastPoll: string): Promise<void>;
+  /** The sequence numbers acknowledged past the cursor, in order. */
+  acks(orgId: string, name: string): Promise<number[]>;
+  addAcks(orgId: string, name: string, acks: readonly { seq: number; error: string | null }[], at: string): Promise<void>;
+  /** The sequence numbers of these event ids (the SETs' jti) in the organization. */
+  seqsOf(orgId: string, eventIds: readonly string[]): Promise<Map<string, number>>;
+  /** Events of these types after `after`, in order. */
+  eventsAfter(orgId: string, after: number, types: readonly string[], limit: number): Promise<EventRow[]>;
+}
+
 /** Group membership: one row per (group, member), changed by targeted statements, never by rewriting a group. */
 export interface MembershipStore {
   /** Members of the given groups, with their display names, in insertion order per group. */
@@ -243,8 +270,8 @@ export interface WebhookStore {
   claim(now: string, leaseUntil: string): Promise<WebhookRow | undefined>;
   /** Makes idle endpoints (not backing off) due now: an event committed. */
   wake(now: string): Promise<void>;
-  /** The next event after the webhook's cursor that its type filter accepts. */
-  nextEventFor(webhook: WebhookRow): Promise<EventRow | undefined>;
+  /** The next event after the webhook's cursor, of these types (all when undefined). */
+  nextEventFor(webhook: WebhookRow, types: readonly string[] | undefined): Promise<EventRow | undefined>;
   insertDelivery(row: Omit<WebhookDeliveryRow, 'id'>): Promise<void>;
   listDeliveries(webhookId: string, limit: number): Promise<WebhookDeliveryRow[]>;
 }
@@ -335,6 +362,7 @@ export interface StoreSession {
   readonly access: AccessStore;
   readonly catalog: CatalogStore;
   readonly secrets: SecretStore;
+  readonly securityEvents: SecurityEventStore;
 }
 
 export interface TransactionOptions {

@@ -97,6 +97,40 @@ export interface WebhooksTable {
   next_attempt_at: string;
   lease_until: string | null;
   created: string;
+  /** `json` (Rollcall's events) or `set` (Security Event Tokens, migration 015). */
+  format: 'json' | 'set';
+  /** For `set`: RFC 9967's `full` or `notice` form. */
+  set_form: 'full' | 'notice';
+}
+
+/** An organization's SET signing key (migration 015): the active one has no `retired`. */
+export interface SigningKeysTable {
+  org_id: string;
+  kid: string;
+  alg: string;
+  private_jwk: string;
+  public_jwk: string;
+  created: string;
+  retired: string | null;
+  /** When a retired key leaves the JWKS. */
+  expires: string | null;
+}
+
+/** An RFC 8936 poll stream: every SET up to `cursor` was acknowledged. */
+export interface SetStreamsTable {
+  org_id: string;
+  name: string;
+  cursor: number;
+  created: string;
+  last_poll: string | null;
+}
+
+export interface SetAcksTable {
+  org_id: string;
+  stream: string;
+  seq: number;
+  error: string | null;
+  at: string;
 }
 
 export interface WebhookDeliveriesTable {
@@ -206,6 +240,9 @@ export interface Database {
   log_minutes: LogMinutesTable;
   access_links: AccessLinksTable;
   console_sessions: ConsoleSessionsTable;
+  signing_keys: SigningKeysTable;
+  set_streams: SetStreamsTable;
+  set_acks: SetAcksTable;
 }
 
 /** A role or an entitlement an organization declared (migration 012); `id` is its value as declared. */
@@ -259,6 +296,8 @@ export type ListedUser = Pick<UserRow, 'id' | 'doc' | 'version' | 'created' | 'l
 export type EventRow = Selectable<EventsTable>;
 export type WebhookRow = Selectable<WebhooksTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type SigningKeyRow = Selectable<SigningKeysTable>;
+export type SetStreamRow = Selectable<SetStreamsTable>;
 export type LogEntryRow = Selectable<RequestLogTable>;
 export type NewLogEntryRow = Omit<LogEntryRow, 'id'>;
 export type LogConnectionRow = Selectable<LogConnectionsTable>;

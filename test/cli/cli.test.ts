@@ -154,6 +154,43 @@ for (const engine of ENGINES) {
       }
     });
 
+    test('signing keys: org keys list and rotate with a grace period; a SET webhook from the command line', async () => {
+      const d = ['--database', db.database];
+      await run(['org', 'create', 'keys', ...d]);
+      const none = await run(['org', 'keys', 'list', 'keys', ...d]);
+      assert.equal(none.code, 0, none.stderr);
+      assert.match(none.stdout, /no signing keys yet/);
+      const first = await run(['org', 'keys', 'rotate', 'keys', '--json', ...d]);
+      assert.equal(first.code, 0, first.stderr);
+      const k1 = JSON.parse(first.stdout);
+      assert.equal(k1.key.alg, 'ES256');
+      assert.equal(k1.retired, undefined);
+      const second = await run(['org', 'keys', 'rotate', 'keys', '--grace', '2d', ...d]);
+      assert.equal(second.code, 0, second.stderr);
+      assert.match(second.stdout, new RegExp(`retired ${k1.key.kid}: published for 2d more`));
+      const list = JSON.parse((await run(['org', 'keys', 'list', 'keys', '--json', ...d])).stdout);
+      assert.deepEqual(list.map((k: { status: string }) => k.status).sort(), ['active', 'retired']);
+      const retired = list.find((k: { kid: string }) => k.kid === k1.key.kid);
+      const graceMs = Date.parse(retired.expires) - Date.parse(retired.retired);
+      assert.equal(graceMs, 2 * 86_400_000);
+      assert.ok(!JSON.stringify(list).includes('"d"'), 'never a private half');
+      const text = await run(['org', 'keys', 'list', 'keys', ...d]);
+      assert.match(text.stdout, /ES256\tactive/);
+      const bad = await run(['org', 'keys', 'rotate', 'keys', '--grace', 'soon', ...d]);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /invalid grace period "soon"/);
+      assert.match((await run(['org', 'keys', 'rotate', 'keys', '--grace', '91d', ...d])).stderr, /longer than the limit of 90 days/);
+      assert.match((await run(['org', 'keys', 'rotate', 'nobody', ...d])).stderr, /no organization "nobody"/);
+
+      const hook = await run(['webhook', 'add', 'keys', 'https://example.com/set', '--format', 'set', '--set-form', 'notice', '--json', ...d]);
+      assert.equal(hook.code, 0, hook.stderr);
+      assert.equal(JSON.parse(hook.stdout).format, 'set');
+      assert.equal(JSON.parse(hook.stdout).form, 'notice');
+      assert.match((await run(['webhook', 'list', 'keys', ...d])).stdout, /security event tokens \(notice\)/);
+      const refused = await run(['webhook', 'add', 'keys', 'https://example.com/set', '--format', 'set', '--events', 'token.issued', ...d]);
+      assert.match(refused.stderr, /"token.issued" has no security event form/);
+    });
+
     test('ROLLCALL_DATABASE selects the database; migrate reports state; unknown commands fail', async () => {
       const viaEnv = await run(['org', 'list', '--json'], { ROLLCALL_DATABASE: db.database });
       assert.equal(viaEnv.code, 0, viaEnv.stderr);

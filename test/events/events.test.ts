@@ -68,11 +68,18 @@ for (const engine of ENGINES) {
       assert.equal(created.resourceId, u.id);
       assert.equal(created.data.user.userName, 'ev@example.com');
       assert.equal(created.data.user.meta.location, undefined);
-      assert.deepEqual(put.data, { userName: 'ev@example.com', changed: ['name.givenName'], before: { 'name.givenName': 'Eve' }, after: { 'name.givenName': 'Evelyn' } });
+      // A PUT's event carries the resource after it (for its SET, prov:put:full); a PATCH's does not.
+      const { user: afterPut, ...putData } = put.data;
+      assert.deepEqual(putData, { userName: 'ev@example.com', changed: ['name.givenName'], before: { 'name.givenName': 'Eve' }, after: { 'name.givenName': 'Evelyn' }, method: 'PUT', version: 'W/"2"' });
+      assert.equal(afterPut.name.givenName, 'Evelyn');
+      assert.equal(afterPut.meta.version, 'W/"2"');
+      assert.equal(afterPut.meta.location, undefined);
       assert.deepEqual(off.data.changed, ['active']);
-      assert.deepEqual(events[7].data, { members: [u.id] });
-      assert.deepEqual(events[8].data, { changed: ['displayName'], before: { displayName: 'Evs' }, after: { displayName: 'Eves' } });
-      assert.deepEqual(events[9].data, { members: [u.id] });
+      assert.equal(off.data.method, 'PATCH');
+      assert.equal(off.data.user, undefined);
+      assert.deepEqual(events[7].data, { members: [u.id], version: 'W/"1"' });
+      assert.deepEqual(events[8].data, { changed: ['displayName'], before: { displayName: 'Evs' }, after: { displayName: 'Eves' }, method: 'PATCH', version: 'W/"2"' });
+      assert.deepEqual(events[9].data, { members: [u.id], version: 'W/"3"' });
       assert.equal(events[12].resourceType, 'Token');
       assert.deepEqual(events[12].data, { label: 'temp', scope: 'scim' });
     });
@@ -106,7 +113,7 @@ for (const engine of ENGINES) {
       });
       assert.equal(res.status, 204);
       const { events } = await feed(start);
-      assert.deepEqual(events.map((e) => [e.type, e.data]), [['group.members_added', { members: [a.id] }]]);
+      assert.deepEqual(events.map((e) => [e.type, e.data]), [['group.members_added', { members: [a.id], version: 'W/"2"' }]]);
     });
 
     test('feed paging with after, limit, next and hasMore', async () => {

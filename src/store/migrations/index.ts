@@ -14,6 +14,7 @@ import { groupValues } from './011-group-values.js';
 import { catalog } from './012-catalog.js';
 import { groupRoles } from './013-group-roles.js';
 import { serverSecrets } from './014-server-secrets.js';
+import { securityEvents } from './015-security-events.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -34,6 +35,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '012-catalog': { up: (db: Kysely<any>) => catalog(db, adapter) },
         '013-group-roles': { up: (db: Kysely<any>) => groupRoles(db, adapter) },
         '014-server-secrets': { up: (db: Kysely<any>) => serverSecrets(db, adapter) },
+        '015-security-events': { up: (db: Kysely<any>) => securityEvents(db, adapter) },
       };
     },
   };

@@ -10,6 +10,7 @@ import { SqlGroups } from './groups.js';
 import { SqlLog } from './log.js';
 import { SqlMemberships } from './memberships.js';
 import { SqlOrganizations } from './organizations.js';
+import { SqlSecurityEvents } from './security-events.js';
 import { SqlTokens } from './tokens.js';
 import { SqlUsers } from './users.js';
 import { SqlWebhooks } from './webhooks.js';
@@ -27,6 +28,7 @@ export class SqlSession implements StoreSession {
   readonly access: SqlAccess;
   readonly catalog: SqlCatalog;
   readonly secrets: SqlSecrets;
+  readonly securityEvents: SqlSecurityEvents;
   protected readonly context: SqlContext;
 
   constructor(db: Kysely<Database>, adapter: DialectAdapter, shared: SessionShared, reader?: Reader) {
@@ -42,6 +44,7 @@ export class SqlSession implements StoreSession {
     this.access = new SqlAccess(c);
     this.catalog = new SqlCatalog(c);
     this.secrets = new SqlSecrets(c);
+    this.securityEvents = new SqlSecurityEvents(c);
   }
 
   /** Whether this session wrote to tokens or organizations. */

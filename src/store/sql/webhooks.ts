@@ -69,10 +69,9 @@ export class SqlWebhooks implements WebhookStore {
     await this.c.db.updateTable('webhooks').set({ next_attempt_at: now }).where('attempts', '=', 0).where('status', '=', 'active').where('next_attempt_at', '>', now).execute();
   }
 
-  nextEventFor(webhook: WebhookRow): Promise<EventRow | undefined> {
-    const types = JSON.parse(webhook.event_types) as string[];
+  nextEventFor(webhook: WebhookRow, types: readonly string[] | undefined): Promise<EventRow | undefined> {
     let q = this.c.db.selectFrom('events').selectAll().where('org_id', '=', webhook.org_id).where('seq', '>', webhook.cursor);
-    if (types.length > 0) q = q.where('type', 'in', types);
+    if (types) q = q.where('type', 'in', [...types]);
     return q.orderBy('seq').limit(1).executeTakeFirst();
   }
 
