@@ -55,6 +55,9 @@ export interface BenchConfig {
   /** /Bulk against separate POSTs (BENCH_BULK=0 skips it), with BENCH_BULK_USERS users (default 1000). */
   readonly bulk: boolean;
   readonly bulkUsers: number;
+  /** Security events as SETs against the JSON feed (BENCH_SET=0 skips it), with BENCH_SET_EVENTS events (default 2000). */
+  readonly securityEvents: boolean;
+  readonly securityEventCount: number;
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -122,5 +125,7 @@ export function readConfig(): BenchConfig {
     serveScale: (process.env.BENCH_SERVE_SCALE ?? '1').trim() !== '0',
     bulk: (process.env.BENCH_BULK ?? '1').trim() !== '0',
     bulkUsers: positiveInt('BENCH_BULK_USERS', 1000),
+    securityEvents: (process.env.BENCH_SET ?? '1').trim() !== '0',
+    securityEventCount: positiveInt('BENCH_SET_EVENTS', 2000),
   };
 }

@@ -16,6 +16,7 @@ import { sampleListResponse, verifyScenarios, type Verification } from './verify
 import { cursorWalk, importWalk, type WalkResult } from './walk.js';
 import { benchLogCost, type LogCostReport } from './log-cost.js';
 import { benchBulk, type BulkReport } from './bulk.js';
+import { benchSecurityEvents, type SetReport } from './security-events.js';
 import { serveAtScale, type ServeScaleResult } from './serve-scale.js';
 
 export type Progress = (message: string) => void;
@@ -52,6 +53,7 @@ export async function benchEngine(
   let groups: GroupReport | undefined;
   let logCost: LogCostReport | undefined;
   let bulk: BulkReport | undefined;
+  let securityEvents: SetReport | undefined;
   let cursor: WalkResult | undefined;
   let serveScale: ServeScaleResult | undefined;
   let error: string | undefined;
@@ -134,6 +136,10 @@ export async function benchEngine(
         bulk = await benchBulk(directory, bench.origin, config.bulkUsers, 3, log);
         log(`/Bulk of ${config.bulkUsers}: ${(bulk.bulkMedianMs / 1000).toFixed(2)} s against ${(bulk.postsMedianMs / 1000).toFixed(2)} s of separate POSTs = ${bulk.speedup.toFixed(2)}×${bulk.ok ? '' : ' (problems!)'}`);
       }
+      if (config.securityEvents && !config.logCostOnly) {
+        securityEvents = await benchSecurityEvents(directory, bench.origin, config.securityEventCount, 3, log);
+        log(`security events: ${Math.round(securityEvents.setsPerSecond)} SETs/s, ${securityEvents.ratio.toFixed(2)}× the JSON feed${securityEvents.ok ? '' : ' (problems!)'}`);
+      }
       if (config.logCost) {
         // Last: its POSTs add users that the walk and the group benchmark must not see.
         log(`provisioning log cost at ${present} users`);
@@ -169,6 +175,7 @@ export async function benchEngine(
     ...(groups ? { groups: groupSection(groups, peer) } : {}),
     ...(logCost ? { logCost } : {}),
     ...(bulk ? { bulk } : {}),
+    ...(securityEvents ? { securityEvents } : {}),
     ...(cursor ? { cursorWalk: cursor } : {}),
     ...(error ? { error } : {}),
   };

@@ -1,5 +1,6 @@
 import { renderLogCost, type LogCostReport } from './log-cost.js';
 import { renderBulk, type BulkReport } from './bulk.js';
+import { renderSecurityEvents, type SetReport } from './security-events.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem, type as osType } from 'node:os';
 import { join } from 'node:path';
@@ -71,6 +72,8 @@ export interface EngineReport {
   readonly logCost?: LogCostReport;
   /** /Bulk against separate POSTs (absent with BENCH_BULK=0). */
   readonly bulk?: BulkReport;
+  /** Security events as SETs against the JSON feed (absent with BENCH_SET=0). */
+  readonly securityEvents?: SetReport;
   readonly error?: string;
 }
 
@@ -232,6 +235,7 @@ export function renderEngine(r: EngineReport): string {
   }
   if (r.logCost) lines.push('', renderLogCost(r.logCost));
   if (r.bulk) lines.push('', renderBulk(r.bulk));
+  if (r.securityEvents) lines.push('', renderSecurityEvents(r.securityEvents));
   if (r.walk) {
     const w = r.walk;
     lines.push(

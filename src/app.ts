@@ -69,9 +69,9 @@ export function wire(options: WiringOptions): Wiring {
   const retentionDays = options.retentionDays ?? DEFAULTS.retentionDays;
   const directory = options.directory ?? new Directory(store, { ...(options.hooks ? { hooks: options.hooks } : {}) });
   const targets = { allowPrivate: options.allowPrivateWebhooks ?? false };
-  const webhooks = new Webhooks(store, directory.organizations, targets);
-  const limits = new RateLimits();
   const keys = new SigningKeys(store);
+  const webhooks = new Webhooks(store, directory.organizations, targets, { keys, publicUrl: options.publicUrl });
+  const limits = new RateLimits();
   const securityEvents = new SecurityEventPoll(store, directory.bus, keys);
   const worker =
     options.worker !== undefined && options.worker !== false

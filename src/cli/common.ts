@@ -20,10 +20,10 @@ export const databaseOption = () =>
   new Option('--database <path-or-url>', 'SQLite file path or postgres:// URL').env('ROLLCALL_DATABASE').default(DEFAULTS.database);
 
 /** Opens the database, wires Rollcall over it, runs `fn` and closes it again. */
-export async function withWiring<T>(database: string, fn: (w: Wiring) => Promise<T>, allowPrivateWebhooks = false): Promise<T> {
+export async function withWiring<T>(database: string, fn: (w: Wiring) => Promise<T>, allowPrivateWebhooks = false, publicUrl?: string): Promise<T> {
   const store = await openStore(database);
   try {
-    return await fn(wire({ store, allowPrivateWebhooks }));
+    return await fn(wire({ store, allowPrivateWebhooks, ...(publicUrl ? { publicUrl } : {}) }));
   } finally {
     await store.close();
   }
@@ -31,8 +31,8 @@ export async function withWiring<T>(database: string, fn: (w: Wiring) => Promise
 
 export const withDirectory = <T>(database: string, fn: (d: Directory) => Promise<T>): Promise<T> => withWiring(database, (w) => fn(w.directory));
 
-export async function withWebhooks<T>(database: string, fn: (w: Webhooks) => Promise<T>, allowPrivateWebhooks = false): Promise<T> {
-  return withWiring(database, (w) => fn(w.webhooks), allowPrivateWebhooks);
+export async function withWebhooks<T>(database: string, fn: (w: Webhooks) => Promise<T>, allowPrivateWebhooks = false, publicUrl?: string): Promise<T> {
+  return withWiring(database, (w) => fn(w.webhooks), allowPrivateWebhooks, publicUrl);
 }
 
 export function positive(name: string, text: string): number {

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { SetForm } from '../events/security-events.js';
 import type { WebhookFormat } from '../events/webhooks.js';
 import { CliError, databaseOption, positive, privateWebhooksOption, withWebhooks, type Io, type Print } from './common.js';
@@ -68,12 +68,13 @@ export function addWebhookCommands(program: Command, io: Io, print: Print): void
     });
   webhook
     .command('test <slug> <webhook-id>')
-    .description('send a signed webhook.test event now and show the outcome')
+    .description('send a signed webhook.test event now (to a "set" endpoint: a verification SET) and show the outcome')
     .option('--json', 'print JSON')
     .addOption(databaseOption())
     .addOption(privateWebhooksOption())
-    .action(async (slug: string, id: string, o: { json?: boolean; database: string; allowPrivateWebhooks?: boolean }) => {
-      const r = await withWebhooks(o.database, (w) => w.test(slug, id), !!o.allowPrivateWebhooks);
+    .addOption(new Option('--public-url <url>', "the servers' public URL, named in a test SET's iss").env('ROLLCALL_PUBLIC_URL'))
+    .action(async (slug: string, id: string, o: { json?: boolean; database: string; allowPrivateWebhooks?: boolean; publicUrl?: string }) => {
+      const r = await withWebhooks(o.database, (w) => w.test(slug, id), !!o.allowPrivateWebhooks, o.publicUrl);
       print(!!o.json, r, () => [r.error ? `failed: ${r.error} (${r.latencyMs} ms)` : `delivered: HTTP ${r.status} (${r.latencyMs} ms)`]);
       if (r.error) throw new CliError(`webhook test failed: ${r.error}`);
     });

@@ -129,7 +129,7 @@ ${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria
     const sections = await Promise.all(
       hooks.map(async (w) => {
         const deliveries = await webhooks.deliveries(org.slug, w.id, 10);
-        return html`<section class="card" aria-labelledby="w-${w.id}"><h3 id="w-${w.id}"><code>${w.url}</code> <span class="badge ${w.status === 'active' ? 'ok' : 'bad'}">${w.enabled ? w.status : 'disabled'}</span></h3><p>Events: ${w.events.length ? w.events.join(', ') : 'all'}. Delivered up to event ${w.cursor}.${w.failingSince ? html` Failing since ${when(w.failingSince)}.` : ''}</p><div class="actions">${postForm(`${base}/webhooks/${w.id}/test`, session.csrf, html`<button type="submit">Send a test event</button>`)}${postForm(`${base}/webhooks/${w.id}/retry`, session.csrf, html`<button type="submit">${w.enabled ? 'Retry now' : 'Enable'}</button>`)}${postForm(`${base}/webhooks/${w.id}/delete`, session.csrf, html`<button type="submit" class="danger">Delete</button>`)}</div>${
+        return html`<section class="card" aria-labelledby="w-${w.id}"><h3 id="w-${w.id}"><code>${w.url}</code> <span class="badge ${w.status === 'active' ? 'ok' : 'bad'}">${w.enabled ? w.status : 'disabled'}</span></h3><p>Events: ${w.events.length ? w.events.join(', ') : 'all'}. Format: ${w.format === 'set' ? `security event tokens (RFC 9967, ${w.form})` : 'Rollcall JSON events'}. Delivered up to event ${w.cursor}.${w.failingSince ? html` Failing since ${when(w.failingSince)}.` : ''}</p><div class="actions">${postForm(`${base}/webhooks/${w.id}/test`, session.csrf, html`<button type="submit">Send a test event</button>`)}${postForm(`${base}/webhooks/${w.id}/retry`, session.csrf, html`<button type="submit">${w.enabled ? 'Retry now' : 'Enable'}</button>`)}${postForm(`${base}/webhooks/${w.id}/delete`, session.csrf, html`<button type="submit" class="danger">Delete</button>`)}</div>${
           deliveries.length
             ? html`<div class="scroll"><table><caption>Last deliveries</caption><thead><tr><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Attempt</th><th scope="col">Status</th><th scope="col">Error</th><th scope="col">ms</th></tr></thead><tbody>${deliveries.map(
                 (d) => html`<tr><td>${when(d.at)}</td><td>${d.eventSeq}</td><td>${d.attempt}</td><td>${d.status ?? '—'}</td><td>${d.error ?? ''}</td><td>${d.latencyMs}</td></tr>`,
@@ -141,7 +141,7 @@ ${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria
     const body = html`${sections.length ? sections : html`<p>No webhook endpoints.</p>`}${postForm(
       `${base}/webhooks`,
       session.csrf,
-      html`<fieldset><legend>Add an endpoint</legend><div class="field"><label for="url">URL</label><input id="url" name="url" type="url" required placeholder="https://app.example.com/rollcall-events"></div><div class="field"><label for="events">Event types</label><input id="events" name="events" placeholder="all, or e.g. user.created,user.deactivated"></div><button type="submit">Add endpoint</button></fieldset>`,
+      html`<fieldset><legend>Add an endpoint</legend><div class="field"><label for="url">URL</label><input id="url" name="url" type="url" required placeholder="https://app.example.com/rollcall-events"></div><div class="field"><label for="events">Event types</label><input id="events" name="events" placeholder="all, or e.g. user.created,user.deactivated"></div><div class="field"><label for="format">Format</label><select id="format" name="format"><option value="json">Rollcall JSON events (HMAC-signed)</option><option value="set">Security event tokens, full (RFC 9967, signed with the organization's key)</option><option value="set-notice">Security event tokens, notice (attribute names only)</option></select></div><button type="submit">Add endpoint</button></fieldset>`,
     )}`;
     return sendPage(reply, 200, adminPage({ session, org }, `${org.name}: Webhooks`, body, { current: `${base}/webhooks` }));
   });
@@ -150,8 +150,13 @@ ${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria
     const { session, org, base } = await load(request);
     const f = form(request);
     const events = (f.events ?? '').split(',').map((s) => s.trim()).filter(Boolean);
-    const created = await webhooks.add(org.slug, { url: String(f.url ?? ''), ...(events.length ? { events } : {}) });
-    const body = html`<p>Endpoint added. Its signing secret is shown once: verify the <code>Rollcall-Signature</code> header of each delivery with it.</p><p><code class="copy secret">${created.secret}</code></p><p><a href="${base}/webhooks">Back to webhooks</a></p>`;
+    const format = String(f.format ?? 'json');
+    const set = format === 'set' || format === 'set-notice';
+    const created = await webhooks.add(org.slug, { url: String(f.url ?? ''), ...(events.length ? { events } : {}), ...(set ? { format: 'set' as const, form: format === 'set-notice' ? ('notice' as const) : ('full' as const) } : format !== 'json' ? { format: format as never } : {}) });
+    const verifyHow = set
+      ? html`<p>Endpoint added. Each delivery is a security event token: verify it with the organization's public keys at <code>/api/v1/organizations/${org.slug}/jwks.json</code>. Its HMAC secret, shown once, also signs the <code>Rollcall-Signature</code> header:</p>`
+      : html`<p>Endpoint added. Its signing secret is shown once: verify the <code>Rollcall-Signature</code> header of each delivery with it.</p>`;
+    const body = html`${verifyHow}<p><code class="copy secret">${created.secret}</code></p><p><a href="${base}/webhooks">Back to webhooks</a></p>`;
     return sendPage(reply, 201, adminPage({ session, org }, 'Webhook added', body));
   });
   app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/webhooks/:id/test', async (request, reply) => {

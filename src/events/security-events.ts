@@ -26,6 +26,9 @@ export const EVENT_URIS = {
   deactivate: `${URI}prov:deactivate`,
 } as const;
 
+/** The Shared Signals Framework's verification event: what `webhook test` sends a `set` endpoint. */
+export const VERIFICATION_EVENT = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
+
 /** Every URI, as ServiceProviderConfig's `securityEvents.eventUris` advertises them. */
 export const ALL_EVENT_URIS: readonly string[] = Object.values(EVENT_URIS);
 

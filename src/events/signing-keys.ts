@@ -111,7 +111,7 @@ export class SigningKeys {
   }
 
   /** A signer for this organization's SETs, with the key active now (one lookup for many SETs). */
-  async signer(orgId: string): Promise<{ kid: string; sign: (claims: SecurityEventClaims) => Promise<string> }> {
+  async signer(orgId: string): Promise<{ kid: string; sign: (claims: SecurityEventClaims) => Promise<string>; signAny: (claims: Record<string, unknown>) => Promise<string> }> {
     const row = await this.active(orgId);
     let key = this.imported.get(row.kid);
     if (!key) {
@@ -120,10 +120,8 @@ export class SigningKeys {
       key.catch(() => this.imported.delete(row.kid));
     }
     const privateKey = await key;
-    return {
-      kid: row.kid,
-      // typ per RFC 8417 §2.3; the claims are set as given (iat, jti, iss included).
-      sign: (claims) => new SignJWT({ ...claims }).setProtectedHeader({ alg: SET_ALG, kid: row.kid, typ: 'secevent+jwt' }).sign(privateKey),
-    };
+    // typ per RFC 8417 §2.3; the claims are set as given (iat, jti, iss included).
+    const signAny = (claims: Record<string, unknown>) => new SignJWT({ ...claims }).setProtectedHeader({ alg: SET_ALG, kid: row.kid, typ: 'secevent+jwt' }).sign(privateKey);
+    return { kid: row.kid, sign: (claims) => signAny({ ...claims }), signAny };
   }
 }

@@ -5,8 +5,9 @@ import type { Organizations } from '../service/organizations.js';
 import { DirectoryError } from '../service/errors.js';
 import type { Store } from '../store/store.js';
 import type { WebhookDeliveryRow, WebhookRow } from '../store/types.js';
-import { post } from './post.js';
-import { SET_EVENT_TYPES, SET_FORMS, type SetForm } from './security-events.js';
+import { post, send } from './post.js';
+import { SigningKeys } from './signing-keys.js';
+import { issuerOf, SET_EVENT_TYPES, SET_FORMS, VERIFICATION_EVENT, type SetForm } from './security-events.js';
 import { refusedTarget, type TargetPolicy } from './target-policy.js';
 
 export const EVENT_TYPES = [
@@ -135,6 +136,8 @@ export class Webhooks {
     private readonly store: Store,
     private readonly organizations: Organizations,
     private readonly policy: TargetPolicy = { allowPrivate: false },
+    /** Signs the test SET of a `set` endpoint (made over the same store when not given). */
+    private readonly security: { keys?: SigningKeys; publicUrl?: string | undefined } = {},
   ) {}
 
   /** Refuses a URL whose host is internal under the policy (names that do not resolve now are checked at delivery). */
@@ -213,10 +216,28 @@ export class Webhooks {
     return (await this.store.webhooks.listDeliveries(id, limit)).map(toDelivery);
   }
 
-  /** Sends a signed `webhook.test` event now and reports the outcome (not recorded in the feed). */
+  /**
+   * Sends a test now and reports the outcome (not recorded in the feed): a signed `webhook.test`
+   * event, or for a `set` endpoint a SET of the Shared Signals verification event, signed with the
+   * organization's key like every SET it receives.
+   */
   async test(slug: string, id: string, timeoutMs = DEFAULTS.webhookTimeoutSeconds * 1000): Promise<{ status: number | null; error: string | null; latencyMs: number }> {
     const row = await this.get(slug, id);
-    const event = { id: randomUUID(), seq: 0, organization: slug, type: 'webhook.test', resourceType: null, resourceId: null, time: new Date().toISOString(), requestId: null, data: { webhook: id } };
-    return post(row.url, row.secret, event, timeoutMs, Date.now(), this.policy);
+    const now = Date.now();
+    if (row.format === 'set') {
+      const keys = this.security.keys ?? new SigningKeys(this.store);
+      const jti = randomUUID();
+      const jwt = await (await keys.signer(row.org_id)).signAny({
+        iss: issuerOf(this.security.publicUrl, slug),
+        aud: row.url,
+        jti,
+        iat: Math.floor(now / 1000),
+        sub_id: { format: 'opaque', id: row.id },
+        events: { [VERIFICATION_EVENT]: { state: `rollcall webhook test ${jti}` } },
+      });
+      return send(row.url, row.secret, { body: jwt, contentType: 'application/secevent+jwt', eventId: jti, eventType: 'webhook.test' }, timeoutMs, now, this.policy);
+    }
+    const event = { id: randomUUID(), seq: 0, organization: slug, type: 'webhook.test', resourceType: null, resourceId: null, time: new Date(now).toISOString(), requestId: null, data: { webhook: id } };
+    return post(row.url, row.secret, event, timeoutMs, now, this.policy);
   }
 }

@@ -253,7 +253,14 @@ for (const engine of ENGINES) {
       await page.getByRole('button', { name: 'Add endpoint' }).click();
       assert.match(await page.locator('main').innerText(), /signing secret is shown once/);
       await page.goto(`${origin}/admin/orgs/acme/webhooks`);
-      assert.match(await page.locator('main').innerText(), /app\.example\.com/);
+      await page.getByLabel('URL').fill('https://app.example.com/scim-events');
+      await page.getByLabel('Format').selectOption('set');
+      await page.getByRole('button', { name: 'Add endpoint' }).click();
+      assert.match(await page.locator('main').innerText(), /security event token: verify it with the organization's public keys at \/api\/v1\/organizations\/acme\/jwks\.json/);
+      await page.goto(`${origin}/admin/orgs/acme/webhooks`);
+      const hooks = await page.locator('main').innerText();
+      assert.match(hooks, /app\.example\.com\/rollcall-events[\s\S]*Format: Rollcall JSON events/);
+      assert.match(hooks, /app\.example\.com\/scim-events[\s\S]*Format: security event tokens \(RFC 9967, full\)/);
       await screenshot(page, 'console-webhooks');
       await page.goto(`${origin}/admin/health`);
       assert.ok((await page.locator('figure.chart').count()) >= 1);

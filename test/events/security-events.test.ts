@@ -349,6 +349,13 @@ for (const engine of ENGINES) {
         assert.deepEqual(Object.keys(payloads[2]!.events), [EVENT_URIS.delete, EVENT_URIS.feedRemove]);
         const log = (await h.request('GET', `/api/v1/webhooks/${added.body.id}/deliveries`, { org: o.app })).body.deliveries;
         assert.equal(log.at(-1).error, 'HTTP 400 invalid_key: kid not found', "the receiver's RFC 8935 reason is in the delivery log");
+        // A test send to a SET endpoint is a SET too: the Shared Signals verification event.
+        const tested = await h.request('POST', `/api/v1/webhooks/${added.body.id}/test`, { org: o.app });
+        assert.equal(tested.body.status, 202, tested.text);
+        const probe = receiver.received.at(-1)!;
+        assert.equal(probe.headers['content-type'], 'application/secevent+jwt');
+        const verification = (await jwtVerify<Claims>(probe.body, keys, { issuer: ISSUER(o.slug), audience: url, typ: 'secevent+jwt' })).payload;
+        assert.deepEqual(Object.keys(verification.events), ['https://schemas.openid.net/secevent/ssf/event-type/verification']);
       } finally {
         await receiver.stop();
       }
