@@ -84,7 +84,7 @@ export function wire(options: WiringOptions): Wiring {
   const api: FastifyPluginAsync = async (app) => {
     await app.register(appApiPlugin, { directory, webhooks, retentionDays, bodyLimit, limits, log, publicUrl: options.publicUrl, securityEvents });
     // Public, outside the app token's reach: receivers fetch keys without credentials.
-    await app.register(jwksPlugin, { directory, keys });
+    await app.register(jwksPlugin, { directory, keys, limits });
   };
   const console: FastifyPluginAsync = async (app) => {
     await app.register(consolePlugin, { directory, webhooks, log, publicUrl: options.publicUrl, scimPrefix: DEFAULTS.scimPrefix });

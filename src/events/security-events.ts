@@ -92,11 +92,6 @@ export function issuerOf(publicUrl: string | undefined, slug: string): string {
 
 const isSetType = (type: string): type is (typeof SET_EVENT_TYPES)[number] => (SET_EVENT_TYPES as readonly string[]).includes(type);
 
-/** Whether an event has a SET form. */
-export function expressible(event: Pick<DirectoryEvent, 'type'>): boolean {
-  return isSetType(event.type);
-}
-
 /** A resource as a SET's `data`: its attributes, without `id` (the subject says it) and `meta`. */
 function resourceData(resource: Record<string, unknown>): Record<string, unknown> {
   const { id: _id, meta: _meta, ...rest } = resource;

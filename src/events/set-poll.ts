@@ -73,11 +73,12 @@ export class SecurityEventPoll {
     // The first SET an organization sends makes its first key.
     const signer = await this.keys.signer(org.id);
     const now = Date.now();
+    const claims = rows.slice(0, req.maxEvents).flatMap((row) => securityEventOf(toEvent(row, org.slug), { issuer: req.issuer, form: req.form, now }) ?? []);
+    // Signed together: WebCrypto's signatures run off the main thread, so a page costs about a
+    // quarter of one-by-one (bench: "Security events").
+    const jwts = await Promise.all(claims.map((c) => signer.sign(c)));
     const sets: Record<string, string> = {};
-    for (const row of rows.slice(0, req.maxEvents)) {
-      const claims = securityEventOf(toEvent(row, org.slug), { issuer: req.issuer, form: req.form, now });
-      if (claims) sets[claims.jti] = await signer.sign(claims);
-    }
+    claims.forEach((c, i) => (sets[c.jti] = jwts[i]!));
     return { sets, moreAvailable };
   }
 

@@ -48,4 +48,9 @@ export const AUTH_FAILURES = { rate: 20, burst: 100 } as const;
 export class RateLimits {
   readonly tokens = new TokenBuckets();
   readonly failures = new TokenBuckets(10_000);
+  /** Unauthenticated reads that reach the database (the JWKS), per client address. */
+  readonly public = new TokenBuckets(10_000);
 }
+
+/** The public JWKS, per client address: receivers fetch it on start and on an unknown kid. */
+export const PUBLIC_READS = { rate: 10, burst: 50 } as const;

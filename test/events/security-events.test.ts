@@ -299,6 +299,17 @@ for (const engine of ENGINES) {
       assert.equal(key.crv, 'P-256');
     });
 
+    test('the public JWKS is rate limited per address, with a SCIM 429 that names the limit', async () => {
+      const answers = [];
+      for (let i = 0; i < 60; i++) answers.push(await h.app.inject({ method: 'GET', url: '/api/v1/organizations/anyone/jwks.json', remoteAddress: '198.51.100.7' }));
+      const limited = answers.filter((a) => a.statusCode === 429);
+      assert.ok(limited.length >= 5, `${limited.length} of 60 refused`);
+      assert.match(JSON.parse(limited[0]!.body).detail, /More than 10 JWKS requests a second \(burst 50\)/);
+      assert.ok(Number(limited[0]!.headers['retry-after']) >= 1);
+      const other = await h.app.inject({ method: 'GET', url: '/api/v1/organizations/anyone/jwks.json', remoteAddress: '198.51.100.8' });
+      assert.equal(other.statusCode, 404, 'another address is not limited');
+    });
+
     test('rotation: new SETs carry the new key, old ones verify during the grace period, and not after it', async () => {
       const o = await org();
       await poll(o.app);
