@@ -28,6 +28,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// The rollcall command runs the build (bin/rollcall.js loads dist/bin/): build it when a source is newer.
+const build = spawnSync(process.execPath, [join(root, 'scripts', 'build.js'), '--if-stale'], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('run-tests: the build failed');
+  process.exit(1);
+}
+
 if (process.env.CI && process.env.ROLLCALL_TEST_ENGINES) {
   console.error('run-tests: ROLLCALL_TEST_ENGINES is for local work; CI runs every engine');
   delete process.env.ROLLCALL_TEST_ENGINES;

@@ -1,9 +1,11 @@
 import { Option } from 'commander';
-import { wire, type Wiring } from '../app.js';
+import type { Wiring } from '../app.js';
 import { DEFAULTS } from '../defaults.js';
 import type { Webhooks } from '../events/webhooks.js';
 import type { Directory } from '../service/directory.js';
-import { openStore } from '../store/open.js';
+
+// The command's modules load when a command runs, not at start: `rollcall org list` reads the
+// database without loading the HTTP server (docs/performance.md, "Start-up").
 
 /** A failure the CLI reports as one line on stderr. */
 export class CliError extends Error {}
@@ -21,6 +23,7 @@ export const databaseOption = () =>
 
 /** Opens the database, wires Rollcall over it, runs `fn` and closes it again. */
 export async function withWiring<T>(database: string, fn: (w: Wiring) => Promise<T>, allowPrivateWebhooks = false, publicUrl?: string): Promise<T> {
+  const [{ openStore }, { wire }] = await Promise.all([import('../store/open.js'), import('../app.js')]);
   const store = await openStore(database);
   try {
     return await fn(wire({ store, allowPrivateWebhooks, ...(publicUrl ? { publicUrl } : {}) }));
@@ -29,7 +32,16 @@ export async function withWiring<T>(database: string, fn: (w: Wiring) => Promise
   }
 }
 
-export const withDirectory = <T>(database: string, fn: (d: Directory) => Promise<T>): Promise<T> => withWiring(database, (w) => fn(w.directory));
+/** Opens the database and runs `fn` with a directory over it (no HTTP, no worker). */
+export async function withDirectory<T>(database: string, fn: (d: Directory) => Promise<T>): Promise<T> {
+  const [{ openStore }, { Directory }] = await Promise.all([import('../store/open.js'), import('../service/directory.js')]);
+  const store = await openStore(database);
+  try {
+    return await fn(new Directory(store));
+  } finally {
+    await store.close();
+  }
+}
 
 export async function withWebhooks<T>(database: string, fn: (w: Webhooks) => Promise<T>, allowPrivateWebhooks = false, publicUrl?: string): Promise<T> {
   return withWiring(database, (w) => fn(w.webhooks), allowPrivateWebhooks, publicUrl);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_GRACE_SECONDS, parseGrace, type SigningKeyInfo } from '../events/signing-keys.js';
+import type { SigningKeyInfo } from '../events/signing-keys.js';
 import { databaseOption, withWiring, type Print } from './common.js';
 
 const line = (k: SigningKeyInfo): string => `${k.kid}\t${k.alg}\t${k.status}\tcreated ${k.created}${k.expires ? `\tpublished until ${k.expires}` : ''}`;
@@ -10,10 +10,11 @@ export function addKeyCommands(org: Command, print: Print): void {
   keys
     .command('rotate <slug>')
     .description('make a new signing key; the old one stays in the JWKS for the grace period, then is deleted')
-    .option('--grace <duration>', 'how long the old key stays published: seconds, or a number with s, m, h or d', `${DEFAULT_GRACE_SECONDS / 86_400}d`)
+    .option('--grace <duration>', 'how long the old key stays published: seconds, or a number with s, m, h or d', '7d')
     .option('--json', 'print JSON')
     .addOption(databaseOption())
     .action(async (slug: string, o: { grace: string; json?: boolean; database: string }) => {
+      const { parseGrace } = await import('../events/signing-keys.js');
       const grace = parseGrace(o.grace);
       const r = await withWiring(o.database, async (w) => w.keys.rotate((await w.directory.organizations.get(slug)).id, grace));
       print(!!o.json, r, () => [`new signing key ${r.key.kid} (${r.key.alg}) for "${slug}"`, r.retired ? `retired ${r.retired}: published for ${o.grace} more, then deleted` : 'it is the organization\'s first key']);

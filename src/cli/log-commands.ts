@@ -3,7 +3,8 @@ import { CLIENT_IDS } from '../service/log/clients.js';
 import type { LogEntry } from '../service/log/entry.js';
 import type { Health } from '../service/log/health.js';
 import { DEFAULTS } from '../defaults.js';
-import { LogFilterError, parseDuration, type LogFilter } from '../service/log/provisioning-log.js';
+import { LogFilterError, parseDuration } from '../service/log/durations.js';
+import type { LogFilter } from '../service/log/provisioning-log.js';
 import { CliError, databaseOption, withWiring, type Io, type Print } from './common.js';
 
 function entryLine(e: LogEntry): string {

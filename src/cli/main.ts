@@ -1,11 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
-import pino from 'pino';
-import { buildApp, wire } from '../app.js';
 import { DEFAULTS } from '../defaults.js';
-import { DirectoryError } from '../service/errors.js';
+import { DirectoryError, SettingError } from '../service/errors.js';
 import type { Organization } from '../service/organizations.js';
-import { SettingError } from '../service/settings.js';
-import { openStore } from '../store/open.js';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { VERSION } from '../version.js';
+
+const CONFIG_FILE = 'rollcall.config.json';
 import { CliError, databaseOption, positive, privateWebhooksOption, withDirectory, workerOptions, type Io } from './common.js';
 import { addLinkCommands, addLogCommands } from './log-commands.js';
 import { addSchemaCommands } from './schema-commands.js';
@@ -26,9 +27,19 @@ function orgLines(org: Organization): string[] {
   ];
 }
 
+const configOption = () => new Option('--config <file>', `configuration file (default: ./${CONFIG_FILE} when it exists)`).env('ROLLCALL_CONFIG');
+
+/** The configuration file a command reads: --config, ROLLCALL_CONFIG, else ./rollcall.config.json when it exists. */
+function configFileOf(given: string | undefined): string | undefined {
+  const named = given ?? process.env.ROLLCALL_CONFIG;
+  if (named) return resolve(named);
+  return existsSync(CONFIG_FILE) ? resolve(CONFIG_FILE) : undefined;
+}
+
 export function buildCli(io: Io): Command {
   const program = new Command('rollcall')
     .description('Rollcall: a multi-tenant SCIM 2.0 service provider')
+    .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
   const print = (json: boolean, value: unknown, lines: () => string[]) => {
@@ -50,10 +61,13 @@ export function buildCli(io: Io): Command {
     .addOption(new Option('--no-provisioning-log', 'do not record SCIM requests in the provisioning log').env('ROLLCALL_NO_PROVISIONING_LOG'))
     .addOption(new Option('--metrics-org-label', 'label SCIM request metrics by organization (one series per organization)').env('ROLLCALL_METRICS_ORG_LABEL'))
     .addOption(new Option('--no-worker', 'do not deliver webhooks from this process (run `rollcall worker` instead)'))
+    .addOption(new Option('--no-console', 'do not serve the operator console (/admin) and the setup pages (/setup)'))
     .addOption(privateWebhooksOption())
     .addOption(workerOptions.timeout())
     .addOption(workerOptions.retention())
-    .action(async (o: { database: string; host: string; port: string; publicUrl?: string; bodyLimit: string; logLevel: string; worker: boolean; webhookTimeout: string; eventRetentionDays: string; trustProxy?: string; statementTimeout: string; allowPrivateWebhooks?: boolean; provisioningLog: boolean; metricsOrgLabel?: boolean }) => {
+    .addOption(configOption())
+    .action(async (o: { database: string; host: string; port: string; publicUrl?: string; bodyLimit: string; logLevel: string; worker: boolean; console: boolean; webhookTimeout: string; eventRetentionDays: string; trustProxy?: string; statementTimeout: string; allowPrivateWebhooks?: boolean; provisioningLog: boolean; metricsOrgLabel?: boolean }) => {
+      const [{ default: pino }, { buildApp, wire }, { openStore }] = await Promise.all([import('pino'), import('../app.js'), import('../store/open.js')]);
       const port = Number(o.port);
       const bodyLimit = Number(o.bodyLimit);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${o.port}"`);
@@ -78,14 +92,14 @@ export function buildCli(io: Io): Command {
         demoToken = (await organizations.issueToken('demo', 'created on first start')).token;
       }
       const trustProxy = o.trustProxy === undefined ? undefined : o.trustProxy.trim().toLowerCase() === 'true' ? true : o.trustProxy.split(',').map((a) => a.trim()).filter(Boolean);
-      const app = await buildApp({ store, wiring, metricsOrgLabel: !!o.metricsOrgLabel, logger: pino({ level: o.logLevel, base: undefined }), ...(trustProxy !== undefined ? { trustProxy } : {}) });
+      const app = await buildApp({ store, wiring, console: o.console, metricsOrgLabel: !!o.metricsOrgLabel, logger: pino({ level: o.logLevel, base: undefined }), ...(trustProxy !== undefined ? { trustProxy } : {}) });
       const address = await app.listen({ host: o.host, port });
       const url = `${(o.publicUrl ?? address).replace(/\/+$/, '')}${DEFAULTS.scimPrefix}`;
       const banner = [`Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`];
       if (demoToken) {
         banner.push('Created organization "demo". Its bearer token is shown once, now:', `  ${demoToken}`, `Try: curl -H "Authorization: Bearer ${demoToken}" ${url}/Users`);
       }
-      banner.push(`Console: ${(o.publicUrl ?? address).replace(/\/+$/, '')}/admin (open it with a link from: rollcall admin login-link${o.publicUrl ? '' : ` --public-url ${address}`})`);
+      if (o.console) banner.push(`Console: ${(o.publicUrl ?? address).replace(/\/+$/, '')}/admin (open it with a link from: rollcall admin login-link${o.publicUrl ? '' : ` --public-url ${address}`})`);
       io.out(banner.join('\n'));
       const stop = async () => {
         await app.close();
@@ -104,7 +118,9 @@ export function buildCli(io: Io): Command {
     .addOption(new Option('--webhook-lease-grace <seconds>', 'extra time past the timeout before another worker may retry an in-flight delivery').default(String(DEFAULTS.webhookLeaseGraceSeconds)))
     .addOption(privateWebhooksOption())
     .addOption(new Option('--public-url <url>', "external URL of the server, named in security event tokens' iss (give the servers' value)").env('ROLLCALL_PUBLIC_URL'))
+    .addOption(configOption())
     .action(async (o: { database: string; webhookTimeout: string; eventRetentionDays: string; webhookLeaseGrace: string; allowPrivateWebhooks?: boolean; publicUrl?: string }) => {
+      const [{ wire }, { openStore }] = await Promise.all([import('../app.js'), import('../store/open.js')]);
       const store = await openStore(o.database);
       const worker = wire({
         store,
@@ -131,6 +147,7 @@ export function buildCli(io: Io): Command {
     .description('apply pending database migrations')
     .addOption(databaseOption())
     .action(async (o: { database: string }) => {
+      const { openStore } = await import('../store/open.js');
       const store = await openStore(o.database, { migrate: false });
       try {
         const applied = await store.migrate();
@@ -187,6 +204,47 @@ export function buildCli(io: Io): Command {
 
   addKeyCommands(org, print);
 
+  // Every command reads the configuration file for the options it has and no flag or variable set
+  // (precedence: flag, environment, file, default). zod loads only when there is a file.
+  program.hook('preAction', async (_program, command) => {
+    if (command.parent?.name() === 'config') return;
+    const path = configFileOf(command.opts().config as string | undefined);
+    if (!path) return;
+    const { applyConfig, loadConfig } = await import('./config.js');
+    applyConfig(command, loadConfig(path));
+  });
+
+  const config = program.command('config').description('the configuration file (rollcall.config.json)');
+  config
+    .command('check')
+    .description('validate a configuration file without starting anything')
+    .addOption(configOption())
+    .action(async (o: { config?: string }) => {
+      const path = configFileOf(o.config);
+      if (!path) throw new CliError(`no configuration file: give --config <file>, set ROLLCALL_CONFIG, or create ./${CONFIG_FILE}`);
+      const { loadConfig } = await import('./config.js');
+      const file = loadConfig(path);
+      const n = Object.keys(file).filter((k) => k !== '$schema').length;
+      io.out(`${path}: valid (${n} setting${n === 1 ? '' : 's'})`);
+    });
+  config
+    .command('print')
+    .description('the configuration `rollcall serve` would run with (flags aside), where each value comes from, secrets masked')
+    .addOption(configOption())
+    .option('--json', 'print JSON')
+    .action(async (o: { config?: string; json?: boolean }) => {
+      const path = configFileOf(o.config);
+      const { effectiveConfig, loadConfig } = await import('./config.js');
+      const settings = effectiveConfig(path ? loadConfig(path) : undefined);
+      if (o.json) {
+        io.out(JSON.stringify({ file: path ?? null, settings: Object.fromEntries(settings.map((x) => [x.key, { value: x.value, source: x.source }])) }, null, 2));
+        return;
+      }
+      io.out(`file: ${path ?? 'none'}`);
+      const width = Math.max(...settings.map((x) => x.key.length));
+      for (const x of settings) io.out(`${x.key.padEnd(width)}  ${x.value === null ? '-' : String(x.value)}  (${x.source})`);
+    });
+
   const token = program.command('token').description('manage bearer tokens');
   token
     .command('issue <slug>')
@@ -236,7 +294,10 @@ export async function main(argv: string[], io: Io = { out: (l) => console.log(l)
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const known = err instanceof DirectoryError || err instanceof SettingError || err instanceof CliError;
     const message = known ? (err as Error).message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
-    io.err(`rollcall: ${message.split('\n')[0]}`);
+    // One line, but a configuration file's problems, one per line under it.
+    const lines = message.split('\n');
+    io.err(`rollcall: ${lines[0]}`);
+    if (err instanceof CliError) for (const line of lines.slice(1)) io.err(line);
     return 1;
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { AttributeDef } from '../protocol/schema/index.js';
-import { describeExtension as extensionJson } from '../service/schemas.js';
+import type { describeExtension } from '../service/schemas.js';
 import { CliError, databaseOption, withDirectory, type Io, type Print } from './common.js';
 
 /** One line per attribute: name, type, and the characteristics that differ from RFC 7643's defaults. */
@@ -24,6 +24,11 @@ function attributeLines(attributes: readonly AttributeDef[], indent = '  '): str
 }
 
 /** `rollcall schema ...`: an organization's own schema extensions (docs/schema.md). */
+/** describeExtension, loaded with the command (see common.ts). */
+async function describer(): Promise<typeof describeExtension> {
+  return (await import('../service/schemas.js')).describeExtension;
+}
+
 export function addSchemaCommands(program: Command, io: Io, print: Print): void {
   const schema = program.command('schema').description("manage an organization's schema extensions (docs/schema.md)");
   schema
@@ -41,6 +46,7 @@ export function addSchemaCommands(program: Command, io: Io, print: Print): void 
         throw new CliError(`cannot read ${file === '-' ? 'stdin' : file} as JSON: ${(err as Error).message}`);
       }
       const { extension, updated } = await withDirectory(o.database, (d) => d.schemas.add(slug, declaration, { resource: o.resource, ...(o.required ? { required: true } : {}) }));
+      const extensionJson = await describer();
       print(!!o.json, extensionJson(extension), () => [
         `${updated ? 'updated' : 'added'} extension ${extension.schema.id} to ${extension.resource}s of "${slug}"${extension.required ? ' (required)' : ''}: ${extension.schema.attributes.length} attributes`,
       ]);
@@ -51,6 +57,7 @@ export function addSchemaCommands(program: Command, io: Io, print: Print): void 
     .addOption(databaseOption())
     .action(async (slug: string, o: { json?: boolean; database: string }) => {
       const list = await withDirectory(o.database, (d) => d.schemas.list(slug));
+      const extensionJson = await describer();
       print(!!o.json, list.map(extensionJson), () =>
         list.length ? list.map((e) => `${e.schema.id}\t${e.resource}\t${e.required ? 'required' : 'optional'}\t${e.schema.attributes.length} attributes\t${e.schema.name}`) : ['no extensions'],
       );
@@ -61,6 +68,7 @@ export function addSchemaCommands(program: Command, io: Io, print: Print): void 
     .addOption(databaseOption())
     .action(async (slug: string, urn: string, o: { json?: boolean; database: string }) => {
       const e = await withDirectory(o.database, (d) => d.schemas.show(slug, urn));
+      const extensionJson = await describer();
       print(!!o.json, extensionJson(e), () => [
         `id        ${e.schema.id}`,
         `name      ${e.schema.name}`,

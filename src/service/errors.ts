@@ -42,3 +42,11 @@ export class DirectoryError extends Error {
     this.kind = KINDS[code];
   }
 }
+
+/** An organization setting that cannot be set: the CLI and the console say why in one line. */
+export class SettingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SettingError';
+  }
+}

@@ -104,9 +104,6 @@ export function parseSettingValue(name: string, text: string): unknown {
   return parsed.data;
 }
 
-export class SettingError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SettingError';
-  }
-}
+import { SettingError } from './errors.js';
+
+export { SettingError };

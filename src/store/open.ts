@@ -1,6 +1,4 @@
 import { DEFAULTS } from '../defaults.js';
-import { postgresAdapter } from './dialects/postgres.js';
-import { sqliteAdapter } from './dialects/sqlite.js';
 import { SqlStore } from './sql/sql-store.js';
 import type { Store } from './store.js';
 
@@ -15,7 +13,10 @@ export interface OpenOptions {
 }
 
 export async function openStore(database: string = DEFAULTS.database, options: OpenOptions = {}): Promise<Store> {
-  const adapter = /^postgres(ql)?:\/\//i.test(database) ? postgresAdapter(database, options.poolSize, options.statementTimeoutMs) : sqliteAdapter(database);
+  // Each engine's driver loads only when it is used (the command starts faster without pg on SQLite).
+  const adapter = /^postgres(ql)?:\/\//i.test(database)
+    ? (await import('./dialects/postgres.js')).postgresAdapter(database, options.poolSize, options.statementTimeoutMs)
+    : (await import('./dialects/sqlite.js')).sqliteAdapter(database);
   const store = await SqlStore.open(adapter);
   if (options.migrate !== false) {
     try {

@@ -4,6 +4,7 @@ import type { OrgContext } from '../context.js';
 import { parseSettings } from '../settings.js';
 import type { ClientId } from './clients.js';
 import { Worker } from 'node:worker_threads';
+import { LogFilterError, parseDuration } from './durations.js';
 import { toDetail, toEntry, type LogEntry, type LogEntryDetail, type RequestRecord } from './entry.js';
 import { writeBatch, type ThreadReply, type ThreadRequest } from './log-thread.js';
 import { computeHealth, stateOf, type Health, type HealthState } from './health.js';
@@ -51,15 +52,15 @@ class ThreadSink implements LogSink {
   ready = false;
 
   constructor(database: string) {
-    // Sources run through tsx (the package's bin and tests): the thread registers it too.
     const failAll = (err: Error) => {
       this.failure ??= err;
       this.ready = false;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
-    const entry = new URL('./log-thread.ts', import.meta.url);
-    const compiled = entry.pathname.endsWith('.js');
+    // The build (dist/) runs the compiled thread; the sources (tests) run it through tsx.
+    const compiled = import.meta.url.endsWith('.js');
+    const entry = new URL(compiled ? './log-thread.js' : './log-thread.ts', import.meta.url);
     const boot = compiled
       ? entry
       : new URL(`data:text/javascript,${encodeURIComponent(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); })`)}`);
@@ -123,15 +124,7 @@ export interface LogFilter {
   readonly limit?: number;
 }
 
-export class LogFilterError extends Error {}
-
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
-/** A duration such as `90s`, `15m`, `1h`, `7d` in milliseconds, or undefined when it is not one. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d{1,9})\s*([smhdw])$/i.exec(text.trim());
-  return m ? Number(m[1]) * UNITS[m[2]!.toLowerCase()]! : undefined;
-}
+export { LogFilterError, parseDuration } from './durations.js';
 
 export function parseSince(text: string, now = Date.now()): string {
   const ms = parseDuration(text);
