@@ -13,6 +13,7 @@ import { addSchemaCommands } from './schema-commands.js';
 import { addCatalogCommands } from './catalog-commands.js';
 import { addWebhookCommands } from './webhook-commands.js';
 import { addKeyCommands } from './key-commands.js';
+import { addCheckCommand } from './check-command.js';
 
 function orgLines(org: Organization): string[] {
   return [
@@ -279,6 +280,7 @@ export function buildCli(io: Io): Command {
   addLogCommands(program, org, io, print);
   addLinkCommands(program, org, io);
   addWebhookCommands(program, io, print);
+  addCheckCommand(program, io);
   addSchemaCommands(program, io, print);
   addCatalogCommands(program, io, print);
   return program;

@@ -1,0 +1,168 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { runChecks, type CheckReport } from '../../src/check/framework.js';
+import { SUITES } from '../../src/check/suites.js';
+import { ENGINES } from '../support/engines.js';
+import { Harness } from '../support/harness.js';
+import { BrokenServer, type Defect } from './broken-server.js';
+
+const BIN = fileURLToPath(new URL('../../bin/rollcall.js', import.meta.url));
+const ALL = [SUITES.okta, SUITES.entra, SUITES.generic];
+const failed = (r: CheckReport) => r.results.filter((x) => x.outcome === 'fail').map((x) => x.id);
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`rollcall check against Rollcall on ${engine}`, () => {
+    let h: Harness;
+    let base: string;
+    before(async () => {
+      h = await Harness.start(engine, { provisioningLog: false });
+      await h.app.listen({ host: '127.0.0.1', port: 0 });
+      base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}/scim/v2`;
+    });
+    after(() => h.close());
+
+    test('every check of every suite passes, none is skipped, and nothing is left behind', async () => {
+      const org = await h.org('checked', { rateLimit: 0 });
+      const report = await runChecks({ baseUrl: base, token: org.token, suites: ALL });
+      assert.deepEqual(failed(report), [], JSON.stringify(report.results.filter((r) => r.outcome === 'fail'), null, 2).slice(0, 4000));
+      assert.deepEqual(report.results.filter((r) => r.outcome === 'skip').map((r) => r.id), []);
+      assert.ok(report.results.length >= 40, `${report.results.length} checks`);
+      assert.deepEqual(report.leftBehind, []);
+      for (const kind of ['Users', 'Groups']) {
+        const left = await h.request('GET', `/${kind}?filter=${encodeURIComponent(`${kind === 'Users' ? 'userName' : 'displayName'} sw "${report.run}"`)}`, { org });
+        assert.equal(left.body.totalResults, 0, `no ${kind} of the run remain`);
+      }
+    });
+
+    test('--keep leaves what the run created; --only runs the matching checks', async () => {
+      const org = await h.org('kept', { rateLimit: 0 });
+      const report = await runChecks({ baseUrl: base, token: org.token, suites: [SUITES.okta], only: 'okta.create', keep: true });
+      assert.deepEqual(report.results.map((r) => r.id), ['okta.create-user']);
+      assert.equal(report.leftBehind.length, 1);
+      assert.equal((await h.request('GET', report.leftBehind[0]!, { org })).status, 200);
+      const regexp = await runChecks({ baseUrl: base, token: org.token, suites: ALL, only: '/^generic\\.(filter|paging)$/' });
+      assert.deepEqual(regexp.results.map((r) => r.id), ['generic.filter', 'generic.paging']);
+    });
+  });
+}
+
+test('the client reaches nothing but the base URL: a path that leaves it is refused, redirects are not followed', async () => {
+  const { CheckClient } = await import('../../src/check/framework.js');
+  const c = new CheckClient('https://scim.example.com/scim/v2/', 't', 1000);
+  assert.equal(c.urlOf('/Users?filter=x'), 'https://scim.example.com/scim/v2/Users?filter=x');
+  for (const escape of ['/../admin', '/%2e%2e/%2e%2e/etc', '/..']) {
+    assert.throws(() => c.urlOf(escape), /refused|must start/, escape);
+  }
+  assert.throws(() => c.urlOf('Users'), /must start with "\/"/);
+  assert.equal(new URL(c.urlOf('//evil.example.com/x')).host, 'scim.example.com', 'a doubled slash stays on the server');
+  const server = new BrokenServer();
+  const base = await server.start();
+  try {
+    // A server that redirects elsewhere: the check fails on the 3xx, nothing follows it.
+    const { createServer } = await import('node:http');
+    const redirecting = createServer((_req, res) => res.writeHead(302, { location: `${base}/Users` }).end());
+    await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
+    const port = (redirecting.address() as AddressInfo).port;
+    const report = await runChecks({ baseUrl: `http://127.0.0.1:${port}/scim/v2`, token: 'x', suites: [SUITES.okta], only: 'okta.connection' });
+    assert.equal(report.results[0]!.outcome, 'fail');
+    assert.equal(server.requests, 0, 'the redirect target got nothing');
+    redirecting.close();
+  } finally {
+    await server.stop();
+  }
+});
+
+describe('rollcall check against a deliberately broken server', () => {
+  test('with no defect on, the checks each defect breaks pass', async () => {
+    const server = new BrokenServer();
+    const base = await server.start();
+    try {
+      const report = await runChecks({ baseUrl: base, token: server.token, suites: ALL });
+      for (const id of ['okta.lookup-case-insensitive', 'okta.unknown-user', 'generic.error-not-found', 'generic.patch', 'okta.push-members-remove', 'okta.duplicate']) {
+        assert.equal(report.results.find((r) => r.id === id)?.outcome, 'pass', `${id} on the correct server: ${JSON.stringify(report.results.find((r) => r.id === id))}`);
+      }
+      assert.equal(report.results.find((r) => r.id === 'generic.sort')?.outcome, 'skip', 'sorting is not advertised, so not checked');
+      assert.equal(server.stored, 0, 'the run deleted what it created');
+      assert.ok(server.paths.every((p) => p.startsWith('/scim/v2/')), 'no request outside the base URL');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  const DEFECTS: [Defect, string[], RegExp][] = [
+    ['case-sensitive-username', ['okta.lookup-case-insensitive'], /found by its userName in upper case/],
+    ['plain-error-body', ['okta.unknown-user', 'generic.error-not-found'], /urn:ietf:params:scim:api:messages:2\.0:Error/],
+    ['patch-ignores-remove', ['okta.push-members-remove', 'generic.patch'], /no longer a member|no home email left/],
+    ['no-uniqueness', ['okta.duplicate'], /HTTP 409/],
+  ];
+  for (const [defect, caught, because] of DEFECTS) {
+    test(`defect "${defect}" is caught by ${caught.join(' and ')}, and the report says why`, async () => {
+      const server = new BrokenServer(new Set([defect]));
+      const base = await server.start();
+      try {
+        const report = await runChecks({ baseUrl: base, token: server.token, suites: ALL });
+        const ids = failed(report);
+        for (const id of caught) assert.ok(ids.includes(id), `${id} fails with ${defect}: failures are ${ids.join(', ')}`);
+        const failure = report.results.find((r) => r.id === caught[0])!;
+        assert.match(failure.detail!, because);
+        assert.ok(failure.exchange, 'the failure shows the exchange');
+        assert.equal(failure.exchange!.requestHeaders.authorization, 'Bearer ***', 'the token is never shown');
+        assert.match(failure.ref, /RFC|Okta|Entra/);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+
+  test('the command: a table per suite, each failure with request, response, expectation and reference; exit 1; JSON and JUnit', async () => {
+    const server = new BrokenServer(new Set<Defect>(['case-sensitive-username', 'plain-error-body']));
+    const base = await server.start();
+    const dir = join(process.cwd(), '.tmp', `check-${process.pid}`);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const junitFile = join(dir, 'report.xml');
+      const r = await cli(['check', base, '--token', server.token, '--junit', junitFile]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stdout, /^suite +passed +failed +skipped$/m);
+      assert.match(r.stdout, /^okta +\d+ +[1-9]\d* +\d+$/m);
+      assert.match(r.stdout, /^✖ okta\.lookup-case-insensitive: find the user by userName in other case$/m);
+      assert.match(r.stdout, /^ {4}because: +.*RFC 7643 §4\.1\.1/m);
+      assert.match(r.stdout, /^ {4}request: +GET http:\/\/127\.0\.0\.1:\d+\/scim\/v2\/Users\?filter=userName%20eq%20%22RCHECK-/m);
+      assert.match(r.stdout, /^ {4}response: HTTP 200$/m);
+      assert.ok(!r.stdout.includes(server.token), 'the token is never printed');
+      assert.match(r.stderr, /checks? failed/);
+      const xml = readFileSync(junitFile, 'utf8');
+      assert.match(xml, /<testsuite name="okta" tests="\d+" failures="[1-9]/);
+      assert.match(xml, /<testcase classname="rollcall-check\.okta" name="okta\.lookup-case-insensitive: /);
+      assert.match(xml, /<failure message="/);
+
+      const json = await cli(['check', base, '--token', server.token, '--json', '--idp', 'okta']);
+      const report = JSON.parse(json.stdout) as CheckReport;
+      assert.ok(report.results.every((x) => x.suite === 'okta'));
+      assert.ok(failed(report).includes('okta.lookup-case-insensitive'));
+      const none = await cli(['check', base, '--token', server.token, '--only', 'no-such-check']);
+      assert.match(none.stderr, /no check matched --only "no-such-check"/);
+      const badUrl = await cli(['check', 'ftp://example.com', '--token', 'x']);
+      assert.match(badUrl.stderr, /http or https only/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await server.stop();
+    }
+  });
+});
