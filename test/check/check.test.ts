@@ -1,30 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { runChecks, type CheckReport } from '../../src/check/framework.js';
 import { SUITES } from '../../src/check/suites.js';
 import { ENGINES } from '../support/engines.js';
 import { Harness } from '../support/harness.js';
 import { BrokenServer, type Defect } from './broken-server.js';
+import { run as cli } from '../support/serve.js';
 
-const BIN = fileURLToPath(new URL('../../bin/rollcall.js', import.meta.url));
 const ALL = [SUITES.okta, SUITES.entra, SUITES.generic];
 const failed = (r: CheckReport) => r.results.filter((x) => x.outcome === 'fail').map((x) => x.id);
-
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args]);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
-}
 
 for (const engine of ENGINES) {
   describe(`rollcall check against Rollcall on ${engine}`, () => {
