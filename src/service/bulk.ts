@@ -7,6 +7,9 @@ export const BULK_RESPONSE = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse
 
 type Method = 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
+/** POSTs to /Users written together at most (a batch is one transaction of multi-row statements). */
+const BATCH = 100;
+
 /** One operation of a BulkRequest (RFC 7644 §3.7), checked. */
 interface Operation {
   readonly index: number;
@@ -52,7 +55,14 @@ export class Bulk {
     private readonly window = 32,
     /** Whether an error means the database cannot serve now (the operation is answered 503, not 500). */
     private readonly unavailable: (err: unknown) => boolean = () => false,
+    /** Creates a run of users in one transaction, or answers undefined (see Users.createMany). */
+    private readonly createUsers?: (ctx: RequestContext, bodies: readonly unknown[]) => Promise<(ScimResource | ScimError)[] | undefined>,
   ) {}
+
+  /** POSTs to /Users that refer to nothing: a run of them can be written together. */
+  private batchable(op: Operation, failOnErrors: number | undefined): boolean {
+    return this.createUsers !== undefined && failOnErrors === undefined && op.method === 'POST' && op.path.replace(/^\//, '').toLowerCase() === 'users' && references(op).length === 0;
+  }
 
   /** Checks a BulkRequest against the limits before anything runs (413 names the limit exceeded). */
   parse(body: unknown, payloadBytes: number, limits: BulkLimits): { operations: Operation[]; failOnErrors: number | undefined } {
@@ -161,8 +171,43 @@ export class Bulk {
       while (inflight.size > 0) await Promise.race(inflight);
     };
 
-    for (const [slot, op] of order.entries()) {
+    const entries = [...order.entries()];
+    for (let e = 0; e < entries.length; e++) {
+      const [slot, op] = entries[e]!;
       if (allowed() <= 0) break;
+      // A run of POSTs to /Users that refer to nothing: one transaction, multi-row statements,
+      // one-by-one's outcome (Users.createMany falls back to it). Nothing else is under way
+      // meanwhile, so the transactions still queue in the request's order.
+      if (this.batchable(op, failOnErrors)) {
+        let end = e + 1;
+        while (end < entries.length && end - e < BATCH && this.batchable(entries[end]![1], failOnErrors)) end++;
+        if (end - e > 1) {
+          await drain();
+          paths.clear();
+          const batch = entries.slice(e, end);
+          const outcome = aborted ? undefined : await this.createBatch(ctx, batch.map(([, o]) => o));
+          if (outcome) {
+            batch.forEach(([s, o], i) => {
+              const r = outcome[i]!;
+              results[s] = r instanceof ScimError ? failure(o, r) : success(o, r, '201');
+              finished.add(o.index);
+              if (r instanceof ScimError) {
+                errors++;
+                if (o.bulkId !== undefined) failed.add(o.bulkId);
+              } else if (o.bulkId !== undefined) created.set(o.bulkId, r.id);
+            });
+          } else {
+            // One by one, in order, nothing else under way: exactly the outcome without batches.
+            for (const [s, o] of batch) {
+              if (allowed() <= 0) break;
+              start(o, s);
+              await drain();
+            }
+          }
+          e = end - 1;
+          continue;
+        }
+      }
       const needsOthers = references(op).some((ref) => {
         const c = creators.get(ref);
         return c !== undefined && c !== op && !finished.has(c.index);
@@ -179,6 +224,16 @@ export class Bulk {
     }
     await drain();
     return results.filter((r): r is BulkResult => r !== undefined);
+  }
+
+  /** A run of creates through createUsers; undefined: run them one by one. A server-side failure aborts like an operation's. */
+  private async createBatch(ctx: RequestContext, ops: readonly Operation[]): Promise<(ScimResource | ScimError)[] | undefined> {
+    try {
+      return await this.createUsers!(ctx, ops.map((o) => o.data));
+    } catch {
+      // Not the request's fault (the database went away): one by one, each answers for itself.
+      return undefined;
+    }
   }
 
   private async execute(ctx: RequestContext, op: Operation, created: Map<string, string>, failed: ReadonlySet<string>, creators: ReadonlyMap<string, Operation>): Promise<BulkResult> {

@@ -71,6 +71,57 @@ export class Users implements ResourceService<UserRead> {
     return resource;
   }
 
+  /**
+   * Many creates in one transaction, for a run of POSTs in a /Bulk: each body is checked as
+   * `create` checks it, the users are written with multi-row statements, and the events are those
+   * the creates one by one would write, in the same order. A body that fails its checks gets the
+   * error `create` would answer. When the rest cannot be written together (a userName or unique
+   * value they share with each other or with a stored user, an undeclared role, a hook that
+   * decides per user), nothing is written and the answer is undefined: the caller creates them
+   * one by one, for exactly one-by-one's outcome. The transaction queues before the first await,
+   * as `create`'s does.
+   */
+  async createMany(ctx: RequestContext, bodies: readonly unknown[]): Promise<(ScimResource | ScimError)[] | undefined> {
+    // A hook decides per user; unique extension values are checked by query, which cannot see
+    // the batch's own rows: both cases go one by one.
+    if (this.hooks.beforeUserCreate) return undefined;
+    if (ctx.org.schema.user.extensions.some((e) => e.schema.attributes.some((a) => a.uniqueness !== 'none'))) return undefined;
+    const t = now();
+    const prepared = bodies.map((body): { record: ResourceRecord; resource: ScimResource } | ScimError => {
+      try {
+        const doc = this.accept(ctx, body);
+        if (doc.active === undefined) doc.active = true;
+        const record: ResourceRecord = { org_id: ctx.org.id, id: randomUUID(), doc, version: 1, created: t, last_modified: t, type: ctx.org.schema.user };
+        return { record, resource: toResource(record, doc, ctx.baseUrl) };
+      } catch (err) {
+        if (err instanceof ScimError) return err;
+        throw err;
+      }
+    });
+    const valid = prepared.filter((p): p is { record: ResourceRecord; resource: ScimResource } => !(p instanceof ScimError));
+    if (valid.length === 0) return prepared as ScimError[];
+    try {
+      await this.change(ctx, async (tx, events) => {
+        for (const { record } of valid) {
+          await checkUnique(tx, ctx, record.id, record.doc);
+          await checkCatalog(tx, ctx, record.doc);
+        }
+        await tx.users.insertMany(valid.map((v) => v.record));
+        await events.add(
+          tx,
+          valid.flatMap(({ record, resource }) => [
+            { type: 'user.created' as const, resourceType: 'User' as const, resourceId: record.id, data: { user: withoutLocation(resource) } },
+            ...rolesChanged(record.id, record.doc.userName as string, [], effectiveRoles(directRoles(record.doc), [])),
+          ]),
+        );
+      });
+    } catch (err) {
+      if (err instanceof ScimError || err instanceof UniqueViolation) return undefined;
+      throw err;
+    }
+    return prepared.map((p) => (p instanceof ScimError ? p : p.resource));
+  }
+
   /** One user; with `groups`, its read-only groups attribute too (read in the same statement). */
   async get(ctx: RequestContext, id: string, options: UserRead = {}): Promise<ScimResource> {
     return resourceOf(await this.require(this.store, ctx, id, { groups: options.groups ?? false }), ctx.baseUrl, ctx.org.schema.removing);

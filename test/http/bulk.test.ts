@@ -195,6 +195,45 @@ for (const engine of ENGINES) {
       assert.equal((events[0]!.data as { user: { userName: string } }).user.userName, 'evented');
     });
 
+    test('a run of POSTs to /Users is written in one transaction with the events and answers of one by one; a clash falls back to one by one', async () => {
+      const users = h.wiring.directory.users;
+      const calls: number[] = [];
+      const original = users.createMany.bind(users);
+      users.createMany = async (ctx, bodies) => {
+        const r = await original(ctx, bodies);
+        calls.push(r === undefined ? -bodies.length : bodies.length);
+        return r;
+      };
+      try {
+        const d = await h.directory.organizations.get('bulk-b');
+        const from = (await h.directory.events.read(d, 0, 100_000)).at(-1)?.seq ?? 0;
+        const ops = (names: string[]) => names.map((n, i) => ({ method: 'POST', path: '/Users', bulkId: `r${i}`, data: n === 'bad' ? { schemas: [USER_SCHEMA], displayName: 'no userName' } : { schemas: [USER_SCHEMA], userName: n, roles: [{ value: 'reader' }] } }));
+        const batched = await h.request('POST', '/Bulk', { org: b, body: bulk(ops(['batch-1', 'batch-2', 'bad', 'batch-3'])) });
+        assert.equal(batched.status, 200);
+        assert.deepEqual(batched.body.Operations.map((o: { status: string }) => o.status), ['201', '201', '400', '201']);
+        assert.equal(batched.body.Operations[2].response.scimType, 'invalidValue', 'the invalid body gets the error a single POST gets');
+        assert.deepEqual(calls, [4], 'one batch of four, written together');
+        const events = await h.directory.events.read(d, from, 100);
+        assert.deepEqual(
+          events.map((e) => [e.type, e.type === 'user.created' ? (e.data as { user: { userName: string } }).user.userName : (e.data as { after: string[] }).after]),
+          [['user.created', 'batch-1'], ['user.roles_changed', ['reader']], ['user.created', 'batch-2'], ['user.roles_changed', ['reader']], ['user.created', 'batch-3'], ['user.roles_changed', ['reader']]],
+          "one-by-one's events, in the request's order",
+        );
+        const locations = batched.body.Operations.filter((o: { status: string }) => o.status === '201').map((o: { location: string }) => o.location);
+        for (const l of locations) assert.equal((await h.request('GET', new URL(l).pathname.replace('/scim/v2', ''), { org: b })).status, 200);
+
+        // A userName taken inside the run (and one taken before it): nothing of the batch is kept, and one by one decides.
+        calls.length = 0;
+        const clash = await h.request('POST', '/Bulk', { org: b, body: bulk(ops(['clash-1', 'CLASH-1', 'batch-1', 'clash-2'])) });
+        assert.deepEqual(clash.body.Operations.map((o: { status: string }) => o.status), ['201', '409', '409', '201']);
+        assert.deepEqual(calls, [-4], 'the batch fell back');
+        assert.equal(await count(b, '/Users', 'userName eq "clash-1"'), 1);
+        assert.equal(await count(b, '/Users', 'userName eq "clash-2"'), 1);
+      } finally {
+        users.createMany = original;
+      }
+    });
+
     test('an operation that fails for a reason of the server\'s stops the run with a SCIM body; those before it stay', async () => {
       // An application hook that throws something other than a ScimError: a bug of the host's.
       const hooked = await Harness.start(engine, {

@@ -71,16 +71,23 @@ export class GroupCommit {
     let taken = 0;
     try {
       await this.db.connection().execute(async (conn) => {
+        // PostgreSQL takes several statements without parameters in one round trip (the simple
+        // query protocol): a savepoint's end and the next one's start, or the last one's end and
+        // the commit, travel together. SQLite runs one statement at a time (in process: no trip).
+        const batch = async (...statements: string[]) => {
+          if (this.begin === 'begin') await sql.raw(statements.join('; ')).execute(conn);
+          else for (const s of statements) await sql.raw(s).execute(conn);
+        };
         // SQLite begins IMMEDIATE: the write lock first (waiting for another process's writer, if
         // any, up to the busy timeout). A deferred transaction that reads first, then writes,
         // fails with SQLITE_BUSY_SNAPSHOT when another connection committed in between.
-        await sql.raw(this.begin).execute(conn);
+        let pending: string[] = [this.begin];
         try {
           for (let n = 0; n < this.max && this.queue.length > 0; n++) {
             current = this.queue.shift()!;
             taken++;
-            const name = sql.raw(`rc_group_${n}`);
-            await sql`savepoint ${name}`.execute(conn);
+            const name = `rc_group_${n}`;
+            await batch(...pending, `savepoint ${name}`);
             let failure: { err: unknown } | undefined;
             let result: unknown;
             try {
@@ -89,16 +96,17 @@ export class GroupCommit {
               failure = { err };
             }
             if (failure) {
-              await sql`rollback to ${name}`.execute(conn);
-              await sql`release ${name}`.execute(conn);
+              await batch(`rollback to ${name}`, `release ${name}`);
+              pending = [];
               current.reject(failure.err);
             } else {
-              await sql`release ${name}`.execute(conn);
+              // Released with the next statement: the next savepoint, or the commit.
+              pending = [`release ${name}`];
               succeeded.push({ job: current, result });
             }
             current = undefined;
           }
-          await sql`commit`.execute(conn);
+          await batch(...pending, 'commit');
         } catch (err) {
           await sql`rollback`.execute(conn).catch(() => undefined);
           throw err;
