@@ -64,7 +64,8 @@ export function sendListText(reply: FastifyReply, page: ListPageText): FastifyRe
   if (page.cursor) {
     const total = page.totalResults >= 0 ? `"totalResults":${page.totalResults},` : '';
     const next = page.cursor.next !== undefined ? `"nextCursor":${JSON.stringify(page.cursor.next)},` : '';
-    return reply.type(SCIM_CONTENT_TYPE).send(`{"schemas":["${LIST_RESPONSE}"],${total}"itemsPerPage":${page.resources.length},${next}"Resources":[${page.resources.join(',')}]}`);
+    const previous = page.cursor.previous !== undefined ? `"previousCursor":${JSON.stringify(page.cursor.previous)},` : '';
+    return reply.type(SCIM_CONTENT_TYPE).send(`{"schemas":["${LIST_RESPONSE}"],${total}"itemsPerPage":${page.resources.length},${next}${previous}"Resources":[${page.resources.join(',')}]}`);
   }
   return reply.type(SCIM_CONTENT_TYPE).send(`{"schemas":["${LIST_RESPONSE}"],"totalResults":${page.totalResults},"itemsPerPage":${page.resources.length},"startIndex":${page.startIndex},"Resources":[${page.resources.join(',')}]}`);
 }

@@ -78,7 +78,7 @@ export class Groups implements ResourceService<GroupRead> {
       totalResults: page.total,
       startIndex: req.startIndex,
       resources: page.rows.map((r) => toResource(r, parse(r, ctx), ctx.baseUrl, read.members ? (byGroup.get(r.id) ?? []) : undefined)),
-      ...(await cursorOfPage(this.store, ctx, 'Group', req, page.next)),
+      ...(await cursorOfPage(this.store, ctx, 'Group', req, page)),
     };
   }
 

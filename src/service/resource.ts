@@ -12,7 +12,7 @@ export interface ListPage {
   readonly startIndex: number;
   readonly resources: readonly ScimResource[];
   /** A page of a cursor walk, with the cursor of the next page when more follow. */
-  readonly cursor?: { readonly next?: string };
+  readonly cursor?: { readonly next?: string; readonly previous?: string };
 }
 
 /** Conditional request headers (RFC 7232), compared against meta.version. */
@@ -36,7 +36,7 @@ export interface ListPageText {
   readonly totalResults: number;
   readonly startIndex: number;
   readonly resources: readonly string[];
-  readonly cursor?: { readonly next?: string };
+  readonly cursor?: { readonly next?: string; readonly previous?: string };
 }
 
 /** Reads answered as text, without parsing the stored documents (what a ResourceService may offer besides). */
@@ -56,12 +56,16 @@ export interface ResourceService<R> {
 }
 
 /** The store's query of a list request: filter, sort and paging, all run in the database. */
-export function storeQuery(req: ListRequest, cursorAfter?: number): ResourceQuery {
+/** Where a cursor walk continues: after a row (`nextCursor`, or `cursor=` from 0), or before one (`previousCursor`). */
+export type CursorPosition = { readonly after: number } | { readonly before: number };
+
+export function storeQuery(req: ListRequest, position?: CursorPosition): ResourceQuery {
   return {
     ...(req.filter ? { filter: req.filter } : {}),
     ...(req.sortBy ? { sortBy: req.sortBy, descending: req.descending } : {}),
     offset: req.startIndex - 1,
     limit: req.count,
-    ...(cursorAfter !== undefined ? { cursorAfter } : {}),
+    ...(position && 'after' in position ? { cursorAfter: position.after } : {}),
+    ...(position && 'before' in position ? { cursorBefore: position.before } : {}),
   };
 }

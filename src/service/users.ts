@@ -139,7 +139,7 @@ export class Users implements ResourceService<UserRead> {
   /** A page as JSON texts, for a response without a projection (see getText). */
   async listText(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPageText> {
     const page = await this.store.users.list(ctx.org.id, await this.query(ctx, req), { groups: options.groups ?? false });
-    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => textOf(r, ctx)), ...(await cursorOfPage(this.store, ctx, 'User', req, page.next)) };
+    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => textOf(r, ctx)), ...(await cursorOfPage(this.store, ctx, 'User', req, page)) };
   }
 
   /** The store's query of a list request, a cursor walk's included (RFC 9865). */
@@ -236,7 +236,7 @@ export class Users implements ResourceService<UserRead> {
   /** A page of users matching a list request; filter, sort and paging run in the database. */
   async list(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPage> {
     const page = await this.store.users.list(ctx.org.id, await this.query(ctx, req), { groups: options.groups ?? false });
-    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => resourceOf(r, ctx.baseUrl, ctx.org.schema.removing)), ...(await cursorOfPage(this.store, ctx, 'User', req, page.next)) };
+    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => resourceOf(r, ctx.baseUrl, ctx.org.schema.removing)), ...(await cursorOfPage(this.store, ctx, 'User', req, page)) };
   }
 
   /**

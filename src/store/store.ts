@@ -21,6 +21,8 @@ export interface ResourceQuery extends PageQuery {
    * start), `limit` of them; `offset` is ignored. The page's `next` says where the next starts.
    */
   readonly cursorAfter?: number;
+  /** A cursor walk backwards (RFC 9865 `previousCursor`): the `limit` rows before this sequence number. */
+  readonly cursorBefore?: number;
 }
 
 export interface Page<T> {
@@ -29,6 +31,8 @@ export interface Page<T> {
   readonly rows: readonly T[];
   /** A cursor walk: the sequence number the next page starts after, when more rows follow. */
   readonly next?: number;
+  /** A cursor walk: the sequence number the previous page ends before, when rows may precede. */
+  readonly previous?: number;
 }
 
 /** A resource's stored document and its metadata, as the service hands it over: the store derives its columns and indexed values. */

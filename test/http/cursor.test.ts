@@ -61,6 +61,39 @@ for (const engine of ENGINES) {
       assert.ok(search.body.nextCursor);
     });
 
+    test('previousCursor walks back: each page back is the page before, the first page has none, and forward again works', async () => {
+      const { pages } = await walk(h, a, '/Users', 10);
+      assert.equal(pages[0].previousCursor, undefined, 'the first page has nothing before it');
+      assert.ok(pages[1].previousCursor && pages[2].previousCursor);
+      const idsOf = (body: { Resources: { id: string }[] }) => body.Resources.map((r) => r.id);
+      const back = async (cursor: string, query = '') => {
+        const r = await h.request('GET', `/Users?count=10&cursor=${encodeURIComponent(cursor)}${query}`, { org: a });
+        assert.equal(r.status, 200, JSON.stringify(r.body));
+        return r.body;
+      };
+      // From the last page back to the first.
+      const second = await back(pages[2].previousCursor);
+      assert.deepEqual(idsOf(second), ids.slice(10, 20));
+      assert.equal(second.totalResults, undefined);
+      const first = await back(second.previousCursor);
+      assert.deepEqual(idsOf(first), ids.slice(0, 10));
+      assert.equal(first.previousCursor, undefined, 'nothing before the first page');
+      // And forward again from a page walked back to.
+      const again = await back(first.nextCursor);
+      assert.deepEqual(idsOf(again), ids.slice(10, 20));
+      // Back from a page of 5 with count=10: the ten before it, in creation order.
+      assert.deepEqual(idsOf(await back(pages[2].previousCursor)), ids.slice(10, 20));
+      // A previousCursor is bound to its list like any cursor.
+      const odd = await h.request('GET', `/Users?count=10&filter=${encodeURIComponent('title eq "odd"')}&cursor=${encodeURIComponent(pages[1].previousCursor)}`, { org: a });
+      assert.equal(odd.body.scimType, 'invalidCursor');
+      // With a filter: back through the odd users.
+      const filtered = await walk(h, a, `/Users?filter=${encodeURIComponent('title eq "odd"')}`, 4);
+      const lastPage = filtered.pages.at(-1);
+      const before = await h.request('GET', `/Users?count=4&filter=${encodeURIComponent('title eq "odd"')}&cursor=${encodeURIComponent(lastPage.previousCursor)}`, { org: a });
+      const oddIds = ids.filter((_, i) => i % 2);
+      assert.deepEqual(idsOf(before.body), oddIds.slice(-4 - lastPage.Resources.length, -lastPage.Resources.length));
+    });
+
     test('under concurrent inserts and deletes, a resource appears at most once, and every one present throughout appears', async () => {
       const added: string[] = [];
       const deleted = new Set<string>();
@@ -126,8 +159,10 @@ for (const engine of ENGINES) {
 
     test('groups walk by cursor too; ServiceProviderConfig advertises pagination with index as the default', async () => {
       for (let i = 0; i < 5; i++) await h.request('POST', '/Groups', { org: b, body: { schemas: [GROUP], displayName: `g${i}` } });
-      const { ids: groups } = await walk(h, b, '/Groups', 2);
+      const { ids: groups, pages: groupPages } = await walk(h, b, '/Groups', 2);
       assert.equal(groups.length, 5);
+      const back = await h.request('GET', `/Groups?count=2&cursor=${encodeURIComponent(groupPages[2].previousCursor)}`, { org: b });
+      assert.deepEqual(back.body.Resources.map((g: { id: string }) => g.id), groups.slice(2, 4), 'groups walk back too');
       const spc = await h.request('GET', '/ServiceProviderConfig', { org: a });
       assert.deepEqual(spc.body.pagination, { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: 1000, maxPageSize: 1000, cursorTimeout: 3600 });
       // Index paging is unchanged.

@@ -7,8 +7,8 @@ export interface ListPageShape<R> {
   readonly totalResults: number;
   readonly startIndex: number;
   readonly resources: readonly R[];
-  /** A page of a cursor walk (RFC 9865): no startIndex, and `nextCursor` when more follow. */
-  readonly cursor?: { readonly next?: string };
+  /** A page of a cursor walk (RFC 9865): no startIndex; `nextCursor` when more follow, `previousCursor` when rows may precede. */
+  readonly cursor?: { readonly next?: string; readonly previous?: string };
 }
 
 export interface ListResponse<R> {
@@ -17,6 +17,7 @@ export interface ListResponse<R> {
   readonly itemsPerPage: number;
   readonly startIndex?: number;
   readonly nextCursor?: string;
+  readonly previousCursor?: string;
   readonly Resources: readonly R[];
 }
 
@@ -28,6 +29,7 @@ export function listResponse<R>(page: ListPageShape<R>): ListResponse<R> {
       ...(page.totalResults >= 0 ? { totalResults: page.totalResults } : {}),
       itemsPerPage: page.resources.length,
       ...(page.cursor.next !== undefined ? { nextCursor: page.cursor.next } : {}),
+      ...(page.cursor.previous !== undefined ? { previousCursor: page.cursor.previous } : {}),
       Resources: page.resources,
     };
   }

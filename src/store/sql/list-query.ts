@@ -19,7 +19,7 @@ export interface ListStatements {
  */
 export function listQuery(
   orgId: string,
-  query: ResourceQuery & { afterSeq?: number },
+  query: ResourceQuery & { afterSeq?: number; beforeSeq?: number },
   adapter: DialectAdapter,
   table: ResourceTable,
   extra: readonly Fragment[] = [],
@@ -49,7 +49,9 @@ export function listQuery(
     count: sql`select count(*) as n ${from}`,
     list: from,
     page:
-      query.afterSeq !== undefined
+      query.beforeSeq !== undefined
+        ? sql`select ${cols} ${from} and ${seq} < ${query.beforeSeq} order by ${bySeq} desc limit ${limit}`
+        : query.afterSeq !== undefined
         ? sql`select ${cols} ${from} and ${seq} > ${query.afterSeq} order by ${bySeq} limit ${limit}`
         : query.offset > 0
           ? // The rows skipped are index entries only: the page's own rows are read by their seq.
@@ -68,8 +70,8 @@ export function listQuery(
  * the page) is what it was: after any create, update or delete, by this process or another, the
  * page is read again by OFFSET, so `startIndex` always means what it says at the time of the request.
  */
-export async function readPage<R>(c: SqlContext, orgId: string, query: ResourceQuery, build: (q: ResourceQuery & { afterSeq?: number }) => ListStatements): Promise<Page<R>> {
-  if (query.cursorAfter !== undefined) return cursorPage<R>(c, query, build);
+export async function readPage<R>(c: SqlContext, orgId: string, query: ResourceQuery, build: (q: ResourceQuery & { afterSeq?: number; beforeSeq?: number }) => ListStatements): Promise<Page<R>> {
+  if (query.cursorAfter !== undefined || query.cursorBefore !== undefined) return cursorPage<R>(c, query, build);
   const q = build(query);
   if (query.limit === 0) return { total: await count(c, q.count), rows: [] };
   // The list's cursor key is computed only when a cursor is read (a later page) or written (a
@@ -96,20 +98,36 @@ export async function readPage<R>(c: SqlContext, orgId: string, query: ResourceQ
 }
 
 /**
- * One page of a cursor walk (RFC 9865): the rows after a creation sequence number, by the
- * (org_id, seq) index, one more than asked to know whether more follow. Never counts: the total is
- * known only when the first page holds everything.
+ * One page of a cursor walk (RFC 9865): the rows after a creation sequence number (or, walking
+ * back, before one), by the (org_id, seq) index, one more than asked to know whether more follow.
+ * Never counts: the total is known only when the first page holds everything. A page past the
+ * first says where the page before it ends; a page walked back says where the one after it starts.
  */
-async function cursorPage<R>(c: SqlContext, query: ResourceQuery, build: (q: ResourceQuery & { afterSeq?: number }) => ListStatements): Promise<Page<R>> {
+async function cursorPage<R>(c: SqlContext, query: ResourceQuery, build: (q: ResourceQuery & { afterSeq?: number; beforeSeq?: number }) => ListStatements): Promise<Page<R>> {
   const limit = query.limit;
-  const rows = await c.rows<R & Paging>(build({ ...query, offset: 0, limit: limit + 1, afterSeq: query.cursorAfter! }).page);
+  const back = query.cursorBefore !== undefined;
+  const position = back ? { beforeSeq: query.cursorBefore! } : { afterSeq: query.cursorAfter! };
+  const rows = await c.rows<R & Paging>(build({ ...query, offset: 0, limit: limit + 1, ...position }).page);
   const more = rows.length > limit;
-  const page = (more ? rows.slice(0, limit) : rows).map(({ _seq, _gen, ...row }) => ({ row: row as unknown as R, seq: Number(_seq) }));
+  const taken = more ? rows.slice(0, limit) : rows;
+  const page = (back ? taken.reverse() : taken).map(({ _seq, _gen, ...row }) => ({ row: row as unknown as R, seq: Number(_seq) }));
+  const first = page[0];
   const last = page[page.length - 1];
+  if (back) {
+    return {
+      total: -1,
+      rows: page.map((p) => p.row),
+      ...(more && first ? { previous: first.seq } : {}),
+      // Back from a position: the rows from it on follow (an empty page: from the position itself).
+      next: last ? last.seq : query.cursorBefore! - 1,
+    };
+  }
   return {
     total: !more && query.cursorAfter === 0 ? page.length : -1,
     rows: page.map((p) => p.row),
     ...(more && last ? { next: last.seq } : {}),
+    // Past the first page, rows may precede it (the rows up to its position, when it is empty).
+    ...(query.cursorAfter! > 0 ? { previous: first ? first.seq : query.cursorAfter! + 1 } : {}),
   };
 }
 

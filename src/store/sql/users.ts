@@ -97,7 +97,7 @@ export class SqlUsers implements UserStore {
     const inline = options.groups && !this.c.adapter.inProcess;
     const extra = inline ? [this.groupsColumn()] : [];
     const page = await readPage<ListedUser & { _groups?: unknown }>(this.c, orgId, query, (q) => listQuery(orgId, q, this.c.adapter, USER_TABLE, extra));
-    const next = page.next !== undefined ? { next: page.next } : {};
+    const next = { ...(page.next !== undefined ? { next: page.next } : {}), ...(page.previous !== undefined ? { previous: page.previous } : {}) };
     if (options.groups && !inline && page.rows.length > 0) return { total: page.total, rows: await this.withGroupsOf(orgId, page.rows), ...next };
     return { total: page.total, rows: page.rows.map((r) => asUser(r)), ...next };
   }
