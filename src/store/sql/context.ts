@@ -16,12 +16,6 @@ export interface SessionShared {
   readonly webhookChanges: { n: number };
   /** List totals, valid while the database has not changed (only where a signal says so: SQLite files). */
   readonly counts?: CountCache;
-  /**
-   * List totals by the organization's change counter (`event_seq`, read in the page's own
-   * statement): valid while it has not moved. PostgreSQL has no database-wide signal; walking a
-   * million users by startIndex would otherwise count them on every page.
-   */
-  readonly generationCounts: CountCache;
 }
 
 /**
@@ -38,10 +32,6 @@ export class CountCache {
   get(key: string, version: number): number | undefined {
     const e = this.entries.get(key);
     return e && e.version === version ? e.n : undefined;
-  }
-  /** Forgets every total (a write that moves no version: the benchmarks' bulk seeding). */
-  clear(): void {
-    this.entries.clear();
   }
   set(key: string, version: number, n: number): void {
     if (this.entries.size >= this.max) this.entries.clear();

@@ -91,11 +91,10 @@ export async function readPage<R>(c: SqlContext, orgId: string, query: ResourceQ
     const last = rows[rows.length - 1]!;
     cursors.set(cursors.next(keyOf(), query.offset + query.limit), { seq: Number(last._seq), generation: Number(last._gen) });
   }
-  const generation = rows[0]?._gen === undefined ? undefined : Number(rows[0]._gen);
   const page = rows.map(({ _seq, _gen, ...row }) => row as unknown as R);
   // A first page that is not full holds every match: no count needed (the IdP lookup case).
   if (query.offset === 0 && page.length < query.limit) return { total: page.length, rows: page };
-  return { total: await count(c, q.count, generation), rows: page };
+  return { total: await count(c, q.count), rows: page };
 }
 
 /**
@@ -138,17 +137,10 @@ interface Paging {
   readonly _gen?: number | string;
 }
 
-/**
- * A list's total. Outside transactions it is counted once per version: of the database where the
- * engine says when anything changed (SQLite files), else of the organization's change counter as
- * the page's own statement read it (every change to its users and groups moves it). A change
- * committed between the page and the count moves the counter past that value, so a total is never
- * reused after a change.
- */
-async function count(c: SqlContext, statement: Fragment, generation?: number): Promise<number> {
-  const engine = c.reader ? c.shared.counts : undefined;
-  const cache = engine ?? (c.reader && generation !== undefined ? c.shared.generationCounts : undefined);
-  const version = engine ? engine.version() : generation;
+async function count(c: SqlContext, statement: Fragment): Promise<number> {
+  // Outside transactions, where the engine says when anything changed: counted once per version.
+  const cache = c.reader ? c.shared.counts : undefined;
+  const version = cache?.version();
   let key: string | undefined;
   if (cache && version !== undefined) {
     const { sql: text, parameters } = statement.render('question');

@@ -41,7 +41,6 @@ export class SqlStore extends SqlSession implements Store {
       cursors: new PageCursors(),
       auth: new AuthCache(connection.changes),
       webhookChanges: { n: 0 },
-      generationCounts: new CountCache(() => undefined),
       ...(connection.changes.everyCommit ? { counts: new CountCache(() => connection.changes.version()) } : {}),
       ...(connection.changes.announce ? { announce: connection.changes.announce } : {}),
     };

@@ -35,8 +35,6 @@ export class SqlUsers implements UserStore {
   }
 
   async insertMany(records: readonly ResourceRecord[]): Promise<void> {
-    // Without events the organization's change counter does not move: totals counted by it here are stale.
-    this.c.shared.generationCounts.clear();
     // PostgreSQL, one user (every POST): its row and its values in one statement, one round trip.
     if (records.length === 1 && this.c.adapter.name === 'postgres') return this.insertOne(records[0]!);
     const rows = records.map(rowOf);
