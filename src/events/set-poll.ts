@@ -100,13 +100,13 @@ export class SecurityEventPoll {
   private acknowledge(org: OrgContext, req: PollRequest): Promise<Position> {
     return this.store.transaction(async (tx) => {
       const at = new Date().toISOString();
+      const { first, last } = await tx.events.bounds(org.id);
       let stream = await tx.securityEvents.stream(org.id, req.stream, { forUpdate: true });
       if (!stream) {
-        const { last } = await tx.events.bounds(org.id);
         await tx.securityEvents.createStream({ org_id: org.id, name: req.stream, cursor: last, created: at, last_poll: null });
+        // Read back locked: two first polls at once agree on the row one of them made.
         stream = (await tx.securityEvents.stream(org.id, req.stream, { forUpdate: true }))!;
       }
-      const { first, last } = await tx.events.bounds(org.id);
       if (stream.cursor < last && (first === undefined || stream.cursor < first - 1)) throw new StreamExpired(req.stream, stream.cursor, first);
       const errs = Object.entries(req.setErrs);
       const jtis = [...req.ack, ...errs.map(([jti]) => jti)];
