@@ -16,6 +16,7 @@ import { clientError, frameworkError } from './http/framework-errors.js';
 import { scimPlugin } from './http/scim.js';
 import { LIMITS } from './protocol/limits.js';
 import { requestScope } from './request-scope.js';
+import { scrubText } from './service/log/redact.js';
 import { ScimError } from './protocol/messages/index.js';
 import { Directory } from './service/directory.js';
 import { ProvisioningLog, type ProvisioningLogOptions } from './service/log/provisioning-log.js';
@@ -124,6 +125,40 @@ export interface AppOptions extends WiringOptions {
   readonly wiring?: Wiring;
 }
 
+/** What a client's X-Request-Id may be to be kept: a short token of URL-safe characters. */
+const REQUEST_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
+
+/**
+ * The request's id: the client's X-Request-Id when it is a short, plain token that carries no
+ * credential (it is stored in the provisioning log and shown in the console and in access logs);
+ * otherwise a new UUID, unique across processes and restarts.
+ */
+function requestIdOf(raw: import('node:http').IncomingMessage): string {
+  const given = raw.headers['x-request-id'];
+  if (typeof given === 'string' && REQUEST_ID.test(given) && scrubText(given) === given && !JWT.test(given)) return given;
+  return randomUUID();
+}
+const JWT = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\./;
+
+/**
+ * A request body that stalls for `idleMs` closes its connection; once the body has arrived, the
+ * request has no inactivity bound of the socket's, only its handler's deadline (handlerMs, or a
+ * route's own: the long polls'). Between requests, keepAliveTimeout applies.
+ */
+function idleBodies(app: FastifyInstance, idleMs: number): void {
+  if (idleMs <= 0) return;
+  app.addHook('onRequest', (request, _reply, done) => {
+    const raw = request.raw;
+    const socket = raw.socket as Partial<import('node:net').Socket> | undefined;
+    // fastify.inject's requests have no real socket.
+    if (!raw.complete && typeof socket?.setTimeout === 'function') {
+      socket.setTimeout(idleMs);
+      raw.once('end', () => socket.setTimeout!(0));
+    }
+    done();
+  });
+}
+
 /**
  * A fastify server with the SCIM API at /scim/v2, the application API at /api/v1, /healthz and
  * /metrics. Access logs are one cheap line per request (fastify's default request logging is too costly).
@@ -136,14 +171,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: wiring.bodyLimit,
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: LIMITS.idLength },
-    requestIdHeader: 'x-request-id',
-    // Unique across processes and restarts: the provisioning log and access logs quote it.
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: requestIdOf,
     return503OnClosing: true,
     trustProxy: options.trustProxy ?? false,
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
-    connectionTimeout: timeouts.idleMs,
+    // No inactivity timeout on the socket as a whole: it would also fire while a handler works
+    // (a long poll, a large /Bulk) and cut the request without an answer. A stalled body is
+    // bounded by idleBodies() below, an idle keep-alive connection by keepAliveTimeout.
+    connectionTimeout: 0,
     handlerTimeout: timeouts.handlerMs,
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
@@ -152,6 +189,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     http: { headersTimeout: Math.min(timeouts.headersMs, timeouts.requestMs), connectionsCheckingInterval: 1000 },
   } as never) as unknown as FastifyInstance;
 
+  idleBodies(app, timeouts.idleMs);
   if (options.logger) {
     app.addHook('onResponse', async (request, reply) => {
       request.log.info(

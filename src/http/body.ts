@@ -1,6 +1,18 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { LIMITS } from '../protocol/limits.js';
 import { ScimError } from '../protocol/messages/index.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request body's text as it arrived (null: none was read). */
+    bodyText: string | null;
+  }
+}
+
+/** The UTF-8 bytes of the body that arrived, however it was framed (Content-Length or chunked). */
+export function bodyBytes(request: FastifyRequest): number {
+  return request.bodyText === null ? 0 : Buffer.byteLength(request.bodyText);
+}
 
 const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
 
@@ -11,6 +23,7 @@ const JSON_TYPES = /^application\/(scim\+)?json\s*(;|$)/i;
  * refusal is a SCIM error naming its limit.
  */
 export function jsonBodies(app: FastifyInstance, bodyLimit: number): void {
+  if (!app.hasRequestDecorator('bodyText')) app.decorateRequest('bodyText', null);
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit }, (request, body, done) => {
     const type = request.headers['content-type'];
@@ -19,6 +32,7 @@ export function jsonBodies(app: FastifyInstance, bodyLimit: number): void {
       return;
     }
     const text = body as string;
+    request.bodyText = text;
     if (text.trim() === '') {
       done(null, undefined);
       return;

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ScimError } from '../protocol/messages/index.js';
+import { MALFORMED_URL } from '../protocol/path-segment.js';
 import { SCIM_CONTENT_TYPE } from './errors.js';
 
 /**
@@ -12,7 +13,7 @@ export function frameworkError(error: FastifyError, _request: FastifyRequest, re
   const scim =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? new ScimError(414, 'A path segment of the URL is longer than any resource id (the limit of the id length).')
-      : ScimError.invalidSyntax('The URL is not valid: it has a malformed percent-encoding.');
+      : ScimError.invalidSyntax(MALFORMED_URL);
   void reply.code(scim.status).type(SCIM_CONTENT_TYPE).send(scim.toJSON());
 }
 

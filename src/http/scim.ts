@@ -4,7 +4,7 @@ import type { ResourceTypeDef, SchemaDef } from '../protocol/schema/index.js';
 import type { RequestContext } from '../service/context.js';
 import type { Directory } from '../service/directory.js';
 import { scimAuth } from './auth.js';
-import { jsonBodies } from './body.js';
+import { bodyBytes, jsonBodies } from './body.js';
 import type { RateLimits } from './rate-limit.js';
 import { bulkLimits, listOf as discoveryList, resourceTypeJson, schemaJson, serviceProviderConfig } from './discovery.js';
 import { BULK_RESPONSE } from '../service/bulk.js';
@@ -109,10 +109,13 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   // /Bulk (RFC 7644 §3.7): writes, so a scim token; the limits are checked before anything runs.
   app.post('/Bulk', { config: { access: 'write' as const } }, async (request, reply) => {
     const ctx = context(request);
-    const length = Number(request.headers['content-length']);
-    const bytes = Number.isFinite(length) && length > 0 ? length : Buffer.byteLength(JSON.stringify(request.body ?? ''));
-    const { operations, failOnErrors } = directory.bulk.parse(request.body, bytes, bulkLimits(ctx.org.settings, opts.bodyLimit));
-    const results = await directory.bulk.run(ctx, operations, failOnErrors);
+    // The bytes that arrived, however they were framed (Content-Length or chunked).
+    const bulk = directory.bulk.parse(request.body, bodyBytes(request), bulkLimits(ctx.org.settings, opts.bodyLimit));
+    // Operations start until three quarters of the handler's time (the rest is for those under
+    // way); any left are answered 503, not run, so the answer always arrives and says what ran.
+    const budget = request.routeOptions.handlerTimeout;
+    const deadline = budget > 0 ? Date.now() - reply.elapsedTime + budget * 0.75 : undefined;
+    const results = await directory.bulk.run(ctx, bulk, deadline);
     return reply.type(SCIM_CONTENT_TYPE).send({ schemas: [BULK_RESPONSE], Operations: results });
   });
   methodsNotAllowed(app, '/Bulk', ['GET', 'PUT', 'PATCH', 'DELETE'], ['POST']);

@@ -4,6 +4,7 @@ import { buildApp } from '../../src/app.js';
 import { openStore } from '../../src/store/open.js';
 import { createDatabase, ENGINES } from '../support/engines.js';
 import { Harness, USER_SCHEMA, type Org } from '../support/harness.js';
+import { sealCursor } from '../../src/service/cursors.js';
 
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
@@ -120,18 +121,30 @@ for (const engine of ENGINES) {
     test('a forged, edited, foreign or expired cursor is refused with invalidCursor or expiredCursor', async () => {
       const first = await h.request('GET', '/Users?cursor=&count=2', { org: a });
       const cursor: string = first.body.nextCursor;
-      const [body, mac] = cursor.split('.');
-      const claims = JSON.parse(Buffer.from(body!, 'base64url').toString());
-      const forge = (c: Record<string, unknown>) => `${Buffer.from(JSON.stringify(c)).toString('base64url')}.${mac}`;
+      const sealed = Buffer.from(cursor, 'base64url');
+      const flip = (at: number) => {
+        const copy = Buffer.from(sealed);
+        copy[at] = copy[at]! ^ 1;
+        return copy.toString('base64url');
+      };
       for (const [what, bad] of [
         ['garbage', 'not-a-cursor'],
-        ['an edited position', forge({ ...claims, s: 0 })],
-        ['a later expiry', forge({ ...claims, e: claims.e + 10_000 })],
-        ['a truncated signature', cursor.slice(0, -3)],
+        ['an edited position (a bit of the sealed claims flipped)', flip(20)],
+        ['an edited nonce', flip(0)],
+        ['a truncated tag', cursor.slice(0, -3)],
+        ['the old signed form', `${Buffer.from('{"v":1}').toString('base64url')}.abc`],
       ] as const) {
         const res = await h.request('GET', `/Users?count=2&cursor=${encodeURIComponent(bad)}`, { org: a });
         assert.equal(res.status, 400, what);
         assert.equal(res.body.scimType, 'invalidCursor', what);
+      }
+      // Issue 23 defect 8: a validly sealed body that is no claims object (null, an array, a
+      // member missing or of another type) is invalidCursor, never a 500.
+      const claimsOk = { v: 1, o: 'x', t: 'User', q: 'q', s: 1, e: Math.floor(Date.now() / 1000) + 60 };
+      for (const nonsense of [null, [], 'text', 7, {}, { ...claimsOk, s: '1' }, { ...claimsOk, s: -1 }, { ...claimsOk, d: 'x' }, { ...claimsOk, e: null }]) {
+        const res = await h.request('GET', `/Users?count=2&cursor=${encodeURIComponent(await sealCursor(h.store, nonsense))}`, { org: a });
+        assert.equal(res.status, 400, JSON.stringify(nonsense));
+        assert.equal(res.body.scimType, 'invalidCursor', JSON.stringify(nonsense));
       }
       // Another organization, another filter, another resource type: refused, never answered.
       assert.equal((await h.request('GET', `/Users?count=2&cursor=${encodeURIComponent(cursor)}`, { org: b })).body.scimType, 'invalidCursor');
@@ -155,6 +168,22 @@ for (const engine of ENGINES) {
       assert.equal((await h.request('GET', '/Users?cursor=&startIndex=2', { org: a })).status, 400);
       assert.equal((await h.request('GET', '/Users?cursor=&sortBy=userName', { org: a })).status, 400);
       assert.equal((await h.request('GET', '/Roles?cursor=', { org: a })).status, 400);
+    });
+
+    test("issue 23 defect 8: a cursor tells nothing of other organizations' volume (its position is sealed)", async () => {
+      const before = (await h.request('GET', '/Users?cursor=&count=2', { org: a })).body.nextCursor as string;
+      for (let i = 0; i < 30; i++) await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA], userName: `neighbour${i}` } });
+      const after = (await h.request('GET', '/Users?cursor=&count=2', { org: a })).body.nextCursor as string;
+      // The same page of the same list: the two cursors share no readable claims, and nothing in
+      // either is the JSON of a position.
+      for (const c of [before, after]) {
+        const bytes = Buffer.from(c, 'base64url').toString('latin1');
+        assert.doesNotMatch(bytes, /"s":|"o":|cursor-a/, 'a cursor carries its claims sealed');
+      }
+      assert.notEqual(before, after, 'each cursor is sealed under a fresh nonce');
+      const next = await h.request('GET', `/Users?count=2&cursor=${encodeURIComponent(after)}`, { org: a });
+      assert.equal(next.status, 200);
+      assert.deepEqual(next.body.Resources.map((r: { id: string }) => r.id), ids.slice(2, 4));
     });
 
     test('groups walk by cursor too; ServiceProviderConfig advertises pagination with index as the default', async () => {

@@ -21,6 +21,7 @@ for (const engine of ENGINES) {
     const password = `Pw-${Math.random().toString(36).slice(2)}-secret`;
     const secondPassword = `Pw2-${Math.random().toString(36).slice(2)}`;
     const bogusToken = `rc_${Math.random().toString(36).slice(2)}bogus`;
+    const thirds: string[] = [];
     before(async () => {
       const stream = new Writable({
         write(chunk, _enc, done) {
@@ -44,11 +45,32 @@ for (const engine of ENGINES) {
       await h.request('GET', `/Users?access_token=${acme.token}`, { org: acme });
       await h.request('GET', '/Users', { token: bogusToken });
       await h.request('GET', '/Users', { headers: { authorization: acme.token } });
+      // Issue 23 defect 2: Entra ID's capitalised members, inside /Bulk too, and a filter on password.
+      const third = `Hunter2-${Math.random().toString(36).slice(2)}`;
+      thirds.push(third);
+      const patchOp = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ Op: 'Replace', Path: 'password', Value: third }] };
+      assert.ok([200, 204].includes((await h.request('PATCH', `/Users/${id}`, { org: acme, body: patchOp })).status));
+      const bulk = await h.request('POST', '/Bulk', { org: acme, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [{ method: 'PATCH', path: `/Users/${id}`, data: patchOp }] } });
+      assert.equal(bulk.status, 200);
+      await h.request('GET', `/Users?filter=${encodeURIComponent(`password eq "${third}"`)}`, { org: acme });
+      await h.request('GET', `/Users?filter=password+eq+%22${third}%22`, { org: acme });
+      await h.request('POST', '/.search', { org: acme, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `password eq "${third}"` } });
+      // Issue 23 defect 8: a request id carrying a credential is not kept.
+      await h.request('GET', '/Users', { org: acme, headers: { 'x-request-id': `Bearer ${acme.token}` } });
+      await h.request('GET', '/Users', { org: acme, headers: { 'x-request-id': 'x'.repeat(5000) } });
       // A refused request whose body carries the token and a password.
       await h.request('POST', '/Users', { org: acme, body: { userName: 'x', password, note: `Bearer ${acme.token}` } });
       await h.flushLog();
       const entries = await h.store.log.list((await h.directory.organizations.get('acme')).id, { limit: 100 });
-      assert.ok(entries.length >= 7, `${entries.length} entries written`);
+      assert.ok(entries.length >= 13, `${entries.length} entries written`);
+      assert.ok(entries.every((e) => e.req_id.length <= 128), "request ids are capped");
+      // What the application API serves of the log is what was stored.
+      const app = (await h.directory.organizations.issueToken('acme', 'app', 'app')).token;
+      for (const e of entries) {
+        const served = await h.request('GET', `/api/v1/log/${e.id}`, { token: app });
+        assert.equal(served.status, 200);
+        assert.ok(!thirds.some((t) => served.text.includes(t)), `the password in /api/v1/log/${e.id}: ${served.text.slice(0, 300)}`);
+      }
       await h.store.optimize();
 
       const haystacks: [string, string][] = [['server log output', output.join('')]];
@@ -67,7 +89,7 @@ for (const engine of ENGINES) {
       }
       assert.ok(haystacks.length >= 2);
       for (const [where, text] of haystacks) {
-        for (const [name, secret] of [['the token', acme.token], ['the password', password], ['the second password', secondPassword], ['the refused token', bogusToken]] as const) {
+        for (const [name, secret] of [['the token', acme.token], ['the password', password], ['the second password', secondPassword], ['the refused token', bogusToken], ['the capitalised PATCH\'s password', thirds[0]!]] as const) {
           assert.ok(!text.includes(secret), `${name} found in ${where}`);
         }
         assert.ok(!/authorization"?\s*[:=]\s*"?bearer/i.test(text), `an Authorization header in ${where}`);
