@@ -147,14 +147,22 @@ const JWT = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*\./;
  */
 function idleBodies(app: FastifyInstance, idleMs: number): void {
   if (idleMs <= 0) return;
+  const receiving = new WeakSet<object>();
   app.addHook('onRequest', (request, _reply, done) => {
     const raw = request.raw;
     const socket = raw.socket as Partial<import('node:net').Socket> | undefined;
+    const hasBody = raw.headers['transfer-encoding'] !== undefined || Number(raw.headers['content-length'] ?? 0) > 0;
     // fastify.inject's requests have no real socket.
-    if (!raw.complete && typeof socket?.setTimeout === 'function') {
+    if (hasBody && !raw.complete && typeof socket?.setTimeout === 'function') {
       socket.setTimeout(idleMs);
+      receiving.add(request);
       raw.once('end', () => socket.setTimeout!(0));
     }
+    done();
+  });
+  // The body was read (or is not read at all, as for GET): the handler has the time it is given.
+  app.addHook('preHandler', (request, _reply, done) => {
+    if (receiving.has(request)) request.raw.socket.setTimeout(0);
     done();
   });
 }

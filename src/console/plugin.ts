@@ -5,6 +5,7 @@ import { DirectoryError } from '../service/errors.js';
 import { LogFilterError } from '../service/log/provisioning-log.js';
 import { SettingError } from '../service/settings.js';
 import { ScimError } from '../protocol/messages/error.js';
+import { guardInputs } from '../http/input-boundary.js';
 import { registerAdmin } from './admin-routes.js';
 import { PageError, errorPage, sendPage, type ConsoleOptions } from './context.js';
 import { html } from './html.js';
@@ -35,6 +36,7 @@ const LINK_WORDS: Record<LinkError['reason'], [number, string, string]> = {
 export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opts) => {
   const css = asset('console.css');
   const js = asset('console.js');
+  guardInputs(app);
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 65536 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });

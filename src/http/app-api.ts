@@ -11,6 +11,7 @@ import { onlyMethods } from './not-allowed.js';
 import { LIMITS } from '../protocol/limits.js';
 import { appAuth } from './auth.js';
 import { jsonBodies } from './body.js';
+import { guardInputs } from './input-boundary.js';
 import { decorateForLog } from './provisioning-log.js';
 import { baseUrlOf } from './request.js';
 import { LogFilterError, type ProvisioningLog } from '../service/log/provisioning-log.js';
@@ -60,6 +61,7 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
   });
   if (!app.hasRequestDecorator('org')) app.decorateRequest('org', null);
   decorateForLog(app);
+  guardInputs(app);
   jsonBodies(app, opts.bodyLimit);
 
   app.addHook('onRequest', appAuth(directory, opts.limits));

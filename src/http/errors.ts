@@ -37,6 +37,12 @@ export function errorHandlerFor(unavailable: Unavailable) {
 
 /** Renders an error as an RFC 7644 §3.12 body (an unexpected one as a 500 without internals). */
 export function errorHandler(err: FastifyError | ScimError, request: FastifyRequest, reply: FastifyReply): void {
+  // The handler's deadline passed while the body was still arriving: the client was too slow,
+  // not the server (RFC 9110 §15.5.9), and the connection cannot be reused.
+  if ((err as FastifyError).code === 'FST_ERR_HANDLER_TIMEOUT' && !request.raw.complete) {
+    reply.header('connection', 'close');
+    err = new ScimError(408, 'The request body did not arrive in time (the server bounds how long a request may take); send it again.');
+  }
   const scim = err instanceof ScimError ? err : fromFastify(err as FastifyError);
   if (!scim) {
     request.log.error({ err }, 'unexpected error');

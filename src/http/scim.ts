@@ -5,6 +5,7 @@ import type { RequestContext } from '../service/context.js';
 import type { Directory } from '../service/directory.js';
 import { scimAuth } from './auth.js';
 import { bodyBytes, jsonBodies } from './body.js';
+import { guardInputs } from './input-boundary.js';
 import type { RateLimits } from './rate-limit.js';
 import { bulkLimits, listOf as discoveryList, resourceTypeJson, schemaJson, serviceProviderConfig } from './discovery.js';
 import { BULK_RESPONSE } from '../service/bulk.js';
@@ -39,6 +40,7 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   const { directory, publicUrl } = opts;
   const prefix = app.prefix;
   app.setErrorHandler(errorHandlerFor((err) => directory.unavailable(err)));
+  guardInputs(app);
   if (!app.hasRequestDecorator('org')) app.decorateRequest('org', null);
   decorateForLog(app);
   if (opts.log) recordRequests(app, directory, opts.log);

@@ -7,6 +7,7 @@ import type { Directory } from '../service/directory.js';
 import { DirectoryError } from '../service/errors.js';
 import type { OrgContext } from '../service/context.js';
 import { errorHandlerFor } from './errors.js';
+import { guardInputs } from './input-boundary.js';
 import { PUBLIC_READS, type RateLimits } from './rate-limit.js';
 
 /** RFC 8936 limits: SETs per poll (a larger maxEvents gets this many: §2.4 lets the transmitter send fewer), jti per acknowledgement. */
@@ -88,6 +89,7 @@ export interface JwksOptions {
 export const jwksPlugin: FastifyPluginAsync<JwksOptions> = async (app, opts) => {
   const handle = errorHandlerFor((err) => opts.directory.unavailable(err));
   app.setErrorHandler((err, request, reply) => handle(err as never, request, reply));
+  guardInputs(app);
   app.get<{ Params: { slug: string } }>('/organizations/:slug/jwks.json', async (request, reply) => {
     const retry = opts.limits.public.take(request.ip, PUBLIC_READS.rate, PUBLIC_READS.burst);
     if (retry > 0) throw ScimError.tooManyRequests(`More than ${PUBLIC_READS.rate} JWKS requests a second (burst ${PUBLIC_READS.burst}) from this address; it may be cached for the time in Cache-Control.`, retry);
