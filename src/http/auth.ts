@@ -1,7 +1,7 @@
 import type { FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { ScimError } from '../protocol/messages/index.js';
 import type { Directory } from '../service/directory.js';
-import type { TokenScope } from '../service/organizations.js';
+import { isTokenShaped, type TokenScope } from '../service/organizations.js';
 import { AUTH_FAILURES, type RateLimits } from './rate-limit.js';
 import { headerOf } from './request.js';
 
@@ -34,17 +34,21 @@ export function bearerToken(header: string | undefined): string | undefined {
 
 /**
  * Authenticates a request and applies the rate limits:
- * - failed authentication per client address: past the limit, a token this process has never
- *   seen valid is refused (429) without a database lookup, while the tokens already in use from
- *   that address (identity providers share egress addresses between their tenants) still pass;
+ * - failed authentication per client address: past the limit, what cannot be a valid token (no
+ *   token, not of the form Rollcall issues, or refused before) is refused with 429 without a
+ *   database lookup; a token of the right form is still looked up, so a valid token is never
+ *   refused because of someone else's failures (identity providers share egress addresses
+ *   between their tenants, and after a restart every token is new to the process);
  * - each token may make `rateLimit` requests a second (`rateBurst` at once) in this process.
  */
 async function authenticate(directory: Directory, limits: RateLimits, request: FastifyRequest): Promise<{ scope: TokenScope }> {
   const throttled = limits.failures.empty(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
   const header = headerOf(request, 'authorization');
   const token = bearerToken(header);
-  const auth = token ? await directory.organizations.authenticate(token, { knownOnly: throttled > 0 }) : undefined;
+  const lookup = token !== undefined && (throttled === 0 || (isTokenShaped(token) && !limits.refused.has(token)));
+  const auth = lookup ? await directory.organizations.authenticate(token) : undefined;
   if (!auth) {
+    if (lookup) limits.refused.add(token);
     if (throttled > 0) throw ScimError.tooManyRequests('Too many failed authentications from this address (the limit is 20 a second); wait and retry with a valid token.', throttled);
     limits.failures.take(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
     throw ScimError.unauthorized(header ? 'The bearer token is invalid or revoked.' : 'Authentication required: send Authorization: Bearer <token>.');

@@ -44,10 +44,26 @@ export class TokenBuckets {
 /** Failed authentications a client address may make: 20 a second, 100 at once (tokens are 256-bit: this bounds the cost of guessing, not its odds). */
 export const AUTH_FAILURES = { rate: 20, burst: 100 } as const;
 
+/** A bounded set, the oldest entry dropped first. */
+export class RecentSet {
+  private readonly items = new Set<string>();
+  constructor(private readonly max: number) {}
+  has(item: string): boolean {
+    return this.items.has(item);
+  }
+  add(item: string): void {
+    if (this.items.has(item)) return;
+    if (this.items.size >= this.max) this.items.delete(this.items.values().next().value!);
+    this.items.add(item);
+  }
+}
+
 /** The rate limits of one process: per token (the organization's settings) and failed authentication per address. */
 export class RateLimits {
   readonly tokens = new TokenBuckets();
   readonly failures = new TokenBuckets(10_000);
+  /** Tokens refused in this process (a refused token never becomes valid: tokens are random, revocation is final). */
+  readonly refused = new RecentSet(10_000);
   /** Unauthenticated reads that reach the database (the JWKS), per client address. */
   readonly public = new TokenBuckets(10_000);
 }

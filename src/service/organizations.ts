@@ -49,6 +49,12 @@ export interface TokenInfo {
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
 
+/** Whether a string has the form of a token Rollcall issues (`rc_` and 256 random bits): anything else is no token of ours. */
+export function isTokenShaped(token: string): boolean {
+  return TOKEN_SHAPE.test(token);
+}
+const TOKEN_SHAPE = /^rc_[A-Za-z0-9_-]{43}$/;
+
 function toOrganization(row: NewOrganizationRow): Organization {
   return withSchema({ id: row.id, slug: row.slug, name: row.name, settings: parseSettings(row.settings), created: row.created }, orgSchemaOf(row.extensions));
 }
@@ -68,9 +74,6 @@ function toTokenInfo(row: TokenRow): TokenInfo {
 /** Organizations and their bearer tokens. Tokens are 256-bit random, shown once, stored as SHA-256. */
 export class Organizations {
   private readonly lastTouched = new Map<string, number>();
-  /** Hashes of tokens that authenticated in this process (bounded): see authenticate's knownOnly. */
-  private readonly seenValid = new Set<string>();
-
   /** Where the `roles` shorthand declares roles (the directory's catalogue). */
   private roles: RolesShorthand | undefined;
 
@@ -199,25 +202,14 @@ export class Organizations {
    * token cache, which any change to tokens or organizations (here or in another process)
    * invalidates: a revoked token is refused on its next request.
    */
-  /**
-   * The organization and scope of an active token. With `knownOnly` (the caller is throttling a
-   * client address that keeps failing), only a token this process has seen valid before is looked
-   * up: an attacker's guesses cost no statement, while the identity providers already connected
-   * from the same address (they share egress addresses between tenants) go on. The database
-   * still decides every time: a revoked token is refused.
-   */
-  async authenticate(token: string, options: { knownOnly?: boolean } = {}): Promise<Authenticated | undefined> {
+  /** The organization and scope of an active token; the database decides every time (a revoked token is refused). */
+  async authenticate(token: string): Promise<Authenticated | undefined> {
     if (!token || token.length > 512) return undefined;
     const hash = hashToken(token);
-    if (options.knownOnly && !this.seenValid.has(hash)) return undefined;
     const found = await this.store.tokens.findActive(hash);
     if (!found) return undefined;
     if (!timingSafeEqual(Buffer.from(found.token.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
     this.touch(found.token.id);
-    if (!this.seenValid.has(hash)) {
-      if (this.seenValid.size >= 100_000) this.seenValid.delete(this.seenValid.values().next().value!);
-      this.seenValid.add(hash);
-    }
     const { org } = found;
     return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings), schema: orgSchemaOf(org.extensions) }, scope: found.token.scope, tokenId: found.token.id, tokenLabel: found.token.label };
   }

@@ -327,3 +327,31 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+for (const engine of ENGINES) {
+  describe(`issue 23 defect 5: a flood of bad tokens from one address does not lock out good ones (${engine})`, () => {
+    test('while an address is throttled, a valid token this process has never seen passes; bad ones get 429', async () => {
+      const h = await Harness.start(engine);
+      try {
+        // Issued before the flood, never used: as after a restart, no token is known to the process.
+        const okta = await h.org('okta-tenant');
+        const statuses = new Set<number>();
+        for (let i = 0; statuses.size < 2 && i < 500; i++) {
+          const guess = i % 2 ? `rc_${'A'.repeat(42)}${i % 10}` : `not-a-token-${i}`;
+          statuses.add((await h.request('GET', '/Users', { token: guess })).status);
+        }
+        assert.deepEqual([...statuses].sort(), [401, 429], 'the address is throttled');
+        // Still throttled: a valid token from the same address is served.
+        const res = await h.request('GET', '/Users', { org: okta });
+        assert.equal(res.status, 200, res.text);
+        const later = await h.org('entra-tenant');
+        assert.equal((await h.request('GET', '/Users', { org: later })).status, 200);
+        // And a wrong one is still slowed down.
+        assert.equal((await h.request('GET', '/Users', { token: `rc_${'B'.repeat(43)}` })).status, 429);
+        assert.equal((await h.request('GET', '/Users', { token: 'garbage' })).status, 429);
+      } finally {
+        await h.close();
+      }
+    });
+  });
+}
