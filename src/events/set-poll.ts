@@ -34,6 +34,16 @@ interface Position {
   readonly acked: ReadonlySet<number>;
 }
 
+/** Poll streams one organization may have: each is a receiver's position, kept until it is started over. */
+export const MAX_STREAMS = 100;
+
+/** A first poll of a new stream when the organization has {@link MAX_STREAMS} already. */
+export class TooManyStreams extends Error {
+  constructor(readonly count: number) {
+    super(`the organization has ${count} poll streams, the limit`);
+  }
+}
+
 /** A poll stream's position is older than the retained events: what it missed is gone. */
 export class StreamExpired extends Error {
   constructor(
@@ -103,6 +113,8 @@ export class SecurityEventPoll {
       const { first, last } = await tx.events.bounds(org.id);
       let stream = await tx.securityEvents.stream(org.id, req.stream, { forUpdate: true });
       if (!stream) {
+        const streams = await tx.securityEvents.countStreams(org.id);
+        if (streams >= MAX_STREAMS) throw new TooManyStreams(streams);
         await tx.securityEvents.createStream({ org_id: org.id, name: req.stream, cursor: last, created: at, last_poll: null });
         // Read back locked: two first polls at once agree on the row one of them made.
         stream = (await tx.securityEvents.stream(org.id, req.stream, { forUpdate: true }))!;

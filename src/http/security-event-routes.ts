@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ScimError } from '../protocol/messages/error.js';
 import { issuerOf, SET_FORMS, type SetForm } from '../events/security-events.js';
-import { StreamExpired, type SecurityEventPoll } from '../events/set-poll.js';
+import { MAX_STREAMS, StreamExpired, TooManyStreams, type SecurityEventPoll } from '../events/set-poll.js';
 import type { SigningKeys } from '../events/signing-keys.js';
 import type { Directory } from '../service/directory.js';
 import { DirectoryError } from '../service/errors.js';
@@ -55,6 +55,9 @@ function pollBody(body: unknown): { maxEvents: number; returnImmediately: boolea
  */
 export function registerSecurityEventPoll(app: FastifyInstance, poll: SecurityEventPoll, publicUrl: string | undefined, org: (request: FastifyRequest) => OrgContext): void {
   const expired = (err: unknown): never => {
+    if (err instanceof TooManyStreams) {
+      throw ScimError.invalidValue(`This organization has ${err.count} security event poll streams, the limit (${MAX_STREAMS}); a new "stream" name makes a new one. Poll one of its streams (POST /api/v1/security-events?stream=<name>) or the default one instead.`);
+    }
     if (err instanceof StreamExpired) {
       throw new ScimError(410, `Stream "${err.stream}" stopped at event ${err.cursor}, and events up to ${err.first === undefined ? 'now' : err.first - 1} are no longer retained: resynchronise from GET /scim/v2/Users and /Groups, then start the stream over with DELETE /api/v1/security-events?stream=${err.stream}.`);
     }

@@ -206,6 +206,8 @@ export interface SecurityEventStore {
   stream(orgId: string, name: string, options?: { forUpdate?: boolean }): Promise<SetStreamRow | undefined>;
   /** Creates a stream unless it exists. */
   createStream(row: SetStreamRow): Promise<void>;
+  /** How many poll streams an organization has. */
+  countStreams(orgId: string): Promise<number>;
   /** Moves the acknowledged-up-to cursor and forgets the acknowledgements it covers. */
   moveStream(orgId: string, name: string, cursor: number, lastPoll: string): Promise<void>;
   /** The sequence numbers acknowledged past the cursor, in order. */

@@ -355,3 +355,30 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+for (const engine of ENGINES) {
+  describe(`issue 23 defect 8: poll streams are bounded (${engine})`, () => {
+    test('an organization has at most 100 security event poll streams; the 101st is refused naming the limit', async () => {
+      const h = await Harness.start(engine);
+      try {
+        await h.org('acme');
+        const app = (await h.directory.organizations.issueToken('acme', 'application', 'app')).token;
+        for (let i = 0; i < 100; i++) {
+          const res = await h.request('POST', `/api/v1/security-events?stream=s${i}`, { token: app, body: { returnImmediately: true } });
+          assert.equal(res.status, 200, res.text);
+        }
+        const refused = await h.request('POST', '/api/v1/security-events?stream=one-more', { token: app, body: { returnImmediately: true } });
+        assert.equal(refused.status, 400);
+        assert.equal(refused.body.scimType, 'invalidValue');
+        assert.match(refused.body.detail, /100 security event poll streams, the limit \(100\)/);
+        assert.equal((await h.request('POST', '/api/v1/security-events?stream=s7', { token: app, body: { returnImmediately: true } })).status, 200, 'existing streams go on');
+        // Another organization has its own hundred.
+        await h.org('other');
+        const other = (await h.directory.organizations.issueToken('other', 'application', 'app')).token;
+        assert.equal((await h.request('POST', '/api/v1/security-events?stream=one-more', { token: other, body: { returnImmediately: true } })).status, 200);
+      } finally {
+        await h.close();
+      }
+    });
+  });
+}

@@ -40,6 +40,11 @@ export class SqlSecurityEvents implements SecurityEventStore {
     await this.c.execute(sql`insert into set_streams (org_id, name, cursor, created, last_poll) values (${row.org_id}, ${row.name}, ${row.cursor}, ${row.created}, ${row.last_poll}) on conflict (org_id, name) do nothing`);
   }
 
+  async countStreams(orgId: string): Promise<number> {
+    const [row] = await this.c.onConnection<{ n: number | string }>(sql`select count(*) as n from set_streams where org_id = ${orgId}`);
+    return Number(row?.n ?? 0);
+  }
+
   async moveStream(orgId: string, name: string, cursor: number, lastPoll: string): Promise<void> {
     await this.c.db.updateTable('set_streams').set({ cursor, last_poll: lastPoll }).where('org_id', '=', orgId).where('name', '=', name).execute();
     await this.c.db.deleteFrom('set_acks').where('org_id', '=', orgId).where('stream', '=', name).where('seq', '<=', cursor).execute();
