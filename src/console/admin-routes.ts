@@ -173,6 +173,9 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
         }<button type="submit">Declare ${kind}</button></fieldset>`,
       );
     const tokenHealth = new Map((h?.tokens ?? []).map((t) => [t.tokenId, t]));
+    const linkCreated = new Map(links.map((l) => [l.id, l.created]));
+    const issuedBy = (linkId: string) => tokens.filter((t) => t.linkId === linkId);
+    const originOfToken = (t: (typeof tokens)[number]) => (t.linkId ? html`<a href="#link-${t.linkId}">setup link of ${when(linkCreated.get(t.linkId) ?? null)}</a>` : 'operator');
     const body = html`
 <section aria-labelledby="health"><h2 id="health">Connection ${h ? stateBadge(h.status) : ''}</h2>${
       h
@@ -183,8 +186,8 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     }</section>
 <section aria-labelledby="tokens"><h2 id="tokens">Tokens</h2>${
       tokens.length
-        ? html`<div class="scroll"><table><thead><tr><th scope="col">Label</th><th scope="col">Scope</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Connection</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${tokens.map(
-            (t) => html`<tr><td>${t.label}</td><td>${t.scope}</td><td>${when(t.created)}</td><td>${when(t.lastUsed)}</td><td>${t.revoked ? html`<span class="badge none">revoked</span>` : tokenHealth.get(t.id) ? stateBadge(tokenHealth.get(t.id)!.status) : '—'}</td><td>${
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">Label</th><th scope="col">Scope</th><th scope="col">Issued by</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Connection</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${tokens.map(
+            (t) => html`<tr><td>${t.label}</td><td>${t.scope}</td><td>${originOfToken(t)}</td><td>${when(t.created)}</td><td>${t.lastUsed ? when(t.lastUsed) : t.expiresUnused && !t.revoked ? html`never; expires unused ${when(t.expiresUnused)}` : when(null)}</td><td>${t.revoked ? html`<span class="badge none">revoked</span>` : tokenHealth.get(t.id) ? stateBadge(tokenHealth.get(t.id)!.status) : '—'}</td><td>${
               t.revoked ? '' : postForm(`${base}/tokens/${t.id}/revoke`, session.csrf, html`<button type="submit" class="danger" aria-label="Revoke token ${t.label}">Revoke</button>`)
             }</td></tr>`,
           )}</tbody></table></div>`
@@ -196,10 +199,13 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     )}</section>
 <section aria-labelledby="links"><h2 id="links">Setup links</h2><p>A setup link lets the customer's IT admin connect their identity provider alone: it issues their token and shows their provider's steps with the values filled in.</p>${
       links.length
-        ? html`<div class="scroll"><table><thead><tr><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">State</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${links.map(
-            (l) => html`<tr><td>${when(l.created)}</td><td>${when(l.expires)}</td><td>${l.revoked ? 'revoked' : Date.parse(l.expires) < Date.now() ? 'expired' : l.used ? 'opened' : 'not opened yet'}</td><td>${
-              l.revoked ? '' : postForm(`${base}/setup-links/${l.id}/revoke`, session.csrf, html`<button type="submit" class="danger">Revoke</button>`)
-            }</td></tr>`,
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">State</th><th scope="col">Tokens issued</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${links.map((l) => {
+            const issued = issuedBy(l.id);
+            const live = issued.filter((t) => !t.revoked).length;
+            return html`<tr id="link-${l.id}"><td>${when(l.created)}</td><td>${when(l.expires)}</td><td>${l.revoked ? 'revoked' : Date.parse(l.expires) < Date.now() ? 'expired' : l.used ? 'opened' : 'not opened yet'}</td><td>${issued.length ? `${issued.map((t) => t.label.replace(/^setup: /, '')).join(', ')} (${live} live)` : 'none'}</td><td>${
+              l.revoked ? '' : postForm(`${base}/setup-links/${l.id}/revoke`, session.csrf, html`<button type="submit" class="danger" aria-label="Revoke this setup link${live ? ` and the ${live} token${live > 1 ? 's' : ''} it issued` : ''}">Revoke${live ? ` with ${live} token${live > 1 ? 's' : ''}` : ''}</button>`)
+            }</td></tr>`;
+          },
           )}</tbody></table></div>`
         : ''
     }${postForm(

@@ -77,23 +77,26 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
     const { session, org } = await setup(request);
     const p = findProvider(request.params.id);
     if (!p) throw new PageError(404, 'Not found', html`<p>No such identity provider.</p>`);
-    const { token } = await organizations.issueToken(org.slug, `setup: ${p.id}`);
+    // One live token per provider choice of this link: choosing again replaces it; unused, it
+    // expires with the link; revoking the link revokes it.
+    const { token } = await organizations.issueToken(org.slug, `setup: ${p.id}`, 'scim', { linkId: session.linkId, expires: session.expires });
     const baseUrl = `${originOf(request, opts.publicUrl)}${opts.scimPrefix}`;
     return sendPage(reply, 201, frame(`Connect ${org.name} with ${p.name}`, guide(p, { baseUrl, token }), session));
   });
 
   app.get('/setup/live', async (request, reply) => {
     const { session, org } = await setup(request);
-    return sendPage(reply, 200, frame(`Connect ${org.name}`, await live(org), session));
+    return sendPage(reply, 200, frame(`Connect ${org.name}`, await live(org, session), session));
   });
   app.get('/setup/status.json', async (request) => {
-    const { org } = await setup(request);
-    return liveState(org);
+    const { session, org } = await setup(request);
+    return liveState(org, session);
   });
 
   type Org = Awaited<ReturnType<typeof setup>>['org'];
-  const liveState = async (org: Org) => {
-    const tokens = (await organizations.listTokens(org.slug)).filter((t) => t.label.startsWith('setup: ') && !t.revoked);
+  // The requests made with the tokens this session's link issued (at most one per provider).
+  const liveState = async (org: Org, session: Session) => {
+    const tokens = (await organizations.listTokens(org.slug)).filter((t) => t.linkId === session.linkId && !t.revoked);
     const entries = opts.log ? (await Promise.all(tokens.map((t) => opts.log!.list(org, { tokenId: t.id, since: t.created, limit: 10 })))).flat().sort((a, b) => b.id - a.id).slice(0, 10) : [];
     const accepted = entries.some((e) => e.status < 400);
     const name = tokens.length ? (findProvider(tokens[tokens.length - 1]!.label.slice(7))?.name ?? 'your identity provider') : 'your identity provider';
@@ -103,8 +106,8 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
       entries: entries.map((e) => ({ at: e.at, request: `${e.method} ${e.path}`, status: e.status, ok: e.status < 400, explanation: e.status >= 400 ? explain(e, name) : null })),
     };
   };
-  const live = async (org: Org): Promise<Html> => {
-    const s = await liveState(org);
+  const live = async (org: Org, session: Session): Promise<Html> => {
+    const s = await liveState(org, session);
     const headline =
       s.state === 'waiting' ? html`<p class="waiting">Waiting for the first request from ${s.provider}… Run its connection test now.</p>` : s.state === 'connected' ? html`<p class="success"><strong>Connected.</strong> ${s.provider} reached ${org.name}. New requests appear below as they arrive.</p>` : html`<p class="failure"><strong>${s.provider} reached the application, but its requests were refused.</strong> See what to do below.</p>`;
     return html`<section id="live" aria-live="polite" data-poll="/setup/status.json" data-state="${s.state}">${headline}${

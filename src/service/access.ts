@@ -25,6 +25,8 @@ export interface Session {
   readonly expires: string;
   /** The token every state-changing form of this session must carry. */
   readonly csrf: string;
+  /** The link that started it. */
+  readonly linkId: string;
 }
 
 /** Why a link cannot be opened, in words for its page. */
@@ -83,12 +85,13 @@ export class Access {
     return (await this.store.access.listLinks('setup', org.id)).map(info);
   }
 
-  /** Revokes a setup link and ends the sessions it started. */
-  async revokeSetupLink(slug: string, id: string): Promise<void> {
+  /** Revokes a setup link, ends the sessions it started and revokes the tokens it issued (their ids). */
+  async revokeSetupLink(slug: string, id: string): Promise<{ tokens: string[] }> {
     const org = await this.organizations.get(slug);
     const at = now();
     if (!(await this.store.access.revokeLink(id, at, org.id))) throw new DirectoryError('ROLLCALL_NO_LINK', `organization "${slug}" has no unrevoked setup link "${id}"`);
     await this.store.access.endSessionsOf(id, at);
+    return { tokens: await this.organizations.revokeIssuedBy(org.id, org.slug, id) };
   }
 
   /** What a link is, without using it (its confirmation page). */
@@ -110,7 +113,7 @@ export class Access {
     const expires = kind === 'admin' ? new Date(at.getTime() + LIFETIMES.adminSessionMs).toISOString() : link.expires;
     const row: ConsoleSessionRow = { id: randomUUID(), hash: hash(sessionSecret), kind, org_id: link.org_id, link_id: link.id, created: at.toISOString(), expires, ended: null };
     await this.store.access.insertSession(row);
-    return { secret: sessionSecret, session: { id: row.id, kind, orgId: row.org_id, expires, csrf: csrfOf(sessionSecret) } };
+    return { secret: sessionSecret, session: { id: row.id, kind, orgId: row.org_id, expires, csrf: csrfOf(sessionSecret), linkId: link.id } };
   }
 
   /** The live session of a cookie's secret, or undefined (unknown, ended or expired). */
@@ -118,7 +121,7 @@ export class Access {
     if (!secret || secret.length > 128) return undefined;
     const row = await this.store.access.findSession(hash(secret));
     if (!row || row.ended || Date.parse(row.expires) <= Date.now()) return undefined;
-    return { id: row.id, kind: row.kind, orgId: row.org_id, expires: row.expires, csrf: csrfOf(secret) };
+    return { id: row.id, kind: row.kind, orgId: row.org_id, expires: row.expires, csrf: csrfOf(secret), linkId: row.link_id };
   }
 
   async end(id: string): Promise<void> {

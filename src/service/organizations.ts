@@ -45,6 +45,17 @@ export interface TokenInfo {
   readonly created: string;
   readonly lastUsed: string | null;
   readonly revoked: string | null;
+  /** The setup link that issued it, if one did. */
+  readonly linkId: string | null;
+  /** Until its first use, it expires then (with its setup link). */
+  readonly expiresUnused: string | null;
+}
+
+/** Where a token comes from, when a setup link issues it. */
+export interface TokenOrigin {
+  readonly linkId: string;
+  /** The link's expiry: unused by then, the token expires too. */
+  readonly expires: string;
 }
 
 export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
@@ -68,7 +79,7 @@ function withSchema(org: Omit<Organization, 'schema'>, schema: OrgSchema): Organ
 }
 
 function toTokenInfo(row: TokenRow): TokenInfo {
-  return { id: row.id, label: row.label, scope: row.scope, created: row.created, lastUsed: row.last_used, revoked: row.revoked };
+  return { id: row.id, label: row.label, scope: row.scope, created: row.created, lastUsed: row.last_used, revoked: row.revoked, linkId: row.link_id, expiresUnused: row.expires_unused };
 }
 
 /** Organizations and their bearer tokens. Tokens are 256-bit random, shown once, stored as SHA-256. */
@@ -166,15 +177,24 @@ export class Organizations {
     await this.store.organizations.delete(org.id);
   }
 
-  /** Issues a token; the returned secret is shown once and never stored. */
-  async issueToken(slug: string, label = 'default', scope: TokenScope = 'scim'): Promise<{ token: string; info: TokenInfo }> {
+  /**
+   * Issues a token; the returned secret is shown once and never stored. A token a setup link
+   * issues (`origin`) replaces the live one that link issued under the same label (one credential
+   * per provider choice), and expires with the link unless it is used before.
+   */
+  async issueToken(slug: string, label = 'default', scope: TokenScope = 'scim', origin?: TokenOrigin): Promise<{ token: string; info: TokenInfo }> {
     const org = await this.get(slug);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    const row: TokenRow = { id: randomUUID(), org_id: org.id, label, hash: hashToken(token), created: now(), last_used: null, revoked: null, scope };
+    const at = now();
+    const row: TokenRow = { id: randomUUID(), org_id: org.id, label, hash: hashToken(token), created: at, last_used: null, revoked: null, scope, link_id: origin?.linkId ?? null, expires_unused: origin?.expires ?? null };
     const events = new EventRecorder(org.id, org.slug, undefined);
     await this.store.transaction(async (tx) => {
+      const replaced = origin ? await tx.tokens.revokeIssuedBy(org.id, origin.linkId, at, label) : [];
       await tx.tokens.insert(row);
-      await events.add(tx, [{ type: 'token.issued', resourceType: 'Token', resourceId: row.id, data: { label, scope } }]);
+      await events.add(tx, [
+        ...replaced.map((id) => ({ type: 'token.revoked' as const, resourceType: 'Token' as const, resourceId: id, data: { reason: 'replaced' } })),
+        { type: 'token.issued', resourceType: 'Token', resourceId: row.id, data: { label, scope, ...(origin ? { setupLink: origin.linkId } : {}) } },
+      ]);
     });
     events.publish(this.bus);
     return { token, info: toTokenInfo(row) };
@@ -183,6 +203,18 @@ export class Organizations {
   async listTokens(slug: string): Promise<TokenInfo[]> {
     const org = await this.get(slug);
     return (await this.store.tokens.list(org.id)).map(toTokenInfo);
+  }
+
+  /** Revokes every live token a setup link issued; returns their ids. */
+  async revokeIssuedBy(orgId: string, slug: string, linkId: string): Promise<string[]> {
+    const events = new EventRecorder(orgId, slug, undefined);
+    const ids = await this.store.transaction(async (tx) => {
+      const revoked = await tx.tokens.revokeIssuedBy(orgId, linkId, now());
+      await events.add(tx, revoked.map((id) => ({ type: 'token.revoked' as const, resourceType: 'Token' as const, resourceId: id, data: { reason: 'setup link revoked' } })));
+      return revoked;
+    });
+    events.publish(this.bus);
+    return ids;
   }
 
   async revokeToken(slug: string, tokenId: string): Promise<void> {
@@ -209,6 +241,13 @@ export class Organizations {
     const found = await this.store.tokens.findActive(hash);
     if (!found) return undefined;
     if (!timingSafeEqual(Buffer.from(found.token.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
+    const unused = found.token.expires_unused;
+    if (unused !== null) {
+      // Issued by a setup link and not used yet: past the link's expiry it is dead; its first use
+      // (this one) makes it a token like any other, on every node.
+      if (Date.parse(unused) <= Date.now()) return undefined;
+      await this.store.tokens.confirmUse(found.token.id, now());
+    }
     this.touch(found.token.id);
     const { org } = found;
     return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings), schema: orgSchemaOf(org.extensions) }, scope: found.token.scope, tokenId: found.token.id, tokenLabel: found.token.label };

@@ -92,6 +92,10 @@ export interface TokenStore {
   insert(row: TokenRow): Promise<void>;
   /** The unrevoked token with this hash and its organization, in one query (cached outside transactions). */
   findActive(hash: string): Promise<{ token: TokenRow; org: OrganizationRow } | undefined>;
+  /** A token's first use: it no longer expires with its setup link. */
+  confirmUse(id: string, at: string): Promise<void>;
+  /** Revokes the live tokens a setup link issued (only those with this label, when given); returns their ids. */
+  revokeIssuedBy(orgId: string, linkId: string, at: string, label?: string): Promise<string[]>;
   /** A revoked token with this hash and its organization (for the provisioning log of refusals). */
   findRevoked(hash: string): Promise<{ token: TokenRow; org: OrganizationRow } | undefined>;
   list(orgId: string): Promise<TokenRow[]>;

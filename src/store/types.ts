@@ -21,6 +21,10 @@ export interface TokensTable {
   last_used: string | null;
   revoked: string | null;
   scope: 'scim' | 'app';
+  /** The setup link that issued it (migration 016). */
+  link_id: string | null;
+  /** Until its first use, it expires then (the issuing link's expiry); cleared by that use. */
+  expires_unused: string | null;
 }
 
 export interface UsersTable {

@@ -382,3 +382,93 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+for (const engine of ENGINES) {
+  describe(`issue 23 defect 3: setup links issue one credential per provider choice, and take back what they issued (${engine})`, () => {
+    /** Opens a setup link; returns the session's cookie and CSRF token, and the link's id. */
+    const openLink = async (h: Harness) => {
+      const { secret, link } = await h.wiring.directory.access.createSetupLink('acme');
+      const res = await h.app.inject({ method: 'POST', url: `/setup/${secret}` });
+      const cookie = String(res.headers['set-cookie']).split(';')[0]!;
+      const page = await h.app.inject({ url: '/setup/provider/okta', headers: { cookie } });
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
+      const choose = async (provider: string) => {
+        const r = await h.app.inject({ method: 'POST', url: `/setup/provider/${provider}`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(csrf)}` });
+        assert.equal(r.statusCode, 201, r.body.slice(0, 300));
+        return /id="token">([^<]+)</.exec(r.body)![1]!;
+      };
+      return { link, cookie, choose };
+    };
+    const status = async (h: Harness, token: string) => (await h.request('GET', '/Users?count=1', { token })).status;
+
+    test('repeating POST /setup/provider/okta replaces the token; one live token per provider; the status poll reads only them', async () => {
+      const h = await Harness.start(engine);
+      try {
+        await h.org('acme');
+        const { link, cookie, choose } = await openLink(h);
+        const oktaTokens: string[] = [];
+        for (let i = 0; i < 5; i++) oktaTokens.push(await choose('okta'));
+        for (const t of oktaTokens.slice(0, -1)) assert.equal(await status(h, t), 401, 'a replaced token is revoked');
+        assert.equal(await status(h, oktaTokens.at(-1)!), 200);
+        const entra = await choose('entra');
+        assert.equal(await status(h, entra), 200);
+        assert.equal(await status(h, oktaTokens.at(-1)!), 200, 'another provider choice keeps its own');
+        const live = (await h.directory.organizations.listTokens('acme')).filter((t) => !t.revoked && t.linkId !== null);
+        assert.deepEqual(live.map((t) => [t.label, t.linkId]).sort(), [['setup: entra', link.id], ['setup: okta', link.id]]);
+        // Another link's session does not see this one's requests.
+        await h.flushLog();
+        const other = await openLink(h);
+        const state = await h.app.inject({ url: '/setup/status.json', headers: { cookie: other.cookie } });
+        assert.equal(JSON.parse(state.body).state, 'waiting');
+        const mine = await h.app.inject({ url: '/setup/status.json', headers: { cookie } });
+        assert.equal(JSON.parse(mine.body).state, 'connected');
+      } finally {
+        await h.close();
+      }
+    });
+
+    test('revoking the link revokes every token it issued, used or not; the operator\'s tokens stay', async () => {
+      const h = await Harness.start(engine);
+      try {
+        const acme = await h.org('acme');
+        const { link, cookie, choose } = await openLink(h);
+        const okta = await choose('okta');
+        const entra = await choose('entra');
+        assert.equal(await status(h, okta), 200);
+        const app = (await h.directory.organizations.issueToken('acme', 'application', 'app')).token;
+        const res = await h.request('DELETE', `/api/v1/setup-links/${link.id}`, { token: app });
+        assert.equal(res.status, 204);
+        assert.equal(await status(h, okta), 401);
+        assert.equal(await status(h, entra), 401);
+        assert.equal(await status(h, acme.token), 200);
+        assert.equal((await h.app.inject({ url: '/setup', headers: { cookie } })).statusCode, 401, 'the session ended');
+        // The console says which tokens came from which link.
+        const { secret } = await h.wiring.directory.access.createLoginLink();
+        const admin = String((await h.app.inject({ method: 'POST', url: `/admin/login/${secret}` })).headers['set-cookie']).split(';')[0]!;
+        const page = await h.app.inject({ url: '/admin/orgs/acme', headers: { cookie: admin } });
+        assert.match(page.body, new RegExp(`<tr id="link-${link.id}">.*?okta, entra \\(0 live\\)`));
+        assert.match(page.body, new RegExp(`href="#link-${link.id}">setup link of`));
+      } finally {
+        await h.close();
+      }
+    });
+
+    test('a token the link issued expires with the link unless it was used before', async () => {
+      const h = await Harness.start(engine);
+      const realNow = Date.now;
+      try {
+        await h.org('acme');
+        const { choose } = await openLink(h);
+        const used = await choose('okta');
+        const unused = await choose('entra');
+        assert.equal(await status(h, used), 200, 'its first use');
+        Date.now = () => realNow() + 8 * 86_400_000;
+        assert.equal(await status(h, unused), 401, 'unused when the link expired: dead');
+        assert.equal(await status(h, used), 200, 'used before: a token like any other');
+      } finally {
+        Date.now = realNow;
+        await h.close();
+      }
+    });
+  });
+}

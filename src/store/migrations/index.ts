@@ -15,6 +15,7 @@ import { catalog } from './012-catalog.js';
 import { groupRoles } from './013-group-roles.js';
 import { serverSecrets } from './014-server-secrets.js';
 import { securityEvents } from './015-security-events.js';
+import { tokenOrigins } from './016-token-origins.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -36,6 +37,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '013-group-roles': { up: (db: Kysely<any>) => groupRoles(db, adapter) },
         '014-server-secrets': { up: (db: Kysely<any>) => serverSecrets(db, adapter) },
         '015-security-events': { up: (db: Kysely<any>) => securityEvents(db, adapter) },
+        '016-token-origins': { up: (db: Kysely<any>) => tokenOrigins(db, adapter) },
       };
     },
   };

@@ -19,13 +19,13 @@ export class SqlTokens implements TokenStore {
     const cached = auth.get(hash, stamp);
     if (cached) return cached;
     const [r] = await this.c.rows<Record<string, string>>(sql`
-      select t.id as t_id, t.label as t_label, t.hash as t_hash, t.created as t_created, t.last_used as t_last_used, t.scope as t_scope,
+      select t.id as t_id, t.label as t_label, t.hash as t_hash, t.created as t_created, t.last_used as t_last_used, t.scope as t_scope, t.link_id as t_link_id, t.expires_unused as t_expires_unused,
         o.id as o_id, o.slug as o_slug, o.name as o_name, o.settings as o_settings, o.extensions as o_extensions, o.created as o_created
       from tokens t join organizations o on o.id = t.org_id
       where t.hash = ${hash} and t.revoked is null`);
     if (!r) return undefined;
     const found: ActiveToken = {
-      token: { id: r.t_id!, org_id: r.o_id!, label: r.t_label!, hash: r.t_hash!, created: r.t_created!, last_used: r.t_last_used ?? null, revoked: null, scope: r.t_scope as TokenRow['scope'] },
+      token: { id: r.t_id!, org_id: r.o_id!, label: r.t_label!, hash: r.t_hash!, created: r.t_created!, last_used: r.t_last_used ?? null, revoked: null, scope: r.t_scope as TokenRow['scope'], link_id: r.t_link_id ?? null, expires_unused: r.t_expires_unused ?? null },
       org: { id: r.o_id!, slug: r.o_slug!, name: r.o_name!, settings: r.o_settings!, extensions: r.o_extensions!, created: r.o_created! },
     };
     auth.set(hash, found, stamp);
@@ -47,6 +47,19 @@ export class SqlTokens implements TokenStore {
     const r = await this.c.db.updateTable('tokens').set({ revoked: at }).where('org_id', '=', orgId).where('id', '=', id).where('revoked', 'is', null).executeTakeFirst();
     await this.c.changedAuth();
     return Number(r.numUpdatedRows) > 0;
+  }
+
+  async confirmUse(id: string, at: string): Promise<void> {
+    await this.c.db.updateTable('tokens').set({ expires_unused: null, last_used: at }).where('id', '=', id).execute();
+    await this.c.changedAuth();
+  }
+
+  async revokeIssuedBy(orgId: string, linkId: string, at: string, label?: string): Promise<string[]> {
+    let q = this.c.db.updateTable('tokens').set({ revoked: at }).where('org_id', '=', orgId).where('link_id', '=', linkId).where('revoked', 'is', null);
+    if (label !== undefined) q = q.where('label', '=', label);
+    const rows = await q.returning('id').execute();
+    if (rows.length > 0) await this.c.changedAuth();
+    return rows.map((r) => r.id);
   }
 
   async touch(id: string, at: string): Promise<void> {
