@@ -53,9 +53,14 @@ export function resourceTypeJson(rt: ResourceTypeDef, baseUrl: string): Record<s
   };
 }
 
-/** The organization's /Bulk limits: its settings, the payload capped by the server's body limit. */
+/**
+ * The organization's /Bulk limits: its settings, the payload capped by the server's body limit,
+ * and the operations by the token's burst when a rate limit is set (each operation counts as a
+ * request: a larger /Bulk could never be admitted whole).
+ */
 export function bulkLimits(settings: OrgSettings, bodyLimit: number): { maxOperations: number; maxPayloadSize: number } {
-  return { maxOperations: settings.bulkMaxOperations, maxPayloadSize: Math.min(settings.bulkMaxPayloadSize ?? bodyLimit, bodyLimit) };
+  const maxOperations = settings.rateLimit > 0 ? Math.min(settings.bulkMaxOperations, settings.rateBurst) : settings.bulkMaxOperations;
+  return { maxOperations, maxPayloadSize: Math.min(settings.bulkMaxPayloadSize ?? bodyLimit, bodyLimit) };
 }
 
 /** ServiceProviderConfig (RFC 7643 §5): what this server supports, for this organization. */

@@ -32,6 +32,22 @@ export class TokenBuckets {
     return (1 - b.tokens) / rate;
   }
 
+  /**
+   * Spends up to `n` more tokens from the key's bucket, never below empty; returns how many were
+   * spent (a /Bulk's operations past its first, which its request already paid for).
+   */
+  takeUpTo(key: string, rate: number, burst: number, n: number): number {
+    if (rate <= 0) return n;
+    const now = this.clock();
+    const b = this.buckets.get(key);
+    if (!b) return 0;
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);
+    b.at = now;
+    const spent = Math.max(0, Math.min(n, Math.floor(b.tokens)));
+    b.tokens -= spent;
+    return spent;
+  }
+
   /** Whether the key's bucket is empty now, without spending (failed authentication checks before hashing). */
   empty(key: string, rate: number, burst: number): number {
     const b = this.buckets.get(key);

@@ -117,7 +117,11 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
     // way); any left are answered 503, not run, so the answer always arrives and says what ran.
     const budget = request.routeOptions.handlerTimeout;
     const deadline = budget > 0 ? Date.now() - reply.elapsedTime + budget * 0.75 : undefined;
-    const results = await directory.bulk.run(ctx, bulk, deadline);
+    // A /Bulk costs what its operations would cost one by one: its request paid for the first;
+    // operations the token's bucket has no room for are answered 429, not run.
+    const { rateLimit, rateBurst } = ctx.org.settings;
+    const admitted = 1 + opts.limits.tokens.takeUpTo(request.auth!.tokenId, rateLimit, rateBurst, bulk.operations.length - 1);
+    const results = await directory.bulk.run(ctx, bulk, { deadline, admitted, rate: { limit: rateLimit, burst: rateBurst } });
     return reply.type(SCIM_CONTENT_TYPE).send({ schemas: [BULK_RESPONSE], Operations: results });
   });
   methodsNotAllowed(app, '/Bulk', ['GET', 'PUT', 'PATCH', 'DELETE'], ['POST']);

@@ -12,8 +12,8 @@ export interface BulkSteps<R> {
   batchable(op: BulkOperation): boolean;
   /** Writes a run of batchable operations together; undefined: run them one by one instead. */
   runBatch(ops: readonly BulkOperation[]): Promise<R[] | undefined>;
-  /** The answer of an operation that was not started because the request ran out of time. */
-  notStarted(op: BulkOperation): R;
+  /** The answer of an operation that was not started: the request ran out of time, or of its rate limit. */
+  notStarted(op: BulkOperation, why: 'time' | 'rate'): R;
 }
 
 export interface Schedule<R> {
@@ -23,6 +23,8 @@ export interface Schedule<R> {
   readonly failOnErrors: number | undefined;
   /** No operation starts after this time (ms since the epoch); those left are answered notStarted. */
   readonly deadline?: number | undefined;
+  /** At most this many operations start (the token's rate limit); those left are answered notStarted. */
+  readonly admitted?: number | undefined;
   /** Operations on a cycle of references: answered with their error, not run. */
   readonly refused: ReadonlyMap<number, R>;
   /** The bulkIds each operation waits on, and the POST behind each. */
@@ -56,7 +58,9 @@ export async function schedule<R>(order: readonly BulkOperation[], s: Schedule<R
   /** An operation failed for a reason of the server's, not the request's: nothing more is started. */
   let aborted = false;
   const allowed = () => (aborted ? 0 : s.failOnErrors === undefined ? Infinity : s.failOnErrors - errors);
-  const late = () => s.deadline !== undefined && Date.now() >= s.deadline;
+  let started = 0;
+  const late = () => (s.deadline !== undefined && Date.now() >= s.deadline) || (s.admitted !== undefined && started >= s.admitted);
+  const why = (): 'time' | 'rate' => (s.admitted !== undefined && started >= s.admitted ? 'rate' : 'time');
   const settle = (op: BulkOperation, slot: number, result: R) => {
     results[slot] = result;
     finished.add(op.index);
@@ -64,6 +68,7 @@ export async function schedule<R>(order: readonly BulkOperation[], s: Schedule<R
   };
 
   const start = (op: BulkOperation, slot: number) => {
+    started++;
     const p = (async () => {
       const refused = s.refused.get(op.index);
       let result: R;
@@ -95,9 +100,14 @@ export async function schedule<R>(order: readonly BulkOperation[], s: Schedule<R
       if (end - next > 1) {
         await drain();
         paths.clear();
+        // A batch never runs past what the rate limit admits.
+        if (s.admitted !== undefined) end = Math.min(end, next + Math.max(1, s.admitted - started));
         const batch = order.slice(next, end);
         const outcome = aborted ? undefined : await steps.runBatch(batch);
-        if (outcome) batch.forEach((o, i) => settle(o, next + i, outcome[i]!));
+        if (outcome) {
+          started += batch.length;
+          batch.forEach((o, i) => settle(o, next + i, outcome[i]!));
+        }
         else {
           // One by one, in order, nothing else under way: exactly the outcome without batches.
           let i = 0;
@@ -130,8 +140,11 @@ export async function schedule<R>(order: readonly BulkOperation[], s: Schedule<R
   }
   await drain();
   const ran = results.filter((r): r is R => r !== undefined);
-  // Out of time (not out of allowed errors): every operation not started is answered, so the
-  // client knows exactly what was written and what to send again.
-  if (next < order.length && late() && allowed() > 0) for (const op of order.slice(next)) if (!finished.has(op.index)) ran.push(steps.notStarted(op));
+  // Out of time or of rate (not out of allowed errors): every operation not started is answered,
+  // so the client knows exactly what was written and what to send again.
+  if (next < order.length && late() && allowed() > 0) {
+    const reason = why();
+    for (const op of order.slice(next)) if (!finished.has(op.index)) ran.push(steps.notStarted(op, reason));
+  }
   return ran;
 }

@@ -45,9 +45,11 @@ export class Bulk {
 
   /**
    * Runs the operations; returns their results in the order they ran. No operation starts after
-   * `deadline` (ms since the epoch): each left is answered 503 and can be sent again.
+   * `deadline` (ms since the epoch), and no more than `admitted` start (the token's rate limit):
+   * each left is answered 503 or 429, not run, and can be sent again.
    */
-  async run(ctx: RequestContext, request: BulkRequest, deadline?: number): Promise<BulkResult[]> {
+  async run(ctx: RequestContext, request: BulkRequest, bounds: { deadline?: number | undefined; admitted?: number; rate?: { limit: number; burst: number } } = {}): Promise<BulkResult[]> {
+    const { deadline, admitted, rate } = bounds;
     const { failOnErrors, creators } = request;
     /** bulkId → the id its POST created (absent: not run, or failed). */
     const created = new Map<string, string>();
@@ -57,7 +59,7 @@ export class Bulk {
       if (op.bulkId === undefined || op.method !== 'POST') return;
       if (!result.status.startsWith('2')) failed.add(op.bulkId);
     };
-    return schedule(request.order, { window: this.window, failOnErrors, deadline, refused, creators }, {
+    return schedule(request.order, { window: this.window, failOnErrors, deadline, admitted, refused, creators }, {
       run: async (op) => {
         const result = await this.execute(ctx, op, created, failed, creators);
         note(op, result);
@@ -97,7 +99,13 @@ export class Bulk {
           return success(o, r, '201');
         });
       },
-      notStarted: (op) => failure(op, ScimError.unavailable("Not run: the request reached its time limit before this operation started, and nothing of it was written. Send it again (a bulkId it names must be sent with its POST, or replaced by the created resource's id).")),
+      notStarted: (op, why) =>
+        failure(
+          op,
+          why === 'time'
+            ? ScimError.unavailable(`Not run: the request reached its time limit before this operation started, and nothing of it was written. ${AGAIN}`)
+            : ScimError.tooManyRequests(`Not run: each operation counts against the token's rate limit (${rate?.limit ?? 0} requests a second, burst ${rate?.burst ?? 0}, the organization's rateLimit and rateBurst), and this one found none left; nothing of it was written. ${AGAIN}`, rate && rate.limit > 0 ? 1 / rate.limit : 1),
+        ),
     });
   }
 
@@ -134,6 +142,8 @@ export class Bulk {
     }
   }
 }
+
+const AGAIN = "Send it again (a bulkId it names must be sent with its POST, or replaced by the created resource's id).";
 
 /** The data with every `bulkId:…` string replaced by the id its POST created. */
 function substitute(value: unknown, resolve: (ref: string) => string): unknown {

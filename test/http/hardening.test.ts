@@ -123,7 +123,8 @@ for (const engine of ENGINES) {
     test('a chain of bulkId references longer than 100 is refused before anything runs, naming the limit', async () => {
       const h = await Harness.start(engine);
       try {
-        const acme = await h.org('acme');
+        // No rate limit: a /Bulk's operations are capped by the token's burst otherwise (defect 4).
+        const acme = await h.org('acme', { rateLimit: 0 });
         const chain = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ method: 'POST', path: '/Groups', bulkId: `${prefix}${i}`, data: { schemas: [GROUP], displayName: `${prefix} ${i}`, ...(i < n - 1 ? { members: [{ value: `bulkId:${prefix}${i + 1}` }] } : {}) } }));
         const res = await h.request('POST', '/Bulk', { org: acme, body: bulk(chain(1000, 'deep')) });
         assert.equal(res.status, 400);
@@ -467,6 +468,40 @@ for (const engine of ENGINES) {
         assert.equal(await status(h, used), 200, 'used before: a token like any other');
       } finally {
         Date.now = realNow;
+        await h.close();
+      }
+    });
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`issue 23 defect 4: a /Bulk costs one unit of the rate limit per operation (${engine})`, () => {
+    test('a /Bulk of five creates empties a burst of five: the next runs what refilled, the rest 429 "not run"; a POST right after is 429; a /Bulk larger than the burst is 413', async () => {
+      const h = await Harness.start(engine);
+      try {
+        const acme = await h.org('acme', { rateLimit: 1, rateBurst: 1, bulkMaxOperations: 5 });
+        const tuned = await h.org('tuned', { rateLimit: 1, rateBurst: 5, bulkMaxOperations: 5 });
+        const ops = Array.from({ length: 5 }, (_, i) => ({ method: 'POST', path: '/Users', bulkId: `r${i}`, data: { schemas: [USER_SCHEMA], userName: `rate${i}@example.com` } }));
+        const res = await h.request('POST', '/Bulk', { org: tuned, body: bulk(ops) });
+        assert.equal(res.status, 200);
+        assert.deepEqual(res.body.Operations.map((o: { status: string }) => o.status), ['201', '201', '201', '201', '201'], 'a full bucket admits the whole burst');
+        const again = await h.request('POST', '/Bulk', { org: tuned, body: bulk(ops.map((o, i) => ({ ...o, bulkId: `again${i}`, data: { ...o.data, userName: `again${i}@example.com` } }))) });
+        // The bucket was emptied by the first: the second request itself is refused, or runs what refilled.
+        if (again.status === 200) {
+          const statuses = again.body.Operations.map((o: { status: string }) => o.status);
+          assert.ok(statuses.filter((s: string) => s === '201').length <= 2, statuses.join(','));
+          const notRun = again.body.Operations.filter((o: { status: string }) => o.status === '429');
+          assert.ok(notRun.length >= 3);
+          assert.match(notRun[0].response.detail, /^Not run: each operation counts against the token's rate limit \(1 requests a second, burst 5/);
+        } else assert.equal(again.status, 429);
+        assert.equal((await h.request('POST', '/Users', { org: tuned, body: { schemas: [USER_SCHEMA], userName: 'single@example.com' } })).status, 429);
+        // The cap of a /Bulk is the token's burst: a larger one is refused whole, and it is advertised.
+        const refused = await h.request('POST', '/Bulk', { org: acme, body: bulk(ops) });
+        assert.equal(refused.status, 413);
+        assert.match(refused.body.detail, /5 operations; this server's maxOperations is 1/);
+        const reader = (await h.directory.organizations.issueToken('acme', 'reader', 'app')).token;
+        assert.equal((await h.request('GET', '/ServiceProviderConfig', { token: reader })).body.bulk.maxOperations, 1);
+      } finally {
         await h.close();
       }
     });
