@@ -266,7 +266,7 @@ export function buildCli(io: Io): Command {
       const tokens = await withDirectory(o.database, (d) => d.organizations.listTokens(slug));
       print(!!o.json, tokens, () =>
         tokens.length
-          ? tokens.map((t) => `${t.id}\t${t.label}\t${t.scope}\tcreated ${t.created}\tlast used ${t.lastUsed ?? 'never'}${t.revoked ? `\trevoked ${t.revoked}` : ''}`)
+          ? tokens.map((t) => `${t.id}\t${t.label}\t${t.scope}\tcreated ${t.created}\tlast used ${t.lastUsed ?? (t.expiresUnused && !t.revoked ? `never (expires unused ${t.expiresUnused})` : 'never')}${t.linkId ? `\tsetup link ${t.linkId}` : ''}${t.revoked ? `\trevoked ${t.revoked}` : ''}`)
           : ['no tokens'],
       );
     });

@@ -84,7 +84,8 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
 
     test('a client that goes away: its waiting read is cancelled, not left holding a connection until the statement timeout', async () => {
       const db = await createDatabase(engine);
-      const store = await openStore(db.database);
+      // A statement timeout far past the bounds below: only the cancellation can end the read in time.
+      const store = await openStore(db.database, { statementTimeoutMs: 120_000 });
       const app = await buildApp({ store });
       const directory = new Directory(store);
       const locker = new pg.Client(db.database);
@@ -100,21 +101,26 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
         const socket = connect(port, '127.0.0.1');
         socket.write(`GET /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
         const waiting = async () => {
+          // The locker is inside a transaction, where pg_stat_activity is a snapshot taken at its
+          // first read: clear it, or every later look sees that first moment.
+          await locker.query('select pg_stat_clear_snapshot()');
           const { rows } = await locker.query<{ n: string }>("select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%from users%'");
           return Number(rows[0]!.n);
         };
-        let n = 0;
-        for (let i = 0; i < 40 && n === 0; i++) {
-          await new Promise((r) => setTimeout(r, 50));
-          n = await waiting();
-        }
-        assert.equal(n, 1, 'the request is waiting on the lock');
+        // Conditions, not durations: wait (up to a minute on a busy machine) until the read waits
+        // on the lock, then until it is gone, well inside the two-minute statement timeout.
+        const until = async (done: (n: number) => boolean, withinMs: number): Promise<number> => {
+          const end = Date.now() + withinMs;
+          let n = await waiting();
+          while (!done(n) && Date.now() < end) {
+            await new Promise((r) => setTimeout(r, 50));
+            n = await waiting();
+          }
+          return n;
+        };
+        assert.equal(await until((n) => n > 0, 60_000), 1, 'the request is waiting on the lock');
         socket.destroy();
-        for (let i = 0; i < 40 && n > 0; i++) {
-          await new Promise((r) => setTimeout(r, 50));
-          n = await waiting();
-        }
-        assert.equal(n, 0, 'the abandoned statement was cancelled');
+        assert.equal(await until((n) => n === 0, 60_000), 0, 'the abandoned statement was cancelled');
       } finally {
         await locker.query('rollback').catch(() => {});
         await locker.end().catch(() => {});
