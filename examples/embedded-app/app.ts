@@ -86,6 +86,9 @@ export async function createExampleApp(options: ExampleOptions): Promise<Example
       case 'group.deleted':
         accounts.prepare('delete from memberships where group_id = ?').run(event.resourceId);
         break;
+      default:
+        // Other events (groups' names, roles, tokens, schemas) do not touch this application's tables.
+        break;
     }
     accounts.prepare('insert into sync_state (org, cursor) values (?, ?) on conflict(org) do update set cursor = excluded.cursor').run(options.org, event.seq);
   });

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
-import type { NewOrganizationRow, OrganizationRow, TokenRow } from '../store/types.js';
+import type { NewOrganizationRow, TokenRow } from '../store/types.js';
 import { UniqueViolation } from '../store/errors.js';
 import { now, type OrgContext } from './context.js';
 import { EventRecorder, type EventBus } from './events.js';
