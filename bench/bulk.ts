@@ -79,7 +79,8 @@ export async function benchBulk(directory: Directory, origin: string, users: num
     }
     const ops = (JSON.parse(text) as { Operations: { status: string; location?: string; bulkId?: string }[] }).Operations;
     const bad = ops.filter((o) => o.status !== '201');
-    if (ops.length !== users || bad.length) problems.push(`/Bulk: ${ops.length} results, ${bad.length} not 201 (${JSON.stringify(bad[0] ?? {}).slice(0, 200)})`);
+    if (ops.length !== users || bad.length)
+      problems.push(`/Bulk: ${ops.length} results, ${bad.length} not 201 (${JSON.stringify(bad[0] ?? {}).slice(0, 200)})`);
     if (ops.some((o, k) => o.bulkId !== `u${k + 1}`)) problems.push('/Bulk: results not in request order');
     return ops.map((o) => o.location ?? '');
   };

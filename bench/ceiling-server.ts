@@ -83,7 +83,8 @@ const server = createServer((req, res) => {
       const i = byId.get(url.slice(USERS.length + 1));
       if (i === undefined) return send(res, 404, '{}');
       const user = JSON.parse(texts[i]!) as Record<string, unknown> & { meta: Record<string, unknown> };
-      for (const op of body.Operations as { op: string; path: string; value: unknown }[]) if (op.op.toLowerCase() === 'replace') setPath(user, op.path, op.value);
+      for (const op of body.Operations as { op: string; path: string; value: unknown }[])
+        if (op.op.toLowerCase() === 'replace') setPath(user, op.path, op.value);
       const version = `W/"${Number(/\d+/.exec(String(user.meta.version))?.[0] ?? 1) + 1}"`;
       user.meta = { ...user.meta, lastModified: at, version };
       keep(user, i);

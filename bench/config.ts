@@ -70,7 +70,10 @@ function positiveInt(name: string, fallback: number): number {
 
 function engines(): Engine[] {
   const raw = process.env.BENCH_ENGINES ?? 'sqlite,postgres';
-  const list = raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   for (const e of list) if (e !== 'sqlite' && e !== 'postgres') throw new Error(`BENCH_ENGINES: unknown engine "${e}" (use sqlite, postgres)`);
   if (list.length === 0) throw new Error('BENCH_ENGINES is empty');
   return [...new Set(list)] as Engine[];
@@ -81,7 +84,11 @@ function groupSizes(): number[] {
   if (flag !== '' && flag !== '0' && flag !== '1') throw new Error(`BENCH_GROUPS must be 0 (skip the group benchmark) or 1, got "${flag}"`);
   if (flag === '0') return [];
   const raw = process.env.BENCH_GROUP_SIZES ?? '1000,10000,100000';
-  const sizes = raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => Number(s.replace(/_/g, '')));
+  const sizes = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => Number(s.replace(/_/g, '')));
   for (const n of sizes) if (!Number.isInteger(n) || n <= 0) throw new Error(`BENCH_GROUP_SIZES must be positive integers separated by commas, got "${raw}"`);
   if (sizes.length === 0) throw new Error('BENCH_GROUP_SIZES is empty (use BENCH_GROUPS=0 to skip the group benchmark)');
   return [...new Set(sizes)].sort((a, b) => a - b);

@@ -126,7 +126,9 @@ export async function benchEngine(
           log(`seeding users ${present + 1}..${needed} for the group benchmark`);
           const s = await seedUsers(db.store, org.id, present + 1, needed, org.schema.user);
           seeding.push(s);
-          notes.push(`users ${(present + 1).toLocaleString('en-US')}–${needed.toLocaleString('en-US')} seeded after the lookups, for the group benchmark (largest group + the members added and removed)`);
+          notes.push(
+            `users ${(present + 1).toLocaleString('en-US')}–${needed.toLocaleString('en-US')} seeded after the lookups, for the group benchmark (largest group + the members added and removed)`,
+          );
           present = needed;
         }
         groups = await benchRollcallGroups(config, db.store, org, bench.origin, bench.headers, log);
@@ -134,11 +136,15 @@ export async function benchEngine(
       if (config.bulk && !config.logCostOnly) {
         // An organization of its own: the users it creates are in no other benchmark's.
         bulk = await benchBulk(directory, bench.origin, config.bulkUsers, 3, log);
-        log(`/Bulk of ${config.bulkUsers}: ${(bulk.bulkMedianMs / 1000).toFixed(2)} s against ${(bulk.postsMedianMs / 1000).toFixed(2)} s of separate POSTs = ${bulk.speedup.toFixed(2)}×${bulk.ok ? '' : ' (problems!)'}`);
+        log(
+          `/Bulk of ${config.bulkUsers}: ${(bulk.bulkMedianMs / 1000).toFixed(2)} s against ${(bulk.postsMedianMs / 1000).toFixed(2)} s of separate POSTs = ${bulk.speedup.toFixed(2)}×${bulk.ok ? '' : ' (problems!)'}`,
+        );
       }
       if (config.securityEvents && !config.logCostOnly) {
         securityEvents = await benchSecurityEvents(directory, bench.origin, config.securityEventCount, 3, log);
-        log(`security events: ${Math.round(securityEvents.setsPerSecond)} SETs/s, ${securityEvents.ratio.toFixed(2)}× the JSON feed${securityEvents.ok ? '' : ' (problems!)'}`);
+        log(
+          `security events: ${Math.round(securityEvents.setsPerSecond)} SETs/s, ${securityEvents.ratio.toFixed(2)}× the JSON feed${securityEvents.ok ? '' : ' (problems!)'}`,
+        );
       }
       if (config.logCost) {
         // Last: its POSTs add users that the walk and the group benchmark must not see.
@@ -222,7 +228,14 @@ async function measure(bench: Bench, users: number): Promise<{ verifications: Ve
         const framework = await startFramework(sample.text, sample.contentType);
         try {
           const result = await bench.load.run(loadSpec(bench, scenario, users, framework.origin));
-          measurements.push({ scenario: 'framework', label: '↳ fastify alone: same ListResponse object, from memory', kind: 'framework', users, load: result, ceilingFraction: result.reqPerSec / ceilingRps });
+          measurements.push({
+            scenario: 'framework',
+            label: '↳ fastify alone: same ListResponse object, from memory',
+            kind: 'framework',
+            users,
+            load: result,
+            ceilingFraction: result.reqPerSec / ceilingRps,
+          });
         } finally {
           await framework.close();
         }

@@ -85,7 +85,14 @@ async function openPostgres(durable: boolean): Promise<BenchDatabase> {
         });
       }
     });
-    return { engine: 'postgres', target: `embedded PostgreSQL${durable ? ' (fsync and synchronous commit on)' : ''} at ${server.safeUrl}`, database: url, dataDirectory: dataDir, store, dispose };
+    return {
+      engine: 'postgres',
+      target: `embedded PostgreSQL${durable ? ' (fsync and synchronous commit on)' : ''} at ${server.safeUrl}`,
+      database: url,
+      dataDirectory: dataDir,
+      store,
+      dispose,
+    };
   } catch (err) {
     await server?.stop().catch(() => undefined);
     guard.remove();

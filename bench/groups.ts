@@ -26,7 +26,6 @@ export const GROUP_SEEDING_NOTE =
 
 export const PEER_NAME = 'SCIMMY 1.3.5 + scimmy-routers 1.3.2 on express 4.21.2, in memory';
 
-
 /**
  * Timed pairs below which a peer size counts as not measured. Low on purpose: SCIMMY takes
  * seconds a request at 10,000 members, and its ratio to Rollcall is large enough for 5 samples.
@@ -116,7 +115,13 @@ export function groupBody(size: number, name = groupNameOf(size)): Record<string
 }
 
 /** The record Groups.create hands the store for groupBody(size). */
-export function groupRecord(org: Organization, size: number, id: string = randomUUID(), t: string = new Date().toISOString(), name = groupNameOf(size)): GroupRecord {
+export function groupRecord(
+  org: Organization,
+  size: number,
+  id: string = randomUUID(),
+  t: string = new Date().toISOString(),
+  name = groupNameOf(size),
+): GroupRecord {
   const { doc } = normalizeResource(groupResourceType, groupBody(size, name));
   delete doc.members;
   return { org_id: org.id, id, doc, version: 1, created: t, last_modified: t, uniqueDisplayName: !org.settings.allowDuplicateGroupNames };
@@ -172,9 +177,13 @@ export async function checkGroupFidelity(directory: Directory, store: Store): Pr
     });
     const a = strip(await store.groups.get(real.id, created.id));
     const b = strip(await store.groups.get(fast.id, seeded.id));
-    if (!isDeepStrictEqual(a, b)) throw new Error(`group seeding fidelity: a seeded group differs from a created one\ncreated: ${JSON.stringify(a)}\nseeded: ${JSON.stringify(b)}`);
+    if (!isDeepStrictEqual(a, b))
+      throw new Error(`group seeding fidelity: a seeded group differs from a created one\ncreated: ${JSON.stringify(a)}\nseeded: ${JSON.stringify(b)}`);
     const members = async (orgId: string, id: string) => (await store.memberships.list(orgId, [id])).map((m) => [m.member_id, m.member_type]);
-    if (!isDeepStrictEqual(await members(real.id, created.id), [[user.id, 'User']]) || !isDeepStrictEqual(await members(fast.id, seeded.id), [[user.id, 'User']])) {
+    if (
+      !isDeepStrictEqual(await members(real.id, created.id), [[user.id, 'User']]) ||
+      !isDeepStrictEqual(await members(fast.id, seeded.id), [[user.id, 'User']])
+    ) {
       throw new Error('group seeding fidelity: the memberships differ from what Groups.create writes');
     }
   } finally {
@@ -439,7 +448,11 @@ export function rollcallTarget(origin: string, headers: Record<string, string>):
         const text = await res.text();
         if (res.status !== 200) return [`GET the group after the run: HTTP ${res.status} ${text.slice(0, 200)}`];
         const body = JSON.parse(text) as { members?: { value: string }[] };
-        return memberProblems((body.members ?? []).map((m) => m.value), members, spares);
+        return memberProblems(
+          (body.members ?? []).map((m) => m.value),
+          members,
+          spares,
+        );
       } catch (err) {
         return [`GET the group after the run: ${(err as Error).message}`];
       }
@@ -491,12 +504,16 @@ export async function benchRollcallGroups(
     }
     await store.optimize();
     const spares = spareUsers(config).map(userIdOf);
-    log(`group membership: add/remove one member, groups of ${config.groupSizes.join(', ')} interleaved, ${config.groupWarmup} + ${config.groupIterations} rounds`);
+    log(
+      `group membership: add/remove one member, groups of ${config.groupSizes.join(', ')} interleaved, ${config.groupWarmup} + ${config.groupIterations} rounds`,
+    );
     const measured = await measureInterleaved(rollcallTarget(origin, headers), seeding, spares, config.groupWarmup, config.groupIterations, log);
-    results.push(...measured.map((r) => {
-      const grants = seeding.find((s) => s.groupId === r.groupId)?.grants;
-      return grants ? { ...r, grants } : r;
-    }));
+    results.push(
+      ...measured.map((r) => {
+        const grants = seeding.find((s) => s.groupId === r.groupId)?.grants;
+        return grants ? { ...r, grants } : r;
+      }),
+    );
     for (const r of results) if (!r.ok) log(`group of ${r.members}: ${r.problems.slice(0, 3).join('; ')}`);
   } catch (err) {
     const error = err instanceof Error ? (err.stack ?? err.message) : String(err);
@@ -545,7 +562,13 @@ export async function benchPeerGroups(config: BenchConfig, log: (message: string
       timeoutMs: Math.max(REQUEST_TIMEOUT_MS, config.peerSeconds * 1000),
       async verify(groupId, members, used) {
         const group = peer.store.groups.get(groupId);
-        return group ? memberProblems(group.members.map((m) => m.value), members, used) : ['the group is gone after the run'];
+        return group
+          ? memberProblems(
+              group.members.map((m) => m.value),
+              members,
+              used,
+            )
+          : ['the group is gone after the run'];
       },
       checkFirst(members, addText, removeText) {
         const count = (text: string) => ((JSON.parse(text) as { members?: unknown[] }).members ?? []).length;

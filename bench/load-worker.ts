@@ -23,7 +23,13 @@ async function attack(spec: LoadSpec, seconds: number, record: boolean): Promise
         setupRequest: (request) => {
           const k = randomUser(spec.maxUser);
           if (!scenario.body) return { ...request, path: scenario.path(k) };
-          return { ...request, method: scenario.method!, path: scenario.path(k), body: scenario.body(k), headers: { ...request.headers, 'content-type': 'application/scim+json' } };
+          return {
+            ...request,
+            method: scenario.method!,
+            path: scenario.path(k),
+            body: scenario.body(k),
+            headers: { ...request.headers, 'content-type': 'application/scim+json' },
+          };
         },
       },
     ],
@@ -61,6 +67,7 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
 parentPort!.on('message', (message: WorkerRequest) => {
   run(message.spec).then(
     (result): void => parentPort!.postMessage({ id: message.id, result } satisfies WorkerReply),
-    (err: unknown): void => parentPort!.postMessage({ id: message.id, error: err instanceof Error ? err.stack ?? err.message : String(err) } satisfies WorkerReply),
+    (err: unknown): void =>
+      parentPort!.postMessage({ id: message.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies WorkerReply),
   );
 });

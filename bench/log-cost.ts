@@ -34,7 +34,15 @@ export interface LogCostReport {
  * the log (as `rollcall serve` runs it) and one without, alternating (off, on, on, off, ...) so both see the same drift. Reads,
  * filters and writes (POST and PATCH, whose bodies and events the log keeps).
  */
-export async function benchLogCost(config: BenchConfig, store: Store, database: string, headers: Record<string, string>, users: number, load: LoadGenerator, log: (m: string) => void): Promise<LogCostReport> {
+export async function benchLogCost(
+  config: BenchConfig,
+  store: Store,
+  database: string,
+  headers: Record<string, string>,
+  users: number,
+  load: LoadGenerator,
+  log: (m: string) => void,
+): Promise<LogCostReport> {
   const repeats = config.logCostRepeats;
   const servers = { off: await start(store, false), on: await start(store, { thread: { database } }) };
   const rows: LogCostRow[] = [];
@@ -47,7 +55,16 @@ export async function benchLogCost(config: BenchConfig, store: Store, database: 
         for (const which of i % 2 === 0 ? (['off', 'on'] as const) : (['on', 'off'] as const)) {
           log(`log ${which}: ${scenario.label} (${i + 1}/${repeats})`);
           const before = process.cpuUsage();
-          const result = await load.run({ origin: servers[which].origin, scenario: scenario.name, maxUser: users, headers, connections: config.connections, pipelining: config.pipelining, duration: config.duration, warmup: config.warmup });
+          const result = await load.run({
+            origin: servers[which].origin,
+            scenario: scenario.name,
+            maxUser: users,
+            headers,
+            connections: config.connections,
+            pipelining: config.pipelining,
+            duration: config.duration,
+            warmup: config.warmup,
+          });
           await servers.on.drain();
           const used = process.cpuUsage(before);
           runs[which].push(result);
@@ -57,7 +74,17 @@ export async function benchLogCost(config: BenchConfig, store: Store, database: 
       }
       const offMedianRps = median(runs.off.map((r) => r.reqPerSec));
       const onMedianRps = median(runs.on.map((r) => r.reqPerSec));
-      rows.push({ scenario: scenario.name, label: scenario.label, off: runs.off, on: runs.on, offMedianRps, onMedianRps, offCpuUs: median(cpu.off), onCpuUs: median(cpu.on), cost: 1 - onMedianRps / offMedianRps });
+      rows.push({
+        scenario: scenario.name,
+        label: scenario.label,
+        off: runs.off,
+        on: runs.on,
+        offMedianRps,
+        onMedianRps,
+        offCpuUs: median(cpu.off),
+        onCpuUs: median(cpu.on),
+        cost: 1 - onMedianRps / offMedianRps,
+      });
     }
   } finally {
     await servers.off.close();

@@ -130,7 +130,13 @@ const pct = (f: number | undefined): string => (f === undefined || !Number.isFin
 const verdict = (pass: boolean | undefined): string => (pass === undefined ? 'N/A ' : pass ? 'PASS' : 'FAIL');
 
 /** The targets: flat lookup latency, flat import walk, a good fraction of the bare-HTTP ceiling. */
-export function checkTargets(config: BenchConfig, measurements: readonly Measurement[], walk: WalkResult | undefined, serveScale?: ServeScaleResult, cursor?: WalkResult): TargetCheck[] {
+export function checkTargets(
+  config: BenchConfig,
+  measurements: readonly Measurement[],
+  walk: WalkResult | undefined,
+  serveScale?: ServeScaleResult,
+  cursor?: WalkResult,
+): TargetCheck[] {
   const out: TargetCheck[] = [];
   const at = (scenario: string, users: number) => measurements.find((m) => m.scenario === scenario && m.users === users)?.load;
   const filters = [...new Set(measurements.filter((m) => m.kind === 'filter').map((m) => m.scenario))];
@@ -149,7 +155,11 @@ export function checkTargets(config: BenchConfig, measurements: readonly Measure
       continue;
     }
     if (config.users === config.baseUsers || !small || !large) {
-      out.push({ target: `p50 at ${int(config.users)} ≤ 1.5× p50 at ${int(config.baseUsers)}: ${label}`, detail: 'not measured at both sizes', pass: undefined });
+      out.push({
+        target: `p50 at ${int(config.users)} ≤ 1.5× p50 at ${int(config.baseUsers)}: ${label}`,
+        detail: 'not measured at both sizes',
+        pass: undefined,
+      });
       continue;
     }
     if (large.requests === 0 || small.requests === 0) {
@@ -201,7 +211,10 @@ export function checkTargets(config: BenchConfig, measurements: readonly Measure
     if (m.kind !== 'filter') continue;
     out.push({
       target: `≥ 40% of ceiling: ${m.label} at ${int(m.users)}`,
-      detail: m.ceilingFraction === undefined || !m.load ? 'not measured' : `${pct(m.ceilingFraction)} of ceiling (${int(m.load.reqPerSec)} vs ${int(m.load.reqPerSec / m.ceilingFraction)} req/s)`,
+      detail:
+        m.ceilingFraction === undefined || !m.load
+          ? 'not measured'
+          : `${pct(m.ceilingFraction)} of ceiling (${int(m.load.reqPerSec)} vs ${int(m.load.reqPerSec / m.ceilingFraction)} req/s)`,
       pass: m.ceilingFraction === undefined ? undefined : m.ceilingFraction >= 0.4,
     });
   }
@@ -231,7 +244,9 @@ export function renderEngine(r: EngineReport): string {
       lines.push(`| ${m.label} ⚠ ${m.skipped ?? 'not measured'} | ${int(m.users)} | ${p50} | — | — | — |`);
       continue;
     }
-    lines.push(`| ${m.label}${flag} | ${m.kind === 'ceiling' || m.kind === 'framework' ? '—' : int(m.users)} | ${ms(l.p50)} | ${ms(l.p99)} | ${int(l.reqPerSec)} | ${m.kind === 'ceiling' ? '100%' : pct(m.ceilingFraction)} |`);
+    lines.push(
+      `| ${m.label}${flag} | ${m.kind === 'ceiling' || m.kind === 'framework' ? '—' : int(m.users)} | ${ms(l.p50)} | ${ms(l.p99)} | ${int(l.reqPerSec)} | ${m.kind === 'ceiling' ? '100%' : pct(m.ceilingFraction)} |`,
+    );
   }
   if (r.logCost) lines.push('', renderLogCost(r.logCost));
   if (r.bulk) lines.push('', renderBulk(r.bulk));
@@ -245,7 +260,10 @@ export function renderEngine(r: EngineReport): string {
       `| GET /Users?startIndex=S&count=${w.pageSize}${w.ok ? '' : ' ⚠ ' + w.problems.slice(0, 3).join('; ')} | ${int(w.users)} | ${w.pages} | ${ms(w.firstMedianMs)} | ${ms(w.lastMedianMs)} | ${w.ratio.toFixed(2)}× | ${w.totalSeconds.toFixed(1)} |`,
     );
     const c = r.cursorWalk;
-    if (c) lines.push(`| GET /Users?count=${c.pageSize}&cursor=… (RFC 9865)${c.ok ? '' : ' ⚠ ' + c.problems.slice(0, 3).join('; ')} | ${int(c.users)} | ${c.pages} | ${ms(c.firstMedianMs)} | ${ms(c.lastMedianMs)} | ${c.ratio.toFixed(2)}× | ${c.totalSeconds.toFixed(1)} |`);
+    if (c)
+      lines.push(
+        `| GET /Users?count=${c.pageSize}&cursor=… (RFC 9865)${c.ok ? '' : ' ⚠ ' + c.problems.slice(0, 3).join('; ')} | ${int(c.users)} | ${c.pages} | ${ms(c.firstMedianMs)} | ${ms(c.lastMedianMs)} | ${c.ratio.toFixed(2)}× | ${c.totalSeconds.toFixed(1)} |`,
+      );
   }
   if (r.serveScale) {
     const v = r.serveScale;
@@ -279,7 +297,8 @@ export function writeRaw(name: string, startedAt: string, data: unknown): string
   return file;
 }
 
-const measured = (r: GroupSizeResult | undefined): r is GroupSizeResult & { add: OpStats; remove: OpStats } => !!r && !!r.add && !!r.remove && r.add.samples > 0;
+const measured = (r: GroupSizeResult | undefined): r is GroupSizeResult & { add: OpStats; remove: OpStats } =>
+  !!r && !!r.add && !!r.remove && r.add.samples > 0;
 
 /** Targets and the peer comparison of one engine's group results. */
 export function groupSection(rollcall: GroupReport, peer: PeerReport | undefined): GroupSection {
@@ -311,7 +330,11 @@ export function groupSection(rollcall: GroupReport, peer: PeerReport | undefined
       else {
         const ratio = granting[op].p50 / large[op].p50;
         const wrong = !granting.ok || !large.ok;
-        targets.push({ target, detail: `${ms(granting[op].p50)} ms vs ${ms(large[op].p50)} ms = ${ratio.toFixed(2)}×${wrong ? ' (wrong answers!)' : ''}`, pass: wrong ? false : ratio <= GRANT_RATIO_TARGET });
+        targets.push({
+          target,
+          detail: `${ms(granting[op].p50)} ms vs ${ms(large[op].p50)} ms = ${ratio.toFixed(2)}×${wrong ? ' (wrong answers!)' : ''}`,
+          pass: wrong ? false : ratio <= GRANT_RATIO_TARGET,
+        });
       }
     }
   }
@@ -320,7 +343,9 @@ export function groupSection(rollcall: GroupReport, peer: PeerReport | undefined
 
 function comparison(rollcall: GroupReport, peer: PeerReport | undefined): { comparison?: PeerComparison } {
   if (!peer) return {};
-  const both = rollcall.sizes.filter((n) => measured(rollcall.results.find((r) => r.members === n && !r.grants)) && measured(peer.results.find((r) => r.members === n)));
+  const both = rollcall.sizes.filter(
+    (n) => measured(rollcall.results.find((r) => r.members === n && !r.grants)) && measured(peer.results.find((r) => r.members === n)),
+  );
   if (both.length === 0) return {};
   const members = both.includes(COMPARE_AT) ? COMPARE_AT : both[both.length - 1]!;
   const ours = rollcall.results.find((r) => r.members === members && !r.grants) as GroupSizeResult & { add: OpStats; remove: OpStats };
@@ -329,7 +354,9 @@ function comparison(rollcall: GroupReport, peer: PeerReport | undefined): { comp
   return {
     comparison: {
       members,
-      ...(members === COMPARE_AT ? {} : { note: `${int(COMPARE_AT)} members not measured by both; compared at ${int(members)}, the largest size both measured` }),
+      ...(members === COMPARE_AT
+        ? {}
+        : { note: `${int(COMPARE_AT)} members not measured by both; compared at ${int(members)}, the largest size both measured` }),
       ratio: 'peer p50 / Rollcall p50',
       add: at('add'),
       remove: at('remove'),
@@ -364,7 +391,8 @@ export function renderGroups(engine: Engine, g: GroupSection): string {
   const name = engine === 'sqlite' ? 'SQLite' : 'PostgreSQL';
   const lines = [`### Group membership (${name})`, ''];
   for (const note of g.rollcall.notes) lines.push(`- ${note}`);
-  for (const s of g.rollcall.seeding) lines.push(`- seeded a group of ${int(s.members)} members${s.grants ? ` that grants ${s.grants}` : ''} in ${s.seconds.toFixed(1)} s`);
+  for (const s of g.rollcall.seeding)
+    lines.push(`- seeded a group of ${int(s.members)} members${s.grants ? ` that grants ${s.grants}` : ''} in ${s.seconds.toFixed(1)} s`);
   if (g.rollcall.error) lines.push(`- ERROR: ${g.rollcall.error}`);
   lines.push('', ...GROUP_TABLE_HEAD);
   for (const n of g.rollcall.sizes) {

@@ -46,7 +46,9 @@ try {
       const t = await benchThroughput(engine, config, load, (m) => progress(`[${engine}] ${m}`), onInterrupt);
       throughput.set(engine, t);
       console.log(renderThroughput(t) + '\n');
-      console.log(`Raw results: ${writeRaw(`${engine}-throughput`, startedAt, { ...t, machine: machine(), startedAt, finishedAt: new Date().toISOString() })}\n`);
+      console.log(
+        `Raw results: ${writeRaw(`${engine}-throughput`, startedAt, { ...t, machine: machine(), startedAt, finishedAt: new Date().toISOString() })}\n`,
+      );
     }
     if (config.throughputOnly) continue;
     const report = await benchEngine(engine, config, load, progress, onInterrupt, peer);

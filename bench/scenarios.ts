@@ -22,9 +22,19 @@ const filterPath = (filter: string): string => `${SCIM_BASE}/Users?filter=${enco
 export const SCENARIOS: readonly Scenario[] = [
   { name: 'userName', label: 'filter userName eq', kind: 'filter', path: (k) => filterPath(`userName eq "${userNameOf(k)}"`) },
   { name: 'externalId', label: 'filter externalId eq', kind: 'filter', path: (k) => filterPath(`externalId eq "${externalIdOf(k)}"`) },
-  { name: 'emailValuePath', label: 'filter emails[type eq "work"].value eq', kind: 'filter', path: (k) => filterPath(`emails[type eq "work"].value eq "${userNameOf(k)}"`) },
+  {
+    name: 'emailValuePath',
+    label: 'filter emails[type eq "work"].value eq',
+    kind: 'filter',
+    path: (k) => filterPath(`emails[type eq "work"].value eq "${userNameOf(k)}"`),
+  },
   // An attribute of the organization's own extension (issue 14): Zulip's GitHub username field.
-  { name: 'extension', label: 'filter urn:…:bench:2.0:User:githubUsername eq', kind: 'filter', path: (k) => filterPath(`${BENCH_EXTENSION_URN}:githubUsername eq "${githubOf(k)}"`) },
+  {
+    name: 'extension',
+    label: 'filter urn:…:bench:2.0:User:githubUsername eq',
+    kind: 'filter',
+    path: (k) => filterPath(`${BENCH_EXTENSION_URN}:githubUsername eq "${githubOf(k)}"`),
+  },
   { name: 'byId', label: 'GET /Users/{id}', kind: 'read', path: (k) => `${SCIM_BASE}/Users/${userIdOf(k)}` },
 ];
 
@@ -39,7 +49,13 @@ export const WRITE_SCENARIOS: readonly Scenario[] = [
     kind: 'read',
     method: 'POST',
     path: () => `${SCIM_BASE}/Users`,
-    body: () => JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `new-${run}-${++created}@bench.example`, name: { givenName: 'New', familyName: 'User' }, emails: [{ value: `new-${run}-${created}@bench.example`, type: 'work', primary: true }] }),
+    body: () =>
+      JSON.stringify({
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: `new-${run}-${++created}@bench.example`,
+        name: { givenName: 'New', familyName: 'User' },
+        emails: [{ value: `new-${run}-${created}@bench.example`, type: 'work', primary: true }],
+      }),
   },
   {
     name: 'patch',
@@ -47,12 +63,21 @@ export const WRITE_SCENARIOS: readonly Scenario[] = [
     kind: 'read',
     method: 'PATCH',
     path: (k) => `${SCIM_BASE}/Users/${userIdOf(k)}`,
-    body: () => JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'name.givenName', value: `G${++created}` }] }),
+    body: () =>
+      JSON.stringify({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'name.givenName', value: `G${++created}` }],
+      }),
   },
 ];
 
 /** A page of 100 users at a random offset (user k is the page's first): what an import walk asks for. */
-export const PAGE_SCENARIO: Scenario = { name: 'page', label: 'GET /Users?startIndex=random&count=100', kind: 'read', path: (k) => `${SCIM_BASE}/Users?startIndex=${k}&count=100` };
+export const PAGE_SCENARIO: Scenario = {
+  name: 'page',
+  label: 'GET /Users?startIndex=random&count=100',
+  kind: 'read',
+  path: (k) => `${SCIM_BASE}/Users?startIndex=${k}&count=100`,
+};
 
 export function scenarioOf(name: ScenarioName): Scenario {
   const s = [...SCENARIOS, ...WRITE_SCENARIOS, PAGE_SCENARIO].find((x) => x.name === name);

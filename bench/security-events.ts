@@ -45,8 +45,17 @@ export async function benchSecurityEvents(directory: Directory, origin: string, 
   const { last: start } = await directory.events.bounds(await directory.organizations.get(slug));
   log(`security events: creating ${events} users (one event each) by /Bulk`);
   for (let i = 0; i < events; i += 1000) {
-    const ops = Array.from({ length: Math.min(1000, events - i) }, (_, k) => ({ method: 'POST', path: '/Users', bulkId: `u${i + k}`, data: { schemas: [USER_SCHEMA], ...userDoc(i + k), userName: `set-${i + k}@example.com`, externalId: `set-${i + k}` } }));
-    const r = await fetch(`${origin}/scim/v2/Bulk`, { method: 'POST', headers: { authorization: `Bearer ${scim}`, 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: [BULK_REQUEST], Operations: ops }) });
+    const ops = Array.from({ length: Math.min(1000, events - i) }, (_, k) => ({
+      method: 'POST',
+      path: '/Users',
+      bulkId: `u${i + k}`,
+      data: { schemas: [USER_SCHEMA], ...userDoc(i + k), userName: `set-${i + k}@example.com`, externalId: `set-${i + k}` },
+    }));
+    const r = await fetch(`${origin}/scim/v2/Bulk`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${scim}`, 'content-type': 'application/scim+json' },
+      body: JSON.stringify({ schemas: [BULK_REQUEST], Operations: ops }),
+    });
     if (r.status !== 200) throw new Error(`/Bulk answered ${r.status}`);
   }
   const feedMs: number[] = [];
@@ -57,7 +66,10 @@ export async function benchSecurityEvents(directory: Directory, origin: string, 
     let after = start;
     let read = 0;
     for (;;) {
-      const r = (await (await fetch(`${origin}/api/v1/events?after=${after}&limit=100`, { headers: appHeaders })).json()) as { events: { seq: number }[]; next: number };
+      const r = (await (await fetch(`${origin}/api/v1/events?after=${after}&limit=100`, { headers: appHeaders })).json()) as {
+        events: { seq: number }[];
+        next: number;
+      };
       read += r.events.length;
       after = r.next;
       if (r.events.length < 100) break;
@@ -98,7 +110,18 @@ export async function benchSecurityEvents(directory: Directory, origin: string, 
   if (verified !== events) problems.push(`${verified} of ${events} SETs verified`);
   const feedMedianMs = median(feedMs);
   const pollMedianMs = median(pollMs);
-  return { events, repeats, feedMs, pollMs, feedMedianMs, pollMedianMs, setsPerSecond: (events / pollMedianMs) * 1000, ratio: pollMedianMs / feedMedianMs, ok: problems.length === 0, problems };
+  return {
+    events,
+    repeats,
+    feedMs,
+    pollMs,
+    feedMedianMs,
+    pollMedianMs,
+    setsPerSecond: (events / pollMedianMs) * 1000,
+    ratio: pollMedianMs / feedMedianMs,
+    ok: problems.length === 0,
+    problems,
+  };
 }
 
 export function renderSecurityEvents(r: SetReport): string {

@@ -72,7 +72,9 @@ export async function checkFidelity(directory: Directory, store: Store): Promise
   for (const i of [1, 50, 777_777]) {
     const normalized = normalizeResource(userResourceType, userBody(i)).doc;
     if (JSON.stringify(normalized) !== JSON.stringify(userDoc(i))) {
-      throw new Error(`seeding fidelity: userDoc(${i}) differs from normalizeResource(userBody(${i}))\n${JSON.stringify(normalized)}\n${JSON.stringify(userDoc(i))}`);
+      throw new Error(
+        `seeding fidelity: userDoc(${i}) differs from normalizeResource(userBody(${i}))\n${JSON.stringify(normalized)}\n${JSON.stringify(userDoc(i))}`,
+      );
     }
   }
   // One user created through the service, the same user seeded into a second organization, both
@@ -85,7 +87,8 @@ export async function checkFidelity(directory: Directory, store: Store): Promise
   const fast = await directory.organizations.get('bench-fidelity-seeded');
   for (const i of [1, 50]) {
     const normalized = normalizeResource(real.schema.user, userBody(i, true)).doc;
-    if (JSON.stringify(normalized) !== JSON.stringify(userDoc(i, true))) throw new Error(`seeding fidelity: userDoc(${i}, extension) differs from normalizeResource(userBody(${i}, extension))`);
+    if (JSON.stringify(normalized) !== JSON.stringify(userDoc(i, true)))
+      throw new Error(`seeding fidelity: userDoc(${i}, extension) differs from normalizeResource(userBody(${i}, extension))`);
   }
   try {
     const created = await directory.users.create({ org: real, baseUrl: 'http://127.0.0.1/scim/v2' }, userBody(1, true));
@@ -96,7 +99,8 @@ export async function checkFidelity(directory: Directory, store: Store): Promise
     };
     const a = strip(await store.users.get(real.id, created.id));
     const b = strip(await store.users.get(fast.id, userRecord(fast.id, 1).id));
-    if (!isDeepStrictEqual(a, b)) throw new Error(`seeding fidelity: a seeded user differs from a created one
+    if (!isDeepStrictEqual(a, b))
+      throw new Error(`seeding fidelity: a seeded user differs from a created one
 created: ${JSON.stringify(a)}
 seeded: ${JSON.stringify(b)}`);
     const probe = (org: { id: string }) => store.users.list(org.id, { filter: undefined, offset: 0, limit: 1 }).then((p) => p.total);
@@ -105,7 +109,8 @@ seeded: ${JSON.stringify(b)}`);
     const { parseFilter, resolveFilter } = await import('../src/protocol/filter/index.js');
     const filter = resolveFilter(fast.schema.user, parseFilter(`${BENCH_EXTENSION.id}:githubUsername eq "gh-user-1"`));
     for (const org of [real, fast]) {
-      if ((await store.users.list(org.id, { filter, offset: 0, limit: 1 })).total !== 1) throw new Error(`seeding fidelity: the extension lookup does not find user 1 in ${org.slug}`);
+      if ((await store.users.list(org.id, { filter, offset: 0, limit: 1 })).total !== 1)
+        throw new Error(`seeding fidelity: the extension lookup does not find user 1 in ${org.slug}`);
     }
   } finally {
     await directory.organizations.delete('bench-fidelity');

@@ -56,7 +56,16 @@ export async function serveAtScale(
     const walk = await importWalk(serve.origin, headers, users, pageSize, compare);
     const lookups: ServeScaleResult['lookups'] = [];
     for (const s of SCENARIOS) {
-      const r = await load.run({ origin: serve.origin, scenario: s.name, maxUser: users, headers, connections: 10, pipelining: 1, duration: seconds, warmup: 1 });
+      const r = await load.run({
+        origin: serve.origin,
+        scenario: s.name,
+        maxUser: users,
+        headers,
+        connections: 10,
+        pipelining: 1,
+        duration: seconds,
+        warmup: 1,
+      });
       lookups.push({ scenario: s.name, label: s.label, reqPerSec: r.reqPerSec, p50: r.p50 });
     }
     const end = memoryOf(pid);

@@ -144,7 +144,11 @@ export async function benchOrganization(store: Store, users: number): Promise<{ 
 
 /** `rollcall serve` as deployed, with its defaults (the provisioning log on its writer thread). */
 export function startServe(database: string): Promise<Child> {
-  return startChild([BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--database', database, '--log-level', 'warn'], /serving SCIM 2\.0 at (http:\/\/[^/\s]+)/, (m) => m[1]!);
+  return startChild(
+    [BIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--database', database, '--log-level', 'warn'],
+    /serving SCIM 2\.0 at (http:\/\/[^/\s]+)/,
+    (m) => m[1]!,
+  );
 }
 
 /** Rollcall's own answers, as the ceiling keeps them: every user of the organization, in list order. */
@@ -161,7 +165,11 @@ async function snapshot(origin: string, headers: Record<string, string>, users: 
 /** The same request to both servers answers the same status, and a read the same body. */
 async function verify(rollcall: string, ceiling: string, headers: Record<string, string>, scenarios: readonly Scenario[], k: number): Promise<void> {
   for (const s of scenarios) {
-    const init = (): RequestInit => ({ method: s.method ?? 'GET', headers: { ...headers, ...(s.body ? { 'content-type': 'application/scim+json' } : {}) }, ...(s.body ? { body: s.body(k) } : {}) });
+    const init = (): RequestInit => ({
+      method: s.method ?? 'GET',
+      headers: { ...headers, ...(s.body ? { 'content-type': 'application/scim+json' } : {}) },
+      ...(s.body ? { body: s.body(k) } : {}),
+    });
     const [a, b] = await Promise.all([fetch(`${rollcall}${s.path(k)}`, init()), fetch(`${ceiling}${s.path(k)}`, init())]);
     const [ta, tb] = [await a.text(), await b.text()];
     if (a.status !== b.status) throw new Error(`${s.label}: Rollcall answered ${a.status}, the ceiling ${b.status}: ${ta.slice(0, 300)}`);
@@ -169,7 +177,13 @@ async function verify(rollcall: string, ceiling: string, headers: Record<string,
   }
 }
 
-export async function benchThroughput(engine: Engine, config: BenchConfig, load: LoadGenerator, log: (m: string) => void, onInterrupt: OnInterrupt): Promise<ThroughputReport> {
+export async function benchThroughput(
+  engine: Engine,
+  config: BenchConfig,
+  load: LoadGenerator,
+  log: (m: string) => void,
+  onInterrupt: OnInterrupt,
+): Promise<ThroughputReport> {
   const users = config.throughputUsers;
   const repeats = config.throughputRepeats;
   const connections = config.throughputConnections;
@@ -208,14 +222,24 @@ export async function benchThroughput(engine: Engine, config: BenchConfig, load:
           for (const p of dbPids) pin(p, '1');
           const before = cpuOf(server.child.pid!);
           const dbBefore = new Map(dbPids.map((p) => [p, cpuOf(p)]));
-          const result = await load.run({ origin: server.origin, scenario: scenario.name, maxUser, headers, connections, pipelining: 1, duration: config.duration, warmup: config.warmup });
+          const result = await load.run({
+            origin: server.origin,
+            scenario: scenario.name,
+            maxUser,
+            headers,
+            connections,
+            pipelining: 1,
+            duration: config.duration,
+            warmup: config.warmup,
+          });
           const perRequest = (us: number) => us / Math.max(1, result.completed * (1 + config.warmup / config.duration));
           runs[which].push(result);
           cpu[which].push(perRequest(cpuOf(server.child.pid!) - before));
           // Per process, and only what it used meanwhile: a backend that exited (its pid gone, or
           // reused by a newer process) counts for nothing rather than for minus its past.
           if (dbPids.length) cpu.database.push(perRequest(dbPids.reduce((sum, p) => sum + Math.max(0, cpuOf(p) - dbBefore.get(p)!), 0)));
-          if (result.non2xx > 0 || result.errors > 0) log(`throughput: ${which} ${scenario.label}: ${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.statusCodes)}`);
+          if (result.non2xx > 0 || result.errors > 0)
+            log(`throughput: ${which} ${scenario.label}: ${result.non2xx} non-2xx, ${result.errors} errors ${JSON.stringify(result.statusCodes)}`);
         }
       }
       const rollcallRps = median(runs.rollcall.map((r) => r.reqPerSec));
@@ -271,7 +295,12 @@ export function renderThroughput(r: ThroughputReport): string {
 
 /** PostgreSQL's req/s as a fraction of SQLite's, per scenario (the goal: ≥ 0.5). */
 export function renderEngineComparison(sqlite: ThroughputReport, postgres: ThroughputReport): string {
-  const lines = ['### PostgreSQL against SQLite (goal: ≥ 0.5× in every scenario)', '', '| scenario | SQLite req/s | PostgreSQL req/s | PostgreSQL ÷ SQLite |', '|---|---:|---:|---:|'];
+  const lines = [
+    '### PostgreSQL against SQLite (goal: ≥ 0.5× in every scenario)',
+    '',
+    '| scenario | SQLite req/s | PostgreSQL req/s | PostgreSQL ÷ SQLite |',
+    '|---|---:|---:|---:|',
+  ];
   for (const row of sqlite.rows) {
     const other = postgres.rows.find((r) => r.scenario === row.scenario);
     if (!other) continue;
@@ -280,4 +309,3 @@ export function renderEngineComparison(sqlite: ThroughputReport, postgres: Throu
   }
   return lines.join('\n');
 }
-

@@ -58,7 +58,17 @@ export async function benchTwoNodes(config: BenchConfig, log: (m: string) => voi
     }
     return { users, repeats, connections, one, two, oneMedian: median(one), twoMedian: median(two), statuses };
   } catch (err) {
-    return { users, repeats, connections, one, two, oneMedian: NaN, twoMedian: NaN, statuses, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+    return {
+      users,
+      repeats,
+      connections,
+      one,
+      two,
+      oneMedian: NaN,
+      twoMedian: NaN,
+      statuses,
+      error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+    };
   } finally {
     pin(process.pid, '0-1');
     for (const l of loads) await l.close();

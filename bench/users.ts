@@ -7,9 +7,76 @@ import type { ResourceRecord } from '../src/store/store.js';
  * is a pure function of i, so the load generator can address any user without a list of ids.
  */
 
-const GIVEN = ['Ava', 'Ben', 'Chloe', 'Daniel', 'Emma', 'Felix', 'Grace', 'Hugo', 'Isla', 'Jonas', 'Keiko', 'Liam', 'Maya', 'Noah', 'Olivia', 'Priya', 'Quentin', 'Rosa', 'Samir', 'Tara', 'Umar', 'Vera', 'Wei', 'Ximena', 'Yusuf', 'Zoe'];
-const FAMILY = ['Anderson', 'Brown', 'Chen', 'Dubois', 'Eriksson', 'Fischer', 'García', 'Hansen', 'Ivanova', 'Jensen', 'Kowalski', 'López', 'Müller', 'Nakamura', 'Okafor', 'Patel', 'Quinn', 'Rossi', 'Schmidt', 'Tanaka', 'Usman', 'Virtanen', 'Walsh', 'Xu', 'Yilmaz', 'Zhang'];
-const DEPARTMENTS = ['Engineering', 'Sales', 'Marketing', 'Finance', 'Human Resources', 'Legal', 'Operations', 'Customer Success', 'Product', 'Security', 'IT', 'Facilities'];
+const GIVEN = [
+  'Ava',
+  'Ben',
+  'Chloe',
+  'Daniel',
+  'Emma',
+  'Felix',
+  'Grace',
+  'Hugo',
+  'Isla',
+  'Jonas',
+  'Keiko',
+  'Liam',
+  'Maya',
+  'Noah',
+  'Olivia',
+  'Priya',
+  'Quentin',
+  'Rosa',
+  'Samir',
+  'Tara',
+  'Umar',
+  'Vera',
+  'Wei',
+  'Ximena',
+  'Yusuf',
+  'Zoe',
+];
+const FAMILY = [
+  'Anderson',
+  'Brown',
+  'Chen',
+  'Dubois',
+  'Eriksson',
+  'Fischer',
+  'García',
+  'Hansen',
+  'Ivanova',
+  'Jensen',
+  'Kowalski',
+  'López',
+  'Müller',
+  'Nakamura',
+  'Okafor',
+  'Patel',
+  'Quinn',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Usman',
+  'Virtanen',
+  'Walsh',
+  'Xu',
+  'Yilmaz',
+  'Zhang',
+];
+const DEPARTMENTS = [
+  'Engineering',
+  'Sales',
+  'Marketing',
+  'Finance',
+  'Human Resources',
+  'Legal',
+  'Operations',
+  'Customer Success',
+  'Product',
+  'Security',
+  'IT',
+  'Facilities',
+];
 /** Every 50th user is deactivated, as in a real directory with leavers. */
 const INACTIVE_EVERY = 50;
 const EPOCH = Date.parse('2024-01-01T00:00:00.000Z');

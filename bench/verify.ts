@@ -41,7 +41,8 @@ function problemOf(scenario: Scenario, k: number, r: Fetched): string | undefine
   const body = JSON.parse(r.text) as Record<string, unknown>;
   const user = scenario.kind === 'read' ? body : (body.Resources as Record<string, unknown>[] | undefined)?.[0];
   if (scenario.kind === 'filter' && body.totalResults !== 1) return `user ${k}: totalResults ${String(body.totalResults)}, expected exactly 1`;
-  if (scenario.kind === 'filter' && (body.Resources as unknown[] | undefined)?.length !== 1) return `user ${k}: ${(body.Resources as unknown[] | undefined)?.length ?? 0} Resources, expected 1`;
+  if (scenario.kind === 'filter' && (body.Resources as unknown[] | undefined)?.length !== 1)
+    return `user ${k}: ${(body.Resources as unknown[] | undefined)?.length ?? 0} Resources, expected 1`;
   if (user?.userName !== userNameOf(k)) return `user ${k}: got userName ${String(user?.userName)}, expected ${userNameOf(k)}`;
   return undefined;
 }
@@ -72,7 +73,12 @@ export async function verifyScenarios(origin: string, headers: Record<string, st
 }
 
 /** Rollcall's real answer to one filter lookup: what the ceiling server replays. */
-export async function sampleListResponse(origin: string, headers: Record<string, string>, scenario: Scenario, k: number): Promise<{ text: string; contentType: string }> {
+export async function sampleListResponse(
+  origin: string,
+  headers: Record<string, string>,
+  scenario: Scenario,
+  k: number,
+): Promise<{ text: string; contentType: string }> {
   const r = await get(origin, scenario.path(k), headers);
   if (r.status !== 200) throw new Error(`sample response: ${r.status ? `HTTP ${r.status}` : r.text}`);
   return { text: r.text, contentType: r.contentType };

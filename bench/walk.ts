@@ -31,7 +31,8 @@ export async function importWalk(origin: string, headers: Record<string, string>
   const pageMs: number[] = [];
   const seen = new Set<string>();
   const problems: string[] = [];
-  const page = (startIndex: number) => fetch(`${origin}${SCIM_BASE}/Users?startIndex=${startIndex}&count=${pageSize}`, { headers, signal: AbortSignal.timeout(60_000) });
+  const page = (startIndex: number) =>
+    fetch(`${origin}${SCIM_BASE}/Users?startIndex=${startIndex}&count=${pageSize}`, { headers, signal: AbortSignal.timeout(60_000) });
   // Warm-up, untimed: the route's first calls run cold code.
   for (let p = 0; p < Math.min(WARMUP_PAGES, pages); p++) await (await page(1 + p * pageSize)).text();
   const started = performance.now();
@@ -85,7 +86,8 @@ export async function cursorWalk(origin: string, headers: Record<string, string>
   const pageMs: number[] = [];
   const seen = new Set<string>();
   const problems: string[] = [];
-  const page = (cursor: string) => fetch(`${origin}${SCIM_BASE}/Users?count=${pageSize}&cursor=${encodeURIComponent(cursor)}`, { headers, signal: AbortSignal.timeout(60_000) });
+  const page = (cursor: string) =>
+    fetch(`${origin}${SCIM_BASE}/Users?count=${pageSize}&cursor=${encodeURIComponent(cursor)}`, { headers, signal: AbortSignal.timeout(60_000) });
   // Warm-up, untimed: the first pages of a walk.
   let warm = '';
   for (let p = 0; p < Math.min(WARMUP_PAGES, pages); p++) {
@@ -119,5 +121,17 @@ export async function cursorWalk(origin: string, headers: Record<string, string>
   const compared = Math.max(1, Math.min(compare, Math.floor(pageMs.length / 2)));
   const firstMedianMs = median(pageMs.slice(0, compared));
   const lastMedianMs = median(pageMs.slice(-compared));
-  return { users, pageSize, pages, pageMs, compared, firstMedianMs, lastMedianMs, ratio: lastMedianMs / firstMedianMs, totalSeconds: (performance.now() - started) / 1000, ok: problems.length === 0, problems };
+  return {
+    users,
+    pageSize,
+    pages,
+    pageMs,
+    compared,
+    firstMedianMs,
+    lastMedianMs,
+    ratio: lastMedianMs / firstMedianMs,
+    totalSeconds: (performance.now() - started) / 1000,
+    ok: problems.length === 0,
+    problems,
+  };
 }

@@ -65,6 +65,10 @@ const result = {
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 const file = join('bench', 'results', `${result.at.replace(/[:.]/g, '-').slice(0, 19)}Z-startup.json`);
 writeFileSync(join(root, file), JSON.stringify(result, null, 2) + '\n');
-console.log(`rollcall org list: median ${result.orgList.median} ms, p90 ${result.orgList.p90} ms (target <= 300) ${result.orgList.median <= 300 ? 'PASS' : 'FAIL'}`);
-console.log(`rollcall serve ready: median ${result.serveReady.median} ms, p90 ${result.serveReady.p90} ms (target <= 1000) ${result.serveReady.median <= 1000 ? 'PASS' : 'FAIL'}`);
+console.log(
+  `rollcall org list: median ${result.orgList.median} ms, p90 ${result.orgList.p90} ms (target <= 300) ${result.orgList.median <= 300 ? 'PASS' : 'FAIL'}`,
+);
+console.log(
+  `rollcall serve ready: median ${result.serveReady.median} ms, p90 ${result.serveReady.p90} ms (target <= 1000) ${result.serveReady.median <= 1000 ? 'PASS' : 'FAIL'}`,
+);
 console.log(`Raw results: ${file}`);

@@ -43,7 +43,11 @@ if (process.env.CI && process.env.ROLLCALL_TEST_ENGINES) {
 const CHROMIUM = process.env.ROLLCALL_CHROMIUM ?? '/usr/bin/chromium';
 if (!existsSync(CHROMIUM)) {
   const root = process.getuid?.() === 0;
-  const apt = (args) => spawnSync(root ? 'apt-get' : 'sudo', root ? args : ['-n', 'apt-get', ...args], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const apt = (args) =>
+    spawnSync(root ? 'apt-get' : 'sudo', root ? args : ['-n', 'apt-get', ...args], {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   console.log('run-tests: installing chromium (apt-get) for the console tests');
   if (apt(['install', '-y', 'chromium']).status !== 0) {
     apt(['update']);

@@ -76,9 +76,16 @@ export function wire(options: WiringOptions): Wiring {
   const securityEvents = new SecurityEventPoll(store, directory.bus, keys);
   const worker =
     options.worker !== undefined && options.worker !== false
-      ? new WebhookWorker(store, directory.bus, { retentionDays, targets, publicUrl: options.publicUrl, keys, ...(typeof options.worker === 'object' ? options.worker : {}) })
+      ? new WebhookWorker(store, directory.bus, {
+          retentionDays,
+          targets,
+          publicUrl: options.publicUrl,
+          keys,
+          ...(typeof options.worker === 'object' ? options.worker : {}),
+        })
       : undefined;
-  const log = options.provisioningLog === false ? undefined : new ProvisioningLog(store, typeof options.provisioningLog === 'object' ? options.provisioningLog : {});
+  const log =
+    options.provisioningLog === false ? undefined : new ProvisioningLog(store, typeof options.provisioningLog === 'object' ? options.provisioningLog : {});
   const scim: FastifyPluginAsync = async (app) => {
     await app.register(scimPlugin, { directory, bodyLimit, limits, log, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
   };
@@ -216,17 +223,24 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   }
   // Every request runs in a scope whose signal fires when its client goes away before the answer
   // (or the handler times out): the database statements it started are cancelled.
-  if (wiring.store.cancellable) app.addHook('onRequest', (_request, reply, done) => {
-    const abandoned = new AbortController();
-    // The connection closed and no answer was sent: the client went away.
-    reply.raw.once('close', () => {
-      if (!reply.sent) abandoned.abort();
+  if (wiring.store.cancellable)
+    app.addHook('onRequest', (_request, reply, done) => {
+      const abandoned = new AbortController();
+      // The connection closed and no answer was sent: the client went away.
+      reply.raw.once('close', () => {
+        if (!reply.sent) abandoned.abort();
+      });
+      requestScope.run({ signal: abandoned.signal }, done);
     });
-    requestScope.run({ signal: abandoned.signal }, done);
-  });
   if (options.metrics !== false) registerMetrics(app, { log: wiring.log, orgLabel: options.metricsOrgLabel === true });
   app.setNotFoundHandler((request, reply) => {
-    errorHandler(ScimError.notFound(`Nothing at ${request.method} ${request.url.split('?')[0]}: the SCIM API is at ${DEFAULTS.scimPrefix}, the application API at ${DEFAULTS.apiPrefix}.`) as never, request, reply);
+    errorHandler(
+      ScimError.notFound(
+        `Nothing at ${request.method} ${request.url.split('?')[0]}: the SCIM API is at ${DEFAULTS.scimPrefix}, the application API at ${DEFAULTS.apiPrefix}.`,
+      ) as never,
+      request,
+      reply,
+    );
   });
 
   // Answers within a second whatever the database does: a saturated pool or a dead server is 503.

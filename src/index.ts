@@ -81,7 +81,12 @@ export async function createRollcall(options: RollcallOptions = {}): Promise<Rol
     },
     roles: (orgSlug, userId) => directory.catalog.rolesOf(orgSlug, userId),
     async securityEventToken(event, o = {}) {
-      const claims = securityEventOf(event, { issuer: issuerOf(options.publicUrl, event.organization), form: o.form ?? 'full', now: Date.now(), ...(o.audience ? { audience: o.audience } : {}) });
+      const claims = securityEventOf(event, {
+        issuer: issuerOf(options.publicUrl, event.organization),
+        form: o.form ?? 'full',
+        now: Date.now(),
+        ...(o.audience ? { audience: o.audience } : {}),
+      });
       if (!claims) return undefined;
       const org = await directory.organizations.get(event.organization);
       return (await keys.signer(org.id)).sign(claims);
@@ -109,5 +114,12 @@ export type { Webhook, Delivery } from './events/webhooks.js';
 export type { WorkerOptions } from './events/worker.js';
 export { verify as verifyWebhookSignature, sign as signWebhookPayload } from './events/signature.js';
 export { buildApp } from './app.js';
-export { EVENT_URIS as SECURITY_EVENT_URIS, SET_EVENT_TYPES, issuerOf as securityEventIssuer, securityEventOf, type SecurityEventClaims, type SetForm } from './events/security-events.js';
+export {
+  EVENT_URIS as SECURITY_EVENT_URIS,
+  SET_EVENT_TYPES,
+  issuerOf as securityEventIssuer,
+  securityEventOf,
+  type SecurityEventClaims,
+  type SetForm,
+} from './events/security-events.js';
 export type { Store } from './store/open.js';

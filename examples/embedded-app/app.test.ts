@@ -20,12 +20,22 @@ after(async () => {
 });
 
 const scim = async (method: string, url: string, body?: unknown) => {
-  const res = await app.server.inject({ method: method as never, url: `/scim/v2${url}`, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, ...(body ? { payload: JSON.stringify(body) } : {}) });
+  const res = await app.server.inject({
+    method: method as never,
+    url: `/scim/v2${url}`,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+    ...(body ? { payload: JSON.stringify(body) } : {}),
+  });
   return { status: res.statusCode, body: res.body ? JSON.parse(res.body) : undefined };
 };
 const accounts = async () => {
   await app.sync();
-  return app.accounts.prepare('select id, email, name, active from accounts order by email').all() as { id: string; email: string; name: string; active: number }[];
+  return app.accounts.prepare('select id, email, name, active from accounts order by email').all() as {
+    id: string;
+    email: string;
+    name: string;
+    active: number;
+  }[];
 };
 
 test('provisioning through SCIM keeps the application accounts table in sync', async () => {
@@ -36,7 +46,10 @@ test('provisioning through SCIM keeps the application accounts table in sync', a
     { id: bob.id, email: 'bob@example.com', name: 'Bob Builder', active: 1 },
   ]);
 
-  await scim('PATCH', `/Users/${ada.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { userName: 'ada.king@example.com', displayName: 'Ada King' } }] });
+  await scim('PATCH', `/Users/${ada.id}`, {
+    schemas: [PATCH],
+    Operations: [{ op: 'replace', value: { userName: 'ada.king@example.com', displayName: 'Ada King' } }],
+  });
   await scim('PATCH', `/Users/${bob.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] });
   assert.deepEqual(await accounts(), [
     { id: ada.id, email: 'ada.king@example.com', name: 'Ada King', active: 1 },
@@ -47,7 +60,11 @@ test('provisioning through SCIM keeps the application accounts table in sync', a
 
   const group = (await scim('POST', '/Groups', { displayName: 'Admins', members: [{ value: ada.id }, { value: bob.id }] })).body;
   await app.sync();
-  const members = () => app.accounts.prepare('select account_id from memberships where group_id = ? order by account_id').all(group.id).map((r: any) => r.account_id);
+  const members = () =>
+    app.accounts
+      .prepare('select account_id from memberships where group_id = ? order by account_id')
+      .all(group.id)
+      .map((r: any) => r.account_id);
   assert.deepEqual(members(), [ada.id, bob.id].sort());
   await scim('PATCH', `/Groups/${group.id}`, { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${bob.id}"]` }] });
   await app.sync();
@@ -64,7 +81,12 @@ test('an application hook refuses a user beyond the seat limit, and nothing is w
 });
 
 test('the onEvent subscription applies changes without an explicit sync', async () => {
-  const eve = (await scim('PATCH', `/Users/${(await accounts())[0]!.id}`, { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'Renamed Live' }] })).body;
+  const eve = (
+    await scim('PATCH', `/Users/${(await accounts())[0]!.id}`, {
+      schemas: [PATCH],
+      Operations: [{ op: 'replace', path: 'displayName', value: 'Renamed Live' }],
+    })
+  ).body;
   const t0 = Date.now();
   let row: any;
   while (Date.now() - t0 < 3000) {

@@ -58,7 +58,9 @@ export async function createExampleApp(options: ExampleOptions): Promise<Example
     switch (event.type) {
       case 'user.created': {
         const u = data.user;
-        accounts.prepare('insert or replace into accounts (id, email, name, active) values (?, ?, ?, ?)').run(u.id, u.userName, u.displayName ?? [u.name?.givenName, u.name?.familyName].filter(Boolean).join(' ') ?? null, u.active === false ? 0 : 1);
+        accounts
+          .prepare('insert or replace into accounts (id, email, name, active) values (?, ?, ?, ?)')
+          .run(u.id, u.userName, u.displayName ?? [u.name?.givenName, u.name?.familyName].filter(Boolean).join(' ') ?? null, u.active === false ? 0 : 1);
         break;
       }
       case 'user.updated': {

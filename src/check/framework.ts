@@ -61,7 +61,11 @@ export class CheckClient {
     return url.href;
   }
 
-  async request(method: string, path: string, options: { body?: unknown; headers?: Record<string, string>; raw?: string; token?: string | null } = {}): Promise<Answer> {
+  async request(
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string>; raw?: string; token?: string | null } = {},
+  ): Promise<Answer> {
     const url = this.urlOf(path);
     const headers: Record<string, string> = { accept: 'application/scim+json', ...options.headers };
     const token = options.token === undefined ? this.token : options.token;
@@ -71,10 +75,24 @@ export class CheckClient {
     const shown = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, k.toLowerCase() === 'authorization' ? 'Bearer ***' : v]));
     this.requests++;
     try {
-      const res = await fetch(url, { method, headers, ...(body !== undefined ? { body } : {}), redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+      const res = await fetch(url, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
       const text = await res.text();
       const responseHeaders = Object.fromEntries(res.headers.entries());
-      this.last = { method, url, requestHeaders: shown, ...(body !== undefined ? { requestBody: body } : {}), status: res.status, responseHeaders, responseBody: text };
+      this.last = {
+        method,
+        url,
+        requestHeaders: shown,
+        ...(body !== undefined ? { requestBody: body } : {}),
+        status: res.status,
+        responseHeaders,
+        responseBody: text,
+      };
       let parsed: unknown;
       try {
         parsed = text ? JSON.parse(text) : undefined;
@@ -84,7 +102,16 @@ export class CheckClient {
       return { status: res.status, headers: responseHeaders, text, body: parsed };
     } catch (err) {
       const error = (err as Error).name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : (err as Error).message;
-      this.last = { method, url, requestHeaders: shown, ...(body !== undefined ? { requestBody: body } : {}), status: null, responseHeaders: {}, responseBody: '', error };
+      this.last = {
+        method,
+        url,
+        requestHeaders: shown,
+        ...(body !== undefined ? { requestBody: body } : {}),
+        status: null,
+        responseHeaders: {},
+        responseBody: '',
+        error,
+      };
       throw new CheckFailure(`an answer (${error})`, this.last);
     }
   }
@@ -145,7 +172,10 @@ export class CheckContext {
   errorBody(answer: Answer, status: number, scimType?: string | readonly string[]): void {
     this.status(answer, status);
     const b = answer.body as Record<string, unknown> | undefined;
-    this.expect(b && Array.isArray(b.schemas) && (b.schemas as unknown[]).includes('urn:ietf:params:scim:api:messages:2.0:Error'), 'an error body with schemas ["urn:ietf:params:scim:api:messages:2.0:Error"] (RFC 7644 §3.12)');
+    this.expect(
+      b && Array.isArray(b.schemas) && (b.schemas as unknown[]).includes('urn:ietf:params:scim:api:messages:2.0:Error'),
+      'an error body with schemas ["urn:ietf:params:scim:api:messages:2.0:Error"] (RFC 7644 §3.12)',
+    );
     this.expect(b!.status === String(status), `"status": "${status}" as a string in the error body (RFC 7644 §3.12), got ${JSON.stringify(b!.status)}`);
     if (scimType !== undefined) {
       const types = typeof scimType === 'string' ? [scimType] : scimType;
@@ -157,7 +187,10 @@ export class CheckContext {
   listResponse(answer: Answer): { totalResults: number; Resources: any[]; startIndex?: number; itemsPerPage?: number } {
     this.status(answer, 200);
     const b = answer.body as Record<string, unknown> | undefined;
-    this.expect(b && Array.isArray(b.schemas) && (b.schemas as unknown[]).includes('urn:ietf:params:scim:api:messages:2.0:ListResponse'), 'a ListResponse (RFC 7644 §3.4.2)');
+    this.expect(
+      b && Array.isArray(b.schemas) && (b.schemas as unknown[]).includes('urn:ietf:params:scim:api:messages:2.0:ListResponse'),
+      'a ListResponse (RFC 7644 §3.4.2)',
+    );
     this.expect(typeof b!.totalResults === 'number', '"totalResults" as a number (RFC 7644 §3.4.2)');
     const resources = (b!.Resources as unknown[] | undefined) ?? [];
     this.expect(Array.isArray(resources), '"Resources" as an array');
@@ -251,9 +284,30 @@ export async function runChecks(options: CheckOptions): Promise<CheckReport> {
         await check.run(ctx);
         result = { suite: suite.id, id: check.id, title: check.title, ref: check.ref, outcome: 'pass', ms: Date.now() - t0 };
       } catch (err) {
-        if (err instanceof CheckSkipped) result = { suite: suite.id, id: check.id, title: check.title, ref: check.ref, outcome: 'skip', ms: Date.now() - t0, detail: err.message };
-        else if (err instanceof CheckFailure) result = { suite: suite.id, id: check.id, title: check.title, ref: check.ref, outcome: 'fail', ms: Date.now() - t0, detail: err.expected, ...(err.exchange ? { exchange: err.exchange } : {}) };
-        else result = { suite: suite.id, id: check.id, title: check.title, ref: check.ref, outcome: 'fail', ms: Date.now() - t0, detail: `the check could not go on: ${(err as Error).message}`, ...(http.last ? { exchange: http.last } : {}) };
+        if (err instanceof CheckSkipped)
+          result = { suite: suite.id, id: check.id, title: check.title, ref: check.ref, outcome: 'skip', ms: Date.now() - t0, detail: err.message };
+        else if (err instanceof CheckFailure)
+          result = {
+            suite: suite.id,
+            id: check.id,
+            title: check.title,
+            ref: check.ref,
+            outcome: 'fail',
+            ms: Date.now() - t0,
+            detail: err.expected,
+            ...(err.exchange ? { exchange: err.exchange } : {}),
+          };
+        else
+          result = {
+            suite: suite.id,
+            id: check.id,
+            title: check.title,
+            ref: check.ref,
+            outcome: 'fail',
+            ms: Date.now() - t0,
+            detail: `the check could not go on: ${(err as Error).message}`,
+            ...(http.last ? { exchange: http.last } : {}),
+          };
       }
       results.push(result);
       options.onResult?.(result);
@@ -272,5 +326,13 @@ export async function runChecks(options: CheckOptions): Promise<CheckReport> {
       leftBehind.push(path);
     }
   }
-  return { baseUrl: http.base.href, run: ctx.run, started: new Date(started).toISOString(), ms: Date.now() - started, requests: http.requests, results, leftBehind };
+  return {
+    baseUrl: http.base.href,
+    run: ctx.run,
+    started: new Date(started).toISOString(),
+    ms: Date.now() - started,
+    requests: http.requests,
+    results,
+    leftBehind,
+  };
 }

@@ -26,7 +26,12 @@ export function summary(report: CheckReport): string {
   const suites = [...new Set(report.results.map((r) => r.suite))];
   const rows = suites.map((s) => {
     const of = report.results.filter((r) => r.suite === s);
-    return [s, String(of.filter((r) => r.outcome === 'pass').length), String(of.filter((r) => r.outcome === 'fail').length), String(of.filter((r) => r.outcome === 'skip').length)];
+    return [
+      s,
+      String(of.filter((r) => r.outcome === 'pass').length),
+      String(of.filter((r) => r.outcome === 'fail').length),
+      String(of.filter((r) => r.outcome === 'skip').length),
+    ];
   });
   const header = ['suite', 'passed', 'failed', 'skipped'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -38,12 +43,18 @@ export function summary(report: CheckReport): string {
     if (f.exchange) out.push(...exchangeLines(f.exchange));
   }
   const passed = report.results.filter((r) => r.outcome === 'pass').length;
-  out.push('', `${passed} passed, ${failures.length} failed, ${report.results.length - passed - failures.length} skipped: ${report.requests} requests to ${report.baseUrl} in ${(report.ms / 1000).toFixed(1)} s (run ${report.run})`);
+  out.push(
+    '',
+    `${passed} passed, ${failures.length} failed, ${report.results.length - passed - failures.length} skipped: ${report.requests} requests to ${report.baseUrl} in ${(report.ms / 1000).toFixed(1)} s (run ${report.run})`,
+  );
   if (report.leftBehind.length) out.push(`left behind (${report.leftBehind.length}): ${report.leftBehind.join(', ')}`);
   return out.join('\n');
 }
 
-const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
+const xml = (s: string) =>
+  s
+    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, '');
 
 /** JUnit XML: one testsuite per suite, one testcase per check. */
 export function junit(report: CheckReport): string {

@@ -38,31 +38,59 @@ export const okta: Suite = {
   id: 'okta',
   title: 'Okta',
   checks: [
-    check('okta.connection', 'test connection: a filter that matches nobody', `${OKTA_REF}: "Test Connector Configuration" lists /Users with a filter`, async (ctx) => {
-      const r = await ctx.http.request('GET', `/Users?filter=${q(`userName eq "${ctx.name('nobody')}@example.com"`)}&startIndex=1&count=1`, { headers: OKTA });
-      const list = ctx.listResponse(r);
-      ctx.expect(list.totalResults === 0, '"totalResults": 0 for a userName nobody has');
-    }),
-    check('okta.create-user', "create a user with Okta's body (password and empty groups included)", `${OKTA_REF}: Create Users; RFC 7644 §3.3`, async (ctx) => {
-      const userName = `${ctx.name('okta')}@example.com`;
-      const r = await ctx.http.request('POST', '/Users', {
-        headers: OKTA,
-        body: { schemas: [USER], userName, name: { givenName: 'Test', familyName: 'User' }, emails: [{ primary: true, value: userName, type: 'work' }], displayName: 'Test User', locale: 'en-US', externalId: `00u${ctx.run.slice(-8)}`, groups: [], password: 'Xy1-never-returned', active: true },
-      });
-      ctx.status(r, 201, 'for a new user');
-      ctx.expect(typeof r.body?.id === 'string' && r.body.id.length > 0, 'an "id" in the created user');
-      ctx.track(`/Users/${r.body.id}`);
-      ctx.expect(r.body.userName === userName, `"userName": "${userName}" as sent`);
-      ctx.expect(r.body.active === true, '"active": true');
-      ctx.expect(r.body.password === undefined, 'no "password" in the answer (RFC 7643 §4.1.1: returned "never")');
-      ctx.state.set('oktaUser', { id: r.body.id, userName });
-    }),
-    check('okta.lookup-case-insensitive', 'find the user by userName in other case', `${OKTA_REF}: the lookup before create; RFC 7643 §4.1.1 (userName is caseExact false)`, async (ctx) => {
-      const u = ctx.need<{ id: string; userName: string }>('oktaUser');
-      const r = await ctx.http.request('GET', `/Users?filter=${q(`userName eq "${u.userName.toUpperCase()}"`)}&startIndex=1&count=100`, { headers: OKTA });
-      const list = ctx.listResponse(r);
-      ctx.expect(list.totalResults === 1 && list.Resources[0]?.id === u.id, `the user ${u.id} found by its userName in upper case (totalResults 1)`);
-    }),
+    check(
+      'okta.connection',
+      'test connection: a filter that matches nobody',
+      `${OKTA_REF}: "Test Connector Configuration" lists /Users with a filter`,
+      async (ctx) => {
+        const r = await ctx.http.request('GET', `/Users?filter=${q(`userName eq "${ctx.name('nobody')}@example.com"`)}&startIndex=1&count=1`, {
+          headers: OKTA,
+        });
+        const list = ctx.listResponse(r);
+        ctx.expect(list.totalResults === 0, '"totalResults": 0 for a userName nobody has');
+      },
+    ),
+    check(
+      'okta.create-user',
+      "create a user with Okta's body (password and empty groups included)",
+      `${OKTA_REF}: Create Users; RFC 7644 §3.3`,
+      async (ctx) => {
+        const userName = `${ctx.name('okta')}@example.com`;
+        const r = await ctx.http.request('POST', '/Users', {
+          headers: OKTA,
+          body: {
+            schemas: [USER],
+            userName,
+            name: { givenName: 'Test', familyName: 'User' },
+            emails: [{ primary: true, value: userName, type: 'work' }],
+            displayName: 'Test User',
+            locale: 'en-US',
+            externalId: `00u${ctx.run.slice(-8)}`,
+            groups: [],
+            password: 'Xy1-never-returned',
+            active: true,
+          },
+        });
+        ctx.status(r, 201, 'for a new user');
+        ctx.expect(typeof r.body?.id === 'string' && r.body.id.length > 0, 'an "id" in the created user');
+        ctx.track(`/Users/${r.body.id}`);
+        ctx.expect(r.body.userName === userName, `"userName": "${userName}" as sent`);
+        ctx.expect(r.body.active === true, '"active": true');
+        ctx.expect(r.body.password === undefined, 'no "password" in the answer (RFC 7643 §4.1.1: returned "never")');
+        ctx.state.set('oktaUser', { id: r.body.id, userName });
+      },
+    ),
+    check(
+      'okta.lookup-case-insensitive',
+      'find the user by userName in other case',
+      `${OKTA_REF}: the lookup before create; RFC 7643 §4.1.1 (userName is caseExact false)`,
+      async (ctx) => {
+        const u = ctx.need<{ id: string; userName: string }>('oktaUser');
+        const r = await ctx.http.request('GET', `/Users?filter=${q(`userName eq "${u.userName.toUpperCase()}"`)}&startIndex=1&count=100`, { headers: OKTA });
+        const list = ctx.listResponse(r);
+        ctx.expect(list.totalResults === 1 && list.Resources[0]?.id === u.id, `the user ${u.id} found by its userName in upper case (totalResults 1)`);
+      },
+    ),
     check('okta.get-user', 'read the user by id', `${OKTA_REF}: Retrieve User; RFC 7644 §3.4.1`, async (ctx) => {
       const u = ctx.need<{ id: string }>('oktaUser');
       const body = await readUser(ctx, u.id);
@@ -71,19 +99,40 @@ export const okta: Suite = {
     }),
     check('okta.update-put', 'update the profile by PUT', `${OKTA_REF}: Update User Attributes (Okta sends PUT); RFC 7644 §3.5.1`, async (ctx) => {
       const u = ctx.need<{ id: string; userName: string }>('oktaUser');
-      const r = await ctx.http.request('PUT', `/Users/${u.id}`, { headers: OKTA, body: { schemas: [USER], id: u.id, userName: u.userName, name: { givenName: 'Changed', familyName: 'User' }, emails: [{ primary: true, value: u.userName, type: 'work' }], active: true } });
+      const r = await ctx.http.request('PUT', `/Users/${u.id}`, {
+        headers: OKTA,
+        body: {
+          schemas: [USER],
+          id: u.id,
+          userName: u.userName,
+          name: { givenName: 'Changed', familyName: 'User' },
+          emails: [{ primary: true, value: u.userName, type: 'work' }],
+          active: true,
+        },
+      });
       ctx.status(r, 200);
       ctx.expect((await readUser(ctx, u.id)).name?.givenName === 'Changed', '"name.givenName": "Changed" after the PUT');
     }),
-    check('okta.deactivate', 'deactivate with a path-less PATCH of active', `${OKTA_REF}: Deactivate Users (PATCH {"op":"replace","value":{"active":false}}); RFC 7644 §3.5.2`, async (ctx) => {
-      const u = ctx.need<{ id: string }>('oktaUser');
-      const r = await ctx.http.request('PATCH', `/Users/${u.id}`, { headers: OKTA, body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] } });
-      ctx.status(r, PATCHED);
-      ctx.expect((await readUser(ctx, u.id)).active === false, '"active": false after deactivation');
-    }),
+    check(
+      'okta.deactivate',
+      'deactivate with a path-less PATCH of active',
+      `${OKTA_REF}: Deactivate Users (PATCH {"op":"replace","value":{"active":false}}); RFC 7644 §3.5.2`,
+      async (ctx) => {
+        const u = ctx.need<{ id: string }>('oktaUser');
+        const r = await ctx.http.request('PATCH', `/Users/${u.id}`, {
+          headers: OKTA,
+          body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] },
+        });
+        ctx.status(r, PATCHED);
+        ctx.expect((await readUser(ctx, u.id)).active === false, '"active": false after deactivation');
+      },
+    ),
     check('okta.reactivate', 'reactivate the same way', `${OKTA_REF}: reactivation; RFC 7644 §3.5.2`, async (ctx) => {
       const u = ctx.need<{ id: string }>('oktaUser');
-      const r = await ctx.http.request('PATCH', `/Users/${u.id}`, { headers: OKTA, body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] } });
+      const r = await ctx.http.request('PATCH', `/Users/${u.id}`, {
+        headers: OKTA,
+        body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: true } }] },
+      });
       ctx.status(r, PATCHED);
       ctx.expect((await readUser(ctx, u.id)).active === true, '"active": true after reactivation');
     }),
@@ -107,24 +156,43 @@ export const okta: Suite = {
     check('okta.push-members-add', 'Group Push: add a member', `${OKTA_REF}: PATCH {"op":"add","path":"members"}; RFC 7644 §3.5.2.1`, async (ctx) => {
       const g = ctx.need<{ id: string }>('oktaGroup');
       const u = ctx.need<{ id: string; userName: string }>('oktaUser');
-      const r = await ctx.http.request('PATCH', `/Groups/${g.id}`, { headers: OKTA, body: { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: u.id, display: u.userName }] }] } });
+      const r = await ctx.http.request('PATCH', `/Groups/${g.id}`, {
+        headers: OKTA,
+        body: { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: u.id, display: u.userName }] }] },
+      });
       ctx.status(r, PATCHED);
       ctx.expect(memberIds(await readGroup(ctx, g.id)).includes(u.id), `the group's members include ${u.id}`);
     }),
-    check('okta.push-rename', 'Group Push: rename with a path-less replace', `${OKTA_REF}: PATCH {"op":"replace","value":{"id","displayName"}}`, async (ctx) => {
-      const g = ctx.need<{ id: string; displayName: string }>('oktaGroup');
-      const renamed = `${g.displayName}-renamed`;
-      const r = await ctx.http.request('PATCH', `/Groups/${g.id}`, { headers: OKTA, body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { id: g.id, displayName: renamed } }] } });
-      ctx.status(r, PATCHED);
-      ctx.expect((await readGroup(ctx, g.id)).displayName === renamed, `"displayName": "${renamed}"`);
-    }),
-    check('okta.push-members-remove', 'Group Push: remove the member', `${OKTA_REF}: PATCH {"op":"remove","path":"members[value eq \\"…\\"]"}; RFC 7644 §3.5.2.2`, async (ctx) => {
-      const g = ctx.need<{ id: string }>('oktaGroup');
-      const u = ctx.need<{ id: string }>('oktaUser');
-      const r = await ctx.http.request('PATCH', `/Groups/${g.id}`, { headers: OKTA, body: { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${u.id}"]` }] } });
-      ctx.status(r, PATCHED);
-      ctx.expect(!memberIds(await readGroup(ctx, g.id)).includes(u.id), `${u.id} is no longer a member`);
-    }),
+    check(
+      'okta.push-rename',
+      'Group Push: rename with a path-less replace',
+      `${OKTA_REF}: PATCH {"op":"replace","value":{"id","displayName"}}`,
+      async (ctx) => {
+        const g = ctx.need<{ id: string; displayName: string }>('oktaGroup');
+        const renamed = `${g.displayName}-renamed`;
+        const r = await ctx.http.request('PATCH', `/Groups/${g.id}`, {
+          headers: OKTA,
+          body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { id: g.id, displayName: renamed } }] },
+        });
+        ctx.status(r, PATCHED);
+        ctx.expect((await readGroup(ctx, g.id)).displayName === renamed, `"displayName": "${renamed}"`);
+      },
+    ),
+    check(
+      'okta.push-members-remove',
+      'Group Push: remove the member',
+      `${OKTA_REF}: PATCH {"op":"remove","path":"members[value eq \\"…\\"]"}; RFC 7644 §3.5.2.2`,
+      async (ctx) => {
+        const g = ctx.need<{ id: string }>('oktaGroup');
+        const u = ctx.need<{ id: string }>('oktaUser');
+        const r = await ctx.http.request('PATCH', `/Groups/${g.id}`, {
+          headers: OKTA,
+          body: { schemas: [PATCH], Operations: [{ op: 'remove', path: `members[value eq "${u.id}"]` }] },
+        });
+        ctx.status(r, PATCHED);
+        ctx.expect(!memberIds(await readGroup(ctx, g.id)).includes(u.id), `${u.id} is no longer a member`);
+      },
+    ),
     check('okta.push-delete', 'Group Push: delete the group', `${OKTA_REF}: unlinking a pushed group; RFC 7644 §3.6`, async (ctx) => {
       const g = ctx.need<{ id: string }>('oktaGroup');
       ctx.status(await ctx.http.request('DELETE', `/Groups/${g.id}`, { headers: OKTA }), 204);
@@ -154,7 +222,17 @@ export const entra: Suite = {
       const externalId = randomUUID();
       const r = await ctx.http.request('POST', '/Users', {
         headers: ENTRA,
-        body: { schemas: [USER, ENTERPRISE], externalId, userName, active: true, displayName: 'Entra User', emails: [{ primary: true, type: 'work', value: userName }], meta: { resourceType: 'User' }, name: { formatted: 'Entra User', familyName: 'User', givenName: 'Entra' }, [ENTERPRISE]: { employeeNumber: '42', department: 'Sales' } },
+        body: {
+          schemas: [USER, ENTERPRISE],
+          externalId,
+          userName,
+          active: true,
+          displayName: 'Entra User',
+          emails: [{ primary: true, type: 'work', value: userName }],
+          meta: { resourceType: 'User' },
+          name: { formatted: 'Entra User', familyName: 'User', givenName: 'Entra' },
+          [ENTERPRISE]: { employeeNumber: '42', department: 'Sales' },
+        },
       });
       ctx.status(r, 201);
       ctx.expect(typeof r.body?.id === 'string', 'an "id" in the created user');
@@ -167,29 +245,54 @@ export const entra: Suite = {
       const list = ctx.listResponse(await ctx.http.request('GET', `/Users?filter=${q(`externalId eq "${u.externalId}"`)}`, { headers: ENTRA }));
       ctx.expect(list.totalResults === 1 && list.Resources[0]?.id === u.id, `the user ${u.id} (totalResults 1)`);
     }),
-    check('entra.patch-capitalised', 'PATCH with "Replace" capitalised', `${ENTRA_REF}: op names in any case (RFC 7644 §3.5.2 says case-insensitive)`, async (ctx) => {
-      const u = ctx.need<{ id: string }>('entraUser');
-      const r = await ctx.http.request('PATCH', `/Users/${u.id}`, { headers: ENTRA, body: { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'displayName', value: 'Renamed by Entra' }] } });
-      ctx.status(r, PATCHED);
-      ctx.expect((await readUser(ctx, u.id)).displayName === 'Renamed by Entra', '"displayName": "Renamed by Entra"');
-    }),
-    check('entra.patch-enterprise', 'PATCH an enterprise attribute by its full path', `${ENTRA_REF}: "urn:…:enterprise:2.0:User:department"; RFC 7644 §3.10`, async (ctx) => {
-      const u = ctx.need<{ id: string }>('entraUser');
-      const r = await ctx.http.request('PATCH', `/Users/${u.id}`, { headers: ENTRA, body: { schemas: [PATCH], Operations: [{ op: 'Add', path: `${ENTERPRISE}:department`, value: 'Engineering' }] } });
-      ctx.status(r, PATCHED);
-      ctx.expect((await readUser(ctx, u.id))[ENTERPRISE]?.department === 'Engineering', 'department "Engineering"');
-    }),
+    check(
+      'entra.patch-capitalised',
+      'PATCH with "Replace" capitalised',
+      `${ENTRA_REF}: op names in any case (RFC 7644 §3.5.2 says case-insensitive)`,
+      async (ctx) => {
+        const u = ctx.need<{ id: string }>('entraUser');
+        const r = await ctx.http.request('PATCH', `/Users/${u.id}`, {
+          headers: ENTRA,
+          body: { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'displayName', value: 'Renamed by Entra' }] },
+        });
+        ctx.status(r, PATCHED);
+        ctx.expect((await readUser(ctx, u.id)).displayName === 'Renamed by Entra', '"displayName": "Renamed by Entra"');
+      },
+    ),
+    check(
+      'entra.patch-enterprise',
+      'PATCH an enterprise attribute by its full path',
+      `${ENTRA_REF}: "urn:…:enterprise:2.0:User:department"; RFC 7644 §3.10`,
+      async (ctx) => {
+        const u = ctx.need<{ id: string }>('entraUser');
+        const r = await ctx.http.request('PATCH', `/Users/${u.id}`, {
+          headers: ENTRA,
+          body: { schemas: [PATCH], Operations: [{ op: 'Add', path: `${ENTERPRISE}:department`, value: 'Engineering' }] },
+        });
+        ctx.status(r, PATCHED);
+        ctx.expect((await readUser(ctx, u.id))[ENTERPRISE]?.department === 'Engineering', 'department "Engineering"');
+      },
+    ),
     check('entra.patch-value-path', 'PATCH emails[type eq "work"].value', `${ENTRA_REF}: value-path replace; RFC 7644 §3.5.2.3`, async (ctx) => {
       const u = ctx.need<{ id: string; userName: string }>('entraUser');
       const next = `changed.${u.userName}`;
-      const r = await ctx.http.request('PATCH', `/Users/${u.id}`, { headers: ENTRA, body: { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'emails[type eq "work"].value', value: next }] } });
+      const r = await ctx.http.request('PATCH', `/Users/${u.id}`, {
+        headers: ENTRA,
+        body: { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'emails[type eq "work"].value', value: next }] },
+      });
       ctx.status(r, PATCHED);
       const emails = ((await readUser(ctx, u.id)).emails as { type?: string; value: string }[] | undefined) ?? [];
-      ctx.expect(emails.some((e) => e.type === 'work' && e.value === next), `the work email is ${next}`);
+      ctx.expect(
+        emails.some((e) => e.type === 'work' && e.value === next),
+        `the work email is ${next}`,
+      );
     }),
     check('entra.deactivate-string', 'deactivate with "False" as a string', `${ENTRA_REF}: sends booleans as "True"/"False"`, async (ctx) => {
       const u = ctx.need<{ id: string }>('entraUser');
-      const r = await ctx.http.request('PATCH', `/Users/${u.id}`, { headers: ENTRA, body: { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] } });
+      const r = await ctx.http.request('PATCH', `/Users/${u.id}`, {
+        headers: ENTRA,
+        body: { schemas: [PATCH], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] },
+      });
       ctx.status(r, PATCHED);
       ctx.expect((await readUser(ctx, u.id)).active === false, '"active": false');
     }),
@@ -200,24 +303,48 @@ export const entra: Suite = {
       ctx.track(`/Groups/${r.body.id}`);
       ctx.state.set('entraGroup', { id: r.body.id, displayName });
     }),
-    check('entra.group-lookup', 'find the group by displayName without its members', `${ENTRA_REF}: GET /Groups?excludedAttributes=members&filter=displayName eq …`, async (ctx) => {
-      const g = ctx.need<{ id: string; displayName: string }>('entraGroup');
-      const list = ctx.listResponse(await ctx.http.request('GET', `/Groups?excludedAttributes=members&filter=${q(`displayName eq "${g.displayName}"`)}`, { headers: ENTRA }));
-      ctx.expect(list.totalResults === 1 && list.Resources[0]?.id === g.id, `the group ${g.id} (totalResults 1)`);
-      ctx.expect(list.Resources[0].members === undefined, 'no "members" with excludedAttributes=members (RFC 7644 §3.4.2.5)');
-    }),
+    check(
+      'entra.group-lookup',
+      'find the group by displayName without its members',
+      `${ENTRA_REF}: GET /Groups?excludedAttributes=members&filter=displayName eq …`,
+      async (ctx) => {
+        const g = ctx.need<{ id: string; displayName: string }>('entraGroup');
+        const list = ctx.listResponse(
+          await ctx.http.request('GET', `/Groups?excludedAttributes=members&filter=${q(`displayName eq "${g.displayName}"`)}`, { headers: ENTRA }),
+        );
+        ctx.expect(list.totalResults === 1 && list.Resources[0]?.id === g.id, `the group ${g.id} (totalResults 1)`);
+        ctx.expect(list.Resources[0].members === undefined, 'no "members" with excludedAttributes=members (RFC 7644 §3.4.2.5)');
+      },
+    ),
     check('entra.group-add', 'add a member', `${ENTRA_REF}: PATCH {"op":"Add","path":"members","value":[{"value"}]}`, async (ctx) => {
       const g = ctx.need<{ id: string }>('entraGroup');
       const u = ctx.need<{ id: string }>('entraUser');
-      ctx.status(await ctx.http.request('PATCH', `/Groups/${g.id}`, { headers: ENTRA, body: { schemas: [PATCH], Operations: [{ op: 'Add', path: 'members', value: [{ value: u.id }] }] } }), PATCHED);
+      ctx.status(
+        await ctx.http.request('PATCH', `/Groups/${g.id}`, {
+          headers: ENTRA,
+          body: { schemas: [PATCH], Operations: [{ op: 'Add', path: 'members', value: [{ value: u.id }] }] },
+        }),
+        PATCHED,
+      );
       ctx.expect(memberIds(await readGroup(ctx, g.id)).includes(u.id), `the members include ${u.id}`);
     }),
-    check('entra.group-remove', 'remove a member the way Entra does', `${ENTRA_REF}: PATCH {"op":"Remove","path":"members","value":[{"value"}]}`, async (ctx) => {
-      const g = ctx.need<{ id: string }>('entraGroup');
-      const u = ctx.need<{ id: string }>('entraUser');
-      ctx.status(await ctx.http.request('PATCH', `/Groups/${g.id}`, { headers: ENTRA, body: { schemas: [PATCH], Operations: [{ op: 'Remove', path: 'members', value: [{ value: u.id }] }] } }), PATCHED);
-      ctx.expect(!memberIds(await readGroup(ctx, g.id)).includes(u.id), `${u.id} is no longer a member`);
-    }),
+    check(
+      'entra.group-remove',
+      'remove a member the way Entra does',
+      `${ENTRA_REF}: PATCH {"op":"Remove","path":"members","value":[{"value"}]}`,
+      async (ctx) => {
+        const g = ctx.need<{ id: string }>('entraGroup');
+        const u = ctx.need<{ id: string }>('entraUser');
+        ctx.status(
+          await ctx.http.request('PATCH', `/Groups/${g.id}`, {
+            headers: ENTRA,
+            body: { schemas: [PATCH], Operations: [{ op: 'Remove', path: 'members', value: [{ value: u.id }] }] },
+          }),
+          PATCHED,
+        );
+        ctx.expect(!memberIds(await readGroup(ctx, g.id)).includes(u.id), `${u.id} is no longer a member`);
+      },
+    ),
     check('entra.delete-user', 'delete the user', `${ENTRA_REF}: DELETE when a user is removed from scope; RFC 7644 §3.6`, async (ctx) => {
       const u = ctx.need<{ id: string }>('entraUser');
       ctx.status(await ctx.http.request('DELETE', `/Users/${u.id}`, { headers: ENTRA }), 204);
@@ -235,7 +362,16 @@ async function genericUsers(ctx: CheckContext): Promise<{ a: Record<string, any>
   if (ctx.state.has('genericUsers')) return ctx.state.get('genericUsers') as never;
   const make = async (suffix: string, displayName: string, title?: string) => {
     const userName = `${ctx.name(`rfc-${suffix}`)}@example.com`;
-    const r = await ctx.http.request('POST', '/Users', { body: { schemas: [USER], userName, displayName, ...(title ? { title } : {}), name: { givenName: displayName, familyName: 'Check' }, emails: [{ type: 'work', value: userName, primary: true }] } });
+    const r = await ctx.http.request('POST', '/Users', {
+      body: {
+        schemas: [USER],
+        userName,
+        displayName,
+        ...(title ? { title } : {}),
+        name: { givenName: displayName, familyName: 'Check' },
+        emails: [{ type: 'work', value: userName, primary: true }],
+      },
+    });
     ctx.status(r, 201, `creating ${userName}`);
     ctx.track(`/Users/${r.body.id}`);
     return r.body as Record<string, any>;
@@ -255,7 +391,8 @@ export const generic: Suite = {
       const r = await ctx.http.request('GET', '/ServiceProviderConfig');
       ctx.status(r, 200);
       ctx.expect(Array.isArray(r.body?.schemas) && r.body.schemas.includes(SPC), `"schemas": ["${SPC}"]`);
-      for (const f of ['patch', 'bulk', 'filter', 'changePassword', 'sort', 'etag']) ctx.expect(typeof r.body[f]?.supported === 'boolean', `"${f}": {"supported": true|false} (RFC 7643 §5: required)`);
+      for (const f of ['patch', 'bulk', 'filter', 'changePassword', 'sort', 'etag'])
+        ctx.expect(typeof r.body[f]?.supported === 'boolean', `"${f}": {"supported": true|false} (RFC 7643 §5: required)`);
       ctx.expect(Array.isArray(r.body.authenticationSchemes), '"authenticationSchemes" as an array');
     }),
     check('generic.resource-types', 'ResourceTypes lists User with its schema', 'RFC 7643 §6, RFC 7644 §4', async (ctx) => {
@@ -276,7 +413,8 @@ export const generic: Suite = {
       const types = (ctx.state.get('resourceTypes') as Record<string, any>[] | undefined) ?? [];
       for (const t of types) {
         ctx.expect(ids.has(t.schema), `the schema "${t.schema}" of resource type "${t.name}" in /Schemas`);
-        for (const e of (t.schemaExtensions as { schema: string }[] | undefined) ?? []) ctx.expect(ids.has(e.schema), `the extension "${e.schema}" of "${t.name}" in /Schemas`);
+        for (const e of (t.schemaExtensions as { schema: string }[] | undefined) ?? [])
+          ctx.expect(ids.has(e.schema), `the extension "${e.schema}" of "${t.name}" in /Schemas`);
       }
       const user = schemas!.find((s) => s.id === USER);
       ctx.expect(user && (user.attributes as { name: string }[]).some((a) => a.name === 'userName'), 'the User schema declares "userName"');
@@ -289,19 +427,27 @@ export const generic: Suite = {
       const read = await readUser(ctx, a.id);
       ctx.expect(read.userName === a.userName && read.id === a.id, 'the same user read back');
     }),
-    check('generic.discovery-consistent', "a user's attributes are declared in /Schemas", 'RFC 7643 §2, §7: resources carry only what their schemas define', async (ctx) => {
-      const schemas = ctx.need<Record<string, any>[]>('schemas');
-      const { a } = await genericUsers(ctx);
-      const declared = new Set(((schemas.find((s) => s.id === USER)?.attributes ?? []) as { name: string }[]).map((x) => x.name.toLowerCase()));
-      for (const key of Object.keys(a)) {
-        if (['schemas', 'id', 'meta', 'externalid'].includes(key.toLowerCase())) continue;
-        if (key.startsWith('urn:')) {
-          ctx.expect((a.schemas as string[]).includes(key) && schemas.some((s) => s.id === key), `the extension "${key}" in the user's "schemas" and in /Schemas`);
-          continue;
+    check(
+      'generic.discovery-consistent',
+      "a user's attributes are declared in /Schemas",
+      'RFC 7643 §2, §7: resources carry only what their schemas define',
+      async (ctx) => {
+        const schemas = ctx.need<Record<string, any>[]>('schemas');
+        const { a } = await genericUsers(ctx);
+        const declared = new Set(((schemas.find((s) => s.id === USER)?.attributes ?? []) as { name: string }[]).map((x) => x.name.toLowerCase()));
+        for (const key of Object.keys(a)) {
+          if (['schemas', 'id', 'meta', 'externalid'].includes(key.toLowerCase())) continue;
+          if (key.startsWith('urn:')) {
+            ctx.expect(
+              (a.schemas as string[]).includes(key) && schemas.some((s) => s.id === key),
+              `the extension "${key}" in the user's "schemas" and in /Schemas`,
+            );
+            continue;
+          }
+          ctx.expect(declared.has(key.toLowerCase()), `"${key}" declared in the User schema of /Schemas`);
         }
-        ctx.expect(declared.has(key.toLowerCase()), `"${key}" declared in the User schema of /Schemas`);
-      }
-    }),
+      },
+    ),
     check('generic.filter', 'filter operators, case rules and value paths', `${RFC} §3.4.2.2`, async (ctx) => {
       ctx.requireFeature('filter');
       const { a, b } = await genericUsers(ctx);
@@ -310,9 +456,17 @@ export const generic: Suite = {
         const list = ctx.listResponse(await ctx.http.request('GET', `/Users?filter=${q(filter)}&count=100`));
         return new Set(list.Resources.map((r) => r.id as string));
       };
-      const same = (got: Set<string>, want: string[], what: string) => ctx.expect(got.size === want.length && want.every((w) => got.has(w)), `${what}: exactly ${want.length === 1 ? 'one user' : `${want.length} users`}, got ${got.size}`);
+      const same = (got: Set<string>, want: string[], what: string) =>
+        ctx.expect(
+          got.size === want.length && want.every((w) => got.has(w)),
+          `${what}: exactly ${want.length === 1 ? 'one user' : `${want.length} users`}, got ${got.size}`,
+        );
       same(await ids(`userName sw "${run}-rfc-"`), [a.id, b.id], `userName sw "${run}-rfc-"`);
-      same(await ids(`USERNAME eq "${(a.userName as string).toUpperCase()}"`), [a.id], 'attribute names and userName values case-insensitive (RFC 7643 §2.1, §4.1.1)');
+      same(
+        await ids(`USERNAME eq "${(a.userName as string).toUpperCase()}"`),
+        [a.id],
+        'attribute names and userName values case-insensitive (RFC 7643 §2.1, §4.1.1)',
+      );
       same(await ids(`userName sw "${run}-rfc-" and displayName co "Beta"`), [b.id], '"and" with "co"');
       same(await ids(`userName sw "${run}-rfc-" and (displayName eq "Alpha Check" or displayName eq "Beta Check")`), [a.id, b.id], '"or" in parentheses');
       same(await ids(`userName sw "${run}-rfc-" and title pr`), [a.id], '"pr"');
@@ -350,15 +504,24 @@ export const generic: Suite = {
       const { b } = await genericUsers(ctx);
       const home = `home.${b.userName}`;
       const patch = (...Operations: unknown[]) => ctx.http.request('PATCH', `/Users/${b.id}`, { body: { schemas: [PATCH], Operations } });
-      const emails = async () => (((await readUser(ctx, b.id)).emails as { type?: string; value: string }[] | undefined) ?? []);
+      const emails = async () => ((await readUser(ctx, b.id)).emails as { type?: string; value: string }[] | undefined) ?? [];
       ctx.status(await patch({ op: 'add', path: 'emails', value: [{ type: 'home', value: home }] }), PATCHED);
-      ctx.expect((await emails()).some((e) => e.type === 'home' && e.value === home), `add: a home email ${home}`);
+      ctx.expect(
+        (await emails()).some((e) => e.type === 'home' && e.value === home),
+        `add: a home email ${home}`,
+      );
       ctx.status(await patch({ op: 'replace', path: 'emails[type eq "home"].value', value: `new.${home}` }), PATCHED);
-      ctx.expect((await emails()).some((e) => e.type === 'home' && e.value === `new.${home}`), `replace with a value path: the home email is new.${home}`);
+      ctx.expect(
+        (await emails()).some((e) => e.type === 'home' && e.value === `new.${home}`),
+        `replace with a value path: the home email is new.${home}`,
+      );
       ctx.status(await patch({ op: 'remove', path: 'emails[type eq "home"]' }), PATCHED);
       const after = await emails();
       ctx.expect(!after.some((e) => e.type === 'home'), 'remove with a value path: no home email left');
-      ctx.expect(after.some((e) => e.type === 'work'), 'remove left the work email');
+      ctx.expect(
+        after.some((e) => e.type === 'work'),
+        'remove left the work email',
+      );
       ctx.status(await patch({ op: 'remove', path: 'displayName' }), PATCHED);
       ctx.expect((await readUser(ctx, b.id)).displayName === undefined, 'remove of a simple attribute: no "displayName"');
     }),
@@ -370,7 +533,10 @@ export const generic: Suite = {
       ctx.expect(typeof etag === 'string' && etag.length > 0, 'an ETag header on GET');
       ctx.expect(r.body.meta?.version === etag, '"meta.version" equal to the ETag header');
       ctx.status(await ctx.http.request('GET', `/Users/${a.id}`, { headers: { 'if-none-match': etag! } }), 304, 'for If-None-Match with the current version');
-      const stale = await ctx.http.request('PUT', `/Users/${a.id}`, { headers: { 'if-match': 'W/"stale-rcheck"' }, body: { schemas: [USER], userName: a.userName } });
+      const stale = await ctx.http.request('PUT', `/Users/${a.id}`, {
+        headers: { 'if-match': 'W/"stale-rcheck"' },
+        body: { schemas: [USER], userName: a.userName },
+      });
       ctx.status(stale, 412, 'for If-Match with another version');
     }),
     check('generic.error-invalid-filter', 'a malformed filter', `${RFC} §3.4.2.2, §3.12: 400 with scimType "invalidFilter"`, async (ctx) => {
@@ -401,7 +567,12 @@ export const generic: Suite = {
           schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
           Operations: [
             { method: 'POST', path: '/Users', bulkId: 'u1', data: { schemas: [USER], userName } },
-            { method: 'POST', path: '/Groups', bulkId: 'g1', data: { schemas: [GROUP], displayName: ctx.name('bulk-group'), members: [{ value: 'bulkId:u1' }] } },
+            {
+              method: 'POST',
+              path: '/Groups',
+              bulkId: 'g1',
+              data: { schemas: [GROUP], displayName: ctx.name('bulk-group'), members: [{ value: 'bulkId:u1' }] },
+            },
           ],
         },
       });

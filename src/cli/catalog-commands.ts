@@ -12,7 +12,9 @@ const line = (e: CatalogEntry): string => [e.value, e.display ?? '', e.type ?? '
 export function addCatalogCommands(program: Command, _io: Io, print: Print): void {
   for (const kind of ['role', 'entitlement'] as const satisfies readonly CatalogKind[]) {
     const plural = `${kind}s`;
-    const cmd = program.command(kind).description(`manage an organization's declared ${plural}, served at /${kind === 'role' ? 'Roles' : 'Entitlements'} (docs/roles.md)`);
+    const cmd = program
+      .command(kind)
+      .description(`manage an organization's declared ${plural}, served at /${kind === 'role' ? 'Roles' : 'Entitlements'} (docs/roles.md)`);
     const add = cmd
       .command('add <slug> <value>')
       .description(`declare a ${kind}: users' "${plural}" may then hold it (once any is declared, only declared ones)`)
@@ -22,7 +24,9 @@ export function addCatalogCommands(program: Command, _io: Io, print: Print): voi
       .option('--json', 'print JSON')
       .addOption(databaseOption())
       .action(async (slug: string, value: string, o: { display?: string; type?: string; json?: boolean; database: string }) => {
-        const e = await withDirectory(o.database, (d) => d.catalog.add(slug, kind, { value, ...(o.display !== undefined ? { display: o.display } : {}), ...(o.type !== undefined ? { type: o.type } : {}) }));
+        const e = await withDirectory(o.database, (d) =>
+          d.catalog.add(slug, kind, { value, ...(o.display !== undefined ? { display: o.display } : {}), ...(o.type !== undefined ? { type: o.type } : {}) }),
+        );
         print(!!o.json, e, () => [`added ${kind} "${e.value}" to "${slug}"${e.display ? ` (${e.display})` : ''}`]);
       });
     cmd
@@ -49,7 +53,8 @@ export function addCatalogCommands(program: Command, _io: Io, print: Print): voi
 
 /** Which groups a `role map` or `role unmap` names: by displayName or by externalId, one of them. */
 function groupMatch(o: { group?: string; groupExternalId?: string }): { match: 'displayName' | 'externalId'; value: string } {
-  if ((o.group === undefined) === (o.groupExternalId === undefined)) throw new CliError('give exactly one of --group <displayName> and --group-external-id <id>');
+  if ((o.group === undefined) === (o.groupExternalId === undefined))
+    throw new CliError('give exactly one of --group <displayName> and --group-external-id <id>');
   return o.group !== undefined ? { match: 'displayName', value: o.group } : { match: 'externalId', value: o.groupExternalId! };
 }
 

@@ -25,7 +25,11 @@ export function addCheckCommand(program: Command, io: Io): void {
         throw new CliError(`invalid base URL "${baseUrl}" (for example https://scim.example.com/scim/v2)`);
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`invalid base URL "${baseUrl}": http or https only`);
-      const [{ runChecks }, { SUITES }, report] = await Promise.all([import('../check/framework.js'), import('../check/suites.js'), import('../check/report.js')]);
+      const [{ runChecks }, { SUITES }, report] = await Promise.all([
+        import('../check/framework.js'),
+        import('../check/suites.js'),
+        import('../check/report.js'),
+      ]);
       const suites = o.idp === 'all' ? [SUITES.okta, SUITES.entra, SUITES.generic] : [SUITES[o.idp as 'okta' | 'entra' | 'generic']];
       const live = !o.json && process.stdout.isTTY !== undefined;
       if (!o.json) io.out(`rollcall check ${url.href}: ${suites.map((s) => s.title).join(', ')}`);

@@ -16,7 +16,9 @@ export interface Io {
 }
 
 export const privateWebhooksOption = () =>
-  new Option('--allow-private-webhooks', 'let webhooks reach loopback, link-local, private and metadata addresses (on-premises use)').env('ROLLCALL_ALLOW_PRIVATE_WEBHOOKS');
+  new Option('--allow-private-webhooks', 'let webhooks reach loopback, link-local, private and metadata addresses (on-premises use)').env(
+    'ROLLCALL_ALLOW_PRIVATE_WEBHOOKS',
+  );
 
 export const databaseOption = () =>
   new Option('--database <path-or-url>', 'SQLite file path or postgres:// URL').env('ROLLCALL_DATABASE').default(DEFAULTS.database);
@@ -54,10 +56,15 @@ export function positive(name: string, text: string): number {
 }
 
 export const workerOptions = {
-  timeout: () => new Option('--webhook-timeout <seconds>', 'timeout of one webhook delivery attempt').env('ROLLCALL_WEBHOOK_TIMEOUT').default(String(DEFAULTS.webhookTimeoutSeconds)),
-  retention: () => new Option('--event-retention-days <days>', 'how long events stay in the feed').env('ROLLCALL_EVENT_RETENTION_DAYS').default(String(DEFAULTS.retentionDays)),
+  timeout: () =>
+    new Option('--webhook-timeout <seconds>', 'timeout of one webhook delivery attempt')
+      .env('ROLLCALL_WEBHOOK_TIMEOUT')
+      .default(String(DEFAULTS.webhookTimeoutSeconds)),
+  retention: () =>
+    new Option('--event-retention-days <days>', 'how long events stay in the feed')
+      .env('ROLLCALL_EVENT_RETENTION_DAYS')
+      .default(String(DEFAULTS.retentionDays)),
 };
-
 
 /** Prints a value as JSON, or as lines of text. */
 export type Print = (json: boolean, value: unknown, lines: () => string[]) => void;

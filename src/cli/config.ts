@@ -19,10 +19,16 @@ export const configSchema = z.strictObject({
   database: z.string().min(1).describe('SQLite file path or postgres:// URL').optional(),
   host: z.string().min(1).describe('address to listen on').optional(),
   port: int(0, 65535).describe('port to listen on').optional(),
-  publicUrl: z.url({ protocol: /^https?$/ }).describe("the server's external URL").optional(),
+  publicUrl: z
+    .url({ protocol: /^https?$/ })
+    .describe("the server's external URL")
+    .optional(),
   bodyLimit: int(1024).describe('largest accepted request body, in bytes').optional(),
   logLevel: z.enum(LOG_LEVELS).optional(),
-  trustProxy: z.union([z.boolean(), z.string().min(1), z.array(z.string().min(1)).min(1)]).describe('true, or proxy addresses and CIDR ranges').optional(),
+  trustProxy: z
+    .union([z.boolean(), z.string().min(1), z.array(z.string().min(1)).min(1)])
+    .describe('true, or proxy addresses and CIDR ranges')
+    .optional(),
   statementTimeoutMs: int(1).describe('PostgreSQL statement_timeout of every connection').optional(),
   eventRetentionDays: int(1).optional(),
   provisioningLog: z.boolean().optional(),
@@ -91,7 +97,9 @@ export function loadConfig(path: string): ConfigFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CliError(`cannot read the configuration file ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new CliError(
+      `cannot read the configuration file ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
   }
   let json: unknown;
   try {
@@ -109,7 +117,8 @@ export function describeIssues(error: z.ZodError): string {
   return error.issues
     .flatMap((issue) => {
       const where = issue.path.length ? issue.path.join('.') : '(the file)';
-      if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `  ${[...issue.path, k].join('.')}: unknown key (keys are: ${knownKeys(issue.path)})`);
+      if (issue.code === 'unrecognized_keys')
+        return issue.keys.map((k) => `  ${[...issue.path, k].join('.')}: unknown key (keys are: ${knownKeys(issue.path)})`);
       return [`  ${where}: ${issue.message}`];
     })
     .join('\n');

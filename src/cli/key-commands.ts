@@ -17,7 +17,10 @@ export function addKeyCommands(org: Command, print: Print): void {
       const { parseGrace } = await import('../events/signing-keys.js');
       const grace = parseGrace(o.grace);
       const r = await withWiring(o.database, async (w) => w.keys.rotate((await w.directory.organizations.get(slug)).id, grace));
-      print(!!o.json, r, () => [`new signing key ${r.key.kid} (${r.key.alg}) for "${slug}"`, r.retired ? `retired ${r.retired}: published for ${o.grace} more, then deleted` : 'it is the organization\'s first key']);
+      print(!!o.json, r, () => [
+        `new signing key ${r.key.kid} (${r.key.alg}) for "${slug}"`,
+        r.retired ? `retired ${r.retired}: published for ${o.grace} more, then deleted` : "it is the organization's first key",
+      ]);
     });
   keys
     .command('list <slug>')

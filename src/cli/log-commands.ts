@@ -29,10 +29,14 @@ export function healthLines(h: Health): string[] {
     `last hour      ${h.requests1h} requests, ${h.errors1h} refused (${h.clientErrors1h} 4xx, ${h.serverErrors1h} 5xx)`,
     `last 24 hours  ${h.requests24h} requests, ${h.errors24h} refused (${h.clientErrors24h} 4xx, ${h.serverErrors24h} 5xx)`,
   ];
-  if (h.lastError) lines.push(`last error     ${h.lastError.status} ${h.lastError.request ?? ''} at ${h.lastError.at}${h.lastError.detail ? `: ${h.lastError.detail}` : ''}`);
+  if (h.lastError)
+    lines.push(`last error     ${h.lastError.status} ${h.lastError.request ?? ''} at ${h.lastError.at}${h.lastError.detail ? `: ${h.lastError.detail}` : ''}`);
   if (h.tokens.length) {
     lines.push('tokens:');
-    for (const t of h.tokens) lines.push(`  ${t.label ?? t.tokenId}\t${t.scope ?? 'deleted'}${t.revoked ? ' (revoked)' : ''}\t${t.status}\tlast request ${t.lastRequestAt ?? 'never'}${t.clientName ? `\t${t.clientName}` : ''}`);
+    for (const t of h.tokens)
+      lines.push(
+        `  ${t.label ?? t.tokenId}\t${t.scope ?? 'deleted'}${t.revoked ? ' (revoked)' : ''}\t${t.status}\tlast request ${t.lastRequestAt ?? 'never'}${t.clientName ? `\t${t.clientName}` : ''}`,
+      );
   }
   return lines;
 }
@@ -50,43 +54,48 @@ export function addLogCommands(program: Command, org: Command, io: Io, print: Pr
     .option('--json', 'one JSON object per line')
     .option('--follow', 'keep printing new entries until interrupted')
     .addOption(databaseOption())
-    .action(async (slug: string, o: { status?: string; client?: string; since?: string; resource?: string; limit: string; json?: boolean; follow?: boolean; database: string }) => {
-      const limit = Number(o.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(`invalid --limit "${o.limit}" (1 to 1000)`);
-      const filter: LogFilter = {
-        ...(o.status ? { status: o.status } : {}),
-        ...(o.client ? { client: o.client } : {}),
-        ...(o.since ? { since: o.since } : {}),
-        ...(o.resource ? { resource: o.resource } : {}),
-      };
-      const show = (e: LogEntry) => io.out(o.json ? JSON.stringify(e) : entryLine(e));
-      await withWiring(o.database, async (w) => {
-        const log = w.log!;
-        const target = await w.directory.organizations.get(slug);
-        try {
-          const entries = (await log.list(target, { ...filter, limit })).reverse();
-          if (!o.json && !o.follow && entries.length === 0) io.out('no entries');
-          for (const e of entries) show(e);
-          if (!o.follow) return;
-          // Polls once a second from the newest entry seen; --since applied only to the first read.
-          let after = entries.length ? entries[entries.length - 1]!.id : ((await log.list(target, { limit: 1 }))[0]?.id ?? 0);
-          const { since: _since, ...rest } = filter;
-          let stopped = false;
-          const stop = () => (stopped = true);
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-          while (!stopped) {
-            const next = await log.list(target, { ...rest, after, limit: 1000 });
-            for (const e of next) show(e);
-            if (next.length) after = next[next.length - 1]!.id;
-            else await new Promise((r) => setTimeout(r, 1000));
+    .action(
+      async (
+        slug: string,
+        o: { status?: string; client?: string; since?: string; resource?: string; limit: string; json?: boolean; follow?: boolean; database: string },
+      ) => {
+        const limit = Number(o.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(`invalid --limit "${o.limit}" (1 to 1000)`);
+        const filter: LogFilter = {
+          ...(o.status ? { status: o.status } : {}),
+          ...(o.client ? { client: o.client } : {}),
+          ...(o.since ? { since: o.since } : {}),
+          ...(o.resource ? { resource: o.resource } : {}),
+        };
+        const show = (e: LogEntry) => io.out(o.json ? JSON.stringify(e) : entryLine(e));
+        await withWiring(o.database, async (w) => {
+          const log = w.log!;
+          const target = await w.directory.organizations.get(slug);
+          try {
+            const entries = (await log.list(target, { ...filter, limit })).reverse();
+            if (!o.json && !o.follow && entries.length === 0) io.out('no entries');
+            for (const e of entries) show(e);
+            if (!o.follow) return;
+            // Polls once a second from the newest entry seen; --since applied only to the first read.
+            let after = entries.length ? entries[entries.length - 1]!.id : ((await log.list(target, { limit: 1 }))[0]?.id ?? 0);
+            const { since: _since, ...rest } = filter;
+            let stopped = false;
+            const stop = () => (stopped = true);
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+            while (!stopped) {
+              const next = await log.list(target, { ...rest, after, limit: 1000 });
+              for (const e of next) show(e);
+              if (next.length) after = next[next.length - 1]!.id;
+              else await new Promise((r) => setTimeout(r, 1000));
+            }
+          } catch (err) {
+            if (err instanceof LogFilterError) throw new CliError(err.message);
+            throw err;
           }
-        } catch (err) {
-          if (err instanceof LogFilterError) throw new CliError(err.message);
-          throw err;
-        }
-      });
-    });
+        });
+      },
+    );
 
   org
     .command('health <slug>')
@@ -144,7 +153,8 @@ export function addLinkCommands(program: Command, org: Command, io: Io): void {
       const links = await withWiring(o.database, (w) => w.directory.access.listSetupLinks(slug));
       if (o.json) return io.out(JSON.stringify(links, null, 2));
       if (links.length === 0) return io.out('no setup links');
-      for (const l of links) io.out(`${l.id}\tcreated ${l.created}\texpires ${l.expires}\t${l.revoked ? `revoked ${l.revoked}` : l.used ? `opened ${l.used}` : 'not opened'}`);
+      for (const l of links)
+        io.out(`${l.id}\tcreated ${l.created}\texpires ${l.expires}\t${l.revoked ? `revoked ${l.revoked}` : l.used ? `opened ${l.used}` : 'not opened'}`);
     });
   org
     .command('revoke-setup-link <slug> <link-id>')

@@ -57,8 +57,16 @@ export function buildCli(io: Io): Command {
     .addOption(new Option('--public-url <url>', 'external URL of this server, used in meta.location').env('ROLLCALL_PUBLIC_URL'))
     .addOption(new Option('--body-limit <bytes>', 'largest accepted request body').env('ROLLCALL_BODY_LIMIT').default(String(DEFAULTS.bodyLimit)))
     .addOption(new Option('--log-level <level>', 'pino log level').env('ROLLCALL_LOG_LEVEL').default(DEFAULTS.logLevel))
-    .addOption(new Option('--trust-proxy <addresses>', 'believe X-Forwarded-Proto/-Host from these proxies: "true", or comma-separated addresses and CIDR ranges').env('ROLLCALL_TRUST_PROXY'))
-    .addOption(new Option('--statement-timeout <ms>', 'PostgreSQL statement_timeout of every connection').env('ROLLCALL_STATEMENT_TIMEOUT').default(String(DEFAULTS.statementTimeoutMs)))
+    .addOption(
+      new Option('--trust-proxy <addresses>', 'believe X-Forwarded-Proto/-Host from these proxies: "true", or comma-separated addresses and CIDR ranges').env(
+        'ROLLCALL_TRUST_PROXY',
+      ),
+    )
+    .addOption(
+      new Option('--statement-timeout <ms>', 'PostgreSQL statement_timeout of every connection')
+        .env('ROLLCALL_STATEMENT_TIMEOUT')
+        .default(String(DEFAULTS.statementTimeoutMs)),
+    )
     .addOption(new Option('--no-provisioning-log', 'do not record SCIM requests in the provisioning log').env('ROLLCALL_NO_PROVISIONING_LOG'))
     .addOption(new Option('--metrics-org-label', 'label SCIM request metrics by organization (one series per organization)').env('ROLLCALL_METRICS_ORG_LABEL'))
     .addOption(new Option('--no-worker', 'do not deliver webhooks from this process (run `rollcall worker` instead)'))
@@ -67,48 +75,88 @@ export function buildCli(io: Io): Command {
     .addOption(workerOptions.timeout())
     .addOption(workerOptions.retention())
     .addOption(configOption())
-    .action(async (o: { database: string; host: string; port: string; publicUrl?: string; bodyLimit: string; logLevel: string; worker: boolean; console: boolean; webhookTimeout: string; eventRetentionDays: string; trustProxy?: string; statementTimeout: string; allowPrivateWebhooks?: boolean; provisioningLog: boolean; metricsOrgLabel?: boolean }) => {
-      const [{ default: pino }, { buildApp, wire }, { openStore }] = await Promise.all([import('pino'), import('../app.js'), import('../store/open.js')]);
-      const port = Number(o.port);
-      const bodyLimit = Number(o.bodyLimit);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${o.port}"`);
-      if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new CliError(`invalid --body-limit "${o.bodyLimit}" (bytes, at least 1024)`);
-      const store = await openStore(o.database, { migrate: false, statementTimeoutMs: positive('--statement-timeout', o.statementTimeout) });
-      const applied = await store.migrate();
-      const retentionDays = positive('--event-retention-days', o.eventRetentionDays);
-      const wiring = wire({
-        store,
-        bodyLimit,
-        allowPrivateWebhooks: !!o.allowPrivateWebhooks,
-        // The log's rows are built and written on a thread of their own, with its own connection.
-        provisioningLog: o.provisioningLog ? { thread: { database: o.database } } : false,
-        retentionDays,
-        worker: o.worker ? { timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000, retentionDays } : false,
-        ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
-      });
-      const { organizations } = wiring.directory;
-      let demoToken: string | undefined;
-      if (applied.includes('001-initial') && (await organizations.count()) === 0) {
-        await organizations.create('demo', 'Demo organization');
-        demoToken = (await organizations.issueToken('demo', 'created on first start')).token;
-      }
-      const trustProxy = o.trustProxy === undefined ? undefined : o.trustProxy.trim().toLowerCase() === 'true' ? true : o.trustProxy.split(',').map((a) => a.trim()).filter(Boolean);
-      const app = await buildApp({ store, wiring, console: o.console, metricsOrgLabel: !!o.metricsOrgLabel, logger: pino({ level: o.logLevel, base: undefined }), ...(trustProxy !== undefined ? { trustProxy } : {}) });
-      const address = await app.listen({ host: o.host, port });
-      const url = `${(o.publicUrl ?? address).replace(/\/+$/, '')}${DEFAULTS.scimPrefix}`;
-      const banner = [`Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`];
-      if (demoToken) {
-        banner.push('Created organization "demo". Its bearer token is shown once, now:', `  ${demoToken}`, `Try: curl -H "Authorization: Bearer ${demoToken}" ${url}/Users`);
-      }
-      if (o.console) banner.push(`Console: ${(o.publicUrl ?? address).replace(/\/+$/, '')}/admin (open it with a link from: rollcall admin login-link${o.publicUrl ? '' : ` --public-url ${address}`})`);
-      io.out(banner.join('\n'));
-      const stop = async () => {
-        await app.close();
-        await store.close();
-      };
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
-      await new Promise(() => {});
-    });
+    .action(
+      async (o: {
+        database: string;
+        host: string;
+        port: string;
+        publicUrl?: string;
+        bodyLimit: string;
+        logLevel: string;
+        worker: boolean;
+        console: boolean;
+        webhookTimeout: string;
+        eventRetentionDays: string;
+        trustProxy?: string;
+        statementTimeout: string;
+        allowPrivateWebhooks?: boolean;
+        provisioningLog: boolean;
+        metricsOrgLabel?: boolean;
+      }) => {
+        const [{ default: pino }, { buildApp, wire }, { openStore }] = await Promise.all([import('pino'), import('../app.js'), import('../store/open.js')]);
+        const port = Number(o.port);
+        const bodyLimit = Number(o.bodyLimit);
+        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${o.port}"`);
+        if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new CliError(`invalid --body-limit "${o.bodyLimit}" (bytes, at least 1024)`);
+        const store = await openStore(o.database, { migrate: false, statementTimeoutMs: positive('--statement-timeout', o.statementTimeout) });
+        const applied = await store.migrate();
+        const retentionDays = positive('--event-retention-days', o.eventRetentionDays);
+        const wiring = wire({
+          store,
+          bodyLimit,
+          allowPrivateWebhooks: !!o.allowPrivateWebhooks,
+          // The log's rows are built and written on a thread of their own, with its own connection.
+          provisioningLog: o.provisioningLog ? { thread: { database: o.database } } : false,
+          retentionDays,
+          worker: o.worker ? { timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000, retentionDays } : false,
+          ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+        });
+        const { organizations } = wiring.directory;
+        let demoToken: string | undefined;
+        if (applied.includes('001-initial') && (await organizations.count()) === 0) {
+          await organizations.create('demo', 'Demo organization');
+          demoToken = (await organizations.issueToken('demo', 'created on first start')).token;
+        }
+        const trustProxy =
+          o.trustProxy === undefined
+            ? undefined
+            : o.trustProxy.trim().toLowerCase() === 'true'
+              ? true
+              : o.trustProxy
+                  .split(',')
+                  .map((a) => a.trim())
+                  .filter(Boolean);
+        const app = await buildApp({
+          store,
+          wiring,
+          console: o.console,
+          metricsOrgLabel: !!o.metricsOrgLabel,
+          logger: pino({ level: o.logLevel, base: undefined }),
+          ...(trustProxy !== undefined ? { trustProxy } : {}),
+        });
+        const address = await app.listen({ host: o.host, port });
+        const url = `${(o.publicUrl ?? address).replace(/\/+$/, '')}${DEFAULTS.scimPrefix}`;
+        const banner = [`Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`];
+        if (demoToken) {
+          banner.push(
+            'Created organization "demo". Its bearer token is shown once, now:',
+            `  ${demoToken}`,
+            `Try: curl -H "Authorization: Bearer ${demoToken}" ${url}/Users`,
+          );
+        }
+        if (o.console)
+          banner.push(
+            `Console: ${(o.publicUrl ?? address).replace(/\/+$/, '')}/admin (open it with a link from: rollcall admin login-link${o.publicUrl ? '' : ` --public-url ${address}`})`,
+          );
+        io.out(banner.join('\n'));
+        const stop = async () => {
+          await app.close();
+          await store.close();
+        };
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+        await new Promise(() => {});
+      },
+    );
 
   program
     .command('worker')
@@ -116,32 +164,47 @@ export function buildCli(io: Io): Command {
     .addOption(databaseOption())
     .addOption(workerOptions.timeout())
     .addOption(workerOptions.retention())
-    .addOption(new Option('--webhook-lease-grace <seconds>', 'extra time past the timeout before another worker may retry an in-flight delivery').default(String(DEFAULTS.webhookLeaseGraceSeconds)))
+    .addOption(
+      new Option('--webhook-lease-grace <seconds>', 'extra time past the timeout before another worker may retry an in-flight delivery').default(
+        String(DEFAULTS.webhookLeaseGraceSeconds),
+      ),
+    )
     .addOption(privateWebhooksOption())
-    .addOption(new Option('--public-url <url>', "external URL of the server, named in security event tokens' iss (give the servers' value)").env('ROLLCALL_PUBLIC_URL'))
+    .addOption(
+      new Option('--public-url <url>', "external URL of the server, named in security event tokens' iss (give the servers' value)").env('ROLLCALL_PUBLIC_URL'),
+    )
     .addOption(configOption())
-    .action(async (o: { database: string; webhookTimeout: string; eventRetentionDays: string; webhookLeaseGrace: string; allowPrivateWebhooks?: boolean; publicUrl?: string }) => {
-      const [{ wire }, { openStore }] = await Promise.all([import('../app.js'), import('../store/open.js')]);
-      const store = await openStore(o.database);
-      const worker = wire({
-        store,
-        ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
-        allowPrivateWebhooks: !!o.allowPrivateWebhooks,
-        worker: {
-          timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000,
-          retentionDays: positive('--event-retention-days', o.eventRetentionDays),
-          leaseGraceMs: positive('--webhook-lease-grace', o.webhookLeaseGrace) * 1000,
-        },
-      }).worker!;
-      worker.start();
-      io.out(`Rollcall webhook worker running (database: ${store.target})`);
-      const stop = async () => {
-        await worker.stop();
-        await store.close();
-      };
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
-      await new Promise(() => {});
-    });
+    .action(
+      async (o: {
+        database: string;
+        webhookTimeout: string;
+        eventRetentionDays: string;
+        webhookLeaseGrace: string;
+        allowPrivateWebhooks?: boolean;
+        publicUrl?: string;
+      }) => {
+        const [{ wire }, { openStore }] = await Promise.all([import('../app.js'), import('../store/open.js')]);
+        const store = await openStore(o.database);
+        const worker = wire({
+          store,
+          ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
+          allowPrivateWebhooks: !!o.allowPrivateWebhooks,
+          worker: {
+            timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000,
+            retentionDays: positive('--event-retention-days', o.eventRetentionDays),
+            leaseGraceMs: positive('--webhook-lease-grace', o.webhookLeaseGrace) * 1000,
+          },
+        }).worker!;
+        worker.start();
+        io.out(`Rollcall webhook worker running (database: ${store.target})`);
+        const stop = async () => {
+          await worker.stop();
+          await store.close();
+        };
+        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+        await new Promise(() => {});
+      },
+    );
 
   program
     .command('migrate')
@@ -166,7 +229,9 @@ export function buildCli(io: Io): Command {
     .option('--json', 'print JSON')
     .addOption(databaseOption())
     .action(async (slug: string, o: { name?: string; requireEmailUsernames?: boolean; json?: boolean; database: string }) => {
-      const created = await withDirectory(o.database, (d) => d.organizations.create(slug, o.name, o.requireEmailUsernames ? { requireEmailUserName: true } : {}));
+      const created = await withDirectory(o.database, (d) =>
+        d.organizations.create(slug, o.name, o.requireEmailUsernames ? { requireEmailUserName: true } : {}),
+      );
       print(!!o.json, created, () => [`created organization "${created.slug}" (${created.id})`]);
     });
   org
@@ -238,7 +303,9 @@ export function buildCli(io: Io): Command {
       const { effectiveConfig, loadConfig } = await import('./config.js');
       const settings = effectiveConfig(path ? loadConfig(path) : undefined);
       if (o.json) {
-        io.out(JSON.stringify({ file: path ?? null, settings: Object.fromEntries(settings.map((x) => [x.key, { value: x.value, source: x.source }])) }, null, 2));
+        io.out(
+          JSON.stringify({ file: path ?? null, settings: Object.fromEntries(settings.map((x) => [x.key, { value: x.value, source: x.source }])) }, null, 2),
+        );
         return;
       }
       io.out(`file: ${path ?? 'none'}`);
@@ -251,12 +318,19 @@ export function buildCli(io: Io): Command {
     .command('issue <slug>')
     .description('issue a bearer token; it is printed once, alone on the last line')
     .option('--label <label>', 'what the token is for', 'default')
-    .addOption(new Option('--scope <scope>', 'scim: the identity provider (read/write SCIM); app: your application (read SCIM, events, webhooks)').choices(['scim', 'app']).default('scim'))
+    .addOption(
+      new Option('--scope <scope>', 'scim: the identity provider (read/write SCIM); app: your application (read SCIM, events, webhooks)')
+        .choices(['scim', 'app'])
+        .default('scim'),
+    )
     .option('--json', 'print JSON')
     .addOption(databaseOption())
     .action(async (slug: string, o: { label: string; scope: 'scim' | 'app'; json?: boolean; database: string }) => {
       const issued = await withDirectory(o.database, (d) => d.organizations.issueToken(slug, o.label, o.scope));
-      print(!!o.json, { ...issued.info, token: issued.token }, () => [`issued token ${issued.info.id} (${issued.info.label}) for "${slug}"; store it now, it is not shown again:`, issued.token]);
+      print(!!o.json, { ...issued.info, token: issued.token }, () => [
+        `issued token ${issued.info.id} (${issued.info.label}) for "${slug}"; store it now, it is not shown again:`,
+        issued.token,
+      ]);
     });
   token
     .command('list <slug>')
@@ -266,7 +340,10 @@ export function buildCli(io: Io): Command {
       const tokens = await withDirectory(o.database, (d) => d.organizations.listTokens(slug));
       print(!!o.json, tokens, () =>
         tokens.length
-          ? tokens.map((t) => `${t.id}\t${t.label}\t${t.scope}\tcreated ${t.created}\tlast used ${t.lastUsed ?? (t.expiresUnused && !t.revoked ? `never (expires unused ${t.expiresUnused})` : 'never')}${t.linkId ? `\tsetup link ${t.linkId}` : ''}${t.revoked ? `\trevoked ${t.revoked}` : ''}`)
+          ? tokens.map(
+              (t) =>
+                `${t.id}\t${t.label}\t${t.scope}\tcreated ${t.created}\tlast used ${t.lastUsed ?? (t.expiresUnused && !t.revoked ? `never (expires unused ${t.expiresUnused})` : 'never')}${t.linkId ? `\tsetup link ${t.linkId}` : ''}${t.revoked ? `\trevoked ${t.revoked}` : ''}`,
+            )
           : ['no tokens'],
       );
     });
@@ -303,4 +380,3 @@ export async function main(argv: string[], io: Io = { out: (l) => console.log(l)
     return 1;
   }
 }
-

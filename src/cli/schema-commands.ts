@@ -45,7 +45,9 @@ export function addSchemaCommands(program: Command, io: Io, print: Print): void 
       } catch (err) {
         throw new CliError(`cannot read ${file === '-' ? 'stdin' : file} as JSON: ${(err as Error).message}`);
       }
-      const { extension, updated } = await withDirectory(o.database, (d) => d.schemas.add(slug, declaration, { resource: o.resource, ...(o.required ? { required: true } : {}) }));
+      const { extension, updated } = await withDirectory(o.database, (d) =>
+        d.schemas.add(slug, declaration, { resource: o.resource, ...(o.required ? { required: true } : {}) }),
+      );
       const extensionJson = await describer();
       print(!!o.json, extensionJson(extension), () => [
         `${updated ? 'updated' : 'added'} extension ${extension.schema.id} to ${extension.resource}s of "${slug}"${extension.required ? ' (required)' : ''}: ${extension.schema.attributes.length} attributes`,
@@ -59,7 +61,11 @@ export function addSchemaCommands(program: Command, io: Io, print: Print): void 
       const list = await withDirectory(o.database, (d) => d.schemas.list(slug));
       const extensionJson = await describer();
       print(!!o.json, list.map(extensionJson), () =>
-        list.length ? list.map((e) => `${e.schema.id}\t${e.resource}\t${e.required ? 'required' : 'optional'}\t${e.schema.attributes.length} attributes\t${e.schema.name}`) : ['no extensions'],
+        list.length
+          ? list.map(
+              (e) => `${e.schema.id}\t${e.resource}\t${e.required ? 'required' : 'optional'}\t${e.schema.attributes.length} attributes\t${e.schema.name}`,
+            )
+          : ['no extensions'],
       );
     });
   schema
@@ -87,6 +93,8 @@ export function addSchemaCommands(program: Command, io: Io, print: Print): void 
     .addOption(databaseOption())
     .action(async (slug: string, urn: string, o: { json?: boolean; database: string }) => {
       const r = await withDirectory(o.database, (d) => d.schemas.remove(slug, urn));
-      print(!!o.json, r, () => [`removed extension ${r.urn} from "${slug}"; its values were deleted from ${r.documents} stored ${r.resource === 'Group' ? 'groups' : 'users'}`]);
+      print(!!o.json, r, () => [
+        `removed extension ${r.urn} from "${slug}"; its values were deleted from ${r.documents} stored ${r.resource === 'Group' ? 'groups' : 'users'}`,
+      ]);
     });
 }

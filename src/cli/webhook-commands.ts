@@ -16,22 +16,38 @@ export function addWebhookCommands(program: Command, io: Io, print: Print): void
     .option('--json', 'print JSON')
     .addOption(databaseOption())
     .addOption(privateWebhooksOption())
-    .action(async (slug: string, url: string, o: { events?: string; secret?: string; format: string; setForm: string; json?: boolean; database: string; allowPrivateWebhooks?: boolean }) => {
-      const created = await withWebhooks(
-        o.database,
-        (w) =>
-          w.add(slug, {
-            url,
-            ...(o.events ? { events: o.events.split(',').map((e) => e.trim()).filter(Boolean) } : {}),
-            ...(o.secret ? { secret: o.secret } : {}),
-            format: o.format as WebhookFormat,
-            form: o.setForm as SetForm,
-          }),
-        !!o.allowPrivateWebhooks,
-      );
-      const kind = created.format === 'set' ? `security event tokens, ${created.form} form; verify them with the organization's JWKS` : 'Rollcall events';
-      print(!!o.json, created, () => [`added webhook ${created.id} -> ${created.url} (${created.events.length ? created.events.join(',') : 'all events'}; ${kind}); signing secret, shown once:`, created.secret]);
-    });
+    .action(
+      async (
+        slug: string,
+        url: string,
+        o: { events?: string; secret?: string; format: string; setForm: string; json?: boolean; database: string; allowPrivateWebhooks?: boolean },
+      ) => {
+        const created = await withWebhooks(
+          o.database,
+          (w) =>
+            w.add(slug, {
+              url,
+              ...(o.events
+                ? {
+                    events: o.events
+                      .split(',')
+                      .map((e) => e.trim())
+                      .filter(Boolean),
+                  }
+                : {}),
+              ...(o.secret ? { secret: o.secret } : {}),
+              format: o.format as WebhookFormat,
+              form: o.setForm as SetForm,
+            }),
+          !!o.allowPrivateWebhooks,
+        );
+        const kind = created.format === 'set' ? `security event tokens, ${created.form} form; verify them with the organization's JWKS` : 'Rollcall events';
+        print(!!o.json, created, () => [
+          `added webhook ${created.id} -> ${created.url} (${created.events.length ? created.events.join(',') : 'all events'}; ${kind}); signing secret, shown once:`,
+          created.secret,
+        ]);
+      },
+    );
   webhook
     .command('list <slug>')
     .option('--json', 'print JSON')
@@ -40,7 +56,10 @@ export function addWebhookCommands(program: Command, io: Io, print: Print): void
       const list = await withWebhooks(o.database, (w) => w.list(slug));
       print(!!o.json, list, () =>
         list.length
-          ? list.map((h) => `${h.id}\t${h.url}\t${h.enabled ? h.status : 'disabled'}\tdelivered through ${h.cursor}\t${h.events.length ? h.events.join(',') : 'all events'}${h.attempts ? `\t${h.attempts} failed attempts` : ''}${h.format === 'set' ? `\tsecurity event tokens (${h.form})` : ''}`)
+          ? list.map(
+              (h) =>
+                `${h.id}\t${h.url}\t${h.enabled ? h.status : 'disabled'}\tdelivered through ${h.cursor}\t${h.events.length ? h.events.join(',') : 'all events'}${h.attempts ? `\t${h.attempts} failed attempts` : ''}${h.format === 'set' ? `\tsecurity event tokens (${h.form})` : ''}`,
+            )
           : ['no webhooks'],
       );
     });
@@ -86,6 +105,10 @@ export function addWebhookCommands(program: Command, io: Io, print: Print): void
     .addOption(databaseOption())
     .action(async (slug: string, id: string, o: { limit: string; json?: boolean; database: string }) => {
       const list = await withWebhooks(o.database, (w) => w.deliveries(slug, id, positive('--limit', o.limit)));
-      print(!!o.json, list, () => (list.length ? list.map((d) => `${d.at}\tevent ${d.eventSeq}\tattempt ${d.attempt}\t${d.status ?? '-'}\t${d.latencyMs} ms${d.error ? `\t${d.error}` : ''}`) : ['no deliveries']));
+      print(!!o.json, list, () =>
+        list.length
+          ? list.map((d) => `${d.at}\tevent ${d.eventSeq}\tattempt ${d.attempt}\t${d.status ?? '-'}\t${d.latencyMs} ms${d.error ? `\t${d.error}` : ''}`)
+          : ['no deliveries'],
+      );
     });
 }

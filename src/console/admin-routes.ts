@@ -17,7 +17,10 @@ export interface AdminPage {
 
 /** The page frame of the operator console, with the organization's sub-navigation when there is one. */
 export function adminPage(s: AdminPage, title: string, body: Html, options: { current?: string; flash?: Html | string; heading?: string } = {}): string {
-  const nav: [string, string][] = [['/admin', 'Organizations'], ['/admin/health', 'Health']];
+  const nav: [string, string][] = [
+    ['/admin', 'Organizations'],
+    ['/admin/health', 'Health'],
+  ];
   const sub = s.org
     ? html`<nav aria-label="${s.org.name}" class="sub"><ul><li class="org-name">${s.org.name}</li>${(
         [
@@ -32,7 +35,18 @@ export function adminPage(s: AdminPage, title: string, body: Html, options: { cu
         return html`<li><a href="${href}"${options.current === href ? trusted(' aria-current="page"') : ''}>${label}</a></li>`;
       })}</ul></nav>`
     : html``;
-  return page({ title, nav, current: options.current ?? '', csrf: s.session.csrf, logout: '/admin/logout', flash: options.flash, ...(options.heading !== undefined ? { heading: options.heading } : {}) }, html`${sub}${body}`);
+  return page(
+    {
+      title,
+      nav,
+      current: options.current ?? '',
+      csrf: s.session.csrf,
+      logout: '/admin/logout',
+      flash: options.flash,
+      ...(options.heading !== undefined ? { heading: options.heading } : {}),
+    },
+    html`${sub}${body}`,
+  );
 }
 
 /** A setting's input, typed from its schema: a choice for booleans and enumerations, a number, or text (lists comma-separated). */
@@ -45,7 +59,8 @@ function settingField(k: keyof OrgSettings, value: unknown): Html {
     html`<div class="field">${label}<select id="${id}" name="${k}">${options.map((o) => html`<option value="${o}"${String(value) === o ? trusted(' selected') : ''}>${o}</option>`)}</select></div>`;
   if (inner instanceof z.ZodBoolean) return choice(['true', 'false']);
   if (inner instanceof z.ZodEnum) return choice(inner.options as string[]);
-  if (inner instanceof z.ZodNumber) return html`<div class="field">${label}<input id="${id}" name="${k}" type="number" value="${value === undefined ? '' : String(value)}"${value === undefined ? trusted(' placeholder="default"') : ''}></div>`;
+  if (inner instanceof z.ZodNumber)
+    return html`<div class="field">${label}<input id="${id}" name="${k}" type="number" value="${value === undefined ? '' : String(value)}"${value === undefined ? trusted(' placeholder="default"') : ''}></div>`;
   return html`<div class="field">${label}<input id="${id}" name="${k}" value="${Array.isArray(value) ? value.join(',') : String(value)}"></div>`;
 }
 
@@ -69,7 +84,14 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
 
   app.get<{ Params: { secret: string } }>('/admin/login/:secret', async (request, reply) => {
     await access.inspect(request.params.secret, 'admin');
-    return sendPage(reply, 200, page({ title: 'Log in' }, html`<p>This one-time link opens a console session in this browser for 12 hours.</p><form method="post" action="/admin/login/${request.params.secret}"><button type="submit" class="primary">Open the console</button></form>`));
+    return sendPage(
+      reply,
+      200,
+      page(
+        { title: 'Log in' },
+        html`<p>This one-time link opens a console session in this browser for 12 hours.</p><form method="post" action="/admin/login/${request.params.secret}"><button type="submit" class="primary">Open the console</button></form>`,
+      ),
+    );
   });
   app.post<{ Params: { secret: string } }>('/admin/login/:secret', async (request, reply) => {
     const { secret, session } = await access.open(request.params.secret, 'admin');
@@ -92,7 +114,8 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     const body = html`<section aria-labelledby="orgs"><h2 id="orgs">Organizations</h2>${
       orgs.length
         ? html`<div class="scroll"><table><thead><tr><th scope="col">Organization</th><th scope="col">Connection</th><th scope="col">Identity provider</th><th scope="col">Last request</th><th scope="col">Requests (24 h)</th><th scope="col">Refused (24 h)</th></tr></thead><tbody>${rows.map(
-            ({ o, h }) => html`<tr><td><a href="/admin/orgs/${o.slug}">${o.name}</a> <span class="muted">${o.slug}</span></td><td>${h ? stateBadge(h.status) : '—'}</td><td>${h?.clientName ?? '—'}</td><td>${when(h?.lastRequestAt)}</td><td>${h?.requests24h ?? 0}</td><td>${h?.errors24h ?? 0}</td></tr>`,
+            ({ o, h }) =>
+              html`<tr><td><a href="/admin/orgs/${o.slug}">${o.name}</a> <span class="muted">${o.slug}</span></td><td>${h ? stateBadge(h.status) : '—'}</td><td>${h?.clientName ?? '—'}</td><td>${when(h?.lastRequestAt)}</td><td>${h?.requests24h ?? 0}</td><td>${h?.errors24h ?? 0}</td></tr>`,
           )}</tbody></table></div>${orgs.length > 500 ? html`<p class="muted">The first 500 of ${orgs.length} organizations.</p>` : ''}`
         : html`<p>No organizations yet.</p>`
     }</section>
@@ -107,7 +130,11 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
   app.post('/admin/orgs', async (request, reply) => {
     await admin(request);
     const f = form(request);
-    const created = await organizations.create(String(f.slug ?? '').trim(), f.name?.trim() || undefined, f.requireEmailUserName === 'true' ? { requireEmailUserName: true } : {});
+    const created = await organizations.create(
+      String(f.slug ?? '').trim(),
+      f.name?.trim() || undefined,
+      f.requireEmailUserName === 'true' ? { requireEmailUserName: true } : {},
+    );
     return reply.redirect(`/admin/orgs/${created.slug}?created=1`, 303);
   });
 
@@ -120,7 +147,11 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
         return html`<section class="card" aria-labelledby="h-${o.slug}"><h2 id="h-${o.slug}"><a href="/admin/orgs/${o.slug}">${o.name}</a> ${h ? stateBadge(h.status) : ''}</h2>${h ? html`<p>Last request ${when(h.lastRequestAt)}${h.clientName ? html` from ${h.clientName}` : ''}.</p>${hoursChart(h.hours)}` : html`<p>The provisioning log is off.</p>`}</section>`;
       }),
     );
-    return sendPage(reply, 200, adminPage({ session }, 'Connection health', html`${sections.length ? sections : html`<p>No organizations yet.</p>`}`, { current: '/admin/health' }));
+    return sendPage(
+      reply,
+      200,
+      adminPage({ session }, 'Connection health', html`${sections.length ? sections : html`<p>No organizations yet.</p>`}`, { current: '/admin/health' }),
+    );
   });
 
   app.get<{ Params: { slug: string }; Querystring: { created?: string } }>('/admin/orgs/:slug', async (request, reply) => {
@@ -138,11 +169,12 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     const mappingSection = html`<h3>Groups that grant roles</h3><p>Members of these groups hold the role, through nested groups too (docs/roles.md). A group matches by its displayName (any case) or its externalId (exactly), now and when one is created or renamed later.</p>${
       mappings.length
         ? html`<div class="scroll"><table><thead><tr><th scope="col">Role</th><th scope="col">Groups whose</th><th scope="col">is</th><th scope="col">Since</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${mappings.map(
-            (m) => html`<tr><td><code>${m.role}</code></td><td>${m.match}</td><td>${m.value}</td><td>${when(m.created)}</td><td>${postForm(
-              `${base}/role-mappings/remove`,
-              session.csrf,
-              html`<input type="hidden" name="role" value="${m.role}"><input type="hidden" name="match" value="${m.match}"><input type="hidden" name="value" value="${m.value}"><button type="submit" class="danger" aria-label="Stop granting ${m.role} to ${m.value}">Remove</button>`,
-            )}</td></tr>`,
+            (m) =>
+              html`<tr><td><code>${m.role}</code></td><td>${m.match}</td><td>${m.value}</td><td>${when(m.created)}</td><td>${postForm(
+                `${base}/role-mappings/remove`,
+                session.csrf,
+                html`<input type="hidden" name="role" value="${m.role}"><input type="hidden" name="match" value="${m.match}"><input type="hidden" name="value" value="${m.value}"><button type="submit" class="danger" aria-label="Stop granting ${m.role} to ${m.value}">Remove</button>`,
+              )}</td></tr>`,
           )}</tbody></table></div>`
         : html`<p>No group grants a role.</p>`
     }${
@@ -157,11 +189,12 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     const catalogTable = (kind: 'role' | 'entitlement', entries: readonly CatalogEntry[]) =>
       entries.length
         ? html`<div class="scroll"><table><thead><tr><th scope="col">Value</th><th scope="col">Display name</th>${kind === 'entitlement' ? html`<th scope="col">Type</th>` : ''}<th scope="col">Declared</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${entries.map(
-            (e) => html`<tr><td><code>${e.value}</code></td><td>${e.display ?? ''}</td>${kind === 'entitlement' ? html`<td>${e.type ?? ''}</td>` : ''}<td>${when(e.created)}</td><td>${postForm(
-              `${base}/${kind}s/remove`,
-              session.csrf,
-              html`<input type="hidden" name="value" value="${e.value}"><button type="submit" class="danger" aria-label="Remove ${kind} ${e.value}">Remove</button>`,
-            )}</td></tr>`,
+            (e) =>
+              html`<tr><td><code>${e.value}</code></td><td>${e.display ?? ''}</td>${kind === 'entitlement' ? html`<td>${e.type ?? ''}</td>` : ''}<td>${when(e.created)}</td><td>${postForm(
+                `${base}/${kind}s/remove`,
+                session.csrf,
+                html`<input type="hidden" name="value" value="${e.value}"><button type="submit" class="danger" aria-label="Remove ${kind} ${e.value}">Remove</button>`,
+              )}</td></tr>`,
           )}</tbody></table></div>`
         : html`<p>No ${kind}s declared: users' <code>${kind}s</code> may hold any value.</p>`;
     const catalogForm = (kind: 'role' | 'entitlement') =>
@@ -169,27 +202,39 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
         `${base}/${kind}s`,
         session.csrf,
         html`<fieldset><legend>Declare ${kind === 'role' ? 'a role' : 'an entitlement'}</legend><div class="field"><label for="${kind}-value">Value</label><input id="${kind}-value" name="value" required maxlength="256" autocomplete="off"></div><div class="field"><label for="${kind}-display">Display name</label><input id="${kind}-display" name="display" maxlength="256"></div>${
-          kind === 'entitlement' ? html`<div class="field"><label for="entitlement-type">Type</label><input id="entitlement-type" name="type" maxlength="256" placeholder="License"></div>` : ''
+          kind === 'entitlement'
+            ? html`<div class="field"><label for="entitlement-type">Type</label><input id="entitlement-type" name="type" maxlength="256" placeholder="License"></div>`
+            : ''
         }<button type="submit">Declare ${kind}</button></fieldset>`,
       );
     const tokenHealth = new Map((h?.tokens ?? []).map((t) => [t.tokenId, t]));
     const linkCreated = new Map(links.map((l) => [l.id, l.created]));
     const issuedBy = (linkId: string) => tokens.filter((t) => t.linkId === linkId);
-    const originOfToken = (t: (typeof tokens)[number]) => (t.linkId ? html`<a href="#link-${t.linkId}">setup link of ${when(linkCreated.get(t.linkId) ?? null)}</a>` : 'operator');
+    const originOfToken = (t: (typeof tokens)[number]) =>
+      t.linkId ? html`<a href="#link-${t.linkId}">setup link of ${when(linkCreated.get(t.linkId) ?? null)}</a>` : 'operator';
     const body = html`
 <section aria-labelledby="health"><h2 id="health">Connection ${h ? stateBadge(h.status) : ''}</h2>${
       h
         ? html`<p>${h.status === 'never-connected' ? 'No identity provider has sent a request yet. Send the IT admin a setup link (below).' : html`Last request ${when(h.lastRequestAt)}${h.clientName ? html` from <strong>${h.clientName}</strong>` : ''}; ${h.requests24h} requests and ${h.errors24h} refused in 24 hours.`}</p>${
-            h.lastError ? html`<p class="error-detail">Last refusal ${when(h.lastError.at)}: <strong>${h.lastError.status}</strong> ${h.lastError.request ?? ''} — ${h.lastError.detail ?? ''} <a href="${base}/log?status=errors">See refused requests</a></p>` : ''
+            h.lastError
+              ? html`<p class="error-detail">Last refusal ${when(h.lastError.at)}: <strong>${h.lastError.status}</strong> ${h.lastError.request ?? ''} — ${h.lastError.detail ?? ''} <a href="${base}/log?status=errors">See refused requests</a></p>`
+              : ''
           }${hoursChart(h.hours)}`
         : html`<p>The provisioning log is off on this server.</p>`
     }</section>
 <section aria-labelledby="tokens"><h2 id="tokens">Tokens</h2>${
       tokens.length
         ? html`<div class="scroll"><table><thead><tr><th scope="col">Label</th><th scope="col">Scope</th><th scope="col">Issued by</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Connection</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${tokens.map(
-            (t) => html`<tr><td>${t.label}</td><td>${t.scope}</td><td>${originOfToken(t)}</td><td>${when(t.created)}</td><td>${t.lastUsed ? when(t.lastUsed) : t.expiresUnused && !t.revoked ? html`never; expires unused ${when(t.expiresUnused)}` : when(null)}</td><td>${t.revoked ? html`<span class="badge none">revoked</span>` : tokenHealth.get(t.id) ? stateBadge(tokenHealth.get(t.id)!.status) : '—'}</td><td>${
-              t.revoked ? '' : postForm(`${base}/tokens/${t.id}/revoke`, session.csrf, html`<button type="submit" class="danger" aria-label="Revoke token ${t.label}">Revoke</button>`)
-            }</td></tr>`,
+            (t) =>
+              html`<tr><td>${t.label}</td><td>${t.scope}</td><td>${originOfToken(t)}</td><td>${when(t.created)}</td><td>${t.lastUsed ? when(t.lastUsed) : t.expiresUnused && !t.revoked ? html`never; expires unused ${when(t.expiresUnused)}` : when(null)}</td><td>${t.revoked ? html`<span class="badge none">revoked</span>` : tokenHealth.get(t.id) ? stateBadge(tokenHealth.get(t.id)!.status) : '—'}</td><td>${
+                t.revoked
+                  ? ''
+                  : postForm(
+                      `${base}/tokens/${t.id}/revoke`,
+                      session.csrf,
+                      html`<button type="submit" class="danger" aria-label="Revoke token ${t.label}">Revoke</button>`,
+                    )
+              }</td></tr>`,
           )}</tbody></table></div>`
         : html`<p>No tokens.</p>`
     }${postForm(
@@ -199,13 +244,20 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     )}</section>
 <section aria-labelledby="links"><h2 id="links">Setup links</h2><p>A setup link lets the customer's IT admin connect their identity provider alone: it issues their token and shows their provider's steps with the values filled in.</p>${
       links.length
-        ? html`<div class="scroll"><table><thead><tr><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">State</th><th scope="col">Tokens issued</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${links.map((l) => {
-            const issued = issuedBy(l.id);
-            const live = issued.filter((t) => !t.revoked).length;
-            return html`<tr id="link-${l.id}"><td>${when(l.created)}</td><td>${when(l.expires)}</td><td>${l.revoked ? 'revoked' : Date.parse(l.expires) < Date.now() ? 'expired' : l.used ? 'opened' : 'not opened yet'}</td><td>${issued.length ? `${issued.map((t) => t.label.replace(/^setup: /, '')).join(', ')} (${live} live)` : 'none'}</td><td>${
-              l.revoked ? '' : postForm(`${base}/setup-links/${l.id}/revoke`, session.csrf, html`<button type="submit" class="danger" aria-label="Revoke this setup link${live ? ` and the ${live} token${live > 1 ? 's' : ''} it issued` : ''}">Revoke${live ? ` with ${live} token${live > 1 ? 's' : ''}` : ''}</button>`)
-            }</td></tr>`;
-          },
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">State</th><th scope="col">Tokens issued</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${links.map(
+            (l) => {
+              const issued = issuedBy(l.id);
+              const live = issued.filter((t) => !t.revoked).length;
+              return html`<tr id="link-${l.id}"><td>${when(l.created)}</td><td>${when(l.expires)}</td><td>${l.revoked ? 'revoked' : Date.parse(l.expires) < Date.now() ? 'expired' : l.used ? 'opened' : 'not opened yet'}</td><td>${issued.length ? `${issued.map((t) => t.label.replace(/^setup: /, '')).join(', ')} (${live} live)` : 'none'}</td><td>${
+                l.revoked
+                  ? ''
+                  : postForm(
+                      `${base}/setup-links/${l.id}/revoke`,
+                      session.csrf,
+                      html`<button type="submit" class="danger" aria-label="Revoke this setup link${live ? ` and the ${live} token${live > 1 ? 's' : ''} it issued` : ''}">Revoke${live ? ` with ${live} token${live > 1 ? 's' : ''}` : ''}</button>`,
+                    )
+              }</td></tr>`;
+            },
           )}</tbody></table></div>`
         : ''
     }${postForm(
@@ -221,11 +273,12 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
 <section aria-labelledby="extensions"><h2 id="extensions">Schema extensions</h2><p>Attributes of your own that identity providers can send, under a URN of yours (docs/schema.md). They appear in this organization's <code>/Schemas</code> and <code>/ResourceTypes</code>, and in no other organization's.</p>${
       org.schema.declared.length
         ? html`<div class="scroll"><table><thead><tr><th scope="col">URN</th><th scope="col">Extends</th><th scope="col">Required</th><th scope="col">Attributes</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${org.schema.declared.map(
-            (e) => html`<tr><td><code>${e.schema.id}</code></td><td>${e.resource}s</td><td>${e.required ? 'yes' : 'no'}</td><td>${e.schema.attributes.map((a) => `${a.name} (${a.type}${a.multiValued ? ', multi' : ''})`).join(', ')}</td><td>${postForm(
-              `${base}/schemas/remove`,
-              session.csrf,
-              html`<input type="hidden" name="urn" value="${e.schema.id}"><button type="submit" class="danger" aria-label="Remove extension ${e.schema.id}">Remove</button>`,
-            )}</td></tr>`,
+            (e) =>
+              html`<tr><td><code>${e.schema.id}</code></td><td>${e.resource}s</td><td>${e.required ? 'yes' : 'no'}</td><td>${e.schema.attributes.map((a) => `${a.name} (${a.type}${a.multiValued ? ', multi' : ''})`).join(', ')}</td><td>${postForm(
+                `${base}/schemas/remove`,
+                session.csrf,
+                html`<input type="hidden" name="urn" value="${e.schema.id}"><button type="submit" class="danger" aria-label="Remove extension ${e.schema.id}">Remove</button>`,
+              )}</td></tr>`,
           )}</tbody></table></div>`
         : html`<p>No extensions.</p>`
     }${org.schema.removing.length ? html`<p class="error-detail">Being removed (stored values not yet all deleted; run <code>rollcall schema remove ${org.slug} &lt;urn&gt;</code> to finish): ${org.schema.removing.join(', ')}</p>` : ''}${postForm(
@@ -239,7 +292,11 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
       session.csrf,
       html`<div class="field"><label for="confirm">Type <strong>${org.slug}</strong> to confirm</label><input id="confirm" name="confirm" autocomplete="off"></div><button type="submit" class="danger">Delete ${org.slug}</button>`,
     )}</section>`;
-    return sendPage(reply, 200, adminPage({ session, org }, org.name, body, { current: base, ...(request.query.created ? { flash: `Created organization "${org.slug}".` } : {}) }));
+    return sendPage(
+      reply,
+      200,
+      adminPage({ session, org }, org.name, body, { current: base, ...(request.query.created ? { flash: `Created organization "${org.slug}".` } : {}) }),
+    );
   });
 
   app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/tokens', async (request, reply) => {
@@ -294,9 +351,16 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     try {
       declaration = JSON.parse(f.schema ?? '');
     } catch (err) {
-      throw new PageError(400, 'Extension not declared', html`<p>The schema is not valid JSON: ${(err as Error).message}. Nothing was changed.</p><p><a href="/admin/orgs/${org.slug}#extensions">Back</a></p>`);
+      throw new PageError(
+        400,
+        'Extension not declared',
+        html`<p>The schema is not valid JSON: ${(err as Error).message}. Nothing was changed.</p><p><a href="/admin/orgs/${org.slug}#extensions">Back</a></p>`,
+      );
     }
-    await directory.schemas.add(org.slug, declaration, { resource: f.resource === 'Group' ? 'Group' : 'User', ...(f.required === 'true' ? { required: true } : {}) });
+    await directory.schemas.add(org.slug, declaration, {
+      resource: f.resource === 'Group' ? 'Group' : 'User',
+      ...(f.required === 'true' ? { required: true } : {}),
+    });
     return reply.redirect(`/admin/orgs/${org.slug}#extensions`, 303);
   });
   app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/schemas/remove', async (request, reply) => {
@@ -342,10 +406,18 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     const session = await admin(request);
     const org = await orgOf(request.params.slug);
     if (form(request).confirm !== org.slug) {
-      throw new PageError(400, 'Not deleted', html`<p>To delete ${org.name}, type its slug <strong>${org.slug}</strong> exactly. Nothing was deleted.</p><p><a href="/admin/orgs/${org.slug}#danger">Back</a></p>`);
+      throw new PageError(
+        400,
+        'Not deleted',
+        html`<p>To delete ${org.name}, type its slug <strong>${org.slug}</strong> exactly. Nothing was deleted.</p><p><a href="/admin/orgs/${org.slug}#danger">Back</a></p>`,
+      );
     }
     await organizations.delete(org.slug);
-    return sendPage(reply, 200, adminPage({ session }, 'Organization deleted', html`<p>Deleted ${org.name} (${org.slug}).</p><p><a href="/admin">Back to organizations</a></p>`));
+    return sendPage(
+      reply,
+      200,
+      adminPage({ session }, 'Organization deleted', html`<p>Deleted ${org.name} (${org.slug}).</p><p><a href="/admin">Back to organizations</a></p>`),
+    );
   });
 
   registerOrgPages(app, opts, admin);

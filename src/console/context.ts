@@ -52,7 +52,11 @@ export function setCookie(reply: FastifyReply, request: FastifyRequest, name: st
 export function checkCsrf(session: Session, request: FastifyRequest): void {
   const body = (request.body ?? {}) as Record<string, unknown>;
   if (!csrfMatches(session, body._csrf)) {
-    throw new PageError(403, 'Form expired', html`<p>This form's security token is missing or does not match your session, so nothing was changed.</p><p>Go back, reload the page and submit the form again.</p>`);
+    throw new PageError(
+      403,
+      'Form expired',
+      html`<p>This form's security token is missing or does not match your session, so nothing was changed.</p><p>Go back, reload the page and submit the form again.</p>`,
+    );
   }
 }
 

@@ -13,7 +13,8 @@ const cases: { status: number; scimType?: string; detail?: string; says: RegExp;
   {
     status: 400,
     scimType: 'invalidValue',
-    detail: 'userName "x" is not an email address. This organization requires email userNames; an operator can allow other usernames with: rollcall org set acme requireEmailUserName false.',
+    detail:
+      'userName "x" is not an email address. This organization requires email userNames; an operator can allow other usernames with: rollcall org set acme requireEmailUserName false.',
     says: /userName "x" is not an email address\. Check the attribute mappings in Okta/,
     not: /rollcall org set/,
   },

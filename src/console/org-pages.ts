@@ -16,7 +16,8 @@ type Q = Record<string, string | undefined>;
 export function logTable(base: string, entries: readonly LogEntry[], caption: string): Html {
   if (entries.length === 0) return html`<p>No requests match.</p>`;
   return html`<div class="scroll"><table><caption class="sr">${caption}</caption><thead><tr><th scope="col">Time</th><th scope="col">Status</th><th scope="col">Request</th><th scope="col">Client</th><th scope="col">Token</th><th scope="col">Resource</th><th scope="col">ms</th></tr></thead><tbody>${entries.map(
-    (e) => html`<tr><td><a href="${base}/log/${e.id}">${when(e.at)}</a></td><td>${statusBadge(e.status)}${e.scimType ? html` <span class="muted">${e.scimType}</span>` : ''}</td><td><code>${e.method} ${e.path}</code>${e.status >= 400 && e.detail ? html`<div class="error-detail">${e.detail}</div>` : ''}</td><td>${CLIENT_NAMES[e.client] ?? e.client}</td><td>${e.token ?? '—'}</td><td>${e.resource?.name ?? e.resource?.id ?? ''}</td><td>${e.ms}</td></tr>`,
+    (e) =>
+      html`<tr><td><a href="${base}/log/${e.id}">${when(e.at)}</a></td><td>${statusBadge(e.status)}${e.scimType ? html` <span class="muted">${e.scimType}</span>` : ''}</td><td><code>${e.method} ${e.path}</code>${e.status >= 400 && e.detail ? html`<div class="error-detail">${e.detail}</div>` : ''}</td><td>${CLIENT_NAMES[e.client] ?? e.client}</td><td>${e.token ?? '—'}</td><td>${e.resource?.name ?? e.resource?.id ?? ''}</td><td>${e.ms}</td></tr>`,
   )}</tbody></table></div>`;
 }
 
@@ -51,10 +52,16 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
         const pageOf = kind === 'users' ? await directory.users.list(ctx, req, { groups: false }) : await directory.groups.list(ctx, req, { members: false });
         const rows = pageOf.resources.map((r) => {
           const name = kind === 'users' ? String(r.userName) : String(r.displayName);
-          const extra = kind === 'users' ? html`<td>${(r.displayName as string) ?? ''}</td><td>${r.active === false ? 'inactive' : 'active'}</td>` : html`<td>${(r.externalId as string) ?? ''}</td>`;
+          const extra =
+            kind === 'users'
+              ? html`<td>${(r.displayName as string) ?? ''}</td><td>${r.active === false ? 'inactive' : 'active'}</td>`
+              : html`<td>${(r.externalId as string) ?? ''}</td>`;
           return html`<tr><td><a href="${base}/${kind}/${r.id}">${name}</a></td>${extra}<td>${when((r.meta as { lastModified?: string }).lastModified)}</td></tr>`;
         });
-        const head = kind === 'users' ? html`<th scope="col">userName</th><th scope="col">Display name</th><th scope="col">State</th>` : html`<th scope="col">displayName</th><th scope="col">externalId</th>`;
+        const head =
+          kind === 'users'
+            ? html`<th scope="col">userName</th><th scope="col">Display name</th><th scope="col">State</th>`
+            : html`<th scope="col">displayName</th><th scope="col">externalId</th>`;
         const q = (s: number) => `${base}/${kind}?filter=${encodeURIComponent(filter)}&start=${s}`;
         list = html`<p>${pageOf.totalResults} ${kind}${filter ? ' match' : ''}.</p>${rows.length ? html`<div class="scroll"><table><thead><tr>${head}<th scope="col">Last modified</th></tr></thead><tbody>${rows}</tbody></table></div>` : ''}<nav class="pager" aria-label="Pages">${start > 1 ? html`<a href="${q(Math.max(1, start - PAGE))}">Previous</a>` : ''}${start + PAGE <= pageOf.totalResults ? html`<a href="${q(start + PAGE)}">Next</a>` : ''}</nav>`;
       } catch (err) {
@@ -86,7 +93,8 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
     const body = html`<p>${total} members, in id order, 100 a page.</p>${
       members.length
         ? html`<div class="scroll"><table><thead><tr><th scope="col">Member</th><th scope="col">Type</th><th scope="col">id</th></tr></thead><tbody>${members.map(
-            (m) => html`<tr><td><a href="${base}/${m.type === 'User' ? 'users' : 'groups'}/${m.value}">${m.display ?? m.value}</a></td><td>${m.type}</td><td><code>${m.value}</code></td></tr>`,
+            (m) =>
+              html`<tr><td><a href="${base}/${m.type === 'User' ? 'users' : 'groups'}/${m.value}">${m.display ?? m.value}</a></td><td>${m.type}</td><td><code>${m.value}</code></td></tr>`,
           )}</tbody></table></div>`
         : ''
     }<nav class="pager" aria-label="Pages">${after ? html`<a href="${base}/groups/${group.id}">First page</a>` : ''}${members.length === 100 && last ? html`<a href="${base}/groups/${group.id}?after=${encodeURIComponent(last.value)}">Next</a>` : ''}</nav>`;
@@ -97,11 +105,17 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
     const { session, org, base } = await load(request);
     if (!opts.log) throw new PageError(404, 'No provisioning log', html`<p>The provisioning log is off on this server.</p>`);
     const q = request.query;
-    const filter = { ...(q.status ? { status: q.status } : {}), ...(q.client ? { client: q.client } : {}), ...(q.since ? { since: q.since } : {}), ...(q.resource ? { resource: q.resource } : {}) };
+    const filter = {
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.client ? { client: q.client } : {}),
+      ...(q.since ? { since: q.since } : {}),
+      ...(q.resource ? { resource: q.resource } : {}),
+    };
     const before = q.before && /^\d+$/.test(q.before) ? Number(q.before) : undefined;
     const entries = await opts.log.list(org, { ...filter, limit: PAGE, ...(before ? { before } : {}) });
     const more = entries.length === PAGE ? new URLSearchParams({ ...filter, before: String(entries[entries.length - 1]!.id) }).toString() : undefined;
-    const option = (value: string, label: string, current: string | undefined) => html`<option value="${value}"${current === value ? html` selected` : ''}>${label}</option>`;
+    const option = (value: string, label: string, current: string | undefined) =>
+      html`<option value="${value}"${current === value ? html` selected` : ''}>${label}</option>`;
     const body = html`<form method="get" action="${base}/log" class="filters"><div class="field"><label for="status">Status</label><select id="status" name="status">${option('', 'any', q.status)}${option('errors', 'refused (4xx and 5xx)', q.status)}${option('4xx', '4xx', q.status)}${option('5xx', '5xx', q.status)}${option('2xx', '2xx', q.status)}</select></div><div class="field"><label for="client">Client</label><select id="client" name="client">${option('', 'any', q.client)}${CLIENT_IDS.map((c) => option(c, CLIENT_NAMES[c], q.client))}</select></div><div class="field"><label for="since">Since</label><input id="since" name="since" value="${q.since ?? ''}" placeholder="1h, 7d or an ISO time"></div><div class="field"><label for="resource">User or group</label><input id="resource" name="resource" value="${q.resource ?? ''}" placeholder="id or userName"></div><button type="submit">Filter</button></form>
 ${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria-label="Pages">${before ? html`<a href="${base}/log?${new URLSearchParams(filter).toString()}">Newest</a>` : ''}${more ? html`<a href="${base}/log?${more}">Older</a>` : ''}</nav>`;
     return sendPage(reply, 200, adminPage({ session, org }, `${org.name}: Provisioning log`, body, { current: `${base}/log` }));
@@ -115,7 +129,9 @@ ${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria
     const body = html`<dl class="values"><dt>Time</dt><dd>${when(e.at)}</dd><dt>Request</dt><dd><code>${e.method} ${e.path}</code></dd><dt>Status</dt><dd>${statusBadge(e.status)} ${e.scimType ?? ''}</dd>${
       e.detail ? html`<dt>Detail sent back</dt><dd class="error-detail">${e.detail}</dd>` : ''
     }<dt>Client</dt><dd>${CLIENT_NAMES[e.client] ?? e.client}${e.userAgent ? html` <span class="muted">(${e.userAgent})</span>` : ''}</dd><dt>Token</dt><dd>${e.token ?? '—'}</dd><dt>Duration</dt><dd>${e.ms} ms</dd><dt>Request id</dt><dd><code>${e.reqId}</code></dd>${
-      e.resource?.id ? html`<dt>Resource</dt><dd><a href="${base}/${e.resource.type === 'Group' ? 'groups' : 'users'}/${e.resource.id}">${e.resource.name ?? e.resource.id}</a></dd>` : ''
+      e.resource?.id
+        ? html`<dt>Resource</dt><dd><a href="${base}/${e.resource.type === 'Group' ? 'groups' : 'users'}/${e.resource.id}">${e.resource.name ?? e.resource.id}</a></dd>`
+        : ''
     }</dl>
 <h2>What changed</h2>${changesTable(e.changes)}
 <h2>Request body</h2>${pretty(e.requestBody)}
@@ -132,7 +148,8 @@ ${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria
         return html`<section class="card" aria-labelledby="w-${w.id}"><h3 id="w-${w.id}"><code>${w.url}</code> <span class="badge ${w.status === 'active' ? 'ok' : 'bad'}">${w.enabled ? w.status : 'disabled'}</span></h3><p>Events: ${w.events.length ? w.events.join(', ') : 'all'}. Format: ${w.format === 'set' ? `security event tokens (RFC 9967, ${w.form})` : 'Rollcall JSON events'}. Delivered up to event ${w.cursor}.${w.failingSince ? html` Failing since ${when(w.failingSince)}.` : ''}</p><div class="actions">${postForm(`${base}/webhooks/${w.id}/test`, session.csrf, html`<button type="submit">Send a test event</button>`)}${postForm(`${base}/webhooks/${w.id}/retry`, session.csrf, html`<button type="submit">${w.enabled ? 'Retry now' : 'Enable'}</button>`)}${postForm(`${base}/webhooks/${w.id}/delete`, session.csrf, html`<button type="submit" class="danger">Delete</button>`)}</div>${
           deliveries.length
             ? html`<div class="scroll"><table><caption>Last deliveries</caption><thead><tr><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Attempt</th><th scope="col">Status</th><th scope="col">Error</th><th scope="col">ms</th></tr></thead><tbody>${deliveries.map(
-                (d) => html`<tr><td>${when(d.at)}</td><td>${d.eventSeq}</td><td>${d.attempt}</td><td>${d.status ?? '—'}</td><td>${d.error ?? ''}</td><td>${d.latencyMs}</td></tr>`,
+                (d) =>
+                  html`<tr><td>${when(d.at)}</td><td>${d.eventSeq}</td><td>${d.attempt}</td><td>${d.status ?? '—'}</td><td>${d.error ?? ''}</td><td>${d.latencyMs}</td></tr>`,
               )}</tbody></table></div>`
             : html`<p class="muted">No deliveries yet.</p>`
         }</section>`;
@@ -149,10 +166,21 @@ ${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria
   app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/webhooks', async (request, reply) => {
     const { session, org, base } = await load(request);
     const f = form(request);
-    const events = (f.events ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const events = (f.events ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     const format = String(f.format ?? 'json');
     const set = format === 'set' || format === 'set-notice';
-    const created = await webhooks.add(org.slug, { url: String(f.url ?? ''), ...(events.length ? { events } : {}), ...(set ? { format: 'set' as const, form: format === 'set-notice' ? ('notice' as const) : ('full' as const) } : format !== 'json' ? { format: format as never } : {}) });
+    const created = await webhooks.add(org.slug, {
+      url: String(f.url ?? ''),
+      ...(events.length ? { events } : {}),
+      ...(set
+        ? { format: 'set' as const, form: format === 'set-notice' ? ('notice' as const) : ('full' as const) }
+        : format !== 'json'
+          ? { format: format as never }
+          : {}),
+    });
     const verifyHow = set
       ? html`<p>Endpoint added. Each delivery is a security event token: verify it with the organization's public keys at <code>/api/v1/organizations/${org.slug}/jwks.json</code>. Its HMAC secret, shown once, also signs the <code>Rollcall-Signature</code> header:</p>`
       : html`<p>Endpoint added. Its signing secret is shown once: verify the <code>Rollcall-Signature</code> header of each delivery with it.</p>`;

@@ -15,7 +15,8 @@ const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.
 
 /** Every console response: no caching, no framing, no referrer (URLs may hold one-time secrets), scripts and styles from here only. */
 const SECURITY_HEADERS = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
@@ -26,7 +27,11 @@ const LINK_WORDS: Record<LinkError['reason'], [number, string, string]> = {
   unknown: [404, 'Link not recognised', 'This link is not one Rollcall issued, or it was copied incompletely. Ask whoever sent it for a new one.'],
   expired: [410, 'Link expired', 'This link has expired. Ask whoever sent it for a new one.'],
   revoked: [410, 'Link revoked', 'This link was revoked. Ask whoever sent it for a new one.'],
-  used: [410, 'Link already used', 'This link has been used already: each link opens one session. If that was not you, tell whoever sent it, and ask for a new one.'],
+  used: [
+    410,
+    'Link already used',
+    'This link has been used already: each link opens one session. If that was not you, tell whoever sent it, and ask for a new one.',
+  ],
 };
 
 /**
@@ -52,12 +57,23 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     }
     if (err instanceof DirectoryError || err instanceof SettingError || err instanceof LogFilterError || err instanceof ScimError) {
       const status = err instanceof DirectoryError && err.kind === 'notFound' ? 404 : err instanceof ScimError ? err.status : 400;
-      return sendPage(reply, status, errorPage(new PageError(status, status === 404 ? 'Not found' : 'Not accepted', html`<p>${err.message}</p><p><a href="/admin">Back to the console</a></p>`)));
+      return sendPage(
+        reply,
+        status,
+        errorPage(
+          new PageError(status, status === 404 ? 'Not found' : 'Not accepted', html`<p>${err.message}</p><p><a href="/admin">Back to the console</a></p>`),
+        ),
+      );
     }
     const status = (err as { statusCode?: number }).statusCode;
-    if (status && status >= 400 && status < 500) return sendPage(reply, status, errorPage(new PageError(status, 'Not accepted', html`<p>${(err as Error).message}</p>`)));
+    if (status && status >= 400 && status < 500)
+      return sendPage(reply, status, errorPage(new PageError(status, 'Not accepted', html`<p>${(err as Error).message}</p>`)));
     request.log.error({ err }, 'console error');
-    return sendPage(reply, 500, errorPage(new PageError(500, 'Something went wrong', html`<p>The server could not show this page (request ${request.id}). Its log has the details.</p>`)));
+    return sendPage(
+      reply,
+      500,
+      errorPage(new PageError(500, 'Something went wrong', html`<p>The server could not show this page (request ${request.id}). Its log has the details.</p>`)),
+    );
   });
   // The server's own 404 answers everything else; under /admin and /setup it is a page.
   const notFound = errorPage(new PageError(404, 'Not found', html`<p>There is no such page, or it is not yours to see.</p>`));
@@ -71,7 +87,9 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
   }
 
   app.get('/admin/assets/console.css', async (_r, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(css));
-  app.get('/admin/assets/console.js', async (_r, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(js));
+  app.get('/admin/assets/console.js', async (_r, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(js),
+  );
 
   registerAdmin(app, opts);
   registerSetup(app, opts);

@@ -16,14 +16,20 @@ function forAdmins(detail: string | null): string {
 
 /** What a refused request means for the IT admin, and what to do about it. */
 export function explain(e: Pick<LogEntry, 'status' | 'scimType' | 'detail' | 'method'>, provider = 'your identity provider'): string {
-  if (e.status === 401) return `The token was not accepted. Copy the token from this page again, exactly as shown, into ${provider}'s token field (Okta: with "Bearer " in front), then test again.`;
-  if (e.status === 403) return 'This token may read but not change users: it is an application token. Use the token this page issued for your identity provider.';
+  if (e.status === 401)
+    return `The token was not accepted. Copy the token from this page again, exactly as shown, into ${provider}'s token field (Okta: with "Bearer " in front), then test again.`;
+  if (e.status === 403)
+    return 'This token may read but not change users: it is an application token. Use the token this page issued for your identity provider.';
   if (e.status === 429) return `${provider} sent requests faster than this application accepts. It retries by itself; nothing needs doing unless this goes on.`;
-  if (e.status >= 500) return "The application had a problem with this request. Its operator can see it in the provisioning log; tell them the time shown here. Your identity provider retries failed requests.";
-  if (e.scimType === 'uniqueness') return `A user or group with the same name already exists in this application. ${provider} usually links to it by itself; if it keeps failing, ask the operator to remove or rename the existing one.`;
-  if (e.status === 404) return `${provider} asked for a user or group this application does not have (it may have been deleted here). Re-push or re-assign it in ${provider}.`;
+  if (e.status >= 500)
+    return 'The application had a problem with this request. Its operator can see it in the provisioning log; tell them the time shown here. Your identity provider retries failed requests.';
+  if (e.scimType === 'uniqueness')
+    return `A user or group with the same name already exists in this application. ${provider} usually links to it by itself; if it keeps failing, ask the operator to remove or rename the existing one.`;
+  if (e.status === 404)
+    return `${provider} asked for a user or group this application does not have (it may have been deleted here). Re-push or re-assign it in ${provider}.`;
   if (e.status === 409 || e.status === 412) return `The user changed while ${provider} was updating it. ${provider} retries by itself.`;
-  if (e.status === 400) return `The application refused the values sent: ${forAdmins(e.detail) || 'a value was not accepted'} Check the attribute mappings in ${provider} (the userName must usually be an email address).`;
+  if (e.status === 400)
+    return `The application refused the values sent: ${forAdmins(e.detail) || 'a value was not accepted'} Check the attribute mappings in ${provider} (the userName must usually be an email address).`;
   return e.detail ?? `The request was refused with status ${e.status}.`;
 }
 
@@ -39,7 +45,11 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
   const setup = async (request: FastifyRequest) => {
     const session: Session | undefined = await access.session(cookie(request, SETUP_COOKIE));
     if (!session || session.kind !== 'setup' || !session.orgId) {
-      throw new PageError(401, 'Your setup session has ended', html`<p>Open the setup link you were sent again. If it no longer works, ask the application's team for a new one.</p>`);
+      throw new PageError(
+        401,
+        'Your setup session has ended',
+        html`<p>Open the setup link you were sent again. If it no longer works, ask the application's team for a new one.</p>`,
+      );
     }
     if (request.method === 'POST') checkCsrf(session, request);
     const org = await organizations.getById(session.orgId).catch(() => undefined);
@@ -51,7 +61,14 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
   app.get<{ Params: { secret: string } }>('/setup/:secret', async (request, reply) => {
     const link = await access.inspect(request.params.secret, 'setup');
     const org = link.org_id ? await organizations.getById(link.org_id).catch(() => undefined) : undefined;
-    return sendPage(reply, 200, frame('Connect your identity provider', html`<p>This link sets up automatic provisioning of people and groups for <strong>${org?.name ?? 'your organization'}</strong>. It works once, until ${when(link.expires)}; the session it opens lasts as long.</p><form method="post" action="/setup/${request.params.secret}"><button type="submit" class="primary">Start setup</button></form>`));
+    return sendPage(
+      reply,
+      200,
+      frame(
+        'Connect your identity provider',
+        html`<p>This link sets up automatic provisioning of people and groups for <strong>${org?.name ?? 'your organization'}</strong>. It works once, until ${when(link.expires)}; the session it opens lasts as long.</p><form method="post" action="/setup/${request.params.secret}"><button type="submit" class="primary">Start setup</button></form>`,
+      ),
+    );
   });
   app.post<{ Params: { secret: string } }>('/setup/:secret', async (request, reply) => {
     const { secret, session } = await access.open(request.params.secret, 'setup');
@@ -97,19 +114,34 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
   // The requests made with the tokens this session's link issued (at most one per provider).
   const liveState = async (org: Org, session: Session) => {
     const tokens = (await organizations.listTokens(org.slug)).filter((t) => t.linkId === session.linkId && !t.revoked);
-    const entries = opts.log ? (await Promise.all(tokens.map((t) => opts.log!.list(org, { tokenId: t.id, since: t.created, limit: 10 })))).flat().sort((a, b) => b.id - a.id).slice(0, 10) : [];
+    const entries = opts.log
+      ? (await Promise.all(tokens.map((t) => opts.log!.list(org, { tokenId: t.id, since: t.created, limit: 10 }))))
+          .flat()
+          .sort((a, b) => b.id - a.id)
+          .slice(0, 10)
+      : [];
     const accepted = entries.some((e) => e.status < 400);
     const name = tokens.length ? (findProvider(tokens[tokens.length - 1]!.label.slice(7))?.name ?? 'your identity provider') : 'your identity provider';
     return {
       state: entries.length === 0 ? 'waiting' : accepted ? 'connected' : 'failing',
       provider: name,
-      entries: entries.map((e) => ({ at: e.at, request: `${e.method} ${e.path}`, status: e.status, ok: e.status < 400, explanation: e.status >= 400 ? explain(e, name) : null })),
+      entries: entries.map((e) => ({
+        at: e.at,
+        request: `${e.method} ${e.path}`,
+        status: e.status,
+        ok: e.status < 400,
+        explanation: e.status >= 400 ? explain(e, name) : null,
+      })),
     };
   };
   const live = async (org: Org, session: Session): Promise<Html> => {
     const s = await liveState(org, session);
     const headline =
-      s.state === 'waiting' ? html`<p class="waiting">Waiting for the first request from ${s.provider}… Run its connection test now.</p>` : s.state === 'connected' ? html`<p class="success"><strong>Connected.</strong> ${s.provider} reached ${org.name}. New requests appear below as they arrive.</p>` : html`<p class="failure"><strong>${s.provider} reached the application, but its requests were refused.</strong> See what to do below.</p>`;
+      s.state === 'waiting'
+        ? html`<p class="waiting">Waiting for the first request from ${s.provider}… Run its connection test now.</p>`
+        : s.state === 'connected'
+          ? html`<p class="success"><strong>Connected.</strong> ${s.provider} reached ${org.name}. New requests appear below as they arrive.</p>`
+          : html`<p class="failure"><strong>${s.provider} reached the application, but its requests were refused.</strong> See what to do below.</p>`;
     return html`<section id="live" aria-live="polite" data-poll="/setup/status.json" data-state="${s.state}">${headline}${
       s.entries.length
         ? html`<ul class="entries">${s.entries.map((e) => html`<li>${when(e.at)} ${statusBadge(e.status)} <code>${e.request}</code>${e.explanation ? html`<p class="error-detail">${e.explanation}</p>` : ''}</li>`)}</ul>`

@@ -28,7 +28,8 @@ const ERROR_BODY_BYTES = 2048;
 function failure(status: number, body: string): string {
   try {
     const parsed = JSON.parse(body) as { err?: unknown; description?: unknown };
-    if (typeof parsed.err === 'string') return `HTTP ${status} ${parsed.err.slice(0, 100)}${typeof parsed.description === 'string' ? `: ${parsed.description.slice(0, 300)}` : ''}`;
+    if (typeof parsed.err === 'string')
+      return `HTTP ${status} ${parsed.err.slice(0, 100)}${typeof parsed.description === 'string' ? `: ${parsed.description.slice(0, 300)}` : ''}`;
   } catch {
     // Not JSON: the status says enough.
   }
@@ -36,15 +37,36 @@ function failure(status: number, body: string): string {
 }
 
 /** A signed POST of one event, as the worker and `webhook test` send it, to a target the policy allows. */
-export function post(url: string, secret: string, event: DirectoryEvent | Record<string, unknown>, timeoutMs: number, nowMs: number, policy: TargetPolicy = { allowPrivate: false }): Promise<DeliveryResult> {
-  return send(url, secret, { body: JSON.stringify(event), contentType: 'application/json', eventId: String(event.id), eventType: String(event.type) }, timeoutMs, nowMs, policy);
+export function post(
+  url: string,
+  secret: string,
+  event: DirectoryEvent | Record<string, unknown>,
+  timeoutMs: number,
+  nowMs: number,
+  policy: TargetPolicy = { allowPrivate: false },
+): Promise<DeliveryResult> {
+  return send(
+    url,
+    secret,
+    { body: JSON.stringify(event), contentType: 'application/json', eventId: String(event.id), eventType: String(event.type) },
+    timeoutMs,
+    nowMs,
+    policy,
+  );
 }
 
 /**
  * POSTs a message with Rollcall's HMAC signature headers (a SET is signed itself as well), to a
  * target the policy allows. A 2xx is delivered; anything else, a redirect included, failed.
  */
-export async function send(url: string, secret: string, message: Message, timeoutMs: number, nowMs: number, policy: TargetPolicy = { allowPrivate: false }): Promise<DeliveryResult> {
+export async function send(
+  url: string,
+  secret: string,
+  message: Message,
+  timeoutMs: number,
+  nowMs: number,
+  policy: TargetPolicy = { allowPrivate: false },
+): Promise<DeliveryResult> {
   const { body } = message;
   const timestamp = Math.floor(nowMs / 1000);
   const started = performance.now();
@@ -88,7 +110,12 @@ export async function send(url: string, secret: string, message: Message, timeou
       },
     );
     request.on('error', (err: NodeJS.ErrnoException) => {
-      const error = err.name === 'AbortError' || err.name === 'TimeoutError' ? `timeout after ${timeoutMs} ms` : err.code === 'ROLLCALL_INTERNAL_TARGET' ? `refused: ${err.message}` : (err.code ?? err.message);
+      const error =
+        err.name === 'AbortError' || err.name === 'TimeoutError'
+          ? `timeout after ${timeoutMs} ms`
+          : err.code === 'ROLLCALL_INTERNAL_TARGET'
+            ? `refused: ${err.message}`
+            : (err.code ?? err.message);
       resolve({ status: null, error, latencyMs: elapsed() });
     });
     request.end(body);

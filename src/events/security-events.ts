@@ -107,7 +107,9 @@ function attributeNames(resource: Record<string, unknown>): string[] {
 function patchOf(changed: readonly string[], after: Record<string, unknown>): Record<string, unknown> {
   return {
     schemas: [PATCH_OP],
-    Operations: changed.map((path) => (after[path] === null || after[path] === undefined ? { op: 'remove', path } : { op: 'replace', path, value: after[path] })),
+    Operations: changed.map((path) =>
+      after[path] === null || after[path] === undefined ? { op: 'remove', path } : { op: 'replace', path, value: after[path] },
+    ),
   };
 }
 
@@ -165,9 +167,16 @@ export function securityEventOf(event: DirectoryEvent, o: SetOptions): SecurityE
     case 'group.members_removed': {
       const members = (data.members as string[] | undefined) ?? [];
       const added = event.type === 'group.members_added';
-      const ops = added ? [{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }] : members.map((id) => ({ op: 'remove', path: `members[value eq ${JSON.stringify(id)}]` }));
+      const ops = added
+        ? [{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }]
+        : members.map((id) => ({ op: 'remove', path: `members[value eq ${JSON.stringify(id)}]` }));
       const version = str(data.version);
-      events = { [full ? EVENT_URIS.patchFull : EVENT_URIS.patchNotice]: { ...(full ? { data: { schemas: [PATCH_OP], Operations: ops } } : { attributes: ['members'] }), ...(version ? { version } : {}) } };
+      events = {
+        [full ? EVENT_URIS.patchFull : EVENT_URIS.patchNotice]: {
+          ...(full ? { data: { schemas: [PATCH_OP], Operations: ops } } : { attributes: ['members'] }),
+          ...(version ? { version } : {}),
+        },
+      };
       break;
     }
     case 'user.deactivated':

@@ -12,7 +12,14 @@ export function sign(secret: string, timestamp: number, body: string): string {
  * Verifies a signature in constant time, refusing timestamps further than `toleranceSeconds`
  * from now (replay protection).
  */
-export function verify(secret: string, header: string | undefined, timestamp: string | undefined, body: string, toleranceSeconds = 300, nowSeconds = Math.floor(Date.now() / 1000)): boolean {
+export function verify(
+  secret: string,
+  header: string | undefined,
+  timestamp: string | undefined,
+  body: string,
+  toleranceSeconds = 300,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): boolean {
   if (!header || !timestamp || !/^\d+$/.test(timestamp)) return false;
   if (Math.abs(nowSeconds - Number(timestamp)) > toleranceSeconds) return false;
   const expected = Buffer.from(sign(secret, Number(timestamp), body));

@@ -58,7 +58,16 @@ export class SigningKeys {
     const pub = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(pub);
     const meta = { kid, alg: SET_ALG, use: 'sig' };
-    return { org_id: orgId, kid, alg: SET_ALG, private_jwk: JSON.stringify({ ...(await exportJWK(privateKey)), ...meta }), public_jwk: JSON.stringify({ ...pub, ...meta }), created, retired: null, expires: null };
+    return {
+      org_id: orgId,
+      kid,
+      alg: SET_ALG,
+      private_jwk: JSON.stringify({ ...(await exportJWK(privateKey)), ...meta }),
+      public_jwk: JSON.stringify({ ...pub, ...meta }),
+      created,
+      retired: null,
+      expires: null,
+    };
   }
 
   async list(orgId: string): Promise<SigningKeyInfo[]> {
@@ -83,7 +92,8 @@ export class SigningKeys {
         return { key: info(key), retired: before?.kid };
       });
     } catch (err) {
-      if (err instanceof UniqueViolation) throw new DirectoryError('ROLLCALL_KEYS_RACE', 'another rotation of this organization\'s keys ran at the same moment; run it again');
+      if (err instanceof UniqueViolation)
+        throw new DirectoryError('ROLLCALL_KEYS_RACE', "another rotation of this organization's keys ran at the same moment; run it again");
       throw err;
     }
   }
@@ -111,7 +121,9 @@ export class SigningKeys {
   }
 
   /** A signer for this organization's SETs, with the key active now (one lookup for many SETs). */
-  async signer(orgId: string): Promise<{ kid: string; sign: (claims: SecurityEventClaims) => Promise<string>; signAny: (claims: Record<string, unknown>) => Promise<string> }> {
+  async signer(
+    orgId: string,
+  ): Promise<{ kid: string; sign: (claims: SecurityEventClaims) => Promise<string>; signAny: (claims: Record<string, unknown>) => Promise<string> }> {
     const row = await this.active(orgId);
     let key = this.imported.get(row.kid);
     if (!key) {
@@ -121,7 +133,8 @@ export class SigningKeys {
     }
     const privateKey = await key;
     // typ per RFC 8417 §2.3; the claims are set as given (iat, jti, iss included).
-    const signAny = (claims: Record<string, unknown>) => new SignJWT({ ...claims }).setProtectedHeader({ alg: SET_ALG, kid: row.kid, typ: 'secevent+jwt' }).sign(privateKey);
+    const signAny = (claims: Record<string, unknown>) =>
+      new SignJWT({ ...claims }).setProtectedHeader({ alg: SET_ALG, kid: row.kid, typ: 'secevent+jwt' }).sign(privateKey);
     return { kid: row.kid, sign: (claims) => signAny({ ...claims }), signAny };
   }
 }

@@ -28,7 +28,8 @@ for (const [net, prefix] of [
   ['203.0.113.0', 24],
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
-] as const) BLOCKED.addSubnet(net, prefix, 'ipv4');
+] as const)
+  BLOCKED.addSubnet(net, prefix, 'ipv4');
 for (const [net, prefix] of [
   ['::', 128],
   ['::1', 128],
@@ -37,7 +38,8 @@ for (const [net, prefix] of [
   ['ff00::', 8],
   ['2001:db8::', 32],
   ['64:ff9b::', 96],
-] as const) BLOCKED.addSubnet(net, prefix, 'ipv6');
+] as const)
+  BLOCKED.addSubnet(net, prefix, 'ipv6');
 
 /** Whether an address is one a webhook may not reach by default (IPv4-mapped IPv6 is read as its IPv4). */
 export function isInternalAddress(address: string): boolean {
@@ -73,7 +75,10 @@ export const guardedLookup: LookupFunction = (hostname, options, callback) => {
     if (err) return (callback as (e: NodeJS.ErrnoException) => void)(err);
     const internal = addresses.find((a) => isInternalAddress(a.address));
     if (internal) {
-      const refused = Object.assign(new Error(`${hostname} resolves to the internal address ${internal.address} (webhooks to internal addresses are not allowed)`), { code: 'ROLLCALL_INTERNAL_TARGET' });
+      const refused = Object.assign(
+        new Error(`${hostname} resolves to the internal address ${internal.address} (webhooks to internal addresses are not allowed)`),
+        { code: 'ROLLCALL_INTERNAL_TARGET' },
+      );
       return (callback as (e: NodeJS.ErrnoException) => void)(refused);
     }
     if ((options as { all?: boolean }).all) return (callback as (e: null, a: LookupAddress[]) => void)(null, addresses);

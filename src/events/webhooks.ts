@@ -109,11 +109,17 @@ export function deliveredTypes(format: WebhookFormat, events: readonly string[])
 }
 
 function checkInput(input: Partial<WebhookInput>, format: WebhookFormat = input.format ?? 'json'): void {
-  if (input.format !== undefined && !WEBHOOK_FORMATS.includes(input.format)) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `unknown webhook format "${input.format}"; formats are: ${WEBHOOK_FORMATS.join(', ')}`);
-  if (input.form !== undefined && !SET_FORMS.includes(input.form)) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `unknown SET form "${input.form}"; forms are: ${SET_FORMS.join(', ')}`);
+  if (input.format !== undefined && !WEBHOOK_FORMATS.includes(input.format))
+    throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `unknown webhook format "${input.format}"; formats are: ${WEBHOOK_FORMATS.join(', ')}`);
+  if (input.form !== undefined && !SET_FORMS.includes(input.form))
+    throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `unknown SET form "${input.form}"; forms are: ${SET_FORMS.join(', ')}`);
   if (format === 'set') {
     const inexpressible = (input.events ?? []).filter((e) => !(SET_EVENT_TYPES as readonly string[]).includes(e));
-    if (inexpressible.length) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `event type${inexpressible.length > 1 ? 's' : ''} ${inexpressible.map((e) => `"${e}"`).join(', ')} ha${inexpressible.length > 1 ? 've' : 's'} no security event form; a "set" webhook takes: ${SET_EVENT_TYPES.join(', ')}`);
+    if (inexpressible.length)
+      throw new DirectoryError(
+        'ROLLCALL_BAD_WEBHOOK',
+        `event type${inexpressible.length > 1 ? 's' : ''} ${inexpressible.map((e) => `"${e}"`).join(', ')} ha${inexpressible.length > 1 ? 've' : 's'} no security event form; a "set" webhook takes: ${SET_EVENT_TYPES.join(', ')}`,
+      );
   }
   if (input.url !== undefined) {
     let u: URL;
@@ -125,7 +131,8 @@ function checkInput(input: Partial<WebhookInput>, format: WebhookFormat = input.
     if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', 'webhook URLs must be http or https');
   }
   for (const e of input.events ?? []) {
-    if (!EVENT_TYPES.includes(e as EventType)) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `unknown event type "${e}"; types are: ${EVENT_TYPES.join(', ')}`);
+    if (!EVENT_TYPES.includes(e as EventType))
+      throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `unknown event type "${e}"; types are: ${EVENT_TYPES.join(', ')}`);
   }
   if (input.secret !== undefined && input.secret.length < 16) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', 'a webhook secret needs at least 16 characters');
 }
@@ -144,7 +151,11 @@ export class Webhooks {
   private async checkTarget(url: string | undefined): Promise<void> {
     if (url === undefined) return;
     const refused = await refusedTarget(new URL(url), this.policy);
-    if (refused) throw new DirectoryError('ROLLCALL_BAD_WEBHOOK', `webhook URL "${url}" is refused: ${refused}; webhooks may not reach loopback, link-local, private or metadata addresses (an operator can allow them with --allow-private-webhooks)`);
+    if (refused)
+      throw new DirectoryError(
+        'ROLLCALL_BAD_WEBHOOK',
+        `webhook URL "${url}" is refused: ${refused}; webhooks may not reach loopback, link-local, private or metadata addresses (an operator can allow them with --allow-private-webhooks)`,
+      );
   }
 
   /** Adds an endpoint; the secret (generated unless given) is returned once. */
@@ -221,13 +232,19 @@ export class Webhooks {
    * event, or for a `set` endpoint a SET of the Shared Signals verification event, signed with the
    * organization's key like every SET it receives.
    */
-  async test(slug: string, id: string, timeoutMs = DEFAULTS.webhookTimeoutSeconds * 1000): Promise<{ status: number | null; error: string | null; latencyMs: number }> {
+  async test(
+    slug: string,
+    id: string,
+    timeoutMs = DEFAULTS.webhookTimeoutSeconds * 1000,
+  ): Promise<{ status: number | null; error: string | null; latencyMs: number }> {
     const row = await this.get(slug, id);
     const now = Date.now();
     if (row.format === 'set') {
       const keys = this.security.keys ?? new SigningKeys(this.store);
       const jti = randomUUID();
-      const jwt = await (await keys.signer(row.org_id)).signAny({
+      const jwt = await (
+        await keys.signer(row.org_id)
+      ).signAny({
         iss: issuerOf(this.security.publicUrl, slug),
         aud: row.url,
         jti,
@@ -235,9 +252,26 @@ export class Webhooks {
         sub_id: { format: 'opaque', id: row.id },
         events: { [VERIFICATION_EVENT]: { state: `rollcall webhook test ${jti}` } },
       });
-      return send(row.url, row.secret, { body: jwt, contentType: 'application/secevent+jwt', eventId: jti, eventType: 'webhook.test' }, timeoutMs, now, this.policy);
+      return send(
+        row.url,
+        row.secret,
+        { body: jwt, contentType: 'application/secevent+jwt', eventId: jti, eventType: 'webhook.test' },
+        timeoutMs,
+        now,
+        this.policy,
+      );
     }
-    const event = { id: randomUUID(), seq: 0, organization: slug, type: 'webhook.test', resourceType: null, resourceId: null, time: new Date(now).toISOString(), requestId: null, data: { webhook: id } };
+    const event = {
+      id: randomUUID(),
+      seq: 0,
+      organization: slug,
+      type: 'webhook.test',
+      resourceType: null,
+      resourceId: null,
+      time: new Date(now).toISOString(),
+      requestId: null,
+      data: { webhook: id },
+    };
     return post(row.url, row.secret, event, timeoutMs, now, this.policy);
   }
 }

@@ -170,10 +170,20 @@ export class WebhookWorker {
   private async deliver(webhook: WebhookRow, row: EventRow, now: number): Promise<void> {
     const org = await this.store.organizations.get(webhook.org_id);
     const event = toEvent(row, org?.slug ?? webhook.org_id);
-    const result = webhook.format === 'set' ? await this.pushSet(webhook, event, now) : await post(webhook.url, webhook.secret, event, this.timeoutMs, now, this.policy);
+    const result =
+      webhook.format === 'set' ? await this.pushSet(webhook, event, now) : await post(webhook.url, webhook.secret, event, this.timeoutMs, now, this.policy);
     const attempt = webhook.attempts + 1;
     const at = new Date(this.clock()).toISOString();
-    await this.store.webhooks.insertDelivery({ webhook_id: webhook.id, event_seq: row.seq, event_id: row.id, attempt, status: result.status, error: result.error, latency_ms: result.latencyMs, at });
+    await this.store.webhooks.insertDelivery({
+      webhook_id: webhook.id,
+      event_seq: row.seq,
+      event_id: row.id,
+      attempt,
+      status: result.status,
+      error: result.error,
+      latency_ms: result.latencyMs,
+      at,
+    });
     if (result.error === null) {
       await this.store.webhooks.update(webhook.id, { cursor: row.seq, attempts: 0, failing_since: null, next_attempt_at: at, lease_until: null });
       return;
@@ -201,6 +211,13 @@ export class WebhookWorker {
     if (!claims) return { status: null, error: null, latencyMs: 0 };
     const signer = await this.keys.signer(webhook.org_id);
     const body = await signer.sign(claims);
-    return send(webhook.url, webhook.secret, { body, contentType: 'application/secevent+jwt', eventId: event.id, eventType: event.type }, this.timeoutMs, now, this.policy);
+    return send(
+      webhook.url,
+      webhook.secret,
+      { body, contentType: 'application/secevent+jwt', eventId: event.id, eventType: event.type },
+      this.timeoutMs,
+      now,
+      this.policy,
+    );
   }
 }

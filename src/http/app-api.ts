@@ -107,7 +107,8 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     ['/entitlements/:value', ['DELETE']],
     ['/role-mappings', ['GET', 'POST', 'DELETE']],
     ['/users/:id/roles', ['GET']],
-  ] as const) onlyMethods(app, url, allow);
+  ] as const)
+    onlyMethods(app, url, allow);
 
   // Groups that grant roles (docs/roles.md#groups-that-grant-roles), and a user's effective roles.
   type MappingBody = { role?: unknown; group?: unknown; groupExternalId?: unknown } | undefined;
@@ -119,7 +120,9 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     if (byName === byExternalId) throw ScimError.invalidValue('Give exactly one of "group" (a group displayName) and "groupExternalId".');
     return { role: body.role, match: byName ? 'displayName' : 'externalId', value: (byName ? body.group : body.groupExternalId) as string };
   };
-  app.get<{ Querystring: { role?: string } }>('/role-mappings', async (request) => ({ mappings: await directory.catalog.mappings(org(request).slug, request.query.role || undefined) }));
+  app.get<{ Querystring: { role?: string } }>('/role-mappings', async (request) => ({
+    mappings: await directory.catalog.mappings(org(request).slug, request.query.role || undefined),
+  }));
   app.post<{ Body: MappingBody }>('/role-mappings', async (request, reply) => {
     const m = mappingOf(request.body);
     return reply.code(201).send(await directory.catalog.map(org(request).slug, m.role, m.match, m.value));
@@ -168,13 +171,17 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     });
     return reply.code(updated ? 200 : 201).send(describeExtension(extension));
   });
-  app.get<{ Params: { urn: string } }>('/schemas/:urn', async (request) => describeExtension(await directory.schemas.show(org(request).slug, request.params.urn)));
+  app.get<{ Params: { urn: string } }>('/schemas/:urn', async (request) =>
+    describeExtension(await directory.schemas.show(org(request).slug, request.params.urn)),
+  );
   // Hidden at once; the stored values are deleted after the answer (202), and GET /schemas lists
   // the URN under "removing" until they are.
   app.delete<{ Params: { urn: string } }>('/schemas/:urn', async (request, reply) => {
     const slug = org(request).slug;
     const hidden = await directory.schemas.hide(slug, request.params.urn);
-    void directory.schemas.finish(slug, hidden).catch((err) => request.log.error({ err, urn: hidden.urn }, 'removing an extension\'s values failed; run rollcall schema remove again'));
+    void directory.schemas
+      .finish(slug, hidden)
+      .catch((err) => request.log.error({ err, urn: hidden.urn }, "removing an extension's values failed; run rollcall schema remove again"));
     return reply.code(202).send({ urn: hidden.urn, removing: true });
   });
 
@@ -227,34 +234,41 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
 
   app.get('/webhooks', async (request) => ({ webhooks: await webhooks.list(org(request).slug) }));
 
-  app.post<{ Body: { url?: unknown; events?: unknown; secret?: unknown; enabled?: unknown; format?: unknown; form?: unknown } }>('/webhooks', async (request, reply) => {
-    const b = request.body ?? {};
-    if (b.format !== undefined && typeof b.format !== 'string') throw ScimError.invalidValue('"format" must be "json" or "set".');
-    if (b.form !== undefined && typeof b.form !== 'string') throw ScimError.invalidValue('"form" must be "full" or "notice".');
-    if (typeof b.url !== 'string') throw ScimError.invalidValue('"url" is required.');
-    if (b.events !== undefined && (!Array.isArray(b.events) || !b.events.every((e) => typeof e === 'string'))) throw ScimError.invalidValue('"events" must be an array of event types.');
-    if (b.secret !== undefined && typeof b.secret !== 'string') throw ScimError.invalidValue('"secret" must be a string.');
-    const created = await webhooks.add(org(request).slug, {
-      url: b.url,
-      ...(b.events ? { events: b.events as string[] } : {}),
-      ...(typeof b.secret === 'string' ? { secret: b.secret } : {}),
-      ...(typeof b.enabled === 'boolean' ? { enabled: b.enabled } : {}),
-      ...(typeof b.format === 'string' ? { format: b.format as WebhookFormat } : {}),
-      ...(typeof b.form === 'string' ? { form: b.form as SetForm } : {}),
-    });
-    return reply.code(201).send(created);
-  });
+  app.post<{ Body: { url?: unknown; events?: unknown; secret?: unknown; enabled?: unknown; format?: unknown; form?: unknown } }>(
+    '/webhooks',
+    async (request, reply) => {
+      const b = request.body ?? {};
+      if (b.format !== undefined && typeof b.format !== 'string') throw ScimError.invalidValue('"format" must be "json" or "set".');
+      if (b.form !== undefined && typeof b.form !== 'string') throw ScimError.invalidValue('"form" must be "full" or "notice".');
+      if (typeof b.url !== 'string') throw ScimError.invalidValue('"url" is required.');
+      if (b.events !== undefined && (!Array.isArray(b.events) || !b.events.every((e) => typeof e === 'string')))
+        throw ScimError.invalidValue('"events" must be an array of event types.');
+      if (b.secret !== undefined && typeof b.secret !== 'string') throw ScimError.invalidValue('"secret" must be a string.');
+      const created = await webhooks.add(org(request).slug, {
+        url: b.url,
+        ...(b.events ? { events: b.events as string[] } : {}),
+        ...(typeof b.secret === 'string' ? { secret: b.secret } : {}),
+        ...(typeof b.enabled === 'boolean' ? { enabled: b.enabled } : {}),
+        ...(typeof b.format === 'string' ? { format: b.format as WebhookFormat } : {}),
+        ...(typeof b.form === 'string' ? { form: b.form as SetForm } : {}),
+      });
+      return reply.code(201).send(created);
+    },
+  );
 
-  app.patch<{ Params: { id: string }; Body: { url?: unknown; events?: unknown; enabled?: unknown; format?: unknown; form?: unknown } }>('/webhooks/:id', async (request) => {
-    const b = request.body ?? {};
-    return webhooks.update(org(request).slug, request.params.id, {
-      ...(typeof b.format === 'string' ? { format: b.format as WebhookFormat } : {}),
-      ...(typeof b.form === 'string' ? { form: b.form as SetForm } : {}),
-      ...(typeof b.url === 'string' ? { url: b.url } : {}),
-      ...(Array.isArray(b.events) ? { events: b.events as string[] } : {}),
-      ...(typeof b.enabled === 'boolean' ? { enabled: b.enabled } : {}),
-    });
-  });
+  app.patch<{ Params: { id: string }; Body: { url?: unknown; events?: unknown; enabled?: unknown; format?: unknown; form?: unknown } }>(
+    '/webhooks/:id',
+    async (request) => {
+      const b = request.body ?? {};
+      return webhooks.update(org(request).slug, request.params.id, {
+        ...(typeof b.format === 'string' ? { format: b.format as WebhookFormat } : {}),
+        ...(typeof b.form === 'string' ? { form: b.form as SetForm } : {}),
+        ...(typeof b.url === 'string' ? { url: b.url } : {}),
+        ...(Array.isArray(b.events) ? { events: b.events as string[] } : {}),
+        ...(typeof b.enabled === 'boolean' ? { enabled: b.enabled } : {}),
+      });
+    },
+  );
 
   app.delete<{ Params: { id: string } }>('/webhooks/:id', async (request, reply) => {
     await webhooks.remove(org(request).slug, request.params.id);

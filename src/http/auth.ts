@@ -49,13 +49,21 @@ async function authenticate(directory: Directory, limits: RateLimits, request: F
   const auth = lookup ? await directory.organizations.authenticate(token) : undefined;
   if (!auth) {
     if (lookup) limits.refused.add(token);
-    if (throttled > 0) throw ScimError.tooManyRequests('Too many failed authentications from this address (the limit is 20 a second); wait and retry with a valid token.', throttled);
+    if (throttled > 0)
+      throw ScimError.tooManyRequests(
+        'Too many failed authentications from this address (the limit is 20 a second); wait and retry with a valid token.',
+        throttled,
+      );
     limits.failures.take(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
     throw ScimError.unauthorized(header ? 'The bearer token is invalid or revoked.' : 'Authentication required: send Authorization: Bearer <token>.');
   }
   const { rateLimit, rateBurst } = auth.org.settings;
   const retry = limits.tokens.take(auth.tokenId, rateLimit, rateBurst);
-  if (retry > 0) throw ScimError.tooManyRequests(`This token sent more than ${rateLimit} requests a second (burst ${rateBurst}), the organization's rate limit; retry after the time in Retry-After.`, retry);
+  if (retry > 0)
+    throw ScimError.tooManyRequests(
+      `This token sent more than ${rateLimit} requests a second (burst ${rateBurst}), the organization's rate limit; retry after the time in Retry-After.`,
+      retry,
+    );
   request.org = auth.org;
   request.auth = { tokenId: auth.tokenId, tokenLabel: auth.tokenLabel };
   return auth;
@@ -70,7 +78,9 @@ export function scimAuth(directory: Directory, limits: RateLimits): onRequestAsy
     const auth = await authenticate(directory, limits, request);
     // An application token reads; only the identity provider's token writes.
     if (access === 'write' && auth.scope !== 'scim') {
-      throw ScimError.forbidden('This token has the "app" scope, which reads SCIM resources but cannot change them; the identity provider uses a "scim" token.');
+      throw ScimError.forbidden(
+        'This token has the "app" scope, which reads SCIM resources but cannot change them; the identity provider uses a "scim" token.',
+      );
     }
   };
 }
@@ -80,7 +90,9 @@ export function appAuth(directory: Directory, limits: RateLimits): onRequestAsyn
   return async (request) => {
     const auth = await authenticate(directory, limits, request);
     if (auth.scope !== 'app') {
-      throw ScimError.forbidden('This API needs a token with the "app" scope (rollcall token issue <org> --scope app); identity-provider tokens have the "scim" scope.');
+      throw ScimError.forbidden(
+        'This API needs a token with the "app" scope (rollcall token issue <org> --scope app); identity-provider tokens have the "scim" scope.',
+      );
     }
   };
 }

@@ -75,8 +75,7 @@ function checkStrings(value: unknown): void {
     } else if (Array.isArray(v)) {
       // One by one: a spread of a 500,000-element array overflows the call stack.
       for (const x of v as unknown[]) stack.push(x);
-    }
-    else if (v !== null && typeof v === 'object') {
+    } else if (v !== null && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
         if (k.includes('\u0000')) throw ScimError.invalidValue('The request body contains a NUL character (\\u0000) in a member name.');
         stack.push(x);

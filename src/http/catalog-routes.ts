@@ -49,7 +49,8 @@ export function registerCatalog(host: RouteHost, catalog: Catalog): void {
       if (id.includes('\u0000')) throw ScimError.notFound('No resource with that id (it contains a NUL character).');
       const resource = await catalog.scimGet(ctx, kind, vocabulary, id);
       const inm = headerOf(request, 'if-none-match');
-      if (inm && inm.split(',').some((t) => t.trim() === '*' || t.trim() === resource.meta.version)) return reply.code(304).header('etag', resource.meta.version).send();
+      if (inm && inm.split(',').some((t) => t.trim() === '*' || t.trim() === resource.meta.version))
+        return reply.code(304).header('etag', resource.meta.version).send();
       return sendResource(reply, CATALOG_TYPES[vocabulary][kind], resource, projectionOf(request.query));
     });
     // Read-only resource types: the application declares them (rollcall role add ...).

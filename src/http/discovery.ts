@@ -72,7 +72,14 @@ export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, 
     bulk: { supported: true, ...bulkLimits(settings, bodyLimit) },
     filter: { supported: true, maxResults: settings.maxResults },
     // RFC 9865 §4: cursors on /Users and /Groups; index paging stays the default (Okta and Entra use it).
-    pagination: { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: settings.maxResults, maxPageSize: settings.maxResults, cursorTimeout: CURSOR_TIMEOUT_SECONDS },
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: settings.maxResults,
+      maxPageSize: settings.maxResults,
+      cursorTimeout: CURSOR_TIMEOUT_SECONDS,
+    },
     // RFC 9967 §3: the events this server sends as SETs (webhooks and poll, docs/integrating.md); no asynchronous requests.
     securityEvents: { eventUris: ALL_EVENT_URIS, asyncRequest: 'none' },
     changePassword: { supported: false },
@@ -100,4 +107,3 @@ export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, 
 export function listOf(resources: readonly unknown[]): ListResponse<unknown> {
   return listResponse({ totalResults: resources.length, startIndex: 1, resources });
 }
-

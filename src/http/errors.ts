@@ -7,7 +7,9 @@ export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 function fromFastify(err: FastifyError): ScimError | undefined {
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return ScimError.payloadTooLarge('The request body exceeds the configured limit (see bulk.maxPayloadSize in /ServiceProviderConfig); an operator can raise it with --body-limit.');
+      return ScimError.payloadTooLarge(
+        'The request body exceeds the configured limit (see bulk.maxPayloadSize in /ServiceProviderConfig); an operator can raise it with --body-limit.',
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return ScimError.unsupportedMediaType('Unsupported Content-Type: send application/scim+json or application/json.');

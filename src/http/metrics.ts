@@ -106,8 +106,22 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
         },
       });
     }
-    new Gauge({ name: 'rollcall_provisioning_log_buffered', help: 'Provisioning log entries waiting to be written.', registers: [registry], collect() { this.set(log.buffered); } });
-    new Gauge({ name: 'rollcall_provisioning_log_dropped', help: 'Provisioning log entries dropped because the database could not take them.', registers: [registry], collect() { this.set(log.dropped); } });
+    new Gauge({
+      name: 'rollcall_provisioning_log_buffered',
+      help: 'Provisioning log entries waiting to be written.',
+      registers: [registry],
+      collect() {
+        this.set(log.buffered);
+      },
+    });
+    new Gauge({
+      name: 'rollcall_provisioning_log_dropped',
+      help: 'Provisioning log entries dropped because the database could not take them.',
+      registers: [registry],
+      collect() {
+        this.set(log.dropped);
+      },
+    });
   }
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   return registry;

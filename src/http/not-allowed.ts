@@ -14,5 +14,10 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
 
 /** Every method but the allowed ones (HEAD comes with GET) answers 405 on `url`. */
 export function onlyMethods(app: FastifyInstance, url: string, allow: readonly string[]): void {
-  methodsNotAllowed(app, url, METHODS.filter((m) => !allow.includes(m)), allow);
+  methodsNotAllowed(
+    app,
+    url,
+    METHODS.filter((m) => !allow.includes(m)),
+    allow,
+  );
 }

@@ -52,7 +52,10 @@ export function projectionOf(query: Query): Projection {
 export function sendResource(reply: FastifyReply, rt: ResourceTypeDef, resource: ScimResource, projection: Projection, status = 200): FastifyReply {
   reply.header('etag', resource.meta.version);
   if (status === 201) reply.header('location', (resource.meta as Record<string, unknown>).location as string);
-  return reply.code(status).type(SCIM_CONTENT_TYPE).send(project(rt, resource, projection));
+  return reply
+    .code(status)
+    .type(SCIM_CONTENT_TYPE)
+    .send(project(rt, resource, projection));
 }
 
 export function sendList(reply: FastifyReply, rt: ResourceTypeDef, page: ListPageShape<ScimResource>, projection: Projection): FastifyReply {
@@ -65,9 +68,15 @@ export function sendListText(reply: FastifyReply, page: ListPageText): FastifyRe
     const total = page.totalResults >= 0 ? `"totalResults":${page.totalResults},` : '';
     const next = page.cursor.next !== undefined ? `"nextCursor":${JSON.stringify(page.cursor.next)},` : '';
     const previous = page.cursor.previous !== undefined ? `"previousCursor":${JSON.stringify(page.cursor.previous)},` : '';
-    return reply.type(SCIM_CONTENT_TYPE).send(`{"schemas":["${LIST_RESPONSE}"],${total}"itemsPerPage":${page.resources.length},${next}${previous}"Resources":[${page.resources.join(',')}]}`);
+    return reply
+      .type(SCIM_CONTENT_TYPE)
+      .send(`{"schemas":["${LIST_RESPONSE}"],${total}"itemsPerPage":${page.resources.length},${next}${previous}"Resources":[${page.resources.join(',')}]}`);
   }
-  return reply.type(SCIM_CONTENT_TYPE).send(`{"schemas":["${LIST_RESPONSE}"],"totalResults":${page.totalResults},"itemsPerPage":${page.resources.length},"startIndex":${page.startIndex},"Resources":[${page.resources.join(',')}]}`);
+  return reply
+    .type(SCIM_CONTENT_TYPE)
+    .send(
+      `{"schemas":["${LIST_RESPONSE}"],"totalResults":${page.totalResults},"itemsPerPage":${page.resources.length},"startIndex":${page.startIndex},"Resources":[${page.resources.join(',')}]}`,
+    );
 }
 
 export function headerOf(request: FastifyRequest, name: string): string | undefined {

@@ -70,7 +70,8 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
 
   const text = d.text;
   /** Whether the stored text answers: no projection, and nothing of this organization's schema to hide. */
-  const asText = (ctx: RequestContext, p: Projection): TextReads<R> | undefined => (text && plain(p) && ctx.org.schema.storedTextServes[d.type.name as 'User' | 'Group'] ? text : undefined);
+  const asText = (ctx: RequestContext, p: Projection): TextReads<R> | undefined =>
+    text && plain(p) && ctx.org.schema.storedTextServes[d.type.name as 'User' | 'Group'] ? text : undefined;
   const list = async (ctx: RequestContext, req: ListRequest, reply: FastifyReply) => {
     const t = asText(ctx, req.projection);
     if (t) return sendListText(reply, await t.listText(ctx, req, d.read(req.projection)));
@@ -112,7 +113,12 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
   app.put<WithId>(item, access('write'), async (request, reply) => {
     const ctx = context(request);
     const projection = projectionOf(request.query);
-    return sendResource(reply, d.typeOf(ctx.org), await service.replace(ctx, idOf(request), request.body, preconditions(request), d.read(projection)), projection);
+    return sendResource(
+      reply,
+      d.typeOf(ctx.org),
+      await service.replace(ctx, idOf(request), request.body, preconditions(request), d.read(projection)),
+      projection,
+    );
   });
 
   app.patch<WithId>(item, access('write'), async (request, reply) => {
@@ -120,7 +126,11 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
     const projection = projectionOf(request.query);
     const answer = d.answersPatch(ctx.org.settings, projection);
     const resource = await service.patch(ctx, idOf(request), request.body, preconditions(request), answer ? d.read(projection) : undefined);
-    if (!answer || !resource) return reply.code(204).header('etag', resource?.meta.version ?? '').send();
+    if (!answer || !resource)
+      return reply
+        .code(204)
+        .header('etag', resource?.meta.version ?? '')
+        .send();
     return sendResource(reply, d.typeOf(ctx.org), resource, projection);
   });
 

@@ -26,7 +26,8 @@ export function rootSearch(host: RouteHost, types: readonly ResourceDescriptor<u
     const fitting = parsed.filter((p): p is { d: ResourceDescriptor<unknown>; req: ListRequest } => p.req !== undefined);
     if (fitting.length === 0) throw parsed[0]!.error!;
     const { startIndex, count } = fitting[0]!.req;
-    if (fitting[0]!.req.cursor !== undefined) throw ScimError.invalidValue('Cursor paging (RFC 9865) is served by /Users and /Groups, not by the server-wide /.search: use startIndex here.');
+    if (fitting[0]!.req.cursor !== undefined)
+      throw ScimError.invalidValue('Cursor paging (RFC 9865) is served by /Users and /Groups, not by the server-wide /.search: use startIndex here.');
     const resources: Record<string, unknown>[] = [];
     let total = 0;
     let skip = startIndex - 1;

@@ -63,7 +63,15 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
       name: 'Rollcall',
       description: 'SCIM 2.0 service provider (RFC 7643, RFC 7644). Authenticate with an organization bearer token.',
       baseUrl: baseUrlOf(request, prefix, publicUrl),
-      endpoints: [...types.map((d) => d.type.endpoint), CATALOG_TYPES.ietf.role.endpoint, CATALOG_TYPES.ietf.entitlement.endpoint, '/Bulk', '/ServiceProviderConfig', '/ResourceTypes', '/Schemas'],
+      endpoints: [
+        ...types.map((d) => d.type.endpoint),
+        CATALOG_TYPES.ietf.role.endpoint,
+        CATALOG_TYPES.ietf.entitlement.endpoint,
+        '/Bulk',
+        '/ServiceProviderConfig',
+        '/ResourceTypes',
+        '/Schemas',
+      ],
     }),
   );
 

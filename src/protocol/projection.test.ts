@@ -19,11 +19,46 @@ const user = {
 
 const rows: { name: string; attributes?: string; excluded?: string; out: Record<string, unknown> }[] = [
   { name: 'no projection returns everything', out: user },
-  { name: 'attributes keeps always-returned ones', attributes: 'userName', out: { schemas: user.schemas, id: 'u1', userName: 'ada@example.com', meta: { resourceType: 'User' } } },
-  { name: 'sub-attribute of a complex', attributes: 'name.familyName', out: { schemas: user.schemas, id: 'u1', name: { familyName: 'Lovelace' }, meta: { resourceType: 'User' } } },
-  { name: 'sub-attribute of a multi-valued', attributes: 'emails.value', out: { schemas: user.schemas, id: 'u1', emails: [{ value: 'ada@example.com' }, { value: 'ada@home.org' }], meta: { resourceType: 'User' } } },
-  { name: 'two sub-attributes merge', attributes: 'emails.value,emails.type', out: { schemas: user.schemas, id: 'u1', emails: [{ value: 'ada@example.com', type: 'work' }, { value: 'ada@home.org', type: 'home' }], meta: { resourceType: 'User' } } },
-  { name: 'case-insensitive and URN-qualified', attributes: `USERNAME,${ENT}:Department,urn:ietf:params:scim:schemas:core:2.0:User:name.givenName`, out: { schemas: user.schemas, id: 'u1', userName: 'ada@example.com', name: { givenName: 'Ada' }, [ENT]: { department: 'Math' }, meta: { resourceType: 'User' } } },
+  {
+    name: 'attributes keeps always-returned ones',
+    attributes: 'userName',
+    out: { schemas: user.schemas, id: 'u1', userName: 'ada@example.com', meta: { resourceType: 'User' } },
+  },
+  {
+    name: 'sub-attribute of a complex',
+    attributes: 'name.familyName',
+    out: { schemas: user.schemas, id: 'u1', name: { familyName: 'Lovelace' }, meta: { resourceType: 'User' } },
+  },
+  {
+    name: 'sub-attribute of a multi-valued',
+    attributes: 'emails.value',
+    out: { schemas: user.schemas, id: 'u1', emails: [{ value: 'ada@example.com' }, { value: 'ada@home.org' }], meta: { resourceType: 'User' } },
+  },
+  {
+    name: 'two sub-attributes merge',
+    attributes: 'emails.value,emails.type',
+    out: {
+      schemas: user.schemas,
+      id: 'u1',
+      emails: [
+        { value: 'ada@example.com', type: 'work' },
+        { value: 'ada@home.org', type: 'home' },
+      ],
+      meta: { resourceType: 'User' },
+    },
+  },
+  {
+    name: 'case-insensitive and URN-qualified',
+    attributes: `USERNAME,${ENT}:Department,urn:ietf:params:scim:schemas:core:2.0:User:name.givenName`,
+    out: {
+      schemas: user.schemas,
+      id: 'u1',
+      userName: 'ada@example.com',
+      name: { givenName: 'Ada' },
+      [ENT]: { department: 'Math' },
+      meta: { resourceType: 'User' },
+    },
+  },
   { name: 'a whole extension', attributes: ENT, out: { schemas: user.schemas, id: 'u1', [ENT]: user[ENT], meta: { resourceType: 'User' } } },
   { name: 'meta sub-attribute', attributes: 'meta.lastModified', out: { schemas: user.schemas, id: 'u1', meta: { resourceType: 'User', lastModified: 'l' } } },
   { name: 'externalId', attributes: 'externalId', out: { schemas: user.schemas, id: 'u1', externalId: 'e1', meta: { resourceType: 'User' } } },
@@ -35,10 +70,26 @@ const rows: { name: string; attributes?: string; excluded?: string; out: Record<
 ];
 
 rows.push(
-  { name: 'value filter keeps matching elements', attributes: 'emails[type eq "work"]', out: { schemas: user.schemas, id: 'u1', emails: [user.emails[0]!], meta: { resourceType: 'User' } } },
-  { name: 'value filter with a sub-attribute', attributes: 'emails[type eq "home"].value', out: { schemas: user.schemas, id: 'u1', emails: [{ value: 'ada@home.org' }], meta: { resourceType: 'User' } } },
-  { name: 'value filter matching nothing', attributes: 'emails[type eq "other"],userName', out: { schemas: user.schemas, id: 'u1', userName: 'ada@example.com', meta: { resourceType: 'User' } } },
-  { name: 'commas inside a value filter do not split', attributes: 'emails[value eq "a,b" or type eq "work"].type', out: { schemas: user.schemas, id: 'u1', emails: [{ type: 'work' }], meta: { resourceType: 'User' } } },
+  {
+    name: 'value filter keeps matching elements',
+    attributes: 'emails[type eq "work"]',
+    out: { schemas: user.schemas, id: 'u1', emails: [user.emails[0]!], meta: { resourceType: 'User' } },
+  },
+  {
+    name: 'value filter with a sub-attribute',
+    attributes: 'emails[type eq "home"].value',
+    out: { schemas: user.schemas, id: 'u1', emails: [{ value: 'ada@home.org' }], meta: { resourceType: 'User' } },
+  },
+  {
+    name: 'value filter matching nothing',
+    attributes: 'emails[type eq "other"],userName',
+    out: { schemas: user.schemas, id: 'u1', userName: 'ada@example.com', meta: { resourceType: 'User' } },
+  },
+  {
+    name: 'commas inside a value filter do not split',
+    attributes: 'emails[value eq "a,b" or type eq "work"].type',
+    out: { schemas: user.schemas, id: 'u1', emails: [{ type: 'work' }], meta: { resourceType: 'User' } },
+  },
 );
 
 const clean = (o: Record<string, unknown>) => JSON.parse(JSON.stringify(o));

@@ -23,7 +23,10 @@ interface Selector {
  */
 export function parseAttributeList(value: unknown): string[] | undefined {
   if (typeof value !== 'string' && !Array.isArray(value)) return undefined;
-  const list = (Array.isArray(value) ? value.map(String) : [value]).flatMap(splitTopLevel).map((s) => s.trim()).filter(Boolean);
+  const list = (Array.isArray(value) ? value.map(String) : [value])
+    .flatMap(splitTopLevel)
+    .map((s) => s.trim())
+    .filter(Boolean);
   return list.length > 0 ? list : undefined;
 }
 
@@ -74,7 +77,8 @@ function valuePathSelector(rt: ResourceTypeDef, path: string): Selector | undefi
   const expr = parsePathExpression(path);
   if (expr.kind !== 'valuePath') return undefined;
   const resolved = resolveValuePath(rt, expr, ScimError.invalidValue);
-  const sub = expr.subAttribute !== undefined ? resolved.attr.attribute.subAttributes?.find((a) => a.name.toLowerCase() === expr.subAttribute!.toLowerCase()) : undefined;
+  const sub =
+    expr.subAttribute !== undefined ? resolved.attr.attribute.subAttributes?.find((a) => a.name.toLowerCase() === expr.subAttribute!.toLowerCase()) : undefined;
   if (expr.subAttribute !== undefined && !sub) return undefined;
   return {
     ...(resolved.attr.inExtension ? { container: resolved.attr.schema.id } : {}),
@@ -91,7 +95,9 @@ function definitionOf(rt: ResourceTypeDef, container: string | undefined, name: 
 
 function pickSub(value: unknown, sub: string): unknown {
   if (Array.isArray(value)) {
-    const items = value.filter((e) => e && typeof e === 'object' && (e as Record<string, unknown>)[sub] !== undefined).map((e) => ({ [sub]: (e as Record<string, unknown>)[sub] }));
+    const items = value
+      .filter((e) => e && typeof e === 'object' && (e as Record<string, unknown>)[sub] !== undefined)
+      .map((e) => ({ [sub]: (e as Record<string, unknown>)[sub] }));
     return items.length ? items : undefined;
   }
   if (value && typeof value === 'object') {

@@ -53,7 +53,8 @@ export function parseListRequest(rt: ResourceTypeDef, params: Params, maxResults
   let descending = false;
   if (rawOrder !== undefined && rawOrder !== null && rawOrder !== '') {
     const order = String(rawOrder).toLowerCase();
-    if (order !== 'ascending' && order !== 'descending') throw ScimError.invalidValue(`"sortOrder" must be "ascending" or "descending", got ${JSON.stringify(rawOrder)}.`);
+    if (order !== 'ascending' && order !== 'descending')
+      throw ScimError.invalidValue(`"sortOrder" must be "ascending" or "descending", got ${JSON.stringify(rawOrder)}.`);
     descending = order === 'descending';
   }
   const rawCursor = first(param(params, 'cursor'));
@@ -61,7 +62,8 @@ export function parseListRequest(rt: ResourceTypeDef, params: Params, maxResults
   if (rawCursor !== undefined && rawCursor !== null) {
     if (typeof rawCursor !== 'string') throw new ScimError(400, '"cursor" must be a string ("" starts a walk).', 'invalidCursor');
     cursor = rawCursor;
-    if (first(param(params, 'startIndex')) !== undefined) throw ScimError.invalidValue('"cursor" and "startIndex" are two ways of paging: send one (RFC 9865).');
+    if (first(param(params, 'startIndex')) !== undefined)
+      throw ScimError.invalidValue('"cursor" and "startIndex" are two ways of paging: send one (RFC 9865).');
     if (sortBy) throw ScimError.invalidValue('A cursor walk follows creation order: "sortBy" with "cursor" is not supported; sort a startIndex page instead.');
     const asked = integer('count', param(params, 'count'));
     if (asked !== undefined && asked < 1) throw new ScimError(400, `"count" must be at least 1 in a cursor walk, got ${asked}.`, 'invalidCount');

@@ -3,14 +3,7 @@ import { booleanFromString, isEmptyString, onlyElement, scalarAsString, scalarAs
 import { isObject } from './json.js';
 import { LIMITS } from './limits.js';
 import { ScimError } from './messages/error.js';
-import {
-  externalIdAttribute,
-  findAttribute,
-  findSchema,
-  type AttributeDef,
-  type ResourceTypeDef,
-  type SchemaDef,
-} from './schema/index.js';
+import { externalIdAttribute, findAttribute, findSchema, type AttributeDef, type ResourceTypeDef, type SchemaDef } from './schema/index.js';
 
 /** A resource body after inbound normalisation: canonical names, coerced values, nothing read-only. */
 export interface NormalizedResource {
@@ -65,7 +58,8 @@ export function normalizeResource(rt: ResourceTypeDef, body: unknown, options: N
       if (!subAttribute) {
         setAttribute(doc, schema, inExtension, attribute.name, raw, key, unknown);
       } else {
-        if (attribute.multiValued) throw ScimError.invalidValue(`"${key}" addresses a sub-attribute of a multi-valued attribute; send "${attribute.name}" as an array.`);
+        if (attribute.multiValued)
+          throw ScimError.invalidValue(`"${key}" addresses a sub-attribute of a multi-valued attribute; send "${attribute.name}" as an array.`);
         setAttribute(doc, schema, inExtension, attribute.name, { [subAttribute.name]: raw }, key, unknown, true);
       }
       continue;
@@ -73,7 +67,9 @@ export function normalizeResource(rt: ResourceTypeDef, body: unknown, options: N
     unknown.push(key);
   }
   if (options.strict && unknown.length > 0) {
-    throw ScimError.invalidValue(`Unknown attribute${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`);
+    throw ScimError.invalidValue(
+      `Unknown attribute${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`,
+    );
   }
   return { doc: canonicalOrder(rt, doc), unknown };
 }
@@ -172,7 +168,9 @@ function coerceSingle(def: AttributeDef, raw: unknown, label: string, unknown: s
       const text = typeof raw === 'string' ? raw : scalarAsString(raw);
       if (text === undefined) throw ScimError.invalidValue(`"${label}" must be a string.`);
       if (text.length * 3 > LIMITS.stringBytes && Buffer.byteLength(text) > LIMITS.stringBytes) {
-        throw ScimError.invalidValue(`"${label}" is ${Buffer.byteLength(text)} bytes long; the limit for a string value is ${LIMITS.stringBytes} bytes (UTF-8).`);
+        throw ScimError.invalidValue(
+          `"${label}" is ${Buffer.byteLength(text)} bytes long; the limit for a string value is ${LIMITS.stringBytes} bytes (UTF-8).`,
+        );
       }
       return text;
   }

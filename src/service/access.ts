@@ -64,7 +64,16 @@ export class Access {
     }
     const secret = (kind === 'setup' ? 'rcs_' : 'rcl_') + randomBytes(SECRET_BYTES).toString('base64url');
     const created = new Date();
-    const row: AccessLinkRow = { id: randomUUID(), kind, org_id: orgId, hash: hash(secret), created: created.toISOString(), expires: new Date(created.getTime() + lifetimeMs).toISOString(), used: null, revoked: null };
+    const row: AccessLinkRow = {
+      id: randomUUID(),
+      kind,
+      org_id: orgId,
+      hash: hash(secret),
+      created: created.toISOString(),
+      expires: new Date(created.getTime() + lifetimeMs).toISOString(),
+      used: null,
+      revoked: null,
+    };
     await this.store.access.insertLink(row);
     return { secret, link: info(row) };
   }
@@ -89,7 +98,8 @@ export class Access {
   async revokeSetupLink(slug: string, id: string): Promise<{ tokens: string[] }> {
     const org = await this.organizations.get(slug);
     const at = now();
-    if (!(await this.store.access.revokeLink(id, at, org.id))) throw new DirectoryError('ROLLCALL_NO_LINK', `organization "${slug}" has no unrevoked setup link "${id}"`);
+    if (!(await this.store.access.revokeLink(id, at, org.id)))
+      throw new DirectoryError('ROLLCALL_NO_LINK', `organization "${slug}" has no unrevoked setup link "${id}"`);
     await this.store.access.endSessionsOf(id, at);
     return { tokens: await this.organizations.revokeIssuedBy(org.id, org.slug, id) };
   }
@@ -111,7 +121,16 @@ export class Access {
     if (!(await this.store.access.useLink(link.id, at.toISOString()))) throw new LinkError('used');
     const sessionSecret = randomBytes(SECRET_BYTES).toString('base64url');
     const expires = kind === 'admin' ? new Date(at.getTime() + LIFETIMES.adminSessionMs).toISOString() : link.expires;
-    const row: ConsoleSessionRow = { id: randomUUID(), hash: hash(sessionSecret), kind, org_id: link.org_id, link_id: link.id, created: at.toISOString(), expires, ended: null };
+    const row: ConsoleSessionRow = {
+      id: randomUUID(),
+      hash: hash(sessionSecret),
+      kind,
+      org_id: link.org_id,
+      link_id: link.id,
+      created: at.toISOString(),
+      expires,
+      ended: null,
+    };
     await this.store.access.insertSession(row);
     return { secret: sessionSecret, session: { id: row.id, kind, orgId: row.org_id, expires, csrf: csrfOf(sessionSecret), linkId: link.id } };
   }

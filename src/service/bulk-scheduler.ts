@@ -107,8 +107,7 @@ export async function schedule<R>(order: readonly BulkOperation[], s: Schedule<R
         if (outcome) {
           started += batch.length;
           batch.forEach((o, i) => settle(o, next + i, outcome[i]!));
-        }
-        else {
+        } else {
           // One by one, in order, nothing else under way: exactly the outcome without batches.
           let i = 0;
           for (; i < batch.length && allowed() > 0 && !late(); i++) {

@@ -1,4 +1,12 @@
-import { BULK_RESPONSE, parseBulkRequest, referenceOf, type BulkLimits, type BulkMethod, type BulkOperation, type BulkRequest } from '../protocol/messages/bulk-request.js';
+import {
+  BULK_RESPONSE,
+  parseBulkRequest,
+  referenceOf,
+  type BulkLimits,
+  type BulkMethod,
+  type BulkOperation,
+  type BulkRequest,
+} from '../protocol/messages/bulk-request.js';
 import { ScimError } from '../protocol/messages/error.js';
 import { schedule } from './bulk-scheduler.js';
 import type { RequestContext } from './context.js';
@@ -48,7 +56,11 @@ export class Bulk {
    * `deadline` (ms since the epoch), and no more than `admitted` start (the token's rate limit):
    * each left is answered 503 or 429, not run, and can be sent again.
    */
-  async run(ctx: RequestContext, request: BulkRequest, bounds: { deadline?: number | undefined; admitted?: number; rate?: { limit: number; burst: number } } = {}): Promise<BulkResult[]> {
+  async run(
+    ctx: RequestContext,
+    request: BulkRequest,
+    bounds: { deadline?: number | undefined; admitted?: number; rate?: { limit: number; burst: number } } = {},
+  ): Promise<BulkResult[]> {
     const { deadline, admitted, rate } = bounds;
     const { failOnErrors, creators } = request;
     /** bulkId → the id its POST created (absent: not run, or failed). */
@@ -59,57 +71,82 @@ export class Bulk {
       if (op.bulkId === undefined || op.method !== 'POST') return;
       if (!result.status.startsWith('2')) failed.add(op.bulkId);
     };
-    return schedule(request.order, { window: this.window, failOnErrors, deadline, admitted, refused, creators }, {
-      run: async (op) => {
-        const result = await this.execute(ctx, op, created, failed, creators);
-        note(op, result);
-        return result;
-      },
-      failed: (op, err) => {
-        // Its transaction rolled back; those before it committed and are reported. The answer
-        // names the operation, never the internals.
-        const down = this.unavailable(err);
-        if (!down) ctx.warn?.('bulk operation failed unexpectedly', { index: op.index, method: op.method, path: op.path, error: (err as Error).message });
-        note(op, { method: op.method, status: '500' });
-        return failure(
-          op,
-          down
-            ? ScimError.unavailable('The database is not available at the moment; the operations after this one were not run. Retry them.')
-            : new ScimError(500, `Internal server error in Operations[${op.index}]${ctx.requestId ? ` (request ${ctx.requestId})` : ''}; the operations after it were not run.`),
-        );
-      },
-      succeeded: (r) => r.status.startsWith('2'),
-      batchable: (op) => this.createUsers !== undefined && failOnErrors === undefined && op.method === 'POST' && !(op.target instanceof ScimError) && op.target.endpoint === 'Users' && op.references.length === 0,
-      runBatch: async (ops) => {
-        let outcome: (ScimResource | ScimError)[] | undefined;
-        try {
-          outcome = await this.createUsers!(ctx, ops.map((o) => o.data));
-        } catch {
-          // Not the request's fault (the database went away): one by one, each answers for itself.
-          return undefined;
-        }
-        if (!outcome) return undefined;
-        return ops.map((o, i) => {
-          const r = outcome[i]!;
-          if (r instanceof ScimError) {
-            if (o.bulkId !== undefined) failed.add(o.bulkId);
-            return failure(o, r);
+    return schedule(
+      request.order,
+      { window: this.window, failOnErrors, deadline, admitted, refused, creators },
+      {
+        run: async (op) => {
+          const result = await this.execute(ctx, op, created, failed, creators);
+          note(op, result);
+          return result;
+        },
+        failed: (op, err) => {
+          // Its transaction rolled back; those before it committed and are reported. The answer
+          // names the operation, never the internals.
+          const down = this.unavailable(err);
+          if (!down) ctx.warn?.('bulk operation failed unexpectedly', { index: op.index, method: op.method, path: op.path, error: (err as Error).message });
+          note(op, { method: op.method, status: '500' });
+          return failure(
+            op,
+            down
+              ? ScimError.unavailable('The database is not available at the moment; the operations after this one were not run. Retry them.')
+              : new ScimError(
+                  500,
+                  `Internal server error in Operations[${op.index}]${ctx.requestId ? ` (request ${ctx.requestId})` : ''}; the operations after it were not run.`,
+                ),
+          );
+        },
+        succeeded: (r) => r.status.startsWith('2'),
+        batchable: (op) =>
+          this.createUsers !== undefined &&
+          failOnErrors === undefined &&
+          op.method === 'POST' &&
+          !(op.target instanceof ScimError) &&
+          op.target.endpoint === 'Users' &&
+          op.references.length === 0,
+        runBatch: async (ops) => {
+          let outcome: (ScimResource | ScimError)[] | undefined;
+          try {
+            outcome = await this.createUsers!(
+              ctx,
+              ops.map((o) => o.data),
+            );
+          } catch {
+            // Not the request's fault (the database went away): one by one, each answers for itself.
+            return undefined;
           }
-          if (o.bulkId !== undefined) created.set(o.bulkId, r.id);
-          return success(o, r, '201');
-        });
+          if (!outcome) return undefined;
+          return ops.map((o, i) => {
+            const r = outcome[i]!;
+            if (r instanceof ScimError) {
+              if (o.bulkId !== undefined) failed.add(o.bulkId);
+              return failure(o, r);
+            }
+            if (o.bulkId !== undefined) created.set(o.bulkId, r.id);
+            return success(o, r, '201');
+          });
+        },
+        notStarted: (op, why) =>
+          failure(
+            op,
+            why === 'time'
+              ? ScimError.unavailable(`Not run: the request reached its time limit before this operation started, and nothing of it was written. ${AGAIN}`)
+              : ScimError.tooManyRequests(
+                  `Not run: each operation counts against the token's rate limit (${rate?.limit ?? 0} requests a second, burst ${rate?.burst ?? 0}, the organization's rateLimit and rateBurst), and this one found none left; nothing of it was written. ${AGAIN}`,
+                  rate && rate.limit > 0 ? 1 / rate.limit : 1,
+                ),
+          ),
       },
-      notStarted: (op, why) =>
-        failure(
-          op,
-          why === 'time'
-            ? ScimError.unavailable(`Not run: the request reached its time limit before this operation started, and nothing of it was written. ${AGAIN}`)
-            : ScimError.tooManyRequests(`Not run: each operation counts against the token's rate limit (${rate?.limit ?? 0} requests a second, burst ${rate?.burst ?? 0}, the organization's rateLimit and rateBurst), and this one found none left; nothing of it was written. ${AGAIN}`, rate && rate.limit > 0 ? 1 / rate.limit : 1),
-        ),
-    });
+    );
   }
 
-  private async execute(ctx: RequestContext, op: BulkOperation, created: Map<string, string>, failed: ReadonlySet<string>, creators: ReadonlyMap<string, BulkOperation>): Promise<BulkResult> {
+  private async execute(
+    ctx: RequestContext,
+    op: BulkOperation,
+    created: Map<string, string>,
+    failed: ReadonlySet<string>,
+    creators: ReadonlyMap<string, BulkOperation>,
+  ): Promise<BulkResult> {
     try {
       if (op.target instanceof ScimError) throw op.target;
       const resolve = (ref: string): string => {
@@ -131,7 +168,12 @@ export class Bulk {
       const id = op.target.ref !== undefined ? resolve(op.target.ref) : op.target.id!;
       if (op.method === 'DELETE') {
         await service.delete(ctx, id, pre);
-        return { method: op.method, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}), location: `${ctx.baseUrl}/${endpoint}/${encodeURIComponent(id)}`, status: '204' };
+        return {
+          method: op.method,
+          ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}),
+          location: `${ctx.baseUrl}/${endpoint}/${encodeURIComponent(id)}`,
+          status: '204',
+        };
       }
       const res = op.method === 'PUT' ? await service.replace(ctx, id, data, pre, {}) : await service.patch(ctx, id, data, pre, {});
       if (!res) throw new Error('a PATCH asked for its resource answered none');
@@ -158,7 +200,13 @@ function substitute(value: unknown, resolve: (ref: string) => string): unknown {
 
 function success(op: BulkOperation, res: ScimResource, status: string): BulkResult {
   const meta = res.meta as { version: string; location?: string };
-  return { method: op.method, ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}), version: meta.version, ...(meta.location ? { location: meta.location } : {}), status };
+  return {
+    method: op.method,
+    ...(op.bulkId !== undefined ? { bulkId: op.bulkId } : {}),
+    version: meta.version,
+    ...(meta.location ? { location: meta.location } : {}),
+    status,
+  };
 }
 
 function failure(op: BulkOperation, err: ScimError): BulkResult {

@@ -87,7 +87,13 @@ export function catalogResource(kind: CatalogKind, vocabulary: Vocabulary, row: 
     schemas: [rt.schema.id],
     id: row.id,
     ...body,
-    meta: { resourceType: rt.name, created: row.created, lastModified: row.last_modified, location: `${baseUrl}${rt.endpoint}/${encodeURIComponent(row.id)}`, version },
+    meta: {
+      resourceType: rt.name,
+      created: row.created,
+      lastModified: row.last_modified,
+      location: `${baseUrl}${rt.endpoint}/${encodeURIComponent(row.id)}`,
+      version,
+    },
   } as ScimResource;
 }
 
@@ -115,10 +121,18 @@ export class Catalog {
     const value = checkText(kind, 'value', input.value, CATALOG_LIMITS.value)!;
     if (value !== value.trim()) throw new DirectoryError('ROLLCALL_BAD_CATALOG', `a ${noun(kind)}'s value may not start or end with spaces`);
     const t = now();
-    const row: CatalogRow = { id: value, display: checkText(kind, 'display name', input.display, CATALOG_LIMITS.text), type: checkText(kind, 'type', input.type, CATALOG_LIMITS.text), supported: 'true', created: t, last_modified: t };
+    const row: CatalogRow = {
+      id: value,
+      display: checkText(kind, 'display name', input.display, CATALOG_LIMITS.text),
+      type: checkText(kind, 'type', input.type, CATALOG_LIMITS.text),
+      supported: 'true',
+      created: t,
+      last_modified: t,
+    };
     await this.write(org, async (tx, events) => {
       const n = await tx.catalog.count(kind, org.id);
-      if (n >= limitOf(kind)) throw new DirectoryError('ROLLCALL_CATALOG_LIMIT', `organization "${slug}" already declares ${n} ${noun(kind)}s, the limit (CATALOG_LIMITS.${kind}s)`);
+      if (n >= limitOf(kind))
+        throw new DirectoryError('ROLLCALL_CATALOG_LIMIT', `organization "${slug}" already declares ${n} ${noun(kind)}s, the limit (CATALOG_LIMITS.${kind}s)`);
       await tx.catalog.insert(kind, org.id, row);
       events.push(added(kind, row));
     });
@@ -180,18 +194,30 @@ export class Catalog {
     const org = await this.organizations.get(slug);
     checkText('role', match === 'displayName' ? 'group displayName' : 'group externalId', value, CATALOG_LIMITS.text);
     let mapping: GroupRoleRow | undefined;
-    await this.write(org, async (tx, events) => {
-      await tx.catalog.lock(org.id);
-      const declared = await tx.catalog.find('role', org.id, role);
-      if (!declared) throw new DirectoryError('ROLLCALL_NO_CATALOG_ENTRY', `organization "${slug}" declares no role "${role}"; declare it first: rollcall role add ${slug} ${role}`);
-      const existing = await tx.catalog.mappings(org.id, role);
-      if (existing.length >= CATALOG_LIMITS.mappingsPerRole) throw new DirectoryError('ROLLCALL_CATALOG_LIMIT', `role "${declared.id}" already has ${existing.length} group mappings, the limit (CATALOG_LIMITS.mappingsPerRole)`);
-      mapping = { role: declared.id, match, value, created: now() };
-      await tx.catalog.addMapping(org.id, mapping);
-      events.push({ type: 'role.mapped', resourceType: 'Role', resourceId: declared.id, data: { role: declared.id, match, value } });
-      const groups = await tx.catalog.groupsMatching(org.id, match, value);
-      events.push(...(await recomputeGrants(tx, org.id, await tx.catalog.usersUnder(org.id, groups))));
-    }, `already grants role "${role}" to groups with ${match} "${value}"`);
+    await this.write(
+      org,
+      async (tx, events) => {
+        await tx.catalog.lock(org.id);
+        const declared = await tx.catalog.find('role', org.id, role);
+        if (!declared)
+          throw new DirectoryError(
+            'ROLLCALL_NO_CATALOG_ENTRY',
+            `organization "${slug}" declares no role "${role}"; declare it first: rollcall role add ${slug} ${role}`,
+          );
+        const existing = await tx.catalog.mappings(org.id, role);
+        if (existing.length >= CATALOG_LIMITS.mappingsPerRole)
+          throw new DirectoryError(
+            'ROLLCALL_CATALOG_LIMIT',
+            `role "${declared.id}" already has ${existing.length} group mappings, the limit (CATALOG_LIMITS.mappingsPerRole)`,
+          );
+        mapping = { role: declared.id, match, value, created: now() };
+        await tx.catalog.addMapping(org.id, mapping);
+        events.push({ type: 'role.mapped', resourceType: 'Role', resourceId: declared.id, data: { role: declared.id, match, value } });
+        const groups = await tx.catalog.groupsMatching(org.id, match, value);
+        events.push(...(await recomputeGrants(tx, org.id, await tx.catalog.usersUnder(org.id, groups))));
+      },
+      `already grants role "${role}" to groups with ${match} "${value}"`,
+    );
     return mappingOf(mapping!);
   }
 
@@ -201,8 +227,11 @@ export class Catalog {
     let removed: GroupRoleRow | undefined;
     await this.write(org, async (tx, events) => {
       await tx.catalog.lock(org.id);
-      const found = (await tx.catalog.mappings(org.id, role)).find((m) => m.match === match && (match === 'displayName' ? fold(m.value) === fold(value) : m.value === value));
-      if (!found) throw new DirectoryError('ROLLCALL_NO_CATALOG_ENTRY', `organization "${slug}" does not grant role "${role}" to groups with ${match} "${value}"`);
+      const found = (await tx.catalog.mappings(org.id, role)).find(
+        (m) => m.match === match && (match === 'displayName' ? fold(m.value) === fold(value) : m.value === value),
+      );
+      if (!found)
+        throw new DirectoryError('ROLLCALL_NO_CATALOG_ENTRY', `organization "${slug}" does not grant role "${role}" to groups with ${match} "${value}"`);
       const groups = await tx.catalog.groupsMatching(org.id, match, value);
       const reached = await tx.catalog.usersUnder(org.id, groups);
       await tx.catalog.removeMapping(org.id, role, match, value);
@@ -228,7 +257,10 @@ export class Catalog {
       userName: user.userName,
       direct,
       granted: grants.map((g) => ({ role: g.role, group: { id: g.groupId, displayName: g.displayName } })),
-      effective: effectiveRoles(direct, grants.map((g) => g.role)),
+      effective: effectiveRoles(
+        direct,
+        grants.map((g) => g.role),
+      ),
     };
   }
 
@@ -247,7 +279,10 @@ export class Catalog {
 
   /** GET /Roles, /Entitlements (and their .search): filter, sort and page in the database. */
   async scimList(ctx: RequestContext, kind: CatalogKind, vocabulary: Vocabulary, req: ListRequest): Promise<ListPage> {
-    if (req.cursor !== undefined) throw ScimError.invalidValue(`Cursor paging (RFC 9865) is served by /Users and /Groups; ${CATALOG_TYPES.ietf[kind].endpoint} is small: page it with startIndex.`);
+    if (req.cursor !== undefined)
+      throw ScimError.invalidValue(
+        `Cursor paging (RFC 9865) is served by /Users and /Groups; ${CATALOG_TYPES.ietf[kind].endpoint} is small: page it with startIndex.`,
+      );
     const page = await this.store.catalog.list(kind, ctx.org.id, storeQuery(req));
     return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => catalogResource(kind, vocabulary, r, ctx.baseUrl)) };
   }
@@ -258,7 +293,11 @@ export class Catalog {
     return catalogResource(kind, vocabulary, row, ctx.baseUrl);
   }
 
-  private async write(org: Organization, fn: (tx: StoreSession, events: NewEvent[]) => Promise<void>, exists = 'already declares that value (values compare case-insensitively)'): Promise<void> {
+  private async write(
+    org: Organization,
+    fn: (tx: StoreSession, events: NewEvent[]) => Promise<void>,
+    exists = 'already declares that value (values compare case-insensitively)',
+  ): Promise<void> {
     const recorder = new EventRecorder(org.id, org.slug, undefined);
     try {
       await this.store.transaction(async (tx) => {
@@ -284,12 +323,21 @@ export function roleValues(values: readonly string[]): Map<string, string> {
     const value = checkText('role', 'value', v, CATALOG_LIMITS.value)!.trim();
     if (!wanted.has(fold(value))) wanted.set(fold(value), value);
   }
-  if (wanted.size > CATALOG_LIMITS.roles) throw new DirectoryError('ROLLCALL_CATALOG_LIMIT', `${wanted.size} roles given; an organization may declare ${CATALOG_LIMITS.roles} (CATALOG_LIMITS.roles)`);
+  if (wanted.size > CATALOG_LIMITS.roles)
+    throw new DirectoryError(
+      'ROLLCALL_CATALOG_LIMIT',
+      `${wanted.size} roles given; an organization may declare ${CATALOG_LIMITS.roles} (CATALOG_LIMITS.roles)`,
+    );
   return wanted;
 }
 
 function added(kind: CatalogKind, row: CatalogRow): NewEvent {
-  return { type: `${kind}.added`, resourceType: kind === 'role' ? 'Role' : 'Entitlement', resourceId: row.id, data: { value: row.id, display: row.display, type: row.type } };
+  return {
+    type: `${kind}.added`,
+    resourceType: kind === 'role' ? 'Role' : 'Entitlement',
+    resourceId: row.id,
+    data: { value: row.id, display: row.display, type: row.type },
+  };
 }
 
 /**
@@ -297,7 +345,12 @@ function added(kind: CatalogKind, row: CatalogRow): NewEvent {
  * when it declared any. Only values the write adds are checked: a user keeps a role removed from
  * the catalogue since, and a deactivation never fails on it.
  */
-export async function checkCatalog(tx: StoreSession, ctx: RequestContext, doc: Readonly<Record<string, unknown>>, before?: Readonly<Record<string, unknown>>): Promise<void> {
+export async function checkCatalog(
+  tx: StoreSession,
+  ctx: RequestContext,
+  doc: Readonly<Record<string, unknown>>,
+  before?: Readonly<Record<string, unknown>>,
+): Promise<void> {
   for (const kind of ['role', 'entitlement'] as const) {
     const attr = kind === 'role' ? 'roles' : 'entitlements';
     const values = valuesOf(doc[attr]);
@@ -319,4 +372,3 @@ function valuesOf(v: unknown): string[] {
   if (!Array.isArray(v)) return [];
   return v.map((e) => (e as Record<string, unknown> | null)?.value).filter((x): x is string => typeof x === 'string');
 }
-

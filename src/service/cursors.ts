@@ -51,7 +51,10 @@ function keyOf(store: Store): Promise<Buffer> {
 
 /** What a cursor is valid for: its resource type and filter (a projection may change between pages). */
 function shapeOf(resourceType: string, req: ListRequest): string {
-  return createHash('sha256').update(`${resourceType}\u0000${JSON.stringify(req.filter ?? null)}`).digest('base64url').slice(0, 22);
+  return createHash('sha256')
+    .update(`${resourceType}\u0000${JSON.stringify(req.filter ?? null)}`)
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 /** AES-GCM's nonce and tag, in bytes. */
@@ -62,7 +65,17 @@ const TAG = 16;
 function readable(c: unknown): c is Claims {
   if (typeof c !== 'object' || c === null || Array.isArray(c)) return false;
   const x = c as Record<string, unknown>;
-  return x.v === 1 && typeof x.o === 'string' && typeof x.t === 'string' && typeof x.q === 'string' && typeof x.s === 'number' && Number.isSafeInteger(x.s) && x.s >= 0 && typeof x.e === 'number' && (x.d === undefined || x.d === 'p');
+  return (
+    x.v === 1 &&
+    typeof x.o === 'string' &&
+    typeof x.t === 'string' &&
+    typeof x.q === 'string' &&
+    typeof x.s === 'number' &&
+    Number.isSafeInteger(x.s) &&
+    x.s >= 0 &&
+    typeof x.e === 'number' &&
+    (x.d === undefined || x.d === 'p')
+  );
 }
 
 const invalid = (why: string) => new ScimError(400, `The cursor is not valid: ${why}. Start the walk again with cursor= (empty).`, 'invalidCursor');
@@ -92,13 +105,26 @@ export async function cursorAfter(store: Store, ctx: RequestContext, resourceTyp
   const claims = parsed;
   if (claims.o !== ctx.org.id) throw invalid('it was issued to another organization');
   if (claims.t !== resourceType || claims.q !== shapeOf(resourceType, req)) throw invalid('it was issued for another list (another resource type or filter)');
-  if (claims.e * 1000 < Date.now()) throw new ScimError(400, `The cursor expired at ${new Date(claims.e * 1000).toISOString()} (cursors last ${CURSOR_TIMEOUT_SECONDS} s). Start the walk again with cursor= (empty).`, 'expiredCursor');
+  if (claims.e * 1000 < Date.now())
+    throw new ScimError(
+      400,
+      `The cursor expired at ${new Date(claims.e * 1000).toISOString()} (cursors last ${CURSOR_TIMEOUT_SECONDS} s). Start the walk again with cursor= (empty).`,
+      'expiredCursor',
+    );
   return claims.d === 'p' ? { before: claims.s } : { after: claims.s };
 }
 
 /** The cursor of the page after the row with this sequence number (or, `back`, before it). */
 export async function nextCursor(store: Store, ctx: RequestContext, resourceType: string, req: ListRequest, seq: number, back = false): Promise<string> {
-  const claims: Claims = { v: 1, o: ctx.org.id, t: resourceType, q: shapeOf(resourceType, req), s: seq, ...(back ? { d: 'p' as const } : {}), e: Math.floor(Date.now() / 1000) + CURSOR_TIMEOUT_SECONDS };
+  const claims: Claims = {
+    v: 1,
+    o: ctx.org.id,
+    t: resourceType,
+    q: shapeOf(resourceType, req),
+    s: seq,
+    ...(back ? { d: 'p' as const } : {}),
+    e: Math.floor(Date.now() / 1000) + CURSOR_TIMEOUT_SECONDS,
+  };
   return sealCursor(store, claims);
 }
 
@@ -110,7 +136,13 @@ export async function sealCursor(store: Store, value: unknown): Promise<string> 
 }
 
 /** What a list page says of its cursor walk: nothing for index paging, else `nextCursor` when more follow and `previousCursor` when rows may precede. */
-export async function cursorOfPage(store: Store, ctx: RequestContext, resourceType: string, req: ListRequest, page: { next?: number; previous?: number }): Promise<{ cursor?: { next?: string; previous?: string } }> {
+export async function cursorOfPage(
+  store: Store,
+  ctx: RequestContext,
+  resourceType: string,
+  req: ListRequest,
+  page: { next?: number; previous?: number },
+): Promise<{ cursor?: { next?: string; previous?: string } }> {
   if (req.cursor === undefined) return {};
   return {
     cursor: {

@@ -47,7 +47,13 @@ export class Directory {
     this.catalog = new Catalog(store, this.organizations, this.bus);
     this.organizations.declaresRolesWith(this.catalog);
     // One by one when an application hook may await before a create (see Bulk.run).
-    this.bulk = new Bulk(this.users, this.groups, options.hooks?.beforeUserCreate ? 1 : 32, (err) => store.unavailable(err), (ctx, bodies) => this.users.createMany(ctx, bodies));
+    this.bulk = new Bulk(
+      this.users,
+      this.groups,
+      options.hooks?.beforeUserCreate ? 1 : 32,
+      (err) => store.unavailable(err),
+      (ctx, bodies) => this.users.createMany(ctx, bodies),
+    );
   }
 
   /** Whether an error means the database cannot serve now: the request may be retried (503). */

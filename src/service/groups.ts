@@ -16,7 +16,6 @@ import { MEMBERS_PER_EVENT, valuesAt, type EventBus, type EventRecorder, type Ne
 import { storeQuery, type ListPage, type Preconditions, type ResourceService, type ScimResource } from './resource.js';
 import { checkIfMatch, checkRequired, unknownPatchAttributes, withoutRemoved } from './users.js';
 
-
 /** How a group is read: with its members, or without touching the memberships table. */
 export interface GroupRead {
   readonly members: boolean;
@@ -60,7 +59,12 @@ export class Groups implements ResourceService<GroupRead> {
   }
 
   /** A page of a group's members in id order (the console pages 100,000 members this way). */
-  async membersPage(ctx: RequestContext, id: string, after: string | undefined, limit: number): Promise<{ total: number; members: { value: string; type: 'User' | 'Group'; display: string | null }[] }> {
+  async membersPage(
+    ctx: RequestContext,
+    id: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<{ total: number; members: { value: string; type: 'User' | 'Group'; display: string | null }[] }> {
     await this.require(this.store, ctx, id);
     const page = await this.store.memberships.page(ctx.org.id, id, after, Math.min(1000, Math.max(1, limit)));
     return { total: page.total, members: page.members.map((m) => ({ value: m.member_id, type: m.member_type, display: m.display })) };
@@ -68,7 +72,12 @@ export class Groups implements ResourceService<GroupRead> {
 
   async list(ctx: RequestContext, req: ListRequest, read: GroupRead): Promise<ListPage> {
     const page = await this.store.groups.list(ctx.org.id, storeQuery(req, await cursorAfter(this.store, ctx, 'Group', req)));
-    const members = read.members ? await this.store.memberships.list(ctx.org.id, page.rows.map((r) => r.id)) : [];
+    const members = read.members
+      ? await this.store.memberships.list(
+          ctx.org.id,
+          page.rows.map((r) => r.id),
+        )
+      : [];
     const byGroup = new Map<string, MemberView[]>();
     for (const m of members) {
       const list = byGroup.get(m.group_id);
@@ -87,7 +96,8 @@ export class Groups implements ResourceService<GroupRead> {
   async replace(ctx: RequestContext, id: string, body: unknown, pre: Preconditions, read: GroupRead): Promise<ScimResource> {
     const { doc, members } = this.accept(ctx, body);
     const bodyId = (body as Record<string, unknown>).id;
-    if (typeof bodyId === 'string' && bodyId !== id) throw ScimError.mutability(`"id" is read-only: the body's id "${bodyId}" differs from the group's id "${id}".`);
+    if (typeof bodyId === 'string' && bodyId !== id)
+      throw ScimError.mutability(`"id" is read-only: the body's id "${bodyId}" differs from the group's id "${id}".`);
     return this.change(ctx, async (tx, events, delta) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
@@ -121,7 +131,16 @@ export class Groups implements ResourceService<GroupRead> {
   }
 
   /** Writes a changed group (document or members) with its events; unchanged, returns it as it was. */
-  private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: GroupRow, before: Record<string, unknown>, doc: Record<string, unknown>, delta: MemberDelta, method: 'PUT' | 'PATCH'): Promise<Stored> {
+  private async update(
+    tx: StoreSession,
+    ctx: RequestContext,
+    events: EventRecorder,
+    current: GroupRow,
+    before: Record<string, unknown>,
+    doc: Record<string, unknown>,
+    delta: MemberDelta,
+    method: 'PUT' | 'PATCH',
+  ): Promise<Stored> {
     const changed = changedPaths(ctx.org.schema.group, before, doc);
     const net = netDelta(delta);
     if (changed.length === 0 && net.added.length === 0 && net.removed.length === 0) return current;
@@ -129,7 +148,21 @@ export class Groups implements ResourceService<GroupRead> {
     await this.write(() => tx.groups.update(record, current.version), doc);
     await events.add(tx, [
       ...(changed.length
-        ? [{ type: 'group.updated' as const, resourceType: 'Group' as const, resourceId: record.id, data: { changed, before: valuesAt(before, changed), after: valuesAt(doc, changed), method, version: etagOf(record.version), ...(method === 'PUT' ? { group: { id: record.id, ...doc } } : {}) } }]
+        ? [
+            {
+              type: 'group.updated' as const,
+              resourceType: 'Group' as const,
+              resourceId: record.id,
+              data: {
+                changed,
+                before: valuesAt(before, changed),
+                after: valuesAt(doc, changed),
+                method,
+                version: etagOf(record.version),
+                ...(method === 'PUT' ? { group: { id: record.id, ...doc } } : {}),
+              },
+            },
+          ]
         : []),
       ...memberEvents(record.id, net, etagOf(record.version)),
     ]);
@@ -143,7 +176,9 @@ export class Groups implements ResourceService<GroupRead> {
       checkIfMatch(current, pre);
       const reached = await beforeGroupDelete(tx, ctx.org.id, id);
       await tx.groups.delete(ctx.org.id, id, now());
-      await events.add(tx, [{ type: 'group.deleted', resourceType: 'Group', resourceId: id, data: { displayName: current.display_name, externalId: current.external_id } }]);
+      await events.add(tx, [
+        { type: 'group.deleted', resourceType: 'Group', resourceId: id, data: { displayName: current.display_name, externalId: current.external_id } },
+      ]);
       await events.add(tx, await recomputeGrants(tx, ctx.org.id, reached));
     });
   }
@@ -171,14 +206,28 @@ export class Groups implements ResourceService<GroupRead> {
    * `fresh` group (created in this transaction) is in no group, so no walk for cycles is needed:
    * a chain of nested groups created one by one costs one lookup each, not the chain below.
    */
-  private async addMembers(tx: StoreSession, ctx: RequestContext, groupId: string, members: readonly MemberRef[], options: { fresh?: boolean } = {}): Promise<string[]> {
+  private async addMembers(
+    tx: StoreSession,
+    ctx: RequestContext,
+    groupId: string,
+    members: readonly MemberRef[],
+    options: { fresh?: boolean } = {},
+  ): Promise<string[]> {
     if (members.length === 0) return [];
     const unique = [...new Map(members.map((m) => [m.id, m])).values()];
-    const found = await tx.memberships.typesOf(ctx.org.id, unique.map((m) => m.id));
+    const found = await tx.memberships.typesOf(
+      ctx.org.id,
+      unique.map((m) => m.id),
+    );
     const missing = unique.filter((m) => !found.has(m.id)).map((m) => m.id);
     if (missing.length > 0) {
-      const shown = missing.slice(0, 5).map((m) => `"${m}"`).join(', ');
-      throw ScimError.invalidValue(`Unknown member${missing.length > 1 ? 's' : ''} ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}: members must be users or groups of this organization.`);
+      const shown = missing
+        .slice(0, 5)
+        .map((m) => `"${m}"`)
+        .join(', ');
+      throw ScimError.invalidValue(
+        `Unknown member${missing.length > 1 ? 's' : ''} ${shown}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}: members must be users or groups of this organization.`,
+      );
     }
     const typed = unique.map((m) => {
       const type = found.get(m.id)!;
@@ -187,7 +236,9 @@ export class Groups implements ResourceService<GroupRead> {
     });
     const groups = typed.filter((m) => m.type === 'Group').map((m) => m.id);
     if (!options.fresh && (await tx.memberships.reachesGroup(ctx.org.id, groups, groupId))) {
-      throw ScimError.invalidValue(`Adding ${groups.length > 1 ? 'these groups' : `group "${groups[0]}"`} as a member would make group "${groupId}" contain itself.`);
+      throw ScimError.invalidValue(
+        `Adding ${groups.length > 1 ? 'these groups' : `group "${groups[0]}"`} as a member would make group "${groupId}" contain itself.`,
+      );
     }
     return tx.memberships.add(ctx.org.id, groupId, typed);
   }
@@ -197,7 +248,14 @@ export class Groups implements ResourceService<GroupRead> {
     const current = new Set((await tx.memberships.list(ctx.org.id, [groupId])).map((m) => m.member_id));
     const wanted = new Set(members.map((m) => m.id));
     const remove = [...current].filter((id) => !wanted.has(id));
-    delta.added.push(...(await this.addMembers(tx, ctx, groupId, members.filter((m) => !current.has(m.id)))));
+    delta.added.push(
+      ...(await this.addMembers(
+        tx,
+        ctx,
+        groupId,
+        members.filter((m) => !current.has(m.id)),
+      )),
+    );
     if (remove.length) delta.removed.push(...(await tx.memberships.remove(ctx.org.id, groupId, remove)));
   }
 
@@ -227,7 +285,9 @@ export class Groups implements ResourceService<GroupRead> {
       await op();
     } catch (err) {
       if (err instanceof UniqueViolation) {
-        throw ScimError.uniqueness(`A group named "${String(doc.displayName)}" already exists in this organization (an operator can allow duplicates with the allowDuplicateGroupNames setting).`);
+        throw ScimError.uniqueness(
+          `A group named "${String(doc.displayName)}" already exists in this organization (an operator can allow duplicates with the allowDuplicateGroupNames setting).`,
+        );
       }
       if (err instanceof VersionConflict) throw ScimError.preconditionFailed('The group changed during the request; retry it.');
       throw err;
@@ -241,14 +301,16 @@ function namesOf(doc: Readonly<Record<string, unknown>>): GroupNames {
 }
 
 function checkDisplayName(doc: Record<string, unknown>): void {
-  if (typeof doc.displayName !== 'string' || doc.displayName.trim() === '') throw ScimError.invalidValue('"displayName" is required and must be a non-empty string.');
+  if (typeof doc.displayName !== 'string' || doc.displayName.trim() === '')
+    throw ScimError.invalidValue('"displayName" is required and must be a non-empty string.');
 }
 
 /** What a group's `meta` is made of (RFC 7643 §3.1). */
 type Stored = Pick<GroupRow, 'id' | 'version' | 'created' | 'last_modified'>;
 
 /** A stored group's document, without the values of extensions being removed. */
-const parse = (row: GroupRow, ctx: RequestContext): Record<string, unknown> => withoutRemoved(JSON.parse(row.doc) as Record<string, unknown>, ctx.org.schema.removing);
+const parse = (row: GroupRow, ctx: RequestContext): Record<string, unknown> =>
+  withoutRemoved(JSON.parse(row.doc) as Record<string, unknown>, ctx.org.schema.removing);
 
 /** A group as the store takes it: the document, and the organization's policy on duplicate names. */
 function recordOf(ctx: RequestContext, meta: Stored, doc: Record<string, unknown>): GroupRecord {
@@ -285,7 +347,8 @@ function memberEvents(groupId: string, delta: MemberDelta, version: string): New
     ['group.members_added', delta.added],
     ['group.members_removed', delta.removed],
   ] as const) {
-    for (let i = 0; i < ids.length; i += MEMBERS_PER_EVENT) out.push({ type, resourceType: 'Group', resourceId: groupId, data: { members: ids.slice(i, i + MEMBERS_PER_EVENT), version } });
+    for (let i = 0; i < ids.length; i += MEMBERS_PER_EVENT)
+      out.push({ type, resourceType: 'Group', resourceId: groupId, data: { members: ids.slice(i, i + MEMBERS_PER_EVENT), version } });
   }
   return out;
 }

@@ -9,7 +9,6 @@ import { orgSchemaOf, type OrgSchema } from '../protocol/schema/extensions.js';
 import { roleValues } from './catalog.js';
 import { SETTING_NAMES, defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
 
-
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const TOKEN_PREFIX = 'rc_';
 
@@ -79,7 +78,16 @@ function withSchema(org: Omit<Organization, 'schema'>, schema: OrgSchema): Organ
 }
 
 function toTokenInfo(row: TokenRow): TokenInfo {
-  return { id: row.id, label: row.label, scope: row.scope, created: row.created, lastUsed: row.last_used, revoked: row.revoked, linkId: row.link_id, expiresUnused: row.expires_unused };
+  return {
+    id: row.id,
+    label: row.label,
+    scope: row.scope,
+    created: row.created,
+    lastUsed: row.last_used,
+    revoked: row.revoked,
+    linkId: row.link_id,
+    expiresUnused: row.expires_unused,
+  };
 }
 
 /** Organizations and their bearer tokens. Tokens are 256-bit random, shown once, stored as SHA-256. */
@@ -102,7 +110,7 @@ export class Organizations {
   private async withoutRoles(org: Organization, settings: OrgSettings): Promise<OrgSettings> {
     const { roles, ...rest } = settings;
     if (roles !== undefined) {
-      if (!this.roles) throw new Error('the roles setting needs the directory\'s catalogue');
+      if (!this.roles) throw new Error("the roles setting needs the directory's catalogue");
       await this.roles.replaceRoles(org, roles);
     }
     return rest;
@@ -186,7 +194,18 @@ export class Organizations {
     const org = await this.get(slug);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const at = now();
-    const row: TokenRow = { id: randomUUID(), org_id: org.id, label, hash: hashToken(token), created: at, last_used: null, revoked: null, scope, link_id: origin?.linkId ?? null, expires_unused: origin?.expires ?? null };
+    const row: TokenRow = {
+      id: randomUUID(),
+      org_id: org.id,
+      label,
+      hash: hashToken(token),
+      created: at,
+      last_used: null,
+      revoked: null,
+      scope,
+      link_id: origin?.linkId ?? null,
+      expires_unused: origin?.expires ?? null,
+    };
     const events = new EventRecorder(org.id, org.slug, undefined);
     await this.store.transaction(async (tx) => {
       const replaced = origin ? await tx.tokens.revokeIssuedBy(org.id, origin.linkId, at, label) : [];
@@ -210,7 +229,10 @@ export class Organizations {
     const events = new EventRecorder(orgId, slug, undefined);
     const ids = await this.store.transaction(async (tx) => {
       const revoked = await tx.tokens.revokeIssuedBy(orgId, linkId, now());
-      await events.add(tx, revoked.map((id) => ({ type: 'token.revoked' as const, resourceType: 'Token' as const, resourceId: id, data: { reason: 'setup link revoked' } })));
+      await events.add(
+        tx,
+        revoked.map((id) => ({ type: 'token.revoked' as const, resourceType: 'Token' as const, resourceId: id, data: { reason: 'setup link revoked' } })),
+      );
       return revoked;
     });
     events.publish(this.bus);
@@ -250,7 +272,12 @@ export class Organizations {
     }
     this.touch(found.token.id);
     const { org } = found;
-    return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings), schema: orgSchemaOf(org.extensions) }, scope: found.token.scope, tokenId: found.token.id, tokenLabel: found.token.label };
+    return {
+      org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings), schema: orgSchemaOf(org.extensions) },
+      scope: found.token.scope,
+      tokenId: found.token.id,
+      tokenLabel: found.token.label,
+    };
   }
 
   /**
@@ -262,7 +289,11 @@ export class Organizations {
     const found = await this.store.tokens.findRevoked(hashToken(token));
     if (!found) return undefined;
     const { org } = found;
-    return { org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings), schema: orgSchemaOf(org.extensions) }, tokenId: found.token.id, tokenLabel: found.token.label };
+    return {
+      org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings), schema: orgSchemaOf(org.extensions) },
+      tokenId: found.token.id,
+      tokenLabel: found.token.label,
+    };
   }
 
   /** Records last use at most once a minute per token, off the request path. */

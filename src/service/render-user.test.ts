@@ -36,10 +36,27 @@ const GROUPS: GroupRef[] = [
 const BODIES: Record<string, Record<string, unknown>> = {
   minimal: { userName: 'ada@example.com' },
   'with externalId': { userName: 'ada@example.com', externalId: '00u1abcd', active: true },
-  'Okta-shaped': { userName: 'ada@example.com', externalId: 'x', name: { givenName: 'Ada', familyName: 'Lovelace' }, emails: [{ value: 'ada@example.com', type: 'work', primary: true }], displayName: 'Ada Lovelace', locale: 'en-US', active: true },
-  'enterprise extension': { userName: 'ada@example.com', externalId: 'e', title: 'Countess', [ENT]: { department: 'Math', manager: { value: 'm1' }, employeeNumber: '7' } },
+  'Okta-shaped': {
+    userName: 'ada@example.com',
+    externalId: 'x',
+    name: { givenName: 'Ada', familyName: 'Lovelace' },
+    emails: [{ value: 'ada@example.com', type: 'work', primary: true }],
+    displayName: 'Ada Lovelace',
+    locale: 'en-US',
+    active: true,
+  },
+  'enterprise extension': {
+    userName: 'ada@example.com',
+    externalId: 'e',
+    title: 'Countess',
+    [ENT]: { department: 'Math', manager: { value: 'm1' }, employeeNumber: '7' },
+  },
   'values that look like keys': { userName: '"groups": "meta": x', displayName: `"${ENT}":{"a":1}`, nickName: '"externalId":"no"', title: '{"schemas":[]}' },
-  'escapes and unicode': { userName: 'zoë\u2028@example.com', displayName: 'Tab\there\nNew line, emoji 🎉, NUL-free \\ backslash', name: { formatted: '\u0001 control' } },
+  'escapes and unicode': {
+    userName: 'zoë\u2028@example.com',
+    displayName: 'Tab\there\nNew line, emoji 🎉, NUL-free \\ backslash',
+    name: { formatted: '\u0001 control' },
+  },
 };
 
 for (const [name, body] of Object.entries(BODIES)) {
@@ -73,7 +90,7 @@ test('an empty stored document still gives a valid resource', () => {
 
 test('random documents: splice and serialisation agree on every one (seeded)', () => {
   let seed = 42;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const strings = ['a', 'é', '"', '\\', '"groups":', `"${ENT}":`, '\u0000x'.slice(1), '🎉', '</', ',', '}', '{"externalId":'];
   const str = () => Array.from({ length: 1 + Math.floor(rand() * 4) }, () => pick(strings)).join('');

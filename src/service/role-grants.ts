@@ -97,7 +97,14 @@ export interface GroupNames {
  * - Otherwise the roles it and the groups above it grant are what they were, so only the members
  *   added or removed can move, and only when those roles are not none.
  */
-export async function afterGroupChange(tx: StoreSession, orgId: string, groupId: string, before: GroupNames | undefined, after: GroupNames, members: { readonly added: readonly string[]; readonly removed: readonly string[] }): Promise<NewEvent[]> {
+export async function afterGroupChange(
+  tx: StoreSession,
+  orgId: string,
+  groupId: string,
+  before: GroupNames | undefined,
+  after: GroupNames,
+  members: { readonly added: readonly string[]; readonly removed: readonly string[] },
+): Promise<NewEvent[]> {
   const renamed = before !== undefined && (before.displayName !== after.displayName || before.externalId !== after.externalId);
   if (renamed && !sameSet(await tx.catalog.rolesMatching(orgId, before), await tx.catalog.rolesMatching(orgId, after))) {
     return recomputeGrants(tx, orgId, [...(await tx.catalog.usersUnder(orgId, [groupId])), ...(await tx.catalog.usersAmong(orgId, members.removed))]);
@@ -119,7 +126,14 @@ export async function beforeGroupDelete(tx: StoreSession, orgId: string, groupId
 }
 
 /** After a user's own `roles` changed: its effective roles before and after (the granted ones did not move). */
-export async function afterDirectChange(tx: StoreSession, orgId: string, userId: string, userName: string, before: readonly string[], after: readonly string[]): Promise<NewEvent[]> {
+export async function afterDirectChange(
+  tx: StoreSession,
+  orgId: string,
+  userId: string,
+  userName: string,
+  before: readonly string[],
+  after: readonly string[],
+): Promise<NewEvent[]> {
   if (sameSet(effectiveRoles(before, []), effectiveRoles(after, []))) return [];
   const granted = (await tx.catalog.storedGrants(orgId, [userId])).get(userId) ?? [];
   return rolesChanged(userId, userName, effectiveRoles(before, granted), effectiveRoles(after, granted));

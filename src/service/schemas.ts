@@ -18,7 +18,15 @@ import { withoutRemoved } from './users.js';
 
 /** An extension as the API, the CLI's --json and the console show it: its schema representation, its resource type, whether it is required. */
 export function describeExtension(e: DeclaredExtension): Record<string, unknown> {
-  return { id: e.schema.id, name: e.schema.name, description: e.schema.description, resource: e.resource, required: e.required, added: e.added, attributes: e.schema.attributes };
+  return {
+    id: e.schema.id,
+    name: e.schema.name,
+    description: e.schema.description,
+    resource: e.resource,
+    required: e.required,
+    added: e.added,
+    attributes: e.schema.attributes,
+  };
 }
 
 /** What removing an extension did. */
@@ -59,28 +67,43 @@ export class Schemas {
    * be added and characteristics other than type, multiValued and caseExact changed. Values
    * already stored stay valid, so nothing is rewritten: no downtime.
    */
-  async add(slug: string, declaration: unknown, options: { resource?: ExtensionResource; required?: boolean } = {}): Promise<{ extension: DeclaredExtension; updated: boolean }> {
+  async add(
+    slug: string,
+    declaration: unknown,
+    options: { resource?: ExtensionResource; required?: boolean } = {},
+  ): Promise<{ extension: DeclaredExtension; updated: boolean }> {
     const schema = declared(() => parseExtension(declaration));
     const resource = options.resource ?? 'User';
-    if (resource !== 'User' && resource !== 'Group') throw new DirectoryError('ROLLCALL_BAD_SCHEMA', `--resource must be User or Group, not "${String(resource)}"`);
+    if (resource !== 'User' && resource !== 'Group')
+      throw new DirectoryError('ROLLCALL_BAD_SCHEMA', `--resource must be User or Group, not "${String(resource)}"`);
     const lower = schema.id.toLowerCase();
     let result: { extension: DeclaredExtension; updated: boolean } | undefined;
     await this.change(slug, ({ declared: list, removing }) => {
       if (removing.some((u) => u.toLowerCase() === lower)) {
-        throw new DirectoryError('ROLLCALL_SCHEMA_REMOVING', `"${schema.id}" is still being removed from organization "${slug}"; run rollcall schema remove ${slug} ${schema.id} again to finish, then add it`);
+        throw new DirectoryError(
+          'ROLLCALL_SCHEMA_REMOVING',
+          `"${schema.id}" is still being removed from organization "${slug}"; run rollcall schema remove ${slug} ${schema.id} again to finish, then add it`,
+        );
       }
       const current = list.find((e) => e.schema.id.toLowerCase() === lower);
       if (current && current.resource !== resource) {
-        throw new DirectoryError('ROLLCALL_BAD_SCHEMA', `"${schema.id}" is already declared for ${current.resource}s in organization "${slug}"; an extension URN extends one resource type`);
+        throw new DirectoryError(
+          'ROLLCALL_BAD_SCHEMA',
+          `"${schema.id}" is already declared for ${current.resource}s in organization "${slug}"; an extension URN extends one resource type`,
+        );
       }
       if (current) declared(() => checkRedeclaration(current.schema, schema));
-      else if (list.length >= EXTENSION_LIMITS.extensions) throw new DirectoryError('ROLLCALL_BAD_SCHEMA', `organization "${slug}" already has ${list.length} extensions, the limit`);
+      else if (list.length >= EXTENSION_LIMITS.extensions)
+        throw new DirectoryError('ROLLCALL_BAD_SCHEMA', `organization "${slug}" already has ${list.length} extensions, the limit`);
       const extension: DeclaredExtension = { resource, required: options.required ?? current?.required ?? false, schema, added: current?.added ?? now() };
       result = { extension, updated: current !== undefined };
       return {
         declared: current ? list.map((e) => (e === current ? extension : e)) : [...list, extension],
         removing,
-        event: { type: current ? 'schema.extension_updated' : 'schema.extension_added', data: { urn: schema.id, resource, required: extension.required, attributes: schema.attributes.map((a) => a.name) } },
+        event: {
+          type: current ? 'schema.extension_updated' : 'schema.extension_added',
+          data: { urn: schema.id, resource, required: extension.required, attributes: schema.attributes.map((a) => a.name) },
+        },
       };
     });
     return result!;
@@ -111,7 +134,11 @@ export class Schemas {
       }
       const id = current.schema.id;
       hidden = { urn: id, resource: current.resource, valueKeys: current.schema.attributes.map((a) => `${id}:${a.name}`) };
-      return { declared: list.filter((e) => e !== current), removing: [...removing, id], event: { type: 'schema.extension_removed', data: { urn: id, resource: current.resource } } };
+      return {
+        declared: list.filter((e) => e !== current),
+        removing: [...removing, id],
+        event: { type: 'schema.extension_removed', data: { urn: id, resource: current.resource } },
+      };
     });
     return hidden!;
   }
@@ -128,7 +155,13 @@ export class Schemas {
     return { urn, resource: hidden.resource ?? 'User', documents };
   }
 
-  private async purge(orgId: string, table: 'users' | 'groups', urn: string, valueKeys: readonly string[] | undefined, progress: (n: number) => void): Promise<number> {
+  private async purge(
+    orgId: string,
+    table: 'users' | 'groups',
+    urn: string,
+    valueKeys: readonly string[] | undefined,
+    progress: (n: number) => void,
+  ): Promise<number> {
     const needle = `${JSON.stringify(urn)}:`;
     let after = 0;
     let done = 0;
@@ -161,7 +194,12 @@ export class Schemas {
    * compare-and-set on what was read; when another writer changed them first (another operator,
    * another node), the whole change runs again on what it wrote, so neither undoes the other.
    */
-  private async change(slug: string, mutate: (schema: OrgSchema) => { declared: readonly DeclaredExtension[]; removing: readonly string[]; event?: { type: SchemaEvent; data: Record<string, unknown> } } | undefined): Promise<void> {
+  private async change(
+    slug: string,
+    mutate: (
+      schema: OrgSchema,
+    ) => { declared: readonly DeclaredExtension[]; removing: readonly string[]; event?: { type: SchemaEvent; data: Record<string, unknown> } } | undefined,
+  ): Promise<void> {
     const org = await this.organizations.get(slug);
     for (let attempt = 1; ; attempt++) {
       const events = new EventRecorder(org.id, org.slug, undefined);
@@ -175,7 +213,8 @@ export class Schemas {
           // Parsing what is about to be stored proves every process can read it back.
           orgSchemaOf(json);
           if (!(await tx.organizations.replaceExtensions(org.id, row.extensions, json))) return false;
-          if (next.event) await events.add(tx, [{ type: next.event.type, resourceType: 'Schema', resourceId: String(next.event.data.urn), data: next.event.data }]);
+          if (next.event)
+            await events.add(tx, [{ type: next.event.type, resourceType: 'Schema', resourceId: String(next.event.data.urn), data: next.event.data }]);
           return true;
         },
         { group: org.id },
@@ -185,7 +224,10 @@ export class Schemas {
         return;
       }
       if (attempt >= CHANGE_ATTEMPTS) {
-        throw new DirectoryError('ROLLCALL_SCHEMA_CHANGED', `the extensions of organization "${slug}" kept changing under this change (${CHANGE_ATTEMPTS} attempts); nothing was changed, try again`);
+        throw new DirectoryError(
+          'ROLLCALL_SCHEMA_CHANGED',
+          `the extensions of organization "${slug}" kept changing under this change (${CHANGE_ATTEMPTS} attempts); nothing was changed, try again`,
+        );
       }
     }
   }

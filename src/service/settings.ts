@@ -47,7 +47,12 @@ export const settingsSchema = z
      * Bytes one /Bulk request may have (ServiceProviderConfig bulk.maxPayloadSize). Unset, the
      * server's body limit (--body-limit, 1 MiB by default), which also caps it.
      */
-    bulkMaxPayloadSize: z.number().int().min(1024).max(100 * 1024 * 1024).optional(),
+    bulkMaxPayloadSize: z
+      .number()
+      .int()
+      .min(1024)
+      .max(100 * 1024 * 1024)
+      .optional(),
     /** Days the provisioning log keeps an entry. */
     logRetentionDays: z.number().int().min(1).max(3650).default(14),
     /** Entries the provisioning log keeps at most (the oldest go first). */
@@ -97,7 +102,10 @@ export function parseSettingValue(name: string, text: string): unknown {
   } else if (inner instanceof z.ZodNumber) {
     value = Number(text);
   } else if (inner instanceof z.ZodArray) {
-    value = text.split(',').map((s) => s.trim()).filter(Boolean);
+    value = text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
   const parsed = (inner as z.ZodType).safeParse(value);
   if (!parsed.success) throw new SettingError(`invalid value for ${key}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);

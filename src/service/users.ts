@@ -139,7 +139,12 @@ export class Users implements ResourceService<UserRead> {
   /** A page as JSON texts, for a response without a projection (see getText). */
   async listText(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPageText> {
     const page = await this.store.users.list(ctx.org.id, await this.query(ctx, req), { groups: options.groups ?? false });
-    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => textOf(r, ctx)), ...(await cursorOfPage(this.store, ctx, 'User', req, page)) };
+    return {
+      totalResults: page.total,
+      startIndex: req.startIndex,
+      resources: page.rows.map((r) => textOf(r, ctx)),
+      ...(await cursorOfPage(this.store, ctx, 'User', req, page)),
+    };
   }
 
   /** The store's query of a list request, a cursor walk's included (RFC 9865). */
@@ -199,19 +204,45 @@ export class Users implements ResourceService<UserRead> {
       const before = JSON.parse(current.doc) as Record<string, unknown>;
       if (ctx.org.settings.deleteMode === 'delete') {
         await tx.users.delete(ctx.org.id, id, now());
-        await events.add(tx, [{ type: 'user.deleted', resourceType: 'User', resourceId: id, data: { userName: current.user_name, externalId: current.external_id } }]);
+        await events.add(tx, [
+          { type: 'user.deleted', resourceType: 'User', resourceId: id, data: { userName: current.user_name, externalId: current.external_id } },
+        ]);
         return;
       }
-      await this.update(tx, ctx, events, current, withoutRemoved(before, ctx.org.schema.removing), { ...withoutRemoved(before, ctx.org.schema.removing), active: false }, 'DELETE');
+      await this.update(
+        tx,
+        ctx,
+        events,
+        current,
+        withoutRemoved(before, ctx.org.schema.removing),
+        { ...withoutRemoved(before, ctx.org.schema.removing), active: false },
+        'DELETE',
+      );
     });
   }
 
   /** Writes a changed document with its events; an unchanged one is returned as it was. */
-  private async update(tx: StoreSession, ctx: RequestContext, events: EventRecorder, current: UserRow, before: Record<string, unknown>, doc: Record<string, unknown>, method: 'PUT' | 'PATCH' | 'DELETE'): Promise<ScimResource> {
+  private async update(
+    tx: StoreSession,
+    ctx: RequestContext,
+    events: EventRecorder,
+    current: UserRow,
+    before: Record<string, unknown>,
+    doc: Record<string, unknown>,
+    method: 'PUT' | 'PATCH' | 'DELETE',
+  ): Promise<ScimResource> {
     const changed = changedPaths(ctx.org.schema.user, before, doc);
     if (changed.length === 0) return toResource(current, before, ctx.baseUrl);
     await this.hooks.beforeUserUpdate?.({ org: ctx.org, id: current.id, before, after: doc, changed });
-    const record: ResourceRecord = { org_id: current.org_id, id: current.id, doc, version: current.version + 1, created: current.created, last_modified: now(), type: ctx.org.schema.user };
+    const record: ResourceRecord = {
+      org_id: current.org_id,
+      id: current.id,
+      doc,
+      version: current.version + 1,
+      created: current.created,
+      last_modified: now(),
+      type: ctx.org.schema.user,
+    };
     await checkUnique(tx, ctx, record.id, doc, before);
     await checkCatalog(tx, ctx, doc, before);
     await this.write(() => tx.users.update(record, current.version), doc);
@@ -219,10 +250,25 @@ export class Users implements ResourceService<UserRead> {
     const resource = toResource(record, doc, ctx.baseUrl);
     // A PUT's event carries the whole resource, as its SET (prov:put:full) does.
     const list: NewEvent[] = [
-      { type: 'user.updated', resourceType: 'User', resourceId: record.id, data: { userName, changed, before: valuesAt(before, changed), after: valuesAt(doc, changed), method, version: resource.meta.version, ...(method === 'PUT' ? { user: withoutLocation(resource) } : {}) } },
+      {
+        type: 'user.updated',
+        resourceType: 'User',
+        resourceId: record.id,
+        data: {
+          userName,
+          changed,
+          before: valuesAt(before, changed),
+          after: valuesAt(doc, changed),
+          method,
+          version: resource.meta.version,
+          ...(method === 'PUT' ? { user: withoutLocation(resource) } : {}),
+        },
+      },
     ];
-    if (before.active !== false && doc.active === false) list.push({ type: 'user.deactivated', resourceType: 'User', resourceId: record.id, data: { userName } });
-    if (before.active === false && doc.active !== false) list.push({ type: 'user.reactivated', resourceType: 'User', resourceId: record.id, data: { userName } });
+    if (before.active !== false && doc.active === false)
+      list.push({ type: 'user.deactivated', resourceType: 'User', resourceId: record.id, data: { userName } });
+    if (before.active === false && doc.active !== false)
+      list.push({ type: 'user.reactivated', resourceType: 'User', resourceId: record.id, data: { userName } });
     await events.add(tx, list);
     await events.add(tx, await afterDirectChange(tx, ctx.org.id, record.id, userName, directRoles(before), directRoles(doc)));
     return resource;
@@ -236,7 +282,12 @@ export class Users implements ResourceService<UserRead> {
   /** A page of users matching a list request; filter, sort and paging run in the database. */
   async list(ctx: RequestContext, req: ListRequest, options: UserRead = {}): Promise<ListPage> {
     const page = await this.store.users.list(ctx.org.id, await this.query(ctx, req), { groups: options.groups ?? false });
-    return { totalResults: page.total, startIndex: req.startIndex, resources: page.rows.map((r) => resourceOf(r, ctx.baseUrl, ctx.org.schema.removing)), ...(await cursorOfPage(this.store, ctx, 'User', req, page)) };
+    return {
+      totalResults: page.total,
+      startIndex: req.startIndex,
+      resources: page.rows.map((r) => resourceOf(r, ctx.baseUrl, ctx.org.schema.removing)),
+      ...(await cursorOfPage(this.store, ctx, 'User', req, page)),
+    };
   }
 
   /**
@@ -244,7 +295,12 @@ export class Users implements ResourceService<UserRead> {
    * query for all the given users. Direct memberships only (type "direct").
    */
   async attachGroups(ctx: RequestContext, resources: readonly ScimResource[]): Promise<ScimResource[]> {
-    const byUser = groupRefsByMember(await this.store.memberships.groupsOf(ctx.org.id, resources.map((r) => r.id)));
+    const byUser = groupRefsByMember(
+      await this.store.memberships.groupsOf(
+        ctx.org.id,
+        resources.map((r) => r.id),
+      ),
+    );
     return resources.map((res) => withGroupsAttribute(res, byUser.get(res.id), ctx.baseUrl));
   }
 
@@ -273,7 +329,9 @@ export class Users implements ResourceService<UserRead> {
       await op();
     } catch (err) {
       if (err instanceof UniqueViolation) {
-        throw ScimError.uniqueness(`userName "${String(doc.userName)}" is already taken in this organization (userName is unique case-insensitively, deactivated users included).`);
+        throw ScimError.uniqueness(
+          `userName "${String(doc.userName)}" is already taken in this organization (userName is unique case-insensitively, deactivated users included).`,
+        );
       }
       if (err instanceof VersionConflict) throw ScimError.preconditionFailed('The user changed during the request; retry it.');
       throw err;
@@ -289,7 +347,9 @@ export function unknownPatchAttributes(ctx: RequestContext, resourceType: 'User'
   if (names.length === 0) return;
   const unknown = [...new Set(names)];
   if (ctx.org.settings.strictSchema) {
-    throw ScimError.invalidValue(`Unknown attribute${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`);
+    throw ScimError.invalidValue(
+      `Unknown attribute${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`,
+    );
   }
   ctx.warn?.('unknown attributes ignored', { resourceType, attributes: unknown });
 }
@@ -316,7 +376,9 @@ export function checkPolicy(slug: string, settings: OrgSettings, doc: Record<str
   if (settings.allowedEmailDomains.length > 0 && userName.includes('@')) {
     const domain = userName.slice(userName.lastIndexOf('@') + 1).toLowerCase();
     if (!settings.allowedEmailDomains.some((d) => d.toLowerCase() === domain)) {
-      throw ScimError.invalidValue(`The email domain "${domain}" of userName "${userName}" is not allowed in this organization (allowed: ${settings.allowedEmailDomains.join(', ')}).`);
+      throw ScimError.invalidValue(
+        `The email domain "${domain}" of userName "${userName}" is not allowed in this organization (allowed: ${settings.allowedEmailDomains.join(', ')}).`,
+      );
     }
   }
 }
@@ -441,7 +503,13 @@ export function withoutRemoved(doc: Record<string, unknown>, removing: readonly 
  * serialised, so two of them cannot both pass. (Two PostgreSQL nodes writing the same value at
  * the same instant could: the core userName has a unique index for that; extension values do not.)
  */
-async function checkUnique(tx: StoreSession, ctx: RequestContext, id: string, doc: Readonly<Record<string, unknown>>, before?: Readonly<Record<string, unknown>>): Promise<void> {
+async function checkUnique(
+  tx: StoreSession,
+  ctx: RequestContext,
+  id: string,
+  doc: Readonly<Record<string, unknown>>,
+  before?: Readonly<Record<string, unknown>>,
+): Promise<void> {
   for (const ext of ctx.org.schema.user.extensions) {
     const values = doc[ext.schema.id] as Record<string, unknown> | undefined;
     if (!values) continue;
@@ -452,7 +520,8 @@ async function checkUnique(tx: StoreSession, ctx: RequestContext, id: string, do
       if (previous?.[a.name] === values[a.name]) continue;
       const key = `${ext.schema.id}:${a.name}`;
       const holder = await tx.users.holderOf(ctx.org.id, key, a, values[a.name], id);
-      if (holder) throw ScimError.uniqueness(`"${key}" must be unique in this organization, and ${JSON.stringify(values[a.name])} is already held by user ${holder}.`);
+      if (holder)
+        throw ScimError.uniqueness(`"${key}" must be unique in this organization, and ${JSON.stringify(values[a.name])} is already held by user ${holder}.`);
     }
   }
 }
@@ -467,7 +536,10 @@ export function checkRequired(rt: ResourceTypeDef, doc: Readonly<Record<string, 
   for (const ext of rt.extensions) {
     const values = doc[ext.schema.id] as Record<string, unknown> | undefined;
     if (!values) {
-      if (ext.required && !options.presentOnly) throw ScimError.invalidValue(`The schema extension "${ext.schema.id}" is required for ${rt.name}s in this organization; send it with its required attributes.`);
+      if (ext.required && !options.presentOnly)
+        throw ScimError.invalidValue(
+          `The schema extension "${ext.schema.id}" is required for ${rt.name}s in this organization; send it with its required attributes.`,
+        );
       continue;
     }
     for (const a of ext.schema.attributes) {

@@ -2,7 +2,30 @@ import type { AttributeDef, ResourceTypeDef } from '../protocol/schema/index.js'
 import type { ResolvedFilter } from '../protocol/filter/index.js';
 import type { ResolvedAttribute } from '../protocol/schema/index.js';
 import type { CatalogKind } from '../protocol/schema/catalog.js';
-import type { AccessLinkRow, CatalogRow, GroupMatch, GroupRoleRow, ConsoleSessionRow, EventRow, GroupRef, GroupRow, LogConnectionRow, LogEntryRow, LogMinuteRow, MemberView, NewLogEntryRow, NewOrganizationRow, OrganizationRow, SetStreamRow, SigningKeyRow, TokenRow, ListedUser, UserWithGroups, WebhookDeliveryRow, WebhookRow } from './types.js';
+import type {
+  AccessLinkRow,
+  CatalogRow,
+  GroupMatch,
+  GroupRoleRow,
+  ConsoleSessionRow,
+  EventRow,
+  GroupRef,
+  GroupRow,
+  LogConnectionRow,
+  LogEntryRow,
+  LogMinuteRow,
+  MemberView,
+  NewLogEntryRow,
+  NewOrganizationRow,
+  OrganizationRow,
+  SetStreamRow,
+  SigningKeyRow,
+  TokenRow,
+  ListedUser,
+  UserWithGroups,
+  WebhookDeliveryRow,
+  WebhookRow,
+} from './types.js';
 
 export interface PageQuery {
   /** Rows to skip (0-based). */

@@ -75,7 +75,13 @@ export class BrokenServer {
     const count = Number(url.searchParams.get('count') ?? 100);
     const page = docs.slice(start - 1, start - 1 + count).map((d) => this.resource(kind, d));
     const excluded = url.searchParams.get('excludedAttributes');
-    this.send(res, 200, { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: docs.length, startIndex: start, itemsPerPage: page.length, Resources: excluded === 'members' ? page.map(({ members: _m, ...rest }) => rest) : page });
+    this.send(res, 200, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+      totalResults: docs.length,
+      startIndex: start,
+      itemsPerPage: page.length,
+      Resources: excluded === 'members' ? page.map(({ members: _m, ...rest }) => rest) : page,
+    });
   }
 
   private matches(doc: Doc, filter: string): boolean {
@@ -126,7 +132,16 @@ export class BrokenServer {
     const method = req.method ?? 'GET';
     if (path === '/ServiceProviderConfig') {
       if (method !== 'GET') return this.error(res, 405, 'read-only');
-      return this.send(res, 200, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'], patch: { supported: true }, bulk: { supported: false }, filter: { supported: false }, changePassword: { supported: false }, sort: { supported: false }, etag: { supported: false }, authenticationSchemes: [] });
+      return this.send(res, 200, {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
+        patch: { supported: true },
+        bulk: { supported: false },
+        filter: { supported: false },
+        changePassword: { supported: false },
+        sort: { supported: false },
+        etag: { supported: false },
+        authenticationSchemes: [],
+      });
     }
     const m = /^\/(Users|Groups)(?:\/([^/]+))?$/.exec(path);
     if (!m) return this.error(res, 404, 'no such endpoint');
@@ -146,7 +161,12 @@ export class BrokenServer {
       return this.list(res, docs, kind, url);
     }
     if (!id && method === 'POST') {
-      if (kind === 'Users' && !this.defects.has('no-uniqueness') && [...this.users.values()].some((u) => String(u.userName).toLowerCase() === String(body?.userName).toLowerCase())) return this.error(res, 409, 'taken', 'uniqueness');
+      if (
+        kind === 'Users' &&
+        !this.defects.has('no-uniqueness') &&
+        [...this.users.values()].some((u) => String(u.userName).toLowerCase() === String(body?.userName).toLowerCase())
+      )
+        return this.error(res, 409, 'taken', 'uniqueness');
       const { password: _p, groups: _g, ...doc } = body ?? {};
       const created = { ...doc, id: randomUUID(), ...(kind === 'Users' ? { active: doc.active ?? true } : { members: doc.members ?? [] }) };
       store.set(created.id, created);

@@ -27,12 +27,25 @@ for (const engine of ENGINES) {
     test('every check of every suite passes, none is skipped, and nothing is left behind', async () => {
       const org = await h.org('checked', { rateLimit: 0 });
       const report = await runChecks({ baseUrl: base, token: org.token, suites: ALL });
-      assert.deepEqual(failed(report), [], JSON.stringify(report.results.filter((r) => r.outcome === 'fail'), null, 2).slice(0, 4000));
-      assert.deepEqual(report.results.filter((r) => r.outcome === 'skip').map((r) => r.id), []);
+      assert.deepEqual(
+        failed(report),
+        [],
+        JSON.stringify(
+          report.results.filter((r) => r.outcome === 'fail'),
+          null,
+          2,
+        ).slice(0, 4000),
+      );
+      assert.deepEqual(
+        report.results.filter((r) => r.outcome === 'skip').map((r) => r.id),
+        [],
+      );
       assert.ok(report.results.length >= 40, `${report.results.length} checks`);
       assert.deepEqual(report.leftBehind, []);
       for (const kind of ['Users', 'Groups']) {
-        const left = await h.request('GET', `/${kind}?filter=${encodeURIComponent(`${kind === 'Users' ? 'userName' : 'displayName'} sw "${report.run}"`)}`, { org });
+        const left = await h.request('GET', `/${kind}?filter=${encodeURIComponent(`${kind === 'Users' ? 'userName' : 'displayName'} sw "${report.run}"`)}`, {
+          org,
+        });
         assert.equal(left.body.totalResults, 0, `no ${kind} of the run remain`);
       }
     });
@@ -40,11 +53,17 @@ for (const engine of ENGINES) {
     test('--keep leaves what the run created; --only runs the matching checks', async () => {
       const org = await h.org('kept', { rateLimit: 0 });
       const report = await runChecks({ baseUrl: base, token: org.token, suites: [SUITES.okta], only: 'okta.create', keep: true });
-      assert.deepEqual(report.results.map((r) => r.id), ['okta.create-user']);
+      assert.deepEqual(
+        report.results.map((r) => r.id),
+        ['okta.create-user'],
+      );
       assert.equal(report.leftBehind.length, 1);
       assert.equal((await h.request('GET', report.leftBehind[0]!, { org })).status, 200);
       const regexp = await runChecks({ baseUrl: base, token: org.token, suites: ALL, only: '/^generic\\.(filter|paging)$/' });
-      assert.deepEqual(regexp.results.map((r) => r.id), ['generic.filter', 'generic.paging']);
+      assert.deepEqual(
+        regexp.results.map((r) => r.id),
+        ['generic.filter', 'generic.paging'],
+      );
     });
   });
 }
@@ -81,12 +100,26 @@ describe('rollcall check against a deliberately broken server', () => {
     const base = await server.start();
     try {
       const report = await runChecks({ baseUrl: base, token: server.token, suites: ALL });
-      for (const id of ['okta.lookup-case-insensitive', 'okta.unknown-user', 'generic.error-not-found', 'generic.patch', 'okta.push-members-remove', 'okta.duplicate']) {
-        assert.equal(report.results.find((r) => r.id === id)?.outcome, 'pass', `${id} on the correct server: ${JSON.stringify(report.results.find((r) => r.id === id))}`);
+      for (const id of [
+        'okta.lookup-case-insensitive',
+        'okta.unknown-user',
+        'generic.error-not-found',
+        'generic.patch',
+        'okta.push-members-remove',
+        'okta.duplicate',
+      ]) {
+        assert.equal(
+          report.results.find((r) => r.id === id)?.outcome,
+          'pass',
+          `${id} on the correct server: ${JSON.stringify(report.results.find((r) => r.id === id))}`,
+        );
       }
       assert.equal(report.results.find((r) => r.id === 'generic.sort')?.outcome, 'skip', 'sorting is not advertised, so not checked');
       assert.equal(server.stored, 0, 'the run deleted what it created');
-      assert.ok(server.paths.every((p) => p.startsWith('/scim/v2/')), 'no request outside the base URL');
+      assert.ok(
+        server.paths.every((p) => p.startsWith('/scim/v2/')),
+        'no request outside the base URL',
+      );
     } finally {
       await server.stop();
     }

@@ -23,7 +23,13 @@ for (const engine of ENGINES) {
       assert.equal((await run(['role', 'add', 'acme', 'member', ...d])).code, 0);
       assert.equal((await run(['role', 'list', 'acme', ...d])).stdout, 'admin\tAdministrator\nmember\n');
       const json = JSON.parse((await run(['role', 'list', 'acme', '--json', ...d])).stdout);
-      assert.deepEqual(json.map((r: { value: string; display: string | null; type: string | null }) => [r.value, r.display, r.type]), [['admin', 'Administrator', null], ['member', null, null]]);
+      assert.deepEqual(
+        json.map((r: { value: string; display: string | null; type: string | null }) => [r.value, r.display, r.type]),
+        [
+          ['admin', 'Administrator', null],
+          ['member', null, null],
+        ],
+      );
 
       const dup = await run(['role', 'add', 'acme', 'ADMIN', ...d]);
       assert.equal(dup.code, 1);
@@ -44,7 +50,10 @@ for (const engine of ENGINES) {
     test('entitlement add with --type, list, remove; the roles setting writes the roles', async () => {
       const added = await run(['entitlement', 'add', 'acme', 'license.pro', '--display', 'Pro license', '--type', 'License', '--json', ...d]);
       assert.equal(added.code, 0, added.stderr);
-      assert.deepEqual({ ...JSON.parse(added.stdout), created: undefined }, { value: 'license.pro', display: 'Pro license', type: 'License', created: undefined });
+      assert.deepEqual(
+        { ...JSON.parse(added.stdout), created: undefined },
+        { value: 'license.pro', display: 'Pro license', type: 'License', created: undefined },
+      );
       assert.equal((await run(['entitlement', 'list', 'acme', ...d])).stdout, 'license.pro\tPro license\tLicense\n');
       assert.equal((await run(['entitlement', 'remove', 'acme', 'license.pro', ...d])).code, 0);
       assert.equal((await run(['entitlement', 'list', 'acme', '--json', ...d])).stdout.trim(), '[]');

@@ -65,7 +65,10 @@ for (const engine of ENGINES) {
       assert.match(bad.stderr, /invalid slug/);
 
       const list = await run(['org', 'list', '--json', ...d]);
-      assert.deepEqual(JSON.parse(list.stdout).map((o: any) => o.slug), ['acme']);
+      assert.deepEqual(
+        JSON.parse(list.stdout).map((o: any) => o.slug),
+        ['acme'],
+      );
 
       const set = await run(['org', 'set', 'acme', 'allowedEmailDomains', 'example.com,example.org', '--json', ...d]);
       assert.equal(set.code, 0, set.stderr);
@@ -87,7 +90,10 @@ for (const engine of ENGINES) {
 
       assert.equal((await run(['org', 'create', 'gone', ...d])).code, 0);
       assert.equal((await run(['org', 'delete', 'gone', ...d])).code, 0);
-      assert.deepEqual(JSON.parse((await run(['org', 'list', '--json', ...d])).stdout).map((o: any) => o.slug), ['acme']);
+      assert.deepEqual(
+        JSON.parse((await run(['org', 'list', '--json', ...d])).stdout).map((o: any) => o.slug),
+        ['acme'],
+      );
     });
 
     test('tokens: issue prints the token alone on the last line; list; revoke', async () => {
@@ -216,7 +222,11 @@ for (const engine of ENGINES) {
         const token = /^\s+(rc_\S+)$/m.exec(first.output())?.[1];
         assert.ok(token, first.output());
         const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
-        const created = await fetch(`${first.url}/Users`, { method: 'POST', headers: auth, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'curl@example.com' }) });
+        const created = await fetch(`${first.url}/Users`, {
+          method: 'POST',
+          headers: auth,
+          body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'curl@example.com' }),
+        });
         assert.equal(created.status, 201);
         const user = (await created.json()) as any;
         const read = await fetch(`${first.url}/Users/${user.id}`, { headers: auth });
@@ -262,10 +272,14 @@ for (const engine of ENGINES) {
         });
         assert.equal(res.status, 201);
         await new Promise((r) => setTimeout(r, 200));
-        const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+        const lines = out
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l));
         const access = lines.find((l) => l.msg === 'request' && l.reqId === 'log-test-1');
         assert.ok(access, out);
-        for (const l of out.split('\n').filter((x) => x.startsWith('{'))) assert.equal(l.match(/"reqId":/g)?.length ?? 0, l.includes('"reqId"') ? 1 : 0, `one reqId per line: ${l}`);
+        for (const l of out.split('\n').filter((x) => x.startsWith('{')))
+          assert.equal(l.match(/"reqId":/g)?.length ?? 0, l.includes('"reqId"') ? 1 : 0, `one reqId per line: ${l}`);
         assert.equal(access.org, 'demo');
         assert.equal(access.status, 201);
         assert.equal(access.method, 'POST');

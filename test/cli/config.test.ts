@@ -42,7 +42,14 @@ describe('the configuration file (rollcall.config.json)', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('config check: a valid file; each problem named by its key path and what was expected; no stack trace', async () => {
-    const good = write('good.json', { database: join(dir, 'good.db'), port: 8788, logLevel: 'warn', trustProxy: ['10.0.0.0/8'], worker: { enabled: false, webhookTimeoutSeconds: 5 }, console: { enabled: false } });
+    const good = write('good.json', {
+      database: join(dir, 'good.db'),
+      port: 8788,
+      logLevel: 'warn',
+      trustProxy: ['10.0.0.0/8'],
+      worker: { enabled: false, webhookTimeoutSeconds: 5 },
+      console: { enabled: false },
+    });
     const ok = await rollcall(['config', 'check', '--config', good]);
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /good\.json: valid \(6 settings\)/);
@@ -60,7 +67,10 @@ describe('the configuration file (rollcall.config.json)', () => {
     assert.doesNotMatch(r.stderr, /\bat .*\.js:\d+/, 'no stack trace');
 
     assert.match((await rollcall(['config', 'check', '--config', write('notjson.json', '{port: 1')])).stderr, /notjson\.json is not JSON/);
-    assert.match((await rollcall(['config', 'check', '--config', join(dir, 'missing.json')])).stderr, /cannot read the configuration file .*missing\.json: no such file/);
+    assert.match(
+      (await rollcall(['config', 'check', '--config', join(dir, 'missing.json')])).stderr,
+      /cannot read the configuration file .*missing\.json: no such file/,
+    );
     assert.match((await rollcall(['config', 'check'], {}, join(dir))).stderr, /no configuration file: give --config/);
   });
 
@@ -73,7 +83,12 @@ describe('the configuration file (rollcall.config.json)', () => {
   });
 
   test('precedence: flag, then environment, then file, then default; config print shows each source with the password masked', async () => {
-    const file = write('print.json', { database: 'postgres://rollcall:s3cret-pw@db.example.com:5432/rollcall', port: 9100, bodyLimit: 2048, worker: { enabled: false } });
+    const file = write('print.json', {
+      database: 'postgres://rollcall:s3cret-pw@db.example.com:5432/rollcall',
+      port: 9100,
+      bodyLimit: 2048,
+      worker: { enabled: false },
+    });
     const r = await rollcall(['config', 'print', '--config', file, '--json'], { ROLLCALL_PORT: '9200', ROLLCALL_LOG_LEVEL: 'debug' });
     assert.equal(r.code, 0, r.stderr);
     const printed = JSON.parse(r.stdout) as { file: string; settings: Record<string, { value: unknown; source: string }> };
@@ -99,7 +114,14 @@ describe('the configuration file (rollcall.config.json)', () => {
 
   test('serve takes its port, database and console setting from the file; a flag and the environment win over it', async () => {
     const port = await freePort();
-    const file = write('serve.json', { database: join(dir, 'serve.db'), port, host: '127.0.0.1', logLevel: 'warn', console: { enabled: false }, worker: { enabled: false } });
+    const file = write('serve.json', {
+      database: join(dir, 'serve.db'),
+      port,
+      host: '127.0.0.1',
+      logLevel: 'warn',
+      console: { enabled: false },
+      worker: { enabled: false },
+    });
     // The file's port (serve() passes --port 0 only when told: spawn it here without).
     const fromFile = await new Promise<{ out: string; stop: () => void }>((resolve, reject) => {
       const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('ROLLCALL_')));

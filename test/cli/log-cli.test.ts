@@ -24,7 +24,12 @@ for (const engine of ENGINES) {
       assert.equal(r.code, 0, r.stderr);
       return r.stdout;
     };
-    const jsonLines = (out: string) => out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const jsonLines = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
 
     before(async () => {
       db = await createDatabase(engine);
@@ -53,7 +58,11 @@ for (const engine of ENGINES) {
       assert.equal(await send('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'ann@demo.example' }), 409);
       let lines: any[] = [];
       await until(async () => (lines = jsonLines(await log('--json'))).length === 3, 5000, 'three entries');
-      assert.deepEqual(lines.map((l) => l.status), [200, 201, 409], 'oldest first');
+      assert.deepEqual(
+        lines.map((l) => l.status),
+        [200, 201, 409],
+        'oldest first',
+      );
       for (const l of lines) {
         for (const key of ['at', 'reqId', 'method', 'path', 'status', 'ms', 'client', 'token']) assert.ok(key in l, key);
         assert.equal(l.client, 'okta');
@@ -90,7 +99,10 @@ for (const engine of ENGINES) {
       }
       assert.equal(await follow.exited, 0);
       const lines = jsonLines(follow.output());
-      assert.deepEqual(lines.map((l) => l.status), [409, 404]);
+      assert.deepEqual(
+        lines.map((l) => l.status),
+        [409, 404],
+      );
     });
 
     test('org setup-link and admin login-link print a one-time URL alone on the last line', async () => {

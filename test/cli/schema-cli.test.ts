@@ -69,7 +69,10 @@ for (const engine of ENGINES) {
       const shown = await run(['org', 'show', 'acme', ...d]);
       assert.match(shown.stdout, new RegExp(`extensions: ${URN} \\(User\\)`));
 
-      const bad = await runWithInput(['schema', 'add', 'acme', '-', ...d], JSON.stringify({ ...declaration, id: 'urn:acme:x', attributes: [{ name: 'n', type: 'number' }] }));
+      const bad = await runWithInput(
+        ['schema', 'add', 'acme', '-', ...d],
+        JSON.stringify({ ...declaration, id: 'urn:acme:x', attributes: [{ name: 'n', type: 'number' }] }),
+      );
       assert.equal(bad.code, 1);
       assert.equal(bad.stderr.trim().split('\n').length, 1, 'one line on stderr');
       assert.match(bad.stderr, /^rollcall: attribute "n": unknown type "number"/);
@@ -78,7 +81,10 @@ for (const engine of ENGINES) {
       assert.equal(notJson.code, 1);
       assert.match(notJson.stderr, /cannot read stdin as JSON/);
 
-      const group = await runWithInput(['schema', 'add', 'acme', '-', '--resource', 'Group', '--required', '--json', ...d], JSON.stringify({ id: 'urn:acme:params:scim:schemas:extension:acme:2.0:Group', name: 'AcmeGroup', attributes: [{ name: 'channel' }] }));
+      const group = await runWithInput(
+        ['schema', 'add', 'acme', '-', '--resource', 'Group', '--required', '--json', ...d],
+        JSON.stringify({ id: 'urn:acme:params:scim:schemas:extension:acme:2.0:Group', name: 'AcmeGroup', attributes: [{ name: 'channel' }] }),
+      );
       assert.equal(group.code, 0, group.stderr);
       assert.equal(JSON.parse(group.stdout).resource, 'Group');
       assert.equal(JSON.parse(group.stdout).required, true);

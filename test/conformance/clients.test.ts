@@ -15,7 +15,10 @@ interface Step {
   readonly request: { readonly method: string; readonly path: string; readonly headers?: Record<string, string>; readonly body?: unknown };
 }
 
-for (const [idp, client] of [['okta', 'okta'], ['entra', 'entra']] as [string, ClientId][]) {
+for (const [idp, client] of [
+  ['okta', 'okta'],
+  ['entra', 'entra'],
+] as [string, ClientId][]) {
   test(`every request of the ${idp} fixtures is detected as ${client}`, () => {
     let n = 0;
     for (const file of readdirSync(`${dir}${idp}`).filter((f) => f.endsWith('.json'))) {

@@ -14,7 +14,15 @@ import { createStore, ENGINES } from '../support/engines.js';
  * starts passing, fails this test.
  */
 const COLLECTION = join(import.meta.dirname, 'ms-scim-reference', 'ms-scim-reference.postman_collection.json');
-const FOLDERS = ['Endpoint tests', 'User tests', 'Group tests', 'ComplexAttribute tests', 'User tests with garbage', 'Group tests with garbage', 'Teardown garbage'];
+const FOLDERS = [
+  'Endpoint tests',
+  'User tests',
+  'Group tests',
+  'ComplexAttribute tests',
+  'User tests with garbage',
+  'Group tests with garbage',
+  'Teardown garbage',
+];
 
 /** `request name :: test name` of each check that is expected to fail, with the reason in docs/conformance.md. */
 export const EXPECTED_FAILURES: readonly string[] = [

@@ -16,7 +16,14 @@ import { Harness, type Org, type Response } from '../support/harness.js';
  */
 export interface Step {
   readonly name: string;
-  readonly request: { readonly method: string; readonly path: string; readonly headers?: Record<string, string>; readonly body?: unknown; readonly raw?: string; readonly token?: 'none' | 'org' };
+  readonly request: {
+    readonly method: string;
+    readonly path: string;
+    readonly headers?: Record<string, string>;
+    readonly body?: unknown;
+    readonly raw?: string;
+    readonly token?: 'none' | 'org';
+  };
   readonly response: { readonly status: number; readonly body?: unknown; readonly headers?: Record<string, string>; readonly emptyBody?: boolean };
   readonly capture?: Record<string, string>;
 }
@@ -79,7 +86,9 @@ function capture(body: unknown, dotted: string): string {
 /** Registers one describe block per engine and fixture folder; each scenario runs in its own organization. */
 export function replayFolder(idp: string): void {
   const dir = join(import.meta.dirname, 'fixtures', idp);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
   for (const engine of ENGINES) {
     describe(`${idp} conformance on ${engine}`, () => {
       let h: Harness;
@@ -91,7 +100,11 @@ export function replayFolder(idp: string): void {
         const scenario = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Scenario;
         test(`${file.replace(/\.json$/, '')}: ${scenario.description}`, async () => {
           const org: Org = await h.org(`${idp}-${n}`, scenario.settings ?? {});
-          for (const e of scenario.extensions ?? []) await h.directory.schemas.add(`${idp}-${n}`, e.schema, { ...(e.resource ? { resource: e.resource } : {}), ...(e.required ? { required: true } : {}) });
+          for (const e of scenario.extensions ?? [])
+            await h.directory.schemas.add(`${idp}-${n}`, e.schema, {
+              ...(e.resource ? { resource: e.resource } : {}),
+              ...(e.required ? { required: true } : {}),
+            });
           for (const r of scenario.catalog?.roles ?? []) await h.directory.catalog.add(`${idp}-${n}`, 'role', r);
           for (const e of scenario.catalog?.entitlements ?? []) await h.directory.catalog.add(`${idp}-${n}`, 'entitlement', e);
           const vars = new Map<string, string>();

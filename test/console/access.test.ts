@@ -49,14 +49,23 @@ for (const engine of ENGINES) {
       const cookie = cookieOf((await login(h)).headers['set-cookie']);
       const page = await h.app.inject({ url: '/admin', headers: { cookie } });
       const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-      const out = await h.app.inject({ method: 'POST', url: '/admin/logout', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(csrf)}` });
+      const out = await h.app.inject({
+        method: 'POST',
+        url: '/admin/logout',
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `_csrf=${encodeURIComponent(csrf)}`,
+      });
       assert.equal(out.statusCode, 200);
       assert.match(String(out.headers['set-cookie']), /rollcall_admin=; Path=\/admin; HttpOnly; SameSite=Strict; Max-Age=0/);
       assert.equal((await h.app.inject({ url: '/admin', headers: { cookie } })).statusCode, 401);
 
       const second = cookieOf((await login(h)).headers['set-cookie']);
       const db = (h.store as unknown as { kysely: import('kysely').Kysely<any> }).kysely;
-      await db.updateTable('console_sessions').set({ expires: new Date(Date.now() - 1000).toISOString() }).where('ended', 'is', null).execute();
+      await db
+        .updateTable('console_sessions')
+        .set({ expires: new Date(Date.now() - 1000).toISOString() })
+        .where('ended', 'is', null)
+        .execute();
       const expired = await h.app.inject({ url: '/admin', headers: { cookie: second } });
       assert.equal(expired.statusCode, 401);
       assert.match(expired.body, /login-link/);

@@ -75,9 +75,16 @@ for (const engine of ENGINES) {
       const token = (await page.locator('#token').innerText()).trim();
       assert.match(token, /^rc_/);
 
-      const created = await scim(token, 'POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'jane@acme.com', name: { givenName: 'Jane' } });
+      const created = await scim(token, 'POST', '/Users', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'jane@acme.com',
+        name: { givenName: 'Jane' },
+      });
       assert.equal(created.status, 201);
-      const patched = await scim(token, 'PATCH', `/Users/${created.body.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'name.givenName', value: 'Janet' }] });
+      const patched = await scim(token, 'PATCH', `/Users/${created.body.id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: 'name.givenName', value: 'Janet' }],
+      });
       assert.equal(patched.status, 200);
       await wiring.log!.flush();
 
@@ -128,7 +135,11 @@ for (const engine of ENGINES) {
       assert.match(await p.locator('#live').innerText(), /Connected\./);
       // A refused request is explained in words (an organization that wants email userNames).
       await wiring.directory.organizations.updateSettings('acme', { requireEmailUserName: true });
-      await fetch(`${baseUrl}/Users`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'user-agent': OKTA, 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'not-an-email' }) });
+      await fetch(`${baseUrl}/Users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'user-agent': OKTA, 'content-type': 'application/scim+json' },
+        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'not-an-email' }),
+      });
       await p.locator('#live .error-detail').first().waitFor({ timeout: 10_000 });
       assert.match(await p.locator('#live .error-detail').first().innerText(), /attribute mappings in Okta/);
       await screenshot(p, 'setup-live');
@@ -151,7 +162,9 @@ for (const engine of ENGINES) {
       assert.match(text, /Non-gallery/);
       assert.doesNotMatch(text, /Test API Credentials/);
       const token = (await p.locator('#token').innerText()).trim();
-      const r = await fetch(`${origin}/scim/v2/Users?filter=userName+eq+%229f4a2c1e-7b8d-4e3f-a6c5-0d1e2f3a4b5c%22`, { headers: { authorization: `Bearer ${token}`, 'user-agent': 'Azure Active Directory SCIM Client' } });
+      const r = await fetch(`${origin}/scim/v2/Users?filter=userName+eq+%229f4a2c1e-7b8d-4e3f-a6c5-0d1e2f3a4b5c%22`, {
+        headers: { authorization: `Bearer ${token}`, 'user-agent': 'Azure Active Directory SCIM Client' },
+      });
       assert.equal(r.status, 200);
       await p.locator('#live[data-state="connected"]').waitFor({ timeout: 10_000 });
       await ctx.close();
@@ -180,7 +193,11 @@ for (const engine of ENGINES) {
       assert.match(await p.locator('main').innerText(), /setup session has ended/);
 
       const expired = await wiring.directory.access.createSetupLink('acme', 60_000);
-      await (wiring.store as unknown as { kysely: import('kysely').Kysely<any> }).kysely.updateTable('access_links').set({ expires: new Date(Date.now() - 1000).toISOString() }).where('id', '=', expired.link.id).execute();
+      await (wiring.store as unknown as { kysely: import('kysely').Kysely<any> }).kysely
+        .updateTable('access_links')
+        .set({ expires: new Date(Date.now() - 1000).toISOString() })
+        .where('id', '=', expired.link.id)
+        .execute();
       res = await p.goto(`${origin}/setup/${expired.secret}`);
       assert.equal(res!.status(), 410);
       assert.match(await p.locator('main').innerText(), /Link expired/);
@@ -229,12 +246,28 @@ for (const engine of ENGINES) {
     test('users, a user, a group, webhooks and health pages', async () => {
       const token = (await wiring.directory.organizations.issueToken('acme', 'okta (group push)')).token;
       const ids: string[] = [];
-      for (const [given, family] of [['Ada', 'Lovelace'], ['Grace', 'Hopper'], ['Alan', 'Turing']]) {
-        const r = await scim(token, 'POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `${given!.toLowerCase()}@acme.com`, name: { givenName: given, familyName: family }, displayName: `${given} ${family}` });
+      for (const [given, family] of [
+        ['Ada', 'Lovelace'],
+        ['Grace', 'Hopper'],
+        ['Alan', 'Turing'],
+      ]) {
+        const r = await scim(token, 'POST', '/Users', {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName: `${given!.toLowerCase()}@acme.com`,
+          name: { givenName: given, familyName: family },
+          displayName: `${given} ${family}`,
+        });
         ids.push(r.body.id);
       }
-      const group = await scim(token, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Engineering', members: ids.map((value) => ({ value })) });
-      await scim(token, 'PATCH', `/Users/${ids[2]}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] });
+      const group = await scim(token, 'POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'Engineering',
+        members: ids.map((value) => ({ value })),
+      });
+      await scim(token, 'PATCH', `/Users/${ids[2]}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      });
       await wiring.log!.flush();
       await page.goto(`${origin}/admin/orgs/acme/users?filter=${encodeURIComponent('userName ew "@acme.com"')}`);
       assert.match(await page.locator('main').innerText(), /4 users match/);
@@ -256,7 +289,10 @@ for (const engine of ENGINES) {
       await page.getByLabel('URL').fill('https://app.example.com/scim-events');
       await page.getByLabel('Format').selectOption('set');
       await page.getByRole('button', { name: 'Add endpoint' }).click();
-      assert.match(await page.locator('main').innerText(), /security event token: verify it with the organization's public keys at \/api\/v1\/organizations\/acme\/jwks\.json/);
+      assert.match(
+        await page.locator('main').innerText(),
+        /security event token: verify it with the organization's public keys at \/api\/v1\/organizations\/acme\/jwks\.json/,
+      );
       await page.goto(`${origin}/admin/orgs/acme/webhooks`);
       const hooks = await page.locator('main').innerText();
       assert.match(hooks, /app\.example\.com\/rollcall-events[\s\S]*Format: Rollcall JSON events/);
@@ -271,16 +307,23 @@ for (const engine of ENGINES) {
       const urn = 'urn:zulip:params:scim:schemas:extension:zulip:2.0:User';
       await page.goto(`${origin}/admin/orgs/acme`);
       assert.match(await page.locator('#extensions').locator('..').innerText(), /No extensions/);
-      await page.getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)').fill(JSON.stringify({ id: urn, name: 'ZulipUser', attributes: [{ name: 'pronouns' }, { name: 'level', type: 'integer' }] }));
+      await page
+        .getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)')
+        .fill(JSON.stringify({ id: urn, name: 'ZulipUser', attributes: [{ name: 'pronouns' }, { name: 'level', type: 'integer' }] }));
       await page.getByRole('button', { name: 'Declare', exact: true }).click();
       await page.waitForURL(/#extensions$/);
       const section = page.locator('section[aria-labelledby="extensions"]');
       assert.match(await section.innerText(), new RegExp(`${urn}[\\s\\S]*pronouns \\(string\\), level \\(integer\\)`));
       await screenshot(page, 'console-extensions', section);
       const discovered = await wiring.directory.schemas.list('acme');
-      assert.deepEqual(discovered.map((e) => e.schema.id), [urn]);
+      assert.deepEqual(
+        discovered.map((e) => e.schema.id),
+        [urn],
+      );
       // A bad declaration: its error, shown as text, and nothing changed.
-      await page.getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)').fill(JSON.stringify({ id: 'urn:acme:x', name: '<script>window.__pwned=1</script>', attributes: [{ name: 'n', type: '<b>bold</b>' }] }));
+      await page
+        .getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)')
+        .fill(JSON.stringify({ id: 'urn:acme:x', name: '<script>window.__pwned=1</script>', attributes: [{ name: 'n', type: '<b>bold</b>' }] }));
       await page.getByRole('button', { name: 'Declare', exact: true }).click();
       assert.match(await page.locator('main').innerText(), /unknown type "<b>bold<\/b>"/);
       assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
@@ -318,12 +361,18 @@ for (const engine of ENGINES) {
       await page.getByRole('button', { name: 'Grant role' }).click();
       await page.waitForURL(/#catalog$/);
       assert.match(await section.innerText(), /administrator\s+displayName\s+Zulip Admins/);
-      assert.deepEqual((await wiring.directory.catalog.mappings('acme')).map((m) => `${m.role} ${m.match} ${m.value}`), ['administrator displayName Zulip Admins']);
+      assert.deepEqual(
+        (await wiring.directory.catalog.mappings('acme')).map((m) => `${m.role} ${m.match} ${m.value}`),
+        ['administrator displayName Zulip Admins'],
+      );
       await screenshot(page, 'console-roles', section);
       await page.getByRole('button', { name: 'Stop granting administrator to Zulip Admins' }).click();
       await page.waitForURL(/#catalog$/);
       assert.match(await section.innerText(), /No group grants a role/);
-      assert.deepEqual((await wiring.directory.catalog.list('acme', 'role')).map((r) => r.value), ['administrator', 'member']);
+      assert.deepEqual(
+        (await wiring.directory.catalog.list('acme', 'role')).map((r) => r.value),
+        ['administrator', 'member'],
+      );
       // A duplicate (in another case) is refused with the reason; markup in a value is shown as text.
       await section.locator('#role-value').fill('ADMINISTRATOR');
       await page.getByRole('button', { name: 'Declare role' }).click();
@@ -338,7 +387,10 @@ for (const engine of ENGINES) {
       await page.waitForURL(/#catalog$/);
       await page.getByRole('button', { name: 'Remove role member' }).click();
       await page.waitForURL(/#catalog$/);
-      assert.deepEqual((await wiring.directory.catalog.list('acme', 'role')).map((r) => r.value), ['administrator']);
+      assert.deepEqual(
+        (await wiring.directory.catalog.list('acme', 'role')).map((r) => r.value),
+        ['administrator'],
+      );
       await page.getByRole('button', { name: 'Remove role administrator' }).click();
       await page.getByRole('button', { name: 'Remove entitlement license.pro' }).click();
       await page.waitForURL(/#catalog$/);
@@ -356,7 +408,9 @@ for (const engine of ENGINES) {
         const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         assert.ok(overflow <= 1, `${url} scrolls sideways by ${overflow}px at 320px`);
         const unlabelled = await p.evaluate(() =>
-          [...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter((e) => (e as HTMLInputElement).labels?.length === 0 && !e.getAttribute('aria-label')).map((e) => e.outerHTML),
+          [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+            .filter((e) => (e as HTMLInputElement).labels?.length === 0 && !e.getAttribute('aria-label'))
+            .map((e) => e.outerHTML),
         );
         assert.deepEqual(unlabelled, [], url);
         await p.keyboard.press('Tab');
@@ -380,13 +434,32 @@ for (const engine of ENGINES) {
     test('identity-provider data renders as text everywhere: no script runs', async () => {
       await wiring.directory.organizations.updateSettings('acme', { requireEmailUserName: false });
       const token = (await wiring.directory.organizations.issueToken('acme', XSS_GROUP)).token;
-      const user = await scim(token, 'POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: XSS_USER, displayName: XSS_GROUP }, XSS_USER);
+      const user = await scim(
+        token,
+        'POST',
+        '/Users',
+        { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: XSS_USER, displayName: XSS_GROUP },
+        XSS_USER,
+      );
       assert.equal(user.status, 201);
-      const group = await scim(token, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: XSS_GROUP, members: [{ value: user.body.id }] });
+      const group = await scim(token, 'POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: XSS_GROUP,
+        members: [{ value: user.body.id }],
+      });
       assert.equal(group.status, 201);
       await scim(token, 'POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: XSS_USER });
       await wiring.log!.flush();
-      const pages = ['/admin', '/admin/orgs/acme', '/admin/orgs/acme/users', `/admin/orgs/acme/users/${user.body.id}`, '/admin/orgs/acme/groups', `/admin/orgs/acme/groups/${group.body.id}`, '/admin/orgs/acme/log', `/admin/orgs/acme/log?resource=${encodeURIComponent(XSS_USER)}`];
+      const pages = [
+        '/admin',
+        '/admin/orgs/acme',
+        '/admin/orgs/acme/users',
+        `/admin/orgs/acme/users/${user.body.id}`,
+        '/admin/orgs/acme/groups',
+        `/admin/orgs/acme/groups/${group.body.id}`,
+        '/admin/orgs/acme/log',
+        `/admin/orgs/acme/log?resource=${encodeURIComponent(XSS_USER)}`,
+      ];
       for (const url of pages) {
         await page.goto(`${origin}${url}`);
         assert.equal(await page.locator('img[src="x"]').count(), 0, url);

@@ -6,7 +6,7 @@ import { GUIDE_DOCS, PROVIDERS, fill, guideMarkdown, renderGuides } from '../../
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-test('the step lists in the docs are the setup page\'s (run `npm run docs` after editing src/console/providers.ts)', () => {
+test("the step lists in the docs are the setup page's (run `npm run docs` after editing src/console/providers.ts)", () => {
   for (const path of new Set(Object.values(GUIDE_DOCS))) {
     const text = readFileSync(root + path, 'utf8');
     assert.equal(renderGuides(path, text), text, `${path} is out of date`);

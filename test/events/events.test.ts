@@ -41,22 +41,25 @@ for (const engine of ENGINES) {
       await h.directory.organizations.revokeToken('acme', issued.info.id);
 
       const { events } = await feed(start, '&limit=1000');
-      assert.deepEqual(events.map((e) => [e.type, e.requestId]), [
-        ['user.created', 'req-create'],
-        ['user.updated', 'req-put'],
-        ['user.updated', 'req-off'],
-        ['user.deactivated', 'req-off'],
-        ['user.updated', 'req-on'],
-        ['user.reactivated', 'req-on'],
-        ['group.created', 'req-group'],
-        ['group.members_added', 'req-group'],
-        ['group.updated', 'req-rename'],
-        ['group.members_removed', 'req-leave'],
-        ['group.deleted', 'req-gdel'],
-        ['user.deleted', 'req-udel'],
-        ['token.issued', null],
-        ['token.revoked', null],
-      ]);
+      assert.deepEqual(
+        events.map((e) => [e.type, e.requestId]),
+        [
+          ['user.created', 'req-create'],
+          ['user.updated', 'req-put'],
+          ['user.updated', 'req-off'],
+          ['user.deactivated', 'req-off'],
+          ['user.updated', 'req-on'],
+          ['user.reactivated', 'req-on'],
+          ['group.created', 'req-group'],
+          ['group.members_added', 'req-group'],
+          ['group.updated', 'req-rename'],
+          ['group.members_removed', 'req-leave'],
+          ['group.deleted', 'req-gdel'],
+          ['user.deleted', 'req-udel'],
+          ['token.issued', null],
+          ['token.revoked', null],
+        ],
+      );
       events.forEach((e, i) => {
         assert.equal(e.seq, start + i + 1, 'sequence numbers are consecutive');
         assert.match(e.id, /^[0-9a-f-]{36}$/);
@@ -70,7 +73,14 @@ for (const engine of ENGINES) {
       assert.equal(created.data.user.meta.location, undefined);
       // A PUT's event carries the resource after it (for its SET, prov:put:full); a PATCH's does not.
       const { user: afterPut, ...putData } = put.data;
-      assert.deepEqual(putData, { userName: 'ev@example.com', changed: ['name.givenName'], before: { 'name.givenName': 'Eve' }, after: { 'name.givenName': 'Evelyn' }, method: 'PUT', version: 'W/"2"' });
+      assert.deepEqual(putData, {
+        userName: 'ev@example.com',
+        changed: ['name.givenName'],
+        before: { 'name.givenName': 'Eve' },
+        after: { 'name.givenName': 'Evelyn' },
+        method: 'PUT',
+        version: 'W/"2"',
+      });
       assert.equal(afterPut.name.givenName, 'Evelyn');
       assert.equal(afterPut.meta.version, 'W/"2"');
       assert.equal(afterPut.meta.location, undefined);
@@ -78,7 +88,13 @@ for (const engine of ENGINES) {
       assert.equal(off.data.method, 'PATCH');
       assert.equal(off.data.user, undefined);
       assert.deepEqual(events[7].data, { members: [u.id], version: 'W/"1"' });
-      assert.deepEqual(events[8].data, { changed: ['displayName'], before: { displayName: 'Evs' }, after: { displayName: 'Eves' }, method: 'PATCH', version: 'W/"2"' });
+      assert.deepEqual(events[8].data, {
+        changed: ['displayName'],
+        before: { displayName: 'Evs' },
+        after: { displayName: 'Eves' },
+        method: 'PATCH',
+        version: 'W/"2"',
+      });
       assert.deepEqual(events[9].data, { members: [u.id], version: 'W/"3"' });
       assert.equal(events[12].resourceType, 'Token');
       assert.deepEqual(events[12].data, { label: 'temp', scope: 'scim' });
@@ -89,7 +105,11 @@ for (const engine of ENGINES) {
       const start = await last();
       assert.equal((await h.request('POST', '/Users', { org, body: userBody('QUIET@example.com') })).status, 409);
       assert.equal((await h.request('PATCH', `/Users/${u.id}`, { org, body: patch({ op: 'replace', path: 'title', value: 'T' }) })).status, 200);
-      assert.equal((await h.request('PATCH', `/Users/${u.id}`, { org, body: patch({ op: 'replace', path: 'title', value: 'X' }, { op: 'remove', path: 'userName' }) })).status, 400);
+      assert.equal(
+        (await h.request('PATCH', `/Users/${u.id}`, { org, body: patch({ op: 'replace', path: 'title', value: 'X' }, { op: 'remove', path: 'userName' }) }))
+          .status,
+        400,
+      );
       assert.equal((await h.request('PUT', `/Users/${u.id}`, { org, body: userBody('quiet@example.com', { title: 'T' }) })).status, 200);
       assert.equal((await h.request('POST', '/Groups', { org, body: { displayName: 'Bad', members: [{ value: 'ghost' }] } })).status, 400);
       assert.equal(await last(), start);
@@ -113,7 +133,10 @@ for (const engine of ENGINES) {
       });
       assert.equal(res.status, 204);
       const { events } = await feed(start);
-      assert.deepEqual(events.map((e) => [e.type, e.data]), [['group.members_added', { members: [a.id], version: 'W/"2"' }]]);
+      assert.deepEqual(
+        events.map((e) => [e.type, e.data]),
+        [['group.members_added', { members: [a.id], version: 'W/"2"' }]],
+      );
     });
 
     test('feed paging with after, limit, next and hasMore', async () => {
@@ -126,7 +149,10 @@ for (const engine of ENGINES) {
       const third = await feed(second.next, '&limit=2');
       assert.equal(third.events.length, 1);
       assert.equal(third.hasMore, false);
-      assert.deepEqual([...first.events, ...second.events, ...third.events].map((e) => e.data.user.userName), [0, 1, 2, 3, 4].map((i) => `page${i}@example.com`));
+      assert.deepEqual(
+        [...first.events, ...second.events, ...third.events].map((e) => e.data.user.userName),
+        [0, 1, 2, 3, 4].map((i) => `page${i}@example.com`),
+      );
       const empty = await feed(third.next);
       assert.deepEqual(empty, { events: [], next: third.next, hasMore: false });
     });
@@ -165,7 +191,10 @@ for (const engine of ENGINES) {
       assert.equal((await h.request('GET', '/Users', { token: app })).status, 200);
       assert.equal((await h.request('GET', '/Groups', { token: app })).status, 200);
       assert.equal((await h.request('GET', '/ServiceProviderConfig', { token: app })).status, 200);
-      assert.equal((await h.request('POST', '/Users/.search', { token: app, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] } })).status, 200);
+      assert.equal(
+        (await h.request('POST', '/Users/.search', { token: app, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'] } })).status,
+        200,
+      );
       for (const [method, url, body] of [
         ['POST', '/Users', userBody('nope@example.com')],
         ['PUT', `/Users/${u.id}`, userBody('scoped@example.com')],

@@ -22,13 +22,35 @@ type Claims = JWTPayload & { sub_id: { format: string; uri: string; externalId?:
 
 // The SETs of RFC 9967's examples, as claims: the mapping is pure, so it is checked on its own first.
 test('RFC 9967 §2.4 examples: a created user as feed:add with prov:create (full and notice), a PATCH as its PatchOp, a delete with feed:remove', () => {
-  const base = { id: '4d3559ec-6750-4aab-a65d-40b0363faad8', seq: 1, organization: 'acme', resourceType: 'User' as const, resourceId: '44f6142df96bd6ab61e7521d9', time: '2026-05-14T15:23:38.000Z', requestId: 'req-1' };
+  const base = {
+    id: '4d3559ec-6750-4aab-a65d-40b0363faad8',
+    seq: 1,
+    organization: 'acme',
+    resourceType: 'User' as const,
+    resourceId: '44f6142df96bd6ab61e7521d9',
+    time: '2026-05-14T15:23:38.000Z',
+    requestId: 'req-1',
+  };
   const created: DirectoryEvent = {
     ...base,
     type: 'user.created',
-    data: { user: { schemas: [USER], id: base.resourceId, externalId: 'jdoe', userName: 'jdoe', emails: [{ type: 'work', value: 'jdoe@example.com' }], meta: { resourceType: 'User', version: 'W/"1"' } } },
+    data: {
+      user: {
+        schemas: [USER],
+        id: base.resourceId,
+        externalId: 'jdoe',
+        userName: 'jdoe',
+        emails: [{ type: 'work', value: 'jdoe@example.com' }],
+        meta: { resourceType: 'User', version: 'W/"1"' },
+      },
+    },
   };
-  const full = securityEventOf(created, { issuer: 'https://scim.example.com', audience: 'https://receiver.example.com/events', form: 'full', now: Date.parse('2026-05-14T15:23:40Z') })!;
+  const full = securityEventOf(created, {
+    issuer: 'https://scim.example.com',
+    audience: 'https://receiver.example.com/events',
+    form: 'full',
+    now: Date.parse('2026-05-14T15:23:40Z'),
+  })!;
   assert.deepEqual(full, {
     iss: 'https://scim.example.com',
     aud: 'https://receiver.example.com/events',
@@ -39,30 +61,68 @@ test('RFC 9967 §2.4 examples: a created user as feed:add with prov:create (full
     sub_id: { format: 'scim', uri: '/Users/44f6142df96bd6ab61e7521d9', externalId: 'jdoe' },
     events: {
       [EVENT_URIS.feedAdd]: {},
-      [EVENT_URIS.createFull]: { data: { schemas: [USER], externalId: 'jdoe', userName: 'jdoe', emails: [{ type: 'work', value: 'jdoe@example.com' }] }, version: 'W/"1"' },
+      [EVENT_URIS.createFull]: {
+        data: { schemas: [USER], externalId: 'jdoe', userName: 'jdoe', emails: [{ type: 'work', value: 'jdoe@example.com' }] },
+        version: 'W/"1"',
+      },
     },
   });
   const notice = securityEventOf(created, { issuer: 'https://scim.example.com', form: 'notice', now: 0 })!;
-  assert.deepEqual(notice.events, { [EVENT_URIS.feedAdd]: {}, [EVENT_URIS.createNotice]: { attributes: ['externalId', 'userName', 'emails'], version: 'W/"1"' } });
+  assert.deepEqual(notice.events, {
+    [EVENT_URIS.feedAdd]: {},
+    [EVENT_URIS.createNotice]: { attributes: ['externalId', 'userName', 'emails'], version: 'W/"1"' },
+  });
   assert.equal('aud' in notice, false);
 
-  const patched: DirectoryEvent = { ...base, type: 'user.updated', data: { userName: 'jdoe', changed: ['name.givenName', 'nickName'], before: {}, after: { 'name.givenName': 'John', nickName: null }, method: 'PATCH', version: 'W/"2"' } };
+  const patched: DirectoryEvent = {
+    ...base,
+    type: 'user.updated',
+    data: {
+      userName: 'jdoe',
+      changed: ['name.givenName', 'nickName'],
+      before: {},
+      after: { 'name.givenName': 'John', nickName: null },
+      method: 'PATCH',
+      version: 'W/"2"',
+    },
+  };
   assert.deepEqual(securityEventOf(patched, { issuer: 'i', form: 'full', now: 0 })!.events, {
-    [EVENT_URIS.patchFull]: { data: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'name.givenName', value: 'John' }, { op: 'remove', path: 'nickName' }] }, version: 'W/"2"' },
+    [EVENT_URIS.patchFull]: {
+      data: {
+        schemas: [PATCH],
+        Operations: [
+          { op: 'replace', path: 'name.givenName', value: 'John' },
+          { op: 'remove', path: 'nickName' },
+        ],
+      },
+      version: 'W/"2"',
+    },
   });
-  assert.deepEqual(securityEventOf(patched, { issuer: 'i', form: 'notice', now: 0 })!.events, { [EVENT_URIS.patchNotice]: { attributes: ['name.givenName', 'nickName'], version: 'W/"2"' } });
+  assert.deepEqual(securityEventOf(patched, { issuer: 'i', form: 'notice', now: 0 })!.events, {
+    [EVENT_URIS.patchNotice]: { attributes: ['name.givenName', 'nickName'], version: 'W/"2"' },
+  });
 
   const deleted: DirectoryEvent = { ...base, type: 'user.deleted', requestId: null, data: { userName: 'jdoe', externalId: 'jdoe' } };
   const del = securityEventOf(deleted, { issuer: 'i', form: 'full', now: 0 })!;
   assert.deepEqual(del.events, { [EVENT_URIS.delete]: {}, [EVENT_URIS.feedRemove]: {} });
   assert.equal(del.txn, base.id, 'a change without a request is its own transaction');
 
-  const members: DirectoryEvent = { ...base, resourceType: 'Group', resourceId: 'g1', type: 'group.members_removed', data: { members: ['u1', 'u"2'], version: 'W/"3"' } };
+  const members: DirectoryEvent = {
+    ...base,
+    resourceType: 'Group',
+    resourceId: 'g1',
+    type: 'group.members_removed',
+    data: { members: ['u1', 'u"2'], version: 'W/"3"' },
+  };
   assert.deepEqual((securityEventOf(members, { issuer: 'i', form: 'full', now: 0 })!.events[EVENT_URIS.patchFull] as any).data.Operations, [
     { op: 'remove', path: 'members[value eq "u1"]' },
     { op: 'remove', path: 'members[value eq "u\\"2"]' },
   ]);
-  assert.equal(securityEventOf({ ...base, type: 'token.issued', data: {} }, { issuer: 'i', form: 'full', now: 0 }), undefined, "Rollcall's own events have no SET");
+  assert.equal(
+    securityEventOf({ ...base, type: 'token.issued', data: {} }, { issuer: 'i', form: 'full', now: 0 }),
+    undefined,
+    "Rollcall's own events have no SET",
+  );
 });
 
 /** A loopback receiver of pushed SETs, scripted per test. */
@@ -115,7 +175,8 @@ for (const engine of ENGINES) {
       const { token } = await h.directory.organizations.issueToken(slug, 'app', 'app');
       return { scim, app: { slug, token }, slug, id: (await h.directory.organizations.get(slug)).id };
     }
-    const poll = (o: Org, body: unknown = { returnImmediately: true }, query = '') => h.request('POST', `/api/v1/security-events${query}`, { org: o, body, headers: { 'content-type': 'application/json' } });
+    const poll = (o: Org, body: unknown = { returnImmediately: true }, query = '') =>
+      h.request('POST', `/api/v1/security-events${query}`, { org: o, body, headers: { 'content-type': 'application/json' } });
     const jwks = (slug: string) => createRemoteJWKSet(new URL(`${base}/api/v1/organizations/${slug}/jwks.json`));
     async function verified(slug: string, sets: Record<string, string>): Promise<Claims[]> {
       const keys = jwks(slug);
@@ -133,7 +194,17 @@ for (const engine of ENGINES) {
       const o = await org();
       const r = await h.request('GET', '/ServiceProviderConfig', { org: o.scim });
       assert.deepEqual(r.body.securityEvents, { eventUris: ALL_EVENT_URIS, asyncRequest: 'none' });
-      for (const uri of ['feed:add', 'feed:remove', 'prov:create:full', 'prov:create:notice', 'prov:patch:full', 'prov:put:notice', 'prov:delete', 'prov:activate', 'prov:deactivate']) {
+      for (const uri of [
+        'feed:add',
+        'feed:remove',
+        'prov:create:full',
+        'prov:create:notice',
+        'prov:patch:full',
+        'prov:put:notice',
+        'prov:delete',
+        'prov:activate',
+        'prov:deactivate',
+      ]) {
         assert.ok(r.body.securityEvents.eventUris.includes(`urn:ietf:params:scim:event:${uri}`), uri);
       }
     });
@@ -143,10 +214,20 @@ for (const engine of ENGINES) {
       const start = await poll(o.app);
       assert.equal(start.status, 200, start.text);
       assert.deepEqual(start.body, { sets: {}, moreAvailable: false }, 'a new stream starts now');
-      const created = await h.request('POST', '/Users', { org: o.scim, body: { schemas: [USER], userName: 'bjensen@example.com', externalId: 'bj', name: { givenName: 'Barbara' } } });
+      const created = await h.request('POST', '/Users', {
+        org: o.scim,
+        body: { schemas: [USER], userName: 'bjensen@example.com', externalId: 'bj', name: { givenName: 'Barbara' } },
+      });
       const id = created.body.id as string;
-      await h.request('PATCH', `/Users/${id}`, { org: o.scim, body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] }, headers: { 'x-request-id': 'okta-deactivate-1' } });
-      await h.request('PUT', `/Users/${id}`, { org: o.scim, body: { schemas: [USER], userName: 'bjensen@example.com', externalId: 'bj', active: true, name: { givenName: 'Babs' } } });
+      await h.request('PATCH', `/Users/${id}`, {
+        org: o.scim,
+        body: { schemas: [PATCH], Operations: [{ op: 'replace', value: { active: false } }] },
+        headers: { 'x-request-id': 'okta-deactivate-1' },
+      });
+      await h.request('PUT', `/Users/${id}`, {
+        org: o.scim,
+        body: { schemas: [USER], userName: 'bjensen@example.com', externalId: 'bj', active: true, name: { givenName: 'Babs' } },
+      });
       const group = await h.request('POST', '/Groups', { org: o.scim, body: { schemas: [GROUP], displayName: 'Eng', members: [{ value: id }] } });
       await h.request('DELETE', `/Users/${id}`, { org: o.scim });
       await h.request('POST', '/api/v1/webhooks', { org: o.app, body: { url: 'https://example.com/x' } }); // not a SCIM change: no SET
@@ -204,7 +285,11 @@ for (const engine of ENGINES) {
       assert.deepEqual(again.slice(0, 2), [jtis[0], jtis[2]]);
       assert.equal(second.body.moreAvailable, false);
       // A receiver's refusal (setErrs) acknowledges too; then everything is acknowledged.
-      const third = await poll(o.app, { returnImmediately: true, ack: [jtis[0], again[2], again[3]], setErrs: { [jtis[2]!]: { err: 'invalid_request', description: 'unknown attribute' } } });
+      const third = await poll(o.app, {
+        returnImmediately: true,
+        ack: [jtis[0], again[2], again[3]],
+        setErrs: { [jtis[2]!]: { err: 'invalid_request', description: 'unknown attribute' } },
+      });
       assert.deepEqual(third.body, { sets: {}, moreAvailable: false });
       const stream = await h.store.securityEvents.stream(o.id, 'default');
       const { last } = await h.store.events.bounds(o.id);
@@ -236,7 +321,10 @@ for (const engine of ENGINES) {
       const o = await org();
       await poll(o.app, { returnImmediately: true }, '?form=notice');
       const created = await h.request('POST', '/Users', { org: o.scim, body: { schemas: [USER], userName: 'n@example.com', displayName: 'N' } });
-      await h.request('PATCH', `/Users/${created.body.id}`, { org: o.scim, body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'M' }] } });
+      await h.request('PATCH', `/Users/${created.body.id}`, {
+        org: o.scim,
+        body: { schemas: [PATCH], Operations: [{ op: 'replace', path: 'displayName', value: 'M' }] },
+      });
       const claims = await verified(o.slug, (await poll(o.app, { returnImmediately: true }, '?form=notice')).body.sets);
       assert.deepEqual(claims[0]!.events[EVENT_URIS.createNotice].attributes, ['userName', 'displayName', 'active']);
       assert.equal(claims[0]!.events[EVENT_URIS.createNotice].data, undefined);
@@ -301,7 +389,8 @@ for (const engine of ENGINES) {
 
     test('the public JWKS is rate limited per address, with a SCIM 429 that names the limit', async () => {
       const answers = [];
-      for (let i = 0; i < 60; i++) answers.push(await h.app.inject({ method: 'GET', url: '/api/v1/organizations/anyone/jwks.json', remoteAddress: '198.51.100.7' }));
+      for (let i = 0; i < 60; i++)
+        answers.push(await h.app.inject({ method: 'GET', url: '/api/v1/organizations/anyone/jwks.json', remoteAddress: '198.51.100.7' }));
       const limited = answers.filter((a) => a.statusCode === 429);
       assert.ok(limited.length >= 5, `${limited.length} of 60 refused`);
       assert.match(JSON.parse(limited[0]!.body).detail, /More than 10 JWKS requests a second \(burst 50\)/);
@@ -328,7 +417,10 @@ for (const engine of ENGINES) {
       assert.equal(decodeProtectedHeader(again[oldJti]!).kid, key.kid);
       await new Promise((r) => setTimeout(r, 1100));
       const afterGrace = (await h.request('GET', `/api/v1/organizations/${o.slug}/jwks.json`)).body;
-      assert.deepEqual(afterGrace.keys.map((k: { kid: string }) => k.kid), [key.kid]);
+      assert.deepEqual(
+        afterGrace.keys.map((k: { kid: string }) => k.kid),
+        [key.kid],
+      );
       await assert.rejects(jwtVerify(oldJwt, createLocalJWKSet(afterGrace)), /no applicable key found|JWKSNoMatchingKey/i);
       await jwtVerify(again[oldJti]!, createLocalJWKSet(afterGrace), { issuer: ISSUER(o.slug) });
       assert.equal((await h.store.securityEvents.keys(o.id)).length, 1, "the expired key's private half is deleted");
@@ -339,7 +431,10 @@ for (const engine of ENGINES) {
       const receiver = new Receiver();
       const url = await receiver.start();
       try {
-        receiver.respond = (k, res) => (k === 1 ? res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ err: 'invalid_key', description: 'kid not found' })) : res.writeHead(202).end());
+        receiver.respond = (k, res) =>
+          k === 1
+            ? res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ err: 'invalid_key', description: 'kid not found' }))
+            : res.writeHead(202).end();
         const added = await h.request('POST', '/api/v1/webhooks', { org: o.app, body: { url, format: 'set' } });
         assert.equal(added.status, 201, added.text);
         assert.equal(added.body.format, 'set');
@@ -404,19 +499,29 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
         const scim = (await d.organizations.issueToken('nodes')).token;
         const app = (await d.organizations.issueToken('nodes', 'app', 'app')).token;
         const json = { authorization: `Bearer ${app}`, 'content-type': 'application/json' };
-        const pollOn = async (i: number, body: unknown) => JSON.parse((await apps[i]!.inject({ method: 'POST', url: '/api/v1/security-events', headers: json, payload: JSON.stringify(body) })).body);
+        const pollOn = async (i: number, body: unknown) =>
+          JSON.parse((await apps[i]!.inject({ method: 'POST', url: '/api/v1/security-events', headers: json, payload: JSON.stringify(body) })).body);
         // Both nodes' first polls at once: they make the first key concurrently and agree on one.
         await Promise.all([pollOn(0, { returnImmediately: true }), pollOn(1, { returnImmediately: true })]);
         for (let i = 0; i < 4; i++) {
-          await apps[i % 2]!.inject({ method: 'POST', url: '/scim/v2/Users', headers: { authorization: `Bearer ${scim}`, 'content-type': 'application/scim+json' }, payload: JSON.stringify({ schemas: [USER], userName: `n${i}@example.com` }) });
+          await apps[i % 2]!.inject({
+            method: 'POST',
+            url: '/scim/v2/Users',
+            headers: { authorization: `Bearer ${scim}`, 'content-type': 'application/scim+json' },
+            payload: JSON.stringify({ schemas: [USER], userName: `n${i}@example.com` }),
+          });
         }
         const first = await pollOn(0, { returnImmediately: true, maxEvents: 2 });
         const second = await pollOn(1, { returnImmediately: true, ack: Object.keys(first.sets) });
         assert.equal(Object.keys(second.sets).length, 2, 'the other node continues after what the first acknowledged');
-        assert.deepEqual(Object.keys(first.sets).filter((j) => j in second.sets), []);
+        assert.deepEqual(
+          Object.keys(first.sets).filter((j) => j in second.sets),
+          [],
+        );
         const jwks = JSON.parse((await apps[1]!.inject({ method: 'GET', url: '/api/v1/organizations/nodes/jwks.json' })).body);
         assert.equal(jwks.keys.length, 1, 'one key, whichever node made it');
-        for (const jwt of [...Object.values(first.sets), ...Object.values(second.sets)] as string[]) await jwtVerify(jwt, createLocalJWKSet(jwks), { issuer: ISSUER('nodes') });
+        for (const jwt of [...Object.values(first.sets), ...Object.values(second.sets)] as string[])
+          await jwtVerify(jwt, createLocalJWKSet(jwks), { issuer: ISSUER('nodes') });
       } finally {
         for (const a of apps) await a.close();
         for (const s of stores) await s.close();
@@ -438,7 +543,11 @@ describe('security events when embedded', () => {
       await rollcall.directory.users.create(ctx, { schemas: [USER], userName: 'e@example.com' });
       const created = seen.find((e) => e.type === 'user.created')!;
       const jwt = (await rollcall.securityEventToken(created, { form: 'notice', audience: 'urn:example:app' }))!;
-      const { payload } = await jwtVerify<Claims>(jwt, createLocalJWKSet(await rollcall.jwks('embed')), { issuer: ISSUER('embed'), audience: 'urn:example:app', typ: 'secevent+jwt' });
+      const { payload } = await jwtVerify<Claims>(jwt, createLocalJWKSet(await rollcall.jwks('embed')), {
+        issuer: ISSUER('embed'),
+        audience: 'urn:example:app',
+        typ: 'secevent+jwt',
+      });
       assert.equal(payload.jti, created.id);
       assert.equal(payload.txn, 'embedded-1');
       assert.deepEqual(Object.keys(payload.events), [EVENT_URIS.feedAdd, EVENT_URIS.createNotice]);

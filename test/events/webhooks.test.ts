@@ -62,9 +62,18 @@ test('signatures: HMAC-SHA256 over "timestamp.body", verified in constant time w
 });
 
 test('retry schedule: exponential from 1 s, jittered between 50% and 100%, capped at one hour', () => {
-  assert.deepEqual([1, 2, 3, 4, 5].map((a) => backoffMs(a, () => 1 - 1e-12)), [1000, 2000, 4000, 8000, 16000]);
-  assert.deepEqual([1, 2, 3].map((a) => backoffMs(a, () => 0)), [500, 1000, 2000]);
-  assert.equal(backoffMs(30, () => 1 - 1e-12), 3_600_000);
+  assert.deepEqual(
+    [1, 2, 3, 4, 5].map((a) => backoffMs(a, () => 1 - 1e-12)),
+    [1000, 2000, 4000, 8000, 16000],
+  );
+  assert.deepEqual(
+    [1, 2, 3].map((a) => backoffMs(a, () => 0)),
+    [500, 1000, 2000],
+  );
+  assert.equal(
+    backoffMs(30, () => 1 - 1e-12),
+    3_600_000,
+  );
 });
 
 for (const engine of ENGINES) {
@@ -83,7 +92,10 @@ for (const engine of ENGINES) {
 
     const newOrg = async () => {
       const org = await directory.organizations.create(`hooks${++n}`);
-      ctx = { org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false }, schema: org.schema }, baseUrl: 'http://x/scim/v2' };
+      ctx = {
+        org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false }, schema: org.schema },
+        baseUrl: 'http://x/scim/v2',
+      };
       return org.slug;
     };
     const createUsers = async (count: number, prefix: string) => {
@@ -116,16 +128,29 @@ for (const engine of ENGINES) {
         const names = rx.received.map((r) => r.body.data.user.userName);
         assert.deepEqual(names, ['order0', 'order0', 'order0', 'order0', 'order1', 'order2'], 'the first event until it succeeds, then the rest in order');
         const seqs = rx.received.map((r) => r.body.seq);
-        assert.deepEqual([...seqs].sort((a, b) => a - b), seqs);
+        assert.deepEqual(
+          [...seqs].sort((a, b) => a - b),
+          seqs,
+        );
         const log = await webhooks.deliveries(slug, hook.id);
-        assert.deepEqual(log.map((d) => [d.attempt, d.status]).reverse(), [[1, 503], [2, 503], [3, 503], [4, 200], [1, 200], [1, 200]]);
+        assert.deepEqual(log.map((d) => [d.attempt, d.status]).reverse(), [
+          [1, 503],
+          [2, 503],
+          [3, 503],
+          [4, 200],
+          [1, 200],
+          [1, 200],
+        ]);
         const state = (await webhooks.list(slug))[0]!;
         assert.equal(state.cursor, seqs.at(-1));
         assert.equal(state.attempts, 0);
         for (const r of rx.received) {
           assert.equal(r.headers['rollcall-event-id'], r.body.id);
           assert.equal(r.headers['rollcall-event-type'], 'user.created');
-          assert.equal(verify(hook.secret, r.headers['rollcall-signature'] as string, r.headers['rollcall-timestamp'] as string, r.raw, 300, Math.floor(now / 1000)), true);
+          assert.equal(
+            verify(hook.secret, r.headers['rollcall-signature'] as string, r.headers['rollcall-timestamp'] as string, r.raw, 300, Math.floor(now / 1000)),
+            true,
+          );
         }
       } finally {
         await rx.stop();
@@ -212,10 +237,16 @@ for (const engine of ENGINES) {
         const hook = await webhooks.add(slug, { url, events: ['user.deactivated'] });
         await directory.users.create(ctx, { userName: 'filtered' });
         const u = (await directory.users.list(ctx, { descending: false, startIndex: 1, count: 10, projection: {} })).resources[0]!;
-        await directory.users.patch(ctx, u.id, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] });
+        await directory.users.patch(ctx, u.id, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'replace', path: 'active', value: false }],
+        });
         const worker = new WebhookWorker(store, undefined, { targets: LOCAL, timeoutMs: 2000 });
         await drain(worker);
-        assert.deepEqual(rx.received.map((r) => r.body.type), ['user.deactivated']);
+        assert.deepEqual(
+          rx.received.map((r) => r.body.type),
+          ['user.deactivated'],
+        );
         const ping = await webhooks.test(slug, hook.id);
         assert.equal(ping.status, 200);
         assert.equal(rx.received.at(-1)!.body.type, 'webhook.test');
@@ -253,7 +284,9 @@ if (ENGINES.includes('postgres')) {
   describe('webhook workers as separate processes on PostgreSQL', () => {
     const spawned: ChildProcess[] = [];
     const startWorker = (database: string, ...args: string[]) => {
-      const child = spawn(process.execPath, [BIN, 'worker', '--database', database, '--allow-private-webhooks', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [BIN, 'worker', '--database', database, '--allow-private-webhooks', ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       spawned.push(child);
       return new Promise<ChildProcess>((resolve, reject) => {
         let out = '';
@@ -277,7 +310,10 @@ if (ENGINES.includes('postgres')) {
       try {
         const directory = new Directory(store);
         const org = await directory.organizations.create('twoworkers');
-        const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false }, schema: org.schema }, baseUrl: 'http://x/scim/v2' };
+        const ctx: RequestContext = {
+          org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false }, schema: org.schema },
+          baseUrl: 'http://x/scim/v2',
+        };
         await new Webhooks(store, directory.organizations, LOCAL).add('twoworkers', { url, events: ['user.created'] });
         await Promise.all([startWorker(db.database), startWorker(db.database)]);
         for (let i = 0; i < 30; i++) await directory.users.create(ctx, { userName: `w${i}` });
@@ -287,7 +323,10 @@ if (ENGINES.includes('postgres')) {
         const ids = rx.received.map((r) => r.body.id);
         assert.equal(ids.length, 30, 'no duplicates, none missing');
         assert.equal(new Set(ids).size, 30);
-        assert.deepEqual(rx.received.map((r) => r.body.data.user.userName), Array.from({ length: 30 }, (_, i) => `w${i}`));
+        assert.deepEqual(
+          rx.received.map((r) => r.body.data.user.userName),
+          Array.from({ length: 30 }, (_, i) => `w${i}`),
+        );
       } finally {
         for (const c of spawned.splice(0)) c.kill('SIGKILL');
         await rx.stop();
@@ -304,7 +343,10 @@ if (ENGINES.includes('postgres')) {
       try {
         const directory = new Directory(store);
         const org = await directory.organizations.create('killed');
-        const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false }, schema: org.schema }, baseUrl: 'http://x/scim/v2' };
+        const ctx: RequestContext = {
+          org: { id: org.id, slug: org.slug, name: org.name, settings: { ...org.settings, requireEmailUserName: false }, schema: org.schema },
+          baseUrl: 'http://x/scim/v2',
+        };
         await new Webhooks(store, directory.organizations, LOCAL).add('killed', { url, events: ['user.created'] });
         rx.respond = (k, _r, res) => {
           if (k === 1) return; // the first worker never hears back
@@ -345,7 +387,16 @@ describe('webhook targets inside the network are refused unless allowed', () => 
       const webhooks = new Webhooks(store, directory.organizations);
       try {
         await directory.organizations.create('ssrf');
-        for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://127.0.0.1:8080/hook', 'http://localhost/hook', 'http://10.0.0.7/hook', 'http://[::1]/hook', 'http://[::ffff:127.0.0.1]/hook', 'http://192.168.1.1/', 'http://0.0.0.0/']) {
+        for (const url of [
+          'http://169.254.169.254/latest/meta-data/',
+          'http://127.0.0.1:8080/hook',
+          'http://localhost/hook',
+          'http://10.0.0.7/hook',
+          'http://[::1]/hook',
+          'http://[::ffff:127.0.0.1]/hook',
+          'http://192.168.1.1/',
+          'http://0.0.0.0/',
+        ]) {
           await assert.rejects(webhooks.add('ssrf', { url }), /refused.*internal|this machine/, url);
         }
         const ok = await webhooks.add('ssrf', { url: 'https://hooks.example.com/rollcall' });

@@ -52,16 +52,27 @@ export async function fuzz(engine: Engine, cases: number, seed: number, progress
     const org = await h.org('fuzz', { rateLimit: 0, requireEmailUserName: false });
     const app = (await h.directory.organizations.issueToken('fuzz', 'app', 'app')).token;
     const users: string[] = [];
-    for (let i = 0; i < 20; i++) users.push((await h.request('POST', '/Users', { org, body: userBody(`seed${i}@example.com`, { emails: [{ value: `seed${i}@example.com`, type: 'work' }] }) })).body.id);
+    for (let i = 0; i < 20; i++)
+      users.push(
+        (await h.request('POST', '/Users', { org, body: userBody(`seed${i}@example.com`, { emails: [{ value: `seed${i}@example.com`, type: 'work' }] }) })).body
+          .id,
+      );
     const groups: string[] = [];
-    for (let i = 0; i < 5; i++) groups.push((await h.request('POST', '/Groups', { org, body: { displayName: `seed-group-${i}`, members: users.slice(i, i + 3).map((value) => ({ value })) } })).body.id);
+    for (let i = 0; i < 5; i++)
+      groups.push(
+        (await h.request('POST', '/Groups', { org, body: { displayName: `seed-group-${i}`, members: users.slice(i, i + 3).map((value) => ({ value })) } })).body
+          .id,
+      );
     const r = new Random(seed);
     for (let n = 0; n < cases; n++) {
       const c = fuzzCase(r, { users, groups }, org.token, app);
       byKind[c.kind] = (byKind[c.kind] ?? 0) + 1;
       let timer: NodeJS.Timeout | undefined;
       const hang = new Promise<'hang'>((resolve) => (timer = setTimeout(() => resolve('hang'), HANG_MS)));
-      const res = await Promise.race([h.app.inject({ method: c.method as never, url: c.url, headers: c.headers, ...(c.payload !== undefined ? { payload: c.payload } : {}) }), hang]);
+      const res = await Promise.race([
+        h.app.inject({ method: c.method as never, url: c.url, headers: c.headers, ...(c.payload !== undefined ? { payload: c.payload } : {}) }),
+        hang,
+      ]);
       clearTimeout(timer);
       if (res === 'hang') {
         failures.push({ n, why: `no answer in ${HANG_MS} ms`, request: c, status: 0, body: '' });

@@ -17,15 +17,34 @@ mkdirSync(out, { recursive: true });
 let failed = 0;
 for (const engine of engines) {
   const started = new Date();
-  const report = await fuzz(engine, cases, seed, (done) => process.stderr.write(`\r${engine}: ${done.toLocaleString('en-US')} / ${cases.toLocaleString('en-US')}`));
+  const report = await fuzz(engine, cases, seed, (done) =>
+    process.stderr.write(`\r${engine}: ${done.toLocaleString('en-US')} / ${cases.toLocaleString('en-US')}`),
+  );
   process.stderr.write('\n');
   failed += report.failures.length;
   const file = `${out}${started.toISOString().replace(/[:.]/g, '-').slice(0, 19)}Z-${engine}-seed${seed}.json`;
-  writeFileSync(file, JSON.stringify({ ...report, failures: report.failures.slice(0, 50), failureCount: report.failures.length, node: process.version, started: started.toISOString() }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { ...report, failures: report.failures.slice(0, 50), failureCount: report.failures.length, node: process.version, started: started.toISOString() },
+      null,
+      2,
+    ),
+  );
   console.log(`${engine}: ${report.cases.toLocaleString('en-US')} cases in ${report.seconds.toFixed(1)} s, seed ${seed}; ${report.failures.length} failing`);
-  console.log(`  answers: ${Object.entries(report.byStatus).sort().map(([s, n]) => `${s}×${n}`).join(' ')}`);
-  console.log(`  kinds: ${Object.entries(report.byKind).map(([k, n]) => `${k}×${n}`).join(' ')}`);
-  for (const f of report.failures.slice(0, 10)) console.log(`  #${f.n} ${f.why}: ${f.request.method} ${f.request.url.slice(0, 160)} -> ${f.body.slice(0, 160)}`);
+  console.log(
+    `  answers: ${Object.entries(report.byStatus)
+      .sort()
+      .map(([s, n]) => `${s}×${n}`)
+      .join(' ')}`,
+  );
+  console.log(
+    `  kinds: ${Object.entries(report.byKind)
+      .map(([k, n]) => `${k}×${n}`)
+      .join(' ')}`,
+  );
+  for (const f of report.failures.slice(0, 10))
+    console.log(`  #${f.n} ${f.why}: ${f.request.method} ${f.request.url.slice(0, 160)} -> ${f.body.slice(0, 160)}`);
   console.log(`  summary: ${file}`);
 }
 process.exit(failed > 0 ? 1 : 0);

@@ -19,7 +19,13 @@ for (const engine of ENGINES) {
     after(() => h.close());
 
     test('missing, malformed and unknown tokens get 401 with WWW-Authenticate and an Error body', async () => {
-      const headerSets: Record<string, string>[] = [{}, { authorization: 'non-token' }, { authorization: 'Bearer rc_nope' }, { authorization: 'Basic dXNlcjpwYXNz' }, { authorization: 'Bearer ' }];
+      const headerSets: Record<string, string>[] = [
+        {},
+        { authorization: 'non-token' },
+        { authorization: 'Bearer rc_nope' },
+        { authorization: 'Basic dXNlcjpwYXNz' },
+        { authorization: 'Bearer ' },
+      ];
       for (const headers of headerSets) {
         for (const url of ['/Users', `/Users/${acmeUser.id}`, '/Schemas', '/ServiceProviderConfig', '/ResourceTypes']) {
           const res = await h.request('GET', url, { headers });
@@ -61,7 +67,10 @@ for (const engine of ENGINES) {
       const same = await h.request('POST', '/Users', { org: globex, body: userBody('shared@example.com') });
       assert.equal(same.status, 201, 'the same userName in another organization is fine');
       const acmeList = await h.request('GET', '/Users', { org: acme });
-      assert.deepEqual(acmeList.body.Resources.map((u: any) => u.id), [acmeUser.id]);
+      assert.deepEqual(
+        acmeList.body.Resources.map((u: any) => u.id),
+        [acmeUser.id],
+      );
     });
 
     test('several tokens per organization; a revoked token is refused on the next request', async () => {

@@ -48,15 +48,24 @@ for (const engine of ENGINES) {
       assert.deepEqual(seen, ids);
       assert.equal(pages.length, 3);
       for (const p of pages) assert.equal(p.startIndex, undefined);
-      assert.deepEqual(pages.map((p) => p.itemsPerPage), [10, 10, 5]);
+      assert.deepEqual(
+        pages.map((p) => p.itemsPerPage),
+        [10, 10, 5],
+      );
       assert.equal(pages[2].nextCursor, undefined);
       assert.equal(pages[0].totalResults, undefined, 'not counted: more pages follow');
       const one = await h.request('GET', '/Users?cursor=&count=100', { org: a });
       assert.equal(one.body.totalResults, 25, 'a first page that holds everything knows the total');
       // With a filter, and through .search with projection.
       const odd = await walk(h, a, `/Users?filter=${encodeURIComponent('title eq "odd"')}`, 4);
-      assert.deepEqual(odd.ids, ids.filter((_, i) => i % 2));
-      const search = await h.request('POST', '/Users/.search', { org: a, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], cursor: '', count: 5, attributes: ['userName'] } });
+      assert.deepEqual(
+        odd.ids,
+        ids.filter((_, i) => i % 2),
+      );
+      const search = await h.request('POST', '/Users/.search', {
+        org: a,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], cursor: '', count: 5, attributes: ['userName'] },
+      });
       assert.equal(search.status, 200);
       assert.deepEqual(Object.keys(search.body.Resources[0]).sort(), ['id', 'meta', 'schemas', 'userName']);
       assert.ok(search.body.nextCursor);
@@ -85,12 +94,20 @@ for (const engine of ENGINES) {
       // Back from a page of 5 with count=10: the ten before it, in creation order.
       assert.deepEqual(idsOf(await back(pages[2].previousCursor)), ids.slice(10, 20));
       // A previousCursor is bound to its list like any cursor.
-      const odd = await h.request('GET', `/Users?count=10&filter=${encodeURIComponent('title eq "odd"')}&cursor=${encodeURIComponent(pages[1].previousCursor)}`, { org: a });
+      const odd = await h.request(
+        'GET',
+        `/Users?count=10&filter=${encodeURIComponent('title eq "odd"')}&cursor=${encodeURIComponent(pages[1].previousCursor)}`,
+        { org: a },
+      );
       assert.equal(odd.body.scimType, 'invalidCursor');
       // With a filter: back through the odd users.
       const filtered = await walk(h, a, `/Users?filter=${encodeURIComponent('title eq "odd"')}`, 4);
       const lastPage = filtered.pages.at(-1);
-      const before = await h.request('GET', `/Users?count=4&filter=${encodeURIComponent('title eq "odd"')}&cursor=${encodeURIComponent(lastPage.previousCursor)}`, { org: a });
+      const before = await h.request(
+        'GET',
+        `/Users?count=4&filter=${encodeURIComponent('title eq "odd"')}&cursor=${encodeURIComponent(lastPage.previousCursor)}`,
+        { org: a },
+      );
       const oddIds = ids.filter((_, i) => i % 2);
       assert.deepEqual(idsOf(before.body), oddIds.slice(-4 - lastPage.Resources.length, -lastPage.Resources.length));
     });
@@ -114,8 +131,15 @@ for (const engine of ENGINES) {
       for (const id of ids) if (!deleted.has(id)) assert.ok(seen.includes(id), `${id} was present throughout`);
       assert.ok(unread.size >= 4, `${unread.size} users deleted before their page`);
       for (const id of unread) assert.ok(!seen.includes(id), `${id} was deleted before its page and is not returned`);
-      assert.deepEqual(added.filter((id) => seen.includes(id)), added.slice(0, added.filter((id) => seen.includes(id)).length), 'those created during the walk come at its end, in order');
-      assert.ok(added.some((id) => seen.includes(id)), 'users created during the walk come at its end');
+      assert.deepEqual(
+        added.filter((id) => seen.includes(id)),
+        added.slice(0, added.filter((id) => seen.includes(id)).length),
+        'those created during the walk come at its end, in order',
+      );
+      assert.ok(
+        added.some((id) => seen.includes(id)),
+        'users created during the walk come at its end',
+      );
     });
 
     test('a forged, edited, foreign or expired cursor is refused with invalidCursor or expiredCursor', async () => {
@@ -148,7 +172,11 @@ for (const engine of ENGINES) {
       }
       // Another organization, another filter, another resource type: refused, never answered.
       assert.equal((await h.request('GET', `/Users?count=2&cursor=${encodeURIComponent(cursor)}`, { org: b })).body.scimType, 'invalidCursor');
-      assert.equal((await h.request('GET', `/Users?count=2&filter=${encodeURIComponent('title eq "odd"')}&cursor=${encodeURIComponent(cursor)}`, { org: a })).body.scimType, 'invalidCursor');
+      assert.equal(
+        (await h.request('GET', `/Users?count=2&filter=${encodeURIComponent('title eq "odd"')}&cursor=${encodeURIComponent(cursor)}`, { org: a })).body
+          .scimType,
+        'invalidCursor',
+      );
       assert.equal((await h.request('GET', `/Groups?count=2&cursor=${encodeURIComponent(cursor)}`, { org: a })).body.scimType, 'invalidCursor');
       // Expired: a cursor signed by the server an hour and more ago.
       const realNow = Date.now;
@@ -183,7 +211,10 @@ for (const engine of ENGINES) {
       assert.notEqual(before, after, 'each cursor is sealed under a fresh nonce');
       const next = await h.request('GET', `/Users?count=2&cursor=${encodeURIComponent(after)}`, { org: a });
       assert.equal(next.status, 200);
-      assert.deepEqual(next.body.Resources.map((r: { id: string }) => r.id), ids.slice(2, 4));
+      assert.deepEqual(
+        next.body.Resources.map((r: { id: string }) => r.id),
+        ids.slice(2, 4),
+      );
     });
 
     test('groups walk by cursor too; ServiceProviderConfig advertises pagination with index as the default', async () => {
@@ -191,9 +222,20 @@ for (const engine of ENGINES) {
       const { ids: groups, pages: groupPages } = await walk(h, b, '/Groups', 2);
       assert.equal(groups.length, 5);
       const back = await h.request('GET', `/Groups?count=2&cursor=${encodeURIComponent(groupPages[2].previousCursor)}`, { org: b });
-      assert.deepEqual(back.body.Resources.map((g: { id: string }) => g.id), groups.slice(2, 4), 'groups walk back too');
+      assert.deepEqual(
+        back.body.Resources.map((g: { id: string }) => g.id),
+        groups.slice(2, 4),
+        'groups walk back too',
+      );
       const spc = await h.request('GET', '/ServiceProviderConfig', { org: a });
-      assert.deepEqual(spc.body.pagination, { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: 1000, maxPageSize: 1000, cursorTimeout: 3600 });
+      assert.deepEqual(spc.body.pagination, {
+        cursor: true,
+        index: true,
+        defaultPaginationMethod: 'index',
+        defaultPageSize: 1000,
+        maxPageSize: 1000,
+        cursorTimeout: 3600,
+      });
       // Index paging is unchanged.
       const index = await h.request('GET', '/Users?startIndex=1&count=2', { org: a });
       assert.equal(index.body.startIndex, 1);
@@ -215,11 +257,15 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
         await d.organizations.create('nodes');
         const { token } = await d.organizations.issueToken('nodes');
         const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
-        for (let i = 0; i < 5; i++) await apps[0]!.inject({ method: 'POST', url: '/scim/v2/Users', headers, payload: JSON.stringify({ schemas: [USER_SCHEMA], userName: `n${i}` }) });
+        for (let i = 0; i < 5; i++)
+          await apps[0]!.inject({ method: 'POST', url: '/scim/v2/Users', headers, payload: JSON.stringify({ schemas: [USER_SCHEMA], userName: `n${i}` }) });
         const first = JSON.parse((await apps[0]!.inject({ method: 'GET', url: '/scim/v2/Users?cursor=&count=3', headers })).body);
         const rest = await apps[1]!.inject({ method: 'GET', url: `/scim/v2/Users?count=3&cursor=${encodeURIComponent(first.nextCursor)}`, headers });
         assert.equal(rest.statusCode, 200, rest.body);
-        assert.deepEqual(JSON.parse(rest.body).Resources.map((r: { userName: string }) => r.userName), ['n3', 'n4']);
+        assert.deepEqual(
+          JSON.parse(rest.body).Resources.map((r: { userName: string }) => r.userName),
+          ['n3', 'n4'],
+        );
       } finally {
         for (const app of apps) await app.close();
         for (const s of stores) await s.close();

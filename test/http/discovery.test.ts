@@ -74,7 +74,13 @@ for (const engine of ENGINES) {
       const user = list.body.Resources.find((s: any) => s.id === USER_SCHEMA);
       const userName = user.attributes.find((a: any) => a.name === 'userName');
       assert.deepEqual(
-        { required: userName.required, caseExact: userName.caseExact, uniqueness: userName.uniqueness, mutability: userName.mutability, returned: userName.returned },
+        {
+          required: userName.required,
+          caseExact: userName.caseExact,
+          uniqueness: userName.uniqueness,
+          mutability: userName.mutability,
+          returned: userName.returned,
+        },
         { required: true, caseExact: false, uniqueness: 'server', mutability: 'readWrite', returned: 'default' },
       );
       const password = user.attributes.find((a: any) => a.name === 'password');
@@ -84,7 +90,8 @@ for (const engine of ENGINES) {
       assert.equal(groups.mutability, 'readOnly');
       for (const s of list.body.Resources) {
         for (const a of s.attributes) {
-          for (const k of ['name', 'type', 'multiValued', 'description', 'required', 'caseExact', 'mutability', 'returned', 'uniqueness']) assert.ok(k in a, `${s.id}:${a.name} lacks ${k}`);
+          for (const k of ['name', 'type', 'multiValued', 'description', 'required', 'caseExact', 'mutability', 'returned', 'uniqueness'])
+            assert.ok(k in a, `${s.id}:${a.name} lacks ${k}`);
         }
       }
       const one = await h.request('GET', `/Schemas/${ENTERPRISE}`, { org });

@@ -65,7 +65,13 @@ for (const engine of ENGINES) {
       assertScimError(await h.request('GET', '/Nope', { org }), 404);
       assertScimError(await h.request('GET', '/Users/a/b', { org }), 404);
       for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
-        for (const url of ['/ServiceProviderConfig', '/Schemas', '/ResourceTypes', '/ResourceTypes/User', '/Schemas/urn:ietf:params:scim:schemas:core:2.0:User']) {
+        for (const url of [
+          '/ServiceProviderConfig',
+          '/Schemas',
+          '/ResourceTypes',
+          '/ResourceTypes/User',
+          '/Schemas/urn:ietf:params:scim:schemas:core:2.0:User',
+        ]) {
           assertScimError(await h.request(method, url, { org, body: {} }), 405);
         }
       }

@@ -26,7 +26,14 @@ export const zulipExtension = () => ({
     { name: 'homepage', type: 'reference', referenceTypes: ['external'] },
     { name: 'avatar', type: 'binary' },
     { name: 'teams', type: 'string', multiValued: true },
-    { name: 'team', type: 'complex', subAttributes: [{ name: 'name', type: 'string' }, { name: 'lead', type: 'boolean' }] },
+    {
+      name: 'team',
+      type: 'complex',
+      subAttributes: [
+        { name: 'name', type: 'string' },
+        { name: 'lead', type: 'boolean' },
+      ],
+    },
     { name: 'secret', type: 'string', returned: 'never' },
     { name: 'badge', type: 'string', returned: 'request' },
   ],
@@ -53,7 +60,18 @@ for (const engine of ENGINES) {
       a = await h.org('ext-a');
       b = await h.org('ext-b');
       await h.directory.schemas.add('ext-a', zulipExtension());
-      await h.directory.schemas.add('ext-a', { id: GROUP_EXT, name: 'ZulipGroup', attributes: [{ name: 'stream', type: 'string' }, { name: 'weight', type: 'integer' }] }, { resource: 'Group' });
+      await h.directory.schemas.add(
+        'ext-a',
+        {
+          id: GROUP_EXT,
+          name: 'ZulipGroup',
+          attributes: [
+            { name: 'stream', type: 'string' },
+            { name: 'weight', type: 'integer' },
+          ],
+        },
+        { resource: 'Group' },
+      );
     });
     after(() => h.close());
 
@@ -61,13 +79,33 @@ for (const engine of ENGINES) {
       const base = { id: 'urn:acme:params:scim:schemas:extension:acme:2.0:User', name: 'Acme' };
       await expectDeclarationError(h, 'ext-b', { ...base, attributes: [{ name: 'x', type: 'text' }] }, /unknown type "text"/);
       await expectDeclarationError(h, 'ext-b', { ...base, attributes: [{ name: 'x' }, { name: 'X' }] }, /duplicate attribute name "X"/);
-      await expectDeclarationError(h, 'ext-b', { ...base, id: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', attributes: [{ name: 'x' }] }, /built-in/);
-      await expectDeclarationError(h, 'ext-b', { ...base, id: 'urn:ietf:params:scim:schemas:core:2.0:Thing', attributes: [{ name: 'x' }] }, /only RFC 7643 and RFC 7644 define/);
+      await expectDeclarationError(
+        h,
+        'ext-b',
+        { ...base, id: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', attributes: [{ name: 'x' }] },
+        /built-in/,
+      );
+      await expectDeclarationError(
+        h,
+        'ext-b',
+        { ...base, id: 'urn:ietf:params:scim:schemas:core:2.0:Thing', attributes: [{ name: 'x' }] },
+        /only RFC 7643 and RFC 7644 define/,
+      );
       await expectDeclarationError(h, 'ext-b', { ...base, id: 'not a urn', attributes: [{ name: 'x' }] }, /is not a URN/);
       await expectDeclarationError(h, 'ext-b', { ...base, attributes: Array.from({ length: 201 }, (_, i) => ({ name: `a${i}` })) }, /more than 200 attributes/);
-      await expectDeclarationError(h, 'ext-b', { ...base, attributes: [{ name: 'c', type: 'complex', subAttributes: [{ name: 'd', type: 'complex', subAttributes: [{ name: 'e' }] }] }] }, /cannot be complex/);
+      await expectDeclarationError(
+        h,
+        'ext-b',
+        { ...base, attributes: [{ name: 'c', type: 'complex', subAttributes: [{ name: 'd', type: 'complex', subAttributes: [{ name: 'e' }] }] }] },
+        /cannot be complex/,
+      );
       await expectDeclarationError(h, 'ext-b', { ...base, attributes: [{ name: '1st' }] }, /must start with a letter/);
-      await expectDeclarationError(h, 'ext-b', { ...base, attributes: [{ name: 'x', type: 'integer', canonicalValues: ['1'] }] }, /canonicalValues apply to string/);
+      await expectDeclarationError(
+        h,
+        'ext-b',
+        { ...base, attributes: [{ name: 'x', type: 'integer', canonicalValues: ['1'] }] },
+        /canonicalValues apply to string/,
+      );
       await expectDeclarationError(h, 'ext-b', { ...base, attributes: [{ name: 'x', required: 'yes' }] }, /"required" must be true or false/);
       await expectDeclarationError(h, 'ext-b', { ...base, attributes: [] }, /non-empty array/);
       await expectDeclarationError(h, 'ext-b', { ...base, attributes: [{ name: 'x', colour: 'red' }] }, /unknown characteristic "colour"/);
@@ -83,7 +121,10 @@ for (const engine of ENGINES) {
       await expectDeclarationError(h, 'ext-a', { ...ext, attributes: ext.attributes.filter((x) => x.name !== 'bot') }, /"bot" is missing/);
       const recased = { ...ext, attributes: ext.attributes.map((x) => (x.name === 'pronouns' ? { ...x, caseExact: true } : x)) };
       await expectDeclarationError(h, 'ext-a', recased, /changing caseExact is refused/);
-      const { updated, extension } = await h.directory.schemas.add('ext-a', { ...ext, attributes: [...ext.attributes, { name: 'timezoneName', type: 'string' }] });
+      const { updated, extension } = await h.directory.schemas.add('ext-a', {
+        ...ext,
+        attributes: [...ext.attributes, { name: 'timezoneName', type: 'string' }],
+      });
       assert.equal(updated, true);
       assert.ok(extension.schema.attributes.some((x) => x.name === 'timezoneName'));
     });
@@ -105,9 +146,14 @@ for (const engine of ENGINES) {
       const other = await h.request('GET', '/Schemas', { org: b });
       assert.ok(!other.body.Resources.some((s: { id: string }) => s.id === ZULIP || s.id === GROUP_EXT));
       assert.equal((await h.request('GET', `/Schemas/${ZULIP}`, { org: b })).status, 404);
-      assert.deepEqual((await h.request('GET', '/ResourceTypes/User', { org: b })).body.schemaExtensions, [{ schema: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', required: false }]);
+      assert.deepEqual((await h.request('GET', '/ResourceTypes/User', { org: b })).body.schemaExtensions, [
+        { schema: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', required: false },
+      ]);
       // B does not accept A's attributes: they are unknown to it and dropped.
-      const created = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, ZULIP], userName: 'b-user', [ZULIP]: { pronouns: 'she/her' } } });
+      const created = await h.request('POST', '/Users', {
+        org: b,
+        body: { schemas: [USER_SCHEMA, ZULIP], userName: 'b-user', [ZULIP]: { pronouns: 'she/her' } },
+      });
       assert.equal(created.status, 201);
       assert.equal(created.body[ZULIP], undefined);
       assert.deepEqual(created.body.schemas, [USER_SCHEMA]);
@@ -164,7 +210,10 @@ for (const engine of ENGINES) {
         [{ avatar: '***' }, /base64/],
         [{ team: 'Core' }, /complex value/],
       ] as const) {
-        const refused = await h.request('POST', '/Users', { org: a, body: { schemas: [USER_SCHEMA, ZULIP], userName: `bad-${Object.keys(value)[0]}`, [ZULIP]: value } });
+        const refused = await h.request('POST', '/Users', {
+          org: a,
+          body: { schemas: [USER_SCHEMA, ZULIP], userName: `bad-${Object.keys(value)[0]}`, [ZULIP]: value },
+        });
         assert.equal(refused.status, 400, JSON.stringify(value));
         assert.equal(refused.body.scimType, 'invalidValue');
         assert.deepEqual(refused.body.schemas, [ERROR_SCHEMA]);
@@ -209,9 +258,15 @@ for (const engine of ENGINES) {
       for (const filter of filters) {
         const res = await h.request('GET', `/Users?filter=${encodeURIComponent(filter)}&count=1000`, { org: a });
         assert.equal(res.status, 200, `${filter}: ${res.text}`);
-        const got = (res.body.Resources ?? []).filter((u: { id: string }) => ours.has(u.id)).map((u: { userName: string }) => u.userName).sort();
+        const got = (res.body.Resources ?? [])
+          .filter((u: { id: string }) => ours.has(u.id))
+          .map((u: { userName: string }) => u.userName)
+          .sort();
         const resolved = resolveFilter(rt, parseFilter(filter));
-        const expected = created.filter((u) => matchesFilter(u, resolved)).map((u) => u.userName as string).sort();
+        const expected = created
+          .filter((u) => matchesFilter(u, resolved))
+          .map((u) => u.userName as string)
+          .sort();
         assert.deepEqual(got, expected, filter);
       }
       // Numbers sort as numbers (10 after 9), absent values last.
@@ -244,7 +299,9 @@ for (const engine of ENGINES) {
       const resolved = resolveFilter(org.schema.user, parseFilter(`${ZULIP}:githubUsername eq "iago-gh"`));
       const q = userListQuery(org.id, { filter: resolved, offset: 0, limit: 100 }, s.dialectAdapter);
       const { sql: text, parameters } = q.page.render(s.dialectAdapter.placeholders);
-      const plan = await s.kysely.executeQuery<Record<string, unknown>>(CompiledQuery.raw((engine === 'sqlite' ? 'explain query plan ' : 'explain ') + text, parameters));
+      const plan = await s.kysely.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw((engine === 'sqlite' ? 'explain query plan ' : 'explain ') + text, parameters),
+      );
       const lines = plan.rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
       assert.match(lines, /user_values_lookup/, lines);
       assert.doesNotMatch(lines, engine === 'sqlite' ? /SCAN x\b(?! USING)/ : /Seq Scan on user_values/, lines);
@@ -253,7 +310,10 @@ for (const engine of ENGINES) {
     });
 
     test('PATCH by URN path, by a path-less value keyed by the URN, and by a URN-qualified key; events carry the values', async () => {
-      const created = await h.request('POST', '/Users', { org: a, body: { schemas: [USER_SCHEMA, ZULIP], userName: 'patchme', [ZULIP]: { pronouns: 'she/her', level: 1 } } });
+      const created = await h.request('POST', '/Users', {
+        org: a,
+        body: { schemas: [USER_SCHEMA, ZULIP], userName: 'patchme', [ZULIP]: { pronouns: 'she/her', level: 1 } },
+      });
       const id = created.body.id;
       const op = (Operations: unknown[]) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations });
       let res = await h.request('PATCH', `/Users/${id}`, { org: a, body: op([{ op: 'replace', path: `${ZULIP}:pronouns`, value: 'they/them' }]) });
@@ -262,11 +322,23 @@ for (const engine of ENGINES) {
       res = await h.request('PATCH', `/Users/${id}`, { org: a, body: op([{ op: 'Replace', value: { [ZULIP]: { level: '5', role: 'moderator' } } }]) });
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(res.body[ZULIP], { pronouns: 'they/them', role: 'moderator', level: 5 });
-      res = await h.request('PATCH', `/Users/${id}`, { org: a, body: op([{ op: 'add', value: { [`${ZULIP}:githubUsername`]: 'pm' } }, { op: 'add', path: `${ZULIP}:teams`, value: ['a', 'b'] }]) });
+      res = await h.request('PATCH', `/Users/${id}`, {
+        org: a,
+        body: op([
+          { op: 'add', value: { [`${ZULIP}:githubUsername`]: 'pm' } },
+          { op: 'add', path: `${ZULIP}:teams`, value: ['a', 'b'] },
+        ]),
+      });
       assert.equal(res.status, 200, res.text);
       assert.equal(res.body[ZULIP].githubUsername, 'pm');
       assert.deepEqual(res.body[ZULIP].teams, ['a', 'b']);
-      res = await h.request('PATCH', `/Users/${id}`, { org: a, body: op([{ op: 'replace', path: `${ZULIP}:teams`, value: ['b'] }, { op: 'remove', path: `${ZULIP}:role` }]) });
+      res = await h.request('PATCH', `/Users/${id}`, {
+        org: a,
+        body: op([
+          { op: 'replace', path: `${ZULIP}:teams`, value: ['b'] },
+          { op: 'remove', path: `${ZULIP}:role` },
+        ]),
+      });
       assert.equal(res.status, 200, res.text);
       assert.deepEqual(res.body[ZULIP].teams, ['b']);
       assert.equal(res.body[ZULIP].role, undefined);
@@ -275,7 +347,10 @@ for (const engine of ENGINES) {
       assert.equal(bad.body.scimType, 'invalidValue');
       // Filterable after PATCH: the index was rewritten.
       const found = await h.request('GET', `/Users?filter=${encodeURIComponent(`${ZULIP}:githubUsername eq "PM"`)}`, { org: a });
-      assert.deepEqual(found.body.Resources.map((u: { id: string }) => u.id), [id]);
+      assert.deepEqual(
+        found.body.Resources.map((u: { id: string }) => u.id),
+        [id],
+      );
 
       const mine = (await h.directory.events.ofResource(await h.directory.organizations.get('ext-a'), id, 100)).sort((x, y) => x.seq - y.seq);
       const createdEvent = mine.find((e) => e.type === 'user.created')!;
@@ -289,9 +364,23 @@ for (const engine of ENGINES) {
       const urn = 'urn:acme:params:scim:schemas:extension:acme:2.0:User';
       const legacy = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA], userName: 'legacy-user' } });
       assert.equal(legacy.status, 201);
-      await h.directory.schemas.add('ext-b', { id: urn, name: 'Acme', attributes: [{ name: 'badge', required: true }, { name: 'floor', type: 'integer' }] }, { required: true });
+      await h.directory.schemas.add(
+        'ext-b',
+        {
+          id: urn,
+          name: 'Acme',
+          attributes: [
+            { name: 'badge', required: true },
+            { name: 'floor', type: 'integer' },
+          ],
+        },
+        { required: true },
+      );
       // A user from before the extension was required can still be deactivated by PATCH, not replaced without it.
-      const deactivated = await h.request('PATCH', `/Users/${legacy.body.id}`, { org: b, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] } });
+      const deactivated = await h.request('PATCH', `/Users/${legacy.body.id}`, {
+        org: b,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] },
+      });
       assert.equal(deactivated.status, 200, deactivated.text);
       assert.equal(deactivated.body.active, false);
       assert.equal((await h.request('PUT', `/Users/${legacy.body.id}`, { org: b, body: { schemas: [USER_SCHEMA], userName: 'legacy-user' } })).status, 400);
@@ -311,21 +400,37 @@ for (const engine of ENGINES) {
     test('uniqueness: server is enforced within the organization, case-insensitively, and names the holder', async () => {
       const urn = 'urn:acme:params:scim:schemas:extension:unique:2.0:User';
       await h.directory.schemas.add('ext-b', { id: urn, name: 'Unique', attributes: [{ name: 'badge', uniqueness: 'server' }, { name: 'note' }] });
-      const first = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, urn], userName: 'u-first', [urn]: { badge: 'B-7', note: 'same' } } });
+      const first = await h.request('POST', '/Users', {
+        org: b,
+        body: { schemas: [USER_SCHEMA, urn], userName: 'u-first', [urn]: { badge: 'B-7', note: 'same' } },
+      });
       assert.equal(first.status, 201, first.text);
       const clash = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, urn], userName: 'u-second', [urn]: { badge: 'b-7' } } });
       assert.equal(clash.status, 409);
       assert.equal(clash.body.scimType, 'uniqueness');
       assert.match(clash.body.detail, new RegExp(`${urn}:badge" must be unique.*${first.body.id}`));
-      assert.equal((await h.request('GET', `/Users?filter=${encodeURIComponent('userName eq "u-second"')}`, { org: b })).body.totalResults, 0, 'nothing was written');
-      const second = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, urn], userName: 'u-second', [urn]: { badge: 'B-8', note: 'same' } } });
+      assert.equal(
+        (await h.request('GET', `/Users?filter=${encodeURIComponent('userName eq "u-second"')}`, { org: b })).body.totalResults,
+        0,
+        'nothing was written',
+      );
+      const second = await h.request('POST', '/Users', {
+        org: b,
+        body: { schemas: [USER_SCHEMA, urn], userName: 'u-second', [urn]: { badge: 'B-8', note: 'same' } },
+      });
       assert.equal(second.status, 201, 'a non-unique attribute may repeat');
-      const op = (value: unknown) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: `${urn}:badge`, value }] });
+      const op = (value: unknown) => ({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', path: `${urn}:badge`, value }],
+      });
       assert.equal((await h.request('PATCH', `/Users/${second.body.id}`, { org: b, body: op('B-7') })).status, 409);
       assert.equal((await h.request('PATCH', `/Users/${first.body.id}`, { org: b, body: op('b-7') })).status, 200, 'a user keeps its own value');
       // Another organization's users do not count.
       await h.directory.schemas.add('ext-a', { id: urn, name: 'Unique', attributes: [{ name: 'badge', uniqueness: 'server' }] });
-      assert.equal((await h.request('POST', '/Users', { org: a, body: { schemas: [USER_SCHEMA, urn], userName: 'u-other-org', [urn]: { badge: 'B-7' } } })).status, 201);
+      assert.equal(
+        (await h.request('POST', '/Users', { org: a, body: { schemas: [USER_SCHEMA, urn], userName: 'u-other-org', [urn]: { badge: 'B-7' } } })).status,
+        201,
+      );
       await h.directory.schemas.remove('ext-b', urn);
       await h.directory.schemas.remove('ext-a', urn);
     });
@@ -338,7 +443,10 @@ for (const engine of ENGINES) {
       // The walk read the document, then a PATCH wrote it: the stale rewrite must change nothing.
       const [read] = await h.store.organizations.scanDocs('users', org.id, `"${urn}":`, 0, 10);
       assert.equal(read!.id, r.body.id);
-      await h.request('PATCH', `/Users/${r.body.id}`, { org: b, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'After' }] } });
+      await h.request('PATCH', `/Users/${r.body.id}`, {
+        org: b,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'After' }] },
+      });
       const stale = { ...read!, doc: JSON.stringify({ userName: 'race-1', title: 'Before', active: true }) };
       assert.equal(await h.store.transaction((tx) => tx.organizations.rewriteDocs('users', org.id, [stale], [`${urn}:code`])), 0);
       assert.equal((await h.request('GET', `/Users/${r.body.id}`, { org: b })).body.title, 'After');
@@ -352,16 +460,32 @@ for (const engine of ENGINES) {
         if (o.status === 'fulfilled') assert.ok(listed.includes(urns[i]!), `${urns[i]} was declared and must be kept`);
         else assert.equal((o.reason as DirectoryError).code, 'ROLLCALL_SCHEMA_CHANGED', String(o.reason));
       });
-      assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled']);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'],
+      );
       for (const id of listed.filter((u) => urns.includes(u))) await h.directory.schemas.remove('ext-b', id);
       // The compare-and-set itself: a write based on a stale read changes nothing.
       const before = (await h.directory.schemas.list('ext-b')).map((e) => e.schema.id);
-      assert.equal(await h.store.transaction((tx) => tx.organizations.replaceExtensions(org.id, '{"extensions":["read long ago"]}', '{"extensions":[]}')), false);
-      assert.deepEqual((await h.directory.schemas.list('ext-b')).map((e) => e.schema.id), before);
+      assert.equal(
+        await h.store.transaction((tx) => tx.organizations.replaceExtensions(org.id, '{"extensions":["read long ago"]}', '{"extensions":[]}')),
+        false,
+      );
+      assert.deepEqual(
+        (await h.directory.schemas.list('ext-b')).map((e) => e.schema.id),
+        before,
+      );
     });
 
     test('groups carry their extension: create, read, PATCH, list', async () => {
-      const res = await h.request('POST', '/Groups', { org: a, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', GROUP_EXT], displayName: 'Zulip Admins', [GROUP_EXT]: { stream: '#admins', weight: '3' } } });
+      const res = await h.request('POST', '/Groups', {
+        org: a,
+        body: {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', GROUP_EXT],
+          displayName: 'Zulip Admins',
+          [GROUP_EXT]: { stream: '#admins', weight: '3' },
+        },
+      });
       assert.equal(res.status, 201, res.text);
       assert.deepEqual(res.body.schemas, ['urn:ietf:params:scim:schemas:core:2.0:Group', GROUP_EXT]);
       assert.deepEqual(res.body[GROUP_EXT], { stream: '#admins', weight: 3 });
@@ -374,8 +498,18 @@ for (const engine of ENGINES) {
       const got = await h.request('GET', `/Groups/${res.body.id}`, { org: a });
       assert.deepEqual(got.body[GROUP_EXT], { stream: '#admins', weight: 4 });
       // Filterable and sortable through group_values, like a user's.
-      for (const [name, weight] of [['Zulip Moderators', 10], ['Zulip Guests', -1]] as const) {
-        const r = await h.request('POST', '/Groups', { org: a, body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', GROUP_EXT], displayName: name, [GROUP_EXT]: { stream: `#${name.split(' ')[1]!.toLowerCase()}`, weight } } });
+      for (const [name, weight] of [
+        ['Zulip Moderators', 10],
+        ['Zulip Guests', -1],
+      ] as const) {
+        const r = await h.request('POST', '/Groups', {
+          org: a,
+          body: {
+            schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', GROUP_EXT],
+            displayName: name,
+            [GROUP_EXT]: { stream: `#${name.split(' ')[1]!.toLowerCase()}`, weight },
+          },
+        });
         assert.equal(r.status, 201, r.text);
       }
       const names = async (query: string) => {
@@ -385,7 +519,11 @@ for (const engine of ENGINES) {
       };
       assert.deepEqual(await names(`filter=${encodeURIComponent(`${GROUP_EXT}:stream eq "#ADMINS"`)}`), ['Zulip Admins']);
       assert.deepEqual(await names(`filter=${encodeURIComponent(`${GROUP_EXT}:weight gt 3`)}`), ['Zulip Admins', 'Zulip Moderators']);
-      assert.deepEqual(await names(`filter=${encodeURIComponent(`${GROUP_EXT}:weight pr`)}&sortBy=${GROUP_EXT}:weight&sortOrder=descending`), ['Zulip Moderators', 'Zulip Admins', 'Zulip Guests']);
+      assert.deepEqual(await names(`filter=${encodeURIComponent(`${GROUP_EXT}:weight pr`)}&sortBy=${GROUP_EXT}:weight&sortOrder=descending`), [
+        'Zulip Moderators',
+        'Zulip Admins',
+        'Zulip Guests',
+      ]);
       // PATCH rewrote the index: the old value finds nothing.
       assert.deepEqual(await names(`filter=${encodeURIComponent(`${GROUP_EXT}:weight eq 3`)}`), []);
     });
@@ -395,7 +533,10 @@ for (const engine of ENGINES) {
       await h.directory.schemas.add('ext-b', { id: urn, name: 'Gone', attributes: [{ name: 'code' }, { name: 'n', type: 'integer' }] });
       const ids: string[] = [];
       for (let i = 0; i < 7; i++) {
-        const r = await h.request('POST', '/Users', { org: b, body: { schemas: [USER_SCHEMA, urn], userName: `gone-${i}`, title: 'Kept', [urn]: { code: `C${i}`, n: i } } });
+        const r = await h.request('POST', '/Users', {
+          org: b,
+          body: { schemas: [USER_SCHEMA, urn], userName: `gone-${i}`, title: 'Kept', [urn]: { code: `C${i}`, n: i } },
+        });
         assert.equal(r.status, 201, r.text);
         ids.push(r.body.id);
       }
@@ -410,7 +551,12 @@ for (const engine of ENGINES) {
       assert.equal(filter.status, 400, 'an attribute of a removed extension is unknown to filters');
       const row = await h.store.users.get(orgId, ids[3]!);
       assert.ok(!row!.doc.includes(urn), 'the stored document no longer holds the values');
-      const values = await (h.store as unknown as SqlStore).kysely.selectFrom('user_values').select('attr').where('org_id', '=', orgId).where('attr', 'like', `${urn}%`).execute();
+      const values = await (h.store as unknown as SqlStore).kysely
+        .selectFrom('user_values')
+        .select('attr')
+        .where('org_id', '=', orgId)
+        .where('attr', 'like', `${urn}%`)
+        .execute();
       assert.deepEqual(values, [], 'nor does the value index');
       // Sent again, the values are unknown and dropped.
       const again = await h.request('PUT', `/Users/${ids[3]}`, { org: b, body: { schemas: [USER_SCHEMA, urn], userName: 'gone-3', [urn]: { code: 'X' } } });
@@ -433,11 +579,17 @@ for (const engine of ENGINES) {
       const listed = await h.request('GET', `/Users?filter=${encodeURIComponent('userName eq "half-1"')}`, { org: b });
       assert.equal(listed.body.Resources[0][urn], undefined);
       // A PATCH meanwhile changes what it says, and the hidden values neither count as changed nor come back.
-      const patched = await h.request('PATCH', `/Users/${r.body.id}`, { org: b, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Hidden' }] } });
+      const patched = await h.request('PATCH', `/Users/${r.body.id}`, {
+        org: b,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: 'Hidden' }] },
+      });
       assert.equal(patched.status, 200, patched.text);
       assert.equal(patched.body[urn], undefined);
       const updates = (await h.directory.events.ofResource(org, r.body.id, 10)).filter((e) => e.type === 'user.updated');
-      assert.deepEqual(updates.map((e) => e.data.changed), [['title']]);
+      assert.deepEqual(
+        updates.map((e) => e.data.changed),
+        [['title']],
+      );
       await assert.rejects(h.directory.schemas.add('ext-b', { id: urn, name: 'Half', attributes: [{ name: 'code' }] }), /still being removed/);
       const done = await h.directory.schemas.remove('ext-b', urn);
       assert.equal(done.documents, 1, 'half-2 still held its values; the PATCH had already written half-1 without them');
@@ -460,7 +612,8 @@ for (const engine of ENGINES) {
     after(() => h.close());
 
     test('POST, GET, GET by URN and DELETE /api/v1/schemas, with SCIM errors', async () => {
-      const api = (method: string, path: string, body?: unknown, token = app) => h.request(method, `/api/v1${path}`, { token, ...(body !== undefined ? { body, headers: { 'content-type': 'application/json' } } : {}) });
+      const api = (method: string, path: string, body?: unknown, token = app) =>
+        h.request(method, `/api/v1${path}`, { token, ...(body !== undefined ? { body, headers: { 'content-type': 'application/json' } } : {}) });
       assert.deepEqual((await api('GET', '/schemas')).body, { extensions: [], removing: [] });
       const created = await api('POST', '/schemas', { schema: zulipExtension() });
       assert.equal(created.status, 201, created.text);
@@ -479,7 +632,10 @@ for (const engine of ENGINES) {
       // A SCIM token is not the application's: it cannot change the schema.
       assert.equal((await api('POST', '/schemas', { schema: zulipExtension() }, scim.token)).status, 403);
 
-      const user = await h.request('POST', '/Users', { org: scim, body: { schemas: [USER_SCHEMA, ZULIP], userName: 'api-user', [ZULIP]: { pronouns: 'she/her' } } });
+      const user = await h.request('POST', '/Users', {
+        org: scim,
+        body: { schemas: [USER_SCHEMA, ZULIP], userName: 'api-user', [ZULIP]: { pronouns: 'she/her' } },
+      });
       assert.equal(user.body[ZULIP].pronouns, 'she/her');
       const removed = await api('DELETE', `/schemas/${encodeURIComponent(ZULIP)}`);
       assert.equal(removed.status, 202);

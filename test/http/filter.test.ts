@@ -21,7 +21,10 @@ for (const engine of ENGINES) {
       }
       // Another organization with look-alike data must never leak in.
       const other = await h.org('other');
-      await h.request('POST', '/Users', { org: other, body: userBody('bjensen@example.org', { externalId: 'jyoung', emails: [{ value: 'bjensen@example.com', type: 'work' }] }) });
+      await h.request('POST', '/Users', {
+        org: other,
+        body: userBody('bjensen@example.org', { externalId: 'jyoung', emails: [{ value: 'bjensen@example.com', type: 'work' }] }),
+      });
     });
     after(() => h.close());
 
@@ -50,7 +53,17 @@ for (const engine of ENGINES) {
       ['title pr', ['bjensen@example.com', 'omalley@example.org', 'percent%under_score\\back@example.com']],
       ['not (title pr)', ['JSmith@Example.com', 'employee1@example.com', 'nobody@example.net', 'zoë@example.com']],
       ['title eq null', ['JSmith@Example.com', 'employee1@example.com', 'nobody@example.net', 'zoë@example.com']],
-      ['title ne "Engineer"', ['JSmith@Example.com', 'bjensen@example.com', 'employee1@example.com', 'nobody@example.net', 'percent%under_score\\back@example.com', 'zoë@example.com']],
+      [
+        'title ne "Engineer"',
+        [
+          'JSmith@Example.com',
+          'bjensen@example.com',
+          'employee1@example.com',
+          'nobody@example.net',
+          'percent%under_score\\back@example.com',
+          'zoë@example.com',
+        ],
+      ],
       ['title pr and userType eq "Employee"', ['bjensen@example.com', 'omalley@example.org']],
       ['title pr or userType eq "Intern"', ['JSmith@Example.com', 'bjensen@example.com', 'omalley@example.org', 'percent%under_score\\back@example.com']],
       ['userType eq "Employee" or userType eq "Intern" and active eq true', ['bjensen@example.com', 'employee1@example.com', 'omalley@example.org']],
@@ -63,7 +76,10 @@ for (const engine of ENGINES) {
       ['emails[type eq "work"].value eq "bjensen@example.com"', ['bjensen@example.com']],
       ['emails[type eq "work" and value eq "babs@jensen.org"]', []],
       ['emails[type eq "home" and value co "@jensen"]', ['bjensen@example.com']],
-      ['emails[type eq "work" and value co "@example.com"] or phoneNumbers[type eq "work"]', ['bjensen@example.com', 'employee1@example.com', 'zoë@example.com']],
+      [
+        'emails[type eq "work" and value co "@example.com"] or phoneNumbers[type eq "work"]',
+        ['bjensen@example.com', 'employee1@example.com', 'zoë@example.com'],
+      ],
       ['emails[not (type eq "work")]', ['bjensen@example.com', 'omalley@example.org']],
       ['emails[primary eq true]', ['bjensen@example.com', 'omalley@example.org']],
       ['emails.type eq "work" and not (emails.type eq "home")', ['JSmith@Example.com', 'employee1@example.com', 'zoë@example.com']],
@@ -102,7 +118,13 @@ for (const engine of ENGINES) {
     test('Entra test-connection query with a random GUID: 200 and an empty ListResponse', async () => {
       const res = await h.request('GET', '/Users?filter=userName+eq+%22f1e0e4f5-3f1c-4e8b-9c73-6f0f2d1b2a55%22', { org });
       assert.equal(res.status, 200);
-      assert.deepEqual(res.body, { schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 0, itemsPerPage: 0, startIndex: 1, Resources: [] });
+      assert.deepEqual(res.body, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+        totalResults: 0,
+        itemsPerPage: 0,
+        startIndex: 1,
+        Resources: [],
+      });
     });
 
     test('"+" in a query string is a space; unknown query parameters are ignored', async () => {
@@ -137,7 +159,10 @@ for (const engine of ENGINES) {
       const titles = asc.body.Resources.map((u: any) => u.title ?? null);
       assert.deepEqual(titles, ['50% off_', 'Engineer', 'Tour Guide', null, null, null, null]);
       const desc = await h.request('GET', '/Users?sortBy=title&sortOrder=descending&count=100', { org });
-      assert.deepEqual(desc.body.Resources.map((u: any) => u.title ?? null), ['Tour Guide', 'Engineer', '50% off_', null, null, null, null]);
+      assert.deepEqual(
+        desc.body.Resources.map((u: any) => u.title ?? null),
+        ['Tour Guide', 'Engineer', '50% off_', null, null, null, null],
+      );
       // Ties (the nulls) keep creation order in both directions: stable pages.
       const nullIdsAsc = asc.body.Resources.filter((u: any) => !u.title).map((u: any) => u.id);
       const nullIdsDesc = desc.body.Resources.filter((u: any) => !u.title).map((u: any) => u.id);
@@ -146,9 +171,15 @@ for (const engine of ENGINES) {
       const un = byUserName.body.Resources.map((u: any) => u.userName.toLowerCase());
       assert.deepEqual(un, [...un].sort(), 'case-insensitive order');
       const byFamily = await h.request('GET', '/Users?sortBy=name.familyName&sortOrder=DESCENDING&count=3', { org });
-      assert.deepEqual(byFamily.body.Resources.map((u: any) => u.name.familyName), ['Ärger', 'Wild%Card_', 'Smith']);
+      assert.deepEqual(
+        byFamily.body.Resources.map((u: any) => u.name.familyName),
+        ['Ärger', 'Wild%Card_', 'Smith'],
+      );
       const byDept = await h.request('GET', `/Users?sortBy=${ENT}:department&count=2`, { org });
-      assert.deepEqual(byDept.body.Resources.map((u: any) => u[ENT].department), ['Engineering', 'Tour Operations']);
+      assert.deepEqual(
+        byDept.body.Resources.map((u: any) => u[ENT].department),
+        ['Engineering', 'Tour Operations'],
+      );
       const byCreated = await h.request('GET', '/Users?sortBy=meta.created&sortOrder=descending&count=1', { org });
       assert.equal(byCreated.body.Resources[0].userName, 'employee1@example.com');
     });
@@ -167,9 +198,15 @@ for (const engine of ENGINES) {
       const page = (await h.request('GET', '/Users?startIndex=0&count=2', { org })).body;
       assert.equal(page.startIndex, 1);
       assert.equal(page.itemsPerPage, 2);
-      assert.deepEqual(page.Resources.map((u: any) => u.id), all.Resources.slice(0, 2).map((u: any) => u.id));
+      assert.deepEqual(
+        page.Resources.map((u: any) => u.id),
+        all.Resources.slice(0, 2).map((u: any) => u.id),
+      );
       const second = (await h.request('GET', '/Users?startIndex=3&count=2', { org })).body;
-      assert.deepEqual(second.Resources.map((u: any) => u.id), all.Resources.slice(2, 4).map((u: any) => u.id));
+      assert.deepEqual(
+        second.Resources.map((u: any) => u.id),
+        all.Resources.slice(2, 4).map((u: any) => u.id),
+      );
       const zero = (await h.request('GET', '/Users?count=0', { org })).body;
       assert.equal(zero.totalResults, filterUsers.length);
       assert.equal(zero.itemsPerPage, 0);
@@ -194,16 +231,28 @@ for (const engine of ENGINES) {
       const ids: string[] = [];
       for (let i = 0; i < 9; i++) ids.push((await h.request('POST', '/Users', { org: walker, body: userBody(`walk${i}@example.com`) })).body.id);
       const page1 = (await h.request('GET', '/Users?startIndex=1&count=3', { org: walker })).body;
-      assert.deepEqual(page1.Resources.map((u: any) => u.id), ids.slice(0, 3));
+      assert.deepEqual(
+        page1.Resources.map((u: any) => u.id),
+        ids.slice(0, 3),
+      );
       await h.request('DELETE', `/Users/${ids[1]}`, { org: walker });
       const now = ids.filter((_, i) => i !== 1);
       const page2 = (await h.request('GET', '/Users?startIndex=4&count=3', { org: walker })).body;
-      assert.deepEqual(page2.Resources.map((u: any) => u.id), now.slice(3, 6));
+      assert.deepEqual(
+        page2.Resources.map((u: any) => u.id),
+        now.slice(3, 6),
+      );
       assert.equal(page2.totalResults, 8);
       const page3 = (await h.request('GET', '/Users?startIndex=7&count=3', { org: walker })).body;
-      assert.deepEqual(page3.Resources.map((u: any) => u.id), now.slice(6, 9));
+      assert.deepEqual(
+        page3.Resources.map((u: any) => u.id),
+        now.slice(6, 9),
+      );
       const cold = (await h.request('GET', '/Users?startIndex=2&count=2', { org: walker })).body;
-      assert.deepEqual(cold.Resources.map((u: any) => u.id), [now[1], now[2]]);
+      assert.deepEqual(
+        cold.Resources.map((u: any) => u.id),
+        [now[1], now[2]],
+      );
     });
 
     test('the exact reproducer: pages of 40, 10 of the first 40 deleted, startIndex=41 starts at the 41st user there is', async () => {
@@ -217,7 +266,11 @@ for (const engine of ENGINES) {
       for (const start of [1, 41, 81]) {
         const page = (await h.request('GET', `/Users?startIndex=${start}&count=40`, { org })).body;
         assert.equal(page.totalResults, 110);
-        assert.deepEqual(page.Resources.map((u: any) => u.id), left.slice(start - 1, start - 1 + 40), `startIndex=${start}`);
+        assert.deepEqual(
+          page.Resources.map((u: any) => u.id),
+          left.slice(start - 1, start - 1 + 40),
+          `startIndex=${start}`,
+        );
         seen.push(...page.Resources.map((u: any) => u.id));
       }
       assert.equal(new Set(seen).size, 110, 'no duplicates');
@@ -249,7 +302,10 @@ for (const engine of ENGINES) {
         const res = await h.request('POST', url, { org, body });
         assert.equal(res.status, 200, res.text);
         assert.equal(res.body.totalResults, 3);
-        assert.deepEqual(res.body.Resources.map((u: any) => u.userName), ['omalley@example.org', 'employee1@example.com']);
+        assert.deepEqual(
+          res.body.Resources.map((u: any) => u.userName),
+          ['omalley@example.org', 'employee1@example.com'],
+        );
         assert.deepEqual(Object.keys(res.body.Resources[0]).sort(), ['emails', 'id', 'meta', 'schemas', 'userName']);
         assert.equal(res.body.Resources[0].name, undefined);
       }
@@ -263,7 +319,10 @@ for (const engine of ENGINES) {
     test('filters follow writes: a PUT changes what matches', async () => {
       const id = ids.get('nobody@example.net')!;
       assert.deepEqual(await names('emails.value eq "found@example.net"'), []);
-      const put = await h.request('PUT', `/Users/${id}`, { org, body: userBody('nobody@example.net', { emails: [{ value: 'Found@Example.net', type: 'work' }] }) });
+      const put = await h.request('PUT', `/Users/${id}`, {
+        org,
+        body: userBody('nobody@example.net', { emails: [{ value: 'Found@Example.net', type: 'work' }] }),
+      });
       assert.equal(put.status, 200);
       assert.deepEqual(await names('emails[type eq "work"].value eq "found@example.net"'), ['nobody@example.net']);
       await h.request('PUT', `/Users/${id}`, { org, body: userBody('nobody@example.net') });

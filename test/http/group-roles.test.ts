@@ -21,7 +21,10 @@ for (const engine of ENGINES) {
       return r.body.id;
     };
     const group = async (displayName: string, members: string[] = [], externalId?: string): Promise<string> => {
-      const r = await h.request('POST', '/Groups', { org: o, body: { schemas: [GROUP], displayName, ...(externalId ? { externalId } : {}), members: members.map((value) => ({ value })) } });
+      const r = await h.request('POST', '/Groups', {
+        org: o,
+        body: { schemas: [GROUP], displayName, ...(externalId ? { externalId } : {}), members: members.map((value) => ({ value })) },
+      });
       assert.equal(r.status, 201, JSON.stringify(r.body));
       return r.body.id;
     };
@@ -65,7 +68,10 @@ for (const engine of ENGINES) {
       assert.deepEqual(await changes(), ['ada: +moderator']);
       assert.deepEqual(await effective(ada), ['administrator', 'moderator']);
       const why = await h.directory.catalog.rolesOf(slug, ada);
-      assert.deepEqual(why.granted, [{ role: 'administrator', group: { id: admins, displayName: 'ZULIP ADMINS' } }, { role: 'moderator', group: { id: mods, displayName: 'Moderators' } }]);
+      assert.deepEqual(why.granted, [
+        { role: 'administrator', group: { id: admins, displayName: 'ZULIP ADMINS' } },
+        { role: 'moderator', group: { id: mods, displayName: 'Moderators' } },
+      ]);
       await patch(admins, { op: 'remove', path: `members[value eq "${ada}"]` });
       assert.deepEqual(await changes(), ['ada: -administrator']);
       assert.deepEqual(await stored(ada), ['moderator']);
@@ -107,7 +113,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(await changes(), []);
       const rename = (displayName: string, externalId?: string) =>
         h.request('PUT', `/Groups/${g}`, { org: o, body: { schemas: [GROUP], displayName, ...(externalId ? { externalId } : {}), members: [{ value: di }] } });
-      assert.equal((await rename('Zulip Admins')).status, 409, 'the name is taken by the first test\'s group');
+      assert.equal((await rename('Zulip Admins')).status, 409, "the name is taken by the first test's group");
       await patch(g, { op: 'replace', path: 'displayName', value: 'zulip admins 3' });
       await h.directory.catalog.map(slug, 'administrator', 'displayName', 'Zulip Admins 3');
       assert.deepEqual(await changes(), ['di: +administrator']);
@@ -119,13 +125,16 @@ for (const engine of ENGINES) {
 
     test('direct roles and granted roles: one effective set, events only when it moves', async () => {
       const ed = await user('ed', { roles: [{ value: 'Administrator' }] });
-      assert.deepEqual(await changes(), ['ed: +Administrator'], 'a new user\'s own roles');
+      assert.deepEqual(await changes(), ['ed: +Administrator'], "a new user's own roles");
       const g = await group('Zulip Admins 4');
       await h.directory.catalog.map(slug, 'administrator', 'displayName', 'Zulip Admins 4');
       await patch(g, { op: 'add', path: 'members', value: [{ value: ed }] });
       assert.deepEqual(await changes(), [], 'already an administrator of its own');
       assert.deepEqual(await stored(ed), ['administrator'], 'the grant is stored all the same');
-      const put = await h.request('PATCH', `/Users/${ed}`, { org: o, body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'roles', value: [{ value: 'member' }] }] } });
+      const put = await h.request('PATCH', `/Users/${ed}`, {
+        org: o,
+        body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'roles', value: [{ value: 'member' }] }] },
+      });
       assert.equal(put.status, 200);
       assert.deepEqual(await changes(), ['ed: +member'], 'administrator stays: a group grants it now');
       assert.deepEqual(await effective(ed), ['administrator', 'member']);
@@ -144,12 +153,19 @@ for (const engine of ENGINES) {
       const expectError = async (p: Promise<unknown>, code: string, pattern: RegExp) =>
         assert.rejects(p, (err: unknown) => err instanceof DirectoryError && err.code === code && pattern.test(err.message));
       await expectError(h.directory.catalog.map(slug, 'owner', 'displayName', 'OWNERS'), 'ROLLCALL_CATALOG_EXISTS', /already grants role "owner"/);
-      await expectError(h.directory.catalog.map(slug, 'emperor', 'displayName', 'Owners'), 'ROLLCALL_NO_CATALOG_ENTRY', /declare it first: rollcall role add grants emperor/);
+      await expectError(
+        h.directory.catalog.map(slug, 'emperor', 'displayName', 'Owners'),
+        'ROLLCALL_NO_CATALOG_ENTRY',
+        /declare it first: rollcall role add grants emperor/,
+      );
       await expectError(h.directory.catalog.unmap(slug, 'owner', 'externalId', 'owners'), 'ROLLCALL_NO_CATALOG_ENTRY', /does not grant/);
       assert.deepEqual(await changes(), [], 'refusals write nothing');
       await h.directory.catalog.remove(slug, 'role', 'owner');
       assert.deepEqual(await changes(), ['fay: -owner']);
-      assert.deepEqual((await h.directory.catalog.mappings(slug)).filter((x) => x.role === 'owner'), []);
+      assert.deepEqual(
+        (await h.directory.catalog.mappings(slug)).filter((x) => x.role === 'owner'),
+        [],
+      );
       // Unmap, through the application API.
       const app = (await h.directory.organizations.issueToken(slug, 'app', 'app')).token;
       const gus = await user('gus');
@@ -163,7 +179,10 @@ for (const engine of ENGINES) {
       assert.equal((await h.request('POST', '/api/v1/role-mappings', { token: app, body: { role: 'moderator' } })).status, 400);
       assert.equal((await h.request('GET', '/api/v1/users/nobody/roles', { token: app })).status, 404);
       const list = await h.request('GET', '/api/v1/role-mappings?role=moderator', { token: app });
-      assert.deepEqual(list.body.mappings.map((x: { match: string; value: string }) => `${x.match}=${x.value}`), ['externalId=okta-00g-mods', 'displayName=Mods by name']);
+      assert.deepEqual(
+        list.body.mappings.map((x: { match: string; value: string }) => `${x.match}=${x.value}`),
+        ['externalId=okta-00g-mods', 'displayName=Mods by name'],
+      );
       const del = await h.request('DELETE', `/api/v1/role-mappings?role=moderator&group=${encodeURIComponent('mods BY name')}`, { token: app });
       assert.equal(del.status, 200, JSON.stringify(del.body));
       assert.deepEqual(await changes(), ['gus: -moderator']);
@@ -176,7 +195,10 @@ for (const engine of ENGINES) {
       await h.directory.catalog.map(slug, 'administrator', 'displayName', 'Zulip Admins 5');
       assert.equal((await changes()).length, 150);
       const newcomer = await user('newcomer');
-      const bad = await h.request('PATCH', `/Groups/${big}`, { org: o, body: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: newcomer }, { value: 'no-such-user' }] }] } });
+      const bad = await h.request('PATCH', `/Groups/${big}`, {
+        org: o,
+        body: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'members', value: [{ value: newcomer }, { value: 'no-such-user' }] }] },
+      });
       assert.equal(bad.status, 400);
       assert.deepEqual(await changes(), []);
       await patch(big, { op: 'add', path: 'members', value: [{ value: newcomer }] });
@@ -226,7 +248,10 @@ for (const engine of ENGINES) {
         const u = await d.users.create(ctx, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'iago' });
         await d.groups.create(ctx, { schemas: [GROUP], displayName: 'zulip admins', members: [{ value: u.id }] }, { members: false });
         off();
-        assert.deepEqual(seen.map((e) => e.data.after), [['administrator']]);
+        assert.deepEqual(
+          seen.map((e) => e.data.after),
+          [['administrator']],
+        );
         const roles = await rollcall.roles('embedded', u.id);
         assert.deepEqual(roles.effective, ['administrator']);
         assert.equal(roles.granted[0]!.group.displayName, 'zulip admins');
@@ -258,7 +283,12 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
         const told = async () => {
           const events = await a.events.read(org, seen, 10_000);
           if (events.length) seen = events.at(-1)!.seq;
-          return events.filter((e) => e.type === 'user.roles_changed').map((e) => `${(e.data as { removed: string[] }).removed.map((r) => `-${r}`).join('')}${(e.data as { added: string[] }).added.map((r) => `+${r}`).join('')}`);
+          return events
+            .filter((e) => e.type === 'user.roles_changed')
+            .map(
+              (e) =>
+                `${(e.data as { removed: string[] }).removed.map((r) => `-${r}`).join('')}${(e.data as { added: string[] }).added.map((r) => `+${r}`).join('')}`,
+            );
         };
         for (let round = 0; round < 8; round++) {
           const u = await a.users.create(ctx, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `node-racer${round}` });

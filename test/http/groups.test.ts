@@ -32,7 +32,10 @@ for (const engine of ENGINES) {
     };
 
     test('POST creates a group with members; GET shows value, $ref, display and type', async () => {
-      const res = await h.request('POST', '/Groups', { org, body: group('Engineering', { externalId: 'eng-1', members: [{ value: users[0] }, { value: users[1], type: 'User' }] }) });
+      const res = await h.request('POST', '/Groups', {
+        org,
+        body: group('Engineering', { externalId: 'eng-1', members: [{ value: users[0] }, { value: users[1], type: 'User' }] }),
+      });
       assert.equal(res.status, 201, res.text);
       assert.deepEqual(res.body.schemas, [GROUP]);
       assert.equal(res.body.displayName, 'Engineering');
@@ -47,7 +50,10 @@ for (const engine of ENGINES) {
     });
 
     test("Entra's ADSCIM schema and read-only meta are accepted; members: [] is an empty group", async () => {
-      const res = await h.request('POST', '/Groups', { org, body: { schemas: [GROUP, ADSCIM], displayName: 'Entra Group', meta: { resourceType: 'Group' }, members: [] } });
+      const res = await h.request('POST', '/Groups', {
+        org,
+        body: { schemas: [GROUP, ADSCIM], displayName: 'Entra Group', meta: { resourceType: 'Group' }, members: [] },
+      });
       assert.equal(res.status, 201, res.text);
       assert.equal(res.body.members, undefined);
       assert.deepEqual(res.body.schemas, [GROUP]);
@@ -83,7 +89,11 @@ for (const engine of ENGINES) {
       assert.match(res.body.detail, new RegExp(stranger.body.id));
       const g = await h.request('POST', '/Groups', { org, body: group('Mine') });
       assert.equal((await h.request('GET', `/Groups/${g.body.id}`, { org: other })).status, 404);
-      assert.equal((await h.request('PATCH', `/Groups/${g.body.id}`, { org: other, body: patch({ op: 'add', path: 'members', value: [{ value: stranger.body.id }] }) })).status, 404);
+      assert.equal(
+        (await h.request('PATCH', `/Groups/${g.body.id}`, { org: other, body: patch({ op: 'add', path: 'members', value: [{ value: stranger.body.id }] }) }))
+          .status,
+        404,
+      );
       assert.equal((await h.request('DELETE', `/Groups/${g.body.id}`, { org: other })).status, 404);
       assert.equal((await h.request('GET', '/Groups', { org: other })).body.totalResults, 0);
     });
@@ -91,7 +101,10 @@ for (const engine of ENGINES) {
     test('PATCH members as deltas: add, idempotent re-add, remove by filter, remove listed, remove all', async () => {
       const g = (await h.request('POST', '/Groups', { org, body: group('Delta') })).body;
       const v0 = g.meta.version;
-      const add = await h.request('PATCH', `/Groups/${g.id}`, { org, body: patch({ op: 'add', path: 'members', value: [{ value: users[0] }, { value: users[1] }, { value: users[2] }] }) });
+      const add = await h.request('PATCH', `/Groups/${g.id}`, {
+        org,
+        body: patch({ op: 'add', path: 'members', value: [{ value: users[0] }, { value: users[1] }, { value: users[2] }] }),
+      });
       assert.equal(add.status, 204);
       assert.notEqual(add.headers.etag, v0);
       assert.deepEqual(await members(g.id), [users[0], users[1], users[2]].sort());
@@ -105,7 +118,10 @@ for (const engine of ENGINES) {
       assert.equal(removeAbsent.status, 204, 'removing an absent member is a no-op');
       assert.equal(removeAbsent.headers.etag, removeOne.headers.etag);
       await h.request('PATCH', `/Groups/${g.id}`, { org, body: patch({ op: 'add', path: 'members', value: [{ value: users[3] }, { value: users[4] }] }) });
-      const listed = await h.request('PATCH', `/Groups/${g.id}`, { org, body: patch({ op: 'Remove', path: 'members', value: [{ value: users[1] }, { value: users[3] }] }) });
+      const listed = await h.request('PATCH', `/Groups/${g.id}`, {
+        org,
+        body: patch({ op: 'Remove', path: 'members', value: [{ value: users[1] }, { value: users[3] }] }),
+      });
       assert.equal(listed.status, 204);
       assert.deepEqual(await members(g.id), [users[2], users[4]].sort(), 'remove with a value array removes only the listed members');
       await h.request('PATCH', `/Groups/${g.id}`, { org, body: patch({ op: 'remove', path: 'members' }) });
@@ -124,7 +140,10 @@ for (const engine of ENGINES) {
       assert.equal(otherId.body.scimType, 'mutability');
       await h.request('PATCH', `/Groups/${g.id}`, { org, body: patch({ op: 'replace', path: 'members', value: [] }) });
       assert.deepEqual(await members(g.id), []);
-      const withBody = await h.request('PATCH', `/Groups/${g.id}?excludedAttributes=members`, { org, body: patch({ op: 'replace', path: 'displayName', value: 'With Body' }) });
+      const withBody = await h.request('PATCH', `/Groups/${g.id}?excludedAttributes=members`, {
+        org,
+        body: patch({ op: 'replace', path: 'displayName', value: 'With Body' }),
+      });
       assert.equal(withBody.status, 200);
       assert.equal(withBody.body.displayName, 'With Body');
     });
@@ -132,13 +151,19 @@ for (const engine of ENGINES) {
     test('strictSchema refuses unknown attributes in a group PATCH, and nothing changes', async () => {
       const strict = await h.org('strict-groups', { strictSchema: true });
       const g = (await h.request('POST', '/Groups', { org: strict, body: group('Strict') })).body;
-      const res = await h.request('PATCH', `/Groups/${g.id}`, { org: strict, body: patch({ op: 'replace', value: { displayName: 'Renamed', colour: 'blue' } }) });
+      const res = await h.request('PATCH', `/Groups/${g.id}`, {
+        org: strict,
+        body: patch({ op: 'replace', value: { displayName: 'Renamed', colour: 'blue' } }),
+      });
       assert.equal(res.status, 400);
       assert.equal(res.body.scimType, 'invalidValue');
       assert.match(res.body.detail, /"colour"/);
       assert.equal((await h.request('GET', `/Groups/${g.id}`, { org: strict })).body.displayName, 'Strict', 'the valid part was not applied either');
       const other = (await h.request('POST', '/Groups', { org, body: group('Lenient') })).body;
-      const lenient = await h.request('PATCH', `/Groups/${other.id}`, { org, body: patch({ op: 'replace', value: { displayName: 'Lenient 2', colour: 'blue' } }) });
+      const lenient = await h.request('PATCH', `/Groups/${other.id}`, {
+        org,
+        body: patch({ op: 'replace', value: { displayName: 'Lenient 2', colour: 'blue' } }),
+      });
       assert.ok(lenient.status === 204 || lenient.status === 200, 'without strictSchema the unknown attribute is ignored');
       assert.equal((await h.request('GET', `/Groups/${other.id}`, { org })).body.displayName, 'Lenient 2');
     });
@@ -147,7 +172,11 @@ for (const engine of ENGINES) {
       const g = (await h.request('POST', '/Groups', { org, body: group('Atomic', { members: [{ value: users[0] }] }) })).body;
       const res = await h.request('PATCH', `/Groups/${g.id}`, {
         org,
-        body: patch({ op: 'add', path: 'members', value: [{ value: users[1] }] }, { op: 'replace', path: 'displayName', value: 'Renamed' }, { op: 'add', path: 'members', value: [{ value: 'ghost' }] }),
+        body: patch(
+          { op: 'add', path: 'members', value: [{ value: users[1] }] },
+          { op: 'replace', path: 'displayName', value: 'Renamed' },
+          { op: 'add', path: 'members', value: [{ value: 'ghost' }] },
+        ),
       });
       assert.equal(res.status, 400);
       const after = await h.request('GET', `/Groups/${g.id}`, { org });
@@ -160,7 +189,10 @@ for (const engine of ENGINES) {
       const a = (await h.request('POST', '/Groups', { org, body: group('Outer') })).body;
       const b = (await h.request('POST', '/Groups', { org, body: group('Inner', { members: [{ value: users[5] }] }) })).body;
       const c = (await h.request('POST', '/Groups', { org, body: group('Innermost') })).body;
-      assert.equal((await h.request('PATCH', `/Groups/${a.id}`, { org, body: patch({ op: 'add', path: 'members', value: [{ value: b.id, type: 'Group' }] }) })).status, 204);
+      assert.equal(
+        (await h.request('PATCH', `/Groups/${a.id}`, { org, body: patch({ op: 'add', path: 'members', value: [{ value: b.id, type: 'Group' }] }) })).status,
+        204,
+      );
       assert.equal((await h.request('PATCH', `/Groups/${b.id}`, { org, body: patch({ op: 'add', path: 'members', value: [{ value: c.id }] }) })).status, 204);
       const got = await h.request('GET', `/Groups/${a.id}`, { org });
       assert.deepEqual(got.body.members, [{ value: b.id, $ref: `http://localhost:80/scim/v2/Groups/${b.id}`, display: 'Inner', type: 'Group' }]);
@@ -173,11 +205,14 @@ for (const engine of ENGINES) {
         assert.equal(res.status, 400, `${target} <- ${member}`);
         assert.match(res.body.detail, /contain itself/);
       }
-      const wrongType = await h.request('PATCH', `/Groups/${c.id}`, { org, body: patch({ op: 'add', path: 'members', value: [{ value: users[0], type: 'Group' }] }) });
+      const wrongType = await h.request('PATCH', `/Groups/${c.id}`, {
+        org,
+        body: patch({ op: 'add', path: 'members', value: [{ value: users[0], type: 'Group' }] }),
+      });
       assert.equal(wrongType.status, 400);
     });
 
-    test("User.groups is computed, filterable, and follows deletions; deactivated users stay members", async () => {
+    test('User.groups is computed, filterable, and follows deletions; deactivated users stay members', async () => {
       const u = (await h.request('POST', '/Users', { org, body: userBody('joiner@example.com') })).body;
       const g1 = (await h.request('POST', '/Groups', { org, body: group('Joiners', { members: [{ value: u.id }] }) })).body;
       const g2 = (await h.request('POST', '/Groups', { org, body: group('Leavers', { members: [{ value: u.id }] }) })).body;
@@ -188,10 +223,16 @@ for (const engine of ENGINES) {
       ]);
       assert.equal((await h.request('GET', `/Users/${u.id}?excludedAttributes=groups`, { org })).body.groups, undefined);
       const byGroup = await h.request('GET', `/Users?filter=${encodeURIComponent(`groups.value eq "${g1.id}"`)}`, { org });
-      assert.deepEqual(byGroup.body.Resources.map((x: any) => x.id), [u.id]);
+      assert.deepEqual(
+        byGroup.body.Resources.map((x: any) => x.id),
+        [u.id],
+      );
       assert.equal(byGroup.body.Resources[0].groups.length, 2);
       const byName = await h.request('GET', `/Users?filter=${encodeURIComponent('groups.display eq "leavers"')}`, { org });
-      assert.deepEqual(byName.body.Resources.map((x: any) => x.id), [u.id]);
+      assert.deepEqual(
+        byName.body.Resources.map((x: any) => x.id),
+        [u.id],
+      );
       const memberOf = await h.request('GET', `/Groups?filter=${encodeURIComponent(`members.value eq "${u.id}"`)}&excludedAttributes=members`, { org });
       assert.deepEqual(memberOf.body.Resources.map((x: any) => x.displayName).sort(), ['Joiners', 'Leavers']);
       await h.request('PATCH', `/Users/${u.id}`, { org, body: patch({ op: 'replace', value: { active: false } }) });
@@ -236,7 +277,10 @@ for (const engine of ENGINES) {
 
     test('PUT replaces name and members; DELETE then 404', async () => {
       const g = (await h.request('POST', '/Groups', { org, body: group('Put Me', { members: [{ value: users[0] }, { value: users[1] }] }) })).body;
-      const put = await h.request('PUT', `/Groups/${g.id}`, { org, body: group('Put Done', { id: g.id, members: [{ value: users[1] }, { value: users[2] }] }) });
+      const put = await h.request('PUT', `/Groups/${g.id}`, {
+        org,
+        body: group('Put Done', { id: g.id, members: [{ value: users[1] }, { value: users[2] }] }),
+      });
       assert.equal(put.status, 200, put.text);
       assert.equal(put.body.displayName, 'Put Done');
       assert.deepEqual(put.body.members.map((m: any) => m.value).sort(), [users[1], users[2]].sort());
@@ -249,9 +293,18 @@ for (const engine of ENGINES) {
       for (let i = 0; i < 40; i++) many.push((await h.request('POST', '/Users', { org, body: userBody(`par${i}@example.com`) })).body.id);
       const g = (await h.request('POST', '/Groups', { org, body: group('Parallel') })).body;
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => h.request('PATCH', `/Groups/${g.id}`, { org, body: patch({ op: 'add', path: 'members', value: [{ value: many[2 * i] }, { value: many[2 * i + 1] }] }) })),
+        Array.from({ length: 20 }, (_, i) =>
+          h.request('PATCH', `/Groups/${g.id}`, {
+            org,
+            body: patch({ op: 'add', path: 'members', value: [{ value: many[2 * i] }, { value: many[2 * i + 1] }] }),
+          }),
+        ),
       );
-      assert.deepEqual(results.map((r) => r.status), Array(20).fill(204), JSON.stringify(results.filter((r) => r.status !== 204).map((r) => r.body)));
+      assert.deepEqual(
+        results.map((r) => r.status),
+        Array(20).fill(204),
+        JSON.stringify(results.filter((r) => r.status !== 204).map((r) => r.body)),
+      );
       assert.deepEqual(await members(g.id), [...many].sort());
       const final = await h.request('GET', `/Groups/${g.id}`, { org });
       assert.equal(final.body.meta.version, 'W/"21"', 'each PATCH bumped the version once');
@@ -260,9 +313,14 @@ for (const engine of ENGINES) {
     test('20 parallel PATCHes each adding a different email to one user: all 20 present', async () => {
       const u = (await h.request('POST', '/Users', { org, body: userBody('parallel-emails@example.com') })).body;
       const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => h.request('PATCH', `/Users/${u.id}`, { org, body: patch({ op: 'add', path: 'emails', value: [{ value: `e${i}@example.com`, type: 'other' }] }) })),
+        Array.from({ length: 20 }, (_, i) =>
+          h.request('PATCH', `/Users/${u.id}`, { org, body: patch({ op: 'add', path: 'emails', value: [{ value: `e${i}@example.com`, type: 'other' }] }) }),
+        ),
       );
-      assert.deepEqual(results.map((r) => r.status), Array(20).fill(200));
+      assert.deepEqual(
+        results.map((r) => r.status),
+        Array(20).fill(200),
+      );
       const got = await h.request('GET', `/Users/${u.id}`, { org });
       assert.equal(got.body.emails.length, 20);
       assert.equal(got.body.meta.version, 'W/"21"');
@@ -279,7 +337,14 @@ for (const engine of ENGINES) {
       for (let i = 0; i < 25000; i++) {
         const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
         ids.push(id);
-        records.push({ org_id: orgId, id, doc: { userName: `big${i}@example.com`, active: true }, version: 1, created: '2026-01-01T00:00:00.000Z', last_modified: '2026-01-01T00:00:00.000Z' });
+        records.push({
+          org_id: orgId,
+          id,
+          doc: { userName: `big${i}@example.com`, active: true },
+          version: 1,
+          created: '2026-01-01T00:00:00.000Z',
+          last_modified: '2026-01-01T00:00:00.000Z',
+        });
       }
       await h.store.transaction(async (tx) => tx.users.insertMany(records));
       const body = group('Everyone', { members: ids.map((value) => ({ value })) });

@@ -21,7 +21,12 @@ interface Answer {
 }
 
 /** One HTTP request on its own connection; rejects when the connection ends without an answer. */
-function send(port: number, method: string, path: string, options: { token?: string; body?: string; headers?: Record<string, string>; chunked?: boolean } = {}): Promise<Answer> {
+function send(
+  port: number,
+  method: string,
+  path: string,
+  options: { token?: string; body?: string; headers?: Record<string, string>; chunked?: boolean } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -87,11 +92,23 @@ for (const engine of ENGINES) {
 
     test('POST /api/v1/security-events with {} (returnImmediately false, the default) waits and answers with the SET that arrives', async () => {
       // The stream starts at its first poll: make it, then wait on an empty one.
-      assert.equal((await send(port, 'POST', '/api/v1/security-events', { token: app, body: '{"returnImmediately":true}', headers: { 'content-type': 'application/json' } })).status, 200);
+      assert.equal(
+        (
+          await send(port, 'POST', '/api/v1/security-events', {
+            token: app,
+            body: '{"returnImmediately":true}',
+            headers: { 'content-type': 'application/json' },
+          })
+        ).status,
+        200,
+      );
       const poll = send(port, 'POST', '/api/v1/security-events', { token: app, body: '{}', headers: { 'content-type': 'application/json' } });
       // Past the idle timeout, a user is created: the waiting poll is woken with its SET.
       await new Promise((r) => setTimeout(r, 900));
-      const created = await send(port, 'POST', '/scim/v2/Users', { token: acme.token, body: JSON.stringify({ schemas: [USER_SCHEMA], userName: 'late@example.com' }) });
+      const created = await send(port, 'POST', '/scim/v2/Users', {
+        token: acme.token,
+        body: JSON.stringify({ schemas: [USER_SCHEMA], userName: 'late@example.com' }),
+      });
       assert.equal(created.status, 201);
       const res = await poll;
       assert.equal(res.status, 200, res.text);
@@ -101,12 +118,20 @@ for (const engine of ENGINES) {
     test('a /Bulk that outlasts the idle timeout is answered in full', async () => {
       // An application hook that takes its time makes the operations run one by one, well past
       // the idle timeout.
-      const slow = await Harness.start(engine, { timeouts: { idleMs: 400, keepAliveMs: 400 }, hooks: { beforeUserCreate: () => new Promise((r) => setTimeout(r, 15)) } });
+      const slow = await Harness.start(engine, {
+        timeouts: { idleMs: 400, keepAliveMs: 400 },
+        hooks: { beforeUserCreate: () => new Promise((r) => setTimeout(r, 15)) },
+      });
       try {
         const org = await slow.org('acme');
         await slow.app.listen({ host: '127.0.0.1', port: 0 });
         const slowPort = (slow.app.server.address() as AddressInfo).port;
-        const ops = Array.from({ length: 60 }, (_, i) => ({ method: 'POST', path: '/Users', bulkId: `u${i}`, data: { schemas: [USER_SCHEMA], userName: `bulk${i}@example.com` } }));
+        const ops = Array.from({ length: 60 }, (_, i) => ({
+          method: 'POST',
+          path: '/Users',
+          bulkId: `u${i}`,
+          data: { schemas: [USER_SCHEMA], userName: `bulk${i}@example.com` },
+        }));
         const started = Date.now();
         const res = await send(slowPort, 'POST', '/scim/v2/Bulk', { token: org.token, body: JSON.stringify(bulk(ops)) });
         assert.equal(res.status, 200, res.text.slice(0, 300));
@@ -125,7 +150,13 @@ for (const engine of ENGINES) {
       try {
         // No rate limit: a /Bulk's operations are capped by the token's burst otherwise (defect 4).
         const acme = await h.org('acme', { rateLimit: 0 });
-        const chain = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => ({ method: 'POST', path: '/Groups', bulkId: `${prefix}${i}`, data: { schemas: [GROUP], displayName: `${prefix} ${i}`, ...(i < n - 1 ? { members: [{ value: `bulkId:${prefix}${i + 1}` }] } : {}) } }));
+        const chain = (n: number, prefix: string) =>
+          Array.from({ length: n }, (_, i) => ({
+            method: 'POST',
+            path: '/Groups',
+            bulkId: `${prefix}${i}`,
+            data: { schemas: [GROUP], displayName: `${prefix} ${i}`, ...(i < n - 1 ? { members: [{ value: `bulkId:${prefix}${i + 1}` }] } : {}) },
+          }));
         const res = await h.request('POST', '/Bulk', { org: acme, body: bulk(chain(1000, 'deep')) });
         assert.equal(res.status, 400);
         assert.equal(res.body.scimType, 'invalidValue');
@@ -134,8 +165,18 @@ for (const engine of ENGINES) {
         assert.equal(list.body.totalResults, 0, 'nothing ran');
         // References through PATCH paths count too; a wide, shallow request is fine.
         const wide = [
-          ...Array.from({ length: 300 }, (_, i) => ({ method: 'POST', path: '/Users', bulkId: `u${i}`, data: { schemas: [USER_SCHEMA], userName: `wide${i}@example.com` } })),
-          { method: 'POST', path: '/Groups', bulkId: 'all', data: { schemas: [GROUP], displayName: 'all', members: Array.from({ length: 300 }, (_, i) => ({ value: `bulkId:u${i}` })) } },
+          ...Array.from({ length: 300 }, (_, i) => ({
+            method: 'POST',
+            path: '/Users',
+            bulkId: `u${i}`,
+            data: { schemas: [USER_SCHEMA], userName: `wide${i}@example.com` },
+          })),
+          {
+            method: 'POST',
+            path: '/Groups',
+            bulkId: 'all',
+            data: { schemas: [GROUP], displayName: 'all', members: Array.from({ length: 300 }, (_, i) => ({ value: `bulkId:u${i}` })) },
+          },
         ];
         const ok = await h.request('POST', '/Bulk', { org: acme, body: bulk(wide) });
         assert.equal(ok.status, 200);
@@ -150,7 +191,12 @@ for (const engine of ENGINES) {
       const h = await Harness.start(engine, { timeouts: { handlerMs: 1200 }, hooks: { beforeUserCreate: () => new Promise((r) => setTimeout(r, 60)) } });
       try {
         const acme = await h.org('acme');
-        const ops = Array.from({ length: 40 }, (_, i) => ({ method: 'POST', path: '/Users', bulkId: `s${i}`, data: { schemas: [USER_SCHEMA], userName: `slow${i}@example.com` } }));
+        const ops = Array.from({ length: 40 }, (_, i) => ({
+          method: 'POST',
+          path: '/Users',
+          bulkId: `s${i}`,
+          data: { schemas: [USER_SCHEMA], userName: `slow${i}@example.com` },
+        }));
         const res = await h.request('POST', '/Bulk', { org: acme, body: bulk(ops) });
         assert.equal(res.status, 200, res.text.slice(0, 300));
         const results: { status: string; bulkId: string; response?: { detail: string } }[] = res.body.Operations;
@@ -161,7 +207,10 @@ for (const engine of ENGINES) {
         assert.ok(notRun.length > 0, 'the time ran out before the last operations');
         assert.match(notRun[0]!.response!.detail, /^Not run: the request reached its time limit/);
         const list = await h.request('GET', '/Users?count=100', { org: acme });
-        assert.deepEqual(list.body.Resources.map((u: { userName: string }) => u.userName).sort(), done.map((o) => `slow${o.bulkId.slice(1)}@example.com`).sort());
+        assert.deepEqual(
+          list.body.Resources.map((u: { userName: string }) => u.userName).sort(),
+          done.map((o) => `slow${o.bulkId.slice(1)}@example.com`).sort(),
+        );
       } finally {
         await h.close();
       }
@@ -181,7 +230,10 @@ for (const engine of ENGINES) {
     after(() => h.close());
 
     test('a malformed percent-escape in an operation path is 400 invalidSyntax, as on the plain endpoint, and the rest run', async () => {
-      const plain = await h.request('PATCH', '/Users/%E0%A4%A', { org: acme, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] } });
+      const plain = await h.request('PATCH', '/Users/%E0%A4%A', {
+        org: acme,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] },
+      });
       assert.equal(plain.status, 400);
       assert.equal(plain.body.scimType, 'invalidSyntax');
       const patch = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] };
@@ -196,12 +248,18 @@ for (const engine of ENGINES) {
       });
       assert.equal(res.status, 200);
       const ops = res.body.Operations;
-      assert.deepEqual(ops.map((o: { status: string; response?: { scimType?: string; detail: string } }) => `${o.status} ${o.response?.scimType ?? ''}`.trim()), ['400 invalidSyntax', '400 invalidSyntax', '400 invalidSyntax', '201']);
+      assert.deepEqual(
+        ops.map((o: { status: string; response?: { scimType?: string; detail: string } }) => `${o.status} ${o.response?.scimType ?? ''}`.trim()),
+        ['400 invalidSyntax', '400 invalidSyntax', '400 invalidSyntax', '201'],
+      );
       assert.equal(ops[0].response.detail, plain.body.detail);
     });
 
     test('bulkMaxPayloadSize counts the bytes that arrived: a padded body is refused chunked as with Content-Length', async () => {
-      const padded = JSON.stringify(bulk([{ method: 'POST', path: '/Users', data: { schemas: [USER_SCHEMA], userName: 'padded@example.com' } }])).replace('{', `{${' '.repeat(3000)}`);
+      const padded = JSON.stringify(bulk([{ method: 'POST', path: '/Users', data: { schemas: [USER_SCHEMA], userName: 'padded@example.com' } }])).replace(
+        '{',
+        `{${' '.repeat(3000)}`,
+      );
       for (const chunked of [false, true]) {
         const res = await send(port, 'POST', '/scim/v2/Bulk', { token: acme.token, body: padded, chunked });
         assert.equal(res.status, 413, `chunked: ${chunked}: ${res.text}`);
@@ -225,7 +283,9 @@ for (const engine of ENGINES) {
         let data = '';
         socket.setEncoding('utf8');
         socket.on('data', (c: string) => (data += c));
-        socket.write(`POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${acme.token}\r\nContent-Type: application/scim+json\r\nContent-Length: ${body.length}\r\n\r\n`);
+        socket.write(
+          `POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${acme.token}\r\nContent-Type: application/scim+json\r\nContent-Length: ${body.length}\r\n\r\n`,
+        );
         let i = 0;
         const timer = setInterval(() => {
           if (i < body.length && !socket.destroyed) socket.write(body[i++]!);
@@ -316,11 +376,21 @@ for (const engine of ENGINES) {
           ['POST', '/admin/orgs/acme/role-mappings', form({ role: 'a\u0000', group: 'b' })],
         ];
         for (const [method, url, payload] of pages) {
-          const res = await h.app.inject({ method: method as 'GET', url, headers: { cookie, ...(payload ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) }, ...(payload ? { payload } : {}) });
+          const res = await h.app.inject({
+            method: method as 'GET',
+            url,
+            headers: { cookie, ...(payload ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+            ...(payload ? { payload } : {}),
+          });
           assert.ok(res.statusCode < 500, `${method} ${url}: ${res.statusCode} ${res.body.slice(0, 200)}`);
         }
         // The boundary answers, whatever the route: a NUL-free twin of each form still works.
-        const ok = await h.app.inject({ method: 'POST', url: '/admin/orgs/acme/tokens', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ label: 'fine' }) });
+        const ok = await h.app.inject({
+          method: 'POST',
+          url: '/admin/orgs/acme/tokens',
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: form({ label: 'fine' }),
+        });
         assert.ok(ok.statusCode < 400, `${ok.statusCode}`);
       } finally {
         await h.close();
@@ -372,7 +442,11 @@ for (const engine of ENGINES) {
         assert.equal(refused.status, 400);
         assert.equal(refused.body.scimType, 'invalidValue');
         assert.match(refused.body.detail, /100 security event poll streams, the limit \(100\)/);
-        assert.equal((await h.request('POST', '/api/v1/security-events?stream=s7', { token: app, body: { returnImmediately: true } })).status, 200, 'existing streams go on');
+        assert.equal(
+          (await h.request('POST', '/api/v1/security-events?stream=s7', { token: app, body: { returnImmediately: true } })).status,
+          200,
+          'existing streams go on',
+        );
         // Another organization has its own hundred.
         await h.org('other');
         const other = (await h.directory.organizations.issueToken('other', 'application', 'app')).token;
@@ -394,7 +468,12 @@ for (const engine of ENGINES) {
       const page = await h.app.inject({ url: '/setup/provider/okta', headers: { cookie } });
       const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
       const choose = async (provider: string) => {
-        const r = await h.app.inject({ method: 'POST', url: `/setup/provider/${provider}`, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(csrf)}` });
+        const r = await h.app.inject({
+          method: 'POST',
+          url: `/setup/provider/${provider}`,
+          headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: `_csrf=${encodeURIComponent(csrf)}`,
+        });
         assert.equal(r.statusCode, 201, r.body.slice(0, 300));
         return /id="token">([^<]+)</.exec(r.body)![1]!;
       };
@@ -415,7 +494,10 @@ for (const engine of ENGINES) {
         assert.equal(await status(h, entra), 200);
         assert.equal(await status(h, oktaTokens.at(-1)!), 200, 'another provider choice keeps its own');
         const live = (await h.directory.organizations.listTokens('acme')).filter((t) => !t.revoked && t.linkId !== null);
-        assert.deepEqual(live.map((t) => [t.label, t.linkId]).sort(), [['setup: entra', link.id], ['setup: okta', link.id]]);
+        assert.deepEqual(live.map((t) => [t.label, t.linkId]).sort(), [
+          ['setup: entra', link.id],
+          ['setup: okta', link.id],
+        ]);
         // Another link's session does not see this one's requests.
         await h.flushLog();
         const other = await openLink(h);
@@ -428,7 +510,7 @@ for (const engine of ENGINES) {
       }
     });
 
-    test('revoking the link revokes every token it issued, used or not; the operator\'s tokens stay', async () => {
+    test("revoking the link revokes every token it issued, used or not; the operator's tokens stay", async () => {
       const h = await Harness.start(engine);
       try {
         const acme = await h.org('acme');
@@ -481,11 +563,23 @@ for (const engine of ENGINES) {
       try {
         const acme = await h.org('acme', { rateLimit: 1, rateBurst: 1, bulkMaxOperations: 5 });
         const tuned = await h.org('tuned', { rateLimit: 1, rateBurst: 5, bulkMaxOperations: 5 });
-        const ops = Array.from({ length: 5 }, (_, i) => ({ method: 'POST', path: '/Users', bulkId: `r${i}`, data: { schemas: [USER_SCHEMA], userName: `rate${i}@example.com` } }));
+        const ops = Array.from({ length: 5 }, (_, i) => ({
+          method: 'POST',
+          path: '/Users',
+          bulkId: `r${i}`,
+          data: { schemas: [USER_SCHEMA], userName: `rate${i}@example.com` },
+        }));
         const res = await h.request('POST', '/Bulk', { org: tuned, body: bulk(ops) });
         assert.equal(res.status, 200);
-        assert.deepEqual(res.body.Operations.map((o: { status: string }) => o.status), ['201', '201', '201', '201', '201'], 'a full bucket admits the whole burst');
-        const again = await h.request('POST', '/Bulk', { org: tuned, body: bulk(ops.map((o, i) => ({ ...o, bulkId: `again${i}`, data: { ...o.data, userName: `again${i}@example.com` } }))) });
+        assert.deepEqual(
+          res.body.Operations.map((o: { status: string }) => o.status),
+          ['201', '201', '201', '201', '201'],
+          'a full bucket admits the whole burst',
+        );
+        const again = await h.request('POST', '/Bulk', {
+          org: tuned,
+          body: bulk(ops.map((o, i) => ({ ...o, bulkId: `again${i}`, data: { ...o.data, userName: `again${i}@example.com` } }))),
+        });
         // The bucket was emptied by the first: the second request itself is refused, or runs what refilled.
         if (again.status === 200) {
           const statuses = again.body.Operations.map((o: { status: string }) => o.status);

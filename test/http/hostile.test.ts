@@ -66,7 +66,13 @@ for (const engine of ENGINES) {
 
     test('defect 6: long filters are 400 invalidFilter naming the limit', async () => {
       const chain = (n: number, op: string) => Array.from({ length: n }, (_, i) => `title eq "t${i}"`).join(` ${op} `);
-      for (const filter of [chain(997, 'or'), chain(471, 'and'), chain(51, 'and'), `emails[${Array.from({ length: 500 }, () => 'type eq "work"').join(' and ')} and value pr]`, chain(17000, 'or')]) {
+      for (const filter of [
+        chain(997, 'or'),
+        chain(471, 'and'),
+        chain(51, 'and'),
+        `emails[${Array.from({ length: 500 }, () => 'type eq "work"').join(' and ')} and value pr]`,
+        chain(17000, 'or'),
+      ]) {
         const res = await h.request('GET', `/Users?filter=${encodeURIComponent(filter)}`, { org });
         scimError(res, 400, 'invalidFilter');
         assert.match(res.body.detail, /limit/);
@@ -78,7 +84,11 @@ for (const engine of ENGINES) {
     });
 
     test('defect 7: NUL in a body, a path or a filter', async () => {
-      scimError(await h.request('POST', '/Users', { org, raw: '{"userName":"a\\u0000b"}', headers: { 'content-type': 'application/scim+json' } }), 400, 'invalidValue');
+      scimError(
+        await h.request('POST', '/Users', { org, raw: '{"userName":"a\\u0000b"}', headers: { 'content-type': 'application/scim+json' } }),
+        400,
+        'invalidValue',
+      );
       scimError(await h.request('GET', '/Users/%00', { org }), 404);
       scimError(await h.request('DELETE', '/Users/%00', { org }), 404);
       scimError(await h.request('GET', `/Users?filter=${encodeURIComponent('userName eq "\\u0000"')}`, { org }), 400, 'invalidFilter');
@@ -95,7 +105,7 @@ for (const engine of ENGINES) {
       assert.equal((await h.request('POST', '/Users', { org, body: userBody('fits@example.com', { title: 'x'.repeat(2048) }) })).status, 201);
     });
 
-    test('defect 9: filters on a user\'s groups.type are served', async () => {
+    test("defect 9: filters on a user's groups.type are served", async () => {
       for (const filter of ['groups.type pr', 'not (groups.type eq "direct")', 'groups.type eq "direct"']) {
         const res = await h.request('GET', `/Users?filter=${encodeURIComponent(filter)}`, { org });
         assert.equal(res.status, 200, `${filter}: ${res.text}`);
@@ -131,9 +141,17 @@ for (const engine of ENGINES) {
     });
 
     test('defect 11: /api/v1 takes application/scim+json, and invalid JSON is 400 invalidSyntax', async () => {
-      const ok = await h.request('POST', '/api/v1/webhooks', { token: appToken, body: { url: 'https://hooks.example.com/rollcall' }, headers: { 'content-type': 'application/scim+json' } });
+      const ok = await h.request('POST', '/api/v1/webhooks', {
+        token: appToken,
+        body: { url: 'https://hooks.example.com/rollcall' },
+        headers: { 'content-type': 'application/scim+json' },
+      });
       assert.equal(ok.status, 201, ok.text);
-      scimError(await h.request('POST', '/api/v1/webhooks', { token: appToken, raw: '{nope', headers: { 'content-type': 'application/json' } }), 400, 'invalidSyntax');
+      scimError(
+        await h.request('POST', '/api/v1/webhooks', { token: appToken, raw: '{nope', headers: { 'content-type': 'application/json' } }),
+        400,
+        'invalidSyntax',
+      );
     });
   });
 
@@ -144,7 +162,7 @@ for (const engine of ENGINES) {
     });
     after(() => h.close());
 
-    test('defect 12: a token over its organization\'s rate gets 429 with an integer Retry-After and a SCIM body', async () => {
+    test("defect 12: a token over its organization's rate gets 429 with an integer Retry-After and a SCIM body", async () => {
       const org = await h.org('limited', { rateLimit: 1, rateBurst: 3 });
       const statuses: number[] = [];
       let refused: Response | undefined;

@@ -39,8 +39,14 @@ for (const engine of ENGINES) {
       assert.equal(created.status, 201);
       assert.equal(created.body.password, undefined, 'passwords are never returned');
       const id = created.body.id;
-      await h.request('PATCH', `/Users/${id}`, { org: acme, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'password', value: secondPassword }] } });
-      await h.request('PATCH', `/Users/${id}`, { org: acme, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { password: secondPassword } }] } });
+      await h.request('PATCH', `/Users/${id}`, {
+        org: acme,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'password', value: secondPassword }] },
+      });
+      await h.request('PATCH', `/Users/${id}`, {
+        org: acme,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { password: secondPassword } }] },
+      });
       await h.request('PUT', `/Users/${id}`, { org: acme, body: userBody('jane@acme.com', { password: secondPassword }) });
       await h.request('GET', `/Users?access_token=${acme.token}`, { org: acme });
       await h.request('GET', '/Users', { token: bogusToken });
@@ -50,11 +56,17 @@ for (const engine of ENGINES) {
       thirds.push(third);
       const patchOp = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ Op: 'Replace', Path: 'password', Value: third }] };
       assert.ok([200, 204].includes((await h.request('PATCH', `/Users/${id}`, { org: acme, body: patchOp })).status));
-      const bulk = await h.request('POST', '/Bulk', { org: acme, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [{ method: 'PATCH', path: `/Users/${id}`, data: patchOp }] } });
+      const bulk = await h.request('POST', '/Bulk', {
+        org: acme,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [{ method: 'PATCH', path: `/Users/${id}`, data: patchOp }] },
+      });
       assert.equal(bulk.status, 200);
       await h.request('GET', `/Users?filter=${encodeURIComponent(`password eq "${third}"`)}`, { org: acme });
       await h.request('GET', `/Users?filter=password+eq+%22${third}%22`, { org: acme });
-      await h.request('POST', '/.search', { org: acme, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `password eq "${third}"` } });
+      await h.request('POST', '/.search', {
+        org: acme,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: `password eq "${third}"` },
+      });
       // Issue 23 defect 8: a request id carrying a credential is not kept.
       await h.request('GET', '/Users', { org: acme, headers: { 'x-request-id': `Bearer ${acme.token}` } });
       await h.request('GET', '/Users', { org: acme, headers: { 'x-request-id': 'x'.repeat(5000) } });
@@ -63,7 +75,10 @@ for (const engine of ENGINES) {
       await h.flushLog();
       const entries = await h.store.log.list((await h.directory.organizations.get('acme')).id, { limit: 100 });
       assert.ok(entries.length >= 13, `${entries.length} entries written`);
-      assert.ok(entries.every((e) => e.req_id.length <= 128), "request ids are capped");
+      assert.ok(
+        entries.every((e) => e.req_id.length <= 128),
+        'request ids are capped',
+      );
       // What the application API serves of the log is what was stored.
       const app = (await h.directory.organizations.issueToken('acme', 'app', 'app')).token;
       for (const e of entries) {
@@ -89,7 +104,13 @@ for (const engine of ENGINES) {
       }
       assert.ok(haystacks.length >= 2);
       for (const [where, text] of haystacks) {
-        for (const [name, secret] of [['the token', acme.token], ['the password', password], ['the second password', secondPassword], ['the refused token', bogusToken], ['the capitalised PATCH\'s password', thirds[0]!]] as const) {
+        for (const [name, secret] of [
+          ['the token', acme.token],
+          ['the password', password],
+          ['the second password', secondPassword],
+          ['the refused token', bogusToken],
+          ["the capitalised PATCH's password", thirds[0]!],
+        ] as const) {
           assert.ok(!text.includes(secret), `${name} found in ${where}`);
         }
         assert.ok(!/authorization"?\s*[:=]\s*"?bearer/i.test(text), `an Authorization header in ${where}`);

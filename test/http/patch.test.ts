@@ -23,7 +23,11 @@ for (const engine of ENGINES) {
       const before = await h.request('GET', `/Users/${u.id}`, { org });
       const res = await h.request('PATCH', `/Users/${u.id}`, {
         org,
-        body: patch({ op: 'replace', path: 'title', value: 'After' }, { op: 'add', path: 'nickName', value: 'N' }, { op: 'replace', path: 'meta.created', value: '2000-01-01T00:00:00Z' }),
+        body: patch(
+          { op: 'replace', path: 'title', value: 'After' },
+          { op: 'add', path: 'nickName', value: 'N' },
+          { op: 'replace', path: 'meta.created', value: '2000-01-01T00:00:00Z' },
+        ),
       });
       assert.equal(res.status, 400);
       assert.equal(res.body.scimType, 'mutability');
@@ -50,7 +54,10 @@ for (const engine of ENGINES) {
     test('a PATCH that changes nothing keeps version and lastModified; a change bumps both', async () => {
       const u = await create('noop@example.com', { title: 'Same' });
       await new Promise((r) => setTimeout(r, 5));
-      const same = await h.request('PATCH', `/Users/${u.id}`, { org, body: patch({ op: 'replace', path: 'title', value: 'Same' }, { op: 'remove', path: 'emails[type eq "home"]' }) });
+      const same = await h.request('PATCH', `/Users/${u.id}`, {
+        org,
+        body: patch({ op: 'replace', path: 'title', value: 'Same' }, { op: 'remove', path: 'emails[type eq "home"]' }),
+      });
       assert.equal(same.status, 200);
       assert.equal(same.body.meta.version, u.meta.version);
       assert.equal(same.body.meta.lastModified, u.meta.lastModified);
@@ -93,9 +100,17 @@ for (const engine of ENGINES) {
 
     test('If-Match on PATCH: 412 on a stale version, applied on the current one or *', async () => {
       const u = await create('ifmatch@example.com');
-      const stale = await h.request('PATCH', `/Users/${u.id}`, { org, headers: { 'if-match': 'W/"0"' }, body: patch({ op: 'replace', path: 'title', value: 'x' }) });
+      const stale = await h.request('PATCH', `/Users/${u.id}`, {
+        org,
+        headers: { 'if-match': 'W/"0"' },
+        body: patch({ op: 'replace', path: 'title', value: 'x' }),
+      });
       assert.equal(stale.status, 412);
-      const ok = await h.request('PATCH', `/Users/${u.id}`, { org, headers: { 'if-match': u.meta.version }, body: patch({ op: 'replace', path: 'title', value: 'x' }) });
+      const ok = await h.request('PATCH', `/Users/${u.id}`, {
+        org,
+        headers: { 'if-match': u.meta.version },
+        body: patch({ op: 'replace', path: 'title', value: 'x' }),
+      });
       assert.equal(ok.status, 200);
       const star = await h.request('PATCH', `/Users/${u.id}`, { org, headers: { 'if-match': '*' }, body: patch({ op: 'replace', path: 'title', value: 'y' }) });
       assert.equal(star.status, 200);
@@ -115,11 +130,17 @@ for (const engine of ENGINES) {
 
     test('primary: a new primary email clears the old primary', async () => {
       const u = await create('primary@example.com', { emails: [{ value: 'primary@example.com', type: 'work', primary: true }] });
-      const res = await h.request('PATCH', `/Users/${u.id}`, { org, body: patch({ op: 'add', path: 'emails', value: [{ value: 'new@example.com', type: 'home', primary: true }] }) });
-      assert.deepEqual(res.body.emails.map((e: any) => [e.value, e.primary]), [
-        ['primary@example.com', false],
-        ['new@example.com', true],
-      ]);
+      const res = await h.request('PATCH', `/Users/${u.id}`, {
+        org,
+        body: patch({ op: 'add', path: 'emails', value: [{ value: 'new@example.com', type: 'home', primary: true }] }),
+      });
+      assert.deepEqual(
+        res.body.emails.map((e: any) => [e.value, e.primary]),
+        [
+          ['primary@example.com', false],
+          ['new@example.com', true],
+        ],
+      );
     });
 
     test('extension attributes by URN path and filters see the change', async () => {
@@ -128,7 +149,10 @@ for (const engine of ENGINES) {
       assert.equal(res.body[ENTERPRISE].department, 'Finance');
       assert.deepEqual(res.body.schemas, ['urn:ietf:params:scim:schemas:core:2.0:User', ENTERPRISE]);
       const found = await h.request('GET', `/Users?filter=${encodeURIComponent('department eq "finance"')}`, { org });
-      assert.deepEqual(found.body.Resources.map((x: any) => x.id), [u.id]);
+      assert.deepEqual(
+        found.body.Resources.map((x: any) => x.id),
+        [u.id],
+      );
       await h.request('PATCH', `/Users/${u.id}`, { org, body: patch({ op: 'remove', path: ENTERPRISE }) });
       const gone = await h.request('GET', `/Users?filter=${encodeURIComponent('department eq "finance"')}`, { org });
       assert.equal(gone.body.totalResults, 0);
@@ -137,12 +161,21 @@ for (const engine of ENGINES) {
     test('OneLogin: emails as a single object and "active": "true" from a template', async () => {
       const res = await h.request('POST', '/Users', {
         org,
-        body: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'onelogin@example.com', active: 'true', emails: { value: 'onelogin@example.com', type: 'work', primary: true }, name: { givenName: 'One', familyName: 'Login' } },
+        body: {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName: 'onelogin@example.com',
+          active: 'true',
+          emails: { value: 'onelogin@example.com', type: 'work', primary: true },
+          name: { givenName: 'One', familyName: 'Login' },
+        },
       });
       assert.equal(res.status, 201, res.text);
       assert.equal(res.body.active, true);
       assert.deepEqual(res.body.emails, [{ value: 'onelogin@example.com', type: 'work', primary: true }]);
-      const put = await h.request('PUT', `/Users/${res.body.id}`, { org, body: { userName: 'onelogin@example.com', active: 'false', emails: { value: 'x@example.com' } } });
+      const put = await h.request('PUT', `/Users/${res.body.id}`, {
+        org,
+        body: { userName: 'onelogin@example.com', active: 'false', emails: { value: 'x@example.com' } },
+      });
       assert.equal(put.body.active, false);
     });
   });

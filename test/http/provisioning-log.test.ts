@@ -43,7 +43,11 @@ for (const engine of ENGINES) {
     test('each request is recorded with its token, client, status, resource, changed paths and events', async () => {
       const lookup = await h.request('GET', '/Users?filter=userName%20eq%20%22jane%40acme.com%22&startIndex=1&count=100', { org: acme, headers: OKTA });
       assert.equal(lookup.status, 200);
-      const created = await h.request('POST', '/Users', { org: acme, headers: OKTA, body: userBody('jane@acme.com', { name: { givenName: 'Jane' }, password: 'Sup3r-secret!' }) });
+      const created = await h.request('POST', '/Users', {
+        org: acme,
+        headers: OKTA,
+        body: userBody('jane@acme.com', { name: { givenName: 'Jane' }, password: 'Sup3r-secret!' }),
+      });
       assert.equal(created.status, 201);
       userId = created.body.id;
       const patched = await h.request('PATCH', `/Users/${userId}`, {
@@ -105,7 +109,10 @@ for (const engine of ENGINES) {
       const byName = (await api('/log?resource=Jane%40ACME.com')).body.entries;
       assert.equal(byName.length, 4);
       const byId = (await api(`/log?resource=${userId}`)).body.entries;
-      assert.deepEqual(byId.map((e: any) => e.method), ['PATCH', 'POST']);
+      assert.deepEqual(
+        byId.map((e: any) => e.method),
+        ['PATCH', 'POST'],
+      );
       assert.equal((await api('/log?since=1h')).body.entries.length, 4);
       assert.equal((await api(`/log?since=${encodeURIComponent(new Date(Date.now() + 60_000).toISOString())}`)).body.entries.length, 0);
       const page1 = (await api('/log?count=3')).body;
@@ -114,9 +121,15 @@ for (const engine of ENGINES) {
       assert.equal(page2.entries.length, 1);
       assert.equal(page2.next, null);
       const all = [...page1.entries, ...page2.entries].map((e: any) => e.id);
-      assert.deepEqual(all, [...all].sort((a, b) => b - a));
+      assert.deepEqual(
+        all,
+        [...all].sort((a, b) => b - a),
+      );
       const following = (await api(`/log?after=${page2.entries[0].id}`)).body.entries;
-      assert.deepEqual(following.map((e: any) => e.id), [...page1.entries].reverse().map((e: any) => e.id));
+      assert.deepEqual(
+        following.map((e: any) => e.id),
+        [...page1.entries].reverse().map((e: any) => e.id),
+      );
     });
 
     test('bad filters get a 400 that names them', async () => {
@@ -138,7 +151,10 @@ for (const engine of ENGINES) {
       // globex's own request lands in globex's log only.
       assert.equal((await h.request('GET', '/Users?filter=userName%20eq%20%22hank%40globex.com%22', { org: globex })).status, 200);
       await h.flushLog();
-      assert.deepEqual((await api('/log', other)).body.entries.map((e: any) => e.resource?.name), ['hank@globex.com']);
+      assert.deepEqual(
+        (await api('/log', other)).body.entries.map((e: any) => e.resource?.name),
+        ['hank@globex.com'],
+      );
       assert.ok(!(await api('/log')).body.entries.some((e: any) => e.resource?.name === 'hank@globex.com'));
       const acmeEntry = (await api('/log')).body.entries[0];
       assert.equal((await api(`/log/${acmeEntry.id}`, other)).status, 404);
@@ -160,7 +176,10 @@ for (const engine of ENGINES) {
       assert.equal(health.lastError.status, 400);
       assert.match(health.lastError.request, /^POST \/Users/);
       assert.equal(health.tokens.find((t: any) => t.label === 'default').status, 'failing');
-      assert.equal(health.hours.reduce((n: number, x: any) => n + x.requests, 0), 7);
+      assert.equal(
+        health.hours.reduce((n: number, x: any) => n + x.requests, 0),
+        7,
+      );
 
       await h.request('GET', `/Users/${userId}`, { org: acme, headers: OKTA });
       await h.flushLog();
@@ -218,9 +237,28 @@ for (const engine of ENGINES) {
       const org = await h.directory.organizations.create('timeline');
       const t0 = Date.parse('2026-06-01T00:00:00.000Z');
       const row = (i: number, at: number) => ({
-        org_id: org.id, at: new Date(at).toISOString(), req_id: `t${i}`, token_id: null, token_label: null, client: 'generic', user_agent: null,
-        method: 'GET', path: `/Users?i=${i}`, status: 200, scim_type: null, detail: null, ms: 1, resource_type: null, resource_id: null, resource_name_ci: null,
-        changed: null, event_seqs: null, request_body: null, response_body: null, changes: null, notable: null,
+        org_id: org.id,
+        at: new Date(at).toISOString(),
+        req_id: `t${i}`,
+        token_id: null,
+        token_label: null,
+        client: 'generic',
+        user_agent: null,
+        method: 'GET',
+        path: `/Users?i=${i}`,
+        status: 200,
+        scim_type: null,
+        detail: null,
+        ms: 1,
+        resource_type: null,
+        resource_id: null,
+        resource_name_ci: null,
+        changed: null,
+        event_seqs: null,
+        request_body: null,
+        response_body: null,
+        changes: null,
+        notable: null,
       });
       const rows = Array.from({ length: 3000 }, (_, i) => row(i, t0 + i * 1000));
       // A long request: logged when it ended (after entry 2500), with the time it arrived (a minute earlier).
@@ -241,9 +279,28 @@ for (const engine of ENGINES) {
       const org = await h.directory.organizations.get('globex');
       const at = new Date(Date.now() - 20 * 86_400_000).toISOString();
       const rows = Array.from({ length: 1500 }, (_, i) => ({
-        org_id: org.id, at: i < 300 ? at : new Date().toISOString(), req_id: `r${i}`, token_id: null, token_label: null, client: 'generic', user_agent: null,
-        method: 'GET', path: '/Users', status: 200, scim_type: null, detail: null, ms: 1, resource_type: null, resource_id: null, resource_name_ci: null,
-        changed: null, event_seqs: null, request_body: null, response_body: null, changes: null, notable: null,
+        org_id: org.id,
+        at: i < 300 ? at : new Date().toISOString(),
+        req_id: `r${i}`,
+        token_id: null,
+        token_label: null,
+        client: 'generic',
+        user_agent: null,
+        method: 'GET',
+        path: '/Users',
+        status: 200,
+        scim_type: null,
+        detail: null,
+        ms: 1,
+        resource_type: null,
+        resource_id: null,
+        resource_name_ci: null,
+        changed: null,
+        event_seqs: null,
+        request_body: null,
+        response_body: null,
+        changes: null,
+        notable: null,
       }));
       await h.store.transaction((tx) => tx.log.append(rows, [], []));
       await h.directory.organizations.updateSettings('globex', { logMaxEntries: 1000 });
@@ -251,11 +308,14 @@ for (const engine of ENGINES) {
       // Batches of 100, two rounds a pass: incremental.
       assert.equal(await log.prune({ batch: 100, rounds: 2 }), 200);
       let deleted = 200;
-      for (let n; (n = await log.prune({ batch: 100, rounds: 2 })) > 0; ) deleted += n;
+      for (let n; (n = await log.prune({ batch: 100, rounds: 2 })) > 0;) deleted += n;
       assert.equal(deleted, 501, '1,501 entries (the 1,500 written here and one real request), 1,000 kept');
       const left = await h.store.log.list(org.id, { limit: 1000 });
       assert.equal(left.length, 1000);
-      assert.ok(left.every((r) => r.at > at), 'the 20-day-old entries went first (14-day retention)');
+      assert.ok(
+        left.every((r) => r.at > at),
+        'the 20-day-old entries went first (14-day retention)',
+      );
       assert.ok((await h.store.log.list((await h.directory.organizations.get('acme')).id, { limit: 10 })).length > 0, 'acme untouched');
     });
   });
@@ -276,7 +336,12 @@ for (const engine of ENGINES) {
         while (wiring.log!.writer !== 'thread' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
         assert.equal(wiring.log!.writer, 'thread', 'the thread connected');
         for (let i = 0; i < 30; i++) {
-          const res = await app.inject({ method: 'POST', url: '/scim/v2/Users', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', 'user-agent': OKTA['user-agent'] }, payload: JSON.stringify(userBody(`t${i}@example.com`)) });
+          const res = await app.inject({
+            method: 'POST',
+            url: '/scim/v2/Users',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json', 'user-agent': OKTA['user-agent'] },
+            payload: JSON.stringify(userBody(`t${i}@example.com`)),
+          });
           assert.equal(res.statusCode, 201);
         }
         await wiring.log!.flush();
@@ -294,7 +359,18 @@ for (const engine of ENGINES) {
   });
 }
 
-const record = (orgId: string, i: number): RequestRecord => ({ orgId, at: Date.now(), reqId: `r${i}`, tokenId: null, tokenLabel: null, userAgent: 'Okta SCIM Client 1.0.0', method: 'GET', url: `/Users?filter=userName eq "u${i}"`, status: 200, ms: 1 });
+const record = (orgId: string, i: number): RequestRecord => ({
+  orgId,
+  at: Date.now(),
+  reqId: `r${i}`,
+  tokenId: null,
+  tokenLabel: null,
+  userAgent: 'Okta SCIM Client 1.0.0',
+  method: 'GET',
+  url: `/Users?filter=userName eq "u${i}"`,
+  status: 200,
+  ms: 1,
+});
 
 for (const engine of ENGINES) {
   describe(`the writer thread's start and failure on ${engine} (CI regression: entries sat in a starting thread's queue)`, () => {
@@ -327,7 +403,8 @@ for (const engine of ENGINES) {
       const store = await openStore(db.database);
       const errors: unknown[] = [];
       // A database without Rollcall's tables (SQLite), or nothing listening (PostgreSQL).
-      const unreachable = engine === 'sqlite' ? join(tmpdir(), `rollcall-unmigrated-${process.pid}-${Date.now()}.db`) : 'postgres://nobody:wrong@127.0.0.1:1/none';
+      const unreachable =
+        engine === 'sqlite' ? join(tmpdir(), `rollcall-unmigrated-${process.pid}-${Date.now()}.db`) : 'postgres://nobody:wrong@127.0.0.1:1/none';
       const log = new ProvisioningLog(store, { thread: { database: unreachable }, onError: (err) => errors.push(err) });
       try {
         const org = await new Directory(store).organizations.create('fallback');

@@ -35,7 +35,7 @@ for (const engine of ENGINES) {
     });
     after(() => h.close());
 
-    test('discovery: Role and Entitlement in /ResourceTypes and /Schemas, in the IETF vocabulary by default and Okta\'s for Okta', async () => {
+    test("discovery: Role and Entitlement in /ResourceTypes and /Schemas, in the IETF vocabulary by default and Okta's for Okta", async () => {
       const types = await h.request('GET', '/ResourceTypes', { org: a });
       assert.equal(types.status, 200);
       const role = types.body.Resources.find((t: { name: string }) => t.name === 'Role');
@@ -55,9 +55,15 @@ for (const engine of ENGINES) {
       // By URN, either vocabulary's schema is found.
       const one = await h.request('GET', `/Schemas/${OKTA_ROLE}`, { org: a });
       assert.equal(one.status, 200);
-      assert.deepEqual(one.body.attributes.map((x: { name: string }) => x.name), ['displayName']);
+      assert.deepEqual(
+        one.body.attributes.map((x: { name: string }) => x.name),
+        ['displayName'],
+      );
       const ietf = await h.request('GET', `/Schemas/${IETF_ENTITLEMENT}`, { org: a });
-      assert.deepEqual(ietf.body.attributes.map((x: { name: string }) => x.name), ['value', 'display', 'type', 'supported']);
+      assert.deepEqual(
+        ietf.body.attributes.map((x: { name: string }) => x.name),
+        ['value', 'display', 'type', 'supported'],
+      );
       assert.equal((await h.request('GET', '/ResourceTypes/Role', { org: a })).body.endpoint, '/Roles');
       const spc = await h.request('GET', '/ServiceProviderConfig', { org: a });
       assert.equal(spc.body.RolesAndEntitlements.roles.supported, true);
@@ -109,10 +115,18 @@ for (const engine of ENGINES) {
       assert.deepEqual(await ids('sortBy=display&sortOrder=descending'), ['owner', 'moderator', 'member', 'guest', 'administrator']);
       const page = await h.request('GET', '/Roles?startIndex=2&count=2', { org: a });
       assert.deepEqual([page.body.totalResults, page.body.startIndex, page.body.itemsPerPage], [5, 2, 2]);
-      assert.deepEqual(page.body.Resources.map((r: { id: string }) => r.id), ['administrator', 'moderator']);
-      const search = await h.request('POST', '/Entitlements/.search', { org: a, body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'type eq "license"', attributes: ['value'] } });
+      assert.deepEqual(
+        page.body.Resources.map((r: { id: string }) => r.id),
+        ['administrator', 'moderator'],
+      );
+      const search = await h.request('POST', '/Entitlements/.search', {
+        org: a,
+        body: { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'type eq "license"', attributes: ['value'] },
+      });
       assert.equal(search.status, 200);
-      assert.deepEqual(search.body.Resources, [{ schemas: [IETF_ENTITLEMENT], id: 'license.full', value: 'license.full', meta: { resourceType: 'Entitlement' } }]);
+      assert.deepEqual(search.body.Resources, [
+        { schemas: [IETF_ENTITLEMENT], id: 'license.full', value: 'license.full', meta: { resourceType: 'Entitlement' } },
+      ]);
       const bad = await h.request('GET', `/Roles?filter=${encodeURIComponent('userName eq "x"')}`, { org: a });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.scimType, 'invalidFilter');
@@ -153,7 +167,10 @@ for (const engine of ENGINES) {
     });
 
     test('assignment: declared values pass in any case; an unknown one is 400 invalidValue naming it; POST, PUT and PATCH', async () => {
-      const created = await h.request('POST', '/Users', { org: a, body: userBody('ada', { roles: [{ value: 'Member' }], entitlements: [{ value: 'license.full', type: 'License' }] }) });
+      const created = await h.request('POST', '/Users', {
+        org: a,
+        body: userBody('ada', { roles: [{ value: 'Member' }], entitlements: [{ value: 'license.full', type: 'License' }] }),
+      });
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const id = created.body.id;
       const refused = await h.request('POST', '/Users', { org: a, body: userBody('eve', { roles: [{ value: 'member' }, { value: 'superuser' }] }) });
@@ -172,25 +189,51 @@ for (const engine of ENGINES) {
       assert.deepEqual(put2.body.roles, [{ value: 'owner', display: 'Organization owner' }]);
 
       // Okta's add and remove forms.
-      const add = await h.request('PATCH', `/Users/${id}`, { org: a, headers: OKTA, body: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'roles', value: [{ value: 'moderator', display: 'Moderator' }] }] } });
+      const add = await h.request('PATCH', `/Users/${id}`, {
+        org: a,
+        headers: OKTA,
+        body: { schemas: [PATCH_OP], Operations: [{ op: 'add', path: 'roles', value: [{ value: 'moderator', display: 'Moderator' }] }] },
+      });
       assert.equal(add.status, 200, JSON.stringify(add.body));
-      assert.deepEqual(add.body.roles.map((r: { value: string }) => r.value), ['owner', 'moderator']);
-      const addBad = await h.request('PATCH', `/Users/${id}`, { org: a, body: { schemas: [PATCH_OP], Operations: [{ op: 'add', value: { roles: [{ value: 'emperor' }] } }] } });
+      assert.deepEqual(
+        add.body.roles.map((r: { value: string }) => r.value),
+        ['owner', 'moderator'],
+      );
+      const addBad = await h.request('PATCH', `/Users/${id}`, {
+        org: a,
+        body: { schemas: [PATCH_OP], Operations: [{ op: 'add', value: { roles: [{ value: 'emperor' }] } }] },
+      });
       assert.equal(addBad.status, 400);
       assert.equal(addBad.body.scimType, 'invalidValue');
-      const remove = await h.request('PATCH', `/Users/${id}`, { org: a, headers: OKTA, body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'roles[value eq "owner"]' }] } });
+      const remove = await h.request('PATCH', `/Users/${id}`, {
+        org: a,
+        headers: OKTA,
+        body: { schemas: [PATCH_OP], Operations: [{ op: 'remove', path: 'roles[value eq "owner"]' }] },
+      });
       assert.equal(remove.status, 200);
-      assert.deepEqual(remove.body.roles.map((r: { value: string }) => r.value), ['moderator']);
-      const ent = await h.request('PATCH', `/Users/${id}`, { org: a, body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'entitlements', value: [{ value: 'storage.100gb', type: 'ResourceLimit' }] }] } });
+      assert.deepEqual(
+        remove.body.roles.map((r: { value: string }) => r.value),
+        ['moderator'],
+      );
+      const ent = await h.request('PATCH', `/Users/${id}`, {
+        org: a,
+        body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'entitlements', value: [{ value: 'storage.100gb', type: 'ResourceLimit' }] }] },
+      });
       assert.equal(ent.status, 200);
       assert.deepEqual(ent.body.entitlements, [{ value: 'storage.100gb', type: 'ResourceLimit' }]);
       // The filter on a user's roles sees it.
       const holders = await h.request('GET', `/Users?filter=${encodeURIComponent('roles[value eq "MODERATOR"]')}`, { org: a });
-      assert.deepEqual(holders.body.Resources.map((u: { id: string }) => u.id), [id]);
+      assert.deepEqual(
+        holders.body.Resources.map((u: { id: string }) => u.id),
+        [id],
+      );
     });
 
     test('an organization that declares none accepts any value; removing a declared one stops new assignments only', async () => {
-      const free = await h.request('POST', '/Users', { org: b, body: userBody('free', { roles: [{ value: 'anything' }], entitlements: [{ value: 'whatever' }] }) });
+      const free = await h.request('POST', '/Users', {
+        org: b,
+        body: userBody('free', { roles: [{ value: 'anything' }], entitlements: [{ value: 'whatever' }] }),
+      });
       assert.equal(free.status, 201);
 
       const c = await h.org('roles-c');
@@ -200,7 +243,10 @@ for (const engine of ENGINES) {
       assert.equal(u.status, 201);
       await h.directory.catalog.remove('roles-c', 'role', 'TEMP');
       // The holder keeps it: a deactivation and another change pass.
-      const off = await h.request('PATCH', `/Users/${u.body.id}`, { org: c, body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] } });
+      const off = await h.request('PATCH', `/Users/${u.body.id}`, {
+        org: c,
+        body: { schemas: [PATCH_OP], Operations: [{ op: 'replace', path: 'active', value: false }] },
+      });
       assert.equal(off.status, 200);
       assert.deepEqual(off.body.roles, [{ value: 'temp' }]);
       // Nobody gets it anew.
@@ -230,10 +276,16 @@ for (const engine of ENGINES) {
 
     test('the roles setting is a shorthand: it declares exactly its roles, with events, and is never stored', async () => {
       await h.org('roles-d', { roles: ['alpha', 'beta'] });
-      assert.deepEqual((await h.directory.catalog.list('roles-d', 'role')).map((r) => r.value), ['alpha', 'beta']);
+      assert.deepEqual(
+        (await h.directory.catalog.list('roles-d', 'role')).map((r) => r.value),
+        ['alpha', 'beta'],
+      );
       const org = await h.directory.organizations.set('roles-d', 'roles', 'beta,gamma');
       assert.equal('roles' in org.settings, false);
-      assert.deepEqual((await h.directory.catalog.list('roles-d', 'role')).map((r) => r.value), ['beta', 'gamma']);
+      assert.deepEqual(
+        (await h.directory.catalog.list('roles-d', 'role')).map((r) => r.value),
+        ['beta', 'gamma'],
+      );
       const d = await h.directory.organizations.get('roles-d');
       const events = await h.directory.events.read(d, 0, 100);
       assert.deepEqual(
@@ -257,17 +309,25 @@ for (const engine of ENGINES) {
       assert.equal((await h.request('POST', '/api/v1/roles', { token: app, body: { display: 'no value' } })).status, 400);
       assert.equal((await h.request('POST', '/api/v1/roles', { token: app, body: { value: 'admin' } })).status, 201);
       const list = await h.request('GET', '/api/v1/roles', { token: app });
-      assert.deepEqual(list.body.roles.map((r: { value: string }) => r.value), ['admin']);
+      assert.deepEqual(
+        list.body.roles.map((r: { value: string }) => r.value),
+        ['admin'],
+      );
       // A SCIM token cannot reach the application API.
       assert.equal((await h.request('GET', '/api/v1/roles', { org: b })).status, 403);
       const del = await h.request('DELETE', '/api/v1/entitlements/seat.pro', { token: app });
       assert.equal(del.status, 200);
       assert.equal((await h.request('DELETE', '/api/v1/entitlements/seat.pro', { token: app })).status, 404);
       const feed = await h.request('GET', '/api/v1/events', { token: app });
-      const types = feed.body.events.filter((e: { resourceType: string }) => e.resourceType === 'Entitlement' || e.resourceType === 'Role').map((e: { type: string; data: { value: string } }) => `${e.type} ${e.data.value}`);
+      const types = feed.body.events
+        .filter((e: { resourceType: string }) => e.resourceType === 'Entitlement' || e.resourceType === 'Role')
+        .map((e: { type: string; data: { value: string } }) => `${e.type} ${e.data.value}`);
       assert.deepEqual(types, ['entitlement.added seat.pro', 'role.added admin', 'entitlement.removed seat.pro']);
       // Okta reads what the application declared, at once.
-      assert.deepEqual((await h.request('GET', '/Roles', { org: b, headers: OKTA })).body.Resources.map((r: { id: string }) => r.id), ['admin']);
+      assert.deepEqual(
+        (await h.request('GET', '/Roles', { org: b, headers: OKTA })).body.Resources.map((r: { id: string }) => r.id),
+        ['admin'],
+      );
     });
   });
 }

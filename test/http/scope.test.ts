@@ -76,11 +76,17 @@ for (const engine of ENGINES) {
         assert.match(res.body.detail, /"app" scope/);
       }
       const users = await h.request('GET', '/Users', { org: idp });
-      assert.deepEqual(users.body.Resources.map((u: any) => u.userName), ['ada@example.com']);
+      assert.deepEqual(
+        users.body.Resources.map((u: any) => u.userName),
+        ['ada@example.com'],
+      );
       const ada = await h.request('GET', `/Users/${user.id}`, { org: idp });
       assert.deepEqual(ada.body, user, 'the user is unchanged');
       const groups = await h.request('GET', '/Groups', { org: idp });
-      assert.deepEqual(groups.body.Resources.map((g: any) => g.displayName), ['Eng']);
+      assert.deepEqual(
+        groups.body.Resources.map((g: any) => g.displayName),
+        ['Eng'],
+      );
     });
 
     test('the same requests with the identity provider token are served by the routes they match', async () => {

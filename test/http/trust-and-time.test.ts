@@ -13,7 +13,11 @@ describe(`proxy headers are believed only from trusted proxies (${engine})`, () 
     const h = await Harness.start(engine);
     try {
       const org = await h.org('acme');
-      const res = await h.request('POST', '/Users', { org, body: userBody('ada@example.com'), headers: { host: 'id.acme.test', 'x-forwarded-proto': 'javascript', 'x-forwarded-host': 'evil.example' } });
+      const res = await h.request('POST', '/Users', {
+        org,
+        body: userBody('ada@example.com'),
+        headers: { host: 'id.acme.test', 'x-forwarded-proto': 'javascript', 'x-forwarded-host': 'evil.example' },
+      });
       assert.equal(res.status, 201);
       assert.match(String(res.headers.location), /^http:\/\/id\.acme\.test\/scim\/v2\/Users\//);
       assert.equal(res.body.meta.location, res.headers.location);
@@ -28,7 +32,11 @@ describe(`proxy headers are believed only from trusted proxies (${engine})`, () 
     const h = await Harness.start(engine, { trustProxy: '127.0.0.1' });
     try {
       const org = await h.org('acme');
-      const res = await h.request('POST', '/Users', { org, body: userBody('ada@example.com'), headers: { host: 'internal:8787', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'id.acme.com' } });
+      const res = await h.request('POST', '/Users', {
+        org,
+        body: userBody('ada@example.com'),
+        headers: { host: 'internal:8787', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'id.acme.com' },
+      });
       assert.match(String(res.headers.location), /^https:\/\/id\.acme\.com\/scim\/v2\/Users\//);
     } finally {
       await h.close();
@@ -101,7 +109,12 @@ describe(`slow clients cannot hold connections (${engine})`, () => {
   after(() => h.close());
 
   test('defect 12: slowloris (headers one byte at a time) is closed within the headers timeout', async () => {
-    const { closed } = trickle(port, 'GET /scim/v2/Users HTTP/1.1\r\n', `Host: x\r\nAuthorization: Bearer ${org.token}\r\nX-Slow: ${'a'.repeat(200)}\r\n\r\n`, 100);
+    const { closed } = trickle(
+      port,
+      'GET /scim/v2/Users HTTP/1.1\r\n',
+      `Host: x\r\nAuthorization: Bearer ${org.token}\r\nX-Slow: ${'a'.repeat(200)}\r\n\r\n`,
+      100,
+    );
     const { afterMs, data } = await closed;
     assert.ok(afterMs < 4000, `closed after ${afterMs} ms`);
     if (data) assert.match(data, /^HTTP\/1\.1 408 /);
@@ -122,7 +135,10 @@ describe(`slow clients cannot hold connections (${engine})`, () => {
     const head = `POST /scim/v2/Users HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${org.token}\r\nContent-Type: application/scim+json\r\nContent-Length: ${body.length}\r\n\r\n`;
     const all = Array.from({ length: 50 }, () => trickle(port, head, body, 300));
     const results = await Promise.all(all.map((t) => t.closed));
-    assert.ok(results.every((r) => r.afterMs < 6000), results.map((r) => r.afterMs).join(','));
+    assert.ok(
+      results.every((r) => r.afterMs < 6000),
+      results.map((r) => r.afterMs).join(','),
+    );
     const res = await fetch(`http://127.0.0.1:${port}/scim/v2/Users`, { headers: { authorization: `Bearer ${org.token}` } });
     assert.equal(res.status, 200);
   });

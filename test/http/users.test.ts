@@ -55,7 +55,13 @@ for (const engine of ENGINES) {
     test('attribute names are case-insensitive on input and canonical on output', async () => {
       const res = await h.request('POST', '/Users', {
         org,
-        body: { SCHEMAS: [USER_SCHEMA], USERNAME: 'CaseKeys@example.com', Name: { GivenName: 'Case' }, Emails: [{ Value: 'casekeys@example.com', Primary: true }], 'URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER': { Department: 'R&D' } },
+        body: {
+          SCHEMAS: [USER_SCHEMA],
+          USERNAME: 'CaseKeys@example.com',
+          Name: { GivenName: 'Case' },
+          Emails: [{ Value: 'casekeys@example.com', Primary: true }],
+          'URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER': { Department: 'R&D' },
+        },
       });
       assert.equal(res.status, 201, res.text);
       assert.equal(res.body.userName, 'CaseKeys@example.com');
@@ -68,7 +74,14 @@ for (const engine of ENGINES) {
     test('unknown attributes are ignored; null means absent; password is never stored or returned', async () => {
       const res = await h.request('POST', '/Users', {
         org,
-        body: userBody('extras@example.com', { adreses: [{ country: 'DE' }], nickName: null, password: 'S3cret!', groups: [{ value: 'x' }], meta: { created: '2001-01-01T00:00:00Z' }, id: 'client-chosen' }),
+        body: userBody('extras@example.com', {
+          adreses: [{ country: 'DE' }],
+          nickName: null,
+          password: 'S3cret!',
+          groups: [{ value: 'x' }],
+          meta: { created: '2001-01-01T00:00:00Z' },
+          id: 'client-chosen',
+        }),
       });
       assert.equal(res.status, 201, res.text);
       assert.equal(res.body.adreses, undefined);
@@ -118,7 +131,15 @@ for (const engine of ENGINES) {
         [userBody(''), /userName/],
         [userBody('ok@example.com', { active: 'maybe' }), /active/],
         [userBody('ok@example.com', { name: 'Bob' }), /name/],
-        [userBody('ok@example.com', { emails: [{ value: 'a@b.c', primary: true }, { value: 'c@d.e', primary: true }] }), /primary/],
+        [
+          userBody('ok@example.com', {
+            emails: [
+              { value: 'a@b.c', primary: true },
+              { value: 'c@d.e', primary: true },
+            ],
+          }),
+          /primary/,
+        ],
         [userBody('ok@example.com', { displayName: { nested: true } }), /displayName/],
       ];
       for (const [body, detail] of cases) {
@@ -236,7 +257,11 @@ for (const engine of ENGINES) {
     test('If-Match on PUT and DELETE, If-None-Match on GET', async () => {
       const c = await h.request('POST', '/Users', { org, body: userBody('etag@example.com') });
       const v = c.body.meta.version;
-      const stale = await h.request('PUT', `/Users/${c.body.id}`, { org, body: userBody('etag@example.com', { title: 'x' }), headers: { 'if-match': 'W/"999"' } });
+      const stale = await h.request('PUT', `/Users/${c.body.id}`, {
+        org,
+        body: userBody('etag@example.com', { title: 'x' }),
+        headers: { 'if-match': 'W/"999"' },
+      });
       assert.equal(stale.status, 412);
       assert.deepEqual(stale.body.schemas, [ERROR_SCHEMA]);
       const ok = await h.request('PUT', `/Users/${c.body.id}`, { org, body: userBody('etag@example.com', { title: 'x' }), headers: { 'if-match': v } });
@@ -251,7 +276,11 @@ for (const engine of ENGINES) {
     test('attributes and excludedAttributes on read and write responses', async () => {
       const c = await h.request('POST', `/Users?attributes=userName,name.givenName,${ENTERPRISE}:department`, {
         org,
-        body: userBody('proj@example.com', { name: { givenName: 'Pro', familyName: 'Jection' }, title: 'T', [ENTERPRISE]: { department: 'D', costCenter: 'C' } }),
+        body: userBody('proj@example.com', {
+          name: { givenName: 'Pro', familyName: 'Jection' },
+          title: 'T',
+          [ENTERPRISE]: { department: 'D', costCenter: 'C' },
+        }),
       });
       assert.equal(c.status, 201);
       assert.deepEqual(c.body, {
@@ -270,7 +299,11 @@ for (const engine of ENGINES) {
       assert.equal(g.body[ENTERPRISE], undefined);
       assert.equal(g.body.userName, 'proj@example.com');
       const l = await h.request('GET', '/Users?attributes=emails', { org });
-      for (const r of l.body.Resources) assert.deepEqual(Object.keys(r).filter((k) => !['schemas', 'id', 'meta', 'emails'].includes(k)), []);
+      for (const r of l.body.Resources)
+        assert.deepEqual(
+          Object.keys(r).filter((k) => !['schemas', 'id', 'meta', 'emails'].includes(k)),
+          [],
+        );
     });
   });
 }

@@ -28,7 +28,15 @@ for (const engine of ENGINES) {
           while (!stopping) {
             const i = n++;
             try {
-              const res = await scim(node, token, i % 3 === 2 && acknowledged.length ? 'PATCH' : 'POST', i % 3 === 2 && acknowledged.length ? `/Users/${acknowledged[i % acknowledged.length]}` : '/Users', i % 3 === 2 && acknowledged.length ? { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: `t${i}` }] } : { schemas: [USER], userName: `crash${i}@example.com` });
+              const res = await scim(
+                node,
+                token,
+                i % 3 === 2 && acknowledged.length ? 'PATCH' : 'POST',
+                i % 3 === 2 && acknowledged.length ? `/Users/${acknowledged[i % acknowledged.length]}` : '/Users',
+                i % 3 === 2 && acknowledged.length
+                  ? { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: `t${i}` }] }
+                  : { schemas: [USER], userName: `crash${i}@example.com` },
+              );
               if (res.status === 201) {
                 acknowledged.push(res.body.id);
                 ackedAt.set(res.body.id, Date.now());
@@ -44,7 +52,7 @@ for (const engine of ENGINES) {
         // Conditions, not durations: write until 40 writes are acknowledged and ten of them are
         // more than a second old (the log's promise below is about those), however slow the machine.
         const ready = () => acknowledged.length >= 40 && ackedAt.get(acknowledged[9]!)! < Date.now() - 1200;
-        for (const end = Date.now() + 90_000; !ready() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 50));
+        for (const end = Date.now() + 90_000; !ready() && Date.now() < end;) await new Promise((r) => setTimeout(r, 50));
         const killedAt = Date.now();
         await node.kill();
         stopping = true;
@@ -120,7 +128,7 @@ if (ENGINES.includes('postgres')) {
         const writers = Array.from({ length: 4 }, writer);
         // Conditions, not durations, each bounded by a minute on a busy machine.
         const until = async (done: () => boolean, what: string) => {
-          for (const end = Date.now() + 60_000; !done(); ) {
+          for (const end = Date.now() + 60_000; !done();) {
             if (Date.now() > end) assert.fail(`not within a minute: ${what}`);
             await new Promise((r) => setTimeout(r, 50));
           }
@@ -133,7 +141,7 @@ if (ENGINES.includes('postgres')) {
         assert.equal((await fetch(node.url.replace('/scim/v2', '/healthz'))).status, 503);
         await pgServer.restart();
         let status = 0;
-        for (const end = Date.now() + 60_000; status !== 200 && Date.now() < end; ) {
+        for (const end = Date.now() + 60_000; status !== 200 && Date.now() < end;) {
           status = (await scim(node, token, 'GET', '/Users?count=1')).status;
           if (status !== 200) await new Promise((r) => setTimeout(r, 100));
         }

@@ -37,12 +37,17 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
       const { rows } = await c.query<{ name: string; n: string }>('select name, count(*) as n from rollcall_migrations group by name');
       await c.end();
       assert.ok(rows.length >= 6, JSON.stringify(rows));
-      assert.ok(rows.every((r) => Number(r.n) === 1), JSON.stringify(rows));
+      assert.ok(
+        rows.every((r) => Number(r.n) === 1),
+        JSON.stringify(rows),
+      );
     });
 
     test('uniqueness races across nodes: 20 rounds of 10 creates, always one 201 and nine 409', async () => {
       for (let round = 0; round < 20; round++) {
-        const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => scim(i % 2 ? a : b, token, 'POST', '/Users', { schemas: [USER], userName: `same${round}@example.com` })));
+        const answers = await Promise.all(
+          Array.from({ length: 10 }, (_, i) => scim(i % 2 ? a : b, token, 'POST', '/Users', { schemas: [USER], userName: `same${round}@example.com` })),
+        );
         const statuses = answers.map((r) => r.status).sort();
         assert.deepEqual(statuses, [201, ...Array(9).fill(409)], `round ${round}`);
       }
@@ -53,7 +58,10 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
       for (let round = 0; round < 30; round++) {
         const u = (await scim(a, token, 'POST', '/Users', { schemas: [USER], userName: `across${round}@example.com` })).body.id;
         const [patch, del] = await Promise.all([
-          scim(round % 2 ? a : b, token, 'PATCH', `/Groups/${group}`, { schemas: [PATCH], Operations: [{ op: 'add', path: 'members', value: [{ value: u }] }] }),
+          scim(round % 2 ? a : b, token, 'PATCH', `/Groups/${group}`, {
+            schemas: [PATCH],
+            Operations: [{ op: 'add', path: 'members', value: [{ value: u }] }],
+          }),
           scim(round % 2 ? b : a, token, 'DELETE', `/Users/${u}`),
         ]);
         assert.equal(del.status, 204);

@@ -14,7 +14,12 @@ import { fileURLToPath } from 'node:url';
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = join(root, '.tmp', `package-${process.pid}`);
-const npm = (args: string[], cwd: string): SpawnSyncReturns<string> => spawnSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' } });
+const npm = (args: string[], cwd: string): SpawnSyncReturns<string> =>
+  spawnSync('npm', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' },
+  });
 const fail = (r: SpawnSyncReturns<string>) => `exit ${r.status}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`;
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
 const fastifyVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }).dependencies.fastify!;
@@ -32,10 +37,28 @@ describe('the npm package, installed like a user installs it', () => {
     const r = npm(['pack', '--dry-run', '--json', '--ignore-scripts'], root);
     assert.equal(r.status, 0, fail(r));
     const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
-    for (const needed of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'bin/rollcall.js', 'dist/index.js', 'dist/index.d.ts', 'dist/bin/main.js', 'dist/bin/log-thread.js', 'dist/bin/assets/console.css', 'dist/console/assets/console.js']) {
+    for (const needed of [
+      'package.json',
+      'README.md',
+      'CHANGELOG.md',
+      'LICENSE',
+      'bin/rollcall.js',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/bin/main.js',
+      'dist/bin/log-thread.js',
+      'dist/bin/assets/console.css',
+      'dist/console/assets/console.js',
+    ]) {
       assert.ok(files.includes(needed), `${needed} is in the package`);
     }
-    const unwanted = files.filter((f) => /^(test|bench|src|examples|scripts|docs|\.ci|\.tmp|data)\//.test(f) || /\.(test\.[jt]s|png|db)$/.test(f) || f.includes('fixtures') || f === 'dist/.build-stamp');
+    const unwanted = files.filter(
+      (f) =>
+        /^(test|bench|src|examples|scripts|docs|\.ci|\.tmp|data)\//.test(f) ||
+        /\.(test\.[jt]s|png|db)$/.test(f) ||
+        f.includes('fixtures') ||
+        f === 'dist/.build-stamp',
+    );
     assert.deepEqual(unwanted, []);
   });
 
@@ -45,7 +68,10 @@ describe('the npm package, installed like a user installs it', () => {
     const packed = npm(['pack', '--pack-destination', dir, '--json', '--ignore-scripts'], root);
     assert.equal(packed.status, 0, fail(packed));
     const tarball = join(dir, (JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string }[])[0]!.filename);
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module', allowScripts: { 'better-sqlite3': true } }, null, 2));
+    writeFileSync(
+      join(project, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module', allowScripts: { 'better-sqlite3': true } }, null, 2),
+    );
     const installed = npm(['install', '--no-save', '--prefer-offline', tarball, `fastify@${fastifyVersion}`], project);
     assert.equal(installed.status, 0, fail(installed));
 
@@ -81,7 +107,8 @@ await rollcall.close();
     assert.equal(out.givenName, 'Ada');
     assert.ok(out.events.includes('user.created'));
 
-    const npx = (args: string[]) => spawnSync('npx', ['--no-install', 'rollcall', ...args], { cwd: project, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+    const npx = (args: string[]) =>
+      spawnSync('npx', ['--no-install', 'rollcall', ...args], { cwd: project, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
     const help = npx(['--help']);
     assert.equal(help.status, 0, fail(help));
     assert.match(help.stdout, /Usage: rollcall/);

@@ -35,7 +35,10 @@ for (const engine of ENGINES) {
       const directory = new Directory(store);
       const org = await directory.organizations.create('explain', undefined, {});
       orgId = org.id;
-      const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: org.settings, schema: org.schema }, baseUrl: 'http://x/scim/v2' };
+      const ctx: RequestContext = {
+        org: { id: org.id, slug: org.slug, name: org.name, settings: org.settings, schema: org.schema },
+        baseUrl: 'http://x/scim/v2',
+      };
       for (let i = 0; i < USERS; i++) {
         const created = await directory.users.create(ctx, {
           userName: `user${i}@example.com`,
@@ -86,7 +89,9 @@ for (const engine of ENGINES) {
     const plan = async (statement: Fragment): Promise<string> => {
       const s = store as unknown as SqlStore;
       const { sql: statementText, parameters } = statement.render(s.dialectAdapter.placeholders);
-      const rows = await s.kysely.executeQuery<Record<string, unknown>>(CompiledQuery.raw((engine === 'sqlite' ? 'explain query plan ' : 'explain ') + statementText, parameters));
+      const rows = await s.kysely.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw((engine === 'sqlite' ? 'explain query plan ' : 'explain ') + statementText, parameters),
+      );
       const text = rows.rows.map((r) => String(r.detail ?? r['QUERY PLAN'])).join('\n');
       if (process.env.SHOW_PLANS) console.log(`-- ${engine}\n${text}`);
       return text;
@@ -97,7 +102,11 @@ for (const engine of ENGINES) {
       assert.match(text, /memberships_member/, text);
       assert.doesNotMatch(text, engine === 'sqlite' ? /SCAN m\b|memberships_1 \(org_id=\?\)/ : /Seq Scan on memberships|memberships_pk/, text);
       const found = await (store as unknown as SqlStore).memberships.groupsOf(orgId, [userIds[5]!]);
-      assert.deepEqual(found.map((g) => g.group_id), [groupIds[0], groupIds[1]], 'Everyone and Team 0');
+      assert.deepEqual(
+        found.map((g) => g.group_id),
+        [groupIds[0], groupIds[1]],
+        'Everyone and Team 0',
+      );
     });
 
     test('the cycle check follows nested groups only, never the User members of the groups it passes', async () => {
@@ -108,7 +117,7 @@ for (const engine of ENGINES) {
 
     // Regression: these walked every membership of the organization on SQLite (325 ms a request
     // at 100,000 members, found by npm run bench): the planner had no statistics for the CTE.
-    test("groups that grant roles: the walks up and down the memberships are index lookups from the few rows they start at", async () => {
+    test('groups that grant roles: the walks up and down the memberships are index lookups from the few rows they start at', async () => {
       const directory = new Directory(store);
       await directory.catalog.add('explain', 'role', { value: 'administrator' });
       await directory.catalog.map('explain', 'administrator', 'displayName', 'Top');
@@ -135,7 +144,10 @@ for (const engine of ENGINES) {
       assert.deepEqual(await c.rolesGrantedUp(orgId, [team0]), ['administrator'], 'Team 0 is in Nested, which is in Top');
       assert.deepEqual((await c.usersUnder(orgId, [team0])).sort(), userIds.slice(0, 10).sort());
       assert.deepEqual((await c.grantedFor(orgId, [userIds[5]!])).get(userIds[5]!), ['administrator']);
-      assert.deepEqual((await c.grantsOf(orgId, userIds[5]!)).map((g) => g.displayName), ['Top']);
+      assert.deepEqual(
+        (await c.grantsOf(orgId, userIds[5]!)).map((g) => g.displayName),
+        ['Top'],
+      );
     });
   });
 }

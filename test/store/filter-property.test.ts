@@ -67,7 +67,25 @@ function randomFilter(r: () => number, depth = 0): string {
     const body = r() < 0.5 ? inner() : `${inner()} ${pick(['and', 'or'])} ${r() < 0.3 ? 'not (' + inner() + ')' : inner()}`;
     return `emails[${body}]`;
   }
-  const attr = pick(['userName', 'externalId', 'name.givenName', 'name.familyName', 'name.formatted', 'displayName', 'title', 'userType', 'emails', 'emails.value', 'emails.type', 'active', `${ENT}:department`, 'manager.value', 'meta.created', 'name', 'id']);
+  const attr = pick([
+    'userName',
+    'externalId',
+    'name.givenName',
+    'name.familyName',
+    'name.formatted',
+    'displayName',
+    'title',
+    'userType',
+    'emails',
+    'emails.value',
+    'emails.type',
+    'active',
+    `${ENT}:department`,
+    'manager.value',
+    'meta.created',
+    'name',
+    'id',
+  ]);
   if (r() < 0.15 && attr !== 'active') return `${attr} pr`;
   if (attr === 'name') return 'name pr';
   if (attr === 'active') return `active ${pick(['eq', 'ne'])} ${pick(['true', 'false'])}`;
@@ -103,13 +121,18 @@ for (const engine of ENGINES) {
       for (let i = 0; i < FILTERS; i++) {
         const text = randomFilter(r);
         const resolved = resolveFilter(userResourceType, parseFilter(text));
-        const expected = users.filter((u) => matchesFilter(u, resolved)).map((u) => u.id as string).sort();
+        const expected = users
+          .filter((u) => matchesFilter(u, resolved))
+          .map((u) => u.id as string)
+          .sort();
         const res = await h.request('GET', `/Users?count=1000&filter=${encodeURIComponent(text)}`, { org });
         assert.equal(res.status, 200, `${text}: ${res.text}`);
         const actual = res.body.Resources.map((u: any) => u.id as string).sort();
         if (JSON.stringify(actual) !== JSON.stringify(expected)) {
           const diff = users.filter((u) => actual.includes(u.id as string) !== expected.includes(u.id as string));
-          assert.fail(`filter #${i} (seed ${SEED}): ${text}\nSQL ${actual.length} vs oracle ${expected.length}; users on which they differ:\n${JSON.stringify(diff.slice(0, 3), null, 1)}`);
+          assert.fail(
+            `filter #${i} (seed ${SEED}): ${text}\nSQL ${actual.length} vs oracle ${expected.length}; users on which they differ:\n${JSON.stringify(diff.slice(0, 3), null, 1)}`,
+          );
         }
         if (expected.length > 0 && expected.length < users.length) nonTrivial++;
       }

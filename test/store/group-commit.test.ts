@@ -76,12 +76,20 @@ describe('group commit on SQLite: transactions that queue commit together, each 
         store.transaction(async (tx) => tx.organizations.insert(org(2))),
         store.transaction(async (tx) => {
           await sql`pragma defer_foreign_keys = on`.execute(connectionOf(tx));
-          await sql`insert into tokens (id, org_id, label, hash, created, scope) values ('t', 'no-such-org', 'x', 'h', '2026-01-01', 'scim')`.execute(connectionOf(tx));
+          await sql`insert into tokens (id, org_id, label, hash, created, scope) values ('t', 'no-such-org', 'x', 'h', '2026-01-01', 'scim')`.execute(
+            connectionOf(tx),
+          );
         }),
       ]);
-      assert.deepEqual(outcomes.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['rejected', 'rejected', 'rejected'],
+      );
       assert.match(String((outcomes[0] as PromiseRejectedResult).reason), /FOREIGN KEY/i);
-      assert.deepEqual((await store.organizations.list()).map((o) => o.slug), ['o0']);
+      assert.deepEqual(
+        (await store.organizations.list()).map((o) => o.slug),
+        ['o0'],
+      );
       assert.equal(store.group!.stats.groups, before, 'no group committed');
       // The connection is usable again.
       await store.transaction(async (tx) => tx.organizations.insert(org(3)));
@@ -129,10 +137,12 @@ test('a transaction asked of a closed store is refused, not left spinning (regre
   await store.close();
   try {
     const outcome = await Promise.race([
-      store.transaction(async (tx) => tx.organizations.insert(org(1))).then(
-        () => 'committed',
-        () => 'refused',
-      ),
+      store
+        .transaction(async (tx) => tx.organizations.insert(org(1)))
+        .then(
+          () => 'committed',
+          () => 'refused',
+        ),
       new Promise((r) => setTimeout(() => r('hung'), 5000)),
     ]);
     assert.equal(outcome, 'refused');
@@ -176,7 +186,10 @@ for (const engine of ENGINES) {
           store.transaction(async (tx) => tx.organizations.insert({ ...org(2), slug: 'o1' }), { group: 'k' }),
           store.transaction(async (tx) => tx.organizations.insert(org(3)), { group: 'k' }),
         ]);
-        assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+        assert.deepEqual(
+          outcomes.map((o) => o.status),
+          ['fulfilled', 'rejected', 'fulfilled'],
+        );
         assert.deepEqual((await store.organizations.list()).map((o) => o.slug).sort(), ['o1', 'o3']);
       });
     });

@@ -28,12 +28,20 @@ for (const engine of ENGINES) {
     test('users written before migration 006 are found by the same filters after it', async () => {
       const adapter = engine === 'sqlite' ? sqliteAdapter(db.database) : postgresAdapter(db.database);
       const old = await SqlStore.open(adapter);
-      const migrator = new Migrator({ db: old.kysely, provider: migrationProvider(adapter), migrationTableName: 'rollcall_migrations', migrationLockTableName: 'rollcall_migrations_lock' });
+      const migrator = new Migrator({
+        db: old.kysely,
+        provider: migrationProvider(adapter),
+        migrationTableName: 'rollcall_migrations',
+        migrationLockTableName: 'rollcall_migrations_lock',
+      });
       const { error } = await migrator.migrateTo('005-membership-indexes');
       assert.equal(error, undefined);
       const directory = new Directory(old);
       const org = await directory.organizations.create('before');
-      const ctx: RequestContext = { org: { id: org.id, slug: org.slug, name: org.name, settings: org.settings, schema: org.schema }, baseUrl: 'http://x/scim/v2' };
+      const ctx: RequestContext = {
+        org: { id: org.id, slug: org.slug, name: org.name, settings: org.settings, schema: org.schema },
+        baseUrl: 'http://x/scim/v2',
+      };
       for (let i = 0; i < 30; i++) {
         await directory.users.create(ctx, {
           userName: `user${i}@example.com`,
@@ -49,7 +57,8 @@ for (const engine of ENGINES) {
 
       const store = await openStore(db.database);
       try {
-        const count = async (filter: string) => (await store.users.list(org.id, { filter: resolveFilter(userResourceType, parseFilter(filter)), offset: 0, limit: 100 })).total;
+        const count = async (filter: string) =>
+          (await store.users.list(org.id, { filter: resolveFilter(userResourceType, parseFilter(filter)), offset: 0, limit: 100 })).total;
         assert.equal(await count('emails[type eq "work"].value eq "user7@example.com"'), 1);
         assert.equal(await count('emails[type eq "home"].value eq "user7@example.com"'), 0);
         assert.equal(await count('emails co "example.org"'), 30);
@@ -63,8 +72,12 @@ for (const engine of ENGINES) {
           'sorting by a user_values attribute still works',
         );
         // Writes after the migration keep the rows in step: a replaced email is found, the old one is not.
-        const user = (await new Directory(store).users.list(ctx, parseListRequest(userResourceType, { filter: 'userName eq "user7@example.com"' }, 1000))).resources[0]!;
-        await new Directory(store).users.patch(ctx, user.id, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'new7@example.com' }] });
+        const user = (await new Directory(store).users.list(ctx, parseListRequest(userResourceType, { filter: 'userName eq "user7@example.com"' }, 1000)))
+          .resources[0]!;
+        await new Directory(store).users.patch(ctx, user.id, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'replace', path: 'emails[type eq "work"].value', value: 'new7@example.com' }],
+        });
         assert.equal(await count('emails[type eq "work"].value eq "new7@example.com"'), 1);
         assert.equal(await count('emails[type eq "work"].value eq "user7@example.com"'), 0);
         await new Directory(store).users.delete({ ...ctx, org: { ...ctx.org, settings: { ...ctx.org.settings, deleteMode: 'delete' } } }, user.id);
@@ -83,11 +96,19 @@ for (const engine of ENGINES) {
       try {
         const adapter = engine === 'sqlite' ? sqliteAdapter(db.database) : postgresAdapter(db.database);
         const old = await SqlStore.open(adapter);
-        const migrator = new Migrator({ db: old.kysely, provider: migrationProvider(adapter), migrationTableName: 'rollcall_migrations', migrationLockTableName: 'rollcall_migrations_lock' });
+        const migrator = new Migrator({
+          db: old.kysely,
+          provider: migrationProvider(adapter),
+          migrationTableName: 'rollcall_migrations',
+          migrationLockTableName: 'rollcall_migrations_lock',
+        });
         assert.equal((await migrator.migrateTo('009-auth-epoch')).error, undefined);
         const row = (id: string, slug: string, settings: string) => ({ id, slug, name: slug, settings, created: new Date().toISOString() });
         // Settings stored before the key existed, and settings an operator set explicitly.
-        await old.kysely.insertInto('organizations').values([row('o1', 'older', '{"deleteMode":"deactivate"}'), row('o2', 'relaxed', '{"requireEmailUserName":false}')]).execute();
+        await old.kysely
+          .insertInto('organizations')
+          .values([row('o1', 'older', '{"deleteMode":"deactivate"}'), row('o2', 'relaxed', '{"requireEmailUserName":false}')])
+          .execute();
         await old.close();
         const store = await openStore(db.database);
         try {
@@ -107,23 +128,35 @@ for (const engine of ENGINES) {
   });
 
   describe(`migration 012 (declared roles and entitlements) on ${engine}`, () => {
-    test("the old roles setting becomes declared roles, and leaves the settings; duplicates in case collapse", async () => {
+    test('the old roles setting becomes declared roles, and leaves the settings; duplicates in case collapse', async () => {
       const db = await createDatabase(engine);
       try {
         const adapter = engine === 'sqlite' ? sqliteAdapter(db.database) : postgresAdapter(db.database);
         const old = await SqlStore.open(adapter);
-        const migrator = new Migrator({ db: old.kysely, provider: migrationProvider(adapter), migrationTableName: 'rollcall_migrations', migrationLockTableName: 'rollcall_migrations_lock' });
+        const migrator = new Migrator({
+          db: old.kysely,
+          provider: migrationProvider(adapter),
+          migrationTableName: 'rollcall_migrations',
+          migrationLockTableName: 'rollcall_migrations_lock',
+        });
         assert.equal((await migrator.migrateTo('011-group-values')).error, undefined);
         const row = (id: string, slug: string, settings: string) => ({ id, slug, name: slug, settings, created: new Date().toISOString() });
         await old.kysely
           .insertInto('organizations')
-          .values([row('o1', 'zulip', '{"roles":["owner","member","Member","guest"],"deleteMode":"deactivate"}'), row('o2', 'plain', '{"roles":[]}'), row('o3', 'never', '{}')])
+          .values([
+            row('o1', 'zulip', '{"roles":["owner","member","Member","guest"],"deleteMode":"deactivate"}'),
+            row('o2', 'plain', '{"roles":[]}'),
+            row('o3', 'never', '{}'),
+          ])
           .execute();
         await old.close();
         const store = await openStore(db.database);
         try {
           const directory = new Directory(store);
-          assert.deepEqual((await directory.catalog.list('zulip', 'role')).map((r) => r.value), ['owner', 'member', 'guest']);
+          assert.deepEqual(
+            (await directory.catalog.list('zulip', 'role')).map((r) => r.value),
+            ['owner', 'member', 'guest'],
+          );
           const zulip = await directory.organizations.get('zulip');
           assert.equal('roles' in zulip.settings, false, 'the shorthand is never stored');
           assert.equal(zulip.settings.deleteMode, 'deactivate', 'other settings are kept');

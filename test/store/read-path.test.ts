@@ -94,7 +94,10 @@ for (const engine of ENGINES) {
       assert.equal((await get('/Users', token)).statusCode, 200);
       // Kill the server's LISTEN connection, as a PostgreSQL restart or a network cut would.
       const killed = await (other as unknown as { kysely: { executeQuery(q: unknown): Promise<{ rows: { n: number }[] }> } }).kysely.executeQuery(
-        CompiledQuery.raw(`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where query ilike 'LISTEN rollcall_auth%' and datname = current_database() and pid <> pg_backend_pid()`, []),
+        CompiledQuery.raw(
+          `select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where query ilike 'LISTEN rollcall_auth%' and datname = current_database() and pid <> pg_backend_pid()`,
+          [],
+        ),
       );
       assert.ok(killed.rows[0]!.n >= 1, 'a listener connection existed');
       assert.equal((await get('/Users', token)).statusCode, 200, 'requests go on');
@@ -157,7 +160,15 @@ for (const engine of ENGINES) {
         const add = async (from: number, to: number) => {
           const at = new Date().toISOString();
           const records: ResourceRecord[] = [];
-          for (let i = from; i <= to; i++) records.push({ org_id: org.id, id: randomUUID(), doc: { userName: `t${i}@example.com`, active: true }, version: 1, created: at, last_modified: at });
+          for (let i = from; i <= to; i++)
+            records.push({
+              org_id: org.id,
+              id: randomUUID(),
+              doc: { userName: `t${i}@example.com`, active: true },
+              version: 1,
+              created: at,
+              last_modified: at,
+            });
           await other.transaction((tx) => tx.users.insertMany(records));
         };
         const total = async () => {
@@ -179,30 +190,40 @@ for (const engine of ENGINES) {
       }
     });
 
-    test('SQLite: the token cache counter moves with token and organization changes, not with user writes or event counters', { skip: engine !== 'sqlite' }, async () => {
-      const db = await createDatabase(engine);
-      const store = await openStore(db.database);
-      const app = await buildApp({ store });
-      try {
-        const directory = new Directory(store);
-        await directory.organizations.create('epoch', undefined, { rateLimit: 0 });
-        const { token, info } = await directory.organizations.issueToken('epoch');
-        const epoch = async () => Number((await (store as SqlStore).kysely.executeQuery(CompiledQuery.raw('select n from auth_epoch where id = 1'))).rows[0]!['n' as never]);
-        const start = await epoch();
-        const res = await app.inject({ method: 'POST', url: '/scim/v2/Users', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' }, payload: JSON.stringify({ userName: 'e@example.com' }) });
-        assert.equal(res.statusCode, 201);
-        assert.equal(await epoch(), start, 'a user write and its event counter leave it');
-        await directory.organizations.set('epoch', 'strictSchema', 'true');
-        const afterSettings = await epoch();
-        assert.ok(afterSettings > start, 'a settings change moves it');
-        await directory.organizations.revokeToken('epoch', info.id);
-        assert.ok((await epoch()) > afterSettings, 'a revocation moves it');
-      } finally {
-        await app.close();
-        await store.close();
-        await db.drop();
-      }
-    });
+    test(
+      'SQLite: the token cache counter moves with token and organization changes, not with user writes or event counters',
+      { skip: engine !== 'sqlite' },
+      async () => {
+        const db = await createDatabase(engine);
+        const store = await openStore(db.database);
+        const app = await buildApp({ store });
+        try {
+          const directory = new Directory(store);
+          await directory.organizations.create('epoch', undefined, { rateLimit: 0 });
+          const { token, info } = await directory.organizations.issueToken('epoch');
+          const epoch = async () =>
+            Number((await (store as SqlStore).kysely.executeQuery(CompiledQuery.raw('select n from auth_epoch where id = 1'))).rows[0]!['n' as never]);
+          const start = await epoch();
+          const res = await app.inject({
+            method: 'POST',
+            url: '/scim/v2/Users',
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' },
+            payload: JSON.stringify({ userName: 'e@example.com' }),
+          });
+          assert.equal(res.statusCode, 201);
+          assert.equal(await epoch(), start, 'a user write and its event counter leave it');
+          await directory.organizations.set('epoch', 'strictSchema', 'true');
+          const afterSettings = await epoch();
+          assert.ok(afterSettings > start, 'a settings change moves it');
+          await directory.organizations.revokeToken('epoch', info.id);
+          assert.ok((await epoch()) > afterSettings, 'a revocation moves it');
+        } finally {
+          await app.close();
+          await store.close();
+          await db.drop();
+        }
+      },
+    );
   });
 }
 
@@ -239,8 +260,15 @@ describe('PostgreSQL plans the value lookups for their values', { skip: !ENGINES
         CompiledQuery.raw(`select statement, generic_plans, custom_plans from pg_prepared_statements`),
       );
       const reads = plans.rows.filter((r) => /^\s*select/i.test(r.statement));
-      assert.deepEqual(reads.filter((r) => r.statement.includes('user_values')).map((r) => r.statement), [], 'no read of the value index is a prepared statement');
-      assert.ok(reads.some((r) => r.statement.includes('user_name_ci') && Number(r.generic_plans) + Number(r.custom_plans) >= 10), JSON.stringify(reads.map((r) => r.statement.slice(0, 80))));
+      assert.deepEqual(
+        reads.filter((r) => r.statement.includes('user_values')).map((r) => r.statement),
+        [],
+        'no read of the value index is a prepared statement',
+      );
+      assert.ok(
+        reads.some((r) => r.statement.includes('user_name_ci') && Number(r.generic_plans) + Number(r.custom_plans) >= 10),
+        JSON.stringify(reads.map((r) => r.statement.slice(0, 80))),
+      );
     } finally {
       await store.close();
       await db.drop();

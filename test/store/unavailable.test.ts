@@ -104,7 +104,9 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
           // The locker is inside a transaction, where pg_stat_activity is a snapshot taken at its
           // first read: clear it, or every later look sees that first moment.
           await locker.query('select pg_stat_clear_snapshot()');
-          const { rows } = await locker.query<{ n: string }>("select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%from users%'");
+          const { rows } = await locker.query<{ n: string }>(
+            "select count(*) as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%from users%'",
+          );
           return Number(rows[0]!.n);
         };
         // Conditions, not durations: wait (up to a minute on a busy machine) until the read waits

@@ -79,12 +79,18 @@ function test(def: AttributeDef, actual: unknown, { op, value }: Compare): boole
   const x = a as string | number | boolean;
   const y = b as string | number | boolean;
   switch (op) {
-    case 'eq': return x === y;
-    case 'gt': return x > y;
-    case 'ge': return x >= y;
-    case 'lt': return x < y;
-    case 'le': return x <= y;
-    default: return false;
+    case 'eq':
+      return x === y;
+    case 'gt':
+      return x > y;
+    case 'ge':
+      return x >= y;
+    case 'lt':
+      return x < y;
+    case 'le':
+      return x <= y;
+    default:
+      return false;
   }
 }
 

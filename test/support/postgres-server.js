@@ -36,7 +36,12 @@ export async function startPostgres(options = {}) {
     persistent: false,
     createPostgresUser: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
-    postgresFlags: [...(options.durable ? ['-c', 'max_connections=100'] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300']), ...(options.flags ?? [])],
+    postgresFlags: [
+      ...(options.durable
+        ? ['-c', 'max_connections=100']
+        : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=300']),
+      ...(options.flags ?? []),
+    ],
     onLog: () => {},
     onError: () => {},
   });
@@ -50,7 +55,10 @@ export async function startPostgres(options = {}) {
     /** SIGKILLs every process of this server (the postmaster and all its children at once): a crash. */
     kill() {
       const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+      const children = spawnSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter(Boolean)
+        .map(Number);
       killed = [postmaster, ...children];
       for (const pid of killed) {
         try {
@@ -73,7 +81,10 @@ export async function startPostgres(options = {}) {
       for (let i = 0; i < 100 && killed.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
       rmSync(join(dataDir, 'postmaster.pid'), { force: true });
       let timer;
-      await Promise.race([server.start(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('PostgreSQL did not restart within 30 s')), 30_000)))]);
+      await Promise.race([
+        server.start(),
+        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('PostgreSQL did not restart within 30 s')), 30_000))),
+      ]);
       clearTimeout(timer);
     },
     async stop() {

@@ -17,7 +17,9 @@ export interface Node {
 /** Starts a real `rollcall serve` process on the database and resolves once it serves. */
 export function serve(database: string, args: readonly string[] = []): Promise<Node> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--database', database, '--log-level', 'warn', '--no-worker', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--database', database, '--log-level', 'warn', '--no-worker', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 30_000);
     const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -15,7 +15,9 @@
     b.type = 'button';
     b.setAttribute('aria-label', 'Copy ' + (code.id === 'token' ? 'the token' : 'the value'));
     b.addEventListener('click', function () {
-      navigator.clipboard.writeText(code.textContent || '').then(function () { b.textContent = 'Copied'; });
+      navigator.clipboard.writeText(code.textContent || '').then(function () {
+        b.textContent = 'Copied';
+      });
     });
     code.insertAdjacentElement('afterend', b);
   });
@@ -28,8 +30,15 @@
     live.textContent = '';
     var head;
     if (s.state === 'waiting') head = el('p', 'waiting', 'Waiting for the first request from ' + s.provider + '… Run its connection test now.');
-    else if (s.state === 'connected') { head = el('p', 'success'); head.appendChild(el('strong', null, 'Connected.')); head.appendChild(document.createTextNode(' ' + s.provider + ' reached this application. New requests appear below as they arrive.')); }
-    else { head = el('p', 'failure'); head.appendChild(el('strong', null, s.provider + ' reached the application, but its requests were refused.')); head.appendChild(document.createTextNode(' See what to do below.')); }
+    else if (s.state === 'connected') {
+      head = el('p', 'success');
+      head.appendChild(el('strong', null, 'Connected.'));
+      head.appendChild(document.createTextNode(' ' + s.provider + ' reached this application. New requests appear below as they arrive.'));
+    } else {
+      head = el('p', 'failure');
+      head.appendChild(el('strong', null, s.provider + ' reached the application, but its requests were refused.'));
+      head.appendChild(document.createTextNode(' See what to do below.'));
+    }
     live.appendChild(head);
     if (s.entries.length) {
       var ul = el('ul', 'entries');
@@ -48,10 +57,16 @@
   }
   function poll() {
     fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (s) { if (s) render(s); })
+      .then(function (r) {
+        return r.ok ? r.json() : null;
+      })
+      .then(function (s) {
+        if (s) render(s);
+      })
       .catch(function () {})
-      .then(function () { setTimeout(poll, 2000); });
+      .then(function () {
+        setTimeout(poll, 2000);
+      });
   }
   setTimeout(poll, 1000);
 })();

@@ -50,13 +50,7 @@ export interface ValuePathNode {
 }
 
 /** A parsed filter (RFC 7644 §3.4.2.2). `not` binds tighter than `and`, `and` tighter than `or`. */
-export type FilterNode =
-  | LogicalNode<'and'>
-  | LogicalNode<'or'>
-  | NotNode
-  | CompareNode
-  | PresentNode
-  | ValuePathNode;
+export type FilterNode = LogicalNode<'and'> | LogicalNode<'or'> | NotNode | CompareNode | PresentNode | ValuePathNode;
 
 /** A PATCH path (RFC 7644 §3.5.2, `PATH = attrPath / valuePath [subAttr]`), not yet resolved. */
 export type PathExpression = { readonly kind: 'attrPath'; readonly attr: AttrRef } | ValuePathNode;

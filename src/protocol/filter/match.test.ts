@@ -18,9 +18,14 @@ const logins: ResourceTypeDef = Object.freeze({
     name: 'Device',
     description: '',
     attributes: Object.freeze([
-      complex('logins', 'Logins', [attr('at', 'dateTime'), attr('count', 'integer'), attr('ratio', 'decimal'), str('code', 'Code', { caseExact: true }), str('value', 'Value')], {
-        multiValued: true,
-      }),
+      complex(
+        'logins',
+        'Logins',
+        [attr('at', 'dateTime'), attr('count', 'integer'), attr('ratio', 'decimal'), str('code', 'Code', { caseExact: true }), str('value', 'Value')],
+        {
+          multiValued: true,
+        },
+      ),
     ]),
   }),
   extensions: Object.freeze([]),

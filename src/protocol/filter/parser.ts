@@ -116,7 +116,10 @@ class Parser {
   }
 
   private comparison(attr: AttrRef, label: string): CompareNode | PresentNode {
-    if (++this.terms > LIMITS.filterTerms) throw ScimError.invalidFilter(`the filter has more than ${LIMITS.filterTerms} comparisons (the limit of terms per filter) at position ${this.lexer.peek().position}`);
+    if (++this.terms > LIMITS.filterTerms)
+      throw ScimError.invalidFilter(
+        `the filter has more than ${LIMITS.filterTerms} comparisons (the limit of terms per filter) at position ${this.lexer.peek().position}`,
+      );
     const t = this.lexer.next();
     if (t.kind !== 'word' || isKeyword(t, 'and') || isKeyword(t, 'or')) {
       throw ScimError.invalidFilter(`missing operator after "${label}" at position ${t.position}`);

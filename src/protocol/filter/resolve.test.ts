@@ -155,8 +155,14 @@ const errors: { source: string; error: string; type?: ResourceTypeDef }[] = [
   { source: 'emails[primary lt true]', error: 'operator "lt" is not supported on boolean attribute "primary" at position 7' },
   { source: 'meta.lastModified co "2011"', error: 'operator "co" is not supported on dateTime attribute "lastModified" at position 0' },
   { source: 'meta.lastModified gt "yesterday"', error: 'attribute "lastModified" expects an ISO 8601 date-time, got "yesterday" at position 0' },
-  { source: 'meta.lastModified gt "2021-02-29T00:00:00Z"', error: 'attribute "lastModified" expects an ISO 8601 date-time, got "2021-02-29T00:00:00Z" at position 0' },
-  { source: 'meta.lastModified gt "2020-01-01T24:00:00Z"', error: 'attribute "lastModified" expects an ISO 8601 date-time, got "2020-01-01T24:00:00Z" at position 0' },
+  {
+    source: 'meta.lastModified gt "2021-02-29T00:00:00Z"',
+    error: 'attribute "lastModified" expects an ISO 8601 date-time, got "2021-02-29T00:00:00Z" at position 0',
+  },
+  {
+    source: 'meta.lastModified gt "2020-01-01T24:00:00Z"',
+    error: 'attribute "lastModified" expects an ISO 8601 date-time, got "2020-01-01T24:00:00Z" at position 0',
+  },
   { source: 'meta.lastModified gt 2020', error: 'attribute "lastModified" expects an ISO 8601 date-time, got 2020 at position 0' },
   { source: 'userName gt null', error: 'operator "gt" cannot compare with null at position 0' },
   { source: 'emails[foo eq "x"]', error: 'unknown sub-attribute "foo" of "emails" at position 7' },
@@ -178,13 +184,16 @@ describe('resolveFilter', () => {
 
   for (const { source, error, type } of errors) {
     it(`rejects ${source}`, () => {
-      assert.throws(() => resolve(source, type), (e: unknown) => {
-        assert.ok(e instanceof ScimError);
-        assert.equal(e.status, 400);
-        assert.equal(e.scimType, 'invalidFilter');
-        assert.equal(e.detail, error);
-        return true;
-      });
+      assert.throws(
+        () => resolve(source, type),
+        (e: unknown) => {
+          assert.ok(e instanceof ScimError);
+          assert.equal(e.status, 400);
+          assert.equal(e.scimType, 'invalidFilter');
+          assert.equal(e.detail, error);
+          return true;
+        },
+      );
     });
   }
 

@@ -77,9 +77,14 @@ export function resolveValuePath(rt: ResourceTypeDef, node: ValuePathNode, fail:
     if (!subAttribute) throw fail(`unknown sub-attribute "${ref.attribute}" of "${parent.attribute.name}" at position ${ref.position}`);
     return Object.freeze({ ...parent, subAttribute });
   };
-  const filter = resolveNode(node.filter, lookup, (inner) => {
-    throw fail(`nested value filter at position ${inner.attr.position}`);
-  }, fail);
+  const filter = resolveNode(
+    node.filter,
+    lookup,
+    (inner) => {
+      throw fail(`nested value filter at position ${inner.attr.position}`);
+    },
+    fail,
+  );
   return Object.freeze({ kind: 'valuePath', attr: parent, filter });
 }
 
@@ -91,16 +96,12 @@ export function resolveAttrPathForSort(rt: ResourceTypeDef, path: string): Resol
   const attr = resolveAttribute(rt, splitAttributePath(rt, path.trim()));
   if (!attr) throw ScimError.invalidValue(`sortBy attribute "${path}" is unknown`);
   if (attr.attribute.multiValued) throw ScimError.invalidValue(`sortBy attribute "${path}" is multi-valued`);
-  if (!attr.subAttribute && attr.attribute.type === 'complex') throw ScimError.invalidValue(`sortBy attribute "${path}" is complex; name one of its sub-attributes`);
+  if (!attr.subAttribute && attr.attribute.type === 'complex')
+    throw ScimError.invalidValue(`sortBy attribute "${path}" is complex; name one of its sub-attributes`);
   return attr;
 }
 
-function resolveNode(
-  node: FilterNode,
-  lookup: Lookup,
-  valuePath: (node: ValuePathNode) => ResolvedFilter,
-  fail: ErrorFactory,
-): ResolvedFilter {
+function resolveNode(node: FilterNode, lookup: Lookup, valuePath: (node: ValuePathNode) => ResolvedFilter, fail: ErrorFactory): ResolvedFilter {
   switch (node.kind) {
     case 'and':
     case 'or':
@@ -165,6 +166,6 @@ function checkValue(def: AttributeDef, node: CompareNode, fail: ErrorFactory): s
     case 'complex':
       throw fail(`complex attribute "${def.name}" cannot be compared ${at}`);
     default:
-      return typeof value === 'string' ? value : node.raw ?? String(value);
+      return typeof value === 'string' ? value : (node.raw ?? String(value));
   }
 }

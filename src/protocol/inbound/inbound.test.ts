@@ -14,7 +14,11 @@ const root = new URL('../../../', import.meta.url);
 
 describe('inbound rules: one folder, listed, documented, each pointing at a replay', () => {
   it('every function the folder exports is a listed rule, and every listed rule exists', () => {
-    const exported = Object.entries(MODULES).flatMap(([m, mod]) => Object.entries(mod).filter(([, v]) => typeof v === 'function').map(([n]) => `${m}.${n}`));
+    const exported = Object.entries(MODULES).flatMap(([m, mod]) =>
+      Object.entries(mod)
+        .filter(([, v]) => typeof v === 'function')
+        .map(([n]) => `${m}.${n}`),
+    );
     assert.deepEqual(exported.sort(), INBOUND_RULES.map((r) => `${r.module}.${r.name}`).sort());
   });
 

@@ -70,7 +70,9 @@ export function referenceOf(value: string): string | undefined {
  */
 export function parseBulkRequest(body: unknown, payloadBytes: number, limits: BulkLimits): BulkRequest {
   if (payloadBytes > limits.maxPayloadSize) {
-    throw ScimError.payloadTooLarge(`The bulk request is ${payloadBytes} bytes; this server's maxPayloadSize is ${limits.maxPayloadSize} (ServiceProviderConfig bulk.maxPayloadSize).`);
+    throw ScimError.payloadTooLarge(
+      `The bulk request is ${payloadBytes} bytes; this server's maxPayloadSize is ${limits.maxPayloadSize} (ServiceProviderConfig bulk.maxPayloadSize).`,
+    );
   }
   if (!isObject(body)) throw ScimError.invalidSyntax('The body must be a BulkRequest object.');
   const schemas = member(body, 'schemas');
@@ -80,7 +82,9 @@ export function parseBulkRequest(body: unknown, payloadBytes: number, limits: Bu
   const ops = member(body, 'Operations');
   if (!Array.isArray(ops) || ops.length === 0) throw ScimError.invalidSyntax('"Operations" must be a non-empty array.');
   if (ops.length > limits.maxOperations) {
-    throw ScimError.payloadTooLarge(`The bulk request has ${ops.length} operations; this server's maxOperations is ${limits.maxOperations} (ServiceProviderConfig bulk.maxOperations).`);
+    throw ScimError.payloadTooLarge(
+      `The bulk request has ${ops.length} operations; this server's maxOperations is ${limits.maxOperations} (ServiceProviderConfig bulk.maxOperations).`,
+    );
   }
   const fail = member(body, 'failOnErrors');
   let failOnErrors: number | undefined;
@@ -133,7 +137,8 @@ function targetOf(method: BulkMethod, path: string): BulkTarget | ScimError {
   const lower = type?.toLowerCase();
   const endpoint = lower === 'users' ? 'Users' : lower === 'groups' ? 'Groups' : undefined;
   if (!endpoint) {
-    if (lower === 'roles' || lower === 'entitlements') return ScimError.methodNotAllowed(`${method} is not allowed on /${type}: identity providers cannot write them.`, ['GET']);
+    if (lower === 'roles' || lower === 'entitlements')
+      return ScimError.methodNotAllowed(`${method} is not allowed on /${type}: identity providers cannot write them.`, ['GET']);
     return ScimError.invalidPath(`"${path}" is not /Users, /Groups or a resource of theirs.`);
   }
   if (method === 'POST') return rawId === undefined ? { endpoint } : ScimError.invalidPath(`POST goes to /${endpoint}, not to "${path}".`);
@@ -188,7 +193,13 @@ function plan(operations: readonly BulkOperation[], creators: ReadonlyMap<string
         const s = state.get(creator.index);
         if (s === 'visiting') {
           const cycle = stack.map((f) => label(f.op)).join(' → ');
-          cyclic.set(frame.op.index, new ScimError(409, `Circular bulkId references (${cycle} → ${ref}) are not resolved: create the resources first, then PATCH the references in a later operation.`));
+          cyclic.set(
+            frame.op.index,
+            new ScimError(
+              409,
+              `Circular bulkId references (${cycle} → ${ref}) are not resolved: create the resources first, then PATCH the references in a later operation.`,
+            ),
+          );
           frame.next = refs.length;
           break;
         }

@@ -40,28 +40,64 @@ export class ScimError extends Error {
     return body;
   }
 
-  static invalidFilter(detail: string): ScimError { return new ScimError(400, detail, 'invalidFilter'); }
-  static invalidSyntax(detail: string): ScimError { return new ScimError(400, detail, 'invalidSyntax'); }
-  static invalidValue(detail: string): ScimError { return new ScimError(400, detail, 'invalidValue'); }
-  static invalidPath(detail: string): ScimError { return new ScimError(400, detail, 'invalidPath'); }
-  static noTarget(detail: string): ScimError { return new ScimError(400, detail, 'noTarget'); }
-  static mutability(detail: string): ScimError { return new ScimError(400, detail, 'mutability'); }
-  static tooMany(detail: string): ScimError { return new ScimError(400, detail, 'tooMany'); }
-  static uniqueness(detail: string): ScimError { return new ScimError(409, detail, 'uniqueness'); }
-  static badRequest(detail: string): ScimError { return new ScimError(400, detail); }
+  static invalidFilter(detail: string): ScimError {
+    return new ScimError(400, detail, 'invalidFilter');
+  }
+  static invalidSyntax(detail: string): ScimError {
+    return new ScimError(400, detail, 'invalidSyntax');
+  }
+  static invalidValue(detail: string): ScimError {
+    return new ScimError(400, detail, 'invalidValue');
+  }
+  static invalidPath(detail: string): ScimError {
+    return new ScimError(400, detail, 'invalidPath');
+  }
+  static noTarget(detail: string): ScimError {
+    return new ScimError(400, detail, 'noTarget');
+  }
+  static mutability(detail: string): ScimError {
+    return new ScimError(400, detail, 'mutability');
+  }
+  static tooMany(detail: string): ScimError {
+    return new ScimError(400, detail, 'tooMany');
+  }
+  static uniqueness(detail: string): ScimError {
+    return new ScimError(409, detail, 'uniqueness');
+  }
+  static badRequest(detail: string): ScimError {
+    return new ScimError(400, detail);
+  }
   static unauthorized(detail: string): ScimError {
     return new ScimError(401, detail, undefined, { 'www-authenticate': 'Bearer realm="rollcall"' });
   }
-  static forbidden(detail: string): ScimError { return new ScimError(403, detail); }
-  static notFound(detail: string): ScimError { return new ScimError(404, detail); }
+  static forbidden(detail: string): ScimError {
+    return new ScimError(403, detail);
+  }
+  static notFound(detail: string): ScimError {
+    return new ScimError(404, detail);
+  }
   /** 405 with the methods the resource allows (RFC 9110 §15.5.6). */
-  static methodNotAllowed(detail: string, allow: readonly string[]): ScimError { return new ScimError(405, detail, undefined, { allow: allow.join(', ') }); }
-  static preconditionFailed(detail: string): ScimError { return new ScimError(412, detail); }
-  static payloadTooLarge(detail: string): ScimError { return new ScimError(413, detail); }
-  static unsupportedMediaType(detail: string): ScimError { return new ScimError(415, detail); }
-  static notImplemented(detail: string): ScimError { return new ScimError(501, detail); }
+  static methodNotAllowed(detail: string, allow: readonly string[]): ScimError {
+    return new ScimError(405, detail, undefined, { allow: allow.join(', ') });
+  }
+  static preconditionFailed(detail: string): ScimError {
+    return new ScimError(412, detail);
+  }
+  static payloadTooLarge(detail: string): ScimError {
+    return new ScimError(413, detail);
+  }
+  static unsupportedMediaType(detail: string): ScimError {
+    return new ScimError(415, detail);
+  }
+  static notImplemented(detail: string): ScimError {
+    return new ScimError(501, detail);
+  }
   /** 503 with Retry-After (RFC 9110 §10.2.3) in seconds. */
-  static unavailable(detail: string, retryAfterSeconds = 1): ScimError { return new ScimError(503, detail, undefined, { 'retry-after': String(retryAfterSeconds) }); }
+  static unavailable(detail: string, retryAfterSeconds = 1): ScimError {
+    return new ScimError(503, detail, undefined, { 'retry-after': String(retryAfterSeconds) });
+  }
   /** 429 with Retry-After in whole seconds. */
-  static tooManyRequests(detail: string, retryAfterSeconds: number): ScimError { return new ScimError(429, detail, undefined, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) }); }
+  static tooManyRequests(detail: string, retryAfterSeconds: number): ScimError {
+    return new ScimError(429, detail, undefined, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
 }

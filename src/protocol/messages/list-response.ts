@@ -33,5 +33,11 @@ export function listResponse<R>(page: ListPageShape<R>): ListResponse<R> {
       Resources: page.resources,
     };
   }
-  return { schemas: [LIST_RESPONSE], totalResults: page.totalResults, itemsPerPage: page.resources.length, startIndex: page.startIndex, Resources: page.resources };
+  return {
+    schemas: [LIST_RESPONSE],
+    totalResults: page.totalResults,
+    itemsPerPage: page.resources.length,
+    startIndex: page.startIndex,
+    Resources: page.resources,
+  };
 }

@@ -37,7 +37,8 @@ export function parsePatchRequest(body: unknown): PatchOperation[] {
   if (!Array.isArray(operations) || operations.length === 0) {
     throw ScimError.invalidSyntax('"Operations" must be a non-empty array of PATCH operations.');
   }
-  if (operations.length > LIMITS.patchOperations) throw ScimError.tooMany(`"Operations" has ${operations.length} operations; the limit per request is ${LIMITS.patchOperations}.`);
+  if (operations.length > LIMITS.patchOperations)
+    throw ScimError.tooMany(`"Operations" has ${operations.length} operations; the limit per request is ${LIMITS.patchOperations}.`);
   return operations.map(parseOperation);
 }
 

@@ -34,7 +34,12 @@ export interface PatchOptions {
  * modified. Values are coerced as for POST and PUT (`coerce`); read-only targets → 400
  * mutability, write-only ones (`password`) are validated and dropped.
  */
-export function applySteps(rt: ResourceTypeDef, doc: Readonly<Record<string, unknown>>, steps: readonly DocumentStep[], options: PatchOptions = {}): { doc: Record<string, unknown>; unknown: string[] } {
+export function applySteps(
+  rt: ResourceTypeDef,
+  doc: Readonly<Record<string, unknown>>,
+  steps: readonly DocumentStep[],
+  options: PatchOptions = {},
+): { doc: Record<string, unknown>; unknown: string[] } {
   const work = structuredClone(doc) as Json;
   const unknown: string[] = [];
   const ctx: WriteContext = { unknown, ...(options.resourceId !== undefined ? { resourceId: options.resourceId } : {}) };

@@ -56,7 +56,8 @@ export function compileOperations(rt: ResourceTypeDef, ops: readonly PatchOperat
   const membership = options.membership?.toLowerCase();
   const isMembership = (name: string) => membership !== undefined && name.toLowerCase() === membership;
   ops.forEach((op, index) => {
-    if (op.op !== 'remove' && op.value === undefined) throw ScimError.invalidSyntax(`Operations[${index}]: an "${op.op}" operation needs a "value" (RFC 7644 §3.5.2).`);
+    if (op.op !== 'remove' && op.value === undefined)
+      throw ScimError.invalidSyntax(`Operations[${index}]: an "${op.op}" operation needs a "value" (RFC 7644 §3.5.2).`);
     if (op.path === undefined) {
       if (op.op === 'remove') throw ScimError.noTarget(`Operations[${index}]: a "remove" operation needs a "path" (RFC 7644 §3.5.2.2).`);
       let value = op.value;
@@ -77,7 +78,9 @@ export function compileOperations(rt: ResourceTypeDef, ops: readonly PatchOperat
     if (extension?.inExtension) {
       // A whole extension: remove it, or apply its attributes as a path-less value would.
       if (op.op === 'remove') document.push({ kind: 'removeExtension', schemaId: extension.schema.id });
-      else for (const t of expandPathless(rt, { [extension.schema.id]: op.value }, unknown)) document.push({ kind: 'set', op: op.op, path: t.path, value: t.value, label: t.label });
+      else
+        for (const t of expandPathless(rt, { [extension.schema.id]: op.value }, unknown))
+          document.push({ kind: 'set', op: op.op, path: t.path, value: t.value, label: t.label });
       return;
     }
     const path = parsePatchPath(rt, op.path);

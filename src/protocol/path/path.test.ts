@@ -109,13 +109,16 @@ describe('parsePatchPath', () => {
 
   for (const { source, error, type } of errors) {
     it(`rejects ${JSON.stringify(source)}`, () => {
-      assert.throws(() => parsePatchPath(type ?? users, source), (e: unknown) => {
-        assert.ok(e instanceof ScimError);
-        assert.equal(e.status, 400);
-        assert.equal(e.scimType, 'invalidPath');
-        assert.equal(e.detail, error);
-        return true;
-      });
+      assert.throws(
+        () => parsePatchPath(type ?? users, source),
+        (e: unknown) => {
+          assert.ok(e instanceof ScimError);
+          assert.equal(e.status, 400);
+          assert.equal(e.scimType, 'invalidPath');
+          assert.equal(e.detail, error);
+          return true;
+        },
+      );
     });
   }
 

@@ -30,7 +30,10 @@ const ietf = (kind: 'role' | 'entitlement'): SchemaDef =>
   Object.freeze({
     id: kind === 'role' ? IETF_ROLE_SCHEMA : IETF_ENTITLEMENT_SCHEMA,
     name: kind === 'role' ? 'Role' : 'Entitlement',
-    description: kind === 'role' ? 'A role users of this organization can hold (draft-ietf-scim-roles-entitlements).' : 'An entitlement users of this organization can hold (draft-ietf-scim-roles-entitlements).',
+    description:
+      kind === 'role'
+        ? 'A role users of this organization can hold (draft-ietf-scim-roles-entitlements).'
+        : 'An entitlement users of this organization can hold (draft-ietf-scim-roles-entitlements).',
     attributes: Object.freeze([
       str('value', `The value of the ${kind}: what a user's "${kind}s" element carries.`, { ...readOnly, required: true, uniqueness: 'server' }),
       str('display', 'A human-readable name, primarily used for display purposes.', readOnly),
@@ -43,10 +46,13 @@ const okta = (kind: 'role' | 'entitlement'): SchemaDef =>
   Object.freeze({
     id: kind === 'role' ? OKTA_ROLE_SCHEMA : OKTA_ENTITLEMENT_SCHEMA,
     name: kind === 'role' ? 'Role' : 'Entitlement',
-    description: kind === 'role' ? 'A role, in Okta Identity Governance\'s schema: its id is what users\' "roles" carry.' : 'An entitlement, in Okta Identity Governance\'s schema: its id is what users\' "entitlements" carry.',
+    description:
+      kind === 'role'
+        ? 'A role, in Okta Identity Governance\'s schema: its id is what users\' "roles" carry.'
+        : 'An entitlement, in Okta Identity Governance\'s schema: its id is what users\' "entitlements" carry.',
     attributes: Object.freeze([
       str('displayName', `The ${kind}'s name, as Okta shows it.`, { ...readOnly, required: true }),
-      ...(kind === 'entitlement' ? [str('type', 'The entitlement\'s type (Okta groups entitlements by it).', readOnly)] : []),
+      ...(kind === 'entitlement' ? [str('type', "The entitlement's type (Okta groups entitlements by it).", readOnly)] : []),
     ]),
   });
 
@@ -63,7 +69,10 @@ const resourceType = (kind: CatalogKind, schema: SchemaDef): ResourceTypeDef =>
     id: kind === 'role' ? 'Role' : 'Entitlement',
     name: kind === 'role' ? 'Role' : 'Entitlement',
     endpoint: kind === 'role' ? '/Roles' : '/Entitlements',
-    description: kind === 'role' ? 'The roles this organization\'s users can hold (read-only: the application declares them).' : 'The entitlements this organization\'s users can hold (read-only: the application declares them).',
+    description:
+      kind === 'role'
+        ? "The roles this organization's users can hold (read-only: the application declares them)."
+        : "The entitlements this organization's users can hold (read-only: the application declares them).",
     schema,
     extensions: Object.freeze([]),
   });

@@ -20,11 +20,9 @@ export function attr(name: string, type: AttributeType, options: Options = {}): 
   } as AttributeDef);
 }
 
-export const str = (name: string, description: string, options: Options = {}): AttributeDef =>
-  attr(name, 'string', { description, ...options });
+export const str = (name: string, description: string, options: Options = {}): AttributeDef => attr(name, 'string', { description, ...options });
 
-export const bool = (name: string, description: string, options: Options = {}): AttributeDef =>
-  attr(name, 'boolean', { description, ...options });
+export const bool = (name: string, description: string, options: Options = {}): AttributeDef => attr(name, 'boolean', { description, ...options });
 
 export const complex = (name: string, description: string, subAttributes: AttributeDef[], options: Options = {}): AttributeDef =>
   attr(name, 'complex', { description, subAttributes, ...options });

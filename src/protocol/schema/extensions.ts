@@ -51,7 +51,20 @@ const RESERVED = ['urn:ietf:params:scim:schemas:core:', 'urn:ietf:params:scim:ap
 /** The schemas Rollcall defines itself (as extensions or resource types). */
 const BUILT_IN = [userResourceType, groupResourceType].flatMap((rt) => [rt.schema.id, ...rt.extensions.map((e) => e.schema.id)]);
 
-const ATTRIBUTE_KEYS = new Set(['name', 'type', 'multiValued', 'description', 'required', 'caseExact', 'mutability', 'returned', 'uniqueness', 'canonicalValues', 'referenceTypes', 'subAttributes']);
+const ATTRIBUTE_KEYS = new Set([
+  'name',
+  'type',
+  'multiValued',
+  'description',
+  'required',
+  'caseExact',
+  'mutability',
+  'returned',
+  'uniqueness',
+  'canonicalValues',
+  'referenceTypes',
+  'subAttributes',
+]);
 /** Keys a schema copied from some server's /Schemas carries, ignored. */
 const IGNORED_SCHEMA_KEYS = new Set(['schemas', 'meta']);
 
@@ -70,20 +83,24 @@ export function parseExtension(input: unknown): SchemaDef {
     }
   }
   const id = input.id;
-  if (typeof id !== 'string' || id.length === 0) throw new SchemaDeclarationError('"id" must be the schema\'s URN, e.g. "urn:example:params:scim:schemas:extension:acme:2.0:User"');
+  if (typeof id !== 'string' || id.length === 0)
+    throw new SchemaDeclarationError('"id" must be the schema\'s URN, e.g. "urn:example:params:scim:schemas:extension:acme:2.0:User"');
   if (id.length > EXTENSION_LIMITS.urnLength) throw new SchemaDeclarationError(`"id" is ${id.length} characters; the limit is ${EXTENSION_LIMITS.urnLength}`);
   if (!URN.test(id)) throw new SchemaDeclarationError(`"id" "${id}" is not a URN (urn:<namespace>:<name>, without spaces or quotes)`);
   const lower = id.toLowerCase();
-  if (BUILT_IN.some((b) => b.toLowerCase() === lower)) throw new SchemaDeclarationError(`"${id}" is one of Rollcall's built-in schemas; an extension needs a URN of its own`);
+  if (BUILT_IN.some((b) => b.toLowerCase() === lower))
+    throw new SchemaDeclarationError(`"${id}" is one of Rollcall's built-in schemas; an extension needs a URN of its own`);
   const reserved = RESERVED.find((p) => lower.startsWith(p));
   if (reserved) throw new SchemaDeclarationError(`"${id}" is under "${reserved}", which only RFC 7643 and RFC 7644 define; use a namespace of your own`);
   const name = input.name;
-  if (typeof name !== 'string' || name.trim() === '' || name.length > 100) throw new SchemaDeclarationError('"name" must be a non-empty string of at most 100 characters');
+  if (typeof name !== 'string' || name.trim() === '' || name.length > 100)
+    throw new SchemaDeclarationError('"name" must be a non-empty string of at most 100 characters');
   const description = input.description ?? '';
   if (typeof description !== 'string' || description.length > EXTENSION_LIMITS.descriptionLength) {
     throw new SchemaDeclarationError(`"description" must be a string of at most ${EXTENSION_LIMITS.descriptionLength} characters`);
   }
-  if (!Array.isArray(input.attributes) || input.attributes.length === 0) throw new SchemaDeclarationError('"attributes" must be a non-empty array of attribute definitions');
+  if (!Array.isArray(input.attributes) || input.attributes.length === 0)
+    throw new SchemaDeclarationError('"attributes" must be a non-empty array of attribute definitions');
   const count = { n: 0 };
   const attributes = attributeList(input.attributes, '', count, false);
   return Object.freeze({ id, name, description, attributes });
@@ -95,7 +112,8 @@ function attributeList(list: unknown[], parent: string, count: { n: number }, su
   for (const [i, raw] of list.entries()) {
     const def = attribute(raw, parent ? `${parent}.` : '', i, count, sub);
     const key = def.name.toLowerCase();
-    if (seen.has(key)) throw new SchemaDeclarationError(`duplicate attribute name "${parent ? `${parent}.` : ''}${def.name}" (names are case-insensitive, RFC 7643 §2.1)`);
+    if (seen.has(key))
+      throw new SchemaDeclarationError(`duplicate attribute name "${parent ? `${parent}.` : ''}${def.name}" (names are case-insensitive, RFC 7643 §2.1)`);
     seen.add(key);
     out.push(def);
   }
@@ -109,9 +127,11 @@ function attribute(raw: unknown, prefix: string, index: number, count: { n: numb
   if (typeof name !== 'string' || !(ATTRNAME.test(name) || (sub && name === '$ref'))) {
     throw new SchemaDeclarationError(`attribute ${where}: "name" must start with a letter and hold only letters, digits, "-" and "_" (RFC 7643 §2.1)`);
   }
-  if (name.length > EXTENSION_LIMITS.nameLength) throw new SchemaDeclarationError(`attribute ${where}: the name is ${name.length} characters; the limit is ${EXTENSION_LIMITS.nameLength}`);
+  if (name.length > EXTENSION_LIMITS.nameLength)
+    throw new SchemaDeclarationError(`attribute ${where}: the name is ${name.length} characters; the limit is ${EXTENSION_LIMITS.nameLength}`);
   for (const key of Object.keys(raw)) if (!ATTRIBUTE_KEYS.has(key)) throw new SchemaDeclarationError(`attribute ${where}: unknown characteristic "${key}"`);
-  if (++count.n > EXTENSION_LIMITS.attributes) throw new SchemaDeclarationError(`more than ${EXTENSION_LIMITS.attributes} attributes (sub-attributes included) in one extension`);
+  if (++count.n > EXTENSION_LIMITS.attributes)
+    throw new SchemaDeclarationError(`more than ${EXTENSION_LIMITS.attributes} attributes (sub-attributes included) in one extension`);
   const type = raw.type ?? 'string';
   if (typeof type !== 'string' || !TYPES.includes(type as AttributeType)) {
     throw new SchemaDeclarationError(`attribute ${where}: unknown type "${String(type)}" (one of ${TYPES.join(', ')})`);
@@ -125,7 +145,8 @@ function attribute(raw: unknown, prefix: string, index: number, count: { n: numb
   const choice = <T extends string>(key: string, allowed: readonly T[], fallback: T): T => {
     const v = raw[key];
     if (v === undefined) return fallback;
-    if (typeof v !== 'string' || !allowed.includes(v as T)) throw new SchemaDeclarationError(`attribute ${where}: "${key}" must be one of ${allowed.join(', ')}`);
+    if (typeof v !== 'string' || !allowed.includes(v as T))
+      throw new SchemaDeclarationError(`attribute ${where}: "${key}" must be one of ${allowed.join(', ')}`);
     return v as T;
   };
   const strings = (key: string, limit: number): string[] | undefined => {
@@ -142,7 +163,8 @@ function attribute(raw: unknown, prefix: string, index: number, count: { n: numb
     throw new SchemaDeclarationError(`attribute ${where}: "description" must be a string of at most ${EXTENSION_LIMITS.descriptionLength} characters`);
   }
   const canonicalValues = strings('canonicalValues', EXTENSION_LIMITS.canonicalValues);
-  if (canonicalValues && type !== 'string' && type !== 'reference') throw new SchemaDeclarationError(`attribute ${where}: canonicalValues apply to string attributes, not ${type}`);
+  if (canonicalValues && type !== 'string' && type !== 'reference')
+    throw new SchemaDeclarationError(`attribute ${where}: canonicalValues apply to string attributes, not ${type}`);
   const referenceTypes = strings('referenceTypes', 20);
   if (referenceTypes && type !== 'reference') throw new SchemaDeclarationError(`attribute ${where}: referenceTypes apply to reference attributes, not ${type}`);
   let subAttributes: readonly AttributeDef[] | undefined;
@@ -150,14 +172,16 @@ function attribute(raw: unknown, prefix: string, index: number, count: { n: numb
     if (sub) throw new SchemaDeclarationError(`attribute ${where}: a sub-attribute cannot be complex (RFC 7643 §2.3.8)`);
     const subs = raw.subAttributes;
     if (!Array.isArray(subs) || subs.length === 0) throw new SchemaDeclarationError(`attribute ${where}: a complex attribute needs "subAttributes"`);
-    if (subs.length > EXTENSION_LIMITS.subAttributes) throw new SchemaDeclarationError(`attribute ${where}: more than ${EXTENSION_LIMITS.subAttributes} subAttributes`);
+    if (subs.length > EXTENSION_LIMITS.subAttributes)
+      throw new SchemaDeclarationError(`attribute ${where}: more than ${EXTENSION_LIMITS.subAttributes} subAttributes`);
     subAttributes = attributeList(subs, `${prefix}${name}`, count, true);
   } else if (raw.subAttributes !== undefined) {
     throw new SchemaDeclarationError(`attribute ${where}: only complex attributes have subAttributes`);
   }
   const mutability = choice('mutability', MUTABILITY, 'readWrite');
   const returned = choice('returned', RETURNED, 'default');
-  if (mutability === 'writeOnly' && returned !== 'never') throw new SchemaDeclarationError(`attribute ${where}: a writeOnly attribute must be returned "never" (RFC 7643 §7)`);
+  if (mutability === 'writeOnly' && returned !== 'never')
+    throw new SchemaDeclarationError(`attribute ${where}: a writeOnly attribute must be returned "never" (RFC 7643 §7)`);
   return attr(name, type as AttributeType, {
     multiValued: flag('multiValued'),
     description,
@@ -183,10 +207,17 @@ export function checkRedeclaration(current: SchemaDef, next: SchemaDef): void {
     for (const old of a) {
       const now = b.find((x) => x.name.toLowerCase() === old.name.toLowerCase());
       const path = `${prefix}${old.name}`;
-      if (!now) throw new SchemaDeclarationError(`attribute "${path}" is missing from the new declaration: attributes cannot be removed (remove the extension instead)`);
-      if (now.type !== old.type) throw new SchemaDeclarationError(`attribute "${path}" is ${old.type}; changing its type to ${now.type} is refused (stored values were validated as ${old.type})`);
+      if (!now)
+        throw new SchemaDeclarationError(
+          `attribute "${path}" is missing from the new declaration: attributes cannot be removed (remove the extension instead)`,
+        );
+      if (now.type !== old.type)
+        throw new SchemaDeclarationError(
+          `attribute "${path}" is ${old.type}; changing its type to ${now.type} is refused (stored values were validated as ${old.type})`,
+        );
       if (now.multiValued !== old.multiValued) throw new SchemaDeclarationError(`attribute "${path}": changing multiValued is refused`);
-      if (now.caseExact !== old.caseExact) throw new SchemaDeclarationError(`attribute "${path}": changing caseExact is refused (filters read values stored under the old rule)`);
+      if (now.caseExact !== old.caseExact)
+        throw new SchemaDeclarationError(`attribute "${path}": changing caseExact is refused (filters read values stored under the old rule)`);
       if (old.subAttributes) compare(old.subAttributes, now.subAttributes ?? [], `${path}.`);
     }
   };
@@ -227,7 +258,13 @@ export function buildOrgSchema(stored: StoredExtensions): OrgSchema {
   const removing = stored.removing ?? [];
   const user = withExtensions(userResourceType, declared);
   const group = withExtensions(groupResourceType, declared);
-  return Object.freeze({ user, group, declared, removing, storedTextServes: { User: removing.length === 0 && !hides(user), Group: removing.length === 0 && !hides(group) } });
+  return Object.freeze({
+    user,
+    group,
+    declared,
+    removing,
+    storedTextServes: { User: removing.length === 0 && !hides(user), Group: removing.length === 0 && !hides(group) },
+  });
 }
 
 /** The schema of an organization without extensions. */

@@ -10,10 +10,14 @@ export const userSchema: SchemaDef = Object.freeze({
   name: 'User',
   description: 'User Account',
   attributes: Object.freeze([
-    str('userName', 'Unique identifier for the User, typically used by the user to directly authenticate to the service provider. Unique per organization, case-insensitively.', {
-      required: true,
-      uniqueness: 'server',
-    }),
+    str(
+      'userName',
+      'Unique identifier for the User, typically used by the user to directly authenticate to the service provider. Unique per organization, case-insensitively.',
+      {
+        required: true,
+        uniqueness: 'server',
+      },
+    ),
     complex('name', `The components of the user's real name.`, [
       str('formatted', 'The full name, including all middle names, titles, and suffixes as appropriate, formatted for display.'),
       str('familyName', 'The family name of the User, or last name.'),
@@ -24,14 +28,17 @@ export const userSchema: SchemaDef = Object.freeze({
     ]),
     str('displayName', 'The name of the User, suitable for display to end-users.'),
     str('nickName', 'The casual way to address the user in real life.'),
-    attr('profileUrl', 'reference', { description: `A fully qualified URL pointing to a page representing the User's online profile.`, referenceTypes: ['external'] }),
+    attr('profileUrl', 'reference', {
+      description: `A fully qualified URL pointing to a page representing the User's online profile.`,
+      referenceTypes: ['external'],
+    }),
     str('title', `The user's title, such as "Vice President".`),
     str('userType', 'Used to identify the relationship between the organization and the user.'),
     str('preferredLanguage', `Indicates the User's preferred written or spoken language (RFC 7231 Accept-Language form).`),
     str('locale', `Used to indicate the User's default location for localizing items (e.g. en-US).`),
     str('timezone', `The User's time zone in the Olson time zone database format (e.g. America/Los_Angeles).`),
     bool('active', `A Boolean value indicating the User's administrative status. false means deactivated.`),
-    str('password', 'The User\'s cleartext password. Accepted for compatibility; never stored or returned.', {
+    str('password', "The User's cleartext password. Accepted for compatibility; never stored or returned.", {
       mutability: 'writeOnly',
       returned: 'never',
     }),
@@ -83,9 +90,9 @@ export const enterpriseUserSchema: SchemaDef = Object.freeze({
     str('division', 'Identifies the name of a division.'),
     str('department', 'Identifies the name of a department.'),
     complex('manager', `The User's manager.`, [
-      str('value', 'The id of the SCIM resource representing the User\'s manager.', { caseExact: true }),
-      attr('$ref', 'reference', { description: 'The URI of the SCIM resource representing the User\'s manager.', referenceTypes: ['User'] }),
-      str('displayName', 'The displayName of the User\'s manager.', { mutability: 'readOnly' }),
+      str('value', "The id of the SCIM resource representing the User's manager.", { caseExact: true }),
+      attr('$ref', 'reference', { description: "The URI of the SCIM resource representing the User's manager.", referenceTypes: ['User'] }),
+      str('displayName', "The displayName of the User's manager.", { mutability: 'readOnly' }),
     ]),
   ]),
 });

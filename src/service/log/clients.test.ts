@@ -20,8 +20,16 @@ const cases: { name: string; in: Partial<RequestShape>; out: ClientId }[] = [
   { name: '"shopping" is not Ping', in: { userAgent: 'shopping-bot/1.0' }, out: 'generic' },
   // Shapes, when the User-Agent says nothing.
   { name: "Entra's aadOptscim062020 flag", in: { url: '/Users?aadOptscim062020' }, out: 'entra' },
-  { name: "Entra's capitalised PATCH op", in: { method: 'PATCH', url: '/Users/1', body: { Operations: [{ op: 'Replace', path: 'active', value: 'False' }] } }, out: 'entra' },
-  { name: 'a lower-case PATCH op says nothing', in: { method: 'PATCH', url: '/Users/1', body: { Operations: [{ op: 'replace', path: 'active', value: false }] } }, out: 'generic' },
+  {
+    name: "Entra's capitalised PATCH op",
+    in: { method: 'PATCH', url: '/Users/1', body: { Operations: [{ op: 'Replace', path: 'active', value: 'False' }] } },
+    out: 'entra',
+  },
+  {
+    name: 'a lower-case PATCH op says nothing',
+    in: { method: 'PATCH', url: '/Users/1', body: { Operations: [{ op: 'replace', path: 'active', value: false }] } },
+    out: 'generic',
+  },
   { name: "Okta's lookup with startIndex=1&count=100", in: { url: '/Users?filter=userName%20eq%20%22a%40b.c%22&startIndex=1&count=100' }, out: 'okta' },
   { name: 'a User-Agent wins over a shape', in: { userAgent: 'OneLogin', url: '/Users?aadOptscim062020' }, out: 'onelogin' },
 ];
@@ -33,6 +41,10 @@ for (const c of cases) {
 }
 
 test('every client but generic has a User-Agent rule, and every rule says why', () => {
-  for (const id of CLIENT_IDS.filter((c) => c !== 'generic')) assert.ok(CLIENT_RULES.some((r) => r.client === id && r.userAgent), id);
+  for (const id of CLIENT_IDS.filter((c) => c !== 'generic'))
+    assert.ok(
+      CLIENT_RULES.some((r) => r.client === id && r.userAgent),
+      id,
+    );
   for (const r of CLIENT_RULES) assert.ok(r.why.length > 10 && (r.userAgent || r.shape), r.client);
 });

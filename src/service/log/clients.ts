@@ -51,9 +51,17 @@ export const CLIENT_RULES: readonly ClientRule[] = [
   // Entra's feature flag for RFC-compliant PATCH, added to the tenant URL by admins who follow Microsoft's guide.
   { client: 'entra', why: 'the query carries Entra\'s "aadOptscim062020" flag', shape: (r) => /[?&]aadOptscim062020\b/i.test(r.url) },
   // See: test/conformance/fixtures/entra/02-user-lifecycle.json (PATCH ops "Replace", "Add", "Remove").
-  { client: 'entra', why: 'PATCH operations named with a capital ("Replace", "Add"), as Entra sends them', shape: (r) => r.method === 'PATCH' && patchOps(r.body).some((op) => /^(Add|Replace|Remove)$/.test(op)) },
+  {
+    client: 'entra',
+    why: 'PATCH operations named with a capital ("Replace", "Add"), as Entra sends them',
+    shape: (r) => r.method === 'PATCH' && patchOps(r.body).some((op) => /^(Add|Replace|Remove)$/.test(op)),
+  },
   // See: test/conformance/fixtures/okta/03-group-push.json (every Okta list asks startIndex=1&count=100).
-  { client: 'okta', why: 'a list asking "startIndex=1&count=100" after its filter, as Okta does', shape: (r) => r.method === 'GET' && /[?&]filter=[^&]*&startIndex=1&count=100$/.test(r.url) },
+  {
+    client: 'okta',
+    why: 'a list asking "startIndex=1&count=100" after its filter, as Okta does',
+    shape: (r) => r.method === 'GET' && /[?&]filter=[^&]*&startIndex=1&count=100$/.test(r.url),
+  },
 ];
 
 const byUserAgent = new Map<string, ClientId | undefined>();

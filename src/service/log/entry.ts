@@ -100,7 +100,9 @@ function changedOf(events: readonly DirectoryEvent[]): string[] {
 }
 
 /** What the events said, redacted; past the cap, only which events (their data is in the events feed). */
-function changesText(changes: readonly { seq: number; type: string; resourceType: string | null; resourceId: string | null; data: Record<string, unknown> }[]): string {
+function changesText(
+  changes: readonly { seq: number; type: string; resourceType: string | null; resourceId: string | null; data: Record<string, unknown> }[],
+): string {
   const full = redactBody(changes, Number.MAX_SAFE_INTEGER) ?? '[]';
   if (full.length <= CHANGES_CAP) return full;
   return JSON.stringify(changes.slice(0, 200).map((c) => ({ ...c, data: { truncated: true } })));
@@ -202,7 +204,8 @@ export function toEntry(row: LogEntryRow): LogEntry {
     scimType: row.scim_type,
     detail: row.detail,
     ms: row.ms,
-    resource: row.resource_type || row.resource_id || row.resource_name_ci ? { type: row.resource_type, id: row.resource_id, name: row.resource_name_ci } : null,
+    resource:
+      row.resource_type || row.resource_id || row.resource_name_ci ? { type: row.resource_type, id: row.resource_id, name: row.resource_name_ci } : null,
     changed: json(row.changed, []),
     events: json(row.event_seqs, []),
   };

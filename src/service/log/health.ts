@@ -83,7 +83,13 @@ function lastErrorOf(c: LogConnectionRow | undefined): LastError | null {
   return c?.last_error_at ? { at: c.last_error_at, status: c.last_error_status ?? 0, detail: c.last_error_detail, request: c.last_error_path } : null;
 }
 
-function view(state: HealthState, c: LogConnectionRow | undefined, counts: Counts, lastError: LastError | null, first: string | null = c?.first_at ?? null): ConnectionHealth {
+function view(
+  state: HealthState,
+  c: LogConnectionRow | undefined,
+  counts: Counts,
+  lastError: LastError | null,
+  first: string | null = c?.first_at ?? null,
+): ConnectionHealth {
   const client = (c?.client as ClientId | undefined) ?? null;
   return {
     status: state,
@@ -140,20 +146,34 @@ export function computeHealth(input: {
     seen.add(t.id);
     const c = connections.get(t.id);
     if (!c && t.scope !== 'scim') continue;
-    tokens.push({ tokenId: t.id, label: t.label, scope: t.scope, revoked: t.revoked, ...view(stateOf(c, now, silentAfterHours), c, byToken.get(t.id) ?? zero(), lastErrorOf(c)) });
+    tokens.push({
+      tokenId: t.id,
+      label: t.label,
+      scope: t.scope,
+      revoked: t.revoked,
+      ...view(stateOf(c, now, silentAfterHours), c, byToken.get(t.id) ?? zero(), lastErrorOf(c)),
+    });
   }
   // Requests under a token that is gone (the organization deleted it).
   for (const c of input.connections) {
-    if (!seen.has(c.token_id)) tokens.push({ tokenId: c.token_id, label: c.token_label, scope: null, revoked: null, ...view(stateOf(c, now, silentAfterHours), c, byToken.get(c.token_id) ?? zero(), lastErrorOf(c)) });
+    if (!seen.has(c.token_id))
+      tokens.push({
+        tokenId: c.token_id,
+        label: c.token_label,
+        scope: null,
+        revoked: null,
+        ...view(stateOf(c, now, silentAfterHours), c, byToken.get(c.token_id) ?? zero(), lastErrorOf(c)),
+      });
   }
 
   // The organization: as its most recently active connection, silent when nothing came for the window.
   const latest = [...input.connections].sort((a, b) => (a.last_at < b.last_at ? 1 : -1))[0];
   const firstAt = input.connections.reduce<string | null>((min, c) => (min === null || c.first_at < min ? c.first_at : min), null);
-  const lastError = input.connections
-    .map(lastErrorOf)
-    .filter((e): e is LastError => e !== null)
-    .sort((a, b) => (a.at < b.at ? 1 : -1))[0] ?? null;
+  const lastError =
+    input.connections
+      .map(lastErrorOf)
+      .filter((e): e is LastError => e !== null)
+      .sort((a, b) => (a.at < b.at ? 1 : -1))[0] ?? null;
   const hourList: HourCount[] = [];
   const startHour = Math.floor(now / 3_600_000) * 3_600_000;
   for (let i = 23; i >= 0; i--) {

@@ -34,10 +34,12 @@ if (parentPort && (workerData as { rollcallLogThread?: boolean } | undefined)?.r
   // so a slow start (a cold compile cache, a busy machine) never holds entries in a queue a crash loses.
   const store: Promise<Store> = openStore(database, { migrate: false, poolSize: 2 });
   // A query, so "ready" means connected to a migrated database (opening alone connects lazily).
-  store.then(async (s) => void (await s.organizations.count())).then(
-    () => port.postMessage({ ready: true } satisfies ThreadReply),
-    (err: unknown) => port.postMessage({ ready: false, error: err instanceof Error ? err.message : String(err) } satisfies ThreadReply),
-  );
+  store
+    .then(async (s) => void (await s.organizations.count()))
+    .then(
+      () => port.postMessage({ ready: true } satisfies ThreadReply),
+      (err: unknown) => port.postMessage({ ready: false, error: err instanceof Error ? err.message : String(err) } satisfies ThreadReply),
+    );
   // One batch at a time, in order.
   let queue = Promise.resolve();
   port.on('message', (message: ThreadRequest | 'close') => {

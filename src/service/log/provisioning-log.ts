@@ -63,7 +63,9 @@ class ThreadSink implements LogSink {
     const entry = new URL(compiled ? './log-thread.js' : './log-thread.ts', import.meta.url);
     const boot = compiled
       ? entry
-      : new URL(`data:text/javascript,${encodeURIComponent(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); })`)}`);
+      : new URL(
+          `data:text/javascript,${encodeURIComponent(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); })`)}`,
+        );
     this.worker = new Worker(boot, { workerData: { rollcallLogThread: true, database }, execArgv: [] });
     this.worker.unref();
     this.worker.on('message', (reply: ThreadReply) => {
@@ -144,8 +146,6 @@ function statusRange(text: string): { statusMin: number; statusMax: number } {
 }
 
 const LIMIT_MAX = 1000;
-
-
 
 /**
  * The provisioning log: every SCIM request of an organization, recorded in memory on the request
@@ -324,7 +324,11 @@ export class ProvisioningLog {
   /** Connection health of an organization and of each of its tokens. */
   async health(org: Pick<OrgContext, 'id' | 'slug' | 'settings'>, now = Date.now()): Promise<Health> {
     const since = new Date(now - 24 * 3_600_000).toISOString().slice(0, 13);
-    const [connections, minutes, tokens] = await Promise.all([this.store.log.connections(org.id), this.store.log.minutes(org.id, since), this.store.tokens.list(org.id)]);
+    const [connections, minutes, tokens] = await Promise.all([
+      this.store.log.connections(org.id),
+      this.store.log.minutes(org.id, since),
+      this.store.tokens.list(org.id),
+    ]);
     return computeHealth({ slug: org.slug, silentAfterHours: org.settings.silentAfterHours, connections, minutes, tokens, now });
   }
 }

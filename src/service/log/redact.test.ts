@@ -20,7 +20,13 @@ test('passwords, tokens and secrets are replaced at any depth', () => {
 
 test('a PATCH operation on password loses its value, other operations keep theirs', () => {
   const out = JSON.parse(
-    redactBody({ Operations: [{ op: 'replace', path: 'password', value: 'hunter2' }, { op: 'replace', value: { password: 'p2', active: false } }, { op: 'replace', path: 'active', value: false }] })!,
+    redactBody({
+      Operations: [
+        { op: 'replace', path: 'password', value: 'hunter2' },
+        { op: 'replace', value: { password: 'p2', active: false } },
+        { op: 'replace', path: 'active', value: false },
+      ],
+    })!,
   );
   assert.equal(out.Operations[0].value, REDACTED);
   assert.equal(out.Operations[1].value.password, REDACTED);
@@ -52,9 +58,18 @@ test('credentials are recognised by their form in any value', () => {
 
 // Issue 23 defect 2: redaction reads names the way the parsers do.
 test('a PATCH operation spelt as Entra ID spells it ("Op", "Path", "Value") loses its value, inside /Bulk too', () => {
-  const patch = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ Op: 'Replace', Path: 'password', Value: 'Hunter2-Secret' }, { OP: 'add', PATH: ' urn:ietf:params:scim:schemas:core:2.0:User:password ', VALUE: 'Hunter3-Secret' }] };
+  const patch = {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [
+      { Op: 'Replace', Path: 'password', Value: 'Hunter2-Secret' },
+      { OP: 'add', PATH: ' urn:ietf:params:scim:schemas:core:2.0:User:password ', VALUE: 'Hunter3-Secret' },
+    ],
+  };
   const direct = redactBody(patch)!;
-  const bulk = redactBody({ schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [{ method: 'PATCH', path: '/Users/1', data: patch }] })!;
+  const bulk = redactBody({
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+    Operations: [{ method: 'PATCH', path: '/Users/1', data: patch }],
+  })!;
   for (const text of [direct, bulk]) {
     assert.ok(!text.includes('Hunter2-Secret') && !text.includes('Hunter3-Secret'), text);
     assert.ok(text.includes(REDACTED));
@@ -75,8 +90,13 @@ test('a filter comparing a secret-named attribute loses the value, however the q
     assert.ok(!out.includes('Hunter2-Secret') && !decodeURIComponent(out).includes('Hunter2-Secret'), `${url} → ${out}`);
   }
   // The rest of a filter stays, and so does a filter that names no secret.
-  assert.match(decodeURIComponent(redactUrl(`/Users?filter=${encodeURIComponent('userName eq "compass@x" and password eq "p"')}`)), /userName eq "compass@x" and password eq "\[redacted\]"/);
+  assert.match(
+    decodeURIComponent(redactUrl(`/Users?filter=${encodeURIComponent('userName eq "compass@x" and password eq "p"')}`)),
+    /userName eq "compass@x" and password eq "\[redacted\]"/,
+  );
   assert.equal(redactUrl('/Users?filter=userName%20eq%20%22compass%22'), '/Users?filter=userName%20eq%20%22compass%22');
   // POST /.search carries its filter in the body.
-  assert.ok(!redactBody({ schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'password eq "Hunter2-Secret"' })!.includes('Hunter2-Secret'));
+  assert.ok(
+    !redactBody({ schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'password eq "Hunter2-Secret"' })!.includes('Hunter2-Secret'),
+  );
 });

@@ -40,7 +40,13 @@ export function postgresAdapter(url: string, poolSize = 10, statementTimeoutMs: 
     async connect() {
       // statement_timeout bounds every statement on the server; connectionTimeoutMillis bounds the
       // wait for a pooled connection, so a saturated pool answers 503 instead of queueing forever.
-      const pool = new pg.Pool({ connectionString: url, max: poolSize, types, statement_timeout: statementTimeoutMs, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS });
+      const pool = new pg.Pool({
+        connectionString: url,
+        max: poolSize,
+        types,
+        statement_timeout: statementTimeoutMs,
+        connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS,
+      });
       // An idle client's error (a restarted server) must not crash the process: the pool drops it.
       pool.on('error', () => {});
       // A checked-out client whose server dies between statements (inside a transaction) emits
@@ -51,7 +57,9 @@ export function postgresAdapter(url: string, poolSize = 10, statementTimeoutMs: 
         // Kysely's statements with parameters (the writes) run as named prepared statements too.
         const query = client.query.bind(client) as (...args: unknown[]) => unknown;
         (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, values?: unknown, callback?: unknown) =>
-          typeof config === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined ? query(queryOf(config, values)) : query(config, values, callback);
+          typeof config === 'string' && Array.isArray(values) && values.length > 0 && callback === undefined
+            ? query(queryOf(config, values))
+            : query(config, values, callback);
       });
       const listener = new ChangeListener(url);
       return {

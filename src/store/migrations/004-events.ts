@@ -6,9 +6,15 @@ import type { DialectAdapter } from '../dialects/dialect.js';
  * and webhook endpoints with their delivery state and log.
  */
 export async function events(db: Kysely<any>, a: DialectAdapter): Promise<void> {
-  await db.schema.alterTable('tokens').addColumn('scope', a.textType, (c) => c.notNull().defaultTo('scim')).execute();
+  await db.schema
+    .alterTable('tokens')
+    .addColumn('scope', a.textType, (c) => c.notNull().defaultTo('scim'))
+    .execute();
   // The per-organization event counter: incrementing it locks the row, so sequence order is commit order.
-  await db.schema.alterTable('organizations').addColumn('event_seq', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('organizations')
+    .addColumn('event_seq', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 
   await db.schema
     .createTable('events')

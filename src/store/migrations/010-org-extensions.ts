@@ -16,7 +16,9 @@ import type { DialectAdapter } from '../dialects/dialect.js';
 export async function orgExtensions(db: Kysely<any>, a: DialectAdapter): Promise<void> {
   await sql`alter table organizations add column extensions text not null default '{}'`.execute(db);
   if (a.name === 'sqlite') {
-    await sql.raw(`create trigger organizations_auth_extensions after update of extensions on organizations begin update auth_epoch set n = n + 1 where id = 1; end`).execute(db);
+    await sql
+      .raw(`create trigger organizations_auth_extensions after update of extensions on organizations begin update auth_epoch set n = n + 1 where id = 1; end`)
+      .execute(db);
   }
   const rows = await sql<{ id: string; settings: string }>`select id, settings from organizations`.execute(db);
   for (const row of rows.rows) {

@@ -45,7 +45,9 @@ export async function catalog(db: Kysely<any>, a: DialectAdapter): Promise<void>
     for (const value of roles) {
       if (seen.has(fold(value))) continue;
       seen.add(fold(value));
-      await sql`insert into roles (org_id, id, value_ci, display, display_ci, created, last_modified) values (${row.id}, ${value}, ${fold(value)}, ${value}, ${fold(value)}, ${at}, ${at})`.execute(db);
+      await sql`insert into roles (org_id, id, value_ci, display, display_ci, created, last_modified) values (${row.id}, ${value}, ${fold(value)}, ${value}, ${fold(value)}, ${at}, ${at})`.execute(
+        db,
+      );
     }
     delete settings.roles;
     await sql`update organizations set settings = ${JSON.stringify(settings)} where id = ${row.id}`.execute(db);

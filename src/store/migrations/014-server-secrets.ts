@@ -14,5 +14,7 @@ export async function serverSecrets(db: Kysely<any>, a: DialectAdapter): Promise
     .addColumn('value', 'text', (c) => c.notNull())
     .addColumn('created', a.textType, (c) => c.notNull())
     .execute();
-  await sql`insert into server_secrets (name, value, created) values ('cursor', ${randomBytes(32).toString('base64url')}, ${new Date().toISOString()})`.execute(db);
+  await sql`insert into server_secrets (name, value, created) values ('cursor', ${randomBytes(32).toString('base64url')}, ${new Date().toISOString()})`.execute(
+    db,
+  );
 }

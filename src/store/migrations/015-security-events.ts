@@ -29,8 +29,14 @@ export async function securityEvents(db: Kysely<any>, a: DialectAdapter): Promis
     .execute();
   await sql`create unique index signing_keys_active on signing_keys (org_id) where retired is null`.execute(db);
 
-  await db.schema.alterTable('webhooks').addColumn('format', a.textType, (c) => c.notNull().defaultTo('json')).execute();
-  await db.schema.alterTable('webhooks').addColumn('set_form', a.textType, (c) => c.notNull().defaultTo('full')).execute();
+  await db.schema
+    .alterTable('webhooks')
+    .addColumn('format', a.textType, (c) => c.notNull().defaultTo('json'))
+    .execute();
+  await db.schema
+    .alterTable('webhooks')
+    .addColumn('set_form', a.textType, (c) => c.notNull().defaultTo('full'))
+    .execute();
 
   await db.schema
     .createTable('set_streams')

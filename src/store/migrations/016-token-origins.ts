@@ -15,5 +15,7 @@ export async function tokenOrigins(db: Kysely<any>, a: DialectAdapter): Promise<
   if (a.name !== 'sqlite') return;
   const bump = 'update auth_epoch set n = n + 1 where id = 1;';
   await sql`drop trigger tokens_auth_update`.execute(db);
-  await sql.raw(`create trigger tokens_auth_update after update of revoked, scope, label, hash, org_id, expires_unused on tokens begin ${bump} end`).execute(db);
+  await sql
+    .raw(`create trigger tokens_auth_update after update of revoked, scope, label, hash, org_id, expires_unused on tokens begin ${bump} end`)
+    .execute(db);
 }

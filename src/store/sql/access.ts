@@ -15,7 +15,13 @@ export class SqlAccess implements AccessStore {
   }
 
   async useLink(id: string, at: string): Promise<boolean> {
-    const r = await this.c.db.updateTable('access_links').set({ used: at }).where('id', '=', id).where('used', 'is', null).where('revoked', 'is', null).executeTakeFirst();
+    const r = await this.c.db
+      .updateTable('access_links')
+      .set({ used: at })
+      .where('id', '=', id)
+      .where('used', 'is', null)
+      .where('revoked', 'is', null)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
 

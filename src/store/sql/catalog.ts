@@ -16,21 +16,25 @@ export class SqlCatalog implements CatalogStore {
 
   async insert(kind: CatalogKind, orgId: string, row: CatalogRow): Promise<void> {
     await this.c.write(() =>
-      this.c.insert(TABLES[kind].table, ['org_id', 'id', 'value_ci', 'display', 'display_ci', 'type', 'type_ci', 'supported', 'created', 'last_modified'], [
-        {
-          org_id: orgId,
-          id: row.id,
-          value_ci: fold(row.id),
-          display: row.display,
-          // What the representation shows: the display name, else the value.
-          display_ci: fold(row.display ?? row.id),
-          type: row.type,
-          type_ci: row.type === null ? null : fold(row.type),
-          supported: row.supported,
-          created: row.created,
-          last_modified: row.last_modified,
-        },
-      ]),
+      this.c.insert(
+        TABLES[kind].table,
+        ['org_id', 'id', 'value_ci', 'display', 'display_ci', 'type', 'type_ci', 'supported', 'created', 'last_modified'],
+        [
+          {
+            org_id: orgId,
+            id: row.id,
+            value_ci: fold(row.id),
+            display: row.display,
+            // What the representation shows: the display name, else the value.
+            display_ci: fold(row.display ?? row.id),
+            type: row.type,
+            type_ci: row.type === null ? null : fold(row.type),
+            supported: row.supported,
+            created: row.created,
+            last_modified: row.last_modified,
+          },
+        ],
+      ),
     );
   }
 
@@ -42,12 +46,16 @@ export class SqlCatalog implements CatalogStore {
   }
 
   async get(kind: CatalogKind, orgId: string, id: string): Promise<CatalogRow | undefined> {
-    const [row] = await this.c.rows<CatalogRow>(sql`select ${sql.join(COLUMNS.map((c) => sql.ref(c)))} from ${sql.raw(TABLES[kind].table)} where org_id = ${orgId} and id = ${id}`);
+    const [row] = await this.c.rows<CatalogRow>(
+      sql`select ${sql.join(COLUMNS.map((c) => sql.ref(c)))} from ${sql.raw(TABLES[kind].table)} where org_id = ${orgId} and id = ${id}`,
+    );
     return row;
   }
 
   async find(kind: CatalogKind, orgId: string, value: string): Promise<CatalogRow | undefined> {
-    const [row] = await this.c.rows<CatalogRow>(sql`select ${sql.join(COLUMNS.map((c) => sql.ref(c)))} from ${sql.raw(TABLES[kind].table)} where org_id = ${orgId} and value_ci = ${fold(value)}`);
+    const [row] = await this.c.rows<CatalogRow>(
+      sql`select ${sql.join(COLUMNS.map((c) => sql.ref(c)))} from ${sql.raw(TABLES[kind].table)} where org_id = ${orgId} and value_ci = ${fold(value)}`,
+    );
     return row;
   }
 
@@ -61,11 +69,19 @@ export class SqlCatalog implements CatalogStore {
   }
 
   async addMapping(orgId: string, m: GroupRoleRow): Promise<void> {
-    await this.c.write(() => this.c.insert('group_roles', ['org_id', 'role_ci', 'match', 'match_value', 'match_ci', 'created'], [{ org_id: orgId, role_ci: fold(m.role), match: m.match, match_value: m.value, match_ci: matchKey(m.match, m.value), created: m.created }]));
+    await this.c.write(() =>
+      this.c.insert(
+        'group_roles',
+        ['org_id', 'role_ci', 'match', 'match_value', 'match_ci', 'created'],
+        [{ org_id: orgId, role_ci: fold(m.role), match: m.match, match_value: m.value, match_ci: matchKey(m.match, m.value), created: m.created }],
+      ),
+    );
   }
 
   async removeMapping(orgId: string, role: string, match: GroupMatch, value: string): Promise<boolean> {
-    const r = await this.c.execute(sql`delete from group_roles where org_id = ${orgId} and role_ci = ${fold(role)} and match = ${match} and match_ci = ${matchKey(match, value)}`);
+    const r = await this.c.execute(
+      sql`delete from group_roles where org_id = ${orgId} and role_ci = ${fold(role)} and match = ${match} and match_ci = ${matchKey(match, value)}`,
+    );
     return r.changed > 0;
   }
 
@@ -116,7 +132,7 @@ export class SqlCatalog implements CatalogStore {
       const rows = await this.c.rows<{ id: string; kind: string }>(
         sql`select id, 'User' as kind from users where org_id = ${orgId} and id in (${list}) union all select id, 'Group' as kind from groups where org_id = ${orgId} and id in (${list})`,
       );
-      for (const r of rows) (r.kind === 'User' ? users.add(r.id) : groups.push(r.id));
+      for (const r of rows) r.kind === 'User' ? users.add(r.id) : groups.push(r.id);
     }
     for (const id of await this.usersUnder(orgId, groups)) users.add(id);
     return [...users];
@@ -143,7 +159,9 @@ export class SqlCatalog implements CatalogStore {
     const out = new Map<string, string[]>();
     for (let i = 0; i < userIds.length; i += CHUNK) {
       const chunk = userIds.slice(i, i + CHUNK);
-      const rows = await this.c.rows<{ user_id: string; roles: string }>(sql`select user_id, roles from granted_roles where org_id = ${orgId} and user_id in (${sql.join(chunk.map((id) => sql`${id}`))})`);
+      const rows = await this.c.rows<{ user_id: string; roles: string }>(
+        sql`select user_id, roles from granted_roles where org_id = ${orgId} and user_id in (${sql.join(chunk.map((id) => sql`${id}`))})`,
+      );
       for (const r of rows) out.set(r.user_id, JSON.parse(r.roles) as string[]);
     }
     return out;
@@ -166,7 +184,9 @@ export class SqlCatalog implements CatalogStore {
       await this.c.execute(sql`delete from granted_roles where org_id = ${orgId} and user_id = ${userId}`);
       return;
     }
-    await this.c.execute(sql`insert into granted_roles (org_id, user_id, roles) values (${orgId}, ${userId}, ${JSON.stringify(roles)}) on conflict (org_id, user_id) do update set roles = excluded.roles`);
+    await this.c.execute(
+      sql`insert into granted_roles (org_id, user_id, roles) values (${orgId}, ${userId}, ${JSON.stringify(roles)}) on conflict (org_id, user_id) do update set roles = excluded.roles`,
+    );
   }
 
   async lock(orgId: string): Promise<void> {
@@ -212,7 +232,8 @@ function grants(orgId: string, columns: Fragment): Fragment {
 }
 
 /** Seeds read from the groups table: the recursive column then has memberships' type (and, on PostgreSQL, collation). */
-const groupSeeds = (orgId: string, groupIds: readonly string[]): Fragment => sql`select g0.id as gid from groups g0 where g0.org_id = ${orgId} and g0.id in (${list(groupIds)})`;
+const groupSeeds = (orgId: string, groupIds: readonly string[]): Fragment =>
+  sql`select g0.id as gid from groups g0 where g0.org_id = ${orgId} and g0.id in (${list(groupIds)})`;
 
 /** The statements that walk memberships up and down (exported for the EXPLAIN test). */
 export const grantStatements = {

@@ -59,7 +59,22 @@ export const USER_TABLE: ResourceTable = {
   alwaysPresent: new Set(['active', 'id', 'created', 'last_modified']),
   values: { table: 'user_values', owner: 'user_id', core: true },
   memberships: { groups: { owner: 'member_id', columns: { value: 'm.group_id', display: 'mg.display_name_ci' }, constants: { type: 'direct' } } },
-  select: ['org_id', 'id', 'user_name', 'user_name_ci', 'external_id', 'active', 'display_name', 'display_name_ci', 'given_name_ci', 'family_name_ci', 'doc', 'version', 'created', 'last_modified'],
+  select: [
+    'org_id',
+    'id',
+    'user_name',
+    'user_name_ci',
+    'external_id',
+    'active',
+    'display_name',
+    'display_name_ci',
+    'given_name_ci',
+    'family_name_ci',
+    'doc',
+    'version',
+    'created',
+    'last_modified',
+  ],
   // A page of 100 with all the columns above took 677 µs in better-sqlite3, with these 191 µs.
   listSelect: ['id', 'doc', 'version', 'created', 'last_modified'],
 };
@@ -112,7 +127,10 @@ type Doc = Readonly<Record<string, unknown>>;
 const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const folded = (v: unknown): string | null => (typeof v === 'string' ? fold(v) : null);
 
-export type UserColumns = Pick<UsersTable, 'user_name' | 'user_name_ci' | 'external_id' | 'active' | 'display_name' | 'display_name_ci' | 'given_name_ci' | 'family_name_ci'>;
+export type UserColumns = Pick<
+  UsersTable,
+  'user_name' | 'user_name_ci' | 'external_id' | 'active' | 'display_name' | 'display_name_ci' | 'given_name_ci' | 'family_name_ci'
+>;
 
 /** The columns of a user, derived from its document (userName is required by the service). */
 export function userColumns(doc: Doc): UserColumns {

@@ -13,7 +13,9 @@ export class SqlEvents implements EventStore {
     if (this.c.adapter.name === 'postgres') return this.appendInOne(orgId, events);
     // The organization's event counter, moved by the events of this transaction (its row lock
     // orders commits on PostgreSQL).
-    const { rows: counter } = await this.c.execute<{ event_seq: number | string }>(sql`update organizations set event_seq = event_seq + ${events.length} where id = ${orgId} returning event_seq`);
+    const { rows: counter } = await this.c.execute<{ event_seq: number | string }>(
+      sql`update organizations set event_seq = event_seq + ${events.length} where id = ${orgId} returning event_seq`,
+    );
     if (!counter[0]) throw new Error(`organization ${orgId} not found`);
     const first = Number(counter[0].event_seq) - events.length + 1;
     const rows = events.map((e, i) => ({ ...e, org_id: orgId, seq: first + i }));
@@ -28,8 +30,15 @@ export class SqlEvents implements EventStore {
    */
   private async appendInOne(orgId: string, events: readonly Omit<EventRow, 'org_id' | 'seq'>[]): Promise<EventRow[]> {
     const n = events.length;
-    const values = sql.join(events.map((e, i) => sql`(${i + 1}::int, ${e.id}::text, ${e.type}::text, ${e.resource_type}::text, ${e.resource_id}::text, ${e.data}::text, ${e.request_id}::text, ${e.at}::text)`));
-    const { rows } = await this.c.execute<{ seq: number | string }>(sql`with c as (update organizations set event_seq = event_seq + ${n} where id = ${orgId} returning event_seq)
+    const values = sql.join(
+      events.map(
+        (e, i) =>
+          sql`(${i + 1}::int, ${e.id}::text, ${e.type}::text, ${e.resource_type}::text, ${e.resource_id}::text, ${e.data}::text, ${e.request_id}::text, ${e.at}::text)`,
+      ),
+    );
+    const { rows } = await this.c.execute<{
+      seq: number | string;
+    }>(sql`with c as (update organizations set event_seq = event_seq + ${n} where id = ${orgId} returning event_seq)
       insert into events (org_id, seq, id, type, resource_type, resource_id, data, request_id, at)
       select ${orgId}, c.event_seq - ${n} + v.i, v.id, v.type, v.rt, v.rid, v.data, v.req, v.at from c, (values ${values}) as v(i, id, type, rt, rid, data, req, at)
       returning seq`);
@@ -43,11 +52,22 @@ export class SqlEvents implements EventStore {
   }
 
   listFor(orgId: string, resourceId: string, limit: number): Promise<EventRow[]> {
-    return this.c.db.selectFrom('events').selectAll().where('org_id', '=', orgId).where('resource_id', '=', resourceId).orderBy('seq', 'desc').limit(limit).execute();
+    return this.c.db
+      .selectFrom('events')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('resource_id', '=', resourceId)
+      .orderBy('seq', 'desc')
+      .limit(limit)
+      .execute();
   }
 
   async bounds(orgId: string): Promise<{ first: number | undefined; last: number }> {
-    const first = await this.c.db.selectFrom('events').select((eb) => eb.fn.min<number>('seq').as('first')).where('org_id', '=', orgId).executeTakeFirst();
+    const first = await this.c.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.min<number>('seq').as('first'))
+      .where('org_id', '=', orgId)
+      .executeTakeFirst();
     const org = await this.c.db.selectFrom('organizations').select('event_seq').where('id', '=', orgId).executeTakeFirst();
     return { first: first?.first === null || first?.first === undefined ? undefined : Number(first.first), last: Number(org?.event_seq ?? 0) };
   }

@@ -214,7 +214,11 @@ class Compiler {
     if (!attr.attribute.multiValued) return this.node(inner);
     this.checkFilterable(attr);
     const membership = this.membership(attr);
-    if (membership) return this.membershipSubquery(membership, this.element(inner, (a, cond) => this.membershipCondition(membership, a, cond)));
+    if (membership)
+      return this.membershipSubquery(
+        membership,
+        this.element(inner, (a, cond) => this.membershipCondition(membership, a, cond)),
+      );
     if (!valuesOf(attr, this.target)) throw ScimError.invalidFilter(`"${displayName(attr)}" is not filterable on ${this.target.resourceType}s`);
     const key = attrKey(attr);
     const driver = findDriver(inner);

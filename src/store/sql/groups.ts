@@ -14,7 +14,15 @@ const VALUE_COLUMNS = ['org_id', 'group_id', 'attr', 'idx', 'sub', 'v'] as const
 const GROUP_SELECT = sql.raw(GROUP_TABLE.select.join(', '));
 
 function rowOf(r: GroupRecord): GroupRow {
-  return { org_id: r.org_id, id: r.id, ...groupColumns(r.doc, r.uniqueDisplayName), doc: JSON.stringify(r.doc), version: r.version, created: r.created, last_modified: r.last_modified };
+  return {
+    org_id: r.org_id,
+    id: r.id,
+    ...groupColumns(r.doc, r.uniqueDisplayName),
+    doc: JSON.stringify(r.doc),
+    version: r.version,
+    created: r.created,
+    last_modified: r.last_modified,
+  };
 }
 
 /** Groups: the group row only; its members are memberships rows (./memberships.ts). */

@@ -13,8 +13,28 @@ const TIME_SLACK_MS = 5 * 60_000;
 export const RECENT_READS = 10_000;
 
 const COLUMNS = [
-  'org_id', 'at', 'req_id', 'token_id', 'token_label', 'client', 'user_agent', 'method', 'path', 'status', 'scim_type', 'detail', 'ms',
-  'resource_type', 'resource_id', 'resource_name_ci', 'changed', 'event_seqs', 'request_body', 'response_body', 'changes', 'notable',
+  'org_id',
+  'at',
+  'req_id',
+  'token_id',
+  'token_label',
+  'client',
+  'user_agent',
+  'method',
+  'path',
+  'status',
+  'scim_type',
+  'detail',
+  'ms',
+  'resource_type',
+  'resource_id',
+  'resource_name_ci',
+  'changed',
+  'event_seqs',
+  'request_body',
+  'response_body',
+  'changes',
+  'notable',
 ] as const satisfies readonly (keyof NewLogEntryRow)[];
 
 /** `?` placeholders as the engine writes them. */
@@ -30,9 +50,28 @@ function numbered(text: string, placeholders: 'question' | 'dollar'): string {
  */
 /** PostgreSQL element types of the columns, for unnest. */
 const PG_TYPES: Record<(typeof COLUMNS)[number], string> = {
-  org_id: 'text', at: 'text', req_id: 'text', token_id: 'text', token_label: 'text', client: 'text', user_agent: 'text', method: 'text', path: 'text',
-  status: 'int4', scim_type: 'text', detail: 'text', ms: 'float4', resource_type: 'text', resource_id: 'text', resource_name_ci: 'text', changed: 'text',
-  event_seqs: 'text', request_body: 'text', response_body: 'text', changes: 'text', notable: 'int4',
+  org_id: 'text',
+  at: 'text',
+  req_id: 'text',
+  token_id: 'text',
+  token_label: 'text',
+  client: 'text',
+  user_agent: 'text',
+  method: 'text',
+  path: 'text',
+  status: 'int4',
+  scim_type: 'text',
+  detail: 'text',
+  ms: 'float4',
+  resource_type: 'text',
+  resource_id: 'text',
+  resource_name_ci: 'text',
+  changed: 'text',
+  event_seqs: 'text',
+  request_body: 'text',
+  response_body: 'text',
+  changes: 'text',
+  notable: 'int4',
 };
 
 function insertStatement(rows: readonly NewLogEntryRow[], placeholders: 'question' | 'dollar'): { text: string; parameters: unknown[] } {
@@ -96,7 +135,21 @@ export class SqlLog implements LogStore {
            requests = log_connections.requests + excluded.requests,
            consecutive_errors = ${u.had_success ? 'excluded.consecutive_errors' : 'log_connections.consecutive_errors + excluded.consecutive_errors'}
            ${e ? ', last_error_at = excluded.last_error_at, last_error_status = excluded.last_error_status, last_error_detail = excluded.last_error_detail, last_error_path = excluded.last_error_path' : ''}`,
-        [u.org_id, u.token_id, u.token_label, u.client, u.first_at, u.last_at, u.last_status, u.requests, u.trailing_errors, e?.at ?? null, e?.status ?? null, e?.detail ?? null, e?.path ?? null],
+        [
+          u.org_id,
+          u.token_id,
+          u.token_label,
+          u.client,
+          u.first_at,
+          u.last_at,
+          u.last_status,
+          u.requests,
+          u.trailing_errors,
+          e?.at ?? null,
+          e?.status ?? null,
+          e?.detail ?? null,
+          e?.path ?? null,
+        ],
       );
     }
   }
@@ -118,7 +171,14 @@ export class SqlLog implements LogStore {
     let hi = Number(last.id) + 1;
     while (lo < hi) {
       const mid = Math.floor((lo + hi) / 2);
-      const row = await db.selectFrom('request_log').select(['id', 'at']).where('org_id', '=', orgId).where('id', '>=', mid).orderBy('id', 'asc').limit(1).executeTakeFirst();
+      const row = await db
+        .selectFrom('request_log')
+        .select(['id', 'at'])
+        .where('org_id', '=', orgId)
+        .where('id', '>=', mid)
+        .orderBy('id', 'asc')
+        .limit(1)
+        .executeTakeFirst();
       if (!row) hi = mid;
       else if (row.at < target) lo = Number(row.id) + 1;
       else hi = Math.min(mid, Number(row.id));

@@ -65,7 +65,9 @@ export class SqlMemberships implements MembershipStore {
 
   async removeWhere(orgId: string, groupId: string, filter: ResolvedFilter | undefined): Promise<string[]> {
     const cond = filter ? compileMemberFilter(filter, orgId, this.c.adapter) : sql`1 = 1`;
-    const r = await this.c.onConnection<{ member_id: string }>(sql`delete from memberships as m where m.org_id = ${orgId} and m.group_id = ${groupId} and ${cond} returning member_id`);
+    const r = await this.c.onConnection<{ member_id: string }>(
+      sql`delete from memberships as m where m.org_id = ${orgId} and m.group_id = ${groupId} and ${cond} returning member_id`,
+    );
     return r.map((x) => x.member_id);
   }
 

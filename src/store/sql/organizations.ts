@@ -26,7 +26,10 @@ export class SqlOrganizations implements OrganizationStore {
   }
 
   async count(): Promise<number> {
-    const r = await this.c.db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const r = await this.c.db
+      .selectFrom('organizations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(r.n);
   }
 
@@ -65,7 +68,9 @@ export class SqlOrganizations implements OrganizationStore {
     }
     if (valueKeys.length === 0 || rewritten.length === 0) return rewritten.length;
     const [values, owner] = table === 'users' ? (['user_values', 'user_id'] as const) : (['group_values', 'group_id'] as const);
-    await this.c.execute(sql`delete from ${sql.raw(values)} where org_id = ${orgId} and ${sql.ref(owner)} in (${sql.join(rewritten.map((id) => sql`${id}`))}) and attr in (${sql.join(valueKeys.map((k) => sql`${k}`))})`);
+    await this.c.execute(
+      sql`delete from ${sql.raw(values)} where org_id = ${orgId} and ${sql.ref(owner)} in (${sql.join(rewritten.map((id) => sql`${id}`))}) and attr in (${sql.join(valueKeys.map((k) => sql`${k}`))})`,
+    );
     return rewritten.length;
   }
 }

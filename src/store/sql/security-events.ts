@@ -21,12 +21,22 @@ export class SqlSecurityEvents implements SecurityEventStore {
   }
 
   async retireKey(orgId: string, at: string, expires: string): Promise<number> {
-    const r = await this.c.db.updateTable('signing_keys').set({ retired: at, expires }).where('org_id', '=', orgId).where('retired', 'is', null).executeTakeFirst();
+    const r = await this.c.db
+      .updateTable('signing_keys')
+      .set({ retired: at, expires })
+      .where('org_id', '=', orgId)
+      .where('retired', 'is', null)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 
   async deleteExpiredKeys(orgId: string, now: string): Promise<number> {
-    const r = await this.c.db.deleteFrom('signing_keys').where('org_id', '=', orgId).where('expires', 'is not', null).where('expires', '<=', now).executeTakeFirst();
+    const r = await this.c.db
+      .deleteFrom('signing_keys')
+      .where('org_id', '=', orgId)
+      .where('expires', 'is not', null)
+      .where('expires', '<=', now)
+      .executeTakeFirst();
     return Number(r.numDeletedRows);
   }
 
@@ -37,7 +47,9 @@ export class SqlSecurityEvents implements SecurityEventStore {
   }
 
   async createStream(row: SetStreamRow): Promise<void> {
-    await this.c.execute(sql`insert into set_streams (org_id, name, cursor, created, last_poll) values (${row.org_id}, ${row.name}, ${row.cursor}, ${row.created}, ${row.last_poll}) on conflict (org_id, name) do nothing`);
+    await this.c.execute(
+      sql`insert into set_streams (org_id, name, cursor, created, last_poll) values (${row.org_id}, ${row.name}, ${row.cursor}, ${row.created}, ${row.last_poll}) on conflict (org_id, name) do nothing`,
+    );
   }
 
   async countStreams(orgId: string): Promise<number> {
@@ -64,12 +76,25 @@ export class SqlSecurityEvents implements SecurityEventStore {
   async seqsOf(orgId: string, eventIds: readonly string[]): Promise<Map<string, number>> {
     const out = new Map<string, number>();
     if (eventIds.length === 0) return out;
-    const rows = await this.c.db.selectFrom('events').select(['id', 'seq']).where('org_id', '=', orgId).where('id', 'in', [...eventIds]).execute();
+    const rows = await this.c.db
+      .selectFrom('events')
+      .select(['id', 'seq'])
+      .where('org_id', '=', orgId)
+      .where('id', 'in', [...eventIds])
+      .execute();
     for (const r of rows) out.set(r.id, Number(r.seq));
     return out;
   }
 
   eventsAfter(orgId: string, after: number, types: readonly string[], limit: number): Promise<EventRow[]> {
-    return this.c.db.selectFrom('events').selectAll().where('org_id', '=', orgId).where('seq', '>', after).where('type', 'in', [...types]).orderBy('seq').limit(limit).execute();
+    return this.c.db
+      .selectFrom('events')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where('seq', '>', after)
+      .where('type', 'in', [...types])
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
   }
 }

@@ -25,7 +25,18 @@ export class SqlTokens implements TokenStore {
       where t.hash = ${hash} and t.revoked is null`);
     if (!r) return undefined;
     const found: ActiveToken = {
-      token: { id: r.t_id!, org_id: r.o_id!, label: r.t_label!, hash: r.t_hash!, created: r.t_created!, last_used: r.t_last_used ?? null, revoked: null, scope: r.t_scope as TokenRow['scope'], link_id: r.t_link_id ?? null, expires_unused: r.t_expires_unused ?? null },
+      token: {
+        id: r.t_id!,
+        org_id: r.o_id!,
+        label: r.t_label!,
+        hash: r.t_hash!,
+        created: r.t_created!,
+        last_used: r.t_last_used ?? null,
+        revoked: null,
+        scope: r.t_scope as TokenRow['scope'],
+        link_id: r.t_link_id ?? null,
+        expires_unused: r.t_expires_unused ?? null,
+      },
       org: { id: r.o_id!, slug: r.o_slug!, name: r.o_name!, settings: r.o_settings!, extensions: r.o_extensions!, created: r.o_created! },
     };
     auth.set(hash, found, stamp);
@@ -35,7 +46,11 @@ export class SqlTokens implements TokenStore {
   async findRevoked(hash: string): Promise<{ token: TokenRow; org: OrganizationRow } | undefined> {
     const token = await this.c.db.selectFrom('tokens').selectAll().where('hash', '=', hash).where('revoked', 'is not', null).executeTakeFirst();
     if (!token) return undefined;
-    const org = await this.c.db.selectFrom('organizations').select(['id', 'slug', 'name', 'settings', 'extensions', 'created']).where('id', '=', token.org_id).executeTakeFirst();
+    const org = await this.c.db
+      .selectFrom('organizations')
+      .select(['id', 'slug', 'name', 'settings', 'extensions', 'created'])
+      .where('id', '=', token.org_id)
+      .executeTakeFirst();
     return org ? { token, org } : undefined;
   }
 
@@ -44,7 +59,13 @@ export class SqlTokens implements TokenStore {
   }
 
   async revoke(orgId: string, id: string, at: string): Promise<boolean> {
-    const r = await this.c.db.updateTable('tokens').set({ revoked: at }).where('org_id', '=', orgId).where('id', '=', id).where('revoked', 'is', null).executeTakeFirst();
+    const r = await this.c.db
+      .updateTable('tokens')
+      .set({ revoked: at })
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .where('revoked', 'is', null)
+      .executeTakeFirst();
     await this.c.changedAuth();
     return Number(r.numUpdatedRows) > 0;
   }

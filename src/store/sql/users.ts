@@ -20,7 +20,15 @@ const UPDATE_COLUMNS = USER_COLUMNS.filter((c) => c !== 'org_id' && c !== 'id');
 
 /** The users row of a record: its columns derived by ./columns.ts, its document as text. */
 function rowOf(r: ResourceRecord): UserRow {
-  return { org_id: r.org_id, id: r.id, ...userColumns(r.doc), doc: JSON.stringify(r.doc), version: r.version, created: r.created, last_modified: r.last_modified };
+  return {
+    org_id: r.org_id,
+    id: r.id,
+    ...userColumns(r.doc),
+    doc: JSON.stringify(r.doc),
+    version: r.version,
+    created: r.created,
+    last_modified: r.last_modified,
+  };
 }
 
 /** Users: one row each with the columns IdPs filter on, and their other filterable values in user_values. */
@@ -59,7 +67,9 @@ export class SqlUsers implements UserStore {
     }
     const tuples = sql.join(values.map((v) => sql`(${sql.join(VALUE_COLUMNS.map((c) => (v as unknown as Record<string, unknown>)[c] ?? null))})`));
     // The values' foreign key is checked at the end of the statement, when the user's row is there.
-    await this.c.write(() => this.c.execute(sql`with u as (${userInsert} returning 1) insert into user_values (${sql.join(VALUE_COLUMNS.map((c) => sql.ref(c)))}) values ${tuples}`));
+    await this.c.write(() =>
+      this.c.execute(sql`with u as (${userInsert} returning 1) insert into user_values (${sql.join(VALUE_COLUMNS.map((c) => sql.ref(c)))}) values ${tuples}`),
+    );
   }
 
   private async insertValues(values: readonly UserValueRow[]): Promise<void> {
@@ -72,7 +82,9 @@ export class SqlUsers implements UserStore {
     const inline = options.groups && !adapter.inProcess;
     const groups = inline ? sql`, ${this.groupsColumn()}` : sql``;
     const lock = options.forUpdate && adapter.supportsForUpdate ? sql` for update of u` : sql``;
-    const [row] = await this.c.rows<UserRow & { _groups?: unknown }>(sql`select ${USER_SELECT}${groups} from users u where u.org_id = ${orgId} and u.id = ${id}${lock}`);
+    const [row] = await this.c.rows<UserRow & { _groups?: unknown }>(
+      sql`select ${USER_SELECT}${groups} from users u where u.org_id = ${orgId} and u.id = ${id}${lock}`,
+    );
     if (!row) return undefined;
     if (options.groups && !inline) return (await this.withGroupsOf(orgId, [row]))[0];
     return asUser(row);
@@ -81,7 +93,9 @@ export class SqlUsers implements UserStore {
   async update(record: ResourceRecord, expectedVersion: number): Promise<void> {
     const row = rowOf(record);
     const set = sql.join(UPDATE_COLUMNS.map((c) => sql`${sql.ref(c)} = ${row[c as keyof UserRow]}`));
-    const r = await this.c.write(() => this.c.execute(sql`update users set ${set} where org_id = ${row.org_id} and id = ${row.id} and version = ${expectedVersion}`));
+    const r = await this.c.write(() =>
+      this.c.execute(sql`update users set ${set} where org_id = ${row.org_id} and id = ${row.id} and version = ${expectedVersion}`),
+    );
     if (r.changed === 0) throw new VersionConflict();
     await this.c.execute(sql`delete from user_values where org_id = ${row.org_id} and user_id = ${row.id}`);
     await this.insertValues(userValueRows(row.org_id, row.id, record.doc, record.type));
@@ -105,7 +119,9 @@ export class SqlUsers implements UserStore {
   async holderOf(orgId: string, attr: string, def: AttributeDef, value: unknown, exceptId: string): Promise<string | undefined> {
     const v = storedValue(def, value);
     if (v === null || v === '') return undefined;
-    const [row] = await this.c.rows<{ user_id: string }>(sql`select x.user_id from user_values x where x.org_id = ${orgId} and x.attr = ${attr} and x.sub = '' and x.v = ${v} and x.user_id <> ${exceptId} limit 1`);
+    const [row] = await this.c.rows<{ user_id: string }>(
+      sql`select x.user_id from user_values x where x.org_id = ${orgId} and x.attr = ${attr} and x.sub = '' and x.v = ${v} and x.user_id <> ${exceptId} limit 1`,
+    );
     return row?.user_id;
   }
 
@@ -120,7 +136,12 @@ export class SqlUsers implements UserStore {
 
   /** Users with their groups read by a second statement (SQLite: cheaper than a subquery per row). */
   private async withGroupsOf<U extends ListedUser>(orgId: string, rows: readonly U[]): Promise<U[]> {
-    const byUser = groupRefsByMember(await this.memberships.groupsOf(orgId, rows.map((r) => r.id)));
+    const byUser = groupRefsByMember(
+      await this.memberships.groupsOf(
+        orgId,
+        rows.map((r) => r.id),
+      ),
+    );
     return rows.map((r) => asUser(r, byUser.get(r.id) ?? []));
   }
 }

@@ -66,7 +66,13 @@ export class SqlWebhooks implements WebhookStore {
   }
 
   async wake(now: string): Promise<void> {
-    await this.c.db.updateTable('webhooks').set({ next_attempt_at: now }).where('attempts', '=', 0).where('status', '=', 'active').where('next_attempt_at', '>', now).execute();
+    await this.c.db
+      .updateTable('webhooks')
+      .set({ next_attempt_at: now })
+      .where('attempts', '=', 0)
+      .where('status', '=', 'active')
+      .where('next_attempt_at', '>', now)
+      .execute();
   }
 
   nextEventFor(webhook: WebhookRow, types: readonly string[] | undefined): Promise<EventRow | undefined> {
