@@ -15,6 +15,11 @@ export const LIMITS = {
   patchOperations: 1000,
   /** Nesting of a JSON body (objects and arrays). */
   jsonDepth: 32,
+  /**
+   * Values of one multi-valued attribute of a resource (emails, roles, an extension's list):
+   * each is a row of its own. A group's `members` are memberships, bounded by the body size.
+   */
+  values: 1000,
   /** UTF-8 bytes of one string value: every indexed value must fit a database index entry. */
   stringBytes: 2048,
   /** Characters of a resource id in a URL (ids Rollcall makes are 36). */

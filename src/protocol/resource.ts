@@ -108,8 +108,13 @@ function setAttribute(
 export function coerce(def: AttributeDef, raw: unknown, label: string, unknown: string[] = []): unknown {
   if (raw === null || raw === undefined) return undefined;
   if (def.multiValued) {
+    const items = singleAsArray(raw);
+    // A group's members are memberships, not values of the document (src/protocol/schema/group.ts).
+    if (items.length > LIMITS.values && def.name !== 'members') {
+      throw ScimError.invalidValue(`"${label}" has ${items.length} values; the limit for a multi-valued attribute is ${LIMITS.values}.`);
+    }
     const out: unknown[] = [];
-    for (const item of singleAsArray(raw)) {
+    for (const item of items) {
       const v = coerceSingle(def, item, label, unknown);
       if (v !== undefined) out.push(v);
     }
@@ -173,6 +178,26 @@ function coerceSingle(def: AttributeDef, raw: unknown, label: string, unknown: s
         );
       }
       return text;
+  }
+}
+
+/**
+ * The value limit of multi-valued attributes on a document a PATCH produced (a create or replace
+ * is checked as it is read, in coerce): operations may add values one by one.
+ */
+export function checkValueCounts(rt: ResourceTypeDef, doc: Readonly<Record<string, unknown>>): void {
+  const check = (attributes: readonly AttributeDef[], values: Readonly<Record<string, unknown>>, prefix: string) => {
+    for (const a of attributes) {
+      const v = values[a.name];
+      if (a.multiValued && a.name !== 'members' && Array.isArray(v) && v.length > LIMITS.values) {
+        throw ScimError.invalidValue(`"${prefix}${a.name}" would have ${v.length} values; the limit for a multi-valued attribute is ${LIMITS.values}.`);
+      }
+    }
+  };
+  check(rt.schema.attributes, doc, '');
+  for (const ext of rt.extensions) {
+    const values = doc[ext.schema.id];
+    if (isObject(values)) check(ext.schema.attributes, values, `${ext.schema.id}:`);
   }
 }
 

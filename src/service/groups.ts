@@ -5,7 +5,7 @@ import { ScimError } from '../protocol/messages/error.js';
 import { memberRefs, type MemberRef } from '../protocol/members.js';
 import { applySteps, changedPaths, compilePatch, type MembershipStep } from '../protocol/patch/index.js';
 import type { ListRequest } from '../protocol/query.js';
-import { canonicalOrder, normalizeResource } from '../protocol/resource.js';
+import { canonicalOrder, checkValueCounts, normalizeResource } from '../protocol/resource.js';
 import { GROUP_SCHEMA } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
 import type { GroupRecord, Store, StoreSession } from '../store/store.js';
@@ -124,6 +124,7 @@ export class Groups implements ResourceService<GroupRead> {
       unknownPatchAttributes(ctx, 'Group', [...plan.unknown, ...result.unknown]);
       checkDisplayName(result.doc);
       checkRequired(rt, result.doc, { presentOnly: true });
+      checkValueCounts(rt, result.doc);
       const doc = canonicalOrder(rt, result.doc);
       const stored = await this.update(tx, ctx, events, current, before, doc, delta, 'PATCH');
       return read ? this.render(tx, ctx, stored, doc, read) : toResource(stored, doc, ctx.baseUrl, undefined);

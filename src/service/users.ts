@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ScimError } from '../protocol/messages/error.js';
 import { applySteps, changedPaths, compilePatch } from '../protocol/patch/index.js';
 import type { ListRequest } from '../protocol/query.js';
-import { canonicalOrder, normalizeResource } from '../protocol/resource.js';
+import { canonicalOrder, checkValueCounts, normalizeResource } from '../protocol/resource.js';
 import { USER_SCHEMA, userResourceType, type ResourceTypeDef } from '../protocol/schema/index.js';
 import { UniqueViolation, VersionConflict } from '../store/errors.js';
 import { groupRefsByMember, type ResourceQuery, type ResourceRecord, type Store, type StoreSession } from '../store/store.js';
@@ -191,6 +191,7 @@ export class Users implements ResourceService<UserRead> {
       checkPolicy(ctx.org.slug, ctx.org.settings, doc);
       // A PATCH may leave out a required extension the user never had: a deactivation must not fail on it.
       checkRequired(rt, doc, { presentOnly: true });
+      checkValueCounts(rt, doc);
       // Stored in canonical order, as create and replace store it: reads splice it (renderUser).
       return this.update(tx, ctx, events, current, before, canonicalOrder(ctx.org.schema.user, doc), 'PATCH');
     });

@@ -529,7 +529,7 @@ for (const engine of ENGINES) {
         const { secret } = await h.wiring.directory.access.createLoginLink();
         const admin = String((await h.app.inject({ method: 'POST', url: `/admin/login/${secret}` })).headers['set-cookie']).split(';')[0]!;
         const page = await h.app.inject({ url: '/admin/orgs/acme', headers: { cookie: admin } });
-        assert.match(page.body, new RegExp(`<tr id="link-${link.id}">.*?okta, entra \\(0 live\\)`));
+        assert.match(page.body, new RegExp(`<tr id="link-${link.id}">[\\s\\S]*?okta, entra \\(0 live\\)`));
         assert.match(page.body, new RegExp(`href="#link-${link.id}">setup link of`));
       } finally {
         await h.close();
@@ -595,6 +595,36 @@ for (const engine of ENGINES) {
         assert.match(refused.body.detail, /5 operations; this server's maxOperations is 1/);
         const reader = (await h.directory.organizations.issueToken('acme', 'reader', 'app')).token;
         assert.equal((await h.request('GET', '/ServiceProviderConfig', { token: reader })).body.bulk.maxOperations, 1);
+      } finally {
+        await h.close();
+      }
+    });
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`a JSON array too long to spread onto the call stack (found by the linter) (${engine})`, () => {
+    test('a body with a 300,000-element array is answered for what it is (the value limit), not as "not valid JSON"; a PATCH may not pass the limit either', async () => {
+      const h = await Harness.start(engine);
+      try {
+        const acme = await h.org('acme');
+        const raw = `{"schemas":["${USER_SCHEMA}"],"userName":"long@example.com","emails":[${Array.from({ length: 300_000 }, () => '0').join(',')}]}`;
+        const res = await h.request('POST', '/Users', { org: acme, raw, headers: { 'content-type': 'application/scim+json' } });
+        assert.equal(res.status, 400, res.text.slice(0, 200));
+        assert.doesNotMatch(res.body.detail, /not valid JSON|call stack/);
+        assert.match(res.body.detail, /"emails" has 300000 values; the limit for a multi-valued attribute is 1000/);
+        const user = await h.request('POST', '/Users', {
+          org: acme,
+          body: { schemas: [USER_SCHEMA], userName: 'many@example.com', emails: Array.from({ length: 600 }, (_, i) => ({ value: `a${i}@example.com` })) },
+        });
+        assert.equal(user.status, 201);
+        const more = {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'add', path: 'emails', value: Array.from({ length: 600 }, (_, i) => ({ value: `b${i}@example.com` })) }],
+        };
+        const patched = await h.request('PATCH', `/Users/${user.body.id}`, { org: acme, body: more });
+        assert.equal(patched.status, 400);
+        assert.match(patched.body.detail, /"emails" (has|would have) 1200 values; the limit for a multi-valued attribute is 1000/);
       } finally {
         await h.close();
       }
