@@ -58,6 +58,9 @@ export interface BenchConfig {
   /** Security events as SETs against the JSON feed (BENCH_SET=0 skips it), with BENCH_SET_EVENTS events (default 2000). */
   readonly securityEvents: boolean;
   readonly securityEventCount: number;
+  /** One organization's lookups under another's heavy requests (BENCH_NOISY=0 skips it), BENCH_NOISY_USERS users each (default 2000). */
+  readonly noisy: boolean;
+  readonly noisyUsers: number;
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -134,5 +137,7 @@ export function readConfig(): BenchConfig {
     bulkUsers: positiveInt('BENCH_BULK_USERS', 1000),
     securityEvents: (process.env.BENCH_SET ?? '1').trim() !== '0',
     securityEventCount: positiveInt('BENCH_SET_EVENTS', 2000),
+    noisy: (process.env.BENCH_NOISY ?? '1').trim() !== '0',
+    noisyUsers: positiveInt('BENCH_NOISY_USERS', 2000),
   };
 }

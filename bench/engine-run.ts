@@ -17,6 +17,7 @@ import { cursorWalk, importWalk, type WalkResult } from './walk.js';
 import { benchLogCost, type LogCostReport } from './log-cost.js';
 import { benchBulk, type BulkReport } from './bulk.js';
 import { benchSecurityEvents, type SetReport } from './security-events.js';
+import { benchNoisyNeighbour, type NoisyReport } from './noisy-neighbour.js';
 import { serveAtScale, type ServeScaleResult } from './serve-scale.js';
 
 export type Progress = (message: string) => void;
@@ -54,6 +55,7 @@ export async function benchEngine(
   let logCost: LogCostReport | undefined;
   let bulk: BulkReport | undefined;
   let securityEvents: SetReport | undefined;
+  let noisy: NoisyReport | undefined;
   let cursor: WalkResult | undefined;
   let serveScale: ServeScaleResult | undefined;
   let error: string | undefined;
@@ -146,6 +148,10 @@ export async function benchEngine(
           `security events: ${Math.round(securityEvents.setsPerSecond)} SETs/s, ${securityEvents.ratio.toFixed(2)}× the JSON feed${securityEvents.ok ? '' : ' (problems!)'}`,
         );
       }
+      if (config.noisy && !config.logCostOnly) {
+        // Organizations of their own, through a `rollcall serve` process of its own.
+        noisy = await benchNoisyNeighbour(directory, db.store, db.database, config.noisyUsers, Math.min(config.duration, 5), 16, log);
+      }
       if (config.logCost) {
         // Last: its POSTs add users that the walk and the group benchmark must not see.
         log(`provisioning log cost at ${present} users`);
@@ -182,6 +188,7 @@ export async function benchEngine(
     ...(logCost ? { logCost } : {}),
     ...(bulk ? { bulk } : {}),
     ...(securityEvents ? { securityEvents } : {}),
+    ...(noisy ? { noisy } : {}),
     ...(cursor ? { cursorWalk: cursor } : {}),
     ...(error ? { error } : {}),
   };

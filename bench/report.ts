@@ -1,5 +1,6 @@
 import { renderLogCost, type LogCostReport } from './log-cost.js';
 import { renderBulk, type BulkReport } from './bulk.js';
+import { renderNoisyNeighbour, type NoisyReport } from './noisy-neighbour.js';
 import { renderSecurityEvents, type SetReport } from './security-events.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem, type as osType } from 'node:os';
@@ -74,6 +75,8 @@ export interface EngineReport {
   readonly bulk?: BulkReport;
   /** Security events as SETs against the JSON feed (absent with BENCH_SET=0). */
   readonly securityEvents?: SetReport;
+  /** One organization's lookups under another's heavy requests (absent with BENCH_NOISY=0). */
+  readonly noisy?: NoisyReport;
   readonly error?: string;
 }
 
@@ -251,6 +254,7 @@ export function renderEngine(r: EngineReport): string {
   if (r.logCost) lines.push('', renderLogCost(r.logCost));
   if (r.bulk) lines.push('', renderBulk(r.bulk));
   if (r.securityEvents) lines.push('', renderSecurityEvents(r.securityEvents));
+  if (r.noisy) lines.push('', renderNoisyNeighbour(r.noisy));
   if (r.walk) {
     const w = r.walk;
     lines.push(

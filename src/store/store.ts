@@ -213,8 +213,14 @@ export interface CatalogStore {
 
 /** Secrets of the deployment (migration 014), shared by every node because they live in the database. */
 export interface SecretStore {
-  /** The secret with this name (`cursor`: the key that signs RFC 9865 cursors); undefined when absent. */
+  /** The secret with this name (`cursor`: the key that seals RFC 9865 cursors); undefined when absent. */
   get(name: string): Promise<string | undefined>;
+  /**
+   * Seals again, under the operator's current key, every secret kept in the database that is not
+   * sealed under it (stored as it is, or under an older key); returns how many. Refuses when a
+   * secret is sealed under a key this process was not given.
+   */
+  reseal(): Promise<number>;
 }
 
 /** SET signing keys and RFC 8936 poll streams (migration 015). */

@@ -264,6 +264,26 @@ export class SqlSecrets implements SecretStore {
 
   async get(name: string): Promise<string | undefined> {
     const [row] = await this.c.rows<{ value: string }>(sql`select value from server_secrets where name = ${name}`);
-    return row?.value;
+    return row === undefined ? undefined : this.c.shared.box.open(row.value);
+  }
+
+  async reseal(): Promise<number> {
+    const { box } = this.c.shared;
+    let n = 0;
+    for (const row of await this.c.rows<{ name: string; value: string }>(sql`select name, value from server_secrets`)) {
+      const plain = box.open(row.value);
+      if (!box.stale(row.value)) continue;
+      await this.c.execute(sql`update server_secrets set value = ${box.seal(plain)} where name = ${row.name} and value = ${row.value}`);
+      n++;
+    }
+    for (const row of await this.c.rows<{ org_id: string; kid: string; private_jwk: string }>(sql`select org_id, kid, private_jwk from signing_keys`)) {
+      const plain = box.open(row.private_jwk);
+      if (!box.stale(row.private_jwk)) continue;
+      await this.c.execute(
+        sql`update signing_keys set private_jwk = ${box.seal(plain)} where org_id = ${row.org_id} and kid = ${row.kid} and private_jwk = ${row.private_jwk}`,
+      );
+      n++;
+    }
+    return n;
   }
 }

@@ -1,3 +1,4 @@
+import type { SecretBox } from '../secret-box.js';
 import { CompiledQuery, sql as kysql, type Kysely } from 'kysely';
 import type { DialectAdapter, Reader } from '../dialects/dialect.js';
 import { UniqueViolation } from '../errors.js';
@@ -16,6 +17,8 @@ export interface SessionShared {
   readonly webhookChanges: { n: number };
   /** List totals, valid while the database has not changed (only where a signal says so: SQLite files). */
   readonly counts?: CountCache;
+  /** Seals and opens the secrets kept in the database (the operator's keys). */
+  readonly box: SecretBox;
 }
 
 /**

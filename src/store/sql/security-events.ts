@@ -7,17 +7,24 @@ import { sql } from './fragment.js';
 export class SqlSecurityEvents implements SecurityEventStore {
   constructor(private readonly c: SqlContext) {}
 
-  keys(orgId: string): Promise<SigningKeyRow[]> {
-    return this.c.db.selectFrom('signing_keys').selectAll().where('org_id', '=', orgId).orderBy('created', 'desc').orderBy('kid').execute();
+  async keys(orgId: string): Promise<SigningKeyRow[]> {
+    const rows = await this.c.db.selectFrom('signing_keys').selectAll().where('org_id', '=', orgId).orderBy('created', 'desc').orderBy('kid').execute();
+    return rows.map((r) => this.opened(r));
   }
 
   async activeKey(orgId: string): Promise<SigningKeyRow | undefined> {
     const [row] = await this.c.rows<SigningKeyRow>(sql`select * from signing_keys where org_id = ${orgId} and retired is null`);
-    return row;
+    return row && this.opened(row);
   }
 
   async insertKey(row: SigningKeyRow): Promise<void> {
-    await this.c.write(() => this.c.db.insertInto('signing_keys').values(row).execute());
+    const sealed = { ...row, private_jwk: this.c.shared.box.seal(row.private_jwk) };
+    await this.c.write(() => this.c.db.insertInto('signing_keys').values(sealed).execute());
+  }
+
+  /** A key row with its private half opened (sealed at rest under the operator's key). */
+  private opened(row: SigningKeyRow): SigningKeyRow {
+    return { ...row, private_jwk: this.c.shared.box.open(row.private_jwk) };
   }
 
   async retireKey(orgId: string, at: string, expires: string): Promise<number> {

@@ -8,6 +8,7 @@ import { GroupCommit } from './group-commit.js';
 import { CountCache, type SessionShared } from './context.js';
 import { PageCursors } from './page-cursors.js';
 import { SqlSession } from './session.js';
+import { SecretBox } from '../secret-box.js';
 
 /** The Store for both dialects: one Kysely implementation, the adapter holds the differences. */
 export class SqlStore extends SqlSession implements Store {
@@ -35,9 +36,10 @@ export class SqlStore extends SqlSession implements Store {
     this.group = adapter.name === 'sqlite' ? new GroupCommit(connection.db) : undefined;
   }
 
-  static async open(adapter: DialectAdapter): Promise<SqlStore> {
+  static async open(adapter: DialectAdapter, box: SecretBox = SecretBox.none()): Promise<SqlStore> {
     const connection = await adapter.connect();
     const shared: SessionShared = {
+      box,
       cursors: new PageCursors(),
       auth: new AuthCache(connection.changes),
       webhookChanges: { n: 0 },
