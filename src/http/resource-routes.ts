@@ -10,6 +10,7 @@ import type { Access } from './auth.js';
 import { methodsNotAllowed } from './not-allowed.js';
 import { headerOf, projectionOf, sendList, sendListText, sendResource, type Query } from './request.js';
 import { SCIM_CONTENT_TYPE } from './errors.js';
+import { heavyList, type FairShare } from './fair-share.js';
 
 /** A SCIM resource type as HTTP serves it: its schema, its service, and what its responses read. */
 export interface ResourceDescriptor<R> {
@@ -30,6 +31,8 @@ export interface ResourceDescriptor<R> {
 export interface RouteHost {
   readonly app: FastifyInstance;
   readonly context: (request: FastifyRequest) => RequestContext;
+  /** Each organization's share of heavy lists in this process. */
+  readonly fair?: FairShare;
 }
 
 type WithId = { Params: { id: string }; Querystring: Query };
@@ -73,9 +76,13 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
   const asText = (ctx: RequestContext, p: Projection): TextReads<R> | undefined =>
     text && plain(p) && ctx.org.schema.storedTextServes[d.type.name as 'User' | 'Group'] ? text : undefined;
   const list = async (ctx: RequestContext, req: ListRequest, reply: FastifyReply) => {
-    const t = asText(ctx, req.projection);
-    if (t) return sendListText(reply, await t.listText(ctx, req, d.read(req.projection)));
-    return sendList(reply, d.typeOf(ctx.org), await listOf(d, ctx, req), req.projection);
+    const read = async () => {
+      const t = asText(ctx, req.projection);
+      if (t) return sendListText(reply, await t.listText(ctx, req, d.read(req.projection)));
+      return sendList(reply, d.typeOf(ctx.org), await listOf(d, ctx, req), req.projection);
+    };
+    // A heavy page or filter takes its turn among its organization's own (fair-share.ts).
+    return host.fair && heavyList(req) ? host.fair.run(ctx.org.id, read) : read();
   };
 
   app.get<WithQuery>(base, access('read'), async (request, reply) => {

@@ -4,6 +4,7 @@ import { project } from '../protocol/projection.js';
 import type { ListRequest } from '../protocol/query.js';
 import { SCIM_CONTENT_TYPE } from './errors.js';
 import { listOf, type ResourceDescriptor, type RouteHost } from './resource-routes.js';
+import { heavyList } from './fair-share.js';
 
 /**
  * POST /.search (RFC 7644 §3.4.3) across every registered resource type, in registration order
@@ -28,17 +29,20 @@ export function rootSearch(host: RouteHost, types: readonly ResourceDescriptor<u
     const { startIndex, count } = fitting[0]!.req;
     if (fitting[0]!.req.cursor !== undefined)
       throw ScimError.invalidValue('Cursor paging (RFC 9865) is served by /Users and /Groups, not by the server-wide /.search: use startIndex here.');
-    const resources: Record<string, unknown>[] = [];
-    let total = 0;
-    let skip = startIndex - 1;
-    let room = count;
-    for (const { d, req } of fitting) {
-      const page = await listOf(d, ctx, { ...req, startIndex: skip + 1, count: room });
-      total += page.totalResults;
-      for (const r of page.resources) resources.push(project(d.typeOf(ctx.org), r, req.projection));
-      room -= page.resources.length;
-      skip = Math.max(0, skip - page.totalResults);
-    }
-    return reply.type(SCIM_CONTENT_TYPE).send(listResponse({ totalResults: total, startIndex, resources }));
+    const search = async () => {
+      const resources: Record<string, unknown>[] = [];
+      let total = 0;
+      let skip = startIndex - 1;
+      let room = count;
+      for (const { d, req } of fitting) {
+        const page = await listOf(d, ctx, { ...req, startIndex: skip + 1, count: room });
+        total += page.totalResults;
+        for (const r of page.resources) resources.push(project(d.typeOf(ctx.org), r, req.projection));
+        room -= page.resources.length;
+        skip = Math.max(0, skip - page.totalResults);
+      }
+      return reply.type(SCIM_CONTENT_TYPE).send(listResponse({ totalResults: total, startIndex, resources }));
+    };
+    return host.fair && heavyList(fitting[0]!.req) ? host.fair.run(ctx.org.id, search) : search();
   };
 }

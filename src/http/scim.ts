@@ -6,6 +6,7 @@ import type { Directory } from '../service/directory.js';
 import { scimAuth } from './auth.js';
 import { bodyBytes, jsonBodies } from './body.js';
 import { guardInputs } from './input-boundary.js';
+import { FairShare } from './fair-share.js';
 import type { RateLimits } from './rate-limit.js';
 import { bulkLimits, listOf as discoveryList, resourceTypeJson, schemaJson, serviceProviderConfig } from './discovery.js';
 import { BULK_RESPONSE } from '../service/bulk.js';
@@ -54,7 +55,7 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   });
 
   const context = (request: FastifyRequest) => contextOf(request, prefix, publicUrl);
-  const host: RouteHost = { app, context };
+  const host: RouteHost = { app, context, fair: new FairShare() };
   const types = resourceTypesOf(directory);
   const read = { config: { access: 'read' as const } };
 

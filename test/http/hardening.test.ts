@@ -631,3 +631,41 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('issue 23 defect 4: each organization gets a bounded share of heavy lists', () => {
+  test('at most two heavy lists of one organization run at once; the others wait in order; another organization does not wait', async () => {
+    const { FairShare, heavyList } = await import('../../src/http/fair-share.js');
+    const fair = new FairShare(2);
+    const running = new Map<string, number>();
+    let peak = 0;
+    const order: string[] = [];
+    const gates: (() => void)[] = [];
+    const job = (org: string, name: string) =>
+      fair.run(org, async () => {
+        running.set(org, (running.get(org) ?? 0) + 1);
+        peak = Math.max(peak, running.get('noisy') ?? 0);
+        order.push(name);
+        await new Promise<void>((r) => gates.push(r));
+        running.set(org, running.get(org)! - 1);
+      });
+    const noisy = Array.from({ length: 6 }, (_, i) => job('noisy', `n${i}`));
+    const quiet = job('quiet', 'q');
+    // Two of noisy's and quiet's started; noisy's four others wait.
+    while (order.length < 3) await new Promise((r) => setImmediate(r));
+    assert.deepEqual([...order].sort(), ['n0', 'n1', 'q']);
+    while (gates.length > 0 || order.length < 7) {
+      gates.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all([...noisy, quiet]);
+    assert.equal(peak, 2);
+    assert.deepEqual(
+      order.filter((n) => n.startsWith('n')),
+      ['n0', 'n1', 'n2', 'n3', 'n4', 'n5'],
+      'in order',
+    );
+    const req = { descending: false, startIndex: 1, projection: {} };
+    assert.equal(heavyList({ ...req, count: 1000 }), true);
+    assert.equal(heavyList({ ...req, count: 100 }), false);
+  });
+});
