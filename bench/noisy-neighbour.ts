@@ -64,7 +64,11 @@ const loop = async () => {
 Promise.all(Array.from({ length: connections }, loop)).then(() => parentPort.postMessage({ done, refused }));
 `;
 
-const percentile = (xs: readonly number[], p: number) => sortedPercentile([...xs].sort((a, b) => a - b), p);
+const percentile = (xs: readonly number[], p: number) =>
+  sortedPercentile(
+    [...xs].sort((a, b) => a - b),
+    p,
+  );
 
 async function lookups(origin: string, token: string, users: number, seconds: number): Promise<number[]> {
   const times: number[] = [];
@@ -72,7 +76,9 @@ async function lookups(origin: string, token: string, users: number, seconds: nu
   for (let i = 0; Date.now() < stop; i++) {
     const k = 1 + ((i * 7919) % users);
     const t0 = performance.now();
-    const res = await fetch(`${origin}${SCIM_BASE}/Users?filter=${encodeURIComponent(`userName eq "${userNameOf(k)}"`)}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${origin}${SCIM_BASE}/Users?filter=${encodeURIComponent(`userName eq "${userNameOf(k)}"`)}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await res.json()) as { totalResults?: number };
     times.push(performance.now() - t0);
     if (res.status !== 200 || body.totalResults !== 1) throw new Error(`quiet lookup ${k}: HTTP ${res.status}`);
@@ -107,7 +113,10 @@ export async function benchNoisyNeighbour(
     log(`noisy neighbour: quiet lookups alone p50 ${aloneP50.toFixed(2)} ms (${alone.length})`);
     const phases: NoisyPhase[] = [];
     for (const [noise, path] of Object.entries(NOISE)) {
-      const worker = new Worker(NOISE_WORKER, { eval: true, workerData: { origin: serve.origin, token: noisyToken, path: path(users, 0), connections, seconds: seconds + 1 } });
+      const worker = new Worker(NOISE_WORKER, {
+        eval: true,
+        workerData: { origin: serve.origin, token: noisyToken, path: path(users, 0), connections, seconds: seconds + 1 },
+      });
       const finished = new Promise<{ done: number; refused: number }>((resolve, reject) => {
         worker.once('message', resolve);
         worker.once('error', reject);
@@ -149,6 +158,9 @@ export function renderNoisyNeighbour(r: NoisyReport): string {
     `| noise | quiet p50 ms | p99 ms | × alone | target | noisy served | noisy refused (429) |`,
     `| --- | ---: | ---: | ---: | --- | ---: | ---: |`,
     `| none | ${f(r.aloneP50)} | ${f(r.aloneP99)} | 1.00 | | | |`,
-    ...r.phases.map((p) => `| ${p.noise} | ${f(p.p50)} | ${f(p.p99)} | ${f(p.ratio)} | ≤ ${NOISY_TARGET}× ${p.ratio <= NOISY_TARGET ? 'met' : '**not met**'} | ${p.noisyDone} | ${p.noisyRefused} |`),
+    ...r.phases.map(
+      (p) =>
+        `| ${p.noise} | ${f(p.p50)} | ${f(p.p99)} | ${f(p.ratio)} | ≤ ${NOISY_TARGET}× ${p.ratio <= NOISY_TARGET ? 'met' : '**not met**'} | ${p.noisyDone} | ${p.noisyRefused} |`,
+    ),
   ].join('\n');
 }
