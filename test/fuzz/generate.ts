@@ -28,7 +28,7 @@ export class Random {
 }
 
 export interface FuzzCase {
-  readonly kind: 'filter' | 'patch' | 'body' | 'query' | 'headers' | 'path';
+  readonly kind: 'filter' | 'patch' | 'body' | 'query' | 'headers' | 'path' | 'bulk' | 'cursor' | 'catalog' | 'api';
   readonly method: string;
   readonly url: string;
   readonly headers: Record<string, string>;
@@ -39,6 +39,8 @@ export interface FuzzCase {
 export interface Targets {
   readonly users: readonly string[];
   readonly groups: readonly string[];
+  /** Cursors the server issued, to send back edited and whole. */
+  readonly cursors?: readonly string[];
 }
 
 const ATTRS = [
@@ -259,9 +261,65 @@ function idOf(r: Random, targets: Targets, group: boolean): string {
   }
 }
 
+const BULK_REQUEST = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+const EXTENSION = 'urn:example:fuzz:2.0:User';
+
+/** A BulkRequest built from the operations identity providers send, mutated: paths, methods, bulkIds, references, limits. */
+function bulkBody(r: Random, targets: Targets): unknown {
+  const n = r.chance(0.02) ? 1001 : 1 + r.int(6);
+  const ids = Array.from({ length: n }, (_, i) => `b${i}`);
+  const ops = Array.from({ length: n }, (_, i) => {
+    const method = r.pick(['POST', 'POST', 'PUT', 'PATCH', 'DELETE', 'post', 'GET', 7, null]);
+    const group = r.chance(0.4);
+    const endpoint = group ? '/Groups' : '/Users';
+    const ref = () => `bulkId:${r.pick([...ids, 'missing', ''])}`;
+    const path = r.pick([
+      endpoint,
+      `${endpoint}/${r.pick([...targets.users, ...targets.groups])}`,
+      `${endpoint}/${ref()}`,
+      `${endpoint}/${r.pick(['%E0%A4%A', '%', '%ZZ', '%00', '%FF', 'a'.repeat(300), '..'])}`,
+      r.pick(['/Roles', '/Entitlements/x', '/Nope', '', 'Users', '/Users/a/b', 7]),
+    ]);
+    const op: Record<string, unknown> = { method, path };
+    if (r.chance(0.7)) op.bulkId = r.chance(0.9) ? ids[i] : r.pick(['', 7, ids[0]]);
+    if (r.chance(0.2)) op.version = r.pick(['W/"1"', '*', 7, 'garbage']);
+    if (r.chance(0.9)) {
+      const data = r.chance(0.4) && method === 'PATCH' ? patchBody(r, targets) : resourceBody(r, group, targets);
+      if (r.chance(0.3) && data && typeof data === 'object' && !Array.isArray(data)) (data as Record<string, unknown>).members = [{ value: ref() }, { value: ref() }];
+      op.data = data;
+    }
+    return r.chance(0.03) ? value(r) : op;
+  });
+  const body: Record<string, unknown> = { Operations: ops };
+  if (r.chance(0.9)) body.schemas = [BULK_REQUEST];
+  if (r.chance(0.2)) body.failOnErrors = r.pick([1, 2, 0, -1, 1.5, 'x', null]);
+  return r.chance(0.03) ? value(r) : body;
+}
+
+/** A cursor as a client might send it back: real ones, edited, truncated, foreign, nonsense. */
+function cursorOf(r: Random, real: readonly string[]): string {
+  const c = real.length ? r.pick(real) : '';
+  switch (r.int(7)) {
+    case 0:
+      return '';
+    case 1:
+      return c;
+    case 2:
+      return c.slice(0, r.int(c.length + 1));
+    case 3:
+      return c.length ? c.slice(0, 5) + (c[5] === 'A' ? 'B' : 'A') + c.slice(6) : 'A';
+    case 4:
+      return `${Buffer.from(JSON.stringify(value(r))).toString('base64url')}.${'x'.repeat(r.int(50))}`;
+    case 5:
+      return 'A'.repeat(r.pick([1, 40, 1001, 5000]));
+    default:
+      return jsonString(r);
+  }
+}
+
 /** One case; `auth` is the organization's scim token, `app` its app token. */
 export function fuzzCase(r: Random, targets: Targets, auth: string, app: string): FuzzCase {
-  const kind = r.pick(['filter', 'filter', 'patch', 'patch', 'body', 'body', 'query', 'headers', 'path'] as const);
+  const kind = r.pick(['filter', 'filter', 'patch', 'patch', 'body', 'body', 'query', 'headers', 'path', 'bulk', 'bulk', 'cursor', 'catalog', 'api', 'api'] as const);
   const group = r.chance(0.35);
   const base = group ? '/scim/v2/Groups' : '/scim/v2/Users';
   const headers: Record<string, string> = { authorization: `Bearer ${auth}` };
@@ -348,6 +406,63 @@ export function fuzzCase(r: Random, targets: Targets, auth: string, app: string)
         headers: h,
         ...(method === 'GET' || method === 'HEAD' ? {} : { payload: r.chance(0.5) ? json(resourceBody(r, group, targets)) : 'x' }),
       };
+    }
+    case 'bulk':
+      return {
+        kind,
+        method: 'POST',
+        url: '/scim/v2/Bulk',
+        headers: { ...headers, 'content-type': 'application/scim+json' },
+        payload: r.chance(0.03) ? r.pick(['{"Operations":[', '', '[]', `{"schemas":["${BULK_REQUEST}"],"Operations":${'['.repeat(40)}`]) : json(bulkBody(r, targets)),
+      };
+    case 'cursor': {
+      const params: Record<string, string> = { cursor: cursorOf(r, targets.cursors ?? []) };
+      if (r.chance(0.6)) params.count = String(r.pick([0, 1, 2, 5, 1000, 1001, -1, 'x']));
+      if (r.chance(0.3)) params.filter = filter(r, 2);
+      if (r.chance(0.2)) params[r.pick(['startIndex', 'sortBy', 'attributes'])] = r.pick(['1', '2', 'userName', 'x']);
+      return { kind, method: 'GET', url: `${base}?${encodeQuery(params)}`, headers };
+    }
+    case 'catalog': {
+      const type = r.pick(['Roles', 'Entitlements', 'roles', 'ENTITLEMENTS']);
+      const url = r.pick([
+        `/scim/v2/${type}`,
+        `/scim/v2/${type}/${enc(r.pick([...STRINGS, 'admin', 'x']))}`,
+        `/scim/v2/${type}?${encodeQuery({ filter: filter(r, 2) })}`,
+        `/scim/v2/${type}?${encodeQuery({ count: String(r.pick([0, 1, 1000, -1, 'x'])), startIndex: String(r.pick([1, 0, 'x'])), cursor: cursorOf(r, []) })}`,
+        `/scim/v2/Users/${idOf(r, targets, false)}?${encodeQuery({ attributes: r.pick(['roles', 'entitlements', `${EXTENSION}:team`, 'roles.value']) })}`,
+      ]);
+      const method = r.pick(['GET', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE']);
+      return { kind, method, url, headers: { ...headers, 'content-type': 'application/scim+json' }, ...(method === 'GET' ? {} : { payload: json(value(r)) }) };
+    }
+    case 'api': {
+      const appHeaders = { authorization: `Bearer ${app}`, 'content-type': r.pick(['application/json', 'application/json', 'text/plain']) };
+      const any = () => enc(r.pick([...STRINGS, 'admin', 'x', ...targets.users]));
+      const [method, url, body] = r.pick<[string, string, unknown]>([
+        ['GET', `/api/v1/log?${encodeQuery({ [r.pick(['status', 'resource', 'token', 'since', 'until', 'client', 'method', 'limit', 'before'])]: r.pick([...STRINGS, '4xx', '1h', '-1', '2026-01-01', 'x']) })}`, undefined],
+        ['GET', `/api/v1/log/${any()}`, undefined],
+        ['GET', '/api/v1/health', undefined],
+        ['POST', '/api/v1/setup-links', r.pick([{}, { expiresInSeconds: r.pick([0, 60, 86400, 1e12, 'x', -1]) }, value(r)])],
+        ['DELETE', `/api/v1/setup-links/${any()}`, undefined],
+        ['POST', '/api/v1/roles', r.pick([{ value: jsonString(r), display: jsonString(r) }, value(r)])],
+        ['DELETE', `/api/v1/roles/${any()}`, undefined],
+        ['POST', '/api/v1/entitlements', r.pick([{ value: jsonString(r), type: jsonString(r) }, value(r)])],
+        ['DELETE', `/api/v1/entitlements/${any()}`, undefined],
+        ['GET', `/api/v1/role-mappings?${encodeQuery({ role: jsonString(r) })}`, undefined],
+        ['POST', '/api/v1/role-mappings', r.pick([{ role: jsonString(r), group: jsonString(r) }, { role: 'x', groupExternalId: jsonString(r) }, value(r)])],
+        ['DELETE', '/api/v1/role-mappings', value(r)],
+        ['GET', `/api/v1/users/${any()}/roles`, undefined],
+        ['POST', '/api/v1/schemas', r.pick([{ schema: value(r), resource: r.pick(['User', 'Group', 'x']) }, value(r)])],
+        ['GET', `/api/v1/schemas/${any()}`, undefined],
+        ['DELETE', `/api/v1/schemas/${enc(r.pick([EXTENSION, 'urn:x', ...STRINGS]))}`, undefined],
+        ['POST', `/api/v1/security-events?${encodeQuery({ stream: r.pick(['default', 's1', '', 'a'.repeat(70), ...STRINGS]), form: r.pick(['full', 'notice', 'x']) })}`, r.pick([{ returnImmediately: true }, { returnImmediately: true, maxEvents: r.pick([0, 1, 5000, -1, 'x']), ack: r.pick([[], ['x'], 'x', [7]]), setErrs: r.pick([{}, { x: { err: 'e' } }, { x: 'y' }, []]) }, value(r)])],
+        ['DELETE', `/api/v1/security-events?${encodeQuery({ stream: r.pick(['default', 's1', '', ...STRINGS]) })}`, undefined],
+        ['GET', `/api/v1/organizations/${enc(r.pick(['fuzz', 'nope', ...STRINGS]))}/jwks.json`, undefined],
+        ['POST', '/api/v1/webhooks', r.pick([{ url: r.pick(['https://example.com/hook', 'http://127.0.0.1/x', jsonString(r)]), format: r.pick(['json', 'set', 'x']) }, value(r)])],
+        ['PATCH', `/api/v1/webhooks/${any()}`, value(r)],
+        ['POST', `/api/v1/webhooks/${any()}/test`, {}],
+        ['GET', `/api/v1/events?${encodeQuery({ after: r.pick(['0', '-1', 'x', '99999999999']), limit: r.pick(['1', '0', 'x', '5000']) })}`, undefined],
+      ]);
+      return { kind, method, url, headers: appHeaders, ...(body !== undefined ? { payload: json(body) } : method === 'GET' || method === 'DELETE' ? {} : { payload: '' }) };
     }
     case 'path': {
       const url = r.pick([
