@@ -60,7 +60,14 @@ export async function fuzz(engine: Engine, cases: number, seed: number, progress
     const org = await h.org('fuzz', { rateLimit: 0, requireEmailUserName: false });
     const app = (await h.directory.organizations.issueToken('fuzz', 'app', 'app')).token;
     // The new surface has something to reach: an extension, declared roles and entitlements.
-    await h.directory.schemas.add('fuzz', { id: 'urn:example:fuzz:2.0:User', name: 'Fuzz', attributes: [{ name: 'team', type: 'string', multiValued: false }, { name: 'tags', type: 'string', multiValued: true }] });
+    await h.directory.schemas.add('fuzz', {
+      id: 'urn:example:fuzz:2.0:User',
+      name: 'Fuzz',
+      attributes: [
+        { name: 'team', type: 'string', multiValued: false },
+        { name: 'tags', type: 'string', multiValued: true },
+      ],
+    });
     await h.directory.catalog.add('fuzz', 'role', { value: 'admin', display: 'Administrator' });
     await h.directory.catalog.add('fuzz', 'entitlement', { value: 'license', type: 'License' });
     const users: string[] = [];

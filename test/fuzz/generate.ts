@@ -285,7 +285,8 @@ function bulkBody(r: Random, targets: Targets): unknown {
     if (r.chance(0.2)) op.version = r.pick(['W/"1"', '*', 7, 'garbage']);
     if (r.chance(0.9)) {
       const data = r.chance(0.4) && method === 'PATCH' ? patchBody(r, targets) : resourceBody(r, group, targets);
-      if (r.chance(0.3) && data && typeof data === 'object' && !Array.isArray(data)) (data as Record<string, unknown>).members = [{ value: ref() }, { value: ref() }];
+      if (r.chance(0.3) && data && typeof data === 'object' && !Array.isArray(data))
+        (data as Record<string, unknown>).members = [{ value: ref() }, { value: ref() }];
       op.data = data;
     }
     return r.chance(0.03) ? value(r) : op;
@@ -319,7 +320,23 @@ function cursorOf(r: Random, real: readonly string[]): string {
 
 /** One case; `auth` is the organization's scim token, `app` its app token. */
 export function fuzzCase(r: Random, targets: Targets, auth: string, app: string): FuzzCase {
-  const kind = r.pick(['filter', 'filter', 'patch', 'patch', 'body', 'body', 'query', 'headers', 'path', 'bulk', 'bulk', 'cursor', 'catalog', 'api', 'api'] as const);
+  const kind = r.pick([
+    'filter',
+    'filter',
+    'patch',
+    'patch',
+    'body',
+    'body',
+    'query',
+    'headers',
+    'path',
+    'bulk',
+    'bulk',
+    'cursor',
+    'catalog',
+    'api',
+    'api',
+  ] as const);
   const group = r.chance(0.35);
   const base = group ? '/scim/v2/Groups' : '/scim/v2/Users';
   const headers: Record<string, string> = { authorization: `Bearer ${auth}` };
@@ -413,7 +430,9 @@ export function fuzzCase(r: Random, targets: Targets, auth: string, app: string)
         method: 'POST',
         url: '/scim/v2/Bulk',
         headers: { ...headers, 'content-type': 'application/scim+json' },
-        payload: r.chance(0.03) ? r.pick(['{"Operations":[', '', '[]', `{"schemas":["${BULK_REQUEST}"],"Operations":${'['.repeat(40)}`]) : json(bulkBody(r, targets)),
+        payload: r.chance(0.03)
+          ? r.pick(['{"Operations":[', '', '[]', `{"schemas":["${BULK_REQUEST}"],"Operations":${'['.repeat(40)}`])
+          : json(bulkBody(r, targets)),
       };
     case 'cursor': {
       const params: Record<string, string> = { cursor: cursorOf(r, targets.cursors ?? []) };
@@ -438,7 +457,11 @@ export function fuzzCase(r: Random, targets: Targets, auth: string, app: string)
       const appHeaders = { authorization: `Bearer ${app}`, 'content-type': r.pick(['application/json', 'application/json', 'text/plain']) };
       const any = () => enc(r.pick([...STRINGS, 'admin', 'x', ...targets.users]));
       const [method, url, body] = r.pick<[string, string, unknown]>([
-        ['GET', `/api/v1/log?${encodeQuery({ [r.pick(['status', 'resource', 'token', 'since', 'until', 'client', 'method', 'limit', 'before'])]: r.pick([...STRINGS, '4xx', '1h', '-1', '2026-01-01', 'x']) })}`, undefined],
+        [
+          'GET',
+          `/api/v1/log?${encodeQuery({ [r.pick(['status', 'resource', 'token', 'since', 'until', 'client', 'method', 'limit', 'before'])]: r.pick([...STRINGS, '4xx', '1h', '-1', '2026-01-01', 'x']) })}`,
+          undefined,
+        ],
         ['GET', `/api/v1/log/${any()}`, undefined],
         ['GET', '/api/v1/health', undefined],
         ['POST', '/api/v1/setup-links', r.pick([{}, { expiresInSeconds: r.pick([0, 60, 86400, 1e12, 'x', -1]) }, value(r)])],
@@ -454,15 +477,38 @@ export function fuzzCase(r: Random, targets: Targets, auth: string, app: string)
         ['POST', '/api/v1/schemas', r.pick([{ schema: value(r), resource: r.pick(['User', 'Group', 'x']) }, value(r)])],
         ['GET', `/api/v1/schemas/${any()}`, undefined],
         ['DELETE', `/api/v1/schemas/${enc(r.pick([EXTENSION, 'urn:x', ...STRINGS]))}`, undefined],
-        ['POST', `/api/v1/security-events?${encodeQuery({ stream: r.pick(['default', 's1', '', 'a'.repeat(70), ...STRINGS]), form: r.pick(['full', 'notice', 'x']) })}`, r.pick([{ returnImmediately: true }, { returnImmediately: true, maxEvents: r.pick([0, 1, 5000, -1, 'x']), ack: r.pick([[], ['x'], 'x', [7]]), setErrs: r.pick([{}, { x: { err: 'e' } }, { x: 'y' }, []]) }, value(r)])],
+        [
+          'POST',
+          `/api/v1/security-events?${encodeQuery({ stream: r.pick(['default', 's1', '', 'a'.repeat(70), ...STRINGS]), form: r.pick(['full', 'notice', 'x']) })}`,
+          r.pick([
+            { returnImmediately: true },
+            {
+              returnImmediately: true,
+              maxEvents: r.pick([0, 1, 5000, -1, 'x']),
+              ack: r.pick([[], ['x'], 'x', [7]]),
+              setErrs: r.pick([{}, { x: { err: 'e' } }, { x: 'y' }, []]),
+            },
+            value(r),
+          ]),
+        ],
         ['DELETE', `/api/v1/security-events?${encodeQuery({ stream: r.pick(['default', 's1', '', ...STRINGS]) })}`, undefined],
         ['GET', `/api/v1/organizations/${enc(r.pick(['fuzz', 'nope', ...STRINGS]))}/jwks.json`, undefined],
-        ['POST', '/api/v1/webhooks', r.pick([{ url: r.pick(['https://example.com/hook', 'http://127.0.0.1/x', jsonString(r)]), format: r.pick(['json', 'set', 'x']) }, value(r)])],
+        [
+          'POST',
+          '/api/v1/webhooks',
+          r.pick([{ url: r.pick(['https://example.com/hook', 'http://127.0.0.1/x', jsonString(r)]), format: r.pick(['json', 'set', 'x']) }, value(r)]),
+        ],
         ['PATCH', `/api/v1/webhooks/${any()}`, value(r)],
         ['POST', `/api/v1/webhooks/${any()}/test`, {}],
         ['GET', `/api/v1/events?${encodeQuery({ after: r.pick(['0', '-1', 'x', '99999999999']), limit: r.pick(['1', '0', 'x', '5000']) })}`, undefined],
       ]);
-      return { kind, method, url, headers: appHeaders, ...(body !== undefined ? { payload: json(body) } : method === 'GET' || method === 'DELETE' ? {} : { payload: '' }) };
+      return {
+        kind,
+        method,
+        url,
+        headers: appHeaders,
+        ...(body !== undefined ? { payload: json(body) } : method === 'GET' || method === 'DELETE' ? {} : { payload: '' }),
+      };
     }
     case 'path': {
       const url = r.pick([
