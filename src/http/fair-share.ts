@@ -48,8 +48,11 @@ export class FairShare {
       return await fn();
     } finally {
       const next = o.waiting.shift();
-      // The slot passes to the next waiter as it is; the last one out forgets the organization.
-      if (next) next();
+      // The slot passes to the next waiter as it is, on a later turn of the event loop: resumed
+      // at once (a microtask), the waiters would run back to back, each page's synchronous work
+      // (SQLite's statements, the page's text) after the other's, with no turn for the requests
+      // of other organizations that arrived meanwhile. The last one out forgets the organization.
+      if (next) setImmediate(next);
       else if (--o.running === 0) this.orgs.delete(orgId);
     }
   }
