@@ -502,12 +502,15 @@ export function fuzzCase(r: Random, targets: Targets, auth: string, app: string)
         ['POST', `/api/v1/webhooks/${any()}/test`, {}],
         ['GET', `/api/v1/events?${encodeQuery({ after: r.pick(['0', '-1', 'x', '99999999999']), limit: r.pick(['1', '0', 'x', '5000']) })}`, undefined],
       ]);
+      // A poll without returnImmediately is a long poll (30 s by design): the fuzzer asks for an answer now.
+      const answerNow = url.startsWith('/api/v1/security-events') && method === 'POST' && body !== null && typeof body === 'object' && !Array.isArray(body);
+      const sent = answerNow ? { ...(body as Record<string, unknown>), returnImmediately: true } : body;
       return {
         kind,
         method,
         url,
         headers: appHeaders,
-        ...(body !== undefined ? { payload: json(body) } : method === 'GET' || method === 'DELETE' ? {} : { payload: '' }),
+        ...(sent !== undefined ? { payload: json(sent) } : method === 'GET' || method === 'DELETE' ? {} : { payload: '' }),
       };
     }
     case 'path': {
