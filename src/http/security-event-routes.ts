@@ -31,8 +31,9 @@ function pollBody(body: unknown): {
   ack: string[];
   setErrs: Record<string, { err: string; description?: string }>;
 } {
-  const b = (body ?? {}) as Record<string, unknown>;
-  if (typeof b !== 'object' || Array.isArray(b)) throw ScimError.invalidSyntax('The poll request must be a JSON object (RFC 8936 §2.4).');
+  // No body is an empty request; a JSON null is no poll request at all.
+  const b = (body === undefined ? {} : body) as Record<string, unknown>;
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw ScimError.invalidSyntax('The poll request must be a JSON object (RFC 8936 §2.4).');
   const maxEvents = b.maxEvents ?? SET_POLL_LIMITS.defaultEvents;
   if (typeof maxEvents !== 'number' || !Number.isInteger(maxEvents) || maxEvents < 0)
     throw ScimError.invalidValue('"maxEvents" must be a non-negative integer.');

@@ -673,3 +673,24 @@ describe('issue 23 defect 4: each organization gets a bounded share of heavy lis
     assert.equal(heavyList({ ...req, count: 100 }), false);
   });
 });
+
+for (const engine of ENGINES) {
+  describe(`a JSON null is no security event poll (found by the fuzzer) (${engine})`, () => {
+    test('POST /api/v1/security-events with the body null is 400 at once, not a 30 s long poll', async () => {
+      const h = await Harness.start(engine);
+      try {
+        await h.org('acme');
+        const app = (await h.directory.organizations.issueToken('acme', 'application', 'app')).token;
+        const res = await h.request('POST', '/api/v1/security-events?stream=a&form=full', {
+          token: app,
+          raw: 'null',
+          headers: { 'content-type': 'application/json' },
+        });
+        assert.equal(res.status, 400, res.text);
+        assert.equal(res.body.scimType, 'invalidSyntax');
+      } finally {
+        await h.close();
+      }
+    });
+  });
+}
