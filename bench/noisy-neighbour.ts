@@ -4,7 +4,7 @@ import type { Store } from '../src/store/store.js';
 import { SCIM_BASE } from './scenarios.js';
 import { seedUsers } from './seed.js';
 import { percentile as sortedPercentile } from './stats.js';
-import { startServe } from './throughput.js';
+import { startServe, type Child } from './throughput.js';
 import { userNameOf } from './users.js';
 
 /**
@@ -94,6 +94,7 @@ export async function benchNoisyNeighbour(
   seconds: number,
   connections: number,
   log: (m: string) => void,
+  start: (database: string) => Promise<Child> = startServe,
 ): Promise<NoisyReport> {
   // The noisy organization stays under its rate limit (the default 200 a second, burst 400):
   // the work each request asks for is what slows the others, not their number.
@@ -105,7 +106,7 @@ export async function benchNoisyNeighbour(
   await seedUsers(store, quiet.id, 1, users, quiet.schema.user);
   const noisyToken = (await directory.organizations.issueToken('noisy', 'bench')).token;
   const quietToken = (await directory.organizations.issueToken('quiet', 'bench')).token;
-  const serve = await startServe(database);
+  const serve = await start(database);
   try {
     await lookups(serve.origin, quietToken, users, 1);
     const alone = await lookups(serve.origin, quietToken, users, seconds);
