@@ -150,7 +150,17 @@ export async function benchEngine(
       }
       if (config.noisy && !config.logCostOnly) {
         // Organizations of their own, through a `rollcall serve` process of its own.
-        noisy = await benchNoisyNeighbour(directory, db.store, db.database, config.noisyUsers, Math.min(config.duration, 5), 16, log);
+        noisy = await benchNoisyNeighbour(
+          directory,
+          db.store,
+          db.database,
+          config.noisyUsers,
+          Math.min(config.duration, 5),
+          16,
+          log,
+          undefined,
+          db.dataDirectory,
+        );
       }
       if (config.logCost) {
         // Last: its POSTs add users that the walk and the group benchmark must not see.

@@ -4,7 +4,7 @@ import type { Store } from '../src/store/store.js';
 import { SCIM_BASE } from './scenarios.js';
 import { seedUsers } from './seed.js';
 import { percentile as sortedPercentile } from './stats.js';
-import { startServe, type Child } from './throughput.js';
+import { pin, postgresPids, startServe, type Child } from './throughput.js';
 import { userNameOf } from './users.js';
 
 /**
@@ -95,6 +95,7 @@ export async function benchNoisyNeighbour(
   connections: number,
   log: (m: string) => void,
   start: (database: string) => Promise<Child> = startServe,
+  pgDataDirectory?: string,
 ): Promise<NoisyReport> {
   // The noisy organization stays under its rate limit (the default 200 a second, burst 400):
   // the work each request asks for is what slows the others, not their number.
@@ -107,8 +108,18 @@ export async function benchNoisyNeighbour(
   const noisyToken = (await directory.organizations.issueToken('noisy', 'bench')).token;
   const quietToken = (await directory.organizations.issueToken('quiet', 'bench')).token;
   const serve = await start(database);
+  // As the throughput benchmark does: the server (and PostgreSQL) on core 1, this process (the
+  // quiet client and the noisy load's thread) on core 0, so the load generators do not take the
+  // server's CPU and the ratio is the server's.
+  let pinned = pin(process.pid, '0') && pin(serve.child.pid!, '1');
   try {
     await lookups(serve.origin, quietToken, users, 1);
+    // PostgreSQL's backends exist once the server has connected (new ones are pinned by the postmaster's mask).
+    if (pgDataDirectory)
+      pinned =
+        postgresPids(pgDataDirectory)
+          .map((p) => pin(p, '1'))
+          .every(Boolean) && pinned;
     const alone = await lookups(serve.origin, quietToken, users, seconds);
     const aloneP50 = percentile(alone, 50);
     log(`noisy neighbour: quiet lookups alone p50 ${aloneP50.toFixed(2)} ms (${alone.length})`);
@@ -142,9 +153,13 @@ export async function benchNoisyNeighbour(
       notes: [
         `two organizations of ${users.toLocaleString('en-US')} users in one \`rollcall serve\` process; quiet looks users up by userName one at a time, alone and then while noisy keeps ${connections} heavy requests under way from a thread of its own`,
         `noisy has the default rate limit (200 a second, burst 400); quiet has none`,
+        pinned
+          ? 'the server (and PostgreSQL) pinned to core 1, the clients to core 0 (taskset)'
+          : 'not pinned (taskset failed): clients and server share the cores',
       ],
     };
   } finally {
+    pin(process.pid, '0-1');
     await serve.stop();
   }
 }
