@@ -28,32 +28,65 @@ export function heavyList(req: ListRequest): boolean {
   return req.count >= HEAVY_COUNT || terms(req.filter) >= HEAVY_TERMS;
 }
 
+interface Org {
+  running: number;
+  readonly waiting: (() => void)[];
+}
+
 /**
- * A fair share of this process for each organization: at most {@link HEAVY_PER_ORGANIZATION}
- * heavy requests of one organization run at once; its others wait, in order, without holding a
- * database connection or the event loop. Light requests (a lookup, a write) never wait here, so
- * one organization's pages of 1,000 users cannot queue ahead of another's lookups.
+ * A fair share of this process for each organization's heavy requests (heavyList):
+ * - at most {@link HEAVY_PER_ORGANIZATION} of one organization are under way at once (on
+ *   PostgreSQL, the rest hold no pooled connection);
+ * - at most one of each organization starts per turn of the event loop. SQLite's statements are
+ *   synchronous, so a page runs to its end once started: without this, sixteen pages read from
+ *   sixteen sockets in one turn ran back to back, and a lookup of another organization read in the
+ *   same turn waited for all of them (160 ms and more). Between two of one organization's heavy
+ *   requests, the event loop reads and serves everyone else's.
+ * Light requests (a lookup, a write) never wait here.
  */
 export class FairShare {
-  private readonly orgs = new Map<string, { running: number; waiting: (() => void)[] }>();
+  private readonly orgs = new Map<string, Org>();
+  /** Organizations with a heavy request waiting for the next turn, in arrival order. */
+  private readonly ready: string[] = [];
+  private scheduled = false;
 
   constructor(private readonly perOrganization = HEAVY_PER_ORGANIZATION) {}
 
   async run<T>(orgId: string, fn: () => Promise<T>): Promise<T> {
     let o = this.orgs.get(orgId);
     if (!o) this.orgs.set(orgId, (o = { running: 0, waiting: [] }));
-    if (o.running >= this.perOrganization) await new Promise<void>((resolve) => o.waiting.push(resolve));
-    else o.running++;
+    await new Promise<void>((resolve) => {
+      o.waiting.push(resolve);
+      if (!this.ready.includes(orgId)) this.ready.push(orgId);
+      this.schedule();
+    });
     try {
       return await fn();
     } finally {
-      const next = o.waiting.shift();
-      // The slot passes to the next waiter as it is, on a later turn of the event loop: resumed
-      // at once (a microtask), the waiters would run back to back, each page's synchronous work
-      // (SQLite's statements, the page's text) after the other's, with no turn for the requests
-      // of other organizations that arrived meanwhile. The last one out forgets the organization.
-      if (next) setImmediate(next);
-      else if (--o.running === 0) this.orgs.delete(orgId);
+      o.running--;
+      if (o.waiting.length > 0) {
+        if (!this.ready.includes(orgId)) this.ready.push(orgId);
+        this.schedule();
+      } else if (o.running === 0) this.orgs.delete(orgId);
     }
+  }
+
+  /** On the next turn: one waiting heavy request of each organization that has room starts. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      const turn = this.ready.splice(0);
+      for (const orgId of turn) {
+        const o = this.orgs.get(orgId);
+        if (!o || o.waiting.length === 0) continue;
+        if (o.running >= this.perOrganization) continue; // its finally puts it back
+        o.running++;
+        o.waiting.shift()!();
+        if (o.waiting.length > 0) this.ready.push(orgId);
+      }
+      if (this.ready.length > 0) this.schedule();
+    });
   }
 }
