@@ -342,7 +342,7 @@ export function buildCli(io: Io): Command {
         tokens.length
           ? tokens.map(
               (t) =>
-                `${t.id}\t${t.label}\t${t.scope}\tcreated ${t.created}\tlast used ${t.lastUsed ?? (t.expiresUnused && !t.revoked ? `never (expires unused ${t.expiresUnused})` : 'never')}${t.linkId ? `\tsetup link ${t.linkId}` : ''}${t.revoked ? `\trevoked ${t.revoked}` : ''}`,
+                `${t.id}\t${t.label}\t${t.scope}\tcreated ${t.created}\tlast used ${t.lastUsed ?? 'never'}${t.revoked ? `\trevoked ${t.revoked}` : ''}${t.linkId ? `\tsetup link ${t.linkId}` : ''}${t.expiresUnused && !t.lastUsed && !t.revoked ? `\texpires unused ${t.expiresUnused}` : ''}`,
             )
           : ['no tokens'],
       );

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { ScimError, parseSearchRequest } from '../protocol/messages/index.js';
+import { parseSearchRequest } from '../protocol/messages/index.js';
 import { parseListRequest } from '../protocol/query.js';
 import { CATALOG_TYPES, type CatalogKind, type Vocabulary } from '../protocol/schema/catalog.js';
 import type { Catalog } from '../service/catalog.js';
@@ -46,7 +46,6 @@ export function registerCatalog(host: RouteHost, catalog: Catalog): void {
       const ctx = context(request);
       const vocabulary = requestVocabulary(request, ctx);
       const { id } = request.params;
-      if (id.includes('\u0000')) throw ScimError.notFound('No resource with that id (it contains a NUL character).');
       const resource = await catalog.scimGet(ctx, kind, vocabulary, id);
       const inm = headerOf(request, 'if-none-match');
       if (inm && inm.split(',').some((t) => t.trim() === '*' || t.trim() === resource.meta.version))

@@ -52,6 +52,11 @@ export class FairShare {
 
   constructor(private readonly perOrganization = HEAVY_PER_ORGANIZATION) {}
 
+  /** Reads a list: a heavy one (heavyList) in its organization's turn, a light one at once. */
+  list<T>(orgId: string, req: ListRequest, read: () => Promise<T>): Promise<T> {
+    return heavyList(req) ? this.run(orgId, read) : read();
+  }
+
   async run<T>(orgId: string, fn: () => Promise<T>): Promise<T> {
     let o = this.orgs.get(orgId);
     if (!o) this.orgs.set(orgId, (o = { running: 0, waiting: [] }));

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ScimError, parseSearchRequest } from '../protocol/messages/index.js';
+import { parseSearchRequest } from '../protocol/messages/index.js';
 import type { Projection } from '../protocol/projection.js';
 import { parseListRequest, type ListRequest } from '../protocol/query.js';
 import type { ResourceTypeDef } from '../protocol/schema/index.js';
@@ -10,7 +10,7 @@ import type { Access } from './auth.js';
 import { methodsNotAllowed } from './not-allowed.js';
 import { headerOf, projectionOf, sendList, sendListText, sendResource, type Query } from './request.js';
 import { SCIM_CONTENT_TYPE } from './errors.js';
-import { heavyList, type FairShare } from './fair-share.js';
+import type { FairShare } from './fair-share.js';
 
 /** A SCIM resource type as HTTP serves it: its schema, its service, and what its responses read. */
 export interface ResourceDescriptor<R> {
@@ -45,13 +45,6 @@ const preconditions = (request: FastifyRequest): Preconditions => {
 
 const access = (a: Access) => ({ config: { access: a } });
 
-/** The resource id of the URL; one no resource can have (a NUL character, which no engine stores) is simply not found. */
-function idOf(request: FastifyRequest<WithId>): string {
-  const { id } = request.params;
-  if (id.includes('\u0000')) throw ScimError.notFound('No resource with that id (it contains a NUL character).');
-  return id;
-}
-
 /** No `attributes` and no `excludedAttributes`: the default representation. */
 const plain = (p: Projection): boolean => p.attributes === undefined && p.excludedAttributes === undefined;
 
@@ -82,7 +75,7 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
       return sendList(reply, d.typeOf(ctx.org), await listOf(d, ctx, req), req.projection);
     };
     // A heavy page or filter takes its turn among its organization's own (fair-share.ts).
-    return host.fair && heavyList(req) ? host.fair.run(ctx.org.id, read) : read();
+    return host.fair ? host.fair.list(ctx.org.id, req, read) : read();
   };
 
   app.get<WithQuery>(base, access('read'), async (request, reply) => {
@@ -108,11 +101,11 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
     const notModified = (version: string) => !!inm && inm.split(',').some((t) => t.trim() === '*' || t.trim() === version);
     const t = asText(ctx, projection);
     if (t) {
-      const found = await t.getText(ctx, idOf(request), d.read(projection));
+      const found = await t.getText(ctx, request.params.id, d.read(projection));
       if (notModified(found.version)) return reply.code(304).header('etag', found.version).send();
       return reply.header('etag', found.version).type(SCIM_CONTENT_TYPE).send(found.json);
     }
-    const resource = await service.get(ctx, idOf(request), d.read(projection));
+    const resource = await service.get(ctx, request.params.id, d.read(projection));
     if (notModified(resource.meta.version)) return reply.code(304).header('etag', resource.meta.version).send();
     return sendResource(reply, d.typeOf(ctx.org), resource, projection);
   });
@@ -123,7 +116,7 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
     return sendResource(
       reply,
       d.typeOf(ctx.org),
-      await service.replace(ctx, idOf(request), request.body, preconditions(request), d.read(projection)),
+      await service.replace(ctx, request.params.id, request.body, preconditions(request), d.read(projection)),
       projection,
     );
   });
@@ -132,7 +125,7 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
     const ctx = context(request);
     const projection = projectionOf(request.query);
     const answer = d.answersPatch(ctx.org.settings, projection);
-    const resource = await service.patch(ctx, idOf(request), request.body, preconditions(request), answer ? d.read(projection) : undefined);
+    const resource = await service.patch(ctx, request.params.id, request.body, preconditions(request), answer ? d.read(projection) : undefined);
     if (!answer || !resource)
       return reply
         .code(204)
@@ -142,7 +135,7 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
   });
 
   app.delete<WithId>(item, access('write'), async (request, reply) => {
-    await service.delete(context(request), idOf(request), preconditions(request));
+    await service.delete(context(request), request.params.id, preconditions(request));
     return reply.code(204).send();
   });
 

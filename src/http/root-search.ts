@@ -4,7 +4,6 @@ import { project } from '../protocol/projection.js';
 import type { ListRequest } from '../protocol/query.js';
 import { SCIM_CONTENT_TYPE } from './errors.js';
 import { listOf, type ResourceDescriptor, type RouteHost } from './resource-routes.js';
-import { heavyList } from './fair-share.js';
 
 /**
  * POST /.search (RFC 7644 §3.4.3) across every registered resource type, in registration order
@@ -43,6 +42,6 @@ export function rootSearch(host: RouteHost, types: readonly ResourceDescriptor<u
       }
       return reply.type(SCIM_CONTENT_TYPE).send(listResponse({ totalResults: total, startIndex, resources }));
     };
-    return host.fair && heavyList(fitting[0]!.req) ? host.fair.run(ctx.org.id, search) : search();
+    return host.fair ? host.fair.list(ctx.org.id, fitting[0]!.req, search) : search();
   };
 }

@@ -9,7 +9,7 @@ import { guardInputs } from './input-boundary.js';
 import { FairShare } from './fair-share.js';
 import type { RateLimits } from './rate-limit.js';
 import { bulkLimits, listOf as discoveryList, resourceTypeJson, schemaJson, serviceProviderConfig } from './discovery.js';
-import { BULK_RESPONSE } from '../service/bulk.js';
+import { BULK_RESPONSE, parseBulkRequest } from '../protocol/messages/bulk-request.js';
 import { SCIM_CONTENT_TYPE, errorHandler, errorHandlerFor } from './errors.js';
 import { baseUrlOf, contextOf } from './request.js';
 import { methodsNotAllowed } from './not-allowed.js';
@@ -121,7 +121,7 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   app.post('/Bulk', { config: { access: 'write' as const } }, async (request, reply) => {
     const ctx = context(request);
     // The bytes that arrived, however they were framed (Content-Length or chunked).
-    const bulk = directory.bulk.parse(request.body, bodyBytes(request), bulkLimits(ctx.org.settings, opts.bodyLimit));
+    const bulk = parseBulkRequest(request.body, bodyBytes(request), bulkLimits(ctx.org.settings, opts.bodyLimit));
     // Operations start until three quarters of the handler's time (the rest is for those under
     // way); any left are answered 503, not run, so the answer always arrives and says what ran.
     const budget = request.routeOptions.handlerTimeout;
@@ -130,7 +130,7 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
     // operations the token's bucket has no room for are answered 429, not run.
     const { rateLimit, rateBurst } = ctx.org.settings;
     const admitted = 1 + opts.limits.tokens.takeUpTo(request.auth!.tokenId, rateLimit, rateBurst, bulk.operations.length - 1);
-    const results = await directory.bulk.run(ctx, bulk, { deadline, admitted, rate: { limit: rateLimit, burst: rateBurst } });
+    const results = await directory.bulk.run(ctx, bulk, { deadline, admitted });
     return reply.type(SCIM_CONTENT_TYPE).send({ schemas: [BULK_RESPONSE], Operations: results });
   });
   methodsNotAllowed(app, '/Bulk', ['GET', 'PUT', 'PATCH', 'DELETE'], ['POST']);

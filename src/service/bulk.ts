@@ -1,18 +1,8 @@
-import {
-  BULK_RESPONSE,
-  parseBulkRequest,
-  referenceOf,
-  type BulkLimits,
-  type BulkMethod,
-  type BulkOperation,
-  type BulkRequest,
-} from '../protocol/messages/bulk-request.js';
+import { referenceOf, type BulkMethod, type BulkOperation, type BulkRequest } from '../protocol/messages/bulk-request.js';
 import { ScimError } from '../protocol/messages/error.js';
 import { schedule } from './bulk-scheduler.js';
 import type { RequestContext } from './context.js';
 import type { ResourceService, ScimResource } from './resource.js';
-
-export { BULK_RESPONSE, type BulkLimits };
 
 /** One operation's outcome in a BulkResponse (RFC 7644 §3.7.3). */
 export interface BulkResult {
@@ -46,30 +36,22 @@ export class Bulk {
     private readonly createUsers?: (ctx: RequestContext, bodies: readonly unknown[]) => Promise<(ScimResource | ScimError)[] | undefined>,
   ) {}
 
-  /** Checks a BulkRequest against the limits before anything runs (see parseBulkRequest). */
-  parse(body: unknown, payloadBytes: number, limits: BulkLimits): BulkRequest {
-    return parseBulkRequest(body, payloadBytes, limits);
-  }
-
   /**
    * Runs the operations; returns their results in the order they ran. No operation starts after
    * `deadline` (ms since the epoch), and no more than `admitted` start (the token's rate limit):
    * each left is answered 503 or 429, not run, and can be sent again.
    */
-  async run(
-    ctx: RequestContext,
-    request: BulkRequest,
-    bounds: { deadline?: number | undefined; admitted?: number; rate?: { limit: number; burst: number } } = {},
-  ): Promise<BulkResult[]> {
-    const { deadline, admitted, rate } = bounds;
+  async run(ctx: RequestContext, request: BulkRequest, bounds: { deadline?: number | undefined; admitted?: number } = {}): Promise<BulkResult[]> {
+    const { deadline, admitted } = bounds;
+    const { rateLimit, rateBurst } = ctx.org.settings;
     const { failOnErrors, creators } = request;
     /** bulkId → the id its POST created (absent: not run, or failed). */
     const created = new Map<string, string>();
     const failed = new Set<string>();
     const refused = new Map([...request.cyclic].map(([index, err]) => [index, failure(request.operations[index]!, err)]));
-    const note = (op: BulkOperation, result: BulkResult) => {
-      if (op.bulkId === undefined || op.method !== 'POST') return;
-      if (!result.status.startsWith('2')) failed.add(op.bulkId);
+    /** A POST that failed: the operations that refer to its bulkId answer 409. */
+    const creationFailed = (op: BulkOperation) => {
+      if (op.bulkId !== undefined && op.method === 'POST') failed.add(op.bulkId);
     };
     return schedule(
       request.order,
@@ -77,7 +59,7 @@ export class Bulk {
       {
         run: async (op) => {
           const result = await this.execute(ctx, op, created, failed, creators);
-          note(op, result);
+          if (!result.status.startsWith('2')) creationFailed(op);
           return result;
         },
         failed: (op, err) => {
@@ -85,7 +67,7 @@ export class Bulk {
           // names the operation, never the internals.
           const down = this.unavailable(err);
           if (!down) ctx.warn?.('bulk operation failed unexpectedly', { index: op.index, method: op.method, path: op.path, error: (err as Error).message });
-          note(op, { method: op.method, status: '500' });
+          creationFailed(op);
           return failure(
             op,
             down
@@ -119,7 +101,7 @@ export class Bulk {
           return ops.map((o, i) => {
             const r = outcome[i]!;
             if (r instanceof ScimError) {
-              if (o.bulkId !== undefined) failed.add(o.bulkId);
+              creationFailed(o);
               return failure(o, r);
             }
             if (o.bulkId !== undefined) created.set(o.bulkId, r.id);
@@ -132,8 +114,8 @@ export class Bulk {
             why === 'time'
               ? ScimError.unavailable(`Not run: the request reached its time limit before this operation started, and nothing of it was written. ${AGAIN}`)
               : ScimError.tooManyRequests(
-                  `Not run: each operation counts against the token's rate limit (${rate?.limit ?? 0} requests a second, burst ${rate?.burst ?? 0}, the organization's rateLimit and rateBurst), and this one found none left; nothing of it was written. ${AGAIN}`,
-                  rate && rate.limit > 0 ? 1 / rate.limit : 1,
+                  `Not run: each operation counts against the token's rate limit (${rateLimit} requests a second, burst ${rateBurst}, the organization's rateLimit and rateBurst), and this one found none left; nothing of it was written. ${AGAIN}`,
+                  rateLimit > 0 ? 1 / rateLimit : 1,
                 ),
           ),
       },

@@ -99,9 +99,14 @@ for (const engine of ENGINES) {
       assert.match(diff, /name\.givenName\s+Jane\s+Janet/);
       await screenshot(page, 'console-log-detail');
 
+      // A setup link that issued Entra ID a token (issue 23): the page says which token came from it.
+      const { link } = await wiring.directory.access.createSetupLink('acme');
+      await wiring.directory.organizations.issueToken('acme', 'setup: entra', 'scim', { linkId: link.id, expires: link.expires });
       await page.goto(`${origin}/admin/orgs/acme`);
       assert.match(await page.locator('#health').innerText(), /healthy/);
       assert.equal(await page.locator('figure.chart svg rect').count(), 48);
+      assert.match(await page.locator(`#link-${link.id}`).innerText(), /entra \(1 live\)/);
+      assert.match(await page.locator('section[aria-labelledby="tokens"]').innerText(), /setup link of .*never; expires unused/s);
       await screenshot(page, 'console-organization');
       await page.goto(`${origin}/admin`);
       assert.match(await page.locator('tbody').innerText(), /Acme Inc\s+acme\s+healthy\s+Okta/);
