@@ -51,6 +51,9 @@ const NOISE: Record<string, (users: number, i: number) => string> = {
 const NOISE_WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { origin, token, path, connections, seconds } = workerData;
+// The lowest priority on the clients' core, so that parsing the noise's responses does not delay
+// the quiet client's own measurements there (Linux; elsewhere the thread keeps its priority).
+try { require('node:os').setPriority(Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop()), 19); } catch {}
 let done = 0, refused = 0, stop = Date.now() + seconds * 1000;
 const loop = async () => {
   while (Date.now() < stop) {

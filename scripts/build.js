@@ -46,7 +46,11 @@ cpSync(join(root, 'src', 'console', 'assets'), join(dist, 'console', 'assets'), 
 const { buildSync } = await import('esbuild');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 buildSync({
-  entryPoints: { main: join(root, 'src', 'cli', 'main.ts'), 'log-thread': join(root, 'src', 'service', 'log', 'log-thread.ts') },
+  entryPoints: {
+    main: join(root, 'src', 'cli', 'main.ts'),
+    'log-thread': join(root, 'src', 'service', 'log', 'log-thread.ts'),
+    'read-thread': join(root, 'src', 'http', 'read-thread.ts'),
+  },
   outdir: join(dist, 'bin'),
   bundle: true,
   splitting: true,

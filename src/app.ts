@@ -20,6 +20,7 @@ import { scrubText } from './service/log/redact.js';
 import { ScimError } from './protocol/messages/index.js';
 import { Directory } from './service/directory.js';
 import { ProvisioningLog, type ProvisioningLogOptions } from './service/log/provisioning-log.js';
+import { ReadThreads, type ReadThreadsOptions } from './http/read-threads.js';
 import type { UserHooks } from './service/users.js';
 import type { Store } from './store/store.js';
 
@@ -41,6 +42,8 @@ export interface WiringOptions {
   readonly allowPrivateWebhooks?: boolean;
   /** Record every SCIM request in the provisioning log (default true; false turns it off). */
   readonly provisioningLog?: boolean | ProvisioningLogOptions;
+  /** Read heavy lists on threads of their own (src/http/read-threads.ts); off unless asked (`rollcall serve` asks). */
+  readonly readThreads?: ReadThreadsOptions;
 }
 
 export interface Wiring {
@@ -53,6 +56,8 @@ export interface Wiring {
   readonly worker: WebhookWorker | undefined;
   /** The provisioning log, unless turned off; its owner starts and stops it. */
   readonly log: ProvisioningLog | undefined;
+  /** The read threads, when asked for; their owner starts and stops them. */
+  readonly readThreads: ReadThreads | undefined;
   readonly bodyLimit: number;
   readonly retentionDays: number;
   /** The SCIM API as a plugin: register it under any prefix. */
@@ -86,8 +91,9 @@ export function wire(options: WiringOptions): Wiring {
       : undefined;
   const log =
     options.provisioningLog === false ? undefined : new ProvisioningLog(store, typeof options.provisioningLog === 'object' ? options.provisioningLog : {});
+  const readThreads = options.readThreads && options.readThreads.threads > 0 ? new ReadThreads(options.readThreads) : undefined;
   const scim: FastifyPluginAsync = async (app) => {
-    await app.register(scimPlugin, { directory, bodyLimit, limits, log, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
+    await app.register(scimPlugin, { directory, bodyLimit, limits, log, readThreads, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
   };
   const api: FastifyPluginAsync = async (app) => {
     await app.register(appApiPlugin, { directory, webhooks, retentionDays, bodyLimit, limits, log, publicUrl: options.publicUrl, securityEvents });
@@ -97,7 +103,7 @@ export function wire(options: WiringOptions): Wiring {
   const console: FastifyPluginAsync = async (app) => {
     await app.register(consolePlugin, { directory, webhooks, log, publicUrl: options.publicUrl, scimPrefix: DEFAULTS.scimPrefix });
   };
-  return { store, directory, webhooks, keys, worker, log, bodyLimit, retentionDays, scim, api, console };
+  return { store, directory, webhooks, keys, worker, log, readThreads, bodyLimit, retentionDays, scim, api, console };
 }
 
 /** Time bounds of the HTTP server, in milliseconds (defaults in src/defaults.ts). */
@@ -232,7 +238,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       });
       requestScope.run({ signal: abandoned.signal }, done);
     });
-  if (options.metrics !== false) registerMetrics(app, { log: wiring.log, orgLabel: options.metricsOrgLabel === true });
+  if (options.metrics !== false) registerMetrics(app, { log: wiring.log, readThreads: wiring.readThreads, orgLabel: options.metricsOrgLabel === true });
   app.setNotFoundHandler((request, reply) => {
     errorHandler(
       ScimError.notFound(
@@ -259,7 +265,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(wiring.scim, { prefix: DEFAULTS.scimPrefix });
   await app.register(wiring.api, { prefix: DEFAULTS.apiPrefix });
   if (options.console !== false) await app.register(wiring.console);
-  const { worker, log } = wiring;
+  const { worker, log, readThreads } = wiring;
+  if (readThreads) {
+    app.addHook('onReady', async () => readThreads.start((message, data) => app.log.warn(data, message)));
+    app.addHook('onClose', async () => readThreads.stop());
+  }
   if (log) {
     app.addHook('onReady', async () => log.start());
     app.addHook('onClose', async () => log.stop());

@@ -32,6 +32,10 @@ export const configSchema = z.strictObject({
   statementTimeoutMs: int(1).describe('PostgreSQL statement_timeout of every connection').optional(),
   eventRetentionDays: int(1).optional(),
   provisioningLog: z.boolean().optional(),
+  readThreads: z
+    .union([int(0, 64), z.literal('auto')])
+    .describe('threads that read heavy lists off the event loop: a number (0: none), or "auto"')
+    .optional(),
   metricsOrgLabel: z.boolean().optional(),
   allowPrivateWebhooks: z.boolean().optional(),
   worker: z
@@ -67,6 +71,7 @@ export const BINDINGS: readonly Binding[] = [
   { option: 'statementTimeout', key: 'statementTimeoutMs', env: 'ROLLCALL_STATEMENT_TIMEOUT', fallback: String(DEFAULTS.statementTimeoutMs) },
   { option: 'eventRetentionDays', key: 'eventRetentionDays', env: 'ROLLCALL_EVENT_RETENTION_DAYS', fallback: String(DEFAULTS.retentionDays) },
   { option: 'provisioningLog', key: 'provisioningLog', env: 'ROLLCALL_NO_PROVISIONING_LOG', fallback: true },
+  { option: 'readThreads', key: 'readThreads', env: 'ROLLCALL_READ_THREADS', fallback: 'auto' },
   { option: 'metricsOrgLabel', key: 'metricsOrgLabel', env: 'ROLLCALL_METRICS_ORG_LABEL', fallback: false },
   { option: 'allowPrivateWebhooks', key: 'allowPrivateWebhooks', env: 'ROLLCALL_ALLOW_PRIVATE_WEBHOOKS', fallback: false },
   { option: 'worker', key: 'worker.enabled', fallback: true },

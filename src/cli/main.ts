@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULTS } from '../defaults.js';
 import { DirectoryError, SettingError } from '../service/errors.js';
@@ -31,6 +32,15 @@ function orgLines(org: Organization): string[] {
 const configOption = () => new Option('--config <file>', `configuration file (default: ./${CONFIG_FILE} when it exists)`).env('ROLLCALL_CONFIG');
 
 /** The configuration file a command reads: --config, ROLLCALL_CONFIG, else ./rollcall.config.json when it exists. */
+/** `--read-threads`: 0 to 64, or auto (one per core, 2 to 4). An in-memory database has none: a thread cannot open it. */
+function readThreadCount(text: string, database: string): number {
+  if (database === ':memory:') return 0;
+  if (text.trim().toLowerCase() === 'auto') return Math.min(4, Math.max(2, availableParallelism()));
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n > 64) throw new CliError(`invalid --read-threads "${text}" (0 to 64, or auto)`);
+  return n;
+}
+
 function configFileOf(given: string | undefined): string | undefined {
   const named = given ?? process.env.ROLLCALL_CONFIG;
   if (named) return resolve(named);
@@ -68,6 +78,11 @@ export function buildCli(io: Io): Command {
         .default(String(DEFAULTS.statementTimeoutMs)),
     )
     .addOption(new Option('--no-provisioning-log', 'do not record SCIM requests in the provisioning log').env('ROLLCALL_NO_PROVISIONING_LOG'))
+    .addOption(
+      new Option('--read-threads <n>', 'threads that read heavy lists off the event loop (0: none; auto: one per core, 2 to 4)')
+        .env('ROLLCALL_READ_THREADS')
+        .default('auto'),
+    )
     .addOption(new Option('--metrics-org-label', 'label SCIM request metrics by organization (one series per organization)').env('ROLLCALL_METRICS_ORG_LABEL'))
     .addOption(new Option('--no-worker', 'do not deliver webhooks from this process (run `rollcall worker` instead)'))
     .addOption(new Option('--no-console', 'do not serve the operator console (/admin) and the setup pages (/setup)'))
@@ -91,6 +106,7 @@ export function buildCli(io: Io): Command {
         statementTimeout: string;
         allowPrivateWebhooks?: boolean;
         provisioningLog: boolean;
+        readThreads: string;
         metricsOrgLabel?: boolean;
       }) => {
         const [{ default: pino }, { buildApp, wire }, { openStore }] = await Promise.all([import('pino'), import('../app.js'), import('../store/open.js')]);
@@ -98,7 +114,9 @@ export function buildCli(io: Io): Command {
         const bodyLimit = Number(o.bodyLimit);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${o.port}"`);
         if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new CliError(`invalid --body-limit "${o.bodyLimit}" (bytes, at least 1024)`);
-        const store = await openStore(o.database, { migrate: false, statementTimeoutMs: positive('--statement-timeout', o.statementTimeout) });
+        const statementTimeoutMs = positive('--statement-timeout', o.statementTimeout);
+        const threads = readThreadCount(o.readThreads, o.database);
+        const store = await openStore(o.database, { migrate: false, statementTimeoutMs });
         const applied = await store.migrate();
         const retentionDays = positive('--event-retention-days', o.eventRetentionDays);
         const wiring = wire({
@@ -107,6 +125,8 @@ export function buildCli(io: Io): Command {
           allowPrivateWebhooks: !!o.allowPrivateWebhooks,
           // The log's rows are built and written on a thread of their own, with its own connection.
           provisioningLog: o.provisioningLog ? { thread: { database: o.database } } : false,
+          // Heavy lists are read on threads of their own, each with its own connection.
+          readThreads: { database: o.database, threads, statementTimeoutMs },
           retentionDays,
           worker: o.worker ? { timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000, retentionDays } : false,
           ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),

@@ -23,9 +23,38 @@ function terms(f: ResolvedFilter | undefined): number {
   }
 }
 
-/** Whether a list or search asks for enough work that one organization's many could crowd out the others'. */
+/**
+ * Attributes whose `eq` finds one resource or a handful: the lookups an identity provider sends
+ * before each write (by default `count` is maxResults, 1,000, so its size says nothing of them).
+ */
+const LOOKUP_KEYS = new Set(['id', 'username', 'externalid', 'displayname', 'emails.value']);
+
+/** Whether a filter matches no more than an `eq` on a lookup key does: one, an `and` with one, or an `or` of them. */
+function pinned(f: ResolvedFilter): boolean {
+  switch (f.kind) {
+    case 'compare': {
+      const key = f.attr.subAttribute ? `${f.attr.attribute.name}.${f.attr.subAttribute.name}` : f.attr.attribute.name;
+      return f.op === 'eq' && f.value !== null && !f.attr.inExtension && LOOKUP_KEYS.has(key.toLowerCase());
+    }
+    case 'and':
+      return pinned(f.left) || pinned(f.right);
+    case 'or':
+      return pinned(f.left) && pinned(f.right);
+    case 'valuePath':
+      return pinned(f.filter);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether a list or search asks for enough work that one organization's many could crowd out the
+ * others': a filter of many comparisons, or a large page that is not a lookup.
+ */
 export function heavyList(req: ListRequest): boolean {
-  return req.count >= HEAVY_COUNT || terms(req.filter) >= HEAVY_TERMS;
+  const n = terms(req.filter);
+  if (n >= HEAVY_TERMS) return true;
+  return req.count >= HEAVY_COUNT && !(req.filter && pinned(req.filter));
 }
 
 interface Org {
@@ -52,11 +81,7 @@ export class FairShare {
 
   constructor(private readonly perOrganization = HEAVY_PER_ORGANIZATION) {}
 
-  /** Reads a list: a heavy one (heavyList) in its organization's turn, a light one at once. */
-  list<T>(orgId: string, req: ListRequest, read: () => Promise<T>): Promise<T> {
-    return heavyList(req) ? this.run(orgId, read) : read();
-  }
-
+  /** Runs a heavy request (heavyList) of the organization in its turn. */
   async run<T>(orgId: string, fn: () => Promise<T>): Promise<T> {
     let o = this.orgs.get(orgId);
     if (!o) this.orgs.set(orgId, (o = { running: 0, waiting: [] }));

@@ -2,10 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { detectClient } from '../service/log/clients.js';
 import type { ProvisioningLog } from '../service/log/provisioning-log.js';
+import type { ReadThreads } from './read-threads.js';
 
 export interface MetricsOptions {
   /** The provisioning log, whose requests are counted by client and status class. */
   readonly log?: ProvisioningLog | undefined;
+  /** The read threads, whose readiness and reads are counted. */
+  readonly readThreads?: ReadThreads | undefined;
   /**
    * Add an `org` label to the SCIM request counters and a last-request gauge per organization:
    * one series per organization and client, so only for deployments with few organizations.
@@ -38,7 +41,26 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
-  const { log } = options;
+  const { log, readThreads } = options;
+  if (readThreads) {
+    new Gauge({
+      name: 'rollcall_read_threads_ready',
+      help: 'Read threads ready to read heavy lists (fewer than configured: the event loop reads them instead).',
+      registers: [registry],
+      collect() {
+        this.set(readThreads.ready);
+      },
+    });
+    new Counter({
+      name: 'rollcall_read_thread_reads_total',
+      help: 'Heavy lists and searches answered by a read thread.',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(readThreads.served);
+      },
+    });
+  }
   if (log) {
     const orgLabel = options.orgLabel === true;
     // Counted in a map on the request path and handed to prom-client at scrape time: a labelled

@@ -37,7 +37,11 @@ export function recordRequests(app: FastifyInstance, directory: Directory, log: 
   decorateForLog(app);
   // Callback hooks, not async ones: no promise per request on the hot path.
   app.addHook('onSend', (request, reply, payload, done) => {
-    if ((request.method !== 'GET' || reply.statusCode >= 400) && typeof payload === 'string' && payload.length <= RESPONSE_KEEP) request.responseText = payload;
+    if (request.method !== 'GET' || reply.statusCode >= 400) {
+      // A heavy search's body comes from a read thread as bytes (read-threads.ts).
+      if (typeof payload === 'string' && payload.length <= RESPONSE_KEEP) request.responseText = payload;
+      else if (Buffer.isBuffer(payload) && payload.length <= RESPONSE_KEEP) request.responseText = payload.toString('utf8');
+    }
     done(null, payload);
   });
   app.addHook('onResponse', (request, reply, done) => {

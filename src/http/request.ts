@@ -58,25 +58,24 @@ export function sendResource(reply: FastifyReply, rt: ResourceTypeDef, resource:
     .send(project(rt, resource, projection));
 }
 
+/** A ListResponse's JSON with each resource projected as the request asks. */
+export function listJson(rt: ResourceTypeDef, page: ListPageShape<ScimResource>, projection: Projection): string {
+  return JSON.stringify(listResponse({ ...page, resources: page.resources.map((r) => project(rt, r, projection)) }));
+}
+
 export function sendList(reply: FastifyReply, rt: ResourceTypeDef, page: ListPageShape<ScimResource>, projection: Projection): FastifyReply {
-  return reply.type(SCIM_CONTENT_TYPE).send(listResponse({ ...page, resources: page.resources.map((r) => project(rt, r, projection)) }));
+  return reply.type(SCIM_CONTENT_TYPE).send(listJson(rt, page, projection));
 }
 
 /** A ListResponse of representations already serialised: the same text listResponse() would give. */
-export function sendListText(reply: FastifyReply, page: ListPageText): FastifyReply {
+export function listTextJson(page: ListPageText): string {
   if (page.cursor) {
     const total = page.totalResults >= 0 ? `"totalResults":${page.totalResults},` : '';
     const next = page.cursor.next !== undefined ? `"nextCursor":${JSON.stringify(page.cursor.next)},` : '';
     const previous = page.cursor.previous !== undefined ? `"previousCursor":${JSON.stringify(page.cursor.previous)},` : '';
-    return reply
-      .type(SCIM_CONTENT_TYPE)
-      .send(`{"schemas":["${LIST_RESPONSE}"],${total}"itemsPerPage":${page.resources.length},${next}${previous}"Resources":[${page.resources.join(',')}]}`);
+    return `{"schemas":["${LIST_RESPONSE}"],${total}"itemsPerPage":${page.resources.length},${next}${previous}"Resources":[${page.resources.join(',')}]}`;
   }
-  return reply
-    .type(SCIM_CONTENT_TYPE)
-    .send(
-      `{"schemas":["${LIST_RESPONSE}"],"totalResults":${page.totalResults},"itemsPerPage":${page.resources.length},"startIndex":${page.startIndex},"Resources":[${page.resources.join(',')}]}`,
-    );
+  return `{"schemas":["${LIST_RESPONSE}"],"totalResults":${page.totalResults},"itemsPerPage":${page.resources.length},"startIndex":${page.startIndex},"Resources":[${page.resources.join(',')}]}`;
 }
 
 export function headerOf(request: FastifyRequest, name: string): string | undefined {

@@ -8,9 +8,10 @@ import type { ListPage, Preconditions, ResourceService, TextReads } from '../ser
 import type { OrgSettings } from '../service/settings.js';
 import type { Access } from './auth.js';
 import { methodsNotAllowed } from './not-allowed.js';
-import { headerOf, projectionOf, sendList, sendListText, sendResource, type Query } from './request.js';
+import { headerOf, listJson, listTextJson, projectionOf, sendResource, type Query } from './request.js';
 import { SCIM_CONTENT_TYPE } from './errors.js';
-import type { FairShare } from './fair-share.js';
+import { heavyList, type FairShare } from './fair-share.js';
+import type { ReadTask, ReadThreads } from './read-threads.js';
 
 /** A SCIM resource type as HTTP serves it: its schema, its service, and what its responses read. */
 export interface ResourceDescriptor<R> {
@@ -32,7 +33,9 @@ export interface RouteHost {
   readonly app: FastifyInstance;
   readonly context: (request: FastifyRequest) => RequestContext;
   /** Each organization's share of heavy lists in this process. */
-  readonly fair?: FairShare;
+  readonly fair: FairShare;
+  /** Threads that read heavy lists off the event loop (read-threads.ts); absent, they are read here. */
+  readonly threads?: ReadThreads | undefined;
 }
 
 type WithId = { Params: { id: string }; Querystring: Query };
@@ -53,6 +56,34 @@ export function listOf<R>(d: ResourceDescriptor<R>, ctx: RequestContext, req: Li
   return d.service.list(ctx, req, d.read(req.projection));
 }
 
+/** The ListResponse of a list or search request: stored texts spliced when nothing is to be projected or hidden. */
+export async function listResponseJson<R>(d: ResourceDescriptor<R>, ctx: RequestContext, req: ListRequest): Promise<string> {
+  if (d.text && plain(req.projection) && ctx.org.schema.storedTextServes[d.type.name as 'User' | 'Group'])
+    return listTextJson(await d.text.listText(ctx, req, d.read(req.projection)));
+  return listJson(d.typeOf(ctx.org), await listOf(d, ctx, req), req.projection);
+}
+
+/**
+ * Answers a list or search. A light one (a lookup, a small page) is read at once, here. A heavy
+ * one (heavyList) waits for its organization's turn (fair-share.ts) and is read on a read thread
+ * (read-threads.ts) when the server has them, so that it does not hold the event loop that every
+ * other organization's requests need; `here` reads it on this thread otherwise.
+ */
+export async function answerList(
+  host: RouteHost,
+  ctx: RequestContext,
+  req: ListRequest,
+  task: ReadTask,
+  reply: FastifyReply,
+  here: () => Promise<string>,
+): Promise<FastifyReply> {
+  if (!heavyList(req)) return reply.type(SCIM_CONTENT_TYPE).send(await here());
+  return host.fair.run(ctx.org.id, async () => {
+    const body = host.threads ? await host.threads.read(ctx, task) : undefined;
+    return reply.type(SCIM_CONTENT_TYPE).send(body ?? (await here()));
+  });
+}
+
 /**
  * Registers one SCIM resource type at its endpoint (RFC 7644 §3.3-3.6): list, `.search`, get,
  * create, replace, patch and delete, with ETags (If-None-Match → 304, If-Match → 412) and
@@ -68,24 +99,17 @@ export function registerResource<R>(host: RouteHost, d: ResourceDescriptor<R>): 
   /** Whether the stored text answers: no projection, and nothing of this organization's schema to hide. */
   const asText = (ctx: RequestContext, p: Projection): TextReads<R> | undefined =>
     text && plain(p) && ctx.org.schema.storedTextServes[d.type.name as 'User' | 'Group'] ? text : undefined;
-  const list = async (ctx: RequestContext, req: ListRequest, reply: FastifyReply) => {
-    const read = async () => {
-      const t = asText(ctx, req.projection);
-      if (t) return sendListText(reply, await t.listText(ctx, req, d.read(req.projection)));
-      return sendList(reply, d.typeOf(ctx.org), await listOf(d, ctx, req), req.projection);
-    };
-    // A heavy page or filter takes its turn among its organization's own (fair-share.ts).
-    return host.fair ? host.fair.list(ctx.org.id, req, read) : read();
-  };
-
+  const type = d.type.name as 'User' | 'Group';
   app.get<WithQuery>(base, access('read'), async (request, reply) => {
     const ctx = context(request);
-    return list(ctx, parseListRequest(d.typeOf(ctx.org), request.query, ctx.org.settings.maxResults), reply);
+    const req = parseListRequest(d.typeOf(ctx.org), request.query, ctx.org.settings.maxResults);
+    return answerList(host, ctx, req, { kind: 'list', type, query: request.query }, reply, () => listResponseJson(d, ctx, req));
   });
 
   app.post(`${base}/.search`, access('read'), async (request, reply) => {
     const ctx = context(request);
-    return list(ctx, parseSearchRequest(d.typeOf(ctx.org), request.body, ctx.org.settings.maxResults), reply);
+    const req = parseSearchRequest(d.typeOf(ctx.org), request.body, ctx.org.settings.maxResults);
+    return answerList(host, ctx, req, { kind: 'search', type, body: request.body }, reply, () => listResponseJson(d, ctx, req));
   });
 
   app.post<WithQuery>(base, access('write'), async (request, reply) => {

@@ -7,6 +7,7 @@ import { scimAuth } from './auth.js';
 import { bodyBytes, jsonBodies } from './body.js';
 import { guardInputs } from './input-boundary.js';
 import { FairShare } from './fair-share.js';
+import type { ReadThreads } from './read-threads.js';
 import type { RateLimits } from './rate-limit.js';
 import { bulkLimits, listOf as discoveryList, resourceTypeJson, schemaJson, serviceProviderConfig } from './discovery.js';
 import { BULK_RESPONSE, parseBulkRequest } from '../protocol/messages/bulk-request.js';
@@ -31,6 +32,8 @@ export interface ScimPluginOptions {
   readonly limits: RateLimits;
   /** The provisioning log; absent, requests are not recorded. */
   readonly log?: ProvisioningLog | undefined;
+  /** Threads that read heavy lists; absent, they are read on the event loop. */
+  readonly readThreads?: ReadThreads | undefined;
 }
 
 /**
@@ -55,7 +58,7 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   });
 
   const context = (request: FastifyRequest) => contextOf(request, prefix, publicUrl);
-  const host: RouteHost = { app, context, fair: new FairShare() };
+  const host: RouteHost = { app, context, fair: new FairShare(), threads: opts.readThreads };
   const types = resourceTypesOf(directory);
   const read = { config: { access: 'read' as const } };
 

@@ -671,6 +671,22 @@ describe('issue 23 defect 4: each organization gets a bounded share of heavy lis
     const req = { descending: false, startIndex: 1, projection: {} };
     assert.equal(heavyList({ ...req, count: 1000 }), true);
     assert.equal(heavyList({ ...req, count: 100 }), false);
+    // An identity provider's lookup has no count (so maxResults, 1,000), and is light.
+    const { parseListRequest } = await import('../../src/protocol/query.js');
+    const { userResourceType } = await import('../../src/protocol/schema/index.js');
+    const list = (filter: string, count?: string) => parseListRequest(userResourceType, { filter, ...(count ? { count } : {}) }, 1000);
+    for (const light of [
+      'userName eq "a@example.com"',
+      'externalId eq "00u1"',
+      'emails[type eq "work" and value eq "a@example.com"]',
+      'emails.value eq "a@example.com"',
+      'userName eq "a" or userName eq "b"',
+      'active eq true and id eq "x"',
+    ])
+      assert.equal(heavyList(list(light)), false, light);
+    for (const heavy of ['active eq true', 'userName sw "a"', 'userName eq "a" or active eq true', 'name.familyName eq "Smith"'])
+      assert.equal(heavyList(list(heavy)), true, heavy);
+    assert.equal(heavyList(list('userName sw "a"', '50')), false, 'a small page');
   });
 });
 

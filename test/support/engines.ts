@@ -68,10 +68,11 @@ export async function createDatabase(engine: Engine): Promise<TestDatabase> {
 }
 
 /** A migrated store on a fresh database; close() also drops the database. */
-export async function createStore(engine: Engine): Promise<Store & { dropAll(): Promise<void> }> {
+export async function createStore(engine: Engine): Promise<Store & { readonly database: string; dropAll(): Promise<void> }> {
   const db = await createDatabase(engine);
   const store = await openStore(db.database);
   return Object.assign(store, {
+    database: db.database,
     async dropAll() {
       await store.close();
       await db.drop();

@@ -27,10 +27,12 @@ export class Harness {
     readonly wiring: Wiring,
   ) {}
 
-  static async start(engine: Engine, options: Omit<AppOptions, 'store'> = {}): Promise<Harness> {
+  /** With `readThreads`, heavy lists are read on that many read threads (src/http/read-threads.ts), as `rollcall serve` reads them. */
+  static async start(engine: Engine, options: Omit<AppOptions, 'store' | 'readThreads'> & { readThreads?: number } = {}): Promise<Harness> {
     const store = await createStore(engine);
-    const wiring = options.wiring ?? wire({ store, ...options });
-    const app = await buildApp({ store, ...options, wiring });
+    const { readThreads, ...rest } = options;
+    const wiring = rest.wiring ?? wire({ store, ...rest, ...(readThreads ? { readThreads: { database: store.database, threads: readThreads } } : {}) });
+    const app = await buildApp({ store, ...rest, wiring });
     return new Harness(engine, store, app, new Directory(store), wiring);
   }
 

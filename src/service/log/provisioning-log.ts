@@ -3,7 +3,8 @@ import { fold } from '../../protocol/fold.js';
 import type { OrgContext } from '../context.js';
 import { parseSettings } from '../settings.js';
 import type { ClientId } from './clients.js';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnThread } from '../../threads.js';
 import { LogFilterError, parseDuration } from './durations.js';
 import { toDetail, toEntry, type LogEntry, type LogEntryDetail, type RequestRecord } from './entry.js';
 import { writeBatch, type ThreadReply, type ThreadRequest } from './log-thread.js';
@@ -58,15 +59,7 @@ class ThreadSink implements LogSink {
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
-    // The build (dist/) runs the compiled thread; the sources (tests) run it through tsx.
-    const compiled = import.meta.url.endsWith('.js');
-    const entry = new URL(compiled ? './log-thread.js' : './log-thread.ts', import.meta.url);
-    const boot = compiled
-      ? entry
-      : new URL(
-          `data:text/javascript,${encodeURIComponent(`import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((t) => { t.register(); return import(${JSON.stringify(entry.href)}); })`)}`,
-        );
-    this.worker = new Worker(boot, { workerData: { rollcallLogThread: true, database }, execArgv: [] });
+    this.worker = spawnThread(import.meta.url, 'log-thread', { rollcallLogThread: true, database });
     this.worker.unref();
     this.worker.on('message', (reply: ThreadReply) => {
       if ('ready' in reply) {
