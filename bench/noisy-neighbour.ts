@@ -157,7 +157,7 @@ export async function benchNoisyNeighbour(
         `two organizations of ${users.toLocaleString('en-US')} users in one \`rollcall serve\` process; quiet looks users up by userName one at a time, alone and then while noisy keeps ${connections} heavy requests under way from a thread of its own`,
         `noisy has the default rate limit (200 a second, burst 400); quiet has none`,
         pinned
-          ? 'the server (and PostgreSQL) pinned to core 1, the clients to core 0 (taskset)'
+          ? "the server (and PostgreSQL) pinned to core 1, the clients to core 0 (taskset); the noise's client thread at the lowest priority on its core"
           : 'not pinned (taskset failed): clients and server share the cores',
       ],
     };

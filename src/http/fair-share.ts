@@ -29,12 +29,16 @@ function terms(f: ResolvedFilter | undefined): number {
  */
 const LOOKUP_KEYS = new Set(['id', 'username', 'externalid', 'displayname', 'emails.value']);
 
-/** Whether a filter matches no more than an `eq` on a lookup key does: one, an `and` with one, or an `or` of them. */
+/**
+ * Whether a filter matches no more than an `eq` on a lookup key (or on any attribute whose values
+ * are unique, an extension's included) does: one, an `and` with one, or an `or` of them.
+ */
 function pinned(f: ResolvedFilter): boolean {
   switch (f.kind) {
     case 'compare': {
       const key = f.attr.subAttribute ? `${f.attr.attribute.name}.${f.attr.subAttribute.name}` : f.attr.attribute.name;
-      return f.op === 'eq' && f.value !== null && !f.attr.inExtension && LOOKUP_KEYS.has(key.toLowerCase());
+      const unique = (f.attr.subAttribute ?? f.attr.attribute).uniqueness !== 'none';
+      return f.op === 'eq' && f.value !== null && (unique || (!f.attr.inExtension && LOOKUP_KEYS.has(key.toLowerCase())));
     }
     case 'and':
       return pinned(f.left) || pinned(f.right);

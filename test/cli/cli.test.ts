@@ -236,6 +236,13 @@ for (const engine of ENGINES) {
         assert.equal(health.status, 200);
         const metrics = await (await fetch(first.url.replace('/scim/v2', '/metrics'))).text();
         assert.match(metrics, /rollcall_http_requests_total\{method="POST",route="\/scim\/v2\/Users",status="201"\} 1/);
+        // The build's read threads (dist/bin/read-thread.js) start, and answer a heavy list.
+        const metricsNow = async () => (await fetch(first.url.replace('/scim/v2', '/metrics'))).text();
+        while (!/^rollcall_read_threads_ready [1-9]/m.test(await metricsNow())) await new Promise((r) => setTimeout(r, 50));
+        const page = await fetch(`${first.url}/Users?count=500`, { headers: auth });
+        assert.equal(page.status, 200);
+        assert.equal(((await page.json()) as any).Resources[0].userName, 'curl@example.com');
+        assert.match(await metricsNow(), /^rollcall_read_thread_reads_total 1$/m);
       } finally {
         await stop(first.child);
       }

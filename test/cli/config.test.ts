@@ -80,6 +80,14 @@ describe('the configuration file (rollcall.config.json)', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^ {2}port: .*>=0$/m);
     assert.doesNotMatch(r.stdout, /serving/);
+    const threads = await rollcall(['serve', '--config', write('bad-threads.json', { readThreads: 'many' })]);
+    assert.equal(threads.code, 1);
+    assert.match(threads.stderr, /^ {2}readThreads: /m);
+    const flag = await rollcall(['serve', '--database', join(dir, 'threads.db'), '--read-threads', '-1']);
+    assert.equal(flag.code, 1);
+    assert.match(flag.stderr, /invalid --read-threads "-1" \(0 to 64, or auto\)/);
+    const env = await rollcall(['serve', '--database', join(dir, 'threads.db')], { ROLLCALL_READ_THREADS: 'lots' });
+    assert.match(env.stderr, /invalid --read-threads "lots"/);
   });
 
   test('precedence: flag, then environment, then file, then default; config print shows each source with the password masked', async () => {

@@ -687,6 +687,19 @@ describe('issue 23 defect 4: each organization gets a bounded share of heavy lis
     for (const heavy of ['active eq true', 'userName sw "a"', 'userName eq "a" or active eq true', 'name.familyName eq "Smith"'])
       assert.equal(heavyList(list(heavy)), true, heavy);
     assert.equal(heavyList(list('userName sw "a"', '50')), false, 'a small page');
+    // An extension attribute is a lookup key when its values are unique.
+    const { orgSchemaOf } = await import('../../src/protocol/schema/extensions.js');
+    const X = 'urn:x:params:scim:schemas:extension:x:2.0:User';
+    const attributes = [
+      { name: 'badge', type: 'string', uniqueness: 'server' },
+      { name: 'team', type: 'string' },
+    ];
+    const schema = orgSchemaOf(
+      JSON.stringify({ extensions: [{ resource: 'User', required: false, added: '2026-12-07T00:00:00Z', schema: { id: X, name: 'X', attributes } }] }),
+    );
+    const extList = (filter: string) => parseListRequest(schema.user, { filter }, 1000);
+    assert.equal(heavyList(extList(`${X}:badge eq "b-1"`)), false);
+    assert.equal(heavyList(extList(`${X}:team eq "red"`)), true);
   });
 });
 
