@@ -21,6 +21,7 @@ import { ScimError } from './protocol/messages/index.js';
 import { Directory } from './service/directory.js';
 import { ProvisioningLog, type ProvisioningLogOptions } from './service/log/provisioning-log.js';
 import { ReadThreads, type ReadThreadsOptions } from './http/read-threads.js';
+import { FairShare } from './http/fair-share.js';
 import type { UserHooks } from './service/users.js';
 import type { Store } from './store/store.js';
 
@@ -92,8 +93,10 @@ export function wire(options: WiringOptions): Wiring {
   const log =
     options.provisioningLog === false ? undefined : new ProvisioningLog(store, typeof options.provisioningLog === 'object' ? options.provisioningLog : {});
   const readThreads = options.readThreads && options.readThreads.threads > 0 ? new ReadThreads(options.readThreads) : undefined;
+  // One share of heavy lists per organization, whichever of the SCIM API's mounts they come through.
+  const fair = new FairShare();
   const scim: FastifyPluginAsync = async (app) => {
-    await app.register(scimPlugin, { directory, bodyLimit, limits, log, readThreads, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
+    await app.register(scimPlugin, { directory, bodyLimit, limits, log, readThreads, fair, ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}) });
   };
   const api: FastifyPluginAsync = async (app) => {
     await app.register(appApiPlugin, { directory, webhooks, retentionDays, bodyLimit, limits, log, publicUrl: options.publicUrl, securityEvents });
@@ -101,7 +104,7 @@ export function wire(options: WiringOptions): Wiring {
     await app.register(jwksPlugin, { directory, keys, limits });
   };
   const console: FastifyPluginAsync = async (app) => {
-    await app.register(consolePlugin, { directory, webhooks, log, publicUrl: options.publicUrl, scimPrefix: DEFAULTS.scimPrefix });
+    await app.register(consolePlugin, { directory, webhooks, log, publicUrl: options.publicUrl });
   };
   return { store, directory, webhooks, keys, worker, log, readThreads, bodyLimit, retentionDays, scim, api, console };
 }
@@ -242,7 +245,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.setNotFoundHandler((request, reply) => {
     errorHandler(
       ScimError.notFound(
-        `Nothing at ${request.method} ${request.url.split('?')[0]}: the SCIM API is at ${DEFAULTS.scimPrefix}, the application API at ${DEFAULTS.apiPrefix}.`,
+        `Nothing at ${request.method} ${request.url.split('?')[0]}: the SCIM API is at ${DEFAULTS.scimPrefix} (each organization's own at ${DEFAULTS.orgScimPrefix.replace(':slug', '<slug>')}), the application API at ${DEFAULTS.apiPrefix}.`,
       ) as never,
       request,
       reply,
@@ -263,6 +266,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     }
   });
   await app.register(wiring.scim, { prefix: DEFAULTS.scimPrefix });
+  // Each organization's own SCIM API: only its tokens, and its refusals in its log.
+  await app.register(wiring.scim, { prefix: DEFAULTS.orgScimPrefix });
   await app.register(wiring.api, { prefix: DEFAULTS.apiPrefix });
   if (options.console !== false) await app.register(wiring.console);
   const { worker, log, readThreads } = wiring;

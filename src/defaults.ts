@@ -18,6 +18,8 @@ export const DEFAULTS = {
   logLevel: 'info',
   /** Where `rollcall serve` mounts the SCIM API and the application API. */
   scimPrefix: '/scim/v2',
+  /** Where `rollcall serve` mounts each organization's own SCIM API (`:slug` is the organization's slug). */
+  orgScimPrefix: '/o/:slug/scim/v2',
   apiPrefix: '/api/v1',
   /** HTTP server time bounds, in milliseconds (see ServerTimeouts in src/app.ts). */
   timeouts: { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5_000, idleMs: 10_000, handlerMs: 30_000 },
@@ -26,3 +28,6 @@ export const DEFAULTS = {
   /** PostgreSQL statement_timeout, in milliseconds. */
   statementTimeoutMs: 10_000,
 } as const;
+
+/** The path of an organization's own SCIM API. */
+export const orgScimPath = (slug: string): string => DEFAULTS.orgScimPrefix.replace(':slug', encodeURIComponent(slug));

@@ -34,7 +34,11 @@ export interface RollcallOptions {
 }
 
 export interface Rollcall {
-  /** The SCIM API: `app.register(rollcall.scim, { prefix: '/scim/v2' })`. */
+  /**
+   * The SCIM API: `app.register(rollcall.scim, { prefix: '/scim/v2' })`, where the token picks the
+   * organization; and each organization's own, `app.register(rollcall.scim, { prefix: '/o/:slug/scim/v2' })`
+   * (a prefix with a `:slug` parameter), which accepts only that organization's tokens.
+   */
   readonly scim: FastifyPluginAsync;
   /** The application API (events feed, webhooks): `app.register(rollcall.api, { prefix: '/rollcall/api/v1' })`. */
   readonly api: FastifyPluginAsync;

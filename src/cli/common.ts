@@ -68,3 +68,18 @@ export const workerOptions = {
 
 /** Prints a value as JSON, or as lines of text. */
 export type Print = (json: boolean, value: unknown, lines: () => string[]) => void;
+
+/** The server's external address for links and URLs: --public-url, ROLLCALL_PUBLIC_URL or the config file, else the default listen address. */
+export const publicUrlOption = (what = "the link's host") => new Option('--public-url <url>', `the server's external URL (${what})`).env('ROLLCALL_PUBLIC_URL');
+
+export function origin(publicUrl: string | undefined): string {
+  if (!publicUrl) return `http://localhost:${DEFAULTS.port}`;
+  let u: URL;
+  try {
+    u = new URL(publicUrl);
+  } catch {
+    throw new CliError(`invalid --public-url "${publicUrl}" (an absolute http or https URL)`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CliError(`invalid --public-url "${publicUrl}" (an absolute http or https URL)`);
+  return publicUrl.replace(/\/+$/, '');
+}

@@ -2,10 +2,9 @@ import { Option, type Command } from 'commander';
 import { CLIENT_IDS } from '../service/log/clients.js';
 import type { LogEntry } from '../service/log/entry.js';
 import type { Health } from '../service/log/health.js';
-import { DEFAULTS } from '../defaults.js';
 import { LogFilterError, parseDuration } from '../service/log/durations.js';
 import type { LogFilter } from '../service/log/provisioning-log.js';
-import { CliError, databaseOption, withWiring, type Io, type Print } from './common.js';
+import { CliError, databaseOption, origin, publicUrlOption, withWiring, type Io, type Print } from './common.js';
 
 function entryLine(e: LogEntry): string {
   const who = e.resource?.name ?? e.resource?.id ?? '';
@@ -35,9 +34,13 @@ export function healthLines(h: Health): string[] {
     lines.push('tokens:');
     for (const t of h.tokens)
       lines.push(
-        `  ${t.label ?? t.tokenId}\t${t.scope ?? 'deleted'}${t.revoked ? ' (revoked)' : ''}\t${t.status}\tlast request ${t.lastRequestAt ?? 'never'}${t.clientName ? `\t${t.clientName}` : ''}`,
+        `  ${t.label ?? t.tokenId}\t${t.scope ?? 'deleted'}${t.revoked ? ' (revoked)' : ''}\t${t.status}\tlast request ${t.lastRequestAt ?? 'never'}${t.clientName ? `\t${t.clientName}` : ''}${t.expiring ? `\tEXPIRING ${t.expires}` : ''}`,
       );
   }
+  for (const t of h.tokens.filter((x) => x.expiring))
+    lines.push(
+      `warning: token "${t.label ?? t.tokenId}" is in use and expires ${t.expires}: issue a new one, give it to the identity provider, then revoke this one`,
+    );
   return lines;
 }
 
@@ -106,21 +109,6 @@ export function addLogCommands(program: Command, org: Command, io: Io, print: Pr
       const health = await withWiring(o.database, async (w) => w.log!.health(await w.directory.organizations.get(slug)));
       print(!!o.json, health, () => healthLines(health));
     });
-}
-
-/** The server's external address for links: --public-url, ROLLCALL_PUBLIC_URL, else the default listen address. */
-const publicUrlOption = () => new Option('--public-url <url>', "the server's external URL (the link's host)").env('ROLLCALL_PUBLIC_URL');
-
-function origin(publicUrl: string | undefined): string {
-  if (!publicUrl) return `http://localhost:${DEFAULTS.port}`;
-  let u: URL;
-  try {
-    u = new URL(publicUrl);
-  } catch {
-    throw new CliError(`invalid --public-url "${publicUrl}" (an absolute http or https URL)`);
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CliError(`invalid --public-url "${publicUrl}" (an absolute http or https URL)`);
-  return publicUrl.replace(/\/+$/, '');
 }
 
 function lifetime(text: string, name: string): number {

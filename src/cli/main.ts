@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULTS } from '../defaults.js';
+import { DEFAULTS, orgScimPath } from '../defaults.js';
+import { parseDuration } from '../service/log/durations.js';
 import { DirectoryError, SettingError } from '../service/errors.js';
 import type { Organization } from '../service/organizations.js';
 import { existsSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { resolve } from 'node:path';
 import { VERSION } from '../version.js';
 
 const CONFIG_FILE = 'rollcall.config.json';
-import { CliError, databaseOption, positive, privateWebhooksOption, withDirectory, workerOptions, type Io } from './common.js';
+import { CliError, databaseOption, origin, positive, privateWebhooksOption, publicUrlOption, withDirectory, workerOptions, type Io } from './common.js';
 import { addLinkCommands, addLogCommands } from './log-commands.js';
 import { addSchemaCommands } from './schema-commands.js';
 import { addCatalogCommands } from './catalog-commands.js';
@@ -32,6 +33,14 @@ function orgLines(org: Organization): string[] {
 const configOption = () => new Option('--config <file>', `configuration file (default: ./${CONFIG_FILE} when it exists)`).env('ROLLCALL_CONFIG');
 
 /** The configuration file a command reads: --config, ROLLCALL_CONFIG, else ./rollcall.config.json when it exists. */
+/** `--expires`: a duration from now (1 minute to 10 years) as an ISO time. */
+function expiryOf(text: string): string {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 60_000 || ms > 10 * 365 * 86_400_000)
+    throw new CliError(`invalid --expires "${text}" (a duration such as 90d, 12w or 1y, from 1m to 10y)`);
+  return new Date(Date.now() + ms).toISOString();
+}
+
 /** `--read-threads`: 0 to 64, or auto (one per core, 2 to 4). An in-memory database has none: a thread cannot open it. */
 function readThreadCount(text: string, database: string): number {
   if (database === ':memory:') return 0;
@@ -155,13 +164,19 @@ export function buildCli(io: Io): Command {
           ...(trustProxy !== undefined ? { trustProxy } : {}),
         });
         const address = await app.listen({ host: o.host, port });
-        const url = `${(o.publicUrl ?? address).replace(/\/+$/, '')}${DEFAULTS.scimPrefix}`;
-        const banner = [`Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`];
+        const origin = (o.publicUrl ?? address).replace(/\/+$/, '');
+        const url = `${origin}${DEFAULTS.scimPrefix}`;
+        const banner = [
+          `Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`,
+          `Each organization's own SCIM base URL, the one to give its identity provider: ${origin}${orgScimPath('<slug>').replace('%3Cslug%3E', '<slug>')}`,
+        ];
         if (demoToken) {
+          const demoUrl = `${origin}${orgScimPath('demo')}`;
           banner.push(
-            'Created organization "demo". Its bearer token is shown once, now:',
+            `Created organization "demo". Its SCIM base URL is ${demoUrl}`,
+            'Its bearer token is shown once, now:',
             `  ${demoToken}`,
-            `Try: curl -H "Authorization: Bearer ${demoToken}" ${url}/Users`,
+            `Try: curl -H "Authorization: Bearer ${demoToken}" ${demoUrl}/Users`,
           );
         }
         if (o.console)
@@ -343,12 +358,19 @@ export function buildCli(io: Io): Command {
         .choices(['scim', 'app'])
         .default('scim'),
     )
+    .option('--expires <duration>', 'stop accepting it after this long (90d, 12w, 1y); by default it never expires')
     .option('--json', 'print JSON')
+    .addOption(publicUrlOption("the organization's SCIM base URL"))
     .addOption(databaseOption())
-    .action(async (slug: string, o: { label: string; scope: 'scim' | 'app'; json?: boolean; database: string }) => {
-      const issued = await withDirectory(o.database, (d) => d.organizations.issueToken(slug, o.label, o.scope));
-      print(!!o.json, { ...issued.info, token: issued.token }, () => [
-        `issued token ${issued.info.id} (${issued.info.label}) for "${slug}"; store it now, it is not shown again:`,
+    .action(async (slug: string, o: { label: string; scope: 'scim' | 'app'; expires?: string; json?: boolean; database: string; publicUrl?: string }) => {
+      const base = origin(o.publicUrl);
+      const expires = o.expires === undefined ? undefined : expiryOf(o.expires);
+      const issued = await withDirectory(o.database, (d) => d.organizations.issueToken(slug, o.label, o.scope, undefined, expires));
+      const scimBaseUrl = `${base}${orgScimPath(slug)}`;
+      print(!!o.json, { ...issued.info, token: issued.token, scimBaseUrl }, () => [
+        `issued token ${issued.info.id} (${issued.info.label}) for "${slug}"${issued.info.expires ? `, expires ${issued.info.expires}` : ''}`,
+        `SCIM base URL: ${scimBaseUrl}${o.publicUrl ? '' : ` (no --public-url: pointing at ${base})`}`,
+        'store the token now, it is not shown again:',
         issued.token,
       ]);
     });
@@ -362,7 +384,7 @@ export function buildCli(io: Io): Command {
         tokens.length
           ? tokens.map(
               (t) =>
-                `${t.id}\t${t.label}\t${t.scope}\tcreated ${t.created}\tlast used ${t.lastUsed ?? 'never'}${t.revoked ? `\trevoked ${t.revoked}` : ''}${t.linkId ? `\tsetup link ${t.linkId}` : ''}${t.expiresUnused && !t.lastUsed && !t.revoked ? `\texpires unused ${t.expiresUnused}` : ''}`,
+                `${t.id}\t${t.label}\t${t.scope}\tcreated ${t.created}\tlast used ${t.lastUsed ?? 'never'}${t.revoked ? `\trevoked ${t.revoked}` : ''}${t.linkId ? `\tsetup link ${t.linkId}` : ''}${t.expiresUnused && !t.lastUsed && !t.revoked ? `\texpires unused ${t.expiresUnused}` : ''}${t.expires ? `\texpires ${t.expires}` : ''}${t.lastAddress ? `\tlast from ${t.lastAddress}` : ''}`,
             )
           : ['no tokens'],
       );

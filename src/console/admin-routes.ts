@@ -9,6 +9,7 @@ import { hoursChart } from './chart.js';
 import { ADMIN_COOKIE, PageError, checkCsrf, cookie, form, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
 import { html, page, postForm, stateBadge, trusted, when, type Html } from './html.js';
 import { registerOrgPages } from './org-pages.js';
+import { orgScimPath } from '../defaults.js';
 
 export interface AdminPage {
   readonly session: Session;
@@ -208,6 +209,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
         }<button type="submit">Declare ${kind}</button></fieldset>`,
       );
     const tokenHealth = new Map((h?.tokens ?? []).map((t) => [t.tokenId, t]));
+    const expiring = tokens.filter((t) => tokenHealth.get(t.id)?.expiring);
     const linkCreated = new Map(links.map((l) => [l.id, l.created]));
     const issuedBy = (linkId: string) => tokens.filter((t) => t.linkId === linkId);
     const originOfToken = (t: (typeof tokens)[number]) =>
@@ -222,11 +224,14 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
           }${hoursChart(h.hours)}`
         : html`<p>The provisioning log is off on this server.</p>`
     }</section>
-<section aria-labelledby="tokens"><h2 id="tokens">Tokens</h2>${
+<section aria-labelledby="tokens"><h2 id="tokens">Tokens</h2>${expiring.map(
+      (t) =>
+        html`<p class="error-detail" role="status">Token <strong>${t.label}</strong> ${Date.parse(t.expires!) <= Date.now() ? 'expired' : 'expires'} ${when(t.expires)} and is in use (last used ${when(t.lastUsed)}). Issue a new token, give it to the identity provider, and revoke this one once its last use stops moving.</p>`,
+    )}${
       tokens.length
-        ? html`<div class="scroll"><table><thead><tr><th scope="col">Label</th><th scope="col">Scope</th><th scope="col">Issued by</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col">Connection</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${tokens.map(
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">Label</th><th scope="col">Scope</th><th scope="col">Issued by</th><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">Last used</th><th scope="col">Connection</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${tokens.map(
             (t) =>
-              html`<tr><td>${t.label}</td><td>${t.scope}</td><td>${originOfToken(t)}</td><td>${when(t.created)}</td><td>${t.lastUsed ? when(t.lastUsed) : t.expiresUnused && !t.revoked ? html`never; expires unused ${when(t.expiresUnused)}` : when(null)}</td><td>${t.revoked ? html`<span class="badge none">revoked</span>` : tokenHealth.get(t.id) ? stateBadge(tokenHealth.get(t.id)!.status) : '—'}</td><td>${
+              html`<tr><td>${t.label}</td><td>${t.scope}</td><td>${originOfToken(t)}</td><td>${when(t.created)}</td><td>${t.expires ? when(t.expires) : 'never'}</td><td>${t.lastUsed ? html`${when(t.lastUsed)}${t.lastAddress ? html` from <code>${t.lastAddress}</code>` : ''}` : t.expiresUnused && !t.revoked ? html`never; expires unused ${when(t.expiresUnused)}` : when(null)}</td><td>${t.revoked ? html`<span class="badge none">revoked</span>` : tokenHealth.get(t.id)?.expiring ? html`<span class="badge warn">expiring</span> ` : ''}${t.revoked ? '' : tokenHealth.get(t.id) ? stateBadge(tokenHealth.get(t.id)!.status) : '—'}</td><td>${
                 t.revoked
                   ? ''
                   : postForm(
@@ -240,7 +245,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     }${postForm(
       `${base}/tokens`,
       session.csrf,
-      html`<fieldset><legend>Issue a token</legend><div class="field"><label for="label">Label</label><input id="label" name="label" required value="okta"></div><div class="field"><label for="scope">Scope</label><select id="scope" name="scope"><option value="scim">scim: the identity provider</option><option value="app">app: your application (events, log, webhooks)</option></select></div><button type="submit">Issue token</button></fieldset>`,
+      html`<fieldset><legend>Issue a token</legend><div class="field"><label for="label">Label</label><input id="label" name="label" required value="okta"></div><div class="field"><label for="scope">Scope</label><select id="scope" name="scope"><option value="scim">scim: the identity provider</option><option value="app">app: your application (events, log, webhooks)</option></select></div><div class="field"><label for="token-expires">Expires</label><select id="token-expires" name="expires"><option value="">never (Okta's header token has nothing to renew it with)</option><option value="90d">in 90 days</option><option value="1y">in a year</option></select></div><button type="submit">Issue token</button></fieldset>`,
     )}</section>
 <section aria-labelledby="links"><h2 id="links">Setup links</h2><p>A setup link lets the customer's IT admin connect their identity provider alone: it issues their token and shows their provider's steps with the values filled in.</p>${
       links.length
@@ -304,9 +309,11 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     const org = await orgOf(request.params.slug);
     const f = form(request);
     const scope = f.scope === 'app' ? 'app' : 'scim';
-    const { token, info } = await organizations.issueToken(org.slug, (f.label ?? '').trim() || 'default', scope);
-    const baseUrl = `${originOf(request, opts.publicUrl)}${opts.scimPrefix}`;
-    const body = html`<p>Copy the token now: it is shown once and never stored (only its hash is).</p><dl class="values"><dt>Label</dt><dd>${info.label} (${info.scope})</dd><dt>SCIM base URL</dt><dd><code class="copy">${baseUrl}</code></dd><dt>Token</dt><dd><code class="copy secret" id="token">${token}</code></dd></dl><p><a href="/admin/orgs/${org.slug}">Back to ${org.name}</a></p>`;
+    const lifetime = f.expires === '90d' ? 90 * 86_400_000 : f.expires === '1y' ? 365 * 86_400_000 : undefined;
+    const expires = lifetime ? new Date(Date.now() + lifetime).toISOString() : undefined;
+    const { token, info } = await organizations.issueToken(org.slug, (f.label ?? '').trim() || 'default', scope, undefined, expires);
+    const baseUrl = `${originOf(request, opts.publicUrl)}${orgScimPath(org.slug)}`;
+    const body = html`<p>Copy the token now: it is shown once and never stored (only its hash is).</p><dl class="values"><dt>Label</dt><dd>${info.label} (${info.scope})</dd><dt>Expires</dt><dd>${info.expires ? when(info.expires) : 'never'}</dd><dt>SCIM base URL</dt><dd><code class="copy">${baseUrl}</code></dd><dt>Token</dt><dd><code class="copy secret" id="token">${token}</code></dd></dl><p><a href="/admin/orgs/${org.slug}">Back to ${org.name}</a></p>`;
     return sendPage(reply, 201, adminPage({ session, org }, 'Token issued', body));
   });
   app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/tokens/:id/revoke', async (request, reply) => {

@@ -13,7 +13,6 @@ export interface ConsoleOptions {
   readonly log: ProvisioningLog | undefined;
   /** External URL of the server, for the base URL shown to IT admins and the links printed. */
   readonly publicUrl?: string | undefined;
-  readonly scimPrefix: string;
 }
 
 /** A page that ends the request with a status and a message (an expired link, a missing CSRF token). */

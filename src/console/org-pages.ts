@@ -7,6 +7,7 @@ import { adminPage } from './admin-routes.js';
 import { PageError, contextFor, form, originOf, sendPage, type ConsoleOptions } from './context.js';
 import { changesTable } from './diff.js';
 import { html, postForm, statusBadge, when, type Html } from './html.js';
+import { orgScimPath } from '../defaults.js';
 
 const PAGE = 50;
 
@@ -36,7 +37,7 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
   const load = async (request: FastifyRequest<{ Params: { slug: string } }>) => {
     const session = await admin(request);
     const org = await directory.organizations.get(request.params.slug);
-    const ctx = contextFor(org, `${originOf(request, opts.publicUrl)}${opts.scimPrefix}`);
+    const ctx = contextFor(org, `${originOf(request, opts.publicUrl)}${orgScimPath(org.slug)}`);
     return { session, org, ctx, base: `/admin/orgs/${org.slug}` };
   };
 

@@ -181,7 +181,7 @@ export function fill(text: string, p: ProviderGuide, values: Values): string {
 
 /** The guide as Markdown, for the docs: the values appear as placeholders. */
 export function guideMarkdown(p: ProviderGuide): string {
-  const values = { baseUrl: 'https://<your host>/scim/v2', token: '<token>' };
+  const values = { baseUrl: 'https://<your host>/o/<slug>/scim/v2', token: '<token>' };
   const f = (t: string) => fill(t, p, values);
   return [
     `<!-- generated from src/console/providers.ts by \`npm run docs\`: edit there -->`,

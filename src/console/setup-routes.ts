@@ -4,6 +4,7 @@ import type { LogEntry } from '../service/log/entry.js';
 import { PageError, SETUP_COOKIE, checkCsrf, cookie, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
 import { html, inlineMarkup, page, postForm, statusBadge, when, type Html } from './html.js';
 import { PROVIDERS, fill, findProvider, type ProviderGuide } from './providers.js';
+import { orgScimPath } from '../defaults.js';
 
 /** A detail without the sentences meant for the operator (those that name a rollcall command). */
 function forAdmins(detail: string | null): string {
@@ -97,7 +98,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
     // One live token per provider choice of this link: choosing again replaces it; unused, it
     // expires with the link; revoking the link revokes it.
     const { token } = await organizations.issueToken(org.slug, `setup: ${p.id}`, 'scim', { linkId: session.linkId, expires: session.expires });
-    const baseUrl = `${originOf(request, opts.publicUrl)}${opts.scimPrefix}`;
+    const baseUrl = `${originOf(request, opts.publicUrl)}${orgScimPath(org.slug)}`;
     return sendPage(reply, 201, frame(`Connect ${org.name} with ${p.name}`, guide(p, { baseUrl, token }), session));
   });
 

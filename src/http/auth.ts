@@ -41,12 +41,21 @@ export function bearerToken(header: string | undefined): string | undefined {
  *   between their tenants, and after a restart every token is new to the process);
  * - each token may make `rateLimit` requests a second (`rateBurst` at once) in this process.
  */
-async function authenticate(directory: Directory, limits: RateLimits, request: FastifyRequest): Promise<{ scope: TokenScope }> {
+async function authenticate(directory: Directory, limits: RateLimits, request: FastifyRequest, slug?: string): Promise<{ scope: TokenScope }> {
   const throttled = limits.failures.empty(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
   const header = headerOf(request, 'authorization');
   const token = bearerToken(header);
   const lookup = token !== undefined && (throttled === 0 || (isTokenShaped(token) && !limits.refused.has(token)));
-  const auth = lookup ? await directory.organizations.authenticate(token) : undefined;
+  const checked = lookup ? await directory.organizations.check(token, request.ip) : undefined;
+  // At an organization's own URL, only that organization's tokens are accepted.
+  const ours = checked && (slug === undefined || checked.org.slug === slug.toLowerCase()) ? checked : undefined;
+  if (ours && 'expired' in ours) {
+    // Its organization's own: the refusal is in its log, under the token's name.
+    request.attributed = { org: ours.org, auth: { tokenId: ours.tokenId, tokenLabel: ours.tokenLabel } };
+    limits.failures.take(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
+    throw ScimError.unauthorized(`The bearer token expired at ${ours.expired}; its organization's operator issues a new one.`);
+  }
+  const auth = ours;
   if (!auth) {
     if (lookup) limits.refused.add(token);
     if (throttled > 0)
@@ -55,7 +64,12 @@ async function authenticate(directory: Directory, limits: RateLimits, request: F
         throttled,
       );
     limits.failures.take(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
-    throw ScimError.unauthorized(header ? 'The bearer token is invalid or revoked.' : 'Authentication required: send Authorization: Bearer <token>.');
+    if (!header) throw ScimError.unauthorized('Authentication required: send Authorization: Bearer <token>.');
+    throw ScimError.unauthorized(
+      slug === undefined
+        ? 'The bearer token is invalid or revoked.'
+        : "The bearer token is not valid at this organization's URL: it is mistyped, revoked, or another organization's.",
+    );
   }
   const { rateLimit, rateBurst } = auth.org.settings;
   const retry = limits.tokens.take(auth.tokenId, rateLimit, rateBurst);
@@ -69,13 +83,18 @@ async function authenticate(directory: Directory, limits: RateLimits, request: F
   return auth;
 }
 
-/** The SCIM API's authentication: the token selects the organization; its scope must cover the matched route. */
-export function scimAuth(directory: Directory, limits: RateLimits): onRequestAsyncHookHandler {
+/**
+ * The SCIM API's authentication: the token selects the organization; its scope must cover the
+ * matched route. With `perOrganization`, the plugin is mounted at an organization's own URL and
+ * the route's `slug` parameter (as the router matched it) names the only organization whose
+ * tokens it accepts.
+ */
+export function scimAuth(directory: Directory, limits: RateLimits, perOrganization = false): onRequestAsyncHookHandler {
   return async (request) => {
     // An unmatched URL (404) has no access declared: it still needs a token, as a read.
     const access = request.routeOptions.config?.access ?? 'read';
     if (access === 'public') return;
-    const auth = await authenticate(directory, limits, request);
+    const auth = await authenticate(directory, limits, request, perOrganization ? slugParam(request) : undefined);
     // An application token reads; only the identity provider's token writes.
     if (access === 'write' && auth.scope !== 'scim') {
       throw ScimError.forbidden(
@@ -95,4 +114,10 @@ export function appAuth(directory: Directory, limits: RateLimits): onRequestAsyn
       );
     }
   };
+}
+
+/** The organization slug of a route mounted at an organization's own URL, as the router matched it ('' when absent). */
+export function slugParam(request: FastifyRequest): string {
+  const slug = (request.params as { slug?: unknown } | undefined)?.slug;
+  return typeof slug === 'string' ? slug : '';
 }

@@ -129,6 +129,18 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
       });
     }
     new Gauge({
+      name: 'rollcall_tokens_expiring',
+      help: 'Tokens in use (a request in the last 7 days) that expire within 14 days or have expired: rotate them before their identity provider is refused.',
+      labelNames: orgLabel ? ['org'] : [],
+      registers: [registry],
+      async collect() {
+        const byOrg = await log.expiringTokens();
+        this.reset();
+        if (orgLabel) for (const [org, n] of byOrg) this.set({ org }, n);
+        else this.set([...byOrg.values()].reduce((a, b) => a + b, 0));
+      },
+    });
+    new Gauge({
       name: 'rollcall_provisioning_log_buffered',
       help: 'Provisioning log entries waiting to be written.',
       registers: [registry],

@@ -3,7 +3,7 @@ import { ScimError } from '../protocol/messages/index.js';
 import type { ResourceTypeDef, SchemaDef } from '../protocol/schema/index.js';
 import type { RequestContext } from '../service/context.js';
 import type { Directory } from '../service/directory.js';
-import { scimAuth } from './auth.js';
+import { scimAuth, slugParam } from './auth.js';
 import { bodyBytes, jsonBodies } from './body.js';
 import { guardInputs } from './input-boundary.js';
 import { FairShare } from './fair-share.js';
@@ -34,31 +34,38 @@ export interface ScimPluginOptions {
   readonly log?: ProvisioningLog | undefined;
   /** Threads that read heavy lists; absent, they are read on the event loop. */
   readonly readThreads?: ReadThreads | undefined;
+  /** The organizations' shares of heavy lists, one for every mount of the plugin (default: this mount's own). */
+  readonly fair?: FairShare;
 }
 
 /**
  * The SCIM 2.0 API (RFC 7644) as an encapsulated fastify plugin: register it under any prefix.
- * The bearer token selects the organization; nothing crosses organizations.
+ * The bearer token selects the organization; nothing crosses organizations. Under a prefix with a
+ * `:slug` parameter (`/o/:slug/scim/v2`), it is that organization's own API: only its tokens are
+ * accepted, and requests refused there are recorded in its provisioning log.
  */
 export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opts) => {
   const { directory, publicUrl } = opts;
-  const prefix = app.prefix;
+  const perOrganization = app.prefix.includes('/:slug');
+  // The prefix of this request's base URL: an organization's own URL names it by its slug.
+  const prefixOf = (request: FastifyRequest): string =>
+    perOrganization ? app.prefix.replace(':slug', encodeURIComponent(request.org?.slug ?? slugParam(request))) : app.prefix;
   app.setErrorHandler(errorHandlerFor((err) => directory.unavailable(err)));
   guardInputs(app);
   if (!app.hasRequestDecorator('org')) app.decorateRequest('org', null);
   decorateForLog(app);
-  if (opts.log) recordRequests(app, directory, opts.log);
+  if (opts.log) recordRequests(app, directory, opts.log, perOrganization);
 
   jsonBodies(app, opts.bodyLimit);
 
-  app.addHook('onRequest', scimAuth(directory, opts.limits));
+  app.addHook('onRequest', scimAuth(directory, opts.limits, perOrganization));
 
   app.setNotFoundHandler((request, reply) => {
     errorHandler(ScimError.notFound(`No SCIM endpoint at ${request.method} ${request.url.split('?')[0]}.`) as never, request, reply);
   });
 
-  const context = (request: FastifyRequest) => contextOf(request, prefix, publicUrl);
-  const host: RouteHost = { app, context, fair: new FairShare(), threads: opts.readThreads };
+  const context = (request: FastifyRequest) => contextOf(request, prefixOf(request), publicUrl);
+  const host: RouteHost = { app, context, fair: opts.fair ?? new FairShare(), threads: opts.readThreads };
   const types = resourceTypesOf(directory);
   const read = { config: { access: 'read' as const } };
 
@@ -66,7 +73,7 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
     reply.type(SCIM_CONTENT_TYPE).send({
       name: 'Rollcall',
       description: 'SCIM 2.0 service provider (RFC 7643, RFC 7644). Authenticate with an organization bearer token.',
-      baseUrl: baseUrlOf(request, prefix, publicUrl),
+      baseUrl: baseUrlOf(request, prefixOf(request), publicUrl),
       endpoints: [
         ...types.map((d) => d.type.endpoint),
         CATALOG_TYPES.ietf.role.endpoint,

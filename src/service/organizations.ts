@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
-import type { NewOrganizationRow, TokenRow } from '../store/types.js';
+import type { NewOrganizationRow, OrganizationRow, TokenRow } from '../store/types.js';
 import { UniqueViolation } from '../store/errors.js';
 import { now, type OrgContext } from './context.js';
 import { EventRecorder, type EventBus } from './events.js';
@@ -48,6 +48,18 @@ export interface TokenInfo {
   readonly linkId: string | null;
   /** Until its first use, it expires then (with its setup link). */
   readonly expiresUnused: string | null;
+  /** It is refused from then on; null: it does not expire. */
+  readonly expires: string | null;
+  /** The client address of its last recorded use (recorded at most once a minute, with lastUsed). */
+  readonly lastAddress: string | null;
+}
+
+/** A token refused because it expired: when, and whose it was (for its organization's log). */
+export interface Expired {
+  readonly expired: string;
+  readonly org: OrgContext;
+  readonly tokenId: string;
+  readonly tokenLabel: string;
 }
 
 /** Where a token comes from, when a setup link issues it. */
@@ -77,6 +89,11 @@ function withSchema(org: Omit<Organization, 'schema'>, schema: OrgSchema): Organ
   return Object.defineProperty({ ...org }, 'schema', { value: schema, enumerable: false }) as Organization;
 }
 
+/** The context of an organization row, as requests see it. */
+function contextOf(org: OrganizationRow): OrgContext {
+  return { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings), schema: orgSchemaOf(org.extensions) };
+}
+
 function toTokenInfo(row: TokenRow): TokenInfo {
   return {
     id: row.id,
@@ -87,6 +104,8 @@ function toTokenInfo(row: TokenRow): TokenInfo {
     revoked: row.revoked,
     linkId: row.link_id,
     expiresUnused: row.expires_unused,
+    expires: row.expires,
+    lastAddress: row.last_address,
   };
 }
 
@@ -155,6 +174,12 @@ export class Organizations {
     return toOrganization(row);
   }
 
+  /** The organization with this slug, or undefined. */
+  async find(slug: string): Promise<Organization | undefined> {
+    const row = await this.store.organizations.getBySlug(slug);
+    return row ? toOrganization(row) : undefined;
+  }
+
   /** The organization with this internal id (a session or link names its organization by id). */
   async getById(id: string): Promise<Organization> {
     const row = await this.store.organizations.get(id);
@@ -190,7 +215,13 @@ export class Organizations {
    * issues (`origin`) replaces the live one that link issued under the same label (one credential
    * per provider choice), and expires with the link unless it is used before.
    */
-  async issueToken(slug: string, label = 'default', scope: TokenScope = 'scim', origin?: TokenOrigin): Promise<{ token: string; info: TokenInfo }> {
+  async issueToken(
+    slug: string,
+    label = 'default',
+    scope: TokenScope = 'scim',
+    origin?: TokenOrigin,
+    expires?: string,
+  ): Promise<{ token: string; info: TokenInfo }> {
     const org = await this.get(slug);
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const at = now();
@@ -205,6 +236,8 @@ export class Organizations {
       scope,
       link_id: origin?.linkId ?? null,
       expires_unused: origin?.expires ?? null,
+      expires: expires ?? null,
+      last_address: null,
     };
     const events = new EventRecorder(org.id, org.slug, undefined);
     await this.store.transaction(async (tx) => {
@@ -257,12 +290,24 @@ export class Organizations {
    * invalidates: a revoked token is refused on its next request.
    */
   /** The organization and scope of an active token; the database decides every time (a revoked token is refused). */
-  async authenticate(token: string): Promise<Authenticated | undefined> {
+  async authenticate(token: string, address?: string): Promise<Authenticated | undefined> {
+    const r = await this.check(token, address);
+    return r && !('expired' in r) ? r : undefined;
+  }
+
+  /**
+   * authenticate(), saying why an active token of the right organization is refused: it expired
+   * (`expires`). Undefined for anything else (unknown, revoked, not a token).
+   */
+  async check(token: string, address?: string): Promise<Authenticated | Expired | undefined> {
     if (!token || token.length > 512) return undefined;
     const hash = hashToken(token);
     const found = await this.store.tokens.findActive(hash);
     if (!found) return undefined;
     if (!timingSafeEqual(Buffer.from(found.token.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
+    const { expires } = found.token;
+    if (expires !== null && Date.parse(expires) <= Date.now())
+      return { expired: expires, org: contextOf(found.org), tokenId: found.token.id, tokenLabel: found.token.label };
     const unused = found.token.expires_unused;
     if (unused !== null) {
       // Issued by a setup link and not used yet: past the link's expiry it is dead; its first use
@@ -270,10 +315,10 @@ export class Organizations {
       if (Date.parse(unused) <= Date.now()) return undefined;
       await this.store.tokens.confirmUse(found.token.id, now());
     }
-    this.touch(found.token.id);
+    this.touch(found.token.id, address);
     const { org } = found;
     return {
-      org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings), schema: orgSchemaOf(org.extensions) },
+      org: contextOf(org),
       scope: found.token.scope,
       tokenId: found.token.id,
       tokenLabel: found.token.label,
@@ -288,19 +333,18 @@ export class Organizations {
     if (!token || token.length > 512) return undefined;
     const found = await this.store.tokens.findRevoked(hashToken(token));
     if (!found) return undefined;
-    const { org } = found;
     return {
-      org: { id: org.id, slug: org.slug, name: org.name, settings: parseSettings(org.settings), schema: orgSchemaOf(org.extensions) },
+      org: contextOf(found.org),
       tokenId: found.token.id,
       tokenLabel: found.token.label,
     };
   }
 
   /** Records last use at most once a minute per token, off the request path. */
-  private touch(tokenId: string): void {
+  private touch(tokenId: string, address: string | undefined): void {
     const t = Date.now();
     if ((this.lastTouched.get(tokenId) ?? 0) > t - 60_000) return;
     this.lastTouched.set(tokenId, t);
-    this.store.tokens.touch(tokenId, new Date(t).toISOString()).catch(() => this.lastTouched.delete(tokenId));
+    this.store.tokens.touch(tokenId, new Date(t).toISOString(), address ?? null).catch(() => this.lastTouched.delete(tokenId));
   }
 }

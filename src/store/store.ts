@@ -124,7 +124,9 @@ export interface TokenStore {
   list(orgId: string): Promise<TokenRow[]>;
   /** Marks a token revoked; false when no such unrevoked token of the organization exists. */
   revoke(orgId: string, id: string, at: string): Promise<boolean>;
-  touch(id: string, at: string): Promise<void>;
+  touch(id: string, at: string, address: string | null): Promise<void>;
+  /** Live tokens used since `usedSince` that expire before `before`, per organization slug. */
+  expiringInUse(before: string, usedSince: string): Promise<{ slug: string; tokens: number }[]>;
 }
 
 export interface UserStore {

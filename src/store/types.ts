@@ -25,6 +25,10 @@ export interface TokensTable {
   link_id: string | null;
   /** Until its first use, it expires then (the issuing link's expiry); cleared by that use. */
   expires_unused: string | null;
+  /** It is refused from then on (migration 017); null: it does not expire. */
+  expires: string | null;
+  /** The client address of its last recorded use (with `last_used`). */
+  last_address: string | null;
 }
 
 export interface UsersTable {

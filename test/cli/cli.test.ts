@@ -103,11 +103,18 @@ for (const engine of ENGINES) {
       assert.equal(issued.code, 0, issued.stderr);
       const token = lastLine(issued.stdout);
       assert.match(token, /^rc_[A-Za-z0-9_-]{43}$/);
-      const json = await run(['token', 'issue', 'tok', '--json', ...d]);
+      assert.match(issued.stdout, /^SCIM base URL: http:\/\/localhost:8787\/o\/tok\/scim\/v2 \(no --public-url: pointing at http:\/\/localhost:8787\)$/m);
+      const json = await run(['token', 'issue', 'tok', '--json', '--public-url', 'https://scim.example.com/', ...d]);
       const second = JSON.parse(json.stdout);
       assert.match(second.token, /^rc_/);
+      assert.equal(second.scimBaseUrl, 'https://scim.example.com/o/tok/scim/v2');
+      const fromEnv = JSON.parse(
+        (await run(['token', 'issue', 'tok', '--json', '--label', 'env', ...d], { ROLLCALL_PUBLIC_URL: 'https://env.example.com' })).stdout,
+      );
+      assert.equal(fromEnv.scimBaseUrl, 'https://env.example.com/o/tok/scim/v2');
+      await run(['token', 'revoke', 'tok', fromEnv.id, ...d]);
       const list = JSON.parse((await run(['token', 'list', 'tok', '--json', ...d])).stdout);
-      assert.equal(list.length, 2);
+      assert.equal(list.length, 3);
       assert.ok(list.some((t: any) => t.label === 'okta'));
       assert.ok(!JSON.stringify(list).includes(token), 'list never shows a token');
       assert.equal((await run(['token', 'revoke', 'tok', second.id, ...d])).code, 0);

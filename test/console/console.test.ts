@@ -126,7 +126,7 @@ for (const engine of ENGINES) {
       await p.getByRole('button', { name: /Issue a token/ }).click();
       const baseUrl = (await p.locator('#base-url').innerText()).trim();
       const token = (await p.locator('#token').innerText()).trim();
-      assert.equal(baseUrl, `${origin}/scim/v2`);
+      assert.equal(baseUrl, `${origin}/o/acme/scim/v2`);
       const steps = await p.locator('#steps ~ ol, section:has(#steps) ol').first().innerText();
       assert.match(steps, new RegExp(`Base URL to ${baseUrl.replace(/[/.]/g, '\\$&')}`));
       assert.match(steps, /API Token to Bearer rc_/);
@@ -162,7 +162,7 @@ for (const engine of ENGINES) {
       await p.getByRole('link', { name: 'Microsoft Entra ID' }).click();
       await p.getByRole('button', { name: /Issue a token/ }).click();
       const text = await p.locator('main').innerText();
-      assert.match(text, new RegExp(`Tenant URL to ${origin.replace(/[/.]/g, '\\$&')}/scim/v2\\?aadOptscim062020`));
+      assert.match(text, new RegExp(`Tenant URL to ${origin.replace(/[/.]/g, '\\$&')}/o/acme/scim/v2\\?aadOptscim062020`));
       assert.match(text, /Secret Token to rc_\S+ \(without "Bearer"\)/);
       assert.match(text, /Non-gallery/);
       assert.doesNotMatch(text, /Test API Credentials/);

@@ -18,7 +18,7 @@ test('every provider has a block in its doc, with its steps and values as placeh
     const text = readFileSync(root + GUIDE_DOCS[p.id], 'utf8');
     assert.ok(text.includes(`<!-- steps:${p.id} -->`), `${p.id} block in ${GUIDE_DOCS[p.id]}`);
     const md = guideMarkdown(p);
-    for (const step of p.steps) assert.ok(md.includes(fill(step, p, { baseUrl: 'https://<your host>/scim/v2', token: '<token>' })));
+    for (const step of p.steps) assert.ok(md.includes(fill(step, p, { baseUrl: 'https://<your host>/o/<slug>/scim/v2', token: '<token>' })));
     assert.ok(!md.includes('{token}') && !md.includes('{baseUrl}'));
     assert.ok(p.steps.some((s) => s.includes('{baseUrl}')) && p.steps.some((s) => s.includes('{token}')), `${p.id} names both values`);
   }

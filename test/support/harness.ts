@@ -64,7 +64,7 @@ export class Harness {
     }
     const res: LightMyRequestResponse = await this.app.inject({
       method: method as never,
-      url: /^\/(scim|healthz|metrics|api)(\/|$|\?)/.test(url) ? url : `/scim/v2${url}`,
+      url: /^\/(scim|o|healthz|metrics|api)(\/|$|\?)/.test(url) ? url : `/scim/v2${url}`,
       headers,
       ...(payload !== undefined ? { payload } : {}),
     });

@@ -43,6 +43,23 @@ export interface TokenHealth extends ConnectionHealth {
   readonly label: string | null;
   readonly scope: string | null;
   readonly revoked: string | null;
+  /** When it stops being accepted; null: never. */
+  readonly expires: string | null;
+  /** In use (a request within IN_USE_DAYS) and expiring within EXPIRY_WARNING_DAYS, or expired: rotate it. */
+  readonly expiring: boolean;
+}
+
+/** A token used this recently is in use: its expiry matters. */
+export const IN_USE_DAYS = 7;
+/** A token in use that expires this soon is warned of. */
+export const EXPIRY_WARNING_DAYS = 14;
+
+/** Whether a token in use expires within the warning window (or has expired). */
+export function expiringSoon(t: { revoked: string | null; expires: string | null; last_used: string | null }, lastAt: string | null, now: number): boolean {
+  if (t.revoked !== null || t.expires === null) return false;
+  const used = [t.last_used, lastAt].filter((x): x is string => x !== null).map(Date.parse);
+  if (used.length === 0 || Math.max(...used) < now - IN_USE_DAYS * 86_400_000) return false;
+  return Date.parse(t.expires) < now + EXPIRY_WARNING_DAYS * 86_400_000;
 }
 
 export interface HourCount {
@@ -151,6 +168,8 @@ export function computeHealth(input: {
       label: t.label,
       scope: t.scope,
       revoked: t.revoked,
+      expires: t.expires,
+      expiring: expiringSoon(t, c?.last_at ?? null, now),
       ...view(stateOf(c, now, silentAfterHours), c, byToken.get(t.id) ?? zero(), lastErrorOf(c)),
     });
   }
@@ -162,6 +181,8 @@ export function computeHealth(input: {
         label: c.token_label,
         scope: null,
         revoked: null,
+        expires: null,
+        expiring: false,
         ...view(stateOf(c, now, silentAfterHours), c, byToken.get(c.token_id) ?? zero(), lastErrorOf(c)),
       });
   }

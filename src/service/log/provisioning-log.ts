@@ -8,7 +8,7 @@ import { spawnThread } from '../../threads.js';
 import { LogFilterError, parseDuration } from './durations.js';
 import { toDetail, toEntry, type LogEntry, type LogEntryDetail, type RequestRecord } from './entry.js';
 import { writeBatch, type ThreadReply, type ThreadRequest } from './log-thread.js';
-import { computeHealth, stateOf, type Health, type HealthState } from './health.js';
+import { EXPIRY_WARNING_DAYS, IN_USE_DAYS, computeHealth, stateOf, type Health, type HealthState } from './health.js';
 
 export interface ProvisioningLogOptions {
   /** Longest an entry waits in memory before it is written (a crash loses at most this much). */
@@ -312,6 +312,18 @@ export class ProvisioningLog {
     const latest = new Map<string, (typeof connections)[number]>();
     for (const c of connections) if (!latest.has(c.org_id)) latest.set(c.org_id, c);
     return new Map(orgs.map((o) => [o.slug, stateOf(latest.get(o.id), now, parseSettings(o.settings).silentAfterHours)]));
+  }
+
+  /**
+   * Tokens in use (used within IN_USE_DAYS) that expire within EXPIRY_WARNING_DAYS or have
+   * expired, per organization slug: each must be rotated before its identity provider is refused.
+   */
+  async expiringTokens(now = Date.now()): Promise<Map<string, number>> {
+    const rows = await this.store.tokens.expiringInUse(
+      new Date(now + EXPIRY_WARNING_DAYS * 86_400_000).toISOString(),
+      new Date(now - IN_USE_DAYS * 86_400_000).toISOString(),
+    );
+    return new Map(rows.map((r) => [r.slug, r.tokens]));
   }
 
   /** Connection health of an organization and of each of its tokens. */

@@ -16,6 +16,7 @@ import { groupRoles } from './013-group-roles.js';
 import { serverSecrets } from './014-server-secrets.js';
 import { securityEvents } from './015-security-events.js';
 import { tokenOrigins } from './016-token-origins.js';
+import { tokenLifecycle } from './017-token-lifecycle.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -38,6 +39,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '014-server-secrets': { up: (db: Kysely<any>) => serverSecrets(db, adapter) },
         '015-security-events': { up: (db: Kysely<any>) => securityEvents(db, adapter) },
         '016-token-origins': { up: (db: Kysely<any>) => tokenOrigins(db, adapter) },
+        '017-token-lifecycle': { up: (db: Kysely<any>) => tokenLifecycle(db, adapter) },
       };
     },
   };

@@ -19,7 +19,7 @@ export class SqlTokens implements TokenStore {
     const cached = auth.get(hash, stamp);
     if (cached) return cached;
     const [r] = await this.c.rows<Record<string, string>>(sql`
-      select t.id as t_id, t.label as t_label, t.hash as t_hash, t.created as t_created, t.last_used as t_last_used, t.scope as t_scope, t.link_id as t_link_id, t.expires_unused as t_expires_unused,
+      select t.id as t_id, t.label as t_label, t.hash as t_hash, t.created as t_created, t.last_used as t_last_used, t.scope as t_scope, t.link_id as t_link_id, t.expires_unused as t_expires_unused, t.expires as t_expires, t.last_address as t_last_address,
         o.id as o_id, o.slug as o_slug, o.name as o_name, o.settings as o_settings, o.extensions as o_extensions, o.created as o_created
       from tokens t join organizations o on o.id = t.org_id
       where t.hash = ${hash} and t.revoked is null`);
@@ -36,6 +36,8 @@ export class SqlTokens implements TokenStore {
         scope: r.t_scope as TokenRow['scope'],
         link_id: r.t_link_id ?? null,
         expires_unused: r.t_expires_unused ?? null,
+        expires: r.t_expires ?? null,
+        last_address: r.t_last_address ?? null,
       },
       org: { id: r.o_id!, slug: r.o_slug!, name: r.o_name!, settings: r.o_settings!, extensions: r.o_extensions!, created: r.o_created! },
     };
@@ -83,7 +85,15 @@ export class SqlTokens implements TokenStore {
     return rows.map((r) => r.id);
   }
 
-  async touch(id: string, at: string): Promise<void> {
-    await this.c.db.updateTable('tokens').set({ last_used: at }).where('id', '=', id).execute();
+  async expiringInUse(before: string, usedSince: string): Promise<{ slug: string; tokens: number }[]> {
+    const rows = await this.c.rows<{ slug: string; n: number | string }>(sql`
+      select o.slug as slug, count(*) as n from tokens t join organizations o on o.id = t.org_id
+      where t.revoked is null and t.expires is not null and t.expires < ${before} and t.last_used >= ${usedSince}
+      group by o.slug`);
+    return rows.map((r) => ({ slug: r.slug, tokens: Number(r.n) }));
+  }
+
+  async touch(id: string, at: string, address: string | null): Promise<void> {
+    await this.c.db.updateTable('tokens').set({ last_used: at, last_address: address }).where('id', '=', id).execute();
   }
 }
