@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { DEFAULTS } from '../defaults.js';
 import { CliError } from './common.js';
+import { BINDINGS, configSchemaOf } from './options.js';
 
 /**
  * `rollcall.config.json` (docs/configuration.md#the-configuration-file): every server option in one
@@ -10,75 +10,9 @@ import { CliError } from './common.js';
  * variable, then the file, then the default. The file is the one `--config` or `ROLLCALL_CONFIG`
  * names, else `./rollcall.config.json` when it exists.
  */
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-const int = (min: number, max = 2_147_483_647) => z.number().int().min(min).max(max);
-
-export const configSchema = z.strictObject({
-  /** Editors may point at a JSON schema; ignored. */
-  $schema: z.string().optional(),
-  database: z.string().min(1).describe('SQLite file path or postgres:// URL').optional(),
-  host: z.string().min(1).describe('address to listen on').optional(),
-  port: int(0, 65535).describe('port to listen on').optional(),
-  publicUrl: z
-    .url({ protocol: /^https?$/ })
-    .describe("the server's external URL")
-    .optional(),
-  bodyLimit: int(1024).describe('largest accepted request body, in bytes').optional(),
-  logLevel: z.enum(LOG_LEVELS).optional(),
-  trustProxy: z
-    .union([z.boolean(), z.string().min(1), z.array(z.string().min(1)).min(1)])
-    .describe('true, or proxy addresses and CIDR ranges')
-    .optional(),
-  statementTimeoutMs: int(1).describe('PostgreSQL statement_timeout of every connection').optional(),
-  eventRetentionDays: int(1).optional(),
-  provisioningLog: z.boolean().optional(),
-  readThreads: z
-    .union([int(0, 64), z.literal('auto')])
-    .describe('threads that read heavy lists off the event loop: a number (0: none), or "auto"')
-    .optional(),
-  metricsOrgLabel: z.boolean().optional(),
-  allowPrivateWebhooks: z.boolean().optional(),
-  worker: z
-    .strictObject({
-      enabled: z.boolean().describe('deliver webhooks from `rollcall serve`').optional(),
-      webhookTimeoutSeconds: int(1).optional(),
-      leaseGraceSeconds: int(1).optional(),
-    })
-    .optional(),
-  console: z.strictObject({ enabled: z.boolean().describe('serve /admin and /setup').optional() }).optional(),
-});
+const configSchema = configSchemaOf(z);
 
 export type ConfigFile = z.infer<typeof configSchema>;
-
-/** A command option, the config key that sets it, and how the file's value becomes the option's. */
-interface Binding {
-  readonly option: string;
-  readonly key: string;
-  readonly env?: string;
-  readonly fallback?: string | boolean;
-  readonly secret?: boolean;
-}
-
-/** Every option the file can set, as `rollcall serve` and `rollcall worker` name them. */
-export const BINDINGS: readonly Binding[] = [
-  { option: 'database', key: 'database', env: 'ROLLCALL_DATABASE', fallback: DEFAULTS.database, secret: true },
-  { option: 'host', key: 'host', env: 'ROLLCALL_HOST', fallback: DEFAULTS.host },
-  { option: 'port', key: 'port', env: 'ROLLCALL_PORT', fallback: String(DEFAULTS.port) },
-  { option: 'publicUrl', key: 'publicUrl', env: 'ROLLCALL_PUBLIC_URL' },
-  { option: 'bodyLimit', key: 'bodyLimit', env: 'ROLLCALL_BODY_LIMIT', fallback: String(DEFAULTS.bodyLimit) },
-  { option: 'logLevel', key: 'logLevel', env: 'ROLLCALL_LOG_LEVEL', fallback: DEFAULTS.logLevel },
-  { option: 'trustProxy', key: 'trustProxy', env: 'ROLLCALL_TRUST_PROXY' },
-  { option: 'statementTimeout', key: 'statementTimeoutMs', env: 'ROLLCALL_STATEMENT_TIMEOUT', fallback: String(DEFAULTS.statementTimeoutMs) },
-  { option: 'eventRetentionDays', key: 'eventRetentionDays', env: 'ROLLCALL_EVENT_RETENTION_DAYS', fallback: String(DEFAULTS.retentionDays) },
-  { option: 'provisioningLog', key: 'provisioningLog', env: 'ROLLCALL_NO_PROVISIONING_LOG', fallback: true },
-  { option: 'readThreads', key: 'readThreads', env: 'ROLLCALL_READ_THREADS', fallback: 'auto' },
-  { option: 'metricsOrgLabel', key: 'metricsOrgLabel', env: 'ROLLCALL_METRICS_ORG_LABEL', fallback: false },
-  { option: 'allowPrivateWebhooks', key: 'allowPrivateWebhooks', env: 'ROLLCALL_ALLOW_PRIVATE_WEBHOOKS', fallback: false },
-  { option: 'worker', key: 'worker.enabled', fallback: true },
-  { option: 'webhookTimeout', key: 'worker.webhookTimeoutSeconds', env: 'ROLLCALL_WEBHOOK_TIMEOUT', fallback: String(DEFAULTS.webhookTimeoutSeconds) },
-  { option: 'webhookLeaseGrace', key: 'worker.leaseGraceSeconds', fallback: String(DEFAULTS.webhookLeaseGraceSeconds) },
-  { option: 'console', key: 'console.enabled', fallback: true },
-];
 
 function at(config: ConfigFile, key: string): unknown {
   let v: unknown = config;

@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import { VERSION } from '../version.js';
 
 const CONFIG_FILE = 'rollcall.config.json';
-import { CliError, databaseOption, origin, positive, privateWebhooksOption, publicUrlOption, withDirectory, workerOptions, type Io } from './common.js';
+import { CliError, databaseOption, origin, publicUrlOption, withDirectory, type Io } from './common.js';
+import { settingsOf, withOptionsOf } from './options.js';
 import { addLinkCommands, addLogCommands } from './log-commands.js';
 import { addSchemaCommands } from './schema-commands.js';
 import { addCatalogCommands } from './catalog-commands.js';
@@ -32,7 +33,6 @@ function orgLines(org: Organization): string[] {
 
 const configOption = () => new Option('--config <file>', `configuration file (default: ./${CONFIG_FILE} when it exists)`).env('ROLLCALL_CONFIG');
 
-/** The configuration file a command reads: --config, ROLLCALL_CONFIG, else ./rollcall.config.json when it exists. */
 /** `--expires`: a duration from now (1 minute to 10 years) as an ISO time. */
 function expiryOf(text: string): string {
   const ms = parseDuration(text);
@@ -41,15 +41,13 @@ function expiryOf(text: string): string {
   return new Date(Date.now() + ms).toISOString();
 }
 
-/** `--read-threads`: 0 to 64, or auto (one per core, 2 to 4). An in-memory database has none: a thread cannot open it. */
-function readThreadCount(text: string, database: string): number {
+/** How many read threads: auto is one per core, 2 to 4. An in-memory database has none: a thread cannot open it. */
+function readThreadCount(setting: number | 'auto', database: string): number {
   if (database === ':memory:') return 0;
-  if (text.trim().toLowerCase() === 'auto') return Math.min(4, Math.max(2, availableParallelism()));
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isInteger(n) || n < 0 || n > 64) throw new CliError(`invalid --read-threads "${text}" (0 to 64, or auto)`);
-  return n;
+  return setting === 'auto' ? Math.min(4, Math.max(2, availableParallelism())) : setting;
 }
 
+/** The configuration file a command reads: --config, ROLLCALL_CONFIG, else ./rollcall.config.json when it exists. */
 function configFileOf(given: string | undefined): string | undefined {
   const named = given ?? process.env.ROLLCALL_CONFIG;
   if (named) return resolve(named);
@@ -67,179 +65,98 @@ export function buildCli(io: Io): Command {
     else for (const l of lines()) io.out(l);
   };
 
-  program
-    .command('serve')
-    .description('start the SCIM server (creates the demo organization on the first start of an empty database)')
-    .addOption(databaseOption())
-    .addOption(new Option('--host <host>', 'address to listen on').env('ROLLCALL_HOST').default(DEFAULTS.host))
-    .addOption(new Option('--port <port>', 'port to listen on').env('ROLLCALL_PORT').default(String(DEFAULTS.port)))
-    .addOption(new Option('--public-url <url>', 'external URL of this server, used in meta.location').env('ROLLCALL_PUBLIC_URL'))
-    .addOption(new Option('--body-limit <bytes>', 'largest accepted request body').env('ROLLCALL_BODY_LIMIT').default(String(DEFAULTS.bodyLimit)))
-    .addOption(new Option('--log-level <level>', 'pino log level').env('ROLLCALL_LOG_LEVEL').default(DEFAULTS.logLevel))
-    .addOption(
-      new Option('--trust-proxy <addresses>', 'believe X-Forwarded-Proto/-Host from these proxies: "true", or comma-separated addresses and CIDR ranges').env(
-        'ROLLCALL_TRUST_PROXY',
-      ),
-    )
-    .addOption(
-      new Option('--statement-timeout <ms>', 'PostgreSQL statement_timeout of every connection')
-        .env('ROLLCALL_STATEMENT_TIMEOUT')
-        .default(String(DEFAULTS.statementTimeoutMs)),
-    )
-    .addOption(new Option('--no-provisioning-log', 'do not record SCIM requests in the provisioning log').env('ROLLCALL_NO_PROVISIONING_LOG'))
-    .addOption(
-      new Option('--read-threads <n>', 'threads that read heavy lists off the event loop (0: none; auto: one per core, 2 to 4)')
-        .env('ROLLCALL_READ_THREADS')
-        .default('auto'),
-    )
-    .addOption(new Option('--metrics-org-label', 'label SCIM request metrics by organization (one series per organization)').env('ROLLCALL_METRICS_ORG_LABEL'))
-    .addOption(new Option('--no-worker', 'do not deliver webhooks from this process (run `rollcall worker` instead)'))
-    .addOption(new Option('--no-console', 'do not serve the operator console (/admin) and the setup pages (/setup)'))
-    .addOption(privateWebhooksOption())
-    .addOption(workerOptions.timeout())
-    .addOption(workerOptions.retention())
+  withOptionsOf(program.command('serve').description('start the SCIM server (creates the demo organization on the first start of an empty database)'), 'serve')
     .addOption(configOption())
-    .action(
-      async (o: {
-        database: string;
-        host: string;
-        port: string;
-        publicUrl?: string;
-        bodyLimit: string;
-        logLevel: string;
-        worker: boolean;
-        console: boolean;
-        webhookTimeout: string;
-        eventRetentionDays: string;
-        trustProxy?: string;
-        statementTimeout: string;
-        allowPrivateWebhooks?: boolean;
-        provisioningLog: boolean;
-        readThreads: string;
-        metricsOrgLabel?: boolean;
-      }) => {
-        const [{ default: pino }, { buildApp, wire }, { openStore }] = await Promise.all([import('pino'), import('../app.js'), import('../store/open.js')]);
-        const port = Number(o.port);
-        const bodyLimit = Number(o.bodyLimit);
-        if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`invalid --port "${o.port}"`);
-        if (!Number.isInteger(bodyLimit) || bodyLimit < 1024) throw new CliError(`invalid --body-limit "${o.bodyLimit}" (bytes, at least 1024)`);
-        const statementTimeoutMs = positive('--statement-timeout', o.statementTimeout);
-        const threads = readThreadCount(o.readThreads, o.database);
-        const store = await openStore(o.database, { migrate: false, statementTimeoutMs });
-        const applied = await store.migrate();
-        const retentionDays = positive('--event-retention-days', o.eventRetentionDays);
-        const wiring = wire({
-          store,
-          bodyLimit,
-          allowPrivateWebhooks: !!o.allowPrivateWebhooks,
-          // The log's rows are built and written on a thread of their own, with its own connection.
-          provisioningLog: o.provisioningLog ? { thread: { database: o.database } } : false,
-          // Heavy lists are read on threads of their own, each with its own connection.
-          readThreads: { database: o.database, threads, statementTimeoutMs },
-          retentionDays,
-          worker: o.worker ? { timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000, retentionDays } : false,
-          ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
-        });
-        const { organizations } = wiring.directory;
-        let demoToken: string | undefined;
-        if (applied.includes('001-initial') && (await organizations.count()) === 0) {
-          await organizations.create('demo', 'Demo organization');
-          demoToken = (await organizations.issueToken('demo', 'created on first start')).token;
-        }
-        const trustProxy =
-          o.trustProxy === undefined
-            ? undefined
-            : o.trustProxy.trim().toLowerCase() === 'true'
-              ? true
-              : o.trustProxy
-                  .split(',')
-                  .map((a) => a.trim())
-                  .filter(Boolean);
-        const app = await buildApp({
-          store,
-          wiring,
-          console: o.console,
-          metricsOrgLabel: !!o.metricsOrgLabel,
-          logger: pino({ level: o.logLevel, base: undefined }),
-          ...(trustProxy !== undefined ? { trustProxy } : {}),
-        });
-        const address = await app.listen({ host: o.host, port });
-        const origin = (o.publicUrl ?? address).replace(/\/+$/, '');
-        const url = `${origin}${DEFAULTS.scimPrefix}`;
-        const banner = [
-          `Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`,
-          `Each organization's own SCIM base URL, the one to give its identity provider: ${origin}${orgScimPath('<slug>').replace('%3Cslug%3E', '<slug>')}`,
-        ];
-        if (demoToken) {
-          const demoUrl = `${origin}${orgScimPath('demo')}`;
-          banner.push(
-            `Created organization "demo". Its SCIM base URL is ${demoUrl}`,
-            'Its bearer token is shown once, now:',
-            `  ${demoToken}`,
-            `Try: curl -H "Authorization: Bearer ${demoToken}" ${demoUrl}/Users`,
-          );
-        }
-        if (o.console)
-          banner.push(
-            `Console: ${(o.publicUrl ?? address).replace(/\/+$/, '')}/admin (open it with a link from: rollcall admin login-link${o.publicUrl ? '' : ` --public-url ${address}`})`,
-          );
-        io.out(banner.join('\n'));
-        const stop = async () => {
-          await app.close();
-          await store.close();
-        };
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
-        await new Promise(() => {});
-      },
-    );
+    .action(async (o: Record<string, unknown>) => {
+      const [{ default: pino }, { buildApp, wire }, { openStore }, { z }] = await Promise.all([
+        import('pino'),
+        import('../app.js'),
+        import('../store/open.js'),
+        import('zod'),
+      ]);
+      const s = settingsOf(z, 'serve', o);
+      const threads = readThreadCount(s.readThreads, s.database);
+      const store = await openStore(s.database, { migrate: false, statementTimeoutMs: s.statementTimeoutMs });
+      const applied = await store.migrate();
+      const retentionDays = s.eventRetentionDays;
+      const wiring = wire({
+        store,
+        bodyLimit: s.bodyLimit,
+        allowPrivateWebhooks: s.allowPrivateWebhooks,
+        // The log's rows are built and written on a thread of their own, with its own connection.
+        provisioningLog: s.provisioningLog ? { thread: { database: s.database } } : false,
+        // Heavy lists are read on threads of their own, each with its own connection.
+        readThreads: { database: s.database, threads, statementTimeoutMs: s.statementTimeoutMs },
+        retentionDays,
+        worker: s.worker.enabled ? { timeoutMs: s.worker.webhookTimeoutSeconds * 1000, retentionDays } : false,
+        ...(s.publicUrl ? { publicUrl: s.publicUrl } : {}),
+      });
+      const { organizations } = wiring.directory;
+      let demoToken: string | undefined;
+      if (applied.includes('001-initial') && (await organizations.count()) === 0) {
+        await organizations.create('demo', 'Demo organization');
+        demoToken = (await organizations.issueToken('demo', 'created on first start')).token;
+      }
+      const app = await buildApp({
+        store,
+        wiring,
+        console: s.console.enabled,
+        metricsOrgLabel: s.metricsOrgLabel,
+        logger: pino({ level: s.logLevel, base: undefined }),
+        ...(s.trustProxy !== undefined ? { trustProxy: s.trustProxy } : {}),
+      });
+      const address = await app.listen({ host: s.host, port: s.port });
+      const origin = (s.publicUrl ?? address).replace(/\/+$/, '');
+      const url = `${origin}${DEFAULTS.scimPrefix}`;
+      const banner = [
+        `Rollcall is serving SCIM 2.0 at ${url}  (database: ${store.target})`,
+        `Each organization's own SCIM base URL, the one to give its identity provider: ${origin}${orgScimPath('<slug>').replace('%3Cslug%3E', '<slug>')}`,
+      ];
+      if (demoToken) {
+        const demoUrl = `${origin}${orgScimPath('demo')}`;
+        banner.push(
+          `Created organization "demo". Its SCIM base URL is ${demoUrl}`,
+          'Its bearer token is shown once, now:',
+          `  ${demoToken}`,
+          `Try: curl -H "Authorization: Bearer ${demoToken}" ${demoUrl}/Users`,
+        );
+      }
+      if (s.console.enabled)
+        banner.push(`Console: ${origin}/admin (open it with a link from: rollcall admin login-link${s.publicUrl ? '' : ` --public-url ${address}`})`);
+      io.out(banner.join('\n'));
+      const stop = async () => {
+        await app.close();
+        await store.close();
+      };
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+      await new Promise(() => {});
+    });
 
-  program
-    .command('worker')
-    .description('deliver webhooks without serving HTTP (several may run against one PostgreSQL)')
-    .addOption(databaseOption())
-    .addOption(workerOptions.timeout())
-    .addOption(workerOptions.retention())
-    .addOption(
-      new Option('--webhook-lease-grace <seconds>', 'extra time past the timeout before another worker may retry an in-flight delivery').default(
-        String(DEFAULTS.webhookLeaseGraceSeconds),
-      ),
-    )
-    .addOption(privateWebhooksOption())
-    .addOption(
-      new Option('--public-url <url>', "external URL of the server, named in security event tokens' iss (give the servers' value)").env('ROLLCALL_PUBLIC_URL'),
-    )
+  withOptionsOf(program.command('worker').description('deliver webhooks without serving HTTP (several may run against one PostgreSQL)'), 'worker')
     .addOption(configOption())
-    .action(
-      async (o: {
-        database: string;
-        webhookTimeout: string;
-        eventRetentionDays: string;
-        webhookLeaseGrace: string;
-        allowPrivateWebhooks?: boolean;
-        publicUrl?: string;
-      }) => {
-        const [{ wire }, { openStore }] = await Promise.all([import('../app.js'), import('../store/open.js')]);
-        const store = await openStore(o.database);
-        const worker = wire({
-          store,
-          ...(o.publicUrl ? { publicUrl: o.publicUrl } : {}),
-          allowPrivateWebhooks: !!o.allowPrivateWebhooks,
-          worker: {
-            timeoutMs: positive('--webhook-timeout', o.webhookTimeout) * 1000,
-            retentionDays: positive('--event-retention-days', o.eventRetentionDays),
-            leaseGraceMs: positive('--webhook-lease-grace', o.webhookLeaseGrace) * 1000,
-          },
-        }).worker!;
-        worker.start();
-        io.out(`Rollcall webhook worker running (database: ${store.target})`);
-        const stop = async () => {
-          await worker.stop();
-          await store.close();
-        };
-        for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
-        await new Promise(() => {});
-      },
-    );
+    .action(async (o: Record<string, unknown>) => {
+      const [{ wire }, { openStore }, { z }] = await Promise.all([import('../app.js'), import('../store/open.js'), import('zod')]);
+      const s = settingsOf(z, 'worker', o);
+      const store = await openStore(s.database);
+      const worker = wire({
+        store,
+        ...(s.publicUrl ? { publicUrl: s.publicUrl } : {}),
+        allowPrivateWebhooks: s.allowPrivateWebhooks,
+        worker: {
+          timeoutMs: s.worker.webhookTimeoutSeconds * 1000,
+          retentionDays: s.eventRetentionDays,
+          leaseGraceMs: s.worker.leaseGraceSeconds * 1000,
+        },
+      }).worker!;
+      worker.start();
+      io.out(`Rollcall webhook worker running (database: ${store.target})`);
+      const stop = async () => {
+        await worker.stop();
+        await store.close();
+      };
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop().then(() => process.exit(0)));
+      await new Promise(() => {});
+    });
 
   program
     .command('migrate')

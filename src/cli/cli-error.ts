@@ -1,0 +1,2 @@
+/** A failure the CLI reports as one line on stderr. */
+export class CliError extends Error {}
