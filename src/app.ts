@@ -22,6 +22,7 @@ import { Directory } from './service/directory.js';
 import { ProvisioningLog, type ProvisioningLogOptions } from './service/log/provisioning-log.js';
 import { ReadThreads, type ReadThreadsOptions } from './http/read-threads.js';
 import { FairShare } from './http/fair-share.js';
+import { oauthPlugin } from './http/oauth.js';
 import type { UserHooks } from './service/users.js';
 import type { Store } from './store/store.js';
 
@@ -67,6 +68,8 @@ export interface Wiring {
   readonly api: FastifyPluginAsync;
   /** The operator console (/admin) and the setup pages (/setup): register at the root. */
   readonly console: FastifyPluginAsync;
+  /** Each organization's OAuth token endpoint and metadata (/o/:slug/oauth/token, /.well-known/…): register at the root. */
+  readonly oauth: FastifyPluginAsync;
 }
 
 /** The one composition root: the directory, webhooks, the worker and both HTTP plugins, with every default applied once. */
@@ -106,7 +109,10 @@ export function wire(options: WiringOptions): Wiring {
   const console: FastifyPluginAsync = async (app) => {
     await app.register(consolePlugin, { directory, webhooks, log, publicUrl: options.publicUrl });
   };
-  return { store, directory, webhooks, keys, worker, log, readThreads, bodyLimit, retentionDays, scim, api, console };
+  const oauth: FastifyPluginAsync = async (app) => {
+    await app.register(oauthPlugin, { directory, limits, publicUrl: options.publicUrl });
+  };
+  return { store, directory, webhooks, keys, worker, log, readThreads, bodyLimit, retentionDays, scim, api, console, oauth };
 }
 
 /** Time bounds of the HTTP server, in milliseconds (defaults in src/defaults.ts). */
@@ -268,6 +274,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(wiring.scim, { prefix: DEFAULTS.scimPrefix });
   // Each organization's own SCIM API: only its tokens, and its refusals in its log.
   await app.register(wiring.scim, { prefix: DEFAULTS.orgScimPrefix });
+  await app.register(wiring.oauth);
   await app.register(wiring.api, { prefix: DEFAULTS.apiPrefix });
   if (options.console !== false) await app.register(wiring.console);
   const { worker, log, readThreads } = wiring;

@@ -15,6 +15,7 @@ import { addLinkCommands, addLogCommands } from './log-commands.js';
 import { addSchemaCommands } from './schema-commands.js';
 import { addCatalogCommands } from './catalog-commands.js';
 import { addWebhookCommands } from './webhook-commands.js';
+import { addClientCommands } from './client-commands.js';
 import { addKeyCommands } from './key-commands.js';
 import { addCheckCommand } from './check-command.js';
 
@@ -316,6 +317,7 @@ export function buildCli(io: Io): Command {
   addLogCommands(program, org, io, print);
   addLinkCommands(program, org, io);
   addWebhookCommands(program, io, print);
+  addClientCommands(program, print);
   addCheckCommand(program, io);
   addSchemaCommands(program, io, print);
   addCatalogCommands(program, io, print);

@@ -4,6 +4,7 @@ import type { ResourceTypeDef, SchemaDef } from '../protocol/schema/index.js';
 import type { RequestContext } from '../service/context.js';
 import type { Directory } from '../service/directory.js';
 import { scimAuth, slugParam } from './auth.js';
+import { resourceMetadataUrl } from './oauth.js';
 import { bodyBytes, jsonBodies } from './body.js';
 import { guardInputs } from './input-boundary.js';
 import { FairShare } from './fair-share.js';
@@ -59,6 +60,20 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   jsonBodies(app, opts.bodyLimit);
 
   app.addHook('onRequest', scimAuth(directory, opts.limits, perOrganization));
+  // RFC 9728 §5.1: a 401 at an organization's URL says where its protected resource metadata is,
+  // and through it the authorization server that issues its access tokens.
+  if (perOrganization)
+    app.addHook('onSend', (request, reply, payload, done) => {
+      if (reply.statusCode === 401) {
+        const slug = request.org?.slug ?? slugParam(request).toLowerCase();
+        try {
+          reply.header('www-authenticate', `Bearer realm="rollcall", resource_metadata="${resourceMetadataUrl(baseUrlOf(request, '', publicUrl), slug)}"`);
+        } catch {
+          // A Host that is not a host name: the challenge stays without the metadata's URL.
+        }
+      }
+      done(null, payload);
+    });
 
   app.setNotFoundHandler((request, reply) => {
     errorHandler(ScimError.notFound(`No SCIM endpoint at ${request.method} ${request.url.split('?')[0]}.`) as never, request, reply);

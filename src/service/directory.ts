@@ -2,6 +2,7 @@ import type { Store } from '../store/store.js';
 import { Access } from './access.js';
 import { Bulk } from './bulk.js';
 import { Catalog } from './catalog.js';
+import { Clients } from './clients.js';
 import { EventBus } from './events.js';
 import { EventFeed } from './feed.js';
 import { Groups } from './groups.js';
@@ -32,6 +33,8 @@ export class Directory {
   readonly catalog: Catalog;
   /** /Bulk: many operations in one request, each through its resource's service. */
   readonly bulk: Bulk;
+  /** Each organization's OAuth clients and the token endpoint's grant. */
+  readonly clients: Clients;
 
   constructor(
     readonly store: Store,
@@ -46,6 +49,7 @@ export class Directory {
     this.schemas = new Schemas(store, this.organizations, this.bus);
     this.catalog = new Catalog(store, this.organizations, this.bus);
     this.organizations.declaresRolesWith(this.catalog);
+    this.clients = new Clients(store, this.organizations);
     // One by one when an application hook may await before a create (see Bulk.run).
     this.bulk = new Bulk(
       this.users,

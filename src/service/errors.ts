@@ -22,6 +22,7 @@ const KINDS = {
   ROLLCALL_BAD_KEYS: 'invalid',
   ROLLCALL_KEYS_RACE: 'conflict',
   ROLLCALL_NO_KEYS: 'notFound',
+  ROLLCALL_NO_CLIENT: 'notFound',
 } as const satisfies Record<string, DirectoryErrorKind>;
 
 /** The stable codes of directory errors (the CLI prints them; scripts may match them). */

@@ -10,7 +10,7 @@ import { roleValues } from './catalog.js';
 import { SETTING_NAMES, defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-const TOKEN_PREFIX = 'rc_';
+export const TOKEN_PREFIX = 'rc_';
 
 export interface Organization {
   readonly id: string;
@@ -238,6 +238,7 @@ export class Organizations {
       expires_unused: origin?.expires ?? null,
       expires: expires ?? null,
       last_address: null,
+      client_id: null,
     };
     const events = new EventRecorder(org.id, org.slug, undefined);
     await this.store.transaction(async (tx) => {

@@ -53,6 +53,11 @@ export const settingsSchema = z
       .min(1024)
       .max(100 * 1024 * 1024)
       .optional(),
+    /**
+     * Seconds an OAuth access token from the organization's token endpoint is valid: from 1 hour
+     * to 6 hours (Microsoft Entra ID's gallery requirements). The `expires_in` of each answer.
+     */
+    accessTokenSeconds: z.number().int().min(3600).max(21600).default(3600),
     /** Days the provisioning log keeps an entry. */
     logRetentionDays: z.number().int().min(1).max(3650).default(14),
     /** Entries the provisioning log keeps at most (the oldest go first). */

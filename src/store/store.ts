@@ -23,6 +23,8 @@ import type {
   TokenRow,
   ListedUser,
   UserWithGroups,
+  OAuthClientRow,
+  OAuthClientSecretRow,
   WebhookDeliveryRow,
   WebhookRow,
 } from './types.js';
@@ -391,7 +393,20 @@ export interface AccessStore {
  * Everything the service layer reads and writes, on one connection or inside one transaction,
  * one part per aggregate.
  */
+/** OAuth clients and their secrets (migration 018). */
+export interface ClientStore {
+  insert(row: OAuthClientRow): Promise<void>;
+  get(orgId: string, id: string): Promise<OAuthClientRow | undefined>;
+  list(orgId: string): Promise<OAuthClientRow[]>;
+  /** Marks it removed and revokes the access tokens it obtained; false when there was no live client. */
+  remove(orgId: string, id: string, at: string): Promise<boolean>;
+  insertSecret(row: OAuthClientSecretRow): Promise<void>;
+  secrets(clientId: string): Promise<OAuthClientSecretRow[]>;
+  removeSecret(clientId: string, id: string, at: string): Promise<boolean>;
+}
+
 export interface StoreSession {
+  readonly clients: ClientStore;
   readonly organizations: OrganizationStore;
   readonly tokens: TokenStore;
   readonly users: UserStore;

@@ -29,6 +29,29 @@ export interface TokensTable {
   expires: string | null;
   /** The client address of its last recorded use (with `last_used`). */
   last_address: string | null;
+  /** An access token: the OAuth client that obtained it (migration 018). */
+  client_id: string | null;
+}
+
+export interface OAuthClientsTable {
+  id: string;
+  org_id: string;
+  label: string;
+  /** `secret` (client_secret_basic). */
+  auth: string;
+  /** The method's settings, JSON. */
+  config: string;
+  created: string;
+  removed: string | null;
+}
+
+export interface OAuthClientSecretsTable {
+  id: string;
+  client_id: string;
+  hash: string;
+  created: string;
+  expires: string;
+  removed: string | null;
 }
 
 export interface UsersTable {
@@ -251,7 +274,12 @@ export interface Database {
   signing_keys: SigningKeysTable;
   set_streams: SetStreamsTable;
   set_acks: SetAcksTable;
+  oauth_clients: OAuthClientsTable;
+  oauth_client_secrets: OAuthClientSecretsTable;
 }
+
+export type OAuthClientRow = Selectable<OAuthClientsTable>;
+export type OAuthClientSecretRow = Selectable<OAuthClientSecretsTable>;
 
 /** A role or an entitlement an organization declared (migration 012); `id` is its value as declared. */
 export interface CatalogRow {

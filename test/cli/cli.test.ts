@@ -125,6 +125,43 @@ for (const engine of ENGINES) {
       assert.ok(revoked.revoked);
     });
 
+    test('OAuth clients: add (the secret once, the token endpoint and base URL), list, secret add and remove, remove', async () => {
+      const d = ['--database', db.database];
+      await run(['org', 'create', 'oauth', ...d]);
+      const added = await run(['client', 'add', 'oauth', '--auth', 'secret', '--label', 'entra', '--json', '--public-url', 'https://scim.example.com', ...d]);
+      assert.equal(added.code, 0, added.stderr);
+      const c = JSON.parse(added.stdout);
+      assert.match(c.clientId, /^rcc_[A-Za-z0-9_-]{22}$/);
+      assert.match(c.clientSecret, /^rcs_[A-Za-z0-9_-]{43}$/);
+      assert.equal(c.tokenEndpoint, 'https://scim.example.com/o/oauth/oauth/token');
+      assert.equal(c.scimBaseUrl, 'https://scim.example.com/o/oauth/scim/v2');
+      assert.equal(c.issuer, 'https://scim.example.com/o/oauth');
+      const inAYear = Date.parse(c.secretExpiresAt) - Date.now();
+      assert.ok(inAYear > 364 * 86_400_000 && inAYear <= 365 * 86_400_000, c.secretExpiresAt);
+      const text = await run(['client', 'add', 'oauth', '--auth', 'secret', ...d]);
+      assert.match(lastLine(text.stdout), /^rcs_/);
+      assert.match(
+        (await run(['client', 'add', 'oauth', '--auth', 'secret', '--expires', '4y', ...d])).stderr,
+        /invalid --expires "4y" \(a duration from 1m to 3y/,
+      );
+      assert.match((await run(['client', 'add', 'oauth', '--auth', 'federated', ...d])).stderr, /--auth federated is not available yet/);
+      assert.match((await run(['client', 'add', 'oauth', ...d])).stderr, /--auth <method>/);
+
+      const second = JSON.parse((await run(['client', 'secret', 'add', 'oauth', c.clientId, '--expires', '90d', '--json', ...d])).stdout);
+      assert.match(second.clientSecret, /^rcs_/);
+      let list = JSON.parse((await run(['client', 'list', 'oauth', '--json', ...d])).stdout);
+      const mine = list.find((x: any) => x.clientId === c.clientId);
+      assert.equal(mine.secrets.length, 2, 'two secrets active at once');
+      assert.ok(!JSON.stringify(list).includes(c.clientSecret), 'list never shows a secret');
+      assert.equal((await run(['client', 'secret', 'remove', 'oauth', c.clientId, c.secretId, ...d])).code, 0);
+      assert.equal((await run(['client', 'remove', 'oauth', c.clientId, ...d])).code, 0);
+      assert.match((await run(['client', 'remove', 'oauth', c.clientId, ...d])).stderr, /no client/);
+      list = JSON.parse((await run(['client', 'list', 'oauth', '--json', ...d])).stdout);
+      const gone = list.find((x: any) => x.clientId === c.clientId);
+      assert.ok(gone.removed);
+      assert.ok(gone.secrets.find((x: any) => x.id === c.secretId).removed);
+    });
+
     test('app-scoped tokens and webhook management from the command line', async () => {
       const d = ['--database', db.database];
       await run(['org', 'create', 'hooks', ...d]);

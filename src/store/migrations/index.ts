@@ -17,6 +17,7 @@ import { serverSecrets } from './014-server-secrets.js';
 import { securityEvents } from './015-security-events.js';
 import { tokenOrigins } from './016-token-origins.js';
 import { tokenLifecycle } from './017-token-lifecycle.js';
+import { oauthClients } from './018-oauth-clients.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -40,6 +41,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '015-security-events': { up: (db: Kysely<any>) => securityEvents(db, adapter) },
         '016-token-origins': { up: (db: Kysely<any>) => tokenOrigins(db, adapter) },
         '017-token-lifecycle': { up: (db: Kysely<any>) => tokenLifecycle(db, adapter) },
+        '018-oauth-clients': { up: (db: Kysely<any>) => oauthClients(db, adapter) },
       };
     },
   };

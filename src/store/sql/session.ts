@@ -4,6 +4,7 @@ import type { StoreSession } from '../store.js';
 import type { Database } from '../types.js';
 import { SqlAccess } from './access.js';
 import { SqlCatalog, SqlSecrets } from './catalog.js';
+import { SqlClients } from './clients.js';
 import { SqlContext, type SessionShared } from './context.js';
 import { SqlEvents } from './events.js';
 import { SqlGroups } from './groups.js';
@@ -17,6 +18,7 @@ import { SqlWebhooks } from './webhooks.js';
 
 /** The StoreSession of both dialects: one module per aggregate over one connection (or transaction). */
 export class SqlSession implements StoreSession {
+  readonly clients: SqlClients;
   readonly organizations: SqlOrganizations;
   readonly tokens: SqlTokens;
   readonly users: SqlUsers;
@@ -34,6 +36,7 @@ export class SqlSession implements StoreSession {
   constructor(db: Kysely<Database>, adapter: DialectAdapter, shared: SessionShared, reader?: Reader) {
     const c = (this.context = new SqlContext(db, adapter, shared, reader));
     this.organizations = new SqlOrganizations(c);
+    this.clients = new SqlClients(c);
     this.tokens = new SqlTokens(c);
     this.memberships = new SqlMemberships(c);
     this.users = new SqlUsers(c, this.memberships);

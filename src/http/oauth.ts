@@ -1,0 +1,161 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { orgScimPath } from '../defaults.js';
+import { ScimError } from '../protocol/messages/index.js';
+import { OAuthError, type ClientCredentials } from '../service/clients.js';
+import type { Directory } from '../service/directory.js';
+import { guardInputs } from './input-boundary.js';
+import { AUTH_FAILURES, type RateLimits } from './rate-limit.js';
+import { baseUrlOf, headerOf } from './request.js';
+
+export interface OAuthPluginOptions {
+  readonly directory: Directory;
+  readonly limits: RateLimits;
+  readonly publicUrl?: string | undefined;
+}
+
+/** Token requests one client may make a second, and at once (identity providers ask about once an hour). */
+const CLIENT_RATE = { rate: 5, burst: 20 };
+/** A token request is a short form. */
+const FORM_LIMIT = 16 * 1024;
+
+/** Each organization's authorization server: its issuer is `<public URL>/o/<slug>`. */
+export const issuerOf = (origin: string, slug: string): string => `${origin}/o/${encodeURIComponent(slug)}`;
+const tokenPathOf = (slug: string) => `/o/${encodeURIComponent(slug)}/oauth/token`;
+
+type Form = Record<string, string>;
+
+/** RFC 6749 §2.3.1: `Basic base64(urlencode(client_id) ":" urlencode(client_secret))`. */
+function basicCredentials(header: string | undefined): { clientId: string; clientSecret: string } | undefined {
+  const m = header ? /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header) : null;
+  if (!m) return undefined;
+  const text = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = text.indexOf(':');
+  if (colon < 0) throw new OAuthError('invalid_request', 'The Authorization header is not client_id:client_secret in HTTP Basic.');
+  const decode = (s: string) => {
+    try {
+      return decodeURIComponent(s.replace(/\+/g, ' '));
+    } catch {
+      throw new OAuthError('invalid_request', 'The HTTP Basic credentials are not form-urlencoded (RFC 6749 §2.3.1).');
+    }
+  };
+  return { clientId: decode(text.slice(0, colon)), clientSecret: decode(text.slice(colon + 1)) };
+}
+
+function credentialsOf(request: FastifyRequest, form: Form): ClientCredentials {
+  const basic = basicCredentials(headerOf(request, 'authorization'));
+  const inBody = form.client_secret !== undefined;
+  if (basic && inBody) throw new OAuthError('invalid_request', 'Send the client credentials once: in HTTP Basic or in the body, not both.');
+  if (basic) return { ...basic, via: 'basic' };
+  if (inBody && form.client_id) return { clientId: form.client_id, clientSecret: form.client_secret!, via: 'body' };
+  if (form.client_assertion !== undefined)
+    throw new OAuthError('invalid_client', 'This client authenticates with a client secret in HTTP Basic; JWT client assertions are not enabled for it.');
+  throw new OAuthError('invalid_client', 'Client authentication is required: send client_id and client_secret in HTTP Basic.');
+}
+
+function sendError(reply: FastifyReply, err: OAuthError): FastifyReply {
+  if (err.status === 401) reply.header('www-authenticate', 'Basic realm="rollcall"');
+  return reply
+    .code(err.status)
+    .header('cache-control', 'no-store')
+    .header('pragma', 'no-cache')
+    .type('application/json')
+    .send({ error: err.error, error_description: err.description });
+}
+
+/**
+ * Each organization's OAuth 2.0 authorization server, as narrow as SCIM needs: the token
+ * endpoint (RFC 6749 §4.4, client credentials with client_secret_basic, or client_secret_post
+ * for a client allowed it), and its metadata (RFC 8414) with the SCIM API's protected resource
+ * metadata (RFC 9728). Errors are RFC 6749 §5.2 bodies, never a stack trace or a 500.
+ */
+export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, opts) => {
+  const { directory, limits, publicUrl } = opts;
+  guardInputs(app);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: FORM_LIMIT }, (_request, body, done) => {
+    const form: Form = Object.create(null) as Form;
+    for (const [k, v] of new URLSearchParams(body as string)) {
+      // RFC 6749 §3.2: parameters sent without a value are omitted; a parameter MUST NOT be repeated.
+      if (k in form) return done(new OAuthError('invalid_request', `The parameter "${k}" is repeated.`));
+      if (v !== '') form[k] = v;
+    }
+    done(null, form);
+  });
+  app.setErrorHandler((err, request, reply) => {
+    if (err instanceof OAuthError) return sendError(reply, err);
+    if (err instanceof ScimError)
+      return sendError(reply, new OAuthError('invalid_request', err.detail, err.status >= 400 && err.status < 500 ? err.status : 400));
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500)
+      return sendError(reply, new OAuthError('invalid_request', (err as Error).message, status === 415 ? 400 : status));
+    if (directory.unavailable(err)) {
+      reply.header('retry-after', '1');
+      return reply.code(503).header('cache-control', 'no-store').type('application/json').send({ error: 'temporarily_unavailable' });
+    }
+    request.log.error({ err }, 'token endpoint failed');
+    return reply.code(500).header('cache-control', 'no-store').type('application/json').send({ error: 'server_error' });
+  });
+  const originOf = (request: FastifyRequest) => baseUrlOf(request, '', publicUrl);
+
+  app.post<{ Params: { slug: string } }>('/o/:slug/oauth/token', async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    if (typeof form !== 'object' || Array.isArray(form) || !request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded'))
+      throw new OAuthError('invalid_request', 'A token request is an application/x-www-form-urlencoded form (RFC 6749 §4.4.2).');
+    const throttled = limits.failures.empty(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
+    if (throttled > 0) {
+      reply.header('retry-after', String(throttled));
+      throw new OAuthError('invalid_request', 'Too many failed client authentications from this address; wait and retry.', 429);
+    }
+    if (!form.grant_type) throw new OAuthError('invalid_request', 'grant_type is missing.');
+    if (form.grant_type !== 'client_credentials')
+      throw new OAuthError('unsupported_grant_type', `This token endpoint grants client_credentials, not "${form.grant_type.slice(0, 100)}".`);
+    let credentials: ClientCredentials;
+    try {
+      credentials = credentialsOf(request, form);
+      const retry = limits.tokens.take(`client:${credentials.clientId}`, CLIENT_RATE.rate, CLIENT_RATE.burst);
+      if (retry > 0) {
+        reply.header('retry-after', String(retry));
+        throw new OAuthError('invalid_request', 'This client asked for tokens too often; reuse its access token until it expires.', 429);
+      }
+      const granted = await directory.clients.grant(request.params.slug, credentials, form.scope);
+      const { clientLabel: _label, tokenId: _id, ...body } = granted;
+      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').type('application/json').send(body);
+    } catch (err) {
+      if (err instanceof OAuthError && err.error === 'invalid_client') limits.failures.take(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
+      throw err;
+    }
+  });
+
+  // RFC 8414: the metadata of an issuer with a path is at /.well-known/oauth-authorization-server
+  // followed by the path; many clients look under the issuer instead. Both answer.
+  const metadata = async (request: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply) => {
+    const org = await directory.organizations.find(request.params.slug.toLowerCase());
+    if (!org) return reply.code(404).type('application/json').send({ error: 'not_found' });
+    const origin = originOf(request);
+    return reply.type('application/json').send({
+      issuer: issuerOf(origin, org.slug),
+      token_endpoint: `${origin}${tokenPathOf(org.slug)}`,
+      grant_types_supported: ['client_credentials'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      scopes_supported: ['scim'],
+      response_types_supported: [],
+    });
+  };
+  app.get('/.well-known/oauth-authorization-server/o/:slug', metadata);
+  app.get('/o/:slug/.well-known/oauth-authorization-server', metadata);
+
+  // RFC 9728: the SCIM API of an organization as a protected resource, and who issues its tokens.
+  app.get<{ Params: { slug: string } }>('/.well-known/oauth-protected-resource/o/:slug/scim/v2', async (request, reply) => {
+    const org = await directory.organizations.find(request.params.slug.toLowerCase());
+    if (!org) return reply.code(404).type('application/json').send({ error: 'not_found' });
+    const origin = originOf(request);
+    return reply.type('application/json').send({
+      resource: `${origin}${orgScimPath(org.slug)}`,
+      authorization_servers: [issuerOf(origin, org.slug)],
+      bearer_methods_supported: ['header'],
+      scopes_supported: ['scim'],
+    });
+  });
+};
+
+/** The protected resource metadata URL of an organization's SCIM API (RFC 9728 §3), for WWW-Authenticate. */
+export const resourceMetadataUrl = (origin: string, slug: string): string => `${origin}/.well-known/oauth-protected-resource${orgScimPath(slug)}`;

@@ -1,0 +1,53 @@
+import type { ClientStore } from '../store.js';
+import type { OAuthClientRow, OAuthClientSecretRow } from '../types.js';
+import type { SqlContext } from './context.js';
+
+/** OAuth clients and their secrets; removing a client revokes its access tokens (the token cache hears of it on every node). */
+export class SqlClients implements ClientStore {
+  constructor(private readonly c: SqlContext) {}
+
+  async insert(row: OAuthClientRow): Promise<void> {
+    await this.c.db.insertInto('oauth_clients').values(row).execute();
+  }
+
+  get(orgId: string, id: string): Promise<OAuthClientRow | undefined> {
+    return this.c.db.selectFrom('oauth_clients').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+  }
+
+  list(orgId: string): Promise<OAuthClientRow[]> {
+    return this.c.db.selectFrom('oauth_clients').selectAll().where('org_id', '=', orgId).orderBy('created').orderBy('id').execute();
+  }
+
+  async remove(orgId: string, id: string, at: string): Promise<boolean> {
+    const r = await this.c.db
+      .updateTable('oauth_clients')
+      .set({ removed: at })
+      .where('org_id', '=', orgId)
+      .where('id', '=', id)
+      .where('removed', 'is', null)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return false;
+    await this.c.db.updateTable('tokens').set({ revoked: at }).where('org_id', '=', orgId).where('client_id', '=', id).where('revoked', 'is', null).execute();
+    await this.c.changedAuth();
+    return true;
+  }
+
+  async insertSecret(row: OAuthClientSecretRow): Promise<void> {
+    await this.c.db.insertInto('oauth_client_secrets').values(row).execute();
+  }
+
+  secrets(clientId: string): Promise<OAuthClientSecretRow[]> {
+    return this.c.db.selectFrom('oauth_client_secrets').selectAll().where('client_id', '=', clientId).orderBy('created').orderBy('id').execute();
+  }
+
+  async removeSecret(clientId: string, id: string, at: string): Promise<boolean> {
+    const r = await this.c.db
+      .updateTable('oauth_client_secrets')
+      .set({ removed: at })
+      .where('client_id', '=', clientId)
+      .where('id', '=', id)
+      .where('removed', 'is', null)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+}

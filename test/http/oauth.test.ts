@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Kysely } from 'kysely';
+import * as client from 'openid-client';
+import type { Database } from '../../src/store/types.js';
+import { ENGINES } from '../support/engines.js';
+import { Harness } from '../support/harness.js';
+
+const YEAR = 365 * 86_400_000;
+const future = () => new Date(Date.now() + YEAR).toISOString();
+
+/**
+ * Each organization's token endpoint, driven by a real, independent OAuth client (panva's
+ * openid-client 6) over real HTTP: RFC 8414 discovery, the client credentials grant with
+ * client_secret_basic and client_secret_post, and the access token at the SCIM API.
+ */
+for (const engine of ENGINES) {
+  describe(`OAuth 2.0 client credentials at /o/{slug}/oauth/token (${engine})`, () => {
+    let h: Harness;
+    let origin: string;
+    before(async () => {
+      h = await Harness.start(engine);
+      await h.org('acme');
+      await h.org('globex');
+      await h.app.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = h.app.server.address() as { port: number };
+      origin = `http://127.0.0.1:${port}`;
+    });
+    after(async () => h.close());
+
+    const discover = (clientId: string, auth: client.ClientAuth) =>
+      client.discovery(new URL(`${origin}/o/acme`), clientId, undefined, auth, { algorithm: 'oauth2', execute: [client.allowInsecureRequests] });
+    const scim = (path: string, token: string) => fetch(`${origin}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    /**
+     * The refusal of a grant as the client library reports it: a §5.2 body (ResponseBodyError),
+     * or, on a 401 with a challenge, the challenge first (WWWAuthenticateChallengeError) with the
+     * response whose body is read here.
+     */
+    const oauthError = async (p: Promise<unknown>): Promise<{ status: number; error: string; description: string; headers: Headers }> => {
+      try {
+        await p;
+      } catch (err) {
+        if (err instanceof client.ResponseBodyError)
+          return { status: err.status, error: err.error, description: err.error_description ?? '', headers: err.response.headers };
+        if (err instanceof client.WWWAuthenticateChallengeError) {
+          const body = (await err.response.json()) as { error: string; error_description?: string };
+          return { status: err.status, error: body.error, description: body.error_description ?? '', headers: err.response.headers };
+        }
+        throw err;
+      }
+      assert.fail('the grant was expected to be refused');
+    };
+
+    test('discovery, the grant with client_secret_basic, and the access token at the SCIM API: its own URL and the shared one, not another organization', async () => {
+      const { client: c, secret } = await h.directory.clients.add('acme', { auth: 'secret', label: 'entra', secretExpires: future() });
+      const config = await discover(c.clientId, client.ClientSecretBasic(secret));
+      assert.equal(config.serverMetadata().token_endpoint, `${origin}/o/acme/oauth/token`);
+      const tokens = await client.clientCredentialsGrant(config, { scope: 'scim' });
+      assert.equal(tokens.token_type.toLowerCase(), 'bearer');
+      assert.equal(tokens.expires_in, 3600);
+      assert.equal(tokens.scope, 'scim');
+      assert.match(tokens.access_token, /^rc_[A-Za-z0-9_-]{43}$/);
+      assert.equal((await scim('/o/acme/scim/v2/Users', tokens.access_token)).status, 200);
+      assert.equal((await scim('/scim/v2/Users', tokens.access_token)).status, 200);
+      assert.equal((await scim('/o/globex/scim/v2/Users', tokens.access_token)).status, 401);
+      // No scope asked: scim.
+      assert.equal((await client.clientCredentialsGrant(config)).scope, 'scim');
+      // The organization's lifetime setting is the answer's expires_in.
+      await h.directory.organizations.set('acme', 'accessTokenSeconds', '7200');
+      assert.equal((await client.clientCredentialsGrant(config)).expires_in, 7200);
+      await h.directory.organizations.set('acme', 'accessTokenSeconds', '3600');
+    });
+
+    test('refusals are RFC 6749 §5.2 errors: a wrong secret, an expired one, a secret in the body, a removed client', async () => {
+      const { client: c, secret } = await h.directory.clients.add('acme', { auth: 'secret', label: 'refusals', secretExpires: future() });
+      const wrong = await oauthError(client.clientCredentialsGrant(await discover(c.clientId, client.ClientSecretBasic(`${secret}x`))));
+      assert.equal(wrong.error, 'invalid_client');
+      assert.equal(wrong.status, 401);
+      assert.match(String(wrong.headers.get('www-authenticate')), /^Basic realm="rollcall"/);
+      assert.equal(wrong.headers.get('cache-control'), 'no-store');
+
+      const { secret: old } = await h.directory.clients.addSecret('acme', c.clientId, new Date(Date.now() - 1000).toISOString());
+      const expired = await oauthError(client.clientCredentialsGrant(await discover(c.clientId, client.ClientSecretBasic(old))));
+      assert.equal(expired.error, 'invalid_client');
+      assert.match(expired.description, /secret expired at/);
+
+      const inBody = await oauthError(client.clientCredentialsGrant(await discover(c.clientId, client.ClientSecretPost(secret))));
+      assert.equal(inBody.error, 'invalid_client');
+      assert.match(inBody.description, /HTTP Basic/);
+      const allowed = await h.directory.clients.add('acme', { auth: 'secret', label: 'post', allowSecretInBody: true, secretExpires: future() });
+      assert.ok((await client.clientCredentialsGrant(await discover(allowed.client.clientId, client.ClientSecretPost(allowed.secret)))).access_token);
+
+      // Another organization's endpoint does not know the client.
+      const elsewhere = await client.discovery(new URL(`${origin}/o/globex`), c.clientId, undefined, client.ClientSecretBasic(secret), {
+        algorithm: 'oauth2',
+        execute: [client.allowInsecureRequests],
+      });
+      assert.equal((await oauthError(client.clientCredentialsGrant(elsewhere))).error, 'invalid_client');
+
+      // Removing the client ends its tokens and its grants.
+      const token = (await client.clientCredentialsGrant(await discover(c.clientId, client.ClientSecretBasic(secret)))).access_token;
+      assert.equal((await scim('/o/acme/scim/v2/Users', token)).status, 200);
+      await h.directory.clients.remove('acme', c.clientId);
+      const refused = await scim('/o/acme/scim/v2/Users', token);
+      assert.equal(refused.status, 401);
+      assert.equal((await oauthError(client.clientCredentialsGrant(await discover(c.clientId, client.ClientSecretBasic(secret))))).error, 'invalid_client');
+    });
+
+    test('an access token past its expiry is refused, saying so', async () => {
+      const { client: c, secret } = await h.directory.clients.add('acme', { auth: 'secret', label: 'short', secretExpires: future() });
+      const token = (await client.clientCredentialsGrant(await discover(c.clientId, client.ClientSecretBasic(secret)))).access_token;
+      // As an hour later: its expiry moved into the past (never a sleep).
+      const db = (h.store as unknown as { connection: { db: Kysely<Database> } }).connection.db;
+      await db
+        .updateTable('tokens')
+        .set({ expires: new Date(Date.now() - 1000).toISOString() })
+        .where('client_id', '=', c.clientId)
+        .execute();
+      const res = await scim('/o/acme/scim/v2/Users', token);
+      assert.equal(res.status, 401);
+      assert.match(((await res.json()) as { detail: string }).detail, /expired at/);
+    });
+
+    test('the token endpoint refuses malformed requests with §5.2 bodies, never a 500', async () => {
+      const { client: c, secret } = await h.directory.clients.add('acme', { auth: 'secret', label: 'raw', secretExpires: future() });
+      const basic = `Basic ${Buffer.from(`${c.clientId}:${secret}`).toString('base64')}`;
+      const post = (body: string, headers: Record<string, string> = {}) =>
+        fetch(`${origin}/o/acme/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic, ...headers },
+          body,
+        });
+      const cases: [Promise<Response>, number, string][] = [
+        [post('grant_type=password&username=a&password=b'), 400, 'unsupported_grant_type'],
+        [post('scope=scim'), 400, 'invalid_request'],
+        [post('grant_type=client_credentials&scope=admin'), 400, 'invalid_scope'],
+        [post('grant_type=client_credentials&grant_type=client_credentials'), 400, 'invalid_request'],
+        [post(`grant_type=client_credentials&client_id=${c.clientId}&client_secret=${secret}`), 400, 'invalid_request'],
+        [post('grant_type=client_credentials', { authorization: 'Basic !!!' }), 401, 'invalid_client'],
+        [post('grant_type=client_credentials', { authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` }), 400, 'invalid_request'],
+        [post('{"grant_type":"client_credentials"}', { 'content-type': 'application/json' }), 400, 'invalid_request'],
+        [
+          fetch(`${origin}/o/nobody/oauth/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+            body: 'grant_type=client_credentials',
+          }),
+          401,
+          'invalid_client',
+        ],
+        [
+          fetch(`${origin}/o/ac%00me/oauth/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic },
+            body: 'grant_type=client_credentials',
+          }),
+          404,
+          'invalid_request',
+        ],
+      ];
+      for (const [res, status, error] of cases) {
+        const r = await res;
+        const body = (await r.json()) as { error: string; error_description?: string };
+        assert.equal(r.status, status, JSON.stringify(body));
+        assert.equal(body.error, error, JSON.stringify(body));
+        assert.match(r.headers.get('content-type') ?? '', /^application\/json/);
+      }
+    });
+
+    test('discovery documents: RFC 8414 for the issuer, RFC 9728 for the SCIM API, named by a 401 at the SCIM URL', async () => {
+      for (const path of ['/.well-known/oauth-authorization-server/o/acme', '/o/acme/.well-known/oauth-authorization-server']) {
+        const meta = (await (await fetch(`${origin}${path}`)).json()) as Record<string, unknown>;
+        assert.equal(meta.issuer, `${origin}/o/acme`);
+        assert.equal(meta.token_endpoint, `${origin}/o/acme/oauth/token`);
+        assert.deepEqual(meta.grant_types_supported, ['client_credentials']);
+        assert.deepEqual(meta.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post']);
+      }
+      const resource = (await (await fetch(`${origin}/.well-known/oauth-protected-resource/o/acme/scim/v2`)).json()) as Record<string, unknown>;
+      assert.equal(resource.resource, `${origin}/o/acme/scim/v2`);
+      assert.deepEqual(resource.authorization_servers, [`${origin}/o/acme`]);
+      assert.equal((await fetch(`${origin}/.well-known/oauth-authorization-server/o/nobody`)).status, 404);
+      const challenge = await fetch(`${origin}/o/acme/scim/v2/Users`);
+      assert.equal(challenge.status, 401);
+      assert.equal(
+        challenge.headers.get('www-authenticate'),
+        `Bearer realm="rollcall", resource_metadata="${origin}/.well-known/oauth-protected-resource/o/acme/scim/v2"`,
+      );
+    });
+  });
+}
