@@ -34,3 +34,7 @@ export const DEFAULTS = {
 
 /** The path of an organization's own SCIM API. */
 export const orgScimPath = (slug: string): string => DEFAULTS.orgScimPrefix.replace(':slug', encodeURIComponent(slug));
+
+/** The path of an organization's OAuth issuer (its authorization server), and of its token endpoint. */
+export const orgIssuerPath = (slug: string): string => `/o/${encodeURIComponent(slug)}`;
+export const orgTokenPath = (slug: string): string => `${orgIssuerPath(slug)}/oauth/token`;

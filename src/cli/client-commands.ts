@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { DEFAULTS, orgScimPath } from '../defaults.js';
+import { DEFAULTS, orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import type { ClientInfo, SecretInfo } from '../service/clients.js';
 import { parseDuration } from '../service/log/durations.js';
 import { CliError, databaseOption, origin, publicUrlOption, withDirectory, type Print } from './common.js';
@@ -17,8 +17,7 @@ const secretLine = (s: SecretInfo): string => `  secret ${s.id}\tcreated ${s.cre
 /** Where an organization's clients get their tokens, under the public URL. */
 function endpoints(publicUrl: string | undefined, slug: string) {
   const base = origin(publicUrl);
-  const issuer = `${base}/o/${encodeURIComponent(slug)}`;
-  return { tokenEndpoint: `${issuer}/oauth/token`, scimBaseUrl: `${base}${orgScimPath(slug)}`, issuer };
+  return { tokenEndpoint: `${base}${orgTokenPath(slug)}`, scimBaseUrl: `${base}${orgScimPath(slug)}`, issuer: `${base}${orgIssuerPath(slug)}` };
 }
 
 /** `rollcall client ...`: an organization's OAuth 2.0 clients (docs/authentication.md). */

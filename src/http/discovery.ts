@@ -64,7 +64,7 @@ export function bulkLimits(settings: OrgSettings, bodyLimit: number): { maxOpera
 }
 
 /** ServiceProviderConfig (RFC 7643 §5): what this server supports, for this organization. */
-export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, baseUrl: string): Record<string, unknown> {
+export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, baseUrl: string, oauthTokenEndpoint?: string): Record<string, unknown> {
   return {
     schemas: [SPC_SCHEMA],
     documentationUri: DOCS_URL,
@@ -99,6 +99,19 @@ export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, 
         documentationUri: DOCS_URL,
         primary: true,
       },
+      // The organization has OAuth clients: its token endpoint issues access tokens (docs/authentication.md).
+      ...(oauthTokenEndpoint
+        ? [
+            {
+              type: 'oauth2',
+              name: 'OAuth 2.0 client credentials',
+              description: `Access tokens from the organization's token endpoint, ${oauthTokenEndpoint} (grant_type=client_credentials, client_secret_basic), sent as Authorization: Bearer <token>.`,
+              specUri: 'https://www.rfc-editor.org/rfc/rfc6749#section-4.4',
+              documentationUri: DOCS_URL,
+              primary: false,
+            },
+          ]
+        : []),
     ],
     meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
   };

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { orgScimPath } from '../defaults.js';
+import { orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import { ScimError } from '../protocol/messages/index.js';
 import { OAuthError, type ClientCredentials } from '../service/clients.js';
 import type { Directory } from '../service/directory.js';
@@ -19,8 +19,7 @@ const CLIENT_RATE = { rate: 5, burst: 20 };
 const FORM_LIMIT = 16 * 1024;
 
 /** Each organization's authorization server: its issuer is `<public URL>/o/<slug>`. */
-export const issuerOf = (origin: string, slug: string): string => `${origin}/o/${encodeURIComponent(slug)}`;
-const tokenPathOf = (slug: string) => `/o/${encodeURIComponent(slug)}/oauth/token`;
+export const issuerOf = (origin: string, slug: string): string => `${origin}${orgIssuerPath(slug)}`;
 
 type Form = Record<string, string>;
 
@@ -133,7 +132,7 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
     const origin = originOf(request);
     return reply.type('application/json').send({
       issuer: issuerOf(origin, org.slug),
-      token_endpoint: `${origin}${tokenPathOf(org.slug)}`,
+      token_endpoint: `${origin}${orgTokenPath(org.slug)}`,
       grant_types_supported: ['client_credentials'],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
       scopes_supported: ['scim'],

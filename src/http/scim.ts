@@ -1,3 +1,4 @@
+import { orgTokenPath } from '../defaults.js';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { ScimError } from '../protocol/messages/index.js';
 import type { ResourceTypeDef, SchemaDef } from '../protocol/schema/index.js';
@@ -104,7 +105,8 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   // Discovery (RFC 7644 §4), generated from the schema layer.
   app.get('/ServiceProviderConfig', read, async (request, reply) => {
     const ctx = context(request);
-    return reply.type(SCIM_CONTENT_TYPE).send(serviceProviderConfig(ctx.org.settings, opts.bodyLimit, ctx.baseUrl));
+    const oauth = (await directory.clients.anyLive(ctx.org.id)) ? `${baseUrlOf(request, '', publicUrl)}${orgTokenPath(ctx.org.slug)}` : undefined;
+    return reply.type(SCIM_CONTENT_TYPE).send(serviceProviderConfig(ctx.org.settings, opts.bodyLimit, ctx.baseUrl, oauth));
   });
   // The organization's own resource types and schemas: the built-in ones with its extensions,
   // then Role and Entitlement in the vocabulary the request reads them in (catalog-routes.ts).

@@ -123,6 +123,11 @@ export class Clients {
     return { client: await this.info(row), secret, secretInfo: secretInfo(secretRow) };
   }
 
+  /** Whether the organization has a client that is not removed (its discovery then names the token endpoint). */
+  async anyLive(orgId: string): Promise<boolean> {
+    return (await this.store.clients.list(orgId)).some((c) => c.removed === null);
+  }
+
   async list(slug: string): Promise<ClientInfo[]> {
     const org = await this.organizations.get(slug);
     return Promise.all((await this.store.clients.list(org.id)).map((r) => this.info(r)));

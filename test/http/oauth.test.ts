@@ -4,7 +4,7 @@ import type { Kysely } from 'kysely';
 import * as client from 'openid-client';
 import type { Database } from '../../src/store/types.js';
 import { ENGINES } from '../support/engines.js';
-import { Harness } from '../support/harness.js';
+import { Harness, type Org } from '../support/harness.js';
 
 const YEAR = 365 * 86_400_000;
 const future = () => new Date(Date.now() + YEAR).toISOString();
@@ -18,10 +18,12 @@ for (const engine of ENGINES) {
   describe(`OAuth 2.0 client credentials at /o/{slug}/oauth/token (${engine})`, () => {
     let h: Harness;
     let origin: string;
+    let acme: Org;
+    let globex: Org;
     before(async () => {
       h = await Harness.start(engine);
-      await h.org('acme');
-      await h.org('globex');
+      acme = await h.org('acme');
+      globex = await h.org('globex');
       await h.app.listen({ host: '127.0.0.1', port: 0 });
       const { port } = h.app.server.address() as { port: number };
       origin = `http://127.0.0.1:${port}`;
@@ -179,6 +181,19 @@ for (const engine of ENGINES) {
       assert.equal(resource.resource, `${origin}/o/acme/scim/v2`);
       assert.deepEqual(resource.authorization_servers, [`${origin}/o/acme`]);
       assert.equal((await fetch(`${origin}/.well-known/oauth-authorization-server/o/nobody`)).status, 404);
+      // ServiceProviderConfig names the token endpoint of an organization that has clients, only.
+      const schemes = async (org: Org) =>
+        (
+          (await (await scim(`/o/${org.slug}/scim/v2/ServiceProviderConfig`, org.token)).json()) as {
+            authenticationSchemes: { type: string; description: string }[];
+          }
+        ).authenticationSchemes;
+      const oauth2 = (await schemes(acme)).find((x) => x.type === 'oauth2');
+      assert.ok(oauth2?.description.includes(`${origin}/o/acme/oauth/token`), JSON.stringify(oauth2));
+      assert.deepEqual(
+        (await schemes(globex)).map((x) => x.type),
+        ['oauthbearertoken'],
+      );
       const challenge = await fetch(`${origin}/o/acme/scim/v2/Users`);
       assert.equal(challenge.status, 401);
       assert.equal(

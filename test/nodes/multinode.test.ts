@@ -110,5 +110,36 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
       } while (statuses.some((s) => s !== 401) && Date.now() < deadline);
       assert.deepEqual(statuses, [401, 401]);
     });
+
+    test("an access token from one node's token endpoint works on the other; removing its client is seen by both within a second", async () => {
+      const store = await openStore(db.database, { migrate: false });
+      const directory = new Directory(store);
+      const { client, secret } = await directory.clients.add('acme', {
+        auth: 'secret',
+        label: 'entra',
+        secretExpires: new Date(Date.now() + 86_400_000).toISOString(),
+      });
+      const origin = new URL(a.url).origin;
+      const res = await fetch(`${origin}/o/acme/oauth/token`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      });
+      assert.equal(res.status, 200);
+      const { access_token: access } = (await res.json()) as { access_token: string };
+      assert.equal((await scim(b, access, 'GET', '/Users?count=1')).status, 200);
+      assert.equal((await scim(a, access, 'GET', '/Users?count=1')).status, 200);
+      await directory.clients.remove('acme', client.clientId);
+      await store.close();
+      const deadline = Date.now() + 1000;
+      let statuses: number[] = [];
+      do {
+        statuses = [(await scim(a, access, 'GET', '/Users?count=1')).status, (await scim(b, access, 'GET', '/Users?count=1')).status];
+      } while (statuses.some((s) => s !== 401) && Date.now() < deadline);
+      assert.deepEqual(statuses, [401, 401]);
+    });
   });
 }
