@@ -110,7 +110,7 @@ export function wire(options: WiringOptions): Wiring {
     await app.register(consolePlugin, { directory, webhooks, log, publicUrl: options.publicUrl });
   };
   const oauth: FastifyPluginAsync = async (app) => {
-    await app.register(oauthPlugin, { directory, limits, publicUrl: options.publicUrl });
+    await app.register(oauthPlugin, { directory, limits, log, publicUrl: options.publicUrl });
   };
   return { store, directory, webhooks, keys, worker, log, readThreads, bodyLimit, retentionDays, scim, api, console, oauth };
 }

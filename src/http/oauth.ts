@@ -3,6 +3,7 @@ import { orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import { ScimError } from '../protocol/messages/index.js';
 import { OAuthError, type ClientCredentials } from '../service/clients.js';
 import type { Directory } from '../service/directory.js';
+import type { ProvisioningLog } from '../service/log/provisioning-log.js';
 import { guardInputs } from './input-boundary.js';
 import { AUTH_FAILURES, type RateLimits } from './rate-limit.js';
 import { baseUrlOf, headerOf } from './request.js';
@@ -11,6 +12,23 @@ export interface OAuthPluginOptions {
   readonly directory: Directory;
   readonly limits: RateLimits;
   readonly publicUrl?: string | undefined;
+  /** Where each token request's outcome is recorded, under its organization. */
+  readonly log?: ProvisioningLog | undefined;
+}
+
+/** What a token request came to, for the provisioning log (never a secret, an assertion or a token). */
+interface TokenOutcome {
+  slug: string;
+  form: { grant_type?: string; scope?: string; client_id?: string };
+  clientId?: string;
+  granted?: { tokenId: string; label: string };
+  error?: { code: string; description: string };
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tokenOutcome: TokenOutcome | null;
+  }
 }
 
 /** Token requests one client may make a second, and at once (identity providers ask about once an hour). */
@@ -29,12 +47,12 @@ function basicCredentials(header: string | undefined): { clientId: string; clien
   if (!m) return undefined;
   const text = Buffer.from(m[1]!, 'base64').toString('utf8');
   const colon = text.indexOf(':');
-  if (colon < 0) throw new OAuthError('invalid_request', 'The Authorization header is not client_id:client_secret in HTTP Basic.');
+  if (colon < 0) throw new OAuthError('invalid_request', 'The Authorization header is not the client ID and secret in the HTTP Basic scheme.');
   const decode = (s: string) => {
     try {
       return decodeURIComponent(s.replace(/\+/g, ' '));
     } catch {
-      throw new OAuthError('invalid_request', 'The HTTP Basic credentials are not form-urlencoded (RFC 6749 §2.3.1).');
+      throw new OAuthError('invalid_request', 'The client ID and secret in the Authorization header are not form-urlencoded (RFC 6749 §2.3.1).');
     }
   };
   return { clientId: decode(text.slice(0, colon)), clientSecret: decode(text.slice(colon + 1)) };
@@ -43,15 +61,19 @@ function basicCredentials(header: string | undefined): { clientId: string; clien
 function credentialsOf(request: FastifyRequest, form: Form): ClientCredentials {
   const basic = basicCredentials(headerOf(request, 'authorization'));
   const inBody = form.client_secret !== undefined;
-  if (basic && inBody) throw new OAuthError('invalid_request', 'Send the client credentials once: in HTTP Basic or in the body, not both.');
+  if (basic && inBody) throw new OAuthError('invalid_request', 'Send the client credentials once: in the Authorization header or in the body, not both.');
   if (basic) return { ...basic, via: 'basic' };
   if (inBody && form.client_id) return { clientId: form.client_id, clientSecret: form.client_secret!, via: 'body' };
   if (form.client_assertion !== undefined)
-    throw new OAuthError('invalid_client', 'This client authenticates with a client secret in HTTP Basic; JWT client assertions are not enabled for it.');
-  throw new OAuthError('invalid_client', 'Client authentication is required: send client_id and client_secret in HTTP Basic.');
+    throw new OAuthError(
+      'invalid_client',
+      'This client authenticates with a client secret in the Authorization header; JWT client assertions are not enabled for it.',
+    );
+  throw new OAuthError('invalid_client', 'Client authentication is required: send the client ID and secret in the Authorization header (client_secret_basic).');
 }
 
-function sendError(reply: FastifyReply, err: OAuthError): FastifyReply {
+function sendError(request: FastifyRequest, reply: FastifyReply, err: OAuthError): FastifyReply {
+  if (request.tokenOutcome) request.tokenOutcome.error = { code: err.error, description: err.description };
   if (err.status === 401) reply.header('www-authenticate', 'Basic realm="rollcall"');
   return reply
     .code(err.status)
@@ -80,12 +102,12 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
     done(null, form);
   });
   app.setErrorHandler((err, request, reply) => {
-    if (err instanceof OAuthError) return sendError(reply, err);
+    if (err instanceof OAuthError) return sendError(request, reply, err);
     if (err instanceof ScimError)
-      return sendError(reply, new OAuthError('invalid_request', err.detail, err.status >= 400 && err.status < 500 ? err.status : 400));
+      return sendError(request, reply, new OAuthError('invalid_request', err.detail, err.status >= 400 && err.status < 500 ? err.status : 400));
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500)
-      return sendError(reply, new OAuthError('invalid_request', (err as Error).message, status === 415 ? 400 : status));
+      return sendError(request, reply, new OAuthError('invalid_request', (err as Error).message, status === 415 ? 400 : status));
     if (directory.unavailable(err)) {
       reply.header('retry-after', '1');
       return reply.code(503).header('cache-control', 'no-store').type('application/json').send({ error: 'temporarily_unavailable' });
@@ -95,8 +117,52 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
   });
   const originOf = (request: FastifyRequest) => baseUrlOf(request, '', publicUrl);
 
+  if (!app.hasRequestDecorator('tokenOutcome')) app.decorateRequest('tokenOutcome', null);
+  const { log } = opts;
+  if (log)
+    app.addHook('onResponse', (request, reply, done) => {
+      done();
+      const outcome = request.tokenOutcome;
+      if (!outcome) return;
+      void directory.organizations.find(outcome.slug.toLowerCase()).then(
+        (org) =>
+          org &&
+          log.record(
+            {
+              orgId: org.id,
+              at: Date.now() - reply.elapsedTime,
+              reqId: request.id,
+              tokenId: outcome.granted?.tokenId ?? null,
+              tokenLabel: outcome.granted?.label ?? null,
+              userAgent: headerOf(request, 'user-agent'),
+              method: request.method,
+              url: '/oauth/token',
+              status: reply.statusCode,
+              ms: reply.elapsedTime,
+              scimType: outcome.error?.code,
+              detail: outcome.error?.description,
+              body: outcome.form,
+            },
+            org.slug,
+          ),
+        () => undefined,
+      );
+    });
+
   app.post<{ Params: { slug: string } }>('/o/:slug/oauth/token', async (request, reply) => {
     const form = (request.body ?? {}) as Form;
+    // Recorded in the organization's log: what was asked, never the secret or an assertion.
+    request.tokenOutcome = {
+      slug: request.params.slug,
+      form:
+        typeof form === 'object'
+          ? {
+              ...(form.grant_type ? { grant_type: form.grant_type.slice(0, 100) } : {}),
+              ...(form.scope ? { scope: form.scope.slice(0, 100) } : {}),
+              ...(form.client_id ? { client_id: form.client_id.slice(0, 100) } : {}),
+            }
+          : {},
+    };
     if (typeof form !== 'object' || Array.isArray(form) || !request.headers['content-type']?.toLowerCase().startsWith('application/x-www-form-urlencoded'))
       throw new OAuthError('invalid_request', 'A token request is an application/x-www-form-urlencoded form (RFC 6749 §4.4.2).');
     const throttled = limits.failures.empty(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
@@ -110,13 +176,15 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
     let credentials: ClientCredentials;
     try {
       credentials = credentialsOf(request, form);
+      request.tokenOutcome.form.client_id = credentials.clientId.slice(0, 100);
       const retry = limits.tokens.take(`client:${credentials.clientId}`, CLIENT_RATE.rate, CLIENT_RATE.burst);
       if (retry > 0) {
         reply.header('retry-after', String(retry));
         throw new OAuthError('invalid_request', 'This client asked for tokens too often; reuse its access token until it expires.', 429);
       }
       const granted = await directory.clients.grant(request.params.slug, credentials, form.scope);
-      const { clientLabel: _label, tokenId: _id, ...body } = granted;
+      const { clientLabel, tokenId, ...body } = granted;
+      request.tokenOutcome.granted = { tokenId, label: `oauth: ${clientLabel}` };
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').type('application/json').send(body);
     } catch (err) {
       if (err instanceof OAuthError && err.error === 'invalid_client') limits.failures.take(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);

@@ -177,7 +177,7 @@ export class Clients {
     const row = credentials.clientId.startsWith(CLIENT_PREFIX) ? await this.store.clients.get(org.id, credentials.clientId) : undefined;
     if (!row || row.removed || row.auth !== 'secret') throw invalid;
     if (credentials.via === 'body' && configOf(row).allowSecretInBody !== true)
-      throw new OAuthError('invalid_client', 'This client sends its secret in HTTP Basic (client_secret_basic), not in the request body.');
+      throw new OAuthError('invalid_client', 'This client sends its secret in the Authorization header (client_secret_basic), not in the request body.');
     const presented = Buffer.from(hashToken(credentials.clientSecret), 'hex');
     const at = Date.now();
     const secrets = (await this.store.clients.secrets(row.id)).filter((s) => s.removed === null);

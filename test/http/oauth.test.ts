@@ -88,7 +88,7 @@ for (const engine of ENGINES) {
 
       const inBody = await oauthError(client.clientCredentialsGrant(await discover(c.clientId, client.ClientSecretPost(secret))));
       assert.equal(inBody.error, 'invalid_client');
-      assert.match(inBody.description, /HTTP Basic/);
+      assert.match(inBody.description, /in the Authorization header \(client_secret_basic\), not in the request body/);
       const allowed = await h.directory.clients.add('acme', { auth: 'secret', label: 'post', allowSecretInBody: true, secretExpires: future() });
       assert.ok((await client.clientCredentialsGrant(await discover(allowed.client.clientId, client.ClientSecretPost(allowed.secret)))).access_token);
 
@@ -106,6 +106,31 @@ for (const engine of ENGINES) {
       const refused = await scim('/o/acme/scim/v2/Users', token);
       assert.equal(refused.status, 401);
       assert.equal((await oauthError(client.clientCredentialsGrant(await discover(c.clientId, client.ClientSecretBasic(secret))))).error, 'invalid_client');
+    });
+
+    test("every token request is in the organization's provisioning log: the outcome, never the secret or the token", async () => {
+      const { client: c, secret } = await h.directory.clients.add('acme', { auth: 'secret', label: 'logged', secretExpires: future() });
+      const org = await h.directory.organizations.get('acme');
+      await h.flushLog();
+      const seen = Math.max(0, ...(await h.wiring.log!.list(org)).map((e) => e.id));
+      const refused = await oauthError(client.clientCredentialsGrant(await discover(c.clientId, client.ClientSecretBasic(`${secret}x`))));
+      assert.equal(refused.error, 'invalid_client');
+      const token = (await client.clientCredentialsGrant(await discover(c.clientId, client.ClientSecretBasic(secret)))).access_token;
+      const since = async () => {
+        await h.flushLog();
+        return (await h.wiring.log!.list(org)).filter((e) => e.id > seen && e.path === '/oauth/token');
+      };
+      let entries = await since();
+      while (entries.length < 2) entries = await since();
+      const failed = entries.find((e) => e.status === 401)!;
+      assert.equal(failed.scimType, 'invalid_client');
+      assert.match(failed.detail ?? '', /Client authentication failed/);
+      const granted = entries.find((e) => e.status === 200)!;
+      assert.equal(granted.token, 'oauth: logged');
+      const details = JSON.stringify(await Promise.all(entries.map((e) => h.wiring.log!.get(org, e.id))));
+      assert.ok(!details.includes(secret.slice(4, 30)), 'no secret');
+      assert.ok(!details.includes(token.slice(3, 30)), 'no access token');
+      assert.match(details, new RegExp(c.clientId));
     });
 
     test('an access token past its expiry is refused, saying so', async () => {
