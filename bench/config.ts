@@ -61,6 +61,8 @@ export interface BenchConfig {
   /** One organization's lookups under another's heavy requests (BENCH_NOISY=0 skips it), BENCH_NOISY_USERS users each (default 2000). */
   readonly noisy: boolean;
   readonly noisyUsers: number;
+  /** A lookup with an OAuth access token against a static token, and the token endpoint (BENCH_OAUTH=0 skips it). */
+  readonly oauth: boolean;
 }
 
 function positiveInt(name: string, fallback: number): number {
@@ -139,5 +141,6 @@ export function readConfig(): BenchConfig {
     securityEventCount: positiveInt('BENCH_SET_EVENTS', 2000),
     noisy: (process.env.BENCH_NOISY ?? '1').trim() !== '0',
     noisyUsers: positiveInt('BENCH_NOISY_USERS', 2000),
+    oauth: (process.env.BENCH_OAUTH ?? '1').trim() !== '0',
   };
 }

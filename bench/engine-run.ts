@@ -18,6 +18,7 @@ import { benchLogCost, type LogCostReport } from './log-cost.js';
 import { benchBulk, type BulkReport } from './bulk.js';
 import { benchSecurityEvents, type SetReport } from './security-events.js';
 import { benchNoisyNeighbour, type NoisyReport } from './noisy-neighbour.js';
+import { benchOAuth, type OAuthReport } from './oauth.js';
 import { serveAtScale, type ServeScaleResult } from './serve-scale.js';
 
 export type Progress = (message: string) => void;
@@ -56,6 +57,7 @@ export async function benchEngine(
   let bulk: BulkReport | undefined;
   let securityEvents: SetReport | undefined;
   let noisy: NoisyReport | undefined;
+  let oauth: OAuthReport | undefined;
   let cursor: WalkResult | undefined;
   let serveScale: ServeScaleResult | undefined;
   let error: string | undefined;
@@ -162,6 +164,18 @@ export async function benchEngine(
           db.dataDirectory,
         );
       }
+      if (config.oauth && !config.logCostOnly) {
+        const { connections, pipelining, duration, warmup } = config;
+        oauth = await benchOAuth(
+          directory,
+          load,
+          { origin: bench.origin, maxUser: Math.min(present, config.users), connections, pipelining, duration, warmup },
+          bench.headers,
+          'userName',
+          3,
+          log,
+        );
+      }
       if (config.logCost) {
         // Last: its POSTs add users that the walk and the group benchmark must not see.
         log(`provisioning log cost at ${present} users`);
@@ -199,6 +213,7 @@ export async function benchEngine(
     ...(bulk ? { bulk } : {}),
     ...(securityEvents ? { securityEvents } : {}),
     ...(noisy ? { noisy } : {}),
+    ...(oauth ? { oauth } : {}),
     ...(cursor ? { cursorWalk: cursor } : {}),
     ...(error ? { error } : {}),
   };

@@ -28,7 +28,7 @@ async function attack(spec: LoadSpec, seconds: number, record: boolean): Promise
             method: scenario.method!,
             path: scenario.path(k),
             body: scenario.body(k),
-            headers: { ...request.headers, 'content-type': 'application/scim+json' },
+            headers: { ...request.headers, 'content-type': scenario.contentType ?? 'application/scim+json' },
           };
         },
       },

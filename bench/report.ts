@@ -1,6 +1,7 @@
 import { renderLogCost, type LogCostReport } from './log-cost.js';
 import { renderBulk, type BulkReport } from './bulk.js';
 import { renderNoisyNeighbour, type NoisyReport } from './noisy-neighbour.js';
+import { renderOAuth, type OAuthReport } from './oauth.js';
 import { renderSecurityEvents, type SetReport } from './security-events.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, release, totalmem, type as osType } from 'node:os';
@@ -77,6 +78,8 @@ export interface EngineReport {
   readonly securityEvents?: SetReport;
   /** One organization's lookups under another's heavy requests (absent with BENCH_NOISY=0). */
   readonly noisy?: NoisyReport;
+  /** OAuth access tokens against static tokens, and the token endpoint (absent with BENCH_OAUTH=0). */
+  readonly oauth?: OAuthReport;
   readonly error?: string;
 }
 
@@ -255,6 +258,7 @@ export function renderEngine(r: EngineReport): string {
   if (r.bulk) lines.push('', renderBulk(r.bulk));
   if (r.securityEvents) lines.push('', renderSecurityEvents(r.securityEvents));
   if (r.noisy) lines.push('', renderNoisyNeighbour(r.noisy));
+  if (r.oauth) lines.push('', renderOAuth(r.oauth));
   if (r.walk) {
     const w = r.walk;
     lines.push(

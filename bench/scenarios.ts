@@ -1,7 +1,7 @@
 import { BENCH_EXTENSION_URN, externalIdOf, githubOf, userIdOf, userNameOf } from './users.js';
 
 /** The SCIM lookups an identity provider makes before every provisioning decision. */
-export type ScenarioName = 'userName' | 'externalId' | 'emailValuePath' | 'extension' | 'byId' | 'create' | 'patch' | 'page';
+export type ScenarioName = 'userName' | 'externalId' | 'emailValuePath' | 'extension' | 'byId' | 'create' | 'patch' | 'page' | 'token';
 
 export interface Scenario {
   readonly name: ScenarioName;
@@ -13,6 +13,8 @@ export interface Scenario {
   /** A write's method and body for user k (reads are GETs without one). */
   readonly method?: 'POST' | 'PATCH';
   body?(k: number): string;
+  /** The body's type (default application/scim+json). */
+  readonly contentType?: string;
 }
 
 export const SCIM_BASE = '/scim/v2';
@@ -71,6 +73,17 @@ export const WRITE_SCENARIOS: readonly Scenario[] = [
   },
 ];
 
+/** The client credentials grant at the benchmark organization's token endpoint (the client's Basic credentials in the headers). */
+export const TOKEN_SCENARIO: Scenario = {
+  name: 'token',
+  label: 'POST /o/bench/oauth/token (client_credentials, client_secret_basic)',
+  kind: 'read',
+  method: 'POST',
+  path: () => '/o/bench/oauth/token',
+  body: () => 'grant_type=client_credentials',
+  contentType: 'application/x-www-form-urlencoded',
+};
+
 /** A page of 100 users at a random offset (user k is the page's first): what an import walk asks for. */
 export const PAGE_SCENARIO: Scenario = {
   name: 'page',
@@ -80,7 +93,7 @@ export const PAGE_SCENARIO: Scenario = {
 };
 
 export function scenarioOf(name: ScenarioName): Scenario {
-  const s = [...SCENARIOS, ...WRITE_SCENARIOS, PAGE_SCENARIO].find((x) => x.name === name);
+  const s = [...SCENARIOS, ...WRITE_SCENARIOS, PAGE_SCENARIO, TOKEN_SCENARIO].find((x) => x.name === name);
   if (!s) throw new Error(`unknown scenario ${name}`);
   return s;
 }

@@ -31,7 +31,10 @@ declare module 'fastify' {
   }
 }
 
-/** Token requests one client may make a second, and at once (identity providers ask about once an hour). */
+/**
+ * Token requests one client may make a second, and at once (identity providers ask about once an
+ * hour); none when its organization's rate limit is off.
+ */
 const CLIENT_RATE = { rate: 5, burst: 20 };
 /** A token request is a short form. */
 const FORM_LIMIT = 16 * 1024;
@@ -177,7 +180,9 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
     try {
       credentials = credentialsOf(request, form);
       request.tokenOutcome.form.client_id = credentials.clientId.slice(0, 100);
-      const retry = limits.tokens.take(`client:${credentials.clientId}`, CLIENT_RATE.rate, CLIENT_RATE.burst);
+      // Per client, unless the organization's rate limit is off (rateLimit 0).
+      const org = await directory.organizations.find(request.params.slug.toLowerCase());
+      const retry = org && org.settings.rateLimit > 0 ? limits.tokens.take(`client:${credentials.clientId}`, CLIENT_RATE.rate, CLIENT_RATE.burst) : 0;
       if (retry > 0) {
         reply.header('retry-after', String(retry));
         throw new OAuthError('invalid_request', 'This client asked for tokens too often; reuse its access token until it expires.', 429);
