@@ -25,9 +25,9 @@ export const DEFAULTS = {
   timeouts: { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5_000, idleMs: 10_000, handlerMs: 30_000 },
   /** /healthz answers within this, in milliseconds. */
   healthTimeoutMs: 1_000,
-  /** The longest and the default lifetime of an OAuth client secret (Entra ID's gallery: one to three years). */
-  clientSecretMaxMs: 3 * 365 * 86_400_000,
-  clientSecretDefault: '1y',
+  /** The default and the longest lifetime of an OAuth client secret, in days (Entra ID's gallery: one to three years). */
+  clientSecretDays: 365,
+  clientSecretMaxDays: 3 * 365,
   /** PostgreSQL statement_timeout, in milliseconds. */
   statementTimeoutMs: 10_000,
 } as const;

@@ -7,7 +7,7 @@ import { CliError, databaseOption, origin, publicUrlOption, withDirectory, type 
 /** `--expires` of a client secret: a duration from now, at most 3 years (default 1 year). */
 function secretExpiry(text: string): string {
   const ms = parseDuration(text);
-  if (ms === undefined || ms < 60_000 || ms > DEFAULTS.clientSecretMaxMs)
+  if (ms === undefined || ms < 60_000 || ms > DEFAULTS.clientSecretMaxDays * 86_400_000)
     throw new CliError(`invalid --expires "${text}" (a duration from 1m to 3y, such as 90d or 1y)`);
   return new Date(Date.now() + ms).toISOString();
 }
@@ -33,7 +33,7 @@ export function addClientCommands(program: Command, print: Print): void {
     )
     .option('--label <label>', 'what the client is for (the identity provider)')
     .option('--allow-secret-in-body', 'also accept the secret in the request body (client_secret_post), for identity providers that need it; IPSIE forbids it')
-    .option('--expires <duration>', "the first secret's lifetime, at most 3y", DEFAULTS.clientSecretDefault)
+    .option('--expires <duration>', "the first secret's lifetime, at most 3y", `${DEFAULTS.clientSecretDays}d`)
     .option('--json', 'print JSON')
     .addOption(publicUrlOption('the token endpoint and the SCIM base URL printed'))
     .addOption(databaseOption())
@@ -93,7 +93,7 @@ export function addClientCommands(program: Command, print: Print): void {
   const secret = client.command('secret').description("a client's secrets: several may be active at once, for rotation");
   secret
     .command('add <slug> <client-id>')
-    .option('--expires <duration>', 'its lifetime, at most 3y', DEFAULTS.clientSecretDefault)
+    .option('--expires <duration>', 'its lifetime, at most 3y', `${DEFAULTS.clientSecretDays}d`)
     .option('--json', 'print JSON')
     .addOption(databaseOption())
     .action(async (slug: string, id: string, o: { expires: string; json?: boolean; database: string }) => {

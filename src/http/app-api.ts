@@ -14,6 +14,7 @@ import { jsonBodies } from './body.js';
 import { guardInputs } from './input-boundary.js';
 import { decorateForLog } from './provisioning-log.js';
 import { baseUrlOf } from './request.js';
+import { DEFAULTS, orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import { LogFilterError, type ProvisioningLog } from '../service/log/provisioning-log.js';
 import type { RateLimits } from './rate-limit.js';
 import type { SecurityEventPoll } from '../events/set-poll.js';
@@ -96,6 +97,10 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     ['/webhooks/:id/test', ['POST']],
     ['/setup-links', ['GET', 'POST']],
     ['/setup-links/:id', ['DELETE']],
+    ['/clients', ['GET', 'POST']],
+    ['/clients/:id', ['DELETE']],
+    ['/clients/:id/secrets', ['POST']],
+    ['/clients/:id/secrets/:secretId', ['DELETE']],
     ['/log', ['GET']],
     ['/log/:id', ['GET']],
     ['/health', ['GET']],
@@ -227,6 +232,57 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
   });
   app.delete<{ Params: { id: string } }>('/setup-links/:id', async (request, reply) => {
     await directory.access.revokeSetupLink(org(request).slug, request.params.id);
+    return reply.code(204).send();
+  });
+
+  // OAuth clients of the organization (docs/authentication.md#oauth-20-client-credentials).
+  const secretExpiry = (value: unknown): string => {
+    const max = DEFAULTS.clientSecretMaxDays * 86_400;
+    const seconds = value ?? DEFAULTS.clientSecretDays * 86_400;
+    if (typeof seconds !== 'number' || !Number.isInteger(seconds) || seconds < 60 || seconds > max)
+      throw ScimError.invalidValue(`"secretExpiresInSeconds" must be an integer from 60 to ${max} (3 years).`);
+    return new Date(Date.now() + seconds * 1000).toISOString();
+  };
+  app.get('/clients', async (request) => ({ clients: await directory.clients.list(org(request).slug) }));
+  app.post<{ Body: { auth?: unknown; label?: unknown; allowSecretInBody?: unknown; secretExpiresInSeconds?: unknown } | undefined }>(
+    '/clients',
+    async (request, reply) => {
+      const body = request.body ?? {};
+      if (body.auth !== 'secret')
+        throw ScimError.invalidValue('"auth" must be "secret": clients authenticate with a client secret (signed assertions are not available yet).');
+      if (body.label !== undefined && (typeof body.label !== 'string' || body.label === '' || body.label.length > 100))
+        throw ScimError.invalidValue('"label" must be a string of 1 to 100 characters.');
+      if (body.allowSecretInBody !== undefined && typeof body.allowSecretInBody !== 'boolean')
+        throw ScimError.invalidValue('"allowSecretInBody" must be a boolean.');
+      const slug = org(request).slug;
+      const added = await directory.clients.add(slug, {
+        auth: 'secret',
+        ...(typeof body.label === 'string' ? { label: body.label } : {}),
+        allowSecretInBody: body.allowSecretInBody === true,
+        secretExpires: secretExpiry(body.secretExpiresInSeconds),
+      });
+      const origin = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : baseUrlOf(request, '', undefined);
+      return reply.code(201).send({
+        ...added.client,
+        clientSecret: added.secret,
+        secretId: added.secretInfo.id,
+        secretExpiresAt: added.secretInfo.expires,
+        tokenEndpoint: `${origin}${orgTokenPath(slug)}`,
+        scimBaseUrl: `${origin}${orgScimPath(slug)}`,
+        issuer: `${origin}${orgIssuerPath(slug)}`,
+      });
+    },
+  );
+  app.delete<{ Params: { id: string } }>('/clients/:id', async (request, reply) => {
+    await directory.clients.remove(org(request).slug, request.params.id);
+    return reply.code(204).send();
+  });
+  app.post<{ Params: { id: string }; Body: { secretExpiresInSeconds?: unknown } | undefined }>('/clients/:id/secrets', async (request, reply) => {
+    const added = await directory.clients.addSecret(org(request).slug, request.params.id, secretExpiry(request.body?.secretExpiresInSeconds));
+    return reply.code(201).send({ secretId: added.secretInfo.id, clientSecret: added.secret, secretExpiresAt: added.secretInfo.expires });
+  });
+  app.delete<{ Params: { id: string; secretId: string } }>('/clients/:id/secrets/:secretId', async (request, reply) => {
+    await directory.clients.removeSecret(org(request).slug, request.params.id, request.params.secretId);
     return reply.code(204).send();
   });
 
