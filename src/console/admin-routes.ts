@@ -9,7 +9,7 @@ import { hoursChart } from './chart.js';
 import { ADMIN_COOKIE, PageError, checkCsrf, cookie, form, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
 import { html, page, postForm, stateBadge, trusted, when, type Html } from './html.js';
 import { registerOrgPages } from './org-pages.js';
-import { orgScimPath } from '../defaults.js';
+import { orgScimPath, orgTokenPath } from '../defaults.js';
 
 export interface AdminPage {
   readonly session: Session;
@@ -158,12 +158,13 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
   app.get<{ Params: { slug: string }; Querystring: { created?: string } }>('/admin/orgs/:slug', async (request, reply) => {
     const session = await admin(request);
     const org = await orgOf(request.params.slug);
-    const [h, tokens, links, roles, entitlements] = await Promise.all([
+    const [h, tokens, links, roles, entitlements, clients] = await Promise.all([
       healthOf(org),
       organizations.listTokens(org.slug),
       access.listSetupLinks(org.slug),
       directory.catalog.list(org.slug, 'role'),
       directory.catalog.list(org.slug, 'entitlement'),
+      directory.clients.list(org.slug),
     ]);
     const base = `/admin/orgs/${org.slug}`;
     const mappings = await directory.catalog.mappings(org.slug);
@@ -247,6 +248,37 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
       session.csrf,
       html`<fieldset><legend>Issue a token</legend><div class="field"><label for="label">Label</label><input id="label" name="label" required value="okta"></div><div class="field"><label for="scope">Scope</label><select id="scope" name="scope"><option value="scim">scim: the identity provider</option><option value="app">app: your application (events, log, webhooks)</option></select></div><div class="field"><label for="token-expires">Expires</label><select id="token-expires" name="expires"><option value="">never (Okta's header token has nothing to renew it with)</option><option value="90d">in 90 days</option><option value="1y">in a year</option></select></div><button type="submit">Issue token</button></fieldset>`,
     )}</section>
+<section aria-labelledby="clients"><h2 id="clients">OAuth clients</h2><p>For identity providers that require OAuth 2.0 client credentials (Microsoft Entra ID's gallery). Token endpoint: <code>${originOf(request, opts.publicUrl)}${orgTokenPath(org.slug)}</code></p>${
+      clients.some((c) => !c.removed)
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">Label</th><th scope="col">Client ID</th><th scope="col">Created</th><th scope="col">Secrets</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${clients
+            .filter((c) => !c.removed)
+            .map(
+              (c) =>
+                html`<tr><td>${c.label}</td><td><code>${c.clientId}</code></td><td>${when(c.created)}</td><td><ul class="plain">${c.secrets
+                  .filter((x) => !x.removed)
+                  .map(
+                    (x) =>
+                      html`<li>expires ${when(x.expires)}${Date.parse(x.expires) <= Date.now() ? html` <span class="badge bad">expired</span>` : ''} ${postForm(
+                        `${base}/clients/${c.clientId}/secrets/${x.id}/remove`,
+                        session.csrf,
+                        html`<button type="submit" class="danger" aria-label="Remove the secret of ${c.label} that expires ${x.expires}">Remove</button>`,
+                      )}</li>`,
+                  )}</ul>${postForm(
+                  `${base}/clients/${c.clientId}/secrets`,
+                  session.csrf,
+                  html`<button type="submit" aria-label="Add a secret to ${c.label}">Add a secret</button>`,
+                )}</td><td>${postForm(
+                  `${base}/clients/${c.clientId}/remove`,
+                  session.csrf,
+                  html`<button type="submit" class="danger" aria-label="Remove client ${c.label}">Remove</button>`,
+                )}</td></tr>`,
+            )}</tbody></table></div>`
+        : html`<p>No OAuth clients.</p>`
+    }${postForm(
+      `${base}/clients`,
+      session.csrf,
+      html`<fieldset><legend>Add an OAuth client</legend><div class="field"><label for="client-label">Provider</label><input id="client-label" name="label" required maxlength="100" value="entra"></div><div class="field"><label for="client-expires">Secret expires</label><select id="client-expires" name="expires"><option value="1">in a year</option><option value="2">in 2 years</option><option value="3">in 3 years</option></select></div><button type="submit">Add client</button></fieldset>`,
+    )}</section>
 <section aria-labelledby="links"><h2 id="links">Setup links</h2><p>A setup link lets the customer's IT admin connect their identity provider alone: it issues their token and shows their provider's steps with the values filled in.</p>${
       links.length
         ? html`<div class="scroll"><table><thead><tr><th scope="col">Created</th><th scope="col">Expires</th><th scope="col">State</th><th scope="col">Tokens issued</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${links.map(
@@ -329,6 +361,37 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     const url = `${originOf(request, opts.publicUrl)}/setup/${secret}`;
     const body = html`<p>Send this link to the IT admin of ${org.name}. It works once, until ${when(link.expires)}, and only for this organization.</p><p><code class="copy secret">${url}</code></p><p><a href="/admin/orgs/${org.slug}">Back to ${org.name}</a></p>`;
     return sendPage(reply, 201, adminPage({ session, org }, 'Setup link created', body));
+  });
+  // OAuth clients: each secret is shown once, on the page the form answers with.
+  const secretYears = (text: string | undefined): string => new Date(Date.now() + (text === '2' ? 2 : text === '3' ? 3 : 1) * 365 * 86_400_000).toISOString();
+  const secretPage = (org: Organization, label: string, clientId: string, secret: string, expires: string, origin: string) =>
+    html`<p>Copy the secret now: it is shown once and never stored (only its hash is).</p><dl class="values"><dt>Label</dt><dd>${label}</dd><dt>Client ID</dt><dd><code class="copy">${clientId}</code></dd><dt>Client secret</dt><dd><code class="copy secret" id="client-secret">${secret}</code></dd><dt>Secret expires</dt><dd>${when(expires)}</dd><dt>Token endpoint</dt><dd><code class="copy">${origin}${orgTokenPath(org.slug)}</code></dd><dt>SCIM base URL</dt><dd><code class="copy">${origin}${orgScimPath(org.slug)}</code></dd></dl><p><a href="/admin/orgs/${org.slug}#clients">Back to ${org.name}</a></p>`;
+  app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/clients', async (request, reply) => {
+    const session = await admin(request);
+    const org = await orgOf(request.params.slug);
+    const f = form(request);
+    const label = (f.label ?? '').trim().slice(0, 100) || 'oauth';
+    const added = await directory.clients.add(org.slug, { auth: 'secret', label, secretExpires: secretYears(f.expires) });
+    const body = secretPage(org, label, added.client.clientId, added.secret, added.secretInfo.expires, originOf(request, opts.publicUrl));
+    return sendPage(reply, 201, adminPage({ session, org }, 'OAuth client added', body));
+  });
+  app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/clients/:id/secrets', async (request, reply) => {
+    const session = await admin(request);
+    const org = await orgOf(request.params.slug);
+    const added = await directory.clients.addSecret(org.slug, request.params.id, secretYears(undefined));
+    const client = (await directory.clients.list(org.slug)).find((c) => c.clientId === request.params.id)!;
+    const body = secretPage(org, client.label, client.clientId, added.secret, added.secretInfo.expires, originOf(request, opts.publicUrl));
+    return sendPage(reply, 201, adminPage({ session, org }, 'Client secret added', body));
+  });
+  app.post<{ Params: { slug: string; id: string; secretId: string } }>('/admin/orgs/:slug/clients/:id/secrets/:secretId/remove', async (request, reply) => {
+    await admin(request);
+    await directory.clients.removeSecret((await orgOf(request.params.slug)).slug, request.params.id, request.params.secretId);
+    return reply.redirect(`/admin/orgs/${request.params.slug}#clients`, 303);
+  });
+  app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/clients/:id/remove', async (request, reply) => {
+    await admin(request);
+    await directory.clients.remove((await orgOf(request.params.slug)).slug, request.params.id);
+    return reply.redirect(`/admin/orgs/${request.params.slug}#clients`, 303);
   });
   app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/setup-links/:id/revoke', async (request, reply) => {
     await admin(request);

@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { ENGINES } from '../support/engines.js';
+import { Harness } from '../support/harness.js';
+
+const cookieOf = (setCookie: unknown) => String(setCookie).split(';')[0]!;
+
+for (const engine of ENGINES) {
+  describe(`the console manages OAuth clients (${engine})`, () => {
+    let h: Harness;
+    let cookie: string;
+    before(async () => {
+      h = await Harness.start(engine);
+      await h.org('acme');
+      const { secret } = await h.wiring.directory.access.createLoginLink();
+      cookie = cookieOf((await h.app.inject({ method: 'POST', url: `/admin/login/${secret}` })).headers['set-cookie']);
+    });
+    after(async () => h.close());
+
+    const page = () => h.app.inject({ url: '/admin/orgs/acme', headers: { cookie } });
+    const post = async (url: string, fields: Record<string, string> = {}) => {
+      const csrf = /name="_csrf" value="([^"]+)"/.exec((await page()).body)![1]!;
+      return h.app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
+      });
+    };
+    const grant = (clientId: string, secret: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/o/acme/oauth/token',
+        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'grant_type=client_credentials',
+      });
+
+    test('add a client (its secret shown once, escaped), add and remove a secret, remove the client', async () => {
+      assert.match((await page()).body, /No OAuth clients\./);
+      const added = await post('/admin/orgs/acme/clients', { label: '<b>entra</b>', expires: '2' });
+      assert.equal(added.statusCode, 201);
+      assert.ok(!added.body.includes('<b>entra</b>'), 'the label is escaped');
+      assert.match(added.body, /&lt;b&gt;entra&lt;\/b&gt;/);
+      const clientId = /<code class="copy">(rcc_[A-Za-z0-9_-]+)<\/code>/.exec(added.body)![1]!;
+      const secret = /id="client-secret">(rcs_[A-Za-z0-9_-]+)</.exec(added.body)![1]!;
+      assert.match(added.body, /\/o\/acme\/oauth\/token/);
+      const expires = Date.parse(/Secret expires<\/dt><dd><time datetime="([^"]+)"/.exec(added.body)![1]!) - Date.now();
+      assert.ok(expires > 729 * 86_400_000 && expires <= 730 * 86_400_000, 'two years');
+      assert.equal((await grant(clientId, secret)).statusCode, 200);
+
+      const listed = (await page()).body;
+      assert.match(listed, new RegExp(clientId));
+      assert.ok(!listed.includes(secret), 'the org page never shows a secret');
+
+      const second = await post(`/admin/orgs/acme/clients/${clientId}/secrets`);
+      assert.equal(second.statusCode, 201);
+      const secret2 = /id="client-secret">(rcs_[A-Za-z0-9_-]+)</.exec(second.body)![1]!;
+      const [first] = (await h.directory.clients.list('acme'))[0]!.secrets;
+      assert.equal((await post(`/admin/orgs/acme/clients/${clientId}/secrets/${first!.id}/remove`)).statusCode, 303);
+      assert.equal((await grant(clientId, secret)).statusCode, 401);
+      assert.equal((await grant(clientId, secret2)).statusCode, 200);
+
+      assert.equal((await post(`/admin/orgs/acme/clients/${clientId}/remove`)).statusCode, 303);
+      assert.equal((await grant(clientId, secret2)).statusCode, 401);
+      assert.match((await page()).body, /No OAuth clients\./);
+      // A removed client gets no new secret: a page that says so, not a 500.
+      assert.equal((await post(`/admin/orgs/acme/clients/${clientId}/secrets`)).statusCode, 404);
+    });
+  });
+}
