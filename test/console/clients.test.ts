@@ -27,13 +27,7 @@ for (const engine of ENGINES) {
         payload: new URLSearchParams({ _csrf: csrf, ...fields }).toString(),
       });
     };
-    const grant = (clientId: string, secret: string) =>
-      h.app.inject({
-        method: 'POST',
-        url: '/o/acme/oauth/token',
-        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        payload: 'grant_type=client_credentials',
-      });
+    const grant = (clientId: string, secret: string) => h.clientCredentials('acme', clientId, secret);
 
     test('add a client (its secret shown once, escaped), add and remove a secret, remove the client', async () => {
       assert.match((await page()).body, /No OAuth clients\./);

@@ -17,13 +17,7 @@ for (const engine of ENGINES) {
     });
     after(async () => h.close());
 
-    const grant = (clientId: string, secret: string) =>
-      h.app.inject({
-        method: 'POST',
-        url: '/o/acme/oauth/token',
-        headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
-        payload: 'grant_type=client_credentials',
-      });
+    const grant = (clientId: string, secret: string) => h.clientCredentials('acme', clientId, secret);
 
     test('add (the secret once, with the endpoints), grant, rotate a secret, remove; nothing of another organization', async () => {
       const created = await h.request('POST', '/api/v1/clients', { token: app, body: { auth: 'secret', label: 'entra' } });

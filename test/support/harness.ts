@@ -77,6 +77,16 @@ export class Harness {
     return { status: res.statusCode, headers: res.headers, body, text: res.body };
   }
 
+  /** The client credentials grant at an organization's token endpoint, the client's secret in HTTP Basic. */
+  clientCredentials(slug: string, clientId: string, secret: string): Promise<LightMyRequestResponse> {
+    return this.app.inject({
+      method: 'POST',
+      url: `/o/${slug}/oauth/token`,
+      headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'grant_type=client_credentials',
+    });
+  }
+
   async close(): Promise<void> {
     await this.app.close();
     await this.store.dropAll();
