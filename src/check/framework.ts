@@ -280,31 +280,17 @@ export async function runChecks(options: CheckOptions): Promise<CheckReport> {
       const t0 = Date.now();
       http.last = undefined;
       let result: CheckResult;
+      // Every result of a check names it the same way, in the same key order.
+      const of = (outcome: CheckResult['outcome']) => ({ suite: suite.id, id: check.id, title: check.title, ref: check.ref, outcome, ms: Date.now() - t0 });
       try {
         await check.run(ctx);
-        result = { suite: suite.id, id: check.id, title: check.title, ref: check.ref, outcome: 'pass', ms: Date.now() - t0 };
+        result = of('pass');
       } catch (err) {
-        if (err instanceof CheckSkipped)
-          result = { suite: suite.id, id: check.id, title: check.title, ref: check.ref, outcome: 'skip', ms: Date.now() - t0, detail: err.message };
-        else if (err instanceof CheckFailure)
-          result = {
-            suite: suite.id,
-            id: check.id,
-            title: check.title,
-            ref: check.ref,
-            outcome: 'fail',
-            ms: Date.now() - t0,
-            detail: err.expected,
-            ...(err.exchange ? { exchange: err.exchange } : {}),
-          };
+        if (err instanceof CheckSkipped) result = { ...of('skip'), detail: err.message };
+        else if (err instanceof CheckFailure) result = { ...of('fail'), detail: err.expected, ...(err.exchange ? { exchange: err.exchange } : {}) };
         else
           result = {
-            suite: suite.id,
-            id: check.id,
-            title: check.title,
-            ref: check.ref,
-            outcome: 'fail',
-            ms: Date.now() - t0,
+            ...of('fail'),
             detail: `the check could not go on: ${(err as Error).message}`,
             ...(http.last ? { exchange: http.last } : {}),
           };

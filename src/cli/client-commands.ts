@@ -1,16 +1,7 @@
 import { Option, type Command } from 'commander';
 import { DEFAULTS, orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import type { ClientInfo, SecretInfo } from '../service/clients.js';
-import { parseDuration } from '../service/log/durations.js';
-import { CliError, databaseOption, origin, publicUrlOption, withDirectory, type Print } from './common.js';
-
-/** `--expires` of a client secret: a duration from now, at most 3 years (default 1 year). */
-function secretExpiry(text: string): string {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms < 60_000 || ms > DEFAULTS.clientSecretMaxDays * 86_400_000)
-    throw new CliError(`invalid --expires "${text}" (a duration from 1m to 3y, such as 90d or 1y)`);
-  return new Date(Date.now() + ms).toISOString();
-}
+import { CliError, databaseOption, expiresIn, origin, publicUrlOption, withDirectory, type Print } from './common.js';
 
 const secretLine = (s: SecretInfo): string => `  secret ${s.id}\tcreated ${s.created}\texpires ${s.expires}${s.removed ? `\tremoved ${s.removed}` : ''}`;
 
@@ -44,7 +35,7 @@ export function addClientCommands(program: Command, print: Print): void {
       ) => {
         if (o.auth !== 'secret')
           throw new CliError(`--auth ${o.auth} is not available yet: this version's clients authenticate with a client secret (--auth secret)`);
-        const secretExpires = secretExpiry(o.expires);
+        const secretExpires = expiresIn(o.expires, DEFAULTS.clientSecretMaxDays / 365);
         const where = endpoints(o.publicUrl, slug);
         const added = await withDirectory(o.database, (d) =>
           d.clients.add(slug, { auth: 'secret', ...(o.label ? { label: o.label } : {}), allowSecretInBody: !!o.allowSecretInBody, secretExpires }),
@@ -97,7 +88,7 @@ export function addClientCommands(program: Command, print: Print): void {
     .option('--json', 'print JSON')
     .addOption(databaseOption())
     .action(async (slug: string, id: string, o: { expires: string; json?: boolean; database: string }) => {
-      const expires = secretExpiry(o.expires);
+      const expires = expiresIn(o.expires, DEFAULTS.clientSecretMaxDays / 365);
       const added = await withDirectory(o.database, (d) => d.clients.addSecret(slug, id, expires));
       print(!!o.json, { secretId: added.secretInfo.id, clientSecret: added.secret, secretExpiresAt: added.secretInfo.expires }, () => [
         `secret ${added.secretInfo.id} of ${id} expires ${added.secretInfo.expires}; store it now, it is not shown again:`,

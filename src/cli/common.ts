@@ -1,6 +1,7 @@
 import type { Wiring } from '../app.js';
 import { DEFAULTS } from '../defaults.js';
 import { CliError } from './cli-error.js';
+import { parseDuration } from '../service/log/durations.js';
 import { flagOf } from './options.js';
 import type { Webhooks } from '../events/webhooks.js';
 import type { Directory } from '../service/directory.js';
@@ -67,4 +68,12 @@ export function origin(publicUrl: string | undefined): string {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CliError(`invalid --public-url "${publicUrl}" (an absolute http or https URL)`);
   return publicUrl.replace(/\/+$/, '');
+}
+
+/** An `--expires` duration (90d, 12w, 1y; from 1 minute to `maxYears`) as the ISO time it ends, from now. */
+export function expiresIn(text: string, maxYears: number): string {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms < 60_000 || ms > maxYears * 365 * 86_400_000)
+    throw new CliError(`invalid --expires "${text}" (a duration from 1m to ${maxYears}y, such as 90d or 1y)`);
+  return new Date(Date.now() + ms).toISOString();
 }

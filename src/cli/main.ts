@@ -1,7 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULTS, orgScimPath } from '../defaults.js';
-import { parseDuration } from '../service/log/durations.js';
 import { DirectoryError, SettingError } from '../service/errors.js';
 import type { Organization } from '../service/organizations.js';
 import { existsSync } from 'node:fs';
@@ -9,7 +8,7 @@ import { resolve } from 'node:path';
 import { VERSION } from '../version.js';
 
 const CONFIG_FILE = 'rollcall.config.json';
-import { CliError, databaseOption, origin, publicUrlOption, withDirectory, type Io } from './common.js';
+import { CliError, databaseOption, expiresIn, origin, publicUrlOption, withDirectory, type Io } from './common.js';
 import { settingsOf, withOptionsOf } from './options.js';
 import { addLinkCommands, addLogCommands } from './log-commands.js';
 import { addSchemaCommands } from './schema-commands.js';
@@ -33,14 +32,6 @@ function orgLines(org: Organization): string[] {
 }
 
 const configOption = () => new Option('--config <file>', `configuration file (default: ./${CONFIG_FILE} when it exists)`).env('ROLLCALL_CONFIG');
-
-/** `--expires`: a duration from now (1 minute to 10 years) as an ISO time. */
-function expiryOf(text: string): string {
-  const ms = parseDuration(text);
-  if (ms === undefined || ms < 60_000 || ms > 10 * 365 * 86_400_000)
-    throw new CliError(`invalid --expires "${text}" (a duration such as 90d, 12w or 1y, from 1m to 10y)`);
-  return new Date(Date.now() + ms).toISOString();
-}
 
 /** How many read threads: auto is one per core, 2 to 4. An in-memory database has none: a thread cannot open it. */
 function readThreadCount(setting: number | 'auto', database: string): number {
@@ -282,7 +273,7 @@ export function buildCli(io: Io): Command {
     .addOption(databaseOption())
     .action(async (slug: string, o: { label: string; scope: 'scim' | 'app'; expires?: string; json?: boolean; database: string; publicUrl?: string }) => {
       const base = origin(o.publicUrl);
-      const expires = o.expires === undefined ? undefined : expiryOf(o.expires);
+      const expires = o.expires === undefined ? undefined : expiresIn(o.expires, 10);
       const issued = await withDirectory(o.database, (d) => d.organizations.issueToken(slug, o.label, o.scope, undefined, expires));
       const scimBaseUrl = `${base}${orgScimPath(slug)}`;
       print(!!o.json, { ...issued.info, token: issued.token, scimBaseUrl }, () => [

@@ -9,7 +9,7 @@ import { hoursChart } from './chart.js';
 import { ADMIN_COOKIE, PageError, checkCsrf, cookie, form, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
 import { html, page, postForm, stateBadge, trusted, when, type Html } from './html.js';
 import { registerOrgPages } from './org-pages.js';
-import { orgScimPath, orgTokenPath } from '../defaults.js';
+import { DEFAULTS, orgScimPath, orgTokenPath } from '../defaults.js';
 
 export interface AdminPage {
   readonly session: Session;
@@ -363,7 +363,8 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     return sendPage(reply, 201, adminPage({ session, org }, 'Setup link created', body));
   });
   // OAuth clients: each secret is shown once, on the page the form answers with.
-  const secretYears = (text: string | undefined): string => new Date(Date.now() + (text === '2' ? 2 : text === '3' ? 3 : 1) * 365 * 86_400_000).toISOString();
+  const secretYears = (text: string | undefined): string =>
+    new Date(Date.now() + (text === '2' ? 2 * 365 : text === '3' ? DEFAULTS.clientSecretMaxDays : DEFAULTS.clientSecretDays) * 86_400_000).toISOString();
   const secretPage = (org: Organization, label: string, clientId: string, secret: string, expires: string, origin: string) =>
     html`<p>Copy the secret now: it is shown once and never stored (only its hash is).</p><dl class="values"><dt>Label</dt><dd>${label}</dd><dt>Client ID</dt><dd><code class="copy">${clientId}</code></dd><dt>Client secret</dt><dd><code class="copy secret" id="client-secret">${secret}</code></dd><dt>Secret expires</dt><dd>${when(expires)}</dd><dt>Token endpoint</dt><dd><code class="copy">${origin}${orgTokenPath(org.slug)}</code></dd><dt>SCIM base URL</dt><dd><code class="copy">${origin}${orgScimPath(org.slug)}</code></dd></dl><p><a href="/admin/orgs/${org.slug}#clients">Back to ${org.name}</a></p>`;
   app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/clients', async (request, reply) => {

@@ -3,6 +3,7 @@ import { orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import { ScimError } from '../protocol/messages/index.js';
 import { OAuthError, type ClientCredentials } from '../service/clients.js';
 import type { Directory } from '../service/directory.js';
+import type { Organization } from '../service/organizations.js';
 import type { ProvisioningLog } from '../service/log/provisioning-log.js';
 import { guardInputs } from './input-boundary.js';
 import { AUTH_FAILURES, type RateLimits } from './rate-limit.js';
@@ -19,6 +20,8 @@ export interface OAuthPluginOptions {
 /** What a token request came to, for the provisioning log (never a secret, an assertion or a token). */
 interface TokenOutcome {
   slug: string;
+  /** The organization, once the handler has read it (the log then need not read it again). */
+  org?: Organization | undefined;
   form: { grant_type?: string; scope?: string; client_id?: string };
   clientId?: string;
   granted?: { tokenId: string; label: string };
@@ -127,7 +130,7 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
       done();
       const outcome = request.tokenOutcome;
       if (!outcome) return;
-      void directory.organizations.find(outcome.slug.toLowerCase()).then(
+      void (outcome.org ? Promise.resolve(outcome.org) : directory.organizations.find(outcome.slug.toLowerCase())).then(
         (org) =>
           org &&
           log.record(
@@ -180,14 +183,14 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
     try {
       credentials = credentialsOf(request, form);
       request.tokenOutcome.form.client_id = credentials.clientId.slice(0, 100);
+      const org = (request.tokenOutcome.org = await directory.organizations.find(request.params.slug.toLowerCase()));
       // Per client, unless the organization's rate limit is off (rateLimit 0).
-      const org = await directory.organizations.find(request.params.slug.toLowerCase());
       const retry = org && org.settings.rateLimit > 0 ? limits.tokens.take(`client:${credentials.clientId}`, CLIENT_RATE.rate, CLIENT_RATE.burst) : 0;
       if (retry > 0) {
         reply.header('retry-after', String(retry));
         throw new OAuthError('invalid_request', 'This client asked for tokens too often; reuse its access token until it expires.', 429);
       }
-      const granted = await directory.clients.grant(request.params.slug, credentials, form.scope);
+      const granted = await directory.clients.grant(org, credentials, form.scope);
       const { clientLabel, tokenId, ...body } = granted;
       request.tokenOutcome.granted = { tokenId, label: `oauth: ${clientLabel}` };
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').type('application/json').send(body);

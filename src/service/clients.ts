@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
-import type { OAuthClientRow, OAuthClientSecretRow, TokenRow } from '../store/types.js';
+import type { OAuthClientRow, OAuthClientSecretRow } from '../store/types.js';
 import { now } from './context.js';
 import { DirectoryError } from './errors.js';
-import { hashToken, TOKEN_PREFIX, type Organizations } from './organizations.js';
+import { hashToken, mintToken, type Organization, type Organizations } from './organizations.js';
 
 /** How an OAuth client authenticates at the token endpoint. */
 export type ClientAuth = 'secret';
@@ -162,16 +162,16 @@ export class Clients {
   }
 
   /**
-   * The client credentials grant (RFC 6749 §4.4) at the organization's token endpoint: the
+   * The client credentials grant (RFC 6749 §4.4) at the organization's token endpoint (`org`,
+   * undefined when its URL names none): the
    * client authenticates with one of its live, unexpired secrets, and gets an access token for the
    * `scim` scope that expires after the organization's `accessTokenSeconds`.
    */
   async grant(
-    slug: string,
+    org: Organization | undefined,
     credentials: ClientCredentials,
     scope: string | undefined,
   ): Promise<AccessTokenResponse & { clientLabel: string; tokenId: string }> {
-    const org = await this.organizations.find(slug.toLowerCase());
     const invalid = new OAuthError('invalid_client', 'Client authentication failed: check the client ID and secret, and that the secret has not expired.');
     if (!org) throw invalid;
     const row = credentials.clientId.startsWith(CLIENT_PREFIX) ? await this.store.clients.get(org.id, credentials.clientId) : undefined;
@@ -187,22 +187,10 @@ export class Clients {
     if (scope !== undefined && scope.trim() !== '' && !scope.split(/\s+/).every((s) => s === SCOPE))
       throw new OAuthError('invalid_scope', `The only scope is "${SCOPE}".`);
     const seconds = org.settings.accessTokenSeconds;
-    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-    const tokenRow: TokenRow = {
-      id: randomUUID(),
-      org_id: org.id,
-      label: `oauth: ${row.label}`,
-      hash: hashToken(token),
-      created: new Date(at).toISOString(),
-      last_used: null,
-      revoked: null,
-      scope: 'scim',
-      link_id: null,
-      expires_unused: null,
+    const { token, row: tokenRow } = mintToken(org.id, `oauth: ${row.label}`, 'scim', new Date(at).toISOString(), {
       expires: new Date(at + seconds * 1000).toISOString(),
-      last_address: null,
       client_id: row.id,
-    };
+    });
     await this.store.transaction((tx) => tx.tokens.insert(tokenRow));
     return { access_token: token, token_type: 'Bearer', expires_in: seconds, scope: SCOPE, clientLabel: row.label, tokenId: tokenRow.id };
   }

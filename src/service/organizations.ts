@@ -10,7 +10,39 @@ import { roleValues } from './catalog.js';
 import { SETTING_NAMES, defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-export const TOKEN_PREFIX = 'rc_';
+const TOKEN_PREFIX = 'rc_';
+
+/**
+ * A new token: 256 random bits (shown once) and the row that stores its hash. Static tokens,
+ * setup links' tokens and OAuth access tokens are all made here.
+ */
+export function mintToken(
+  orgId: string,
+  label: string,
+  scope: TokenScope,
+  at: string,
+  origin: Partial<Pick<TokenRow, 'link_id' | 'expires_unused' | 'expires' | 'client_id'>> = {},
+): { token: string; row: TokenRow } {
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  return {
+    token,
+    row: {
+      id: randomUUID(),
+      org_id: orgId,
+      label,
+      hash: hashToken(token),
+      created: at,
+      last_used: null,
+      revoked: null,
+      scope,
+      link_id: origin.link_id ?? null,
+      expires_unused: origin.expires_unused ?? null,
+      expires: origin.expires ?? null,
+      last_address: null,
+      client_id: origin.client_id ?? null,
+    },
+  };
+}
 
 export interface Organization {
   readonly id: string;
@@ -223,23 +255,12 @@ export class Organizations {
     expires?: string,
   ): Promise<{ token: string; info: TokenInfo }> {
     const org = await this.get(slug);
-    const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const at = now();
-    const row: TokenRow = {
-      id: randomUUID(),
-      org_id: org.id,
-      label,
-      hash: hashToken(token),
-      created: at,
-      last_used: null,
-      revoked: null,
-      scope,
+    const { token, row } = mintToken(org.id, label, scope, at, {
       link_id: origin?.linkId ?? null,
       expires_unused: origin?.expires ?? null,
       expires: expires ?? null,
-      last_address: null,
-      client_id: null,
-    };
+    });
     const events = new EventRecorder(org.id, org.slug, undefined);
     await this.store.transaction(async (tx) => {
       const replaced = origin ? await tx.tokens.revokeIssuedBy(org.id, origin.linkId, at, label) : [];
