@@ -42,6 +42,8 @@ export interface WiringOptions {
   readonly directory?: Directory;
   /** Let webhooks reach loopback, link-local, private and metadata addresses (on-premises use; default false). */
   readonly allowPrivateWebhooks?: boolean;
+  /** Let OAuth clients' JWKS URLs be http, or at internal addresses (on-premises use, development; default false). */
+  readonly allowPrivateJwks?: boolean;
   /** Record every SCIM request in the provisioning log (default true; false turns it off). */
   readonly provisioningLog?: boolean | ProvisioningLogOptions;
   /** Read heavy lists on threads of their own (src/http/read-threads.ts); off unless asked (`rollcall serve` asks). */
@@ -77,7 +79,12 @@ export function wire(options: WiringOptions): Wiring {
   const { store } = options;
   const bodyLimit = options.bodyLimit ?? DEFAULTS.bodyLimit;
   const retentionDays = options.retentionDays ?? DEFAULTS.retentionDays;
-  const directory = options.directory ?? new Directory(store, { ...(options.hooks ? { hooks: options.hooks } : {}) });
+  const directory =
+    options.directory ??
+    new Directory(store, {
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+      clients: { jwksPolicy: { allowPrivate: options.allowPrivateJwks ?? false } },
+    });
   const targets = { allowPrivate: options.allowPrivateWebhooks ?? false };
   const keys = new SigningKeys(store);
   const webhooks = new Webhooks(store, directory.organizations, targets, { keys, publicUrl: options.publicUrl });

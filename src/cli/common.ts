@@ -18,6 +18,8 @@ export interface Io {
 
 export const privateWebhooksOption = () => flagOf('allowPrivateWebhooks');
 
+export const privateJwksOption = () => flagOf('allowPrivateJwks');
+
 export const databaseOption = () => flagOf('database');
 
 /** Opens the database, wires Rollcall over it, runs `fn` and closes it again. */
@@ -32,11 +34,11 @@ export async function withWiring<T>(database: string, fn: (w: Wiring) => Promise
 }
 
 /** Opens the database and runs `fn` with a directory over it (no HTTP, no worker). */
-export async function withDirectory<T>(database: string, fn: (d: Directory) => Promise<T>): Promise<T> {
+export async function withDirectory<T>(database: string, fn: (d: Directory) => Promise<T>, options: { allowPrivateJwks?: boolean } = {}): Promise<T> {
   const [{ openStore }, { Directory }] = await Promise.all([import('../store/open.js'), import('../service/directory.js')]);
   const store = await openStore(database);
   try {
-    return await fn(new Directory(store));
+    return await fn(new Directory(store, { clients: { jwksPolicy: { allowPrivate: options.allowPrivateJwks ?? false } } }));
   } finally {
     await store.close();
   }

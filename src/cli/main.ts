@@ -75,6 +75,7 @@ export function buildCli(io: Io): Command {
         store,
         bodyLimit: s.bodyLimit,
         allowPrivateWebhooks: s.allowPrivateWebhooks,
+        allowPrivateJwks: s.allowPrivateJwks,
         // The log's rows are built and written on a thread of their own, with its own connection.
         provisioningLog: s.provisioningLog ? { thread: { database: s.database } } : false,
         // Heavy lists are read on threads of their own, each with its own connection.

@@ -180,6 +180,15 @@ export const OPTIONS: readonly ServerOption[] = [
     on: ['serve', 'worker'],
   },
   {
+    key: 'allowPrivateJwks',
+    flag: '--allow-private-jwks',
+    env: 'ROLLCALL_ALLOW_PRIVATE_JWKS',
+    help: "let OAuth clients' JWKS URLs be http, or at loopback, link-local, private and metadata addresses (on-premises use, development)",
+    type: (z) => z.boolean(),
+    fallback: false,
+    on: ['serve'],
+  },
+  {
     key: 'worker.enabled',
     flag: '--no-worker',
     help: 'do not deliver webhooks from this process (run `rollcall worker` instead)',
@@ -295,6 +304,7 @@ export interface ServerSettings {
   readonly readThreads: number | 'auto';
   readonly metricsOrgLabel: boolean;
   readonly allowPrivateWebhooks: boolean;
+  readonly allowPrivateJwks: boolean;
   readonly worker: { readonly enabled: boolean; readonly webhookTimeoutSeconds: number; readonly leaseGraceSeconds: number };
   readonly console: { readonly enabled: boolean };
 }

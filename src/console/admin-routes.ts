@@ -9,7 +9,8 @@ import { hoursChart } from './chart.js';
 import { ADMIN_COOKIE, PageError, checkCsrf, cookie, form, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
 import { html, page, postForm, stateBadge, trusted, when, type Html } from './html.js';
 import { registerOrgPages } from './org-pages.js';
-import { DEFAULTS, orgScimPath, orgTokenPath } from '../defaults.js';
+import { DEFAULTS, orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
+import { CLIENT_AUTH_METHODS } from '../service/clients.js';
 
 export interface AdminPage {
   readonly session: Session;
@@ -248,26 +249,32 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
       session.csrf,
       html`<fieldset><legend>Issue a token</legend><div class="field"><label for="label">Label</label><input id="label" name="label" required value="okta"></div><div class="field"><label for="scope">Scope</label><select id="scope" name="scope"><option value="scim">scim: the identity provider</option><option value="app">app: your application (events, log, webhooks)</option></select></div><div class="field"><label for="token-expires">Expires</label><select id="token-expires" name="expires"><option value="">never (Okta's header token has nothing to renew it with)</option><option value="90d">in 90 days</option><option value="1y">in a year</option></select></div><button type="submit">Issue token</button></fieldset>`,
     )}</section>
-<section aria-labelledby="clients"><h2 id="clients">OAuth clients</h2><p>For identity providers that require OAuth 2.0 client credentials (Microsoft Entra ID's gallery). Token endpoint: <code>${originOf(request, opts.publicUrl)}${orgTokenPath(org.slug)}</code></p>${
+<section aria-labelledby="clients"><h2 id="clients">OAuth clients</h2><p>For identity providers that require OAuth 2.0 client credentials (Microsoft Entra ID's gallery), with a client secret, keys of their own (private_key_jwt) or their platform's identity (workload identity federation). Token endpoint: <code>${originOf(request, opts.publicUrl)}${orgTokenPath(org.slug)}</code></p>${
       clients.some((c) => !c.removed)
-        ? html`<div class="scroll"><table><thead><tr><th scope="col">Label</th><th scope="col">Client ID</th><th scope="col">Created</th><th scope="col">Secrets</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${clients
+        ? html`<div class="scroll"><table><thead><tr><th scope="col">Label</th><th scope="col">Client ID</th><th scope="col">Created</th><th scope="col">Credentials</th><th scope="col"><span class="sr">Actions</span></th></tr></thead><tbody>${clients
             .filter((c) => !c.removed)
             .map(
               (c) =>
-                html`<tr><td>${c.label}</td><td><code>${c.clientId}</code></td><td>${when(c.created)}</td><td><ul class="plain">${c.secrets
-                  .filter((x) => !x.removed)
-                  .map(
-                    (x) =>
-                      html`<li>expires ${when(x.expires)}${Date.parse(x.expires) <= Date.now() ? html` <span class="badge bad">expired</span>` : ''} ${postForm(
-                        `${base}/clients/${c.clientId}/secrets/${x.id}/remove`,
+                html`<tr><td>${c.label}</td><td><code>${c.clientId}</code></td><td>${when(c.created)}</td><td>${
+                  c.auth === 'secret'
+                    ? html`<ul class="plain">${c.secrets
+                        .filter((x) => !x.removed)
+                        .map(
+                          (x) =>
+                            html`<li>expires ${when(x.expires)}${Date.parse(x.expires) <= Date.now() ? html` <span class="badge bad">expired</span>` : ''} ${postForm(
+                              `${base}/clients/${c.clientId}/secrets/${x.id}/remove`,
+                              session.csrf,
+                              html`<button type="submit" class="danger" aria-label="Remove the secret of ${c.label} that expires ${x.expires}">Remove</button>`,
+                            )}</li>`,
+                        )}</ul>${postForm(
+                        `${base}/clients/${c.clientId}/secrets`,
                         session.csrf,
-                        html`<button type="submit" class="danger" aria-label="Remove the secret of ${c.label} that expires ${x.expires}">Remove</button>`,
-                      )}</li>`,
-                  )}</ul>${postForm(
-                  `${base}/clients/${c.clientId}/secrets`,
-                  session.csrf,
-                  html`<button type="submit" aria-label="Add a secret to ${c.label}">Add a secret</button>`,
-                )}</td><td>${postForm(
+                        html`<button type="submit" aria-label="Add a secret to ${c.label}">Add a secret</button>`,
+                      )}`
+                    : c.federation
+                      ? html`federated: assertions from <code>${c.federation.issuer}</code> about <code>${c.federation.subject}</code>${c.federation.audience ? html` for <code>${c.federation.audience}</code>` : ''}, keys at <code>${c.jwksUri ?? ''}</code>`
+                      : html`private_key_jwt: keys ${c.jwksUri ? html`at <code>${c.jwksUri}</code>` : html`given (${c.jwks?.keys.length ?? 0})`}`
+                }</td><td>${postForm(
                   `${base}/clients/${c.clientId}/remove`,
                   session.csrf,
                   html`<button type="submit" class="danger" aria-label="Remove client ${c.label}">Remove</button>`,
@@ -277,7 +284,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     }${postForm(
       `${base}/clients`,
       session.csrf,
-      html`<fieldset><legend>Add an OAuth client</legend><div class="field"><label for="client-label">Provider</label><input id="client-label" name="label" required maxlength="100" value="entra"></div><div class="field"><label for="client-expires">Secret expires</label><select id="client-expires" name="expires"><option value="1">in a year</option><option value="2">in 2 years</option><option value="3">in 3 years</option></select></div><button type="submit">Add client</button></fieldset>`,
+      html`<fieldset><legend>Add an OAuth client</legend><div class="field"><label for="client-label">Provider</label><input id="client-label" name="label" required maxlength="100" value="entra"></div><div class="field"><label for="client-auth">Authenticates with</label><select id="client-auth" name="auth"><option value="secret">a client secret</option><option value="private-key-jwt">its own keys (private_key_jwt)</option><option value="federated">workload identity federation</option></select></div><div class="field"><label for="client-expires">Secret expires</label><select id="client-expires" name="expires"><option value="1">in a year</option><option value="2">in 2 years</option><option value="3">in 3 years</option></select></div><div class="field"><label for="client-entra-tenant">Entra tenant ID (federation)</label><input id="client-entra-tenant" name="entraTenant" maxlength="36" placeholder="fills in the issuer and keys"></div><div class="field"><label for="client-issuer">Issuer (federation)</label><input id="client-issuer" name="issuer" maxlength="1000"></div><div class="field"><label for="client-subject">Subject (federation)</label><input id="client-subject" name="subject" maxlength="1000"></div><div class="field"><label for="client-audience">Audience (federation, optional)</label><input id="client-audience" name="audience" maxlength="1000"></div><div class="field"><label for="client-jwks-uri">JWKS URL (keys)</label><input id="client-jwks-uri" name="jwksUri" type="url" maxlength="2000"></div><button type="submit">Add client</button></fieldset>`,
     )}</section>
 <section aria-labelledby="links"><h2 id="links">Setup links</h2><p>A setup link lets the customer's IT admin connect their identity provider alone: it issues their token and shows their provider's steps with the values filled in.</p>${
       links.length
@@ -372,8 +379,34 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     const org = await orgOf(request.params.slug);
     const f = form(request);
     const label = (f.label ?? '').trim().slice(0, 100) || 'oauth';
-    const added = await directory.clients.add(org.slug, { auth: 'secret', label, secretExpires: secretYears(f.expires) });
-    const body = secretPage(org, label, added.client.clientId, added.secret, added.secretInfo.expires, originOf(request, opts.publicUrl));
+    const auth = CLIENT_AUTH_METHODS.find((m) => m === f.auth) ?? 'secret';
+    // The form has every method's fields: the chosen method's, when filled in, are the client's.
+    const given = (name: string) => (f[name] ?? '').trim() || undefined;
+    const added = await directory.clients.add(
+      org.slug,
+      auth === 'secret'
+        ? { auth, label, secretExpires: secretYears(f.expires) }
+        : auth === 'private-key-jwt'
+          ? { auth, label, jwksUri: given('jwksUri') }
+          : {
+              auth,
+              label,
+              entraTenant: given('entraTenant'),
+              issuer: given('issuer'),
+              subject: given('subject'),
+              audience: given('audience'),
+              jwksUri: given('jwksUri'),
+            },
+    );
+    const origin = originOf(request, opts.publicUrl);
+    const body =
+      added.secret !== undefined
+        ? secretPage(org, label, added.client.clientId, added.secret, added.secretInfo!.expires, origin)
+        : html`<dl class="values"><dt>Label</dt><dd>${label}</dd><dt>Client ID</dt><dd><code class="copy">${added.client.clientId}</code></dd><dt>Token endpoint</dt><dd><code class="copy">${origin}${orgTokenPath(org.slug)}</code></dd><dt>SCIM base URL</dt><dd><code class="copy">${origin}${orgScimPath(org.slug)}</code></dd>${
+            added.client.federation
+              ? html`<dt>Assertions accepted</dt><dd>issuer <code>${added.client.federation.issuer}</code>, subject <code>${added.client.federation.subject}</code>, audience <code>${added.client.federation.audience ?? `${origin}${orgIssuerPath(org.slug)}`}</code></dd>`
+              : html`<dt>Assertions accepted</dt><dd>issuer and subject <code>${added.client.clientId}</code>, audience <code>${origin}${orgIssuerPath(org.slug)}</code> or the token endpoint</dd>`
+          }<dt>Keys</dt><dd><code>${added.client.jwksUri ?? ''}</code></dd></dl><p><a href="/admin/orgs/${org.slug}#clients">Back to ${org.name}</a></p>`;
     return sendPage(reply, 201, adminPage({ session, org }, 'OAuth client added', body));
   });
   app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/clients/:id/secrets', async (request, reply) => {

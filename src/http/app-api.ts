@@ -5,6 +5,7 @@ import type { SetForm } from '../events/security-events.js';
 import type { Directory } from '../service/directory.js';
 import { describeExtension } from '../service/schemas.js';
 import { DirectoryError, type DirectoryErrorKind } from '../service/errors.js';
+import { CLIENT_AUTH_METHODS, type ClientAuth } from '../service/clients.js';
 import type { OrgContext } from '../service/context.js';
 import { errorHandler, errorHandlerFor } from './errors.js';
 import { onlyMethods } from './not-allowed.js';
@@ -244,35 +245,43 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
     return new Date(Date.now() + seconds * 1000).toISOString();
   };
   app.get('/clients', async (request) => ({ clients: await directory.clients.list(org(request).slug) }));
-  app.post<{ Body: { auth?: unknown; label?: unknown; allowSecretInBody?: unknown; secretExpiresInSeconds?: unknown } | undefined }>(
-    '/clients',
-    async (request, reply) => {
-      const body = request.body ?? {};
-      if (body.auth !== 'secret')
-        throw ScimError.invalidValue('"auth" must be "secret": clients authenticate with a client secret (signed assertions are not available yet).');
-      if (body.label !== undefined && (typeof body.label !== 'string' || body.label === '' || body.label.length > 100))
-        throw ScimError.invalidValue('"label" must be a string of 1 to 100 characters.');
-      if (body.allowSecretInBody !== undefined && typeof body.allowSecretInBody !== 'boolean')
-        throw ScimError.invalidValue('"allowSecretInBody" must be a boolean.');
-      const slug = org(request).slug;
-      const added = await directory.clients.add(slug, {
-        auth: 'secret',
-        ...(typeof body.label === 'string' ? { label: body.label } : {}),
-        allowSecretInBody: body.allowSecretInBody === true,
-        secretExpires: secretExpiry(body.secretExpiresInSeconds),
-      });
-      const origin = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : baseUrlOf(request, '', undefined);
-      return reply.code(201).send({
-        ...added.client,
-        clientSecret: added.secret,
-        secretId: added.secretInfo.id,
-        secretExpiresAt: added.secretInfo.expires,
-        tokenEndpoint: `${origin}${orgTokenPath(slug)}`,
-        scimBaseUrl: `${origin}${orgScimPath(slug)}`,
-        issuer: `${origin}${orgIssuerPath(slug)}`,
-      });
-    },
-  );
+  app.post<{ Body: Record<string, unknown> | undefined }>('/clients', async (request, reply) => {
+    const body = request.body ?? {};
+    if (!CLIENT_AUTH_METHODS.includes(body.auth as ClientAuth)) throw ScimError.invalidValue(`"auth" must be one of ${CLIENT_AUTH_METHODS.join(', ')}.`);
+    const auth = body.auth as ClientAuth;
+    if (body.label !== undefined && (typeof body.label !== 'string' || body.label === '' || body.label.length > 100))
+      throw ScimError.invalidValue('"label" must be a string of 1 to 100 characters.');
+    if (body.allowSecretInBody !== undefined && typeof body.allowSecretInBody !== 'boolean')
+      throw ScimError.invalidValue('"allowSecretInBody" must be a boolean.');
+    const text = (name: string): string | undefined => {
+      const v = body[name];
+      if (v !== undefined && typeof v !== 'string') throw ScimError.invalidValue(`"${name}" must be a string.`);
+      return v;
+    };
+    if (auth !== 'secret' && body.secretExpiresInSeconds !== undefined)
+      throw ScimError.invalidValue(`"secretExpiresInSeconds" applies to secret clients, not ${auth}.`);
+    const slug = org(request).slug;
+    const added = await directory.clients.add(slug, {
+      auth,
+      label: text('label'),
+      allowSecretInBody: body.allowSecretInBody === true,
+      secretExpires: auth === 'secret' ? secretExpiry(body.secretExpiresInSeconds) : undefined,
+      jwksUri: text('jwksUri'),
+      jwks: body.jwks,
+      issuer: text('issuer'),
+      subject: text('subject'),
+      audience: text('audience'),
+      entraTenant: text('entraTenant'),
+    });
+    const origin = opts.publicUrl ? opts.publicUrl.replace(/\/+$/, '') : baseUrlOf(request, '', undefined);
+    return reply.code(201).send({
+      ...added.client,
+      ...(added.secret !== undefined ? { clientSecret: added.secret, secretId: added.secretInfo!.id, secretExpiresAt: added.secretInfo!.expires } : {}),
+      tokenEndpoint: `${origin}${orgTokenPath(slug)}`,
+      scimBaseUrl: `${origin}${orgScimPath(slug)}`,
+      issuer: `${origin}${orgIssuerPath(slug)}`,
+    });
+  });
   app.delete<{ Params: { id: string } }>('/clients/:id', async (request, reply) => {
     await directory.clients.remove(org(request).slug, request.params.id);
     return reply.code(204).send();

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import { ScimError } from '../protocol/messages/index.js';
+import { ASSERTION_ALGORITHMS, ASSERTION_TYPE } from '../service/client-assertions.js';
 import { OAuthError, type ClientCredentials } from '../service/clients.js';
 import type { Directory } from '../service/directory.js';
 import type { Organization } from '../service/organizations.js';
@@ -67,19 +68,26 @@ function basicCredentials(header: string | undefined): { clientId: string; clien
 function credentialsOf(request: FastifyRequest, form: Form): ClientCredentials {
   const basic = basicCredentials(headerOf(request, 'authorization'));
   const inBody = form.client_secret !== undefined;
-  if (basic && inBody) throw new OAuthError('invalid_request', 'Send the client credentials once: in the Authorization header or in the body, not both.');
+  const assertion = form.client_assertion !== undefined || form.client_assertion_type !== undefined;
+  // RFC 6749 §2.3: a client uses one authentication method per request.
+  if ([basic, inBody, assertion].filter(Boolean).length > 1)
+    throw new OAuthError('invalid_request', 'Send the client credentials once: a secret in the Authorization header, a secret in the body, or an assertion.');
   if (basic) return { ...basic, via: 'basic' };
   if (inBody && form.client_id) return { clientId: form.client_id, clientSecret: form.client_secret!, via: 'body' };
-  if (form.client_assertion !== undefined)
-    throw new OAuthError(
-      'invalid_client',
-      'This client authenticates with a client secret in the Authorization header; JWT client assertions are not enabled for it.',
-    );
-  throw new OAuthError('invalid_client', 'Client authentication is required: send the client ID and secret in the Authorization header (client_secret_basic).');
+  if (assertion) {
+    if (form.client_assertion_type !== ASSERTION_TYPE)
+      throw new OAuthError('invalid_request', `client_assertion_type must be ${ASSERTION_TYPE} (RFC 7523 §2.2).`);
+    if (form.client_assertion === undefined) throw new OAuthError('invalid_request', 'client_assertion is missing.');
+    return { clientId: form.client_id, assertion: form.client_assertion, via: 'assertion' };
+  }
+  throw new OAuthError(
+    'invalid_client',
+    'Client authentication is required: the client ID and secret in the Authorization header (client_secret_basic), or a signed JWT assertion (private_key_jwt).',
+  );
 }
 
 function sendError(request: FastifyRequest, reply: FastifyReply, err: OAuthError): FastifyReply {
-  if (request.tokenOutcome) request.tokenOutcome.error = { code: err.error, description: err.description };
+  if (request.tokenOutcome) request.tokenOutcome.error = { code: err.error, description: err.detail ?? err.description };
   if (err.status === 401) reply.header('www-authenticate', 'Basic realm="rollcall"');
   return reply
     .code(err.status)
@@ -91,8 +99,8 @@ function sendError(request: FastifyRequest, reply: FastifyReply, err: OAuthError
 
 /**
  * Each organization's OAuth 2.0 authorization server, as narrow as SCIM needs: the token
- * endpoint (RFC 6749 §4.4, client credentials with client_secret_basic, or client_secret_post
- * for a client allowed it), and its metadata (RFC 8414) with the SCIM API's protected resource
+ * endpoint (RFC 6749 §4.4, client credentials with client_secret_basic, client_secret_post
+ * for a client allowed it, or a JWT assertion: private_key_jwt and federated, RFC 7523), and its metadata (RFC 8414) with the SCIM API's protected resource
  * metadata (RFC 9728). Errors are RFC 6749 §5.2 bodies, never a stack trace or a 500.
  */
 export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, opts) => {
@@ -182,17 +190,24 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
     let credentials: ClientCredentials;
     try {
       credentials = credentialsOf(request, form);
-      request.tokenOutcome.form.client_id = credentials.clientId.slice(0, 100);
+      if (credentials.clientId !== undefined) request.tokenOutcome.form.client_id = credentials.clientId.slice(0, 100);
       const org = (request.tokenOutcome.org = await directory.organizations.find(request.params.slug.toLowerCase()));
-      // Per client, unless the organization's rate limit is off (rateLimit 0).
-      const retry = org && org.settings.rateLimit > 0 ? limits.tokens.take(`client:${credentials.clientId}`, CLIENT_RATE.rate, CLIENT_RATE.burst) : 0;
+      // Per client (an assertion without client_id: per organization), unless the organization's rate limit is off (rateLimit 0).
+      const key = credentials.clientId !== undefined ? `client:${credentials.clientId}` : `assertions:${request.params.slug.toLowerCase()}`;
+      const retry = org && org.settings.rateLimit > 0 ? limits.tokens.take(key, CLIENT_RATE.rate, CLIENT_RATE.burst) : 0;
       if (retry > 0) {
         reply.header('retry-after', String(retry));
         throw new OAuthError('invalid_request', 'This client asked for tokens too often; reuse its access token until it expires.', 429);
       }
-      const granted = await directory.clients.grant(org, credentials, form.scope);
-      const { clientLabel, tokenId, ...body } = granted;
+      const origin = originOf(request);
+      const urls = {
+        issuer: issuerOf(origin, request.params.slug.toLowerCase()),
+        tokenEndpoint: `${origin}${orgTokenPath(request.params.slug.toLowerCase())}`,
+      };
+      const granted = await directory.clients.grant(org, credentials, form.scope, urls);
+      const { clientLabel, tokenId, clientId, ...body } = granted;
       request.tokenOutcome.granted = { tokenId, label: `oauth: ${clientLabel}` };
+      request.tokenOutcome.form.client_id = clientId;
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').type('application/json').send(body);
     } catch (err) {
       if (err instanceof OAuthError && err.error === 'invalid_client') limits.failures.take(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
@@ -210,7 +225,8 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
       issuer: issuerOf(origin, org.slug),
       token_endpoint: `${origin}${orgTokenPath(org.slug)}`,
       grant_types_supported: ['client_credentials'],
-      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
+      token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
+      token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
       scopes_supported: ['scim'],
       response_types_supported: [],
     });

@@ -1,12 +1,21 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { JSONWebKeySet } from 'jose';
+import type { TargetPolicy } from '../events/target-policy.js';
 import type { Store } from '../store/store.js';
 import type { OAuthClientRow, OAuthClientSecretRow } from '../store/types.js';
 import { now } from './context.js';
 import { DirectoryError } from './errors.js';
 import { hashToken, mintToken, type Organization, type Organizations } from './organizations.js';
+import { AssertionRefused, ENTRA_TENANT, entraIssuer, entraJwksUri, peek, verifyAssertion, type AssertionExpectations } from './client-assertions.js';
+import { JwksCache, jwksProblem, jwksUrlProblem } from './jwks.js';
 
-/** How an OAuth client authenticates at the token endpoint. */
-export type ClientAuth = 'secret';
+/**
+ * How an OAuth client authenticates at the token endpoint: a client secret
+ * (client_secret_basic), assertions it signs itself (private_key_jwt, RFC 7523 §2.2), or
+ * assertions a third party issues about it (workload identity federation: Entra ID's own tokens).
+ */
+export type ClientAuth = 'secret' | 'private-key-jwt' | 'federated';
+export const CLIENT_AUTH_METHODS: readonly ClientAuth[] = ['secret', 'private-key-jwt', 'federated'];
 
 export interface SecretInfo {
   readonly id: string;
@@ -21,13 +30,48 @@ export interface ClientInfo {
   readonly auth: ClientAuth;
   /** The secret may be sent in the request body (client_secret_post) as well as in HTTP Basic. */
   readonly allowSecretInBody: boolean;
+  /** private-key-jwt: where its keys are (a URL, or the set given when it was added). */
+  readonly jwksUri?: string;
+  readonly jwks?: JSONWebKeySet;
+  /** federated: the assertions' issuer, subject and audience (absent: the organization's issuer or token endpoint), and Entra's tenant when it is one. */
+  readonly federation?: { readonly issuer: string; readonly subject: string; readonly audience?: string; readonly tenant?: string };
   readonly created: string;
   readonly removed: string | null;
   readonly secrets: readonly SecretInfo[];
 }
 
+/** A client's method settings, stored as JSON (public keys and names only: nothing secret). */
 interface ClientConfig {
   readonly allowSecretInBody?: boolean;
+  readonly jwksUri?: string;
+  readonly jwks?: JSONWebKeySet;
+  readonly issuer?: string;
+  readonly subject?: string;
+  readonly audience?: string;
+  readonly tenant?: string;
+}
+
+/** What `add` takes: the method and its settings (docs/authentication.md). */
+export interface NewClient {
+  readonly auth: ClientAuth;
+  readonly label?: string | undefined;
+  readonly allowSecretInBody?: boolean | undefined;
+  /** secret: when the first secret expires. */
+  readonly secretExpires?: string | undefined;
+  readonly jwksUri?: string | undefined;
+  readonly jwks?: unknown;
+  readonly issuer?: string | undefined;
+  readonly subject?: string | undefined;
+  readonly audience?: string | undefined;
+  /** federated: an Entra ID tenant, which fills in the issuer and the JWKS URL. */
+  readonly entraTenant?: string | undefined;
+}
+
+export interface ClientsOptions {
+  /** Where JWKS URLs may point (the webhook target policy; `--allow-private-jwks`). */
+  readonly jwksPolicy?: TargetPolicy;
+  /** The keys cache's timing, for tests. */
+  readonly jwks?: { readonly maxAgeMs?: number; readonly cooldownMs?: number };
 }
 
 /**
@@ -39,6 +83,8 @@ export class OAuthError extends Error {
     readonly error: 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope',
     readonly description: string,
     readonly status = error === 'invalid_client' ? 401 : 400,
+    /** What the provisioning log records, when it says more than `description` may. */
+    readonly detail?: string,
   ) {
     super(description);
     this.name = 'OAuthError';
@@ -54,11 +100,24 @@ export interface AccessTokenResponse {
 }
 
 /** The credentials a token request presented, as the HTTP layer read them. */
-export interface ClientCredentials {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  /** `basic`: HTTP Basic (client_secret_basic); `body`: form fields (client_secret_post). */
-  readonly via: 'basic' | 'body';
+export type ClientCredentials =
+  | {
+      readonly clientId: string;
+      readonly clientSecret: string;
+      /** `basic`: HTTP Basic (client_secret_basic); `body`: form fields (client_secret_post). */
+      readonly via: 'basic' | 'body';
+    }
+  | {
+      /** The `client_id` field, when sent (optional with an assertion). */
+      readonly clientId: string | undefined;
+      readonly assertion: string;
+      readonly via: 'assertion';
+    };
+
+/** The organization's authorization server as the request reached it: an assertion's `aud` must name one. */
+export interface TokenEndpointUrls {
+  readonly issuer: string;
+  readonly tokenEndpoint: string;
 }
 
 const CLIENT_PREFIX = 'rcc_';
@@ -82,45 +141,128 @@ function configOf(row: OAuthClientRow): ClientConfig {
  * same hashing, cache and revocation as a static one) with an expiry and its client's id.
  */
 export class Clients {
+  private readonly policy: TargetPolicy;
+  /** Clients' published keys, held per process (docs/authentication.md#jwks-urls). */
+  readonly jwks: JwksCache;
+
   constructor(
     private readonly store: Store,
     private readonly organizations: Organizations,
-  ) {}
+    options: ClientsOptions = {},
+  ) {
+    this.policy = options.jwksPolicy ?? { allowPrivate: false };
+    this.jwks = new JwksCache({ policy: this.policy, ...options.jwks });
+  }
 
   private async info(row: OAuthClientRow): Promise<ClientInfo> {
+    const { allowSecretInBody, jwksUri, jwks, issuer, subject, audience, tenant } = configOf(row);
     return {
       clientId: row.id,
       label: row.label,
       auth: row.auth as ClientAuth,
-      allowSecretInBody: configOf(row).allowSecretInBody === true,
+      allowSecretInBody: allowSecretInBody === true,
+      ...(jwksUri !== undefined ? { jwksUri } : {}),
+      ...(jwks !== undefined ? { jwks } : {}),
+      ...(issuer !== undefined && subject !== undefined
+        ? { federation: { issuer, subject, ...(audience !== undefined ? { audience } : {}), ...(tenant !== undefined ? { tenant } : {}) } }
+        : {}),
       created: row.created,
       removed: row.removed,
       secrets: (await this.store.clients.secrets(row.id)).map(secretInfo),
     };
   }
 
-  /** Adds a client with its first secret (shown once). */
-  async add(
-    slug: string,
-    options: { auth: ClientAuth; label?: string; allowSecretInBody?: boolean; secretExpires: string },
-  ): Promise<{ client: ClientInfo; secret: string; secretInfo: SecretInfo }> {
+  /** A new client's settings, checked: each method's required fields, keys that are public, a JWKS URL the policy allows. */
+  private async configFor(options: NewClient): Promise<ClientConfig> {
+    const bad = (message: string) => new DirectoryError('ROLLCALL_BAD_CLIENT', message);
+    const text = (name: string, value: string | undefined, max = 1000) => {
+      if (value === undefined) return undefined;
+      if (typeof value !== 'string' || value.trim() === '' || value.length > max) throw bad(`${name} must be a non-empty string of at most ${max} characters`);
+      return value.trim();
+    };
+    const uri = async (value: string | undefined) => {
+      const u = text('the JWKS URL', value, 2000);
+      if (u === undefined) return undefined;
+      const problem = await jwksUrlProblem(u, this.policy);
+      if (problem) throw bad(`the JWKS URL is refused: ${problem}`);
+      return u;
+    };
+    const unused = (names: Record<string, unknown>) => {
+      const given = Object.entries(names).find(([, v]) => v !== undefined && v !== false);
+      if (given) throw bad(`${given[0]} does not apply to a ${options.auth} client`);
+    };
+    switch (options.auth) {
+      case 'secret':
+        unused({
+          jwksUri: options.jwksUri,
+          jwks: options.jwks,
+          issuer: options.issuer,
+          subject: options.subject,
+          audience: options.audience,
+          entraTenant: options.entraTenant,
+        });
+        return options.allowSecretInBody ? { allowSecretInBody: true } : {};
+      case 'private-key-jwt': {
+        unused({
+          allowSecretInBody: options.allowSecretInBody,
+          issuer: options.issuer,
+          subject: options.subject,
+          audience: options.audience,
+          entraTenant: options.entraTenant,
+        });
+        if ((options.jwksUri === undefined) === (options.jwks === undefined))
+          throw bad('a private-key-jwt client needs its keys: a JWKS URL or a JWKS, one of them');
+        if (options.jwks !== undefined) {
+          const problem = jwksProblem(options.jwks);
+          if (problem) throw bad(`the JWKS is refused: ${problem}`);
+          return { jwks: options.jwks as JSONWebKeySet };
+        }
+        return { jwksUri: (await uri(options.jwksUri))! };
+      }
+      case 'federated': {
+        unused({ allowSecretInBody: options.allowSecretInBody, jwks: options.jwks });
+        const tenant = text('the Entra tenant', options.entraTenant, 36);
+        if (tenant !== undefined && !ENTRA_TENANT.test(tenant))
+          throw bad(`the Entra tenant "${tenant}" is not a tenant ID (a GUID, such as 72f988bf-86f1-41af-91ab-2d7cd011db47)`);
+        const issuer = text('the issuer', options.issuer) ?? (tenant ? entraIssuer(tenant) : undefined);
+        const jwksUri = await uri(options.jwksUri ?? (tenant ? entraJwksUri(tenant) : undefined));
+        const subject = text('the subject', options.subject);
+        const audience = text('the audience', options.audience);
+        if (!issuer || !jwksUri || !subject)
+          throw bad(
+            'a federated client needs the issuer, the subject and the JWKS URL of its assertions (or an Entra tenant, which fills in the issuer and the JWKS URL)',
+          );
+        return { issuer, subject, jwksUri, ...(audience ? { audience } : {}), ...(tenant ? { tenant: tenant.toLowerCase() } : {}) };
+      }
+      default:
+        throw bad(`the method must be one of ${CLIENT_AUTH_METHODS.join(', ')}`);
+    }
+  }
+
+  /** Adds a client; a `secret` client gets its first secret (shown once), the others authenticate with assertions. */
+  async add(slug: string, options: NewClient): Promise<{ client: ClientInfo; secret: string | undefined; secretInfo: SecretInfo | undefined }> {
     const org = await this.organizations.get(slug);
+    const config = await this.configFor(options);
+    if (options.auth === 'secret' && options.secretExpires === undefined)
+      throw new DirectoryError('ROLLCALL_BAD_CLIENT', "a secret client needs its secret's expiry");
     const at = now();
+    const label = options.label?.trim() || options.auth;
+    if (label.length > 200) throw new DirectoryError('ROLLCALL_BAD_CLIENT', 'the label is longer than 200 characters');
     const row: OAuthClientRow = {
       id: CLIENT_PREFIX + randomBytes(16).toString('base64url'),
       org_id: org.id,
-      label: options.label ?? options.auth,
+      label,
       auth: options.auth,
-      config: JSON.stringify({ ...(options.allowSecretInBody ? { allowSecretInBody: true } : {}) }),
+      config: JSON.stringify(config),
       created: at,
       removed: null,
     };
-    const { secret, row: secretRow } = newSecret(row.id, at, options.secretExpires);
+    const first = options.auth === 'secret' ? newSecret(row.id, at, options.secretExpires!) : undefined;
     await this.store.transaction(async (tx) => {
       await tx.clients.insert(row);
-      await tx.clients.insertSecret(secretRow);
+      if (first) await tx.clients.insertSecret(first.row);
     });
-    return { client: await this.info(row), secret, secretInfo: secretInfo(secretRow) };
+    return { client: await this.info(row), secret: first?.secret, secretInfo: first ? secretInfo(first.row) : undefined };
   }
 
   /** Whether the organization has a client that is not removed (its discovery then names the token endpoint). */
@@ -150,6 +292,8 @@ export class Clients {
   /** Adds a secret beside the client's others (rotation); shown once. */
   async addSecret(slug: string, clientId: string, expires: string): Promise<{ secret: string; secretInfo: SecretInfo }> {
     const row = await this.live(slug, clientId);
+    if (row.auth !== 'secret')
+      throw new DirectoryError('ROLLCALL_BAD_CLIENT', `client "${clientId}" authenticates with signed assertions (${row.auth}): it has keys, not secrets`);
     const { secret, row: secretRow } = newSecret(row.id, now(), expires);
     await this.store.clients.insertSecret(secretRow);
     return { secret, secretInfo: secretInfo(secretRow) };
@@ -163,27 +307,21 @@ export class Clients {
 
   /**
    * The client credentials grant (RFC 6749 §4.4) at the organization's token endpoint (`org`,
-   * undefined when its URL names none): the
-   * client authenticates with one of its live, unexpired secrets, and gets an access token for the
-   * `scim` scope that expires after the organization's `accessTokenSeconds`.
+   * undefined when its URL names none). The client authenticates with one of its live, unexpired
+   * secrets, or with an assertion (RFC 7523) that verifies and has not been used before on any
+   * node; it gets an access token for the `scim` scope that expires after the organization's
+   * `accessTokenSeconds`.
    */
   async grant(
     org: Organization | undefined,
     credentials: ClientCredentials,
     scope: string | undefined,
-  ): Promise<AccessTokenResponse & { clientLabel: string; tokenId: string }> {
+    urls: TokenEndpointUrls,
+  ): Promise<AccessTokenResponse & { clientLabel: string; tokenId: string; clientId: string }> {
     const invalid = new OAuthError('invalid_client', 'Client authentication failed: check the client ID and secret, and that the secret has not expired.');
     if (!org) throw invalid;
-    const row = credentials.clientId.startsWith(CLIENT_PREFIX) ? await this.store.clients.get(org.id, credentials.clientId) : undefined;
-    if (!row || row.removed || row.auth !== 'secret') throw invalid;
-    if (credentials.via === 'body' && configOf(row).allowSecretInBody !== true)
-      throw new OAuthError('invalid_client', 'This client sends its secret in the Authorization header (client_secret_basic), not in the request body.');
-    const presented = Buffer.from(hashToken(credentials.clientSecret), 'hex');
     const at = Date.now();
-    const secrets = (await this.store.clients.secrets(row.id)).filter((s) => s.removed === null);
-    const match = secrets.find((s) => timingSafeEqual(Buffer.from(s.hash, 'hex'), presented));
-    if (!match) throw invalid;
-    if (Date.parse(match.expires) <= at) throw new OAuthError('invalid_client', `The client secret expired at ${match.expires}: add a new secret and use it.`);
+    const row = credentials.via === 'assertion' ? await this.byAssertion(org, credentials, urls, at) : await this.bySecret(org, credentials, at, invalid);
     if (scope !== undefined && scope.trim() !== '' && !scope.split(/\s+/).every((s) => s === SCOPE))
       throw new OAuthError('invalid_scope', `The only scope is "${SCOPE}".`);
     const seconds = org.settings.accessTokenSeconds;
@@ -192,9 +330,94 @@ export class Clients {
       client_id: row.id,
     });
     await this.store.transaction((tx) => tx.tokens.insert(tokenRow));
-    return { access_token: token, token_type: 'Bearer', expires_in: seconds, scope: SCOPE, clientLabel: row.label, tokenId: tokenRow.id };
+    return { access_token: token, token_type: 'Bearer', expires_in: seconds, scope: SCOPE, clientLabel: row.label, tokenId: tokenRow.id, clientId: row.id };
+  }
+
+  private async bySecret(
+    org: Organization,
+    credentials: Extract<ClientCredentials, { via: 'basic' | 'body' }>,
+    at: number,
+    invalid: OAuthError,
+  ): Promise<OAuthClientRow> {
+    const row = credentials.clientId.startsWith(CLIENT_PREFIX) ? await this.store.clients.get(org.id, credentials.clientId) : undefined;
+    if (!row || row.removed) throw withDetail(invalid, row ? 'the client was removed' : 'no such client in this organization');
+    if (row.auth !== 'secret') throw new OAuthError('invalid_client', `This client authenticates with a signed JWT assertion (${row.auth}), not a secret.`);
+    if (credentials.via === 'body' && configOf(row).allowSecretInBody !== true)
+      throw new OAuthError('invalid_client', 'This client sends its secret in the Authorization header (client_secret_basic), not in the request body.');
+    const presented = Buffer.from(hashToken(credentials.clientSecret), 'hex');
+    const secrets = (await this.store.clients.secrets(row.id)).filter((s) => s.removed === null);
+    const match = secrets.find((s) => timingSafeEqual(Buffer.from(s.hash, 'hex'), presented));
+    if (!match) throw withDetail(invalid, "the secret matches none of the client's live secrets");
+    if (Date.parse(match.expires) <= at) throw new OAuthError('invalid_client', `The client secret expired at ${match.expires}: add a new secret and use it.`);
+    return row;
+  }
+
+  /**
+   * The client an assertion authenticates: named by `client_id` when sent, else by the
+   * assertion's `sub` (private_key_jwt: RFC 7523 §3) or its `iss` and `sub` (a federated
+   * client). Then verified (client-assertions.ts) and its id recorded, once, for every node.
+   */
+  private async byAssertion(
+    org: Organization,
+    credentials: Extract<ClientCredentials, { via: 'assertion' }>,
+    urls: TokenEndpointUrls,
+    at: number,
+  ): Promise<OAuthClientRow> {
+    const refused = (detail: string, signed: boolean) =>
+      new OAuthError(
+        'invalid_client',
+        signed ? `Client authentication failed: ${detail}.` : 'Client authentication failed: the client assertion was not accepted.',
+        401,
+        detail,
+      );
+    try {
+      const claims = peek(credentials.assertion);
+      let row: OAuthClientRow | undefined;
+      if (credentials.clientId !== undefined) row = await this.store.clients.get(org.id, credentials.clientId);
+      else {
+        const clients = (await this.store.clients.list(org.id)).filter((c) => c.removed === null);
+        row =
+          clients.find((c) => c.auth === 'private-key-jwt' && c.id === claims.sub) ??
+          clients.find((c) => c.auth === 'federated' && configOf(c).issuer === claims.iss && configOf(c).subject === claims.sub);
+      }
+      if (!row || row.removed)
+        throw new AssertionRefused(
+          row
+            ? 'the client was removed'
+            : credentials.clientId !== undefined
+              ? 'no such client in this organization'
+              : `no client of this organization expects assertions from issuer ${JSON.stringify(claims.iss ?? null).slice(0, 200)} about subject ${JSON.stringify(claims.sub ?? null).slice(0, 200)}`,
+          false,
+        );
+      if (row.auth === 'secret') throw new AssertionRefused('this client authenticates with a client secret, not an assertion', false);
+      const config = configOf(row);
+      const expect: AssertionExpectations =
+        row.auth === 'private-key-jwt'
+          ? {
+              issuer: row.id,
+              subject: row.id,
+              audience: [urls.issuer, urls.tokenEndpoint],
+              keys: config.jwks ? { set: config.jwks } : { uri: config.jwksUri! },
+            }
+          : {
+              issuer: config.issuer!,
+              subject: config.subject!,
+              audience: config.audience ? [config.audience] : [urls.issuer, urls.tokenEndpoint],
+              tenant: config.tenant,
+              keys: { uri: config.jwksUri! },
+            };
+      const { idHash, expires } = await verifyAssertion(credentials.assertion, expect, this.jwks, at);
+      if (!(await this.store.transaction((tx) => tx.clients.useAssertionId(row.id, idHash, expires, new Date(at).toISOString()))))
+        throw new AssertionRefused('this assertion was used before (its jti): sign a new one, with a new jti, for each token request', true);
+      return row;
+    } catch (err) {
+      if (err instanceof AssertionRefused) throw refused(err.detail, err.signed);
+      throw err;
+    }
   }
 }
+
+const withDetail = (err: OAuthError, detail: string) => new OAuthError(err.error, err.description, err.status, detail);
 
 function newSecret(clientId: string, at: string, expires: string): { secret: string; row: OAuthClientSecretRow } {
   const secret = SECRET_PREFIX + randomBytes(32).toString('base64url');

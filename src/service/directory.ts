@@ -2,7 +2,7 @@ import type { Store } from '../store/store.js';
 import { Access } from './access.js';
 import { Bulk } from './bulk.js';
 import { Catalog } from './catalog.js';
-import { Clients } from './clients.js';
+import { Clients, type ClientsOptions } from './clients.js';
 import { EventBus } from './events.js';
 import { EventFeed } from './feed.js';
 import { Groups } from './groups.js';
@@ -14,6 +14,8 @@ export interface DirectoryOptions {
   readonly hooks?: UserHooks;
   /** Share one bus between directories over the same store in one process (the CLI, tests). */
   readonly bus?: EventBus;
+  /** OAuth clients: where their JWKS URLs may point (`--allow-private-jwks`). */
+  readonly clients?: ClientsOptions;
 }
 
 /** The service layer, composed over one store. */
@@ -49,7 +51,7 @@ export class Directory {
     this.schemas = new Schemas(store, this.organizations, this.bus);
     this.catalog = new Catalog(store, this.organizations, this.bus);
     this.organizations.declaresRolesWith(this.catalog);
-    this.clients = new Clients(store, this.organizations);
+    this.clients = new Clients(store, this.organizations, options.clients);
     // One by one when an application hook may await before a create (see Bulk.run).
     this.bulk = new Bulk(
       this.users,

@@ -23,6 +23,7 @@ const KINDS = {
   ROLLCALL_KEYS_RACE: 'conflict',
   ROLLCALL_NO_KEYS: 'notFound',
   ROLLCALL_NO_CLIENT: 'notFound',
+  ROLLCALL_BAD_CLIENT: 'invalid',
 } as const satisfies Record<string, DirectoryErrorKind>;
 
 /** The stable codes of directory errors (the CLI prints them; scripts may match them). */

@@ -403,6 +403,11 @@ export interface ClientStore {
   insertSecret(row: OAuthClientSecretRow): Promise<void>;
   secrets(clientId: string): Promise<OAuthClientSecretRow[]>;
   removeSecret(clientId: string, id: string, at: string): Promise<boolean>;
+  /**
+   * Records that a client's assertion with this id (hashed) was used, until it expires; false when
+   * it had been used already, on any node. Forgets the client's expired ones.
+   */
+  useAssertionId(clientId: string, jtiHash: string, expires: string, now: string): Promise<boolean>;
 }
 
 export interface StoreSession {

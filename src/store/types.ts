@@ -37,7 +37,7 @@ export interface OAuthClientsTable {
   id: string;
   org_id: string;
   label: string;
-  /** `secret` (client_secret_basic). */
+  /** `secret` (client_secret_basic), `private-key-jwt` or `federated` (RFC 7523 assertions). */
   auth: string;
   /** The method's settings, JSON. */
   config: string;
@@ -52,6 +52,13 @@ export interface OAuthClientSecretsTable {
   created: string;
   expires: string;
   removed: string | null;
+}
+
+export interface OAuthAssertionIdsTable {
+  client_id: string;
+  /** SHA-256 of the assertion's `jti` (or `uti`). */
+  jti_hash: string;
+  expires: string;
 }
 
 export interface UsersTable {
@@ -276,6 +283,7 @@ export interface Database {
   set_acks: SetAcksTable;
   oauth_clients: OAuthClientsTable;
   oauth_client_secrets: OAuthClientSecretsTable;
+  oauth_assertion_ids: OAuthAssertionIdsTable;
 }
 
 export type OAuthClientRow = Selectable<OAuthClientsTable>;

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
@@ -144,7 +147,10 @@ for (const engine of ENGINES) {
         (await run(['client', 'add', 'oauth', '--auth', 'secret', '--expires', '4y', ...d])).stderr,
         /invalid --expires "4y" \(a duration from 1m to 3y/,
       );
-      assert.match((await run(['client', 'add', 'oauth', '--auth', 'federated', ...d])).stderr, /--auth federated is not available yet/);
+      assert.match(
+        (await run(['client', 'add', 'oauth', '--auth', 'federated', ...d])).stderr,
+        /a federated client needs the issuer, the subject and the JWKS URL/,
+      );
       assert.match((await run(['client', 'add', 'oauth', ...d])).stderr, /--auth <method>/);
 
       const second = JSON.parse((await run(['client', 'secret', 'add', 'oauth', c.clientId, '--expires', '90d', '--json', ...d])).stdout);
@@ -160,6 +166,75 @@ for (const engine of ENGINES) {
       const gone = list.find((x: any) => x.clientId === c.clientId);
       assert.ok(gone.removed);
       assert.ok(gone.secrets.find((x: any) => x.id === c.secretId).removed);
+    });
+
+    test('OAuth clients that authenticate with assertions: private-key-jwt (--jwks-file, --jwks-uri under the target policy) and federated (--entra-tenant)', async () => {
+      const d = ['--database', db.database];
+      await run(['org', 'create', 'signed', ...d]);
+      const dir = await mkdtemp(join(tmpdir(), 'rollcall-jwks-'));
+      const file = join(dir, 'jwks.json');
+      const jwks = {
+        keys: [{ kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k' }],
+      };
+      await writeFile(file, JSON.stringify(jwks));
+      const pk = await run([
+        'client',
+        'add',
+        'signed',
+        '--auth',
+        'private-key-jwt',
+        '--jwks-file',
+        file,
+        '--json',
+        '--public-url',
+        'https://scim.example.com',
+        ...d,
+      ]);
+      assert.equal(pk.code, 0, pk.stderr);
+      const p = JSON.parse(pk.stdout);
+      assert.equal(p.clientSecret, undefined, 'no secret');
+      assert.equal(p.tokenEndpoint, 'https://scim.example.com/o/signed/oauth/token');
+      assert.equal(p.issuer, 'https://scim.example.com/o/signed');
+      assert.equal(p.scimBaseUrl, 'https://scim.example.com/o/signed/scim/v2');
+      assert.match((await run(['client', 'secret', 'add', 'signed', p.clientId, ...d])).stderr, /it has keys, not secrets/);
+      await writeFile(file, JSON.stringify({ keys: [{ ...jwks.keys[0], d: 'jTDeXJMAk5TXlxF4QZt5vs2q4f3gQ5W4v0xv2jH9y4s' }] }));
+      assert.match((await run(['client', 'add', 'signed', '--auth', 'private-key-jwt', '--jwks-file', file, ...d])).stderr, /private key material/);
+      assert.match(
+        (await run(['client', 'add', 'signed', '--auth', 'private-key-jwt', '--jwks-file', join(dir, 'none.json'), ...d])).stderr,
+        /cannot read --jwks-file/,
+      );
+      // A JWKS URL at this machine: refused, unless the operator allows it (flag or environment).
+      const local = ['client', 'add', 'signed', '--auth', 'private-key-jwt', '--jwks-uri', 'http://127.0.0.1:8080/keys', ...d];
+      assert.match((await run(local)).stderr, /JWKS URL is refused: .*not https/);
+      assert.equal((await run([...local, '--allow-private-jwks'])).code, 0);
+      assert.equal((await run(local, { ROLLCALL_ALLOW_PRIVATE_JWKS: 'true' })).code, 0);
+      const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+      const fed = await run([
+        'client',
+        'add',
+        'signed',
+        '--auth',
+        'federated',
+        '--entra-tenant',
+        tenant,
+        '--subject',
+        'object-id',
+        '--audience',
+        'app-id',
+        '--json',
+        ...d,
+      ]);
+      assert.equal(fed.code, 0, fed.stderr);
+      const f = JSON.parse(fed.stdout);
+      assert.deepEqual(f.federation, { issuer: `https://login.microsoftonline.com/${tenant}/v2.0`, subject: 'object-id', audience: 'app-id', tenant });
+      assert.equal(f.jwksUri, `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys`);
+      const text = (await run(['client', 'list', 'signed', ...d])).stdout;
+      assert.match(text, new RegExp(`assertions from iss https://login.microsoftonline.com/${tenant}/v2.0 about sub object-id for aud app-id, tid ${tenant}`));
+      assert.match(text, /keys: 1 in the JWKS given/);
+      assert.match(
+        (await run(['client', 'add', 'signed', '--auth', 'federated', '--entra-tenant', tenant, '--subject', 's', '--expires', '90d', ...d])).stderr,
+        /--expires applies to secret clients/,
+      );
     });
 
     test('app-scoped tokens and webhook management from the command line', async () => {

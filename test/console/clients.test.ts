@@ -60,5 +60,26 @@ for (const engine of ENGINES) {
       // A removed client gets no new secret: a page that says so, not a 500.
       assert.equal((await post(`/admin/orgs/acme/clients/${clientId}/secrets`)).statusCode, 404);
     });
+
+    test('a federated client from the form (an Entra tenant), shown with what its assertions must say; bad fields are a 400 page that says why', async () => {
+      const tenant = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+      const added = await post('/admin/orgs/acme/clients', {
+        label: 'entra wif',
+        auth: 'federated',
+        entraTenant: tenant,
+        subject: '<oid>',
+        issuer: '',
+        audience: '',
+        jwksUri: '',
+        expires: '1',
+      });
+      assert.equal(added.statusCode, 201, added.body);
+      assert.match(added.body, new RegExp(`issuer <code>https://login.microsoftonline.com/${tenant}/v2.0</code>, subject <code>&lt;oid&gt;</code>`));
+      assert.ok(!added.body.includes('client-secret'), 'no secret for a federated client');
+      assert.match((await page()).body, /federated: assertions from <code>https:\/\/login\.microsoftonline\.com\//);
+      const bad = await post('/admin/orgs/acme/clients', { label: 'x', auth: 'private-key-jwt', jwksUri: 'https://169.254.169.254/keys' });
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.body, /169\.254\.169\.254 is an internal address/);
+    });
   });
 }

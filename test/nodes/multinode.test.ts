@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import pg from 'pg';
 import { Directory } from '../../src/service/directory.js';
 import { openStore } from '../../src/store/open.js';
@@ -123,7 +125,7 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
       const res = await fetch(`${origin}/o/acme/oauth/token`, {
         method: 'POST',
         headers: {
-          authorization: `Basic ${Buffer.from(`${client.clientId}:${secret}`).toString('base64')}`,
+          authorization: `Basic ${Buffer.from(`${client.clientId}:${secret!}`).toString('base64')}`,
           'content-type': 'application/x-www-form-urlencoded',
         },
         body: 'grant_type=client_credentials',
@@ -140,6 +142,39 @@ for (const engine of ENGINES.filter((e) => e === 'postgres')) {
         statuses = [(await scim(a, access, 'GET', '/Users?count=1')).status, (await scim(b, access, 'GET', '/Users?count=1')).status];
       } while (statuses.some((s) => s !== 401) && Date.now() < deadline);
       assert.deepEqual(statuses, [401, 401]);
+    });
+
+    test('a client assertion accepted by one node is refused as a replay by the other', async () => {
+      const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+      const store = await openStore(db.database, { migrate: false });
+      const { client } = await new Directory(store).clients.add('acme', {
+        auth: 'private-key-jwt',
+        jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'n1' }] },
+      });
+      await store.close();
+      const endpoint = (n: Node) => `${new URL(n.url).origin}/o/acme/oauth/token`;
+      const assertion = await new SignJWT({ jti: randomUUID() })
+        .setProtectedHeader({ alg: 'ES256', kid: 'n1' })
+        .setIssuer(client.clientId)
+        .setSubject(client.clientId)
+        .setAudience([endpoint(a), endpoint(b)])
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+      const present = (n: Node) =>
+        fetch(endpoint(n), {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+            client_assertion: assertion,
+          }),
+        });
+      assert.equal((await present(a)).status, 200);
+      const replayed = await present(b);
+      assert.equal(replayed.status, 401);
+      assert.match(((await replayed.json()) as { error_description: string }).error_description, /used before/);
     });
   });
 }

@@ -18,6 +18,7 @@ import { securityEvents } from './015-security-events.js';
 import { tokenOrigins } from './016-token-origins.js';
 import { tokenLifecycle } from './017-token-lifecycle.js';
 import { oauthClients } from './018-oauth-clients.js';
+import { assertionIds } from './019-assertion-ids.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -42,6 +43,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '016-token-origins': { up: (db: Kysely<any>) => tokenOrigins(db, adapter) },
         '017-token-lifecycle': { up: (db: Kysely<any>) => tokenLifecycle(db, adapter) },
         '018-oauth-clients': { up: (db: Kysely<any>) => oauthClients(db, adapter) },
+        '019-assertion-ids': { up: (db: Kysely<any>) => assertionIds(db, adapter) },
       };
     },
   };

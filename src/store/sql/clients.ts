@@ -50,4 +50,14 @@ export class SqlClients implements ClientStore {
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
+
+  async useAssertionId(clientId: string, jtiHash: string, expires: string, now: string): Promise<boolean> {
+    await this.c.db.deleteFrom('oauth_assertion_ids').where('client_id', '=', clientId).where('expires', '<', now).execute();
+    const r = await this.c.db
+      .insertInto('oauth_assertion_ids')
+      .values({ client_id: clientId, jti_hash: jtiHash, expires })
+      .onConflict((oc) => oc.columns(['client_id', 'jti_hash']).doNothing())
+      .executeTakeFirst();
+    return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
 }
