@@ -28,6 +28,10 @@ export const DEFAULTS = {
   /** The default and the longest lifetime of an OAuth client secret, in days (Entra ID's gallery: one to three years). */
   clientSecretDays: 365,
   clientSecretMaxDays: 3 * 365,
+  /** A refresh token (the authorization code grant) is refused this long after it was issued; each refresh issues a new one. */
+  refreshTokenDays: 90,
+  /** An authorization code is exchanged within this, once. */
+  authorizationCodeSeconds: 60,
   /** PostgreSQL statement_timeout, in milliseconds. */
   statementTimeoutMs: 10_000,
 } as const;

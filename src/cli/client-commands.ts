@@ -4,8 +4,12 @@ import { readFile } from 'node:fs/promises';
 import type { ClientAuth, ClientInfo, SecretInfo } from '../service/clients.js';
 import { CliError, databaseOption, expiresIn, origin, privateJwksOption, publicUrlOption, withDirectory, type Print } from './common.js';
 
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
 interface AddOptions {
   auth: string;
+  redirectUri: string[];
+  pkce?: string;
   label?: string;
   allowSecretInBody?: boolean;
   expires: string;
@@ -46,6 +50,13 @@ export function addClientCommands(program: Command, print: Print): void {
       'secret: also accept the secret in the request body (client_secret_post), for identity providers that need it; IPSIE forbids it',
     )
     .option('--expires <duration>', "secret: the first secret's lifetime, at most 3y", `${DEFAULTS.clientSecretDays}d`)
+    .option(
+      '--redirect-uri <uri>',
+      "secret: a redirect URI of the authorization code grant (Okta's OAuth; repeat for several); the client then uses that grant",
+      collect,
+      [],
+    )
+    .addOption(new Option('--pkce <mode>', 'with --redirect-uri: whether a code challenge (PKCE, S256) is required').choices(['required', 'optional']))
     .option('--jwks-uri <url>', "private-key-jwt, federated: where the assertions' signing keys are published (https)")
     .option('--jwks-file <file>', 'private-key-jwt: a JWKS file of the public keys the client signs with')
     .option('--issuer <iss>', "federated: the assertions' issuer (iss)")
@@ -78,6 +89,8 @@ export function addClientCommands(program: Command, print: Print): void {
             label: o.label,
             allowSecretInBody: o.allowSecretInBody,
             secretExpires,
+            redirectUris: o.redirectUri,
+            pkce: o.pkce as 'required' | 'optional' | undefined,
             jwksUri: o.jwksUri,
             jwks,
             issuer: o.issuer,
@@ -95,6 +108,8 @@ export function addClientCommands(program: Command, print: Print): void {
         label: c.label,
         auth: c.auth,
         ...(auth === 'secret' ? { allowSecretInBody: c.allowSecretInBody } : {}),
+        grantTypes: c.grantTypes,
+        ...(c.redirectUris ? { authorizationEndpoint: `${where.issuer}/oauth/authorize`, redirectUris: c.redirectUris, pkce: c.pkce } : {}),
         ...(c.jwksUri !== undefined ? { jwksUri: c.jwksUri } : {}),
         ...(c.federation !== undefined ? { federation: c.federation } : {}),
       };
@@ -102,6 +117,7 @@ export function addClientCommands(program: Command, print: Print): void {
         `added client ${out.clientId} (${out.label}, ${auth}) for "${slug}"${o.publicUrl ? '' : ` (no --public-url: URLs point at ${origin(undefined)})`}`,
         `token endpoint: ${out.tokenEndpoint}`,
         `SCIM base URL:  ${out.scimBaseUrl}`,
+        ...(c.redirectUris ? [`authorize URL:  ${where.issuer}/oauth/authorize (the consent is given in a setup-link session)`] : []),
         ...(auth === 'secret'
           ? [`secret ${out.secretId} expires ${out.secretExpiresAt}; store it now, it is not shown again:`, out.clientSecret!]
           : auth === 'private-key-jwt'
@@ -123,6 +139,7 @@ export function addClientCommands(program: Command, print: Print): void {
         clients.length
           ? clients.flatMap((c: ClientInfo) => [
               `${c.clientId}\t${c.label}\t${c.auth}\tcreated ${c.created}${c.removed ? `\tremoved ${c.removed}` : ''}`,
+              ...(c.redirectUris ? [`  authorization code (PKCE ${c.pkce}) to ${c.redirectUris.join(', ')}`] : []),
               ...(c.jwksUri ? [`  keys ${c.jwksUri}`] : c.jwks ? [`  keys: ${c.jwks.keys.length} in the JWKS given`] : []),
               ...(c.federation
                 ? [

@@ -284,7 +284,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     }${postForm(
       `${base}/clients`,
       session.csrf,
-      html`<fieldset><legend>Add an OAuth client</legend><div class="field"><label for="client-label">Provider</label><input id="client-label" name="label" required maxlength="100" value="entra"></div><div class="field"><label for="client-auth">Authenticates with</label><select id="client-auth" name="auth"><option value="secret">a client secret</option><option value="private-key-jwt">its own keys (private_key_jwt)</option><option value="federated">workload identity federation</option></select></div><div class="field"><label for="client-expires">Secret expires</label><select id="client-expires" name="expires"><option value="1">in a year</option><option value="2">in 2 years</option><option value="3">in 3 years</option></select></div><div class="field"><label for="client-entra-tenant">Entra tenant ID (federation)</label><input id="client-entra-tenant" name="entraTenant" maxlength="36" placeholder="fills in the issuer and keys"></div><div class="field"><label for="client-issuer">Issuer (federation)</label><input id="client-issuer" name="issuer" maxlength="1000"></div><div class="field"><label for="client-subject">Subject (federation)</label><input id="client-subject" name="subject" maxlength="1000"></div><div class="field"><label for="client-audience">Audience (federation, optional)</label><input id="client-audience" name="audience" maxlength="1000"></div><div class="field"><label for="client-jwks-uri">JWKS URL (keys)</label><input id="client-jwks-uri" name="jwksUri" type="url" maxlength="2000"></div><button type="submit">Add client</button></fieldset>`,
+      html`<fieldset><legend>Add an OAuth client</legend><div class="field"><label for="client-label">Provider</label><input id="client-label" name="label" required maxlength="100" value="entra"></div><div class="field"><label for="client-auth">Authenticates with</label><select id="client-auth" name="auth"><option value="secret">a client secret</option><option value="private-key-jwt">its own keys (private_key_jwt)</option><option value="federated">workload identity federation</option></select></div><div class="field"><label for="client-expires">Secret expires</label><select id="client-expires" name="expires"><option value="1">in a year</option><option value="2">in 2 years</option><option value="3">in 3 years</option></select></div><div class="field"><label for="client-redirect-uri">Redirect URI (a client secret with the authorization code grant: Okta's OAuth)</label><input id="client-redirect-uri" name="redirectUri" type="url" maxlength="2000"></div><div class="field"><label for="client-entra-tenant">Entra tenant ID (federation)</label><input id="client-entra-tenant" name="entraTenant" maxlength="36" placeholder="fills in the issuer and keys"></div><div class="field"><label for="client-issuer">Issuer (federation)</label><input id="client-issuer" name="issuer" maxlength="1000"></div><div class="field"><label for="client-subject">Subject (federation)</label><input id="client-subject" name="subject" maxlength="1000"></div><div class="field"><label for="client-audience">Audience (federation, optional)</label><input id="client-audience" name="audience" maxlength="1000"></div><div class="field"><label for="client-jwks-uri">JWKS URL (keys)</label><input id="client-jwks-uri" name="jwksUri" type="url" maxlength="2000"></div><button type="submit">Add client</button></fieldset>`,
     )}</section>
 <section aria-labelledby="links"><h2 id="links">Setup links</h2><p>A setup link lets the customer's IT admin connect their identity provider alone: it issues their token and shows their provider's steps with the values filled in.</p>${
       links.length
@@ -372,8 +372,8 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
   // OAuth clients: each secret is shown once, on the page the form answers with.
   const secretYears = (text: string | undefined): string =>
     new Date(Date.now() + (text === '2' ? 2 * 365 : text === '3' ? DEFAULTS.clientSecretMaxDays : DEFAULTS.clientSecretDays) * 86_400_000).toISOString();
-  const secretPage = (org: Organization, label: string, clientId: string, secret: string, expires: string, origin: string) =>
-    html`<p>Copy the secret now: it is shown once and never stored (only its hash is).</p><dl class="values"><dt>Label</dt><dd>${label}</dd><dt>Client ID</dt><dd><code class="copy">${clientId}</code></dd><dt>Client secret</dt><dd><code class="copy secret" id="client-secret">${secret}</code></dd><dt>Secret expires</dt><dd>${when(expires)}</dd><dt>Token endpoint</dt><dd><code class="copy">${origin}${orgTokenPath(org.slug)}</code></dd><dt>SCIM base URL</dt><dd><code class="copy">${origin}${orgScimPath(org.slug)}</code></dd></dl><p><a href="/admin/orgs/${org.slug}#clients">Back to ${org.name}</a></p>`;
+  const secretPage = (org: Organization, label: string, clientId: string, secret: string, expires: string, origin: string, authorize?: string) =>
+    html`<p>Copy the secret now: it is shown once and never stored (only its hash is).</p><dl class="values"><dt>Label</dt><dd>${label}</dd><dt>Client ID</dt><dd><code class="copy">${clientId}</code></dd>${authorize ? html`<dt>Authorize URL</dt><dd><code class="copy">${authorize}</code></dd>` : ''}<dt>Client secret</dt><dd><code class="copy secret" id="client-secret">${secret}</code></dd><dt>Secret expires</dt><dd>${when(expires)}</dd><dt>Token endpoint</dt><dd><code class="copy">${origin}${orgTokenPath(org.slug)}</code></dd><dt>SCIM base URL</dt><dd><code class="copy">${origin}${orgScimPath(org.slug)}</code></dd></dl><p><a href="/admin/orgs/${org.slug}#clients">Back to ${org.name}</a></p>`;
   app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/clients', async (request, reply) => {
     const session = await admin(request);
     const org = await orgOf(request.params.slug);
@@ -385,7 +385,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     const added = await directory.clients.add(
       org.slug,
       auth === 'secret'
-        ? { auth, label, secretExpires: secretYears(f.expires) }
+        ? { auth, label, secretExpires: secretYears(f.expires), ...(given('redirectUri') ? { redirectUris: [given('redirectUri')!] } : {}) }
         : auth === 'private-key-jwt'
           ? { auth, label, jwksUri: given('jwksUri') }
           : {
@@ -401,7 +401,15 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     const origin = originOf(request, opts.publicUrl);
     const body =
       added.secret !== undefined
-        ? secretPage(org, label, added.client.clientId, added.secret, added.secretInfo!.expires, origin)
+        ? secretPage(
+            org,
+            label,
+            added.client.clientId,
+            added.secret,
+            added.secretInfo!.expires,
+            origin,
+            added.client.redirectUris ? `${origin}${orgIssuerPath(org.slug)}/oauth/authorize` : undefined,
+          )
         : html`<dl class="values"><dt>Label</dt><dd>${label}</dd><dt>Client ID</dt><dd><code class="copy">${added.client.clientId}</code></dd><dt>Token endpoint</dt><dd><code class="copy">${origin}${orgTokenPath(org.slug)}</code></dd><dt>SCIM base URL</dt><dd><code class="copy">${origin}${orgScimPath(org.slug)}</code></dd>${
             added.client.federation
               ? html`<dt>Assertions accepted</dt><dd>issuer <code>${added.client.federation.issuer}</code>, subject <code>${added.client.federation.subject}</code>, audience <code>${added.client.federation.audience ?? `${origin}${orgIssuerPath(org.slug)}`}</code></dd>`

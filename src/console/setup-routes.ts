@@ -1,10 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuthorizeError } from '../service/clients.js';
 import type { Session } from '../service/access.js';
 import type { LogEntry } from '../service/log/entry.js';
 import { PageError, SETUP_COOKIE, checkCsrf, cookie, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
 import { html, inlineMarkup, page, postForm, statusBadge, when, type Html } from './html.js';
 import { PROVIDERS, fill, findProvider, type ProviderGuide } from './providers.js';
-import { orgScimPath } from '../defaults.js';
+import { orgIssuerPath, orgScimPath } from '../defaults.js';
 
 /** A detail without the sentences meant for the operator (those that name a rollcall command). */
 function forAdmins(detail: string | null): string {
@@ -101,6 +102,77 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
     const baseUrl = `${originOf(request, opts.publicUrl)}${orgScimPath(org.slug)}`;
     return sendPage(reply, 201, frame(`Connect ${org.name} with ${p.name}`, guide(p, { baseUrl, token }), session));
   });
+
+  // The consent of the authorization code grant (Okta's OAuth): the IT admin, in the setup-link
+  // session they already have, allows their identity provider's client to provision this
+  // organization. The request was checked at /o/:slug/oauth/authorize and is checked again here.
+  const AUTHORIZE_FIELDS = ['response_type', 'client_id', 'redirect_uri', 'state', 'scope', 'code_challenge', 'code_challenge_method'] as const;
+  const authorizing = async (request: FastifyRequest<{ Params: { slug: string } }>, params: Record<string, unknown>) => {
+    const session: Session | undefined = await access.session(cookie(request, SETUP_COOKIE));
+    if (!session || session.kind !== 'setup' || !session.orgId)
+      throw new PageError(
+        401,
+        'Open your setup link first',
+        html`<p>Allowing your identity provider to connect happens in your setup session. Open the setup link you were sent in this browser, then start the connection again from your identity provider.</p>`,
+      );
+    if (request.method === 'POST') checkCsrf(session, request);
+    const org = await organizations.getById(session.orgId).catch(() => undefined);
+    if (!org || org.slug !== request.params.slug.toLowerCase())
+      throw new PageError(
+        403,
+        'This is another organization',
+        html`<p>Your setup session is for another organization than the one your identity provider asked for.</p>`,
+      );
+    const issuer = `${originOf(request, opts.publicUrl)}${orgIssuerPath(org.slug)}`;
+    try {
+      return { session, org, issuer, authorization: await directory.clients.authorization(org, params) };
+    } catch (err) {
+      if (!(err instanceof AuthorizeError)) throw err;
+      const location = err.location(issuer);
+      if (location) throw Object.assign(new Error('redirect'), { location });
+      throw new PageError(400, 'This authorization request cannot go on', html`<p>${err.description}</p>`);
+    }
+  };
+  const redirecting = async (reply: FastifyReply, run: () => Promise<FastifyReply>) => {
+    try {
+      return await run();
+    } catch (err) {
+      const location = (err as { location?: string }).location;
+      if (location) return reply.header('cache-control', 'no-store').redirect(location, 303);
+      throw err;
+    }
+  };
+  app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>('/setup/authorize/:slug', (request, reply) =>
+    redirecting(reply, async () => {
+      const { session, org, authorization: a } = await authorizing(request, request.query);
+      const hidden = AUTHORIZE_FIELDS.map((name) => {
+        const v = request.query[name];
+        return typeof v === 'string' ? html`<input type="hidden" name="${name}" value="${v}">` : '';
+      });
+      const body = html`<p><strong>${a.label}</strong> asks to provision ${org.name}: to create, update and deactivate its people and groups in this application, until you or the application's team remove it.</p><p class="muted">It will be sent back to <code>${new URL(a.redirectUri).origin}</code>.</p><form method="post" action="/setup/authorize/${org.slug}"><input type="hidden" name="_csrf" value="${session.csrf}">${hidden}<button type="submit" name="decision" value="allow" class="primary">Allow</button> <button type="submit" name="decision" value="deny">Deny</button></form>`;
+      // The form's answer redirects to the identity provider: Chromium holds a redirect after a form to form-action too.
+      reply.header(
+        'content-security-policy',
+        `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self' ${new URL(a.redirectUri).origin}; frame-ancestors 'none'; base-uri 'none'`,
+      );
+      return sendPage(reply, 200, frame(`Allow ${a.label} to connect`, body, session));
+    }),
+  );
+  app.post<{ Params: { slug: string }; Body: Record<string, unknown> }>('/setup/authorize/:slug', (request, reply) =>
+    redirecting(reply, async () => {
+      const fields = request.body ?? {};
+      const { session, org, issuer, authorization } = await authorizing(request, fields);
+      const location =
+        fields.decision === 'allow'
+          ? await directory.clients.issueCode(org, authorization, session.linkId, issuer)
+          : new AuthorizeError('The IT admin denied the request.', {
+              redirectUri: authorization.redirectUri,
+              error: 'access_denied',
+              state: authorization.state,
+            }).location(issuer)!;
+      return reply.header('cache-control', 'no-store').redirect(location, 303);
+    }),
+  );
 
   app.get('/setup/live', async (request, reply) => {
     const { session, org } = await setup(request);

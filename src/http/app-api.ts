@@ -258,6 +258,11 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
       if (v !== undefined && typeof v !== 'string') throw ScimError.invalidValue(`"${name}" must be a string.`);
       return v;
     };
+    const redirectUris = body.redirectUris;
+    if (redirectUris !== undefined && (!Array.isArray(redirectUris) || !redirectUris.every((u) => typeof u === 'string')))
+      throw ScimError.invalidValue('"redirectUris" must be an array of strings.');
+    if (body.pkce !== undefined && body.pkce !== 'required' && body.pkce !== 'optional')
+      throw ScimError.invalidValue('"pkce" must be "required" or "optional".');
     if (auth !== 'secret' && body.secretExpiresInSeconds !== undefined)
       throw ScimError.invalidValue(`"secretExpiresInSeconds" applies to secret clients, not ${auth}.`);
     const slug = org(request).slug;
@@ -266,6 +271,8 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
       label: text('label'),
       allowSecretInBody: body.allowSecretInBody === true,
       secretExpires: auth === 'secret' ? secretExpiry(body.secretExpiresInSeconds) : undefined,
+      redirectUris: redirectUris as string[] | undefined,
+      pkce: body.pkce as 'required' | 'optional' | undefined,
       jwksUri: text('jwksUri'),
       jwks: body.jwks,
       issuer: text('issuer'),
@@ -280,6 +287,7 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
       tokenEndpoint: `${origin}${orgTokenPath(slug)}`,
       scimBaseUrl: `${origin}${orgScimPath(slug)}`,
       issuer: `${origin}${orgIssuerPath(slug)}`,
+      ...(added.client.redirectUris ? { authorizationEndpoint: `${origin}${orgIssuerPath(slug)}/oauth/authorize` } : {}),
     });
   });
   app.delete<{ Params: { id: string } }>('/clients/:id', async (request, reply) => {

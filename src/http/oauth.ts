@@ -2,7 +2,8 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import { ScimError } from '../protocol/messages/index.js';
 import { ASSERTION_ALGORITHMS, ASSERTION_TYPE } from '../service/client-assertions.js';
-import { OAuthError, type ClientCredentials } from '../service/clients.js';
+import { AuthorizeError, OAuthError, type ClientCredentials, type TokenRequest } from '../service/clients.js';
+import { html, page } from '../console/html.js';
 import type { Directory } from '../service/directory.js';
 import type { Organization } from '../service/organizations.js';
 import type { ProvisioningLog } from '../service/log/provisioning-log.js';
@@ -84,6 +85,25 @@ function credentialsOf(request: FastifyRequest, form: Form): ClientCredentials {
     'invalid_client',
     'Client authentication is required: the client ID and secret in the Authorization header (client_secret_basic), or a signed JWT assertion (private_key_jwt).',
   );
+}
+
+const GRANT_TYPES = ['client_credentials', 'authorization_code', 'refresh_token'] as const;
+
+/** The grant a token request asks for, from its form (the credentials are read apart). */
+function tokenRequestOf(form: Form): TokenRequest {
+  const scope = form.scope;
+  switch (form.grant_type) {
+    case undefined:
+      throw new OAuthError('invalid_request', 'grant_type is missing.');
+    case 'client_credentials':
+      return { grantType: 'client_credentials', scope };
+    case 'authorization_code':
+      return { grantType: 'authorization_code', code: form.code ?? '', redirectUri: form.redirect_uri, codeVerifier: form.code_verifier, scope };
+    case 'refresh_token':
+      return { grantType: 'refresh_token', refreshToken: form.refresh_token ?? '', scope };
+    default:
+      throw new OAuthError('unsupported_grant_type', `This token endpoint grants ${GRANT_TYPES.join(', ')}, not "${form.grant_type.slice(0, 100)}".`);
+  }
 }
 
 function sendError(request: FastifyRequest, reply: FastifyReply, err: OAuthError): FastifyReply {
@@ -184,9 +204,7 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
       reply.header('retry-after', String(throttled));
       throw new OAuthError('invalid_request', 'Too many failed client authentications from this address; wait and retry.', 429);
     }
-    if (!form.grant_type) throw new OAuthError('invalid_request', 'grant_type is missing.');
-    if (form.grant_type !== 'client_credentials')
-      throw new OAuthError('unsupported_grant_type', `This token endpoint grants client_credentials, not "${form.grant_type.slice(0, 100)}".`);
+    const grant = tokenRequestOf(form);
     let credentials: ClientCredentials;
     try {
       credentials = credentialsOf(request, form);
@@ -204,7 +222,7 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
         issuer: issuerOf(origin, request.params.slug.toLowerCase()),
         tokenEndpoint: `${origin}${orgTokenPath(request.params.slug.toLowerCase())}`,
       };
-      const granted = await directory.clients.grant(org, credentials, form.scope, urls);
+      const granted = await directory.clients.grant(org, credentials, grant, urls);
       const { clientLabel, tokenId, clientId, ...body } = granted;
       request.tokenOutcome.granted = { tokenId, label: `oauth: ${clientLabel}` };
       request.tokenOutcome.form.client_id = clientId;
@@ -213,6 +231,35 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
       if (err instanceof OAuthError && err.error === 'invalid_client') limits.failures.take(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
       throw err;
     }
+  });
+
+  // RFC 6749 §4.1.1: the authorization endpoint. The client and its redirect URI are checked here
+  // (a failure is a page, never a redirect to a URI not checked); the consent is given on the
+  // setup pages, in the IT admin's setup-link session (src/console/setup-routes.ts).
+  app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>('/o/:slug/oauth/authorize', async (request, reply) => {
+    const org = await directory.organizations.find(request.params.slug.toLowerCase());
+    const refuse = (status: number, text: string) =>
+      reply
+        .code(status)
+        .header('cache-control', 'no-store')
+        .type('text/html; charset=utf-8')
+        .send(
+          page(
+            { title: 'This authorization request cannot go on' },
+            html`<p>${text}</p><p>Tell your identity provider's administrator, or the application's team.</p>`,
+          ),
+        );
+    if (!org) return refuse(404, 'No such organization.');
+    try {
+      await directory.clients.authorization(org, request.query);
+    } catch (err) {
+      if (!(err instanceof AuthorizeError)) throw err;
+      const location = err.location(issuerOf(originOf(request), org.slug));
+      return location ? reply.header('cache-control', 'no-store').redirect(location, 303) : refuse(400, err.description);
+    }
+    const url = request.raw.url ?? '';
+    const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
+    return reply.header('cache-control', 'no-store').redirect(`/setup/authorize/${org.slug}${query}`, 303);
   });
 
   // RFC 8414: the metadata of an issuer with a path is at /.well-known/oauth-authorization-server
@@ -224,11 +271,15 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
     return reply.type('application/json').send({
       issuer: issuerOf(origin, org.slug),
       token_endpoint: `${origin}${orgTokenPath(org.slug)}`,
-      grant_types_supported: ['client_credentials'],
+      authorization_endpoint: `${origin}${orgIssuerPath(org.slug)}/oauth/authorize`,
+      grant_types_supported: [...GRANT_TYPES],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'private_key_jwt'],
       token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
       scopes_supported: ['scim'],
-      response_types_supported: [],
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      // RFC 9207: the authorization response names its issuer.
+      authorization_response_iss_parameter_supported: true,
     });
   };
   app.get('/.well-known/oauth-authorization-server/o/:slug', metadata);

@@ -1,8 +1,9 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { JSONWebKeySet } from 'jose';
 import type { TargetPolicy } from '../events/target-policy.js';
 import type { Store } from '../store/store.js';
 import type { OAuthClientRow, OAuthClientSecretRow } from '../store/types.js';
+import { DEFAULTS } from '../defaults.js';
 import { now } from './context.js';
 import { DirectoryError } from './errors.js';
 import { hashToken, mintToken, type Organization, type Organizations } from './organizations.js';
@@ -15,6 +16,7 @@ import { JwksCache, jwksProblem, jwksUrlProblem } from './jwks.js';
  * assertions a third party issues about it (workload identity federation: Entra ID's own tokens).
  */
 export type ClientAuth = 'secret' | 'private-key-jwt' | 'federated';
+export type GrantType = 'client_credentials' | 'authorization_code' | 'refresh_token';
 export const CLIENT_AUTH_METHODS: readonly ClientAuth[] = ['secret', 'private-key-jwt', 'federated'];
 
 export interface SecretInfo {
@@ -30,6 +32,11 @@ export interface ClientInfo {
   readonly auth: ClientAuth;
   /** The secret may be sent in the request body (client_secret_post) as well as in HTTP Basic. */
   readonly allowSecretInBody: boolean;
+  /** The grants it may use: client_credentials, or (with redirect URIs) authorization_code and refresh_token. */
+  readonly grantTypes: readonly GrantType[];
+  /** authorization_code: where codes may be sent, exactly these; and whether PKCE is required (the default) or optional. */
+  readonly redirectUris?: readonly string[];
+  readonly pkce?: 'required' | 'optional';
   /** private-key-jwt: where its keys are (a URL, or the set given when it was added). */
   readonly jwksUri?: string;
   readonly jwks?: JSONWebKeySet;
@@ -43,6 +50,8 @@ export interface ClientInfo {
 /** A client's method settings, stored as JSON (public keys and names only: nothing secret). */
 interface ClientConfig {
   readonly allowSecretInBody?: boolean;
+  readonly redirectUris?: readonly string[];
+  readonly pkce?: 'required' | 'optional';
   readonly jwksUri?: string;
   readonly jwks?: JSONWebKeySet;
   readonly issuer?: string;
@@ -58,6 +67,10 @@ export interface NewClient {
   readonly allowSecretInBody?: boolean | undefined;
   /** secret: when the first secret expires. */
   readonly secretExpires?: string | undefined;
+  /** secret: the authorization code grant's redirect URIs (Okta's); the client then uses that grant, not client credentials. */
+  readonly redirectUris?: readonly string[] | undefined;
+  /** With redirect URIs: PKCE `required` (default) or `optional`, for an identity provider that sends no code challenge. */
+  readonly pkce?: 'required' | 'optional' | undefined;
   readonly jwksUri?: string | undefined;
   readonly jwks?: unknown;
   readonly issuer?: string | undefined;
@@ -91,12 +104,85 @@ export class OAuthError extends Error {
   }
 }
 
-/** An access token as the token endpoint answers it (RFC 6749 §5.1). */
-export interface AccessTokenResponse {
+/** An access token as the token endpoint answers it (RFC 6749 §5.1), with a refresh token after the authorization code grant. */
+export interface TokenResponse {
   readonly access_token: string;
   readonly token_type: 'Bearer';
   readonly expires_in: number;
   readonly scope: 'scim';
+  readonly refresh_token?: string;
+}
+
+/** What a token request asks for, as the HTTP layer read its form. */
+export type TokenRequest =
+  | { readonly grantType: 'client_credentials'; readonly scope?: string | undefined }
+  | {
+      readonly grantType: 'authorization_code';
+      readonly code: string;
+      readonly redirectUri: string | undefined;
+      readonly codeVerifier: string | undefined;
+      readonly scope?: string | undefined;
+    }
+  | { readonly grantType: 'refresh_token'; readonly refreshToken: string; readonly scope?: string | undefined };
+
+/** A checked authorization request, waiting for the setup session's consent. */
+export interface AuthorizationRequest {
+  readonly clientId: string;
+  readonly label: string;
+  readonly redirectUri: string;
+  readonly state: string | undefined;
+  readonly codeChallenge: string | null;
+}
+
+/**
+ * A refused authorization request: shown on a page when the client or its redirect URI is wrong
+ * (`back` absent), else sent back to the redirect URI as RFC 6749 §4.1.2.1 says.
+ */
+export class AuthorizeError extends Error {
+  constructor(
+    readonly description: string,
+    readonly back?: { readonly redirectUri: string; readonly error: string; readonly state: string | undefined },
+  ) {
+    super(description);
+    this.name = 'AuthorizeError';
+  }
+
+  /** Where the browser goes with the error, when it goes back to the client. */
+  location(issuer: string): string | undefined {
+    return (
+      this.back && redirectWith(this.back.redirectUri, { error: this.back.error, error_description: this.description, state: this.back.state, iss: issuer })
+    );
+  }
+}
+
+/** The redirect URI with query parameters added (RFC 6749 §4.1.2: it may have a query of its own). */
+function redirectWith(uri: string, params: Record<string, string | undefined>): string {
+  const url = new URL(uri);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+const PKCE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
+
+/** Redirect URIs as a client may have them: absolute, https (http only at loopback, for development), no fragment, at most ten. */
+function redirectUrisOf(uris: readonly string[], bad: (message: string) => Error): string[] {
+  if (uris.length > 10) throw bad('a client has at most 10 redirect URIs');
+  return uris.map((text) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw bad(`the redirect URI "${String(text).slice(0, 200)}" is not an absolute URL`);
+    }
+    const loopback = ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+      throw bad(`the redirect URI "${text.slice(0, 200)}" is not https (http only at loopback)`);
+    if (url.hash || text.includes('#')) throw bad(`the redirect URI "${text.slice(0, 200)}" has a fragment`);
+    if (text.length > 2000) throw bad('a redirect URI is at most 2,000 characters');
+    return text;
+  });
 }
 
 /** The credentials a token request presented, as the HTTP layer read them. */
@@ -122,6 +208,8 @@ export interface TokenEndpointUrls {
 
 const CLIENT_PREFIX = 'rcc_';
 const SECRET_PREFIX = 'rcs_';
+const CODE_PREFIX = 'rca_';
+const REFRESH_PREFIX = 'rcr_';
 const SCOPE = 'scim';
 
 const secretInfo = (s: OAuthClientSecretRow): SecretInfo => ({ id: s.id, created: s.created, expires: s.expires, removed: s.removed });
@@ -155,12 +243,14 @@ export class Clients {
   }
 
   private async info(row: OAuthClientRow): Promise<ClientInfo> {
-    const { allowSecretInBody, jwksUri, jwks, issuer, subject, audience, tenant } = configOf(row);
+    const { allowSecretInBody, jwksUri, jwks, issuer, subject, audience, tenant, redirectUris, pkce } = configOf(row);
     return {
       clientId: row.id,
       label: row.label,
       auth: row.auth as ClientAuth,
       allowSecretInBody: allowSecretInBody === true,
+      grantTypes: redirectUris ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
+      ...(redirectUris ? { redirectUris, pkce: pkce ?? 'required' } : {}),
       ...(jwksUri !== undefined ? { jwksUri } : {}),
       ...(jwks !== undefined ? { jwks } : {}),
       ...(issuer !== undefined && subject !== undefined
@@ -192,7 +282,7 @@ export class Clients {
       if (given) throw bad(`${given[0]} does not apply to a ${options.auth} client`);
     };
     switch (options.auth) {
-      case 'secret':
+      case 'secret': {
         unused({
           jwksUri: options.jwksUri,
           jwks: options.jwks,
@@ -201,8 +291,16 @@ export class Clients {
           audience: options.audience,
           entraTenant: options.entraTenant,
         });
-        return options.allowSecretInBody ? { allowSecretInBody: true } : {};
+        const redirectUris = options.redirectUris?.length ? redirectUrisOf(options.redirectUris, bad) : undefined;
+        if (options.pkce !== undefined && (!redirectUris || !['required', 'optional'].includes(options.pkce)))
+          throw bad('pkce is "required" or "optional", for a client with redirect URIs (the authorization code grant)');
+        return {
+          ...(options.allowSecretInBody ? { allowSecretInBody: true } : {}),
+          ...(redirectUris ? { redirectUris, pkce: options.pkce ?? 'required' } : {}),
+        };
+      }
       case 'private-key-jwt': {
+        unused({ redirectUris: options.redirectUris?.length ? options.redirectUris : undefined, pkce: options.pkce });
         unused({
           allowSecretInBody: options.allowSecretInBody,
           issuer: options.issuer,
@@ -220,6 +318,7 @@ export class Clients {
         return { jwksUri: (await uri(options.jwksUri))! };
       }
       case 'federated': {
+        unused({ redirectUris: options.redirectUris?.length ? options.redirectUris : undefined, pkce: options.pkce });
         unused({ allowSecretInBody: options.allowSecretInBody, jwks: options.jwks });
         const tenant = text('the Entra tenant', options.entraTenant, 36);
         if (tenant !== undefined && !ENTRA_TENANT.test(tenant))
@@ -315,22 +414,157 @@ export class Clients {
   async grant(
     org: Organization | undefined,
     credentials: ClientCredentials,
-    scope: string | undefined,
+    request: TokenRequest,
     urls: TokenEndpointUrls,
-  ): Promise<AccessTokenResponse & { clientLabel: string; tokenId: string; clientId: string }> {
+  ): Promise<TokenResponse & { clientLabel: string; tokenId: string; clientId: string }> {
     const invalid = new OAuthError('invalid_client', 'Client authentication failed: check the client ID and secret, and that the secret has not expired.');
     if (!org) throw invalid;
     const at = Date.now();
     const row = credentials.via === 'assertion' ? await this.byAssertion(org, credentials, urls, at) : await this.bySecret(org, credentials, at, invalid);
+    const scope = request.scope;
     if (scope !== undefined && scope.trim() !== '' && !scope.split(/\s+/).every((s) => s === SCOPE))
       throw new OAuthError('invalid_scope', `The only scope is "${SCOPE}".`);
+    const config = configOf(row);
+    const codeClient = config.redirectUris !== undefined;
+    if (request.grantType === 'client_credentials' ? codeClient : !codeClient)
+      throw new OAuthError(
+        'unauthorized_client',
+        codeClient
+          ? 'This client uses the authorization code grant (it has redirect URIs), not client_credentials.'
+          : `This client uses client_credentials; ${request.grantType} is for clients added with redirect URIs.`,
+      );
+    let family: string | undefined;
+    if (request.grantType === 'authorization_code') family = await this.takeCode(row, request, at);
+    else if (request.grantType === 'refresh_token') family = await this.takeRefresh(row, request.refreshToken, at);
     const seconds = org.settings.accessTokenSeconds;
-    const { token, row: tokenRow } = mintToken(org.id, `oauth: ${row.label}`, 'scim', new Date(at).toISOString(), {
+    const iso = new Date(at).toISOString();
+    const { token, row: tokenRow } = mintToken(org.id, `oauth: ${row.label}`, 'scim', iso, {
       expires: new Date(at + seconds * 1000).toISOString(),
       client_id: row.id,
+      ...(family ? { grant_family: family } : {}),
     });
-    await this.store.transaction((tx) => tx.tokens.insert(tokenRow));
-    return { access_token: token, token_type: 'Bearer', expires_in: seconds, scope: SCOPE, clientLabel: row.label, tokenId: tokenRow.id, clientId: row.id };
+    const refresh = family ? REFRESH_PREFIX + randomBytes(32).toString('base64url') : undefined;
+    await this.store.transaction(async (tx) => {
+      await tx.tokens.insert(tokenRow);
+      if (refresh)
+        await tx.clients.insertRefreshToken({
+          hash: hashToken(refresh),
+          client_id: row.id,
+          org_id: org.id,
+          family: family!,
+          created: iso,
+          expires: new Date(at + DEFAULTS.refreshTokenDays * 86_400_000).toISOString(),
+          used: null,
+          revoked: null,
+        });
+    });
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: seconds,
+      scope: SCOPE,
+      ...(refresh ? { refresh_token: refresh } : {}),
+      clientLabel: row.label,
+      tokenId: tokenRow.id,
+      clientId: row.id,
+    };
+  }
+
+  /** Exchanges a code (once, within a minute, for its client and redirect URI, with its PKCE verifier); a second use revokes what the first obtained. */
+  private async takeCode(client: OAuthClientRow, request: Extract<TokenRequest, { grantType: 'authorization_code' }>, at: number): Promise<string> {
+    if (!request.code) throw new OAuthError('invalid_request', 'code is missing.');
+    const iso = new Date(at).toISOString();
+    const taken = await this.store.transaction((tx) => tx.clients.takeCode(hashToken(request.code), iso));
+    const invalid = (detail: string) => new OAuthError('invalid_grant', `The authorization code is not valid: ${detail}.`);
+    if (!taken || taken.row.client_id !== client.id) throw invalid('it is unknown, or was issued to another client');
+    const code = taken.row;
+    if (!taken.first) {
+      await this.store.transaction((tx) => tx.clients.revokeFamily(code.family, iso));
+      throw invalid('it was used before, so the tokens obtained with it are revoked; start the authorization again');
+    }
+    if (Date.parse(code.expires) <= at) throw invalid(`it expired at ${code.expires} (codes are exchanged within ${DEFAULTS.authorizationCodeSeconds} s)`);
+    if (request.redirectUri !== code.redirect_uri) throw invalid('redirect_uri is not the one the authorization request named');
+    if (code.code_challenge !== null) {
+      if (!request.codeVerifier) throw invalid('code_verifier is missing (PKCE)');
+      if (!PKCE_VERIFIER.test(request.codeVerifier) || s256(request.codeVerifier) !== code.code_challenge)
+        throw invalid('code_verifier does not match the code challenge (PKCE)');
+    } else if (request.codeVerifier) throw invalid('a code_verifier was sent, but the authorization request had no code challenge');
+    return code.family;
+  }
+
+  /** Rotates a refresh token: a used (or revoked) one presented again revokes its whole family. */
+  private async takeRefresh(client: OAuthClientRow, refreshToken: string, at: number): Promise<string> {
+    if (!refreshToken) throw new OAuthError('invalid_request', 'refresh_token is missing.');
+    const iso = new Date(at).toISOString();
+    const taken = await this.store.transaction((tx) => tx.clients.takeRefreshToken(hashToken(refreshToken), iso));
+    const invalid = (detail: string) => new OAuthError('invalid_grant', `The refresh token is not valid: ${detail}.`);
+    if (!taken || taken.row.client_id !== client.id) throw invalid('it is unknown, or was issued to another client');
+    const row = taken.row;
+    if (!taken.first) {
+      await this.store.transaction((tx) => tx.clients.revokeFamily(row.family, iso));
+      throw invalid(
+        row.revoked
+          ? 'it was revoked'
+          : 'it was used before (each refresh token is used once), so every token descended from the same authorization is revoked; authorize again',
+      );
+    }
+    if (Date.parse(row.expires) <= at) throw invalid(`it expired at ${row.expires}; authorize again`);
+    return row.family;
+  }
+
+  /**
+   * Checks an authorization request (RFC 6749 §4.1.1, RFC 7636): the client and its redirect URI
+   * first (a failure there is shown, never sent to an unchecked URI), then the rest (a failure is
+   * sent back to the redirect URI, with `state`).
+   */
+  async authorization(org: Organization, query: Readonly<Record<string, unknown>>): Promise<AuthorizationRequest> {
+    const one = (name: string): string | undefined => {
+      const v = query[name];
+      if (Array.isArray(v)) throw new AuthorizeError(`The parameter "${name}" is repeated.`);
+      return typeof v === 'string' && v !== '' ? v : undefined;
+    };
+    const clientId = one('client_id');
+    const row = clientId ? await this.store.clients.get(org.id, clientId) : undefined;
+    if (!row || row.removed) throw new AuthorizeError(clientId ? `No client "${clientId.slice(0, 100)}" in this organization.` : 'client_id is missing.');
+    const config = configOf(row);
+    if (!config.redirectUris) throw new AuthorizeError('This client has no redirect URIs: it uses client credentials, not the authorization code grant.');
+    const redirectUri = one('redirect_uri') ?? (config.redirectUris.length === 1 ? config.redirectUris[0] : undefined);
+    if (!redirectUri || !config.redirectUris.includes(redirectUri))
+      throw new AuthorizeError(
+        redirectUri ? `The redirect_uri "${redirectUri.slice(0, 300)}" is not one of the client's (they must match exactly).` : 'redirect_uri is missing.',
+      );
+    const state = one('state');
+    const back = (error: string, description: string) => new AuthorizeError(description, { redirectUri, error, state });
+    if (one('response_type') !== 'code') throw back('unsupported_response_type', 'response_type must be "code".');
+    const scope = one('scope');
+    if (scope !== undefined && !scope.split(/\s+/).every((s) => s === SCOPE)) throw back('invalid_scope', `The only scope is "${SCOPE}".`);
+    const challenge = one('code_challenge');
+    const method = one('code_challenge_method') ?? (challenge ? 'plain' : undefined);
+    if (challenge !== undefined && method !== 'S256') throw back('invalid_request', 'code_challenge_method must be S256.');
+    if (challenge !== undefined && !PKCE_CHALLENGE.test(challenge)) throw back('invalid_request', 'code_challenge is not a base64url SHA-256 (43 characters).');
+    if (challenge === undefined && (config.pkce ?? 'required') === 'required') throw back('invalid_request', 'code_challenge is required (PKCE with S256).');
+    return { clientId: row.id, label: row.label, redirectUri, state, codeChallenge: challenge ?? null };
+  }
+
+  /** Issues a code for a checked request the setup session consented to; the URI to send the browser to. */
+  async issueCode(org: Organization, request: AuthorizationRequest, linkId: string | null, issuer: string): Promise<string> {
+    const code = CODE_PREFIX + randomBytes(32).toString('base64url');
+    const at = Date.now();
+    await this.store.transaction((tx) =>
+      tx.clients.insertCode({
+        hash: hashToken(code),
+        client_id: request.clientId,
+        org_id: org.id,
+        redirect_uri: request.redirectUri,
+        code_challenge: request.codeChallenge,
+        link_id: linkId,
+        family: randomUUID(),
+        created: new Date(at).toISOString(),
+        expires: new Date(at + DEFAULTS.authorizationCodeSeconds * 1000).toISOString(),
+        used: null,
+      }),
+    );
+    return redirectWith(request.redirectUri, { code, state: request.state, iss: issuer });
   }
 
   private async bySecret(

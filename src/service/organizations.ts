@@ -21,7 +21,7 @@ export function mintToken(
   label: string,
   scope: TokenScope,
   at: string,
-  origin: Partial<Pick<TokenRow, 'link_id' | 'expires_unused' | 'expires' | 'client_id'>> = {},
+  origin: Partial<Pick<TokenRow, 'link_id' | 'expires_unused' | 'expires' | 'client_id' | 'grant_family'>> = {},
 ): { token: string; row: TokenRow } {
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
   return {
@@ -40,6 +40,7 @@ export function mintToken(
       expires: origin.expires ?? null,
       last_address: null,
       client_id: origin.client_id ?? null,
+      grant_family: origin.grant_family ?? null,
     },
   };
 }

@@ -25,6 +25,8 @@ import type {
   UserWithGroups,
   OAuthClientRow,
   OAuthClientSecretRow,
+  OAuthCodeRow,
+  OAuthRefreshTokenRow,
   WebhookDeliveryRow,
   WebhookRow,
 } from './types.js';
@@ -408,6 +410,17 @@ export interface ClientStore {
    * it had been used already, on any node. Forgets the client's expired ones.
    */
   useAssertionId(clientId: string, jtiHash: string, expires: string, now: string): Promise<boolean>;
+  insertCode(row: OAuthCodeRow): Promise<void>;
+  /**
+   * Takes an authorization code once: the row, marked used, when it was unused (`first` true);
+   * the row as it was when it had been used before (`first` false: a replay); undefined when unknown.
+   */
+  takeCode(hash: string, at: string): Promise<{ row: OAuthCodeRow; first: boolean } | undefined>;
+  insertRefreshToken(row: OAuthRefreshTokenRow): Promise<void>;
+  /** Takes a refresh token once, as takeCode does. */
+  takeRefreshToken(hash: string, at: string): Promise<{ row: OAuthRefreshTokenRow; first: boolean } | undefined>;
+  /** Revokes a family: its refresh tokens and the access tokens they obtained (on every node within a second). */
+  revokeFamily(family: string, at: string): Promise<void>;
 }
 
 export interface StoreSession {

@@ -31,6 +31,34 @@ export interface TokensTable {
   last_address: string | null;
   /** An access token: the OAuth client that obtained it (migration 018). */
   client_id: string | null;
+  /** An access token from the authorization code grant: its code's family of refresh tokens (migration 020). */
+  grant_family: string | null;
+}
+
+export interface OAuthCodesTable {
+  hash: string;
+  client_id: string;
+  org_id: string;
+  redirect_uri: string;
+  /** The PKCE S256 challenge; null when the client may go without (`pkce: optional`) and sent none. */
+  code_challenge: string | null;
+  /** The setup link whose session consented. */
+  link_id: string | null;
+  family: string;
+  created: string;
+  expires: string;
+  used: string | null;
+}
+
+export interface OAuthRefreshTokensTable {
+  hash: string;
+  client_id: string;
+  org_id: string;
+  family: string;
+  created: string;
+  expires: string;
+  used: string | null;
+  revoked: string | null;
 }
 
 export interface OAuthClientsTable {
@@ -284,10 +312,14 @@ export interface Database {
   oauth_clients: OAuthClientsTable;
   oauth_client_secrets: OAuthClientSecretsTable;
   oauth_assertion_ids: OAuthAssertionIdsTable;
+  oauth_codes: OAuthCodesTable;
+  oauth_refresh_tokens: OAuthRefreshTokensTable;
 }
 
 export type OAuthClientRow = Selectable<OAuthClientsTable>;
 export type OAuthClientSecretRow = Selectable<OAuthClientSecretsTable>;
+export type OAuthCodeRow = Selectable<OAuthCodesTable>;
+export type OAuthRefreshTokenRow = Selectable<OAuthRefreshTokensTable>;
 
 /** A role or an entitlement an organization declared (migration 012); `id` is its value as declared. */
 export interface CatalogRow {

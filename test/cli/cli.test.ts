@@ -231,6 +231,31 @@ for (const engine of ENGINES) {
       const text = (await run(['client', 'list', 'signed', ...d])).stdout;
       assert.match(text, new RegExp(`assertions from iss https://login.microsoftonline.com/${tenant}/v2.0 about sub object-id for aud app-id, tid ${tenant}`));
       assert.match(text, /keys: 1 in the JWKS given/);
+      // Okta's OAuth: a secret client with a redirect URI uses the authorization code grant.
+      const okta = await run([
+        'client',
+        'add',
+        'signed',
+        '--auth',
+        'secret',
+        '--label',
+        'okta',
+        '--redirect-uri',
+        'https://acme-admin.okta.com/admin/app/cpc/rollcall/oauth/callback',
+        '--json',
+        '--public-url',
+        'https://scim.example.com',
+        ...d,
+      ]);
+      assert.equal(okta.code, 0, okta.stderr);
+      const o = JSON.parse(okta.stdout);
+      assert.deepEqual(o.grantTypes, ['authorization_code', 'refresh_token']);
+      assert.equal(o.authorizationEndpoint, 'https://scim.example.com/o/signed/oauth/authorize');
+      assert.equal(o.pkce, 'required');
+      assert.match(
+        (await run(['client', 'add', 'signed', '--auth', 'secret', '--redirect-uri', 'http://okta.example/cb', ...d])).stderr,
+        /redirect URI "http:\/\/okta\.example\/cb" is not https/,
+      );
       assert.match(
         (await run(['client', 'add', 'signed', '--auth', 'federated', '--entra-tenant', tenant, '--subject', 's', '--expires', '90d', ...d])).stderr,
         /--expires applies to secret clients/,

@@ -199,7 +199,9 @@ for (const engine of ENGINES) {
         const meta = (await (await fetch(`${origin}${path}`)).json()) as Record<string, unknown>;
         assert.equal(meta.issuer, `${origin}/o/acme`);
         assert.equal(meta.token_endpoint, `${origin}/o/acme/oauth/token`);
-        assert.deepEqual(meta.grant_types_supported, ['client_credentials']);
+        assert.deepEqual(meta.grant_types_supported, ['client_credentials', 'authorization_code', 'refresh_token']);
+        assert.equal(meta.authorization_endpoint, `${origin}/o/acme/oauth/authorize`);
+        assert.deepEqual(meta.code_challenge_methods_supported, ['S256']);
         assert.deepEqual(meta.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
       }
       const resource = (await (await fetch(`${origin}/.well-known/oauth-protected-resource/o/acme/scim/v2`)).json()) as Record<string, unknown>;

@@ -14,8 +14,12 @@ export const REDACTED = '[redacted]';
 /** Attribute and parameter names whose values are never kept. */
 const SECRET_NAME = /pass(word|wd|phrase)?|secret|token|authori[sz]ation|credential|api[-_]?key|private[-_]?key|session|cookie/i;
 
-/** Credentials recognisable by their form wherever they appear: Rollcall tokens and Authorization values. */
-const SECRET_VALUE = /\b(?:Bearer|Basic)\s+[^\s"',;]+|\brc_[A-Za-z0-9_-]{16,}/gi;
+/**
+ * Credentials recognisable by their form wherever they appear: Authorization values, Rollcall
+ * tokens (rc_), client and setup-link secrets (rcs_), login links (rcl_), authorization codes
+ * (rca_) and refresh tokens (rcr_). Client IDs (rcc_) are not secrets and stay.
+ */
+const SECRET_VALUE = /\b(?:Bearer|Basic)\s+[^\s"',;]+|\brc[slar]?_[A-Za-z0-9_-]{16,}/gi;
 
 /** A text with every credential-looking part replaced. */
 export function scrubText(text: string): string {

@@ -19,6 +19,7 @@ import { tokenOrigins } from './016-token-origins.js';
 import { tokenLifecycle } from './017-token-lifecycle.js';
 import { oauthClients } from './018-oauth-clients.js';
 import { assertionIds } from './019-assertion-ids.js';
+import { authorizationCodes } from './020-authorization-codes.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -44,6 +45,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '017-token-lifecycle': { up: (db: Kysely<any>) => tokenLifecycle(db, adapter) },
         '018-oauth-clients': { up: (db: Kysely<any>) => oauthClients(db, adapter) },
         '019-assertion-ids': { up: (db: Kysely<any>) => assertionIds(db, adapter) },
+        '020-authorization-codes': { up: (db: Kysely<any>) => authorizationCodes(db, adapter) },
       };
     },
   };

@@ -1,5 +1,5 @@
 import type { ClientStore } from '../store.js';
-import type { OAuthClientRow, OAuthClientSecretRow } from '../types.js';
+import type { OAuthClientRow, OAuthClientSecretRow, OAuthCodeRow, OAuthRefreshTokenRow } from '../types.js';
 import type { SqlContext } from './context.js';
 
 /** OAuth clients and their secrets; removing a client revokes its access tokens (the token cache hears of it on every node). */
@@ -59,5 +59,42 @@ export class SqlClients implements ClientStore {
       .onConflict((oc) => oc.columns(['client_id', 'jti_hash']).doNothing())
       .executeTakeFirst();
     return Number(r.numInsertedOrUpdatedRows ?? 0n) > 0;
+  }
+
+  async insertCode(row: OAuthCodeRow): Promise<void> {
+    // Codes live a minute: the expired ones go as new ones come.
+    await this.c.db
+      .deleteFrom('oauth_codes')
+      .where('expires', '<', new Date(Date.now() - 86_400_000).toISOString())
+      .execute();
+    await this.c.db.insertInto('oauth_codes').values(row).execute();
+  }
+
+  async takeCode(hash: string, at: string): Promise<{ row: OAuthCodeRow; first: boolean } | undefined> {
+    const r = await this.c.db.updateTable('oauth_codes').set({ used: at }).where('hash', '=', hash).where('used', 'is', null).executeTakeFirst();
+    const row = await this.c.db.selectFrom('oauth_codes').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row ? { row, first: Number(r.numUpdatedRows) > 0 } : undefined;
+  }
+
+  async insertRefreshToken(row: OAuthRefreshTokenRow): Promise<void> {
+    await this.c.db.insertInto('oauth_refresh_tokens').values(row).execute();
+  }
+
+  async takeRefreshToken(hash: string, at: string): Promise<{ row: OAuthRefreshTokenRow; first: boolean } | undefined> {
+    const r = await this.c.db
+      .updateTable('oauth_refresh_tokens')
+      .set({ used: at })
+      .where('hash', '=', hash)
+      .where('used', 'is', null)
+      .where('revoked', 'is', null)
+      .executeTakeFirst();
+    const row = await this.c.db.selectFrom('oauth_refresh_tokens').selectAll().where('hash', '=', hash).executeTakeFirst();
+    return row ? { row, first: Number(r.numUpdatedRows) > 0 } : undefined;
+  }
+
+  async revokeFamily(family: string, at: string): Promise<void> {
+    await this.c.db.updateTable('oauth_refresh_tokens').set({ revoked: at }).where('family', '=', family).where('revoked', 'is', null).execute();
+    await this.c.db.updateTable('tokens').set({ revoked: at }).where('grant_family', '=', family).where('revoked', 'is', null).execute();
+    await this.c.changedAuth();
   }
 }

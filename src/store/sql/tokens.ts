@@ -19,7 +19,7 @@ export class SqlTokens implements TokenStore {
     const cached = auth.get(hash, stamp);
     if (cached) return cached;
     const [r] = await this.c.rows<Record<string, string>>(sql`
-      select t.id as t_id, t.label as t_label, t.hash as t_hash, t.created as t_created, t.last_used as t_last_used, t.scope as t_scope, t.link_id as t_link_id, t.expires_unused as t_expires_unused, t.expires as t_expires, t.last_address as t_last_address, t.client_id as t_client_id,
+      select t.id as t_id, t.label as t_label, t.hash as t_hash, t.created as t_created, t.last_used as t_last_used, t.scope as t_scope, t.link_id as t_link_id, t.expires_unused as t_expires_unused, t.expires as t_expires, t.last_address as t_last_address, t.client_id as t_client_id, t.grant_family as t_grant_family,
         o.id as o_id, o.slug as o_slug, o.name as o_name, o.settings as o_settings, o.extensions as o_extensions, o.created as o_created
       from tokens t join organizations o on o.id = t.org_id
       where t.hash = ${hash} and t.revoked is null`);
@@ -39,6 +39,7 @@ export class SqlTokens implements TokenStore {
         expires: r.t_expires ?? null,
         last_address: r.t_last_address ?? null,
         client_id: r.t_client_id ?? null,
+        grant_family: r.t_grant_family ?? null,
       },
       org: { id: r.o_id!, slug: r.o_slug!, name: r.o_name!, settings: r.o_settings!, extensions: r.o_extensions!, created: r.o_created! },
     };
