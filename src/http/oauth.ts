@@ -26,6 +26,7 @@ interface TokenOutcome {
   org?: Organization | undefined;
   form: { grant_type?: string; scope?: string; client_id?: string };
   clientId?: string;
+  /** The client the outcome is recorded under (its connection in health): the one granted, or the one a refused request named. */
   granted?: { tokenId: string; label: string };
   error?: { code: string; description: string };
 }
@@ -205,7 +206,7 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
       throw new OAuthError('invalid_request', 'Too many failed client authentications from this address; wait and retry.', 429);
     }
     const grant = tokenRequestOf(form);
-    let credentials: ClientCredentials;
+    let credentials: ClientCredentials | undefined;
     try {
       credentials = credentialsOf(request, form);
       if (credentials.clientId !== undefined) request.tokenOutcome.form.client_id = credentials.clientId.slice(0, 100);
@@ -223,12 +224,17 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
         tokenEndpoint: `${origin}${orgTokenPath(request.params.slug.toLowerCase())}`,
       };
       const granted = await directory.clients.grant(org, credentials, grant, urls);
-      const { clientLabel, tokenId, clientId, ...body } = granted;
-      request.tokenOutcome.granted = { tokenId, label: `oauth: ${clientLabel}` };
+      const { clientLabel, tokenId: _accessTokenId, clientId, ...body } = granted;
+      request.tokenOutcome.granted = { tokenId: clientId, label: `oauth: ${clientLabel}` };
       request.tokenOutcome.form.client_id = clientId;
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').type('application/json').send(body);
     } catch (err) {
       if (err instanceof OAuthError && err.error === 'invalid_client') limits.failures.take(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
+      // A refusal of a client this organization has is that client's, in its log and health.
+      const org = request.tokenOutcome.org;
+      const named =
+        org && credentials?.clientId !== undefined ? await directory.clients.describe(org.id, credentials.clientId).catch(() => undefined) : undefined;
+      if (named) request.tokenOutcome.granted = { tokenId: named.id, label: `oauth: ${named.label}` };
       throw err;
     }
   });

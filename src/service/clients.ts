@@ -364,6 +364,13 @@ export class Clients {
     return { client: await this.info(row), secret: first?.secret, secretInfo: first ? secretInfo(first.row) : undefined };
   }
 
+  /** A client of the organization by id, for the log: its id and label (removed ones too); undefined when it has none. */
+  async describe(orgId: string, clientId: string): Promise<{ id: string; label: string } | undefined> {
+    if (!clientId.startsWith(CLIENT_PREFIX)) return undefined;
+    const row = await this.store.clients.get(orgId, clientId);
+    return row ? { id: row.id, label: row.label } : undefined;
+  }
+
   /** Whether the organization has a client that is not removed (its discovery then names the token endpoint). */
   async anyLive(orgId: string): Promise<boolean> {
     return (await this.store.clients.list(orgId)).some((c) => c.removed === null);

@@ -65,6 +65,7 @@ export interface RolesShorthand {
 export interface Authenticated {
   readonly org: OrgContext;
   readonly scope: TokenScope;
+  /** The token's id; for an OAuth access token, its client's id (the connection it belongs to). */
   readonly tokenId: string;
   readonly tokenLabel: string;
 }
@@ -330,7 +331,7 @@ export class Organizations {
     if (!timingSafeEqual(Buffer.from(found.token.hash, 'hex'), Buffer.from(hash, 'hex'))) return undefined;
     const { expires } = found.token;
     if (expires !== null && Date.parse(expires) <= Date.now())
-      return { expired: expires, org: contextOf(found.org), tokenId: found.token.id, tokenLabel: found.token.label };
+      return { expired: expires, org: contextOf(found.org), tokenId: found.token.client_id ?? found.token.id, tokenLabel: found.token.label };
     const unused = found.token.expires_unused;
     if (unused !== null) {
       // Issued by a setup link and not used yet: past the link's expiry it is dead; its first use
@@ -343,7 +344,9 @@ export class Organizations {
     return {
       org: contextOf(org),
       scope: found.token.scope,
-      tokenId: found.token.id,
+      // An OAuth access token speaks for its client: its requests are logged, limited and
+      // counted in health under the client, not under each hour's new token.
+      tokenId: found.token.client_id ?? found.token.id,
       tokenLabel: found.token.label,
     };
   }

@@ -21,7 +21,7 @@ for (const engine of ENGINES) {
     let acme: Org;
     let globex: Org;
     before(async () => {
-      h = await Harness.start(engine);
+      h = await Harness.start(engine, { metrics: true });
       acme = await h.org('acme');
       globex = await h.org('globex');
       await h.app.listen({ host: '127.0.0.1', port: 0 });
@@ -131,6 +131,39 @@ for (const engine of ENGINES) {
       assert.ok(!details.includes(secret!.slice(4, 30)), 'no secret');
       assert.ok(!details.includes(token.slice(3, 30)), 'no access token');
       assert.match(details, new RegExp(c.clientId));
+      // The refusal and the grant are both the client's: under its id, as its connection.
+      assert.equal(failed.tokenId, c.clientId);
+      assert.equal(granted.tokenId, c.clientId);
+      assert.equal(failed.token, 'oauth: logged');
+    });
+
+    test("a client is one connection in health however many access tokens it obtains; its SCIM requests are logged under it; health warns before all of a client's secrets expire", async () => {
+      const { client: c, secret } = await h.directory.clients.add('acme', { auth: 'secret', label: 'one-connection', secretExpires: future() });
+      const config = await discover(c.clientId, client.ClientSecretBasic(secret!));
+      for (let i = 0; i < 3; i++) assert.equal((await scim('/o/acme/scim/v2/Users', (await client.clientCredentialsGrant(config)).access_token)).status, 200);
+      const org = await h.directory.organizations.get('acme');
+      const health = async () => {
+        await h.flushLog();
+        return (await h.wiring.log!.health(org)).tokens.filter((t) => t.label === 'oauth: one-connection');
+      };
+      let rows = await health();
+      while (rows.length === 0 || rows[0]!.requests24h < 6) rows = await health();
+      assert.equal(rows.length, 1, 'one connection for three access tokens');
+      assert.equal(rows[0]!.tokenId, c.clientId);
+      assert.equal(rows[0]!.requests24h, 6, 'three token requests and three SCIM requests');
+      const expiring = async () => Number(/^rollcall_tokens_expiring (\d+)$/m.exec((await h.request('GET', '/metrics')).text)?.[1] ?? 0);
+      const before = await expiring();
+      // Its only secret now expires within the warning window: the client counts as expiring, once, not its access tokens.
+      const db = (h.store as unknown as { connection: { db: Kysely<Database> } }).connection.db;
+      await db
+        .updateTable('oauth_client_secrets')
+        .set({ expires: new Date(Date.now() + 3 * 86_400_000).toISOString() })
+        .where('client_id', '=', c.clientId)
+        .execute();
+      assert.equal(await expiring(), before + 1);
+      // A new secret beside it: rotation under way, no warning.
+      await h.directory.clients.addSecret('acme', c.clientId, future());
+      assert.equal(await expiring(), before);
     });
 
     test('an access token past its expiry is refused, saying so', async () => {

@@ -160,6 +160,8 @@ export function computeHealth(input: {
   const tokens: TokenHealth[] = [];
   const seen = new Set<string>();
   for (const t of input.tokens) {
+    // An OAuth access token: its client is the connection (its requests are recorded under the client's id).
+    if (t.client_id) continue;
     seen.add(t.id);
     const c = connections.get(t.id);
     if (!c && t.scope !== 'scim') continue;

@@ -88,10 +88,20 @@ export class SqlTokens implements TokenStore {
   }
 
   async expiringInUse(before: string, usedSince: string): Promise<{ slug: string; tokens: number }[]> {
+    // Static tokens; an OAuth client's access tokens renew themselves, so for a secret client it
+    // is the client that counts, when every live secret of it expires within the window.
     const rows = await this.c.rows<{ slug: string; n: number | string }>(sql`
-      select o.slug as slug, count(*) as n from tokens t join organizations o on o.id = t.org_id
-      where t.revoked is null and t.expires is not null and t.expires < ${before} and t.last_used >= ${usedSince}
-      group by o.slug`);
+      select slug, sum(n) as n from (
+        select o.slug as slug, count(*) as n from tokens t join organizations o on o.id = t.org_id
+        where t.revoked is null and t.expires is not null and t.expires < ${before} and t.last_used >= ${usedSince} and t.client_id is null
+        group by o.slug
+        union all
+        select o.slug as slug, count(*) as n from oauth_clients c join organizations o on o.id = c.org_id
+        where c.removed is null and c.auth = 'secret'
+          and exists (select 1 from tokens t where t.client_id = c.id and t.last_used >= ${usedSince})
+          and not exists (select 1 from oauth_client_secrets s where s.client_id = c.id and s.removed is null and s.expires >= ${before})
+        group by o.slug
+      ) x group by slug`);
     return rows.map((r) => ({ slug: r.slug, tokens: Number(r.n) }));
   }
 
