@@ -8,6 +8,24 @@
  */
 export type ProviderId = 'okta' | 'entra' | 'onelogin' | 'jumpcloud' | 'ping' | 'google' | 'rippling' | 'other';
 
+/**
+ * How an identity provider authenticates: a static bearer token (the steps of the guide itself),
+ * or one of the OAuth ways of docs/authentication.md, each with steps of its own.
+ */
+export type ConnectMethod = 'token' | 'client-credentials' | 'federation' | 'authorization-code';
+
+/** Another way a provider connects than the static token of the guide's own steps. */
+export interface MethodGuide {
+  readonly method: Exclude<ConnectMethod, 'token'>;
+  /** Its name on the setup page's choice. */
+  readonly name: string;
+  /** Why to choose it. */
+  readonly summary: string;
+  readonly app?: string;
+  /** Text uses `{baseUrl}`, `{tokenUrl}`, `{clientId}`, `{clientSecret}` and `{authorizeUrl}`. */
+  readonly steps: readonly string[];
+}
+
 export interface ProviderGuide {
   readonly id: ProviderId;
   readonly name: string;
@@ -23,6 +41,10 @@ export interface ProviderGuide {
   readonly test: string;
   /** How the base URL is entered (Entra adds a flag). */
   readonly baseUrl?: (base: string) => string;
+  /** The static token's place among the ways to connect: `recommended`, or a `fallback` the page says is for testing. */
+  readonly token?: { readonly name: string; readonly summary: string };
+  /** Other ways it connects, the recommended first. */
+  readonly methods?: readonly MethodGuide[];
 }
 
 export const PROVIDERS: readonly ProviderGuide[] = [
@@ -45,6 +67,25 @@ export const PROVIDERS: readonly ProviderGuide[] = [
     ],
     features: ['**Create Users**', '**Update User Attributes**', '**Deactivate Users**', '**Push Groups** (optional, for groups and their members)'],
     test: 'Okta reads one page of users (`GET /Users?startIndex=1&count=2`).',
+    token: { name: 'A header token', summary: "Okta's **SCIM 2.0 Test App (Header Auth)**: a token that does not expire, pasted once." },
+    methods: [
+      {
+        method: 'authorization-code',
+        name: 'OAuth 2.0',
+        summary:
+          'An Okta app integration whose provisioning uses **OAuth 2** (an Okta Integration Network app, or your own app integration with SCIM): Okta obtains and refreshes its tokens itself after you allow it once, here.',
+        app: 'Open the app integration that provisions this application, on its **Provisioning → Integration** tab.',
+        steps: [
+          'Set **Base URL** to `{baseUrl}`.',
+          'Set **Authentication Mode** to **OAuth 2**.',
+          'Set **Authorize endpoint** to `{authorizeUrl}` and **Token endpoint** to `{tokenUrl}`.',
+          'Set **Client ID** to `{clientId}` and **Client secret** to `{clientSecret}`.',
+          'Click **Authenticate with** the application. In the window that opens (in this browser, where this setup page is open), click **Allow**.',
+          'Click **Save**, then enable the features below on **Provisioning → To App**.',
+          'Assign people (or groups) to the app on its **Assignments** tab.',
+        ],
+      },
+    ],
   },
   {
     id: 'entra',
@@ -70,6 +111,40 @@ export const PROVIDERS: readonly ProviderGuide[] = [
     ],
     test: 'Entra looks up a user that cannot exist (`GET /Users?filter=userName eq "<a random GUID>"`) and expects an empty list.',
     baseUrl: (base) => `${base}?aadOptscim062020`,
+    token: {
+      name: 'A static token (testing only)',
+      summary:
+        "For testing with a non-gallery application only: Microsoft's app gallery does not accept long-lived bearer tokens, so use OAuth for anything you keep.",
+    },
+    methods: [
+      {
+        method: 'client-credentials',
+        name: 'OAuth 2.0 client credentials',
+        summary:
+          'What the Microsoft Entra app gallery requires: Entra obtains a short-lived access token with a client ID and secret. The secret expires in a year; add a new one before then.',
+        steps: [
+          'Name the application and create it (or open the gallery application).',
+          'Open **Provisioning** and set **Provisioning Mode** to **Automatic**.',
+          'Under **Admin Credentials**, set **Authentication Method** to **OAuth2 Client Credentials Grant**.',
+          'Set **Tenant URL** to `{baseUrl}` and **Token Endpoint** to `{tokenUrl}`.',
+          'Set **Client Identifier** to `{clientId}` and **Client Secret** to `{clientSecret}`.',
+          'Click **Test Connection**, then **Save**.',
+          'Under **Settings**, set **Scope** to **Sync only assigned users and groups**, assign people and groups under **Users and groups**, set **Provisioning Status** to **On** and save.',
+        ],
+      },
+      {
+        method: 'federation',
+        name: 'Workload identity federation',
+        summary:
+          "No secret at all: Entra presents a token of its own, signed with Microsoft's keys, for your tenant and the application you name. Enter your tenant ID, and the object ID and application (client) ID of the application Entra provisions as.",
+        steps: [
+          'Open **Provisioning** and set **Provisioning Mode** to **Automatic**.',
+          'Under **Admin Credentials**, choose workload identity federation as the authentication method.',
+          'Set **Tenant URL** to `{baseUrl}` and **Token Endpoint** to `{tokenUrl}`; where a client identifier is asked for, use `{clientId}`.',
+          'Click **Test Connection**, then **Save**, assign people and groups, and set **Provisioning Status** to **On**.',
+        ],
+      },
+    ],
   },
   {
     id: 'onelogin',
@@ -171,18 +246,37 @@ export function findProvider(id: string): ProviderGuide | undefined {
 export interface Values {
   readonly baseUrl: string;
   readonly token: string;
+  readonly tokenUrl?: string;
+  readonly authorizeUrl?: string;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
 }
 
 /** A step's text with the organization's values filled in. */
 export function fill(text: string, p: ProviderGuide, values: Values): string {
   const base = p.baseUrl ? p.baseUrl(values.baseUrl) : values.baseUrl;
-  return text.replaceAll('{baseUrl}', base).replaceAll('{token}', values.token);
+  return text
+    .replaceAll('{baseUrl}', base)
+    .replaceAll('{token}', values.token)
+    .replaceAll('{tokenUrl}', values.tokenUrl ?? '')
+    .replaceAll('{authorizeUrl}', values.authorizeUrl ?? '')
+    .replaceAll('{clientId}', values.clientId ?? '')
+    .replaceAll('{clientSecret}', values.clientSecret ?? '');
 }
+
+/** The placeholders the docs show for every value. */
+export const PLACEHOLDERS: Values = {
+  baseUrl: 'https://<your host>/o/<slug>/scim/v2',
+  token: '<token>',
+  tokenUrl: 'https://<your host>/o/<slug>/oauth/token',
+  authorizeUrl: 'https://<your host>/o/<slug>/oauth/authorize',
+  clientId: '<client ID>',
+  clientSecret: '<client secret>',
+};
 
 /** The guide as Markdown, for the docs: the values appear as placeholders. */
 export function guideMarkdown(p: ProviderGuide): string {
-  const values = { baseUrl: 'https://<your host>/o/<slug>/scim/v2', token: '<token>' };
-  const f = (t: string) => fill(t, p, values);
+  const f = (t: string) => fill(t, p, PLACEHOLDERS);
   return [
     `<!-- generated from src/console/providers.ts by \`npm run docs\`: edit there -->`,
     `**Application:** ${f(p.app)}`,
@@ -199,6 +293,14 @@ export function guideMarkdown(p: ProviderGuide): string {
     '',
     `**Connection test:** ${f(p.test)}`,
     '',
+    ...(p.methods ?? []).flatMap((m) => [
+      `**With ${m.name}:** ${f(m.summary)}`,
+      '',
+      ...(m.app ? [f(m.app), ''] : []),
+      ...m.steps.map((s, i) => `${i + 1}. ${f(s)}`),
+      '',
+    ]),
+    ...(p.token && p.methods?.length ? [`**With ${p.token.name}:** ${f(p.token.summary)} (the steps above)`, ''] : []),
     'The setup link (`rollcall org setup-link <slug>`) shows these steps with the base URL and a fresh token filled in, then waits for the first request.',
   ].join('\n');
 }

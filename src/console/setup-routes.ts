@@ -4,8 +4,9 @@ import type { Session } from '../service/access.js';
 import type { LogEntry } from '../service/log/entry.js';
 import { PageError, SETUP_COOKIE, checkCsrf, cookie, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
 import { html, inlineMarkup, page, postForm, statusBadge, when, type Html } from './html.js';
-import { PROVIDERS, fill, findProvider, type ProviderGuide } from './providers.js';
-import { orgIssuerPath, orgScimPath } from '../defaults.js';
+import { PROVIDERS, fill, findProvider, type ConnectMethod, type MethodGuide, type ProviderGuide, type Values } from './providers.js';
+import { DEFAULTS, orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
+import type { ClientInfo } from '../service/clients.js';
 
 /** A detail without the sentences meant for the operator (those that name a rollcall command). */
 function forAdmins(detail: string | null): string {
@@ -17,7 +18,9 @@ function forAdmins(detail: string | null): string {
 }
 
 /** What a refused request means for the IT admin, and what to do about it. */
-export function explain(e: Pick<LogEntry, 'status' | 'scimType' | 'detail' | 'method'>, provider = 'your identity provider'): string {
+export function explain(e: Pick<LogEntry, 'status' | 'scimType' | 'detail' | 'method'> & { path?: string }, provider = 'your identity provider'): string {
+  if (e.path === '/oauth/token')
+    return `${provider} reached the token endpoint, but it refused to give ${provider} an access token: ${e.scimType ?? 'refused'}: ${forAdmins(e.detail) || 'the request was not accepted'}. Check the client ID and secret (or the tenant and IDs you entered) against this page.`;
   if (e.status === 401)
     return `The token was not accepted. Copy the token from this page again, exactly as shown, into ${provider}'s token field (Okta: with "Bearer " in front), then test again.`;
   if (e.status === 403)
@@ -88,7 +91,31 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
     const { session, org } = await setup(request);
     const p = findProvider(request.params.id);
     if (!p) throw new PageError(404, 'Not found', html`<p>No such identity provider. <a href="/setup">Choose one</a>.</p>`);
-    const body = html`<p>${inlineMarkup(p.app)}</p><p>Next, Rollcall issues a token for ${p.name}. It is shown once, on the next page, with every step and your values filled in.</p>${postForm(`/setup/provider/${p.id}`, session.csrf, html`<button type="submit" class="primary">Issue a token and show the steps</button>`)}<p><a href="/setup">Choose another provider</a></p>`;
+    const form = (method: ConnectMethod, fields: Html, button: string) =>
+      postForm(
+        `/setup/provider/${p.id}`,
+        session.csrf,
+        html`<input type="hidden" name="method" value="${method}">${fields}<button type="submit" class="primary">${button}</button>`,
+      );
+    const tokenChoice = html`<p>${inlineMarkup(p.app)}</p><p>Rollcall issues a token for ${p.name}. It is shown once, on the next page, with every step and your values filled in.</p>${form('token', html``, 'Issue a token and show the steps')}`;
+    const body = p.methods?.length
+      ? html`<p>${p.name} can connect in ${p.methods.length + 1} ways. Choose one.</p>${p.methods.map(
+          (m) =>
+            html`<section class="method" aria-labelledby="m-${m.method}"><h2 id="m-${m.method}">${m.name}</h2><p>${inlineMarkup(m.summary)}</p>${form(
+              m.method,
+              m.method === 'federation'
+                ? html`<div class="field"><label for="tenant">Directory (tenant) ID</label><input id="tenant" name="tenant" required maxlength="36" placeholder="72f988bf-86f1-41af-91ab-2d7cd011db47"></div><div class="field"><label for="subject">Object ID of the application Entra provisions as</label><input id="subject" name="subject" required maxlength="200"></div><div class="field"><label for="audience">Its application (client) ID</label><input id="audience" name="audience" required maxlength="200"></div>`
+                : m.method === 'authorization-code'
+                  ? html`<div class="field"><label for="redirect-uri">${p.name}'s redirect URI for this integration</label><input id="redirect-uri" name="redirectUri" type="url" required maxlength="2000" placeholder="https://your-org-admin.okta.com/admin/app/…/oauth/callback"></div>`
+                  : html``,
+              m.method === 'client-credentials'
+                ? 'Create a client ID and secret'
+                : m.method === 'federation'
+                  ? 'Trust these tokens'
+                  : 'Create the OAuth client',
+            )}</section>`,
+        )}<section class="method" aria-labelledby="m-token"><h2 id="m-token">${p.token?.name ?? 'A token'}</h2><p>${inlineMarkup(p.token?.summary ?? '')}</p>${tokenChoice}</section><p><a href="/setup">Choose another provider</a></p>`
+      : html`${tokenChoice}<p><a href="/setup">Choose another provider</a></p>`;
     return sendPage(reply, 200, frame(`Connect ${org.name} with ${p.name}`, body, session));
   });
 
@@ -96,11 +123,45 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
     const { session, org } = await setup(request);
     const p = findProvider(request.params.id);
     if (!p) throw new PageError(404, 'Not found', html`<p>No such identity provider.</p>`);
-    // One live token per provider choice of this link: choosing again replaces it; unused, it
-    // expires with the link; revoking the link revokes it.
-    const { token } = await organizations.issueToken(org.slug, `setup: ${p.id}`, 'scim', { linkId: session.linkId, expires: session.expires });
-    const baseUrl = `${originOf(request, opts.publicUrl)}${orgScimPath(org.slug)}`;
-    return sendPage(reply, 201, frame(`Connect ${org.name} with ${p.name}`, guide(p, { baseUrl, token }), session));
+    const fields = (request.body ?? {}) as Record<string, string | undefined>;
+    const method = (fields.method ?? 'token') as ConnectMethod;
+    const origin = originOf(request, opts.publicUrl);
+    const baseUrl = `${origin}${orgScimPath(org.slug)}`;
+    if (method === 'token') {
+      // One live token per provider choice of this link: choosing again replaces it; unused, it
+      // expires with the link; revoking the link revokes it.
+      const { token } = await organizations.issueToken(org.slug, `setup: ${p.id}`, 'scim', { linkId: session.linkId, expires: session.expires });
+      return sendPage(reply, 201, frame(`Connect ${org.name} with ${p.name}`, guide(p, { baseUrl, token }), session));
+    }
+    const m = p.methods?.find((x) => x.method === method);
+    if (!m) throw new PageError(400, 'Not available', html`<p>${p.name} does not connect this way. <a href="/setup/provider/${p.id}">Choose again</a>.</p>`);
+    const label = `setup: ${p.id}`;
+    const given = (name: string) => fields[name]?.trim() || undefined;
+    // One client per provider choice, as for tokens: choosing again removes the one before.
+    await directory.clients.removeAddedBy(org.id, session.linkId, label);
+    const added = await directory.clients.add(org.slug, {
+      label,
+      setupLink: session.linkId,
+      ...(method === 'client-credentials'
+        ? { auth: 'secret', secretExpires: new Date(Date.now() + DEFAULTS.clientSecretDays * 86_400_000).toISOString() }
+        : method === 'authorization-code'
+          ? {
+              auth: 'secret',
+              secretExpires: new Date(Date.now() + DEFAULTS.clientSecretDays * 86_400_000).toISOString(),
+              redirectUris: given('redirectUri') ? [given('redirectUri')!] : [],
+              ...(given('redirectUri') ? {} : { pkce: 'required' as const }),
+            }
+          : { auth: 'federated', entraTenant: given('tenant'), subject: given('subject'), audience: given('audience') }),
+    });
+    const values = {
+      baseUrl,
+      token: '',
+      tokenUrl: `${origin}${orgTokenPath(org.slug)}`,
+      authorizeUrl: `${origin}${orgIssuerPath(org.slug)}/oauth/authorize`,
+      clientId: added.client.clientId,
+      clientSecret: added.secret ?? '',
+    };
+    return sendPage(reply, 201, frame(`Connect ${org.name} with ${p.name}`, methodGuide(p, m, values, added.client), session));
   });
 
   // The consent of the authorization code grant (Okta's OAuth): the IT admin, in the setup-link
@@ -184,17 +245,25 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
   });
 
   type Org = Awaited<ReturnType<typeof setup>>['org'];
-  // The requests made with the tokens this session's link issued (at most one per provider).
+  // The requests made with the credentials this session's link issued (at most one per provider):
+  // its tokens, and its OAuth clients' token requests and access tokens (logged under the client).
   const liveState = async (org: Org, session: Session) => {
     const tokens = (await organizations.listTokens(org.slug)).filter((t) => t.linkId === session.linkId && !t.revoked);
+    const clients = (await directory.clients.list(org.slug)).filter((c) => c.setupLink === session.linkId && !c.removed);
+    const credentials = [
+      ...tokens.map((t) => ({ id: t.id, label: t.label, created: t.created })),
+      ...clients.map((c) => ({ id: c.clientId, label: c.label, created: c.created })),
+    ].sort((a, b) => (a.created < b.created ? -1 : 1));
     const entries = opts.log
-      ? (await Promise.all(tokens.map((t) => opts.log!.list(org, { tokenId: t.id, since: t.created, limit: 10 }))))
+      ? (await Promise.all(credentials.map((t) => opts.log!.list(org, { tokenId: t.id, since: t.created, limit: 10 }))))
           .flat()
           .sort((a, b) => b.id - a.id)
           .slice(0, 10)
       : [];
-    const accepted = entries.some((e) => e.status < 400);
-    const name = tokens.length ? (findProvider(tokens[tokens.length - 1]!.label.slice(7))?.name ?? 'your identity provider') : 'your identity provider';
+    const accepted = entries.some((e) => e.status < 400 && e.path !== '/oauth/token');
+    const name = credentials.length
+      ? (findProvider(credentials[credentials.length - 1]!.label.slice(7))?.name ?? 'your identity provider')
+      : 'your identity provider';
     return {
       state: entries.length === 0 ? 'waiting' : accepted ? 'connected' : 'failing',
       provider: name,
@@ -221,6 +290,31 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
         : ''
     }<p><a href="/setup/live">Refresh</a></p></section>`;
   };
+
+  function methodGuide(p: ProviderGuide, m: MethodGuide, values: Values, client: ClientInfo): Html {
+    const f = (t: string) => inlineMarkup(fill(t, p, values));
+    const rows: Html[] = [
+      html`<dt>SCIM base URL (Tenant URL)</dt><dd><code class="copy" id="base-url">${fill('{baseUrl}', p, values)}</code></dd>`,
+      html`<dt>Token endpoint</dt><dd><code class="copy" id="token-url">${values.tokenUrl ?? ''}</code></dd>`,
+      ...(m.method === 'authorization-code'
+        ? [html`<dt>Authorize endpoint</dt><dd><code class="copy" id="authorize-url">${values.authorizeUrl ?? ''}</code></dd>`]
+        : []),
+      html`<dt>Client ID</dt><dd><code class="copy" id="client-id">${client.clientId}</code></dd>`,
+      ...(values.clientSecret
+        ? [
+            html`<dt>Client secret</dt><dd><code class="copy secret" id="client-secret">${values.clientSecret}</code> <span class="muted">(expires ${when(client.secrets[0]!.expires)})</span></dd>`,
+          ]
+        : []),
+      ...(client.federation
+        ? [
+            html`<dt>Tokens trusted</dt><dd>issued by <code>${client.federation.issuer}</code> for <code>${client.federation.subject}</code>, audience <code>${client.federation.audience ?? ''}</code>, tenant <code>${client.federation.tenant ?? ''}</code></dd>`,
+          ]
+        : []),
+    ];
+    return html`<section aria-labelledby="values"><h2 id="values">Your values</h2>${values.clientSecret ? html`<p>The client secret is shown only on this page: finish the steps before you leave it.</p>` : ''}<dl class="values">${rows}</dl></section>
+<section aria-labelledby="steps"><h2 id="steps">Steps in ${p.name}: ${m.name}</h2>${m.app ? html`<p>${f(m.app)}</p>` : ''}<ol>${m.steps.map((s) => html`<li>${f(s)}</li>`)}</ol><h3>Attribute mappings</h3><ul>${p.mappings.map((x) => html`<li>${f(x)}</li>`)}</ul><h3>Provisioning features to enable</h3><ul>${p.features.map((x) => html`<li>${f(x)}</li>`)}</ul><p>${f(p.test)}</p></section>
+<section aria-labelledby="live-h"><h2 id="live-h">Live view</h2><div id="live" aria-live="polite" data-poll="/setup/status.json" data-state="waiting"><p class="waiting">Waiting for the first request from ${p.name}… Run its connection test now.</p><p><a href="/setup/live">Refresh</a></p></div></section>`;
+  }
 
   function guide(p: ProviderGuide, values: { baseUrl: string; token: string }): Html {
     const f = (t: string) => inlineMarkup(fill(t, p, values));

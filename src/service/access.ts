@@ -94,14 +94,24 @@ export class Access {
     return (await this.store.access.listLinks('setup', org.id)).map(info);
   }
 
-  /** Revokes a setup link, ends the sessions it started and revokes the tokens it issued (their ids). */
-  async revokeSetupLink(slug: string, id: string): Promise<{ tokens: string[] }> {
+  private clients: { removeAddedBy(orgId: string, linkId: string): Promise<string[]> } | undefined;
+
+  /** The OAuth clients a setup link's page adds go with the link (wired by the directory). */
+  removesClientsWith(clients: { removeAddedBy(orgId: string, linkId: string): Promise<string[]> }): void {
+    this.clients = clients;
+  }
+
+  /** Revokes a setup link, ends the sessions it started, revokes the tokens it issued and removes the OAuth clients its page added (their ids). */
+  async revokeSetupLink(slug: string, id: string): Promise<{ tokens: string[]; clients: string[] }> {
     const org = await this.organizations.get(slug);
     const at = now();
     if (!(await this.store.access.revokeLink(id, at, org.id)))
       throw new DirectoryError('ROLLCALL_NO_LINK', `organization "${slug}" has no unrevoked setup link "${id}"`);
     await this.store.access.endSessionsOf(id, at);
-    return { tokens: await this.organizations.revokeIssuedBy(org.id, org.slug, id) };
+    return {
+      tokens: await this.organizations.revokeIssuedBy(org.id, org.slug, id),
+      clients: this.clients ? await this.clients.removeAddedBy(org.id, id) : [],
+    };
   }
 
   /** What a link is, without using it (its confirmation page). */

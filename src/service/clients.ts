@@ -42,6 +42,8 @@ export interface ClientInfo {
   readonly jwks?: JSONWebKeySet;
   /** federated: the assertions' issuer, subject and audience (absent: the organization's issuer or token endpoint), and Entra's tenant when it is one. */
   readonly federation?: { readonly issuer: string; readonly subject: string; readonly audience?: string; readonly tenant?: string };
+  /** The setup link whose page added it. */
+  readonly setupLink?: string;
   readonly created: string;
   readonly removed: string | null;
   readonly secrets: readonly SecretInfo[];
@@ -49,6 +51,8 @@ export interface ClientInfo {
 
 /** A client's method settings, stored as JSON (public keys and names only: nothing secret). */
 interface ClientConfig {
+  /** The setup link whose page added it (the IT admin's live view follows its requests). */
+  readonly setupLink?: string;
   readonly allowSecretInBody?: boolean;
   readonly redirectUris?: readonly string[];
   readonly pkce?: 'required' | 'optional';
@@ -78,6 +82,8 @@ export interface NewClient {
   readonly audience?: string | undefined;
   /** federated: an Entra ID tenant, which fills in the issuer and the JWKS URL. */
   readonly entraTenant?: string | undefined;
+  /** Added by a setup link's page: that page follows it, and revoking the link removes it. */
+  readonly setupLink?: string | undefined;
 }
 
 export interface ClientsOptions {
@@ -243,7 +249,7 @@ export class Clients {
   }
 
   private async info(row: OAuthClientRow): Promise<ClientInfo> {
-    const { allowSecretInBody, jwksUri, jwks, issuer, subject, audience, tenant, redirectUris, pkce } = configOf(row);
+    const { allowSecretInBody, jwksUri, jwks, issuer, subject, audience, tenant, redirectUris, pkce, setupLink } = configOf(row);
     return {
       clientId: row.id,
       label: row.label,
@@ -251,6 +257,7 @@ export class Clients {
       allowSecretInBody: allowSecretInBody === true,
       grantTypes: redirectUris ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
       ...(redirectUris ? { redirectUris, pkce: pkce ?? 'required' } : {}),
+      ...(setupLink !== undefined ? { setupLink } : {}),
       ...(jwksUri !== undefined ? { jwksUri } : {}),
       ...(jwks !== undefined ? { jwks } : {}),
       ...(issuer !== undefined && subject !== undefined
@@ -341,7 +348,7 @@ export class Clients {
   /** Adds a client; a `secret` client gets its first secret (shown once), the others authenticate with assertions. */
   async add(slug: string, options: NewClient): Promise<{ client: ClientInfo; secret: string | undefined; secretInfo: SecretInfo | undefined }> {
     const org = await this.organizations.get(slug);
-    const config = await this.configFor(options);
+    const config = { ...(await this.configFor(options)), ...(options.setupLink ? { setupLink: options.setupLink } : {}) };
     if (options.auth === 'secret' && options.secretExpires === undefined)
       throw new DirectoryError('ROLLCALL_BAD_CLIENT', "a secret client needs its secret's expiry");
     const at = now();
@@ -379,6 +386,21 @@ export class Clients {
   async list(slug: string): Promise<ClientInfo[]> {
     const org = await this.organizations.get(slug);
     return Promise.all((await this.store.clients.list(org.id)).map((r) => this.info(r)));
+  }
+
+  /**
+   * Removes the live clients a setup link's page added (with `label`: only those, the ones a new
+   * choice of the same provider replaces); returns their ids.
+   */
+  async removeAddedBy(orgId: string, linkId: string, label?: string): Promise<string[]> {
+    const at = now();
+    const mine = (await this.store.clients.list(orgId)).filter(
+      (c) => c.removed === null && configOf(c).setupLink === linkId && (label === undefined || c.label === label),
+    );
+    await this.store.transaction(async (tx) => {
+      for (const c of mine) await tx.clients.remove(orgId, c.id, at);
+    });
+    return mine.map((c) => c.id);
   }
 
   /** Removes a client: its access tokens are refused on every node within a second. */

@@ -52,6 +52,7 @@ export class Directory {
     this.catalog = new Catalog(store, this.organizations, this.bus);
     this.organizations.declaresRolesWith(this.catalog);
     this.clients = new Clients(store, this.organizations, options.clients);
+    this.access.removesClientsWith(this.clients);
     // One by one when an application hook may await before a create (see Bulk.run).
     this.bulk = new Bulk(
       this.users,
