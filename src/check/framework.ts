@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { OAuthCredentials } from './oauth.js';
 
 /**
  * `rollcall check`: a conformance tester for any SCIM 2.0 server (docs/check.md). A check sends
@@ -158,9 +159,9 @@ export class CheckContext {
     if (!this.supports(feature)) throw new CheckSkipped(`ServiceProviderConfig does not advertise ${feature}.supported`);
   }
 
-  /** Fails the check with what was expected, showing the last exchange. */
-  expect(condition: unknown, expected: string): void {
-    if (!condition) throw new CheckFailure(expected, this.http.last);
+  /** Fails the check with what was expected, showing the last exchange (or the one given). */
+  expect(condition: unknown, expected: string, exchange: Exchange | undefined = this.http.last): void {
+    if (!condition) throw new CheckFailure(expected, exchange);
   }
 
   status(answer: Answer, status: number | readonly number[], what = ''): void {
@@ -208,7 +209,7 @@ export interface Check {
 }
 
 export interface Suite {
-  readonly id: 'okta' | 'entra' | 'generic';
+  readonly id: 'okta' | 'entra' | 'generic' | 'oauth';
   readonly title: string;
   readonly checks: readonly Check[];
 }
@@ -238,7 +239,9 @@ export interface CheckReport {
 
 export interface CheckOptions {
   readonly baseUrl: string;
-  readonly token: string;
+  /** A bearer token; or `oauth`, from which the run obtains one (and checks the token endpoint). */
+  readonly token?: string;
+  readonly oauth?: OAuthCredentials;
   readonly suites: readonly Suite[];
   /** Only checks whose id or title contains this (case-insensitive), or matches it as a /regexp/. */
   readonly only?: string;
@@ -262,8 +265,43 @@ function selector(only: string | undefined): (c: Check) => boolean {
 /** Runs the suites in order, each check in order, then deletes what the run created. */
 export async function runChecks(options: CheckOptions): Promise<CheckReport> {
   const started = Date.now();
-  const http = new CheckClient(options.baseUrl, options.token, options.timeoutMs ?? 10_000);
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const results: CheckResult[] = [];
+  let suites = options.suites;
+  let token = options.token;
+  if (options.oauth) {
+    const { obtainToken, oauthSuite } = await import('./oauth.js');
+    try {
+      const granted = await obtainToken(options.oauth, timeoutMs);
+      token = granted.token;
+      suites = [oauthSuite(options.oauth, granted, timeoutMs), ...suites];
+    } catch (err) {
+      if (!(err instanceof CheckFailure)) throw err;
+      // Without an access token nothing else can run: the grant's failure is the report.
+      const result: CheckResult = {
+        suite: 'oauth',
+        id: 'oauth.grant',
+        title: 'the client credentials grant answers an access token',
+        ref: 'RFC 6749 §4.4, §5.1',
+        outcome: 'fail',
+        ms: Date.now() - started,
+        detail: err.expected,
+        ...(err.exchange ? { exchange: err.exchange } : {}),
+      };
+      options.onResult?.(result);
+      return {
+        baseUrl: options.baseUrl,
+        run: 'none',
+        started: new Date(started).toISOString(),
+        ms: Date.now() - started,
+        requests: 1,
+        results: [result],
+        leftBehind: [],
+      };
+    }
+  }
+  if (token === undefined) throw new Error('a token, or OAuth client credentials, is needed');
+  const http = new CheckClient(options.baseUrl, token, timeoutMs);
   const wanted = selector(options.only);
   const ctx = new CheckContext(http);
   // What the server says it supports decides which optional checks run.
@@ -273,7 +311,7 @@ export async function runChecks(options: CheckOptions): Promise<CheckReport> {
   } catch {
     // The discovery checks report it.
   }
-  for (const suite of options.suites) {
+  for (const suite of suites) {
     ctx.state.clear();
     for (const check of suite.checks) {
       if (!wanted(check)) continue;

@@ -50,6 +50,106 @@ for (const engine of ENGINES) {
       }
     });
 
+    test('with OAuth client credentials: the token endpoint suite passes for a secret and for a private key (through the CLI), and the SCIM suites run on the access token', async () => {
+      await h.org('oauthcheck', { rateLimit: 0 });
+      const origin = new URL(base).origin;
+      const tokenUrl = `${origin}/o/oauthcheck/oauth/token`;
+      const { client: c, secret } = await h.wiring.directory.clients.add('oauthcheck', {
+        auth: 'secret',
+        secretExpires: new Date(Date.now() + 86_400_000).toISOString(),
+      });
+      const report = await runChecks({
+        baseUrl: `${origin}/o/oauthcheck/scim/v2`,
+        oauth: { tokenUrl, clientId: c.clientId, clientSecret: secret! },
+        suites: [SUITES.generic],
+      });
+      assert.deepEqual(
+        failed(report),
+        [],
+        JSON.stringify(
+          report.results.filter((r) => r.outcome === 'fail'),
+          null,
+          2,
+        ).slice(0, 3000),
+      );
+      const oauth = report.results.filter((r) => r.suite === 'oauth');
+      assert.deepEqual(
+        oauth.map((r) => [r.id, r.outcome]),
+        [
+          ['oauth.grant', 'pass'],
+          ['oauth.lifetime', 'pass'],
+          ['oauth.scope', 'pass'],
+          ['oauth.bad-credentials', 'pass'],
+          ['oauth.grant-type', 'pass'],
+          ['oauth.secret-in-body', 'pass'],
+          ['oauth.replay', 'skip'],
+          ['oauth.resource', 'pass'],
+        ],
+      );
+      assert.ok(!JSON.stringify(report).includes(secret!.slice(4)), 'the secret is never in the report');
+
+      // A private key, through the command line: the replay check runs.
+      const { generateKeyPair, exportJWK } = await import('jose');
+      const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+      const pk = await h.wiring.directory.clients.add('oauthcheck', {
+        auth: 'private-key-jwt',
+        jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'ck' }] },
+      });
+      const dir = join(process.cwd(), '.tmp');
+      mkdirSync(dir, { recursive: true });
+      const keyFile = join(dir, `check-key-${process.pid}.json`);
+      (await import('node:fs')).writeFileSync(keyFile, JSON.stringify({ ...(await exportJWK(privateKey)), alg: 'ES256', kid: 'ck' }));
+      try {
+        const r = await cli([
+          'check',
+          `${origin}/o/oauthcheck/scim/v2`,
+          '--client-id',
+          pk.client.clientId,
+          '--private-key',
+          keyFile,
+          '--token-url',
+          tokenUrl,
+          '--idp',
+          'generic',
+          '--json',
+        ]);
+        assert.equal(r.code, 0, r.stderr + r.stdout.slice(0, 3000));
+        const json = JSON.parse(r.stdout) as CheckReport;
+        assert.equal(json.results.find((x) => x.id === 'oauth.replay')!.outcome, 'pass');
+        assert.equal(json.results.find((x) => x.id === 'oauth.secret-in-body')!.outcome, 'skip');
+      } finally {
+        rmSync(keyFile, { force: true });
+      }
+      // Wrong credentials: the grant's failure is the whole report, and says why.
+      const wrong = await runChecks({
+        baseUrl: `${origin}/o/oauthcheck/scim/v2`,
+        oauth: { tokenUrl, clientId: c.clientId, clientSecret: 'rcs_wrong' },
+        suites: [SUITES.generic],
+      });
+      assert.deepEqual(failed(wrong), ['oauth.grant']);
+      assert.match(wrong.results[0]!.detail!, /got 401 invalid_client/);
+      assert.equal(wrong.results[0]!.exchange!.requestHeaders.authorization, 'Basic ***');
+      // A client that may send its secret in the body: IPSIE's rule fails, and the report says which.
+      const lax = await h.wiring.directory.clients.add('oauthcheck', {
+        auth: 'secret',
+        allowSecretInBody: true,
+        secretExpires: new Date(Date.now() + 86_400_000).toISOString(),
+      });
+      const laxReport = await runChecks({
+        baseUrl: `${origin}/o/oauthcheck/scim/v2`,
+        oauth: { tokenUrl, clientId: lax.client.clientId, clientSecret: lax.secret! },
+        suites: [],
+        only: 'oauth',
+      });
+      assert.deepEqual(failed(laxReport), ['oauth.secret-in-body']);
+      assert.equal(
+        laxReport.results.find((r) => r.id === 'oauth.secret-in-body')!.exchange!.requestBody,
+        `grant_type=client_credentials&client_id=${lax.client.clientId}&client_secret=***`,
+      );
+      assert.match((await cli(['check', base, '--client-id', 'x'])).stderr, /OAuth needs --client-id and --token-url/);
+      assert.match((await cli(['check', base])).stderr, /give --token, or OAuth client credentials/);
+    });
+
     test('--keep leaves what the run created; --only runs the matching checks', async () => {
       const org = await h.org('kept', { rateLimit: 0 });
       const report = await runChecks({ baseUrl: base, token: org.token, suites: [SUITES.okta], only: 'okta.create', keep: true });
