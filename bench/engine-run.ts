@@ -84,7 +84,10 @@ export async function benchEngine(
     const { token } = await directory.organizations.issueToken('bench', 'benchmark');
 
     // As `rollcall serve` runs it: the provisioning log on, written by its thread.
-    const app = await buildApp({ store: db.store, wiring: wire({ store: db.store, provisioningLog: { thread: { database: db.database } } }) });
+    const app = await buildApp({
+      store: db.store,
+      wiring: wire({ store: db.store, provisioningLog: { thread: { database: db.database } }, allowPrivateJwks: true }),
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const unregisterApp = onInterrupt(() => app.close());
     const bench: Bench = {
@@ -167,7 +170,8 @@ export async function benchEngine(
       if (config.oauth && !config.logCostOnly) {
         const { connections, pipelining, duration, warmup } = config;
         oauth = await benchOAuth(
-          directory,
+          // The federated client's JWKS URL is on loopback: allowed here, as --allow-private-jwks allows it.
+          new Directory(db.store, { clients: { jwksPolicy: { allowPrivate: true } } }),
           load,
           { origin: bench.origin, maxUser: Math.min(present, config.users), connections, pipelining, duration, warmup },
           bench.headers,

@@ -7,7 +7,12 @@ import type { LoadResult, LoadSpec, WorkerReply, WorkerRequest } from './load.js
 import { percentile } from './stats.js';
 
 /** On this thread autocannon resolves unaggregated results; latencies are collected here instead. */
-async function attack(spec: LoadSpec, seconds: number, record: boolean): Promise<{ result: autocannon.UnaggregatedResult; latencies: number[] }> {
+async function attack(
+  spec: LoadSpec,
+  seconds: number,
+  record: boolean,
+  cursor: { next: number },
+): Promise<{ result: autocannon.UnaggregatedResult; latencies: number[] }> {
   const scenario = scenarioOf(spec.scenario);
   const latencies: number[] = [];
   const instance = autocannon({
@@ -27,7 +32,7 @@ async function attack(spec: LoadSpec, seconds: number, record: boolean): Promise
             ...request,
             method: scenario.method!,
             path: scenario.path(k),
-            body: scenario.body(k),
+            body: spec.bodies ? spec.bodies[cursor.next++ % spec.bodies.length]! : scenario.body(k),
             headers: { ...request.headers, 'content-type': scenario.contentType ?? 'application/scim+json' },
           };
         },
@@ -43,8 +48,9 @@ async function attack(spec: LoadSpec, seconds: number, record: boolean): Promise
 }
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
-  if (spec.warmup > 0) await attack(spec, spec.warmup, false);
-  const { result, latencies } = await attack(spec, spec.duration, true);
+  const cursor = { next: 0 };
+  if (spec.warmup > 0) await attack(spec, spec.warmup, false, cursor);
+  const { result, latencies } = await attack(spec, spec.duration, true, cursor);
   latencies.sort((a, b) => a - b);
   return {
     requests: latencies.length,

@@ -9,6 +9,8 @@ export interface LoadSpec {
   /** Requests address random users 1..maxUser. */
   readonly maxUser: number;
   readonly headers: Record<string, string>;
+  /** Bodies to send in turn instead of the scenario's, each once (the warm-up takes the first): signed assertions, which are never accepted twice. */
+  readonly bodies?: readonly string[];
   readonly connections: number;
   readonly pipelining: number;
   readonly duration: number;

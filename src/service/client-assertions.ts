@@ -74,6 +74,17 @@ export function peek(assertion: string): { alg: string; kid: string | undefined;
   };
 }
 
+/**
+ * A key set's lookup, kept while the set is (jose imports each key once per set, so the same
+ * set object means no import per request): the cache's arrays, a client's parsed configuration.
+ */
+const localSets = new WeakMap<object, JWTVerifyGetKey>();
+function localSet(owner: object, keys: readonly JSONWebKeySet['keys'][number][]): JWTVerifyGetKey {
+  let set = localSets.get(owner);
+  if (!set) localSets.set(owner, (set = createLocalJWKSet({ keys: [...keys] })));
+  return set;
+}
+
 const quote = (v: unknown) => JSON.stringify(v)?.slice(0, 200) ?? 'none';
 
 /**
@@ -90,15 +101,16 @@ export async function verifyAssertion(
 ): Promise<{ idHash: string; expires: string }> {
   const getKey: JWTVerifyGetKey =
     'set' in expect.keys
-      ? createLocalJWKSet(expect.keys.set)
+      ? localSet(expect.keys.set, expect.keys.set.keys)
       : async (header, token) => {
           const uri = (expect.keys as { uri: string }).uri;
           const held = await jwks.keys(uri);
           try {
-            return await createLocalJWKSet({ keys: held })(header, token);
+            return await localSet(held, held)(header, token);
           } catch (err) {
             if (!(err instanceof errors.JWKSNoMatchingKey)) throw err;
-            return createLocalJWKSet({ keys: await jwks.refresh(uri) })(header, token);
+            const fetched = await jwks.refresh(uri);
+            return localSet(fetched, fetched)(header, token);
           }
         };
   let payload: JWTPayload;

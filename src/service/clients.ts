@@ -7,7 +7,16 @@ import { DEFAULTS } from '../defaults.js';
 import { now } from './context.js';
 import { DirectoryError } from './errors.js';
 import { hashToken, mintToken, type Organization, type Organizations } from './organizations.js';
-import { AssertionRefused, ENTRA_TENANT, entraIssuer, entraJwksUri, peek, verifyAssertion, type AssertionExpectations } from './client-assertions.js';
+import {
+  ASSERTION_LIMITS,
+  AssertionRefused,
+  ENTRA_TENANT,
+  entraIssuer,
+  entraJwksUri,
+  peek,
+  verifyAssertion,
+  type AssertionExpectations,
+} from './client-assertions.js';
 import { JwksCache, jwksProblem, jwksUrlProblem } from './jwks.js';
 
 /**
@@ -220,12 +229,19 @@ const SCOPE = 'scim';
 
 const secretInfo = (s: OAuthClientSecretRow): SecretInfo => ({ id: s.id, created: s.created, expires: s.expires, removed: s.removed });
 
+/** Parsed configurations by their text: the same client's is the same object across requests (its key set is imported once). */
+const configs = new Map<string, ClientConfig>();
 function configOf(row: OAuthClientRow): ClientConfig {
+  let config = configs.get(row.config);
+  if (config) return config;
   try {
-    return JSON.parse(row.config) as ClientConfig;
+    config = JSON.parse(row.config) as ClientConfig;
   } catch {
-    return {};
+    config = {};
   }
+  if (configs.size >= 1000) configs.delete(configs.keys().next().value!);
+  configs.set(row.config, config);
+  return config;
 }
 
 /**
@@ -378,6 +394,15 @@ export class Clients {
     return row ? { id: row.id, label: row.label } : undefined;
   }
 
+  private forgotAt = 0;
+
+  /** Forgets expired assertion ids at most once a minute per process (off the request's path). */
+  private forgetExpiredAssertions(at: number): void {
+    if (at - this.forgotAt < 60_000) return;
+    this.forgotAt = at;
+    void this.store.clients.forgetAssertionIds(new Date(at - ASSERTION_LIMITS.skewSeconds * 1000).toISOString()).catch(() => undefined);
+  }
+
   /** Whether the organization has a client that is not removed (its discovery then names the token endpoint). */
   async anyLive(orgId: string): Promise<boolean> {
     return (await this.store.clients.list(orgId)).some((c) => c.removed === null);
@@ -449,7 +474,10 @@ export class Clients {
     const invalid = new OAuthError('invalid_client', 'Client authentication failed: check the client ID and secret, and that the secret has not expired.');
     if (!org) throw invalid;
     const at = Date.now();
-    const row = credentials.via === 'assertion' ? await this.byAssertion(org, credentials, urls, at) : await this.bySecret(org, credentials, at, invalid);
+    const { row, assertionId } =
+      credentials.via === 'assertion'
+        ? await this.byAssertion(org, credentials, urls, at)
+        : { row: await this.bySecret(org, credentials, at, invalid), assertionId: undefined };
     const scope = request.scope;
     if (scope !== undefined && scope.trim() !== '' && !scope.split(/\s+/).every((s) => s === SCOPE))
       throw new OAuthError('invalid_scope', `The only scope is "${SCOPE}".`);
@@ -473,7 +501,16 @@ export class Clients {
       ...(family ? { grant_family: family } : {}),
     });
     const refresh = family ? REFRESH_PREFIX + randomBytes(32).toString('base64url') : undefined;
+    this.forgetExpiredAssertions(at);
     await this.store.transaction(async (tx) => {
+      // The assertion's id and the token it obtains commit together: a replay on any node gets nothing.
+      if (assertionId && !(await tx.clients.useAssertionId(row.id, assertionId.idHash, assertionId.expires)))
+        throw new OAuthError(
+          'invalid_client',
+          'Client authentication failed: this assertion was used before (its jti): sign a new one, with a new jti, for each token request.',
+          401,
+          'this assertion was used before (its jti): sign a new one, with a new jti, for each token request',
+        );
       await tx.tokens.insert(tokenRow);
       if (refresh)
         await tx.clients.insertRefreshToken({
@@ -625,7 +662,7 @@ export class Clients {
     credentials: Extract<ClientCredentials, { via: 'assertion' }>,
     urls: TokenEndpointUrls,
     at: number,
-  ): Promise<OAuthClientRow> {
+  ): Promise<{ row: OAuthClientRow; assertionId: { idHash: string; expires: string } }> {
     const refused = (detail: string, signed: boolean) =>
       new OAuthError(
         'invalid_client',
@@ -669,10 +706,8 @@ export class Clients {
               tenant: config.tenant,
               keys: { uri: config.jwksUri! },
             };
-      const { idHash, expires } = await verifyAssertion(credentials.assertion, expect, this.jwks, at);
-      if (!(await this.store.transaction((tx) => tx.clients.useAssertionId(row.id, idHash, expires, new Date(at).toISOString()))))
-        throw new AssertionRefused('this assertion was used before (its jti): sign a new one, with a new jti, for each token request', true);
-      return row;
+      const id = await verifyAssertion(credentials.assertion, expect, this.jwks, at);
+      return { row, assertionId: id };
     } catch (err) {
       if (err instanceof AssertionRefused) throw refused(err.detail, err.signed);
       throw err;

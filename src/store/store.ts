@@ -405,11 +405,10 @@ export interface ClientStore {
   insertSecret(row: OAuthClientSecretRow): Promise<void>;
   secrets(clientId: string): Promise<OAuthClientSecretRow[]>;
   removeSecret(clientId: string, id: string, at: string): Promise<boolean>;
-  /**
-   * Records that a client's assertion with this id (hashed) was used, until it expires; false when
-   * it had been used already, on any node. Forgets the client's expired ones.
-   */
-  useAssertionId(clientId: string, jtiHash: string, expires: string, now: string): Promise<boolean>;
+  /** Records that a client's assertion with this id (hashed) was used, until it expires; false when it had been used already, on any node. */
+  useAssertionId(clientId: string, jtiHash: string, expires: string): Promise<boolean>;
+  /** Forgets the ids of assertions that expired before this time (they would be refused anyway). */
+  forgetAssertionIds(before: string): Promise<void>;
   insertCode(row: OAuthCodeRow): Promise<void>;
   /**
    * Takes an authorization code once: the row, marked used, when it was unused (`first` true);

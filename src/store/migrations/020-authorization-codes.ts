@@ -10,6 +10,7 @@ import type { DialectAdapter } from '../dialects/dialect.js';
  *   taken once (`used`): a second use revokes what the first obtained.
  * - `oauth_refresh_tokens`: refresh tokens, hashed, each of a `family` (the tokens descended from
  *   one code). A refresh token is used once; presenting a used one revokes its whole family.
+ * - `oauth_assertion_ids_expires`: assertion ids (019) are forgotten by expiry, now and then.
  * - `tokens.grant_family`: the family of the access tokens a code or a refresh token obtained, so
  *   that a family's revocation reaches them (on every node within a second, as any revocation).
  */
@@ -41,4 +42,6 @@ export async function authorizationCodes(db: Kysely<any>, a: DialectAdapter): Pr
   await db.schema.createIndex('oauth_refresh_tokens_family').on('oauth_refresh_tokens').columns(['family']).execute();
   await db.schema.alterTable('tokens').addColumn('grant_family', a.textType).execute();
   await db.schema.createIndex('tokens_grant_family').on('tokens').columns(['grant_family']).execute();
+  // The assertion ids of 019 are forgotten by expiry, across clients, now and then.
+  await db.schema.createIndex('oauth_assertion_ids_expires').on('oauth_assertion_ids').columns(['expires']).execute();
 }

@@ -51,8 +51,11 @@ export class SqlClients implements ClientStore {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  async useAssertionId(clientId: string, jtiHash: string, expires: string, now: string): Promise<boolean> {
-    await this.c.db.deleteFrom('oauth_assertion_ids').where('client_id', '=', clientId).where('expires', '<', now).execute();
+  async forgetAssertionIds(before: string): Promise<void> {
+    await this.c.db.deleteFrom('oauth_assertion_ids').where('expires', '<', before).execute();
+  }
+
+  async useAssertionId(clientId: string, jtiHash: string, expires: string): Promise<boolean> {
     const r = await this.c.db
       .insertInto('oauth_assertion_ids')
       .values({ client_id: clientId, jti_hash: jtiHash, expires })
