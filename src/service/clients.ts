@@ -549,7 +549,11 @@ export class Clients {
       throw invalid('it was used before, so the tokens obtained with it are revoked; start the authorization again');
     }
     if (Date.parse(code.expires) <= at) throw invalid(`it expired at ${code.expires} (codes are exchanged within ${DEFAULTS.authorizationCodeSeconds} s)`);
-    if (request.redirectUri !== code.redirect_uri) throw invalid('redirect_uri is not the one the authorization request named');
+    // RFC 6749 §4.1.3: the redirect_uri of the authorization request, which may be left out only
+    // when the client has exactly that one.
+    const registered = configOf(client).redirectUris ?? [];
+    const sent = request.redirectUri ?? (registered.length === 1 ? registered[0] : undefined);
+    if (sent !== code.redirect_uri) throw invalid('redirect_uri is not the one the authorization request named');
     if (code.code_challenge !== null) {
       if (!request.codeVerifier) throw invalid('code_verifier is missing (PKCE)');
       if (!PKCE_VERIFIER.test(request.codeVerifier) || s256(request.codeVerifier) !== code.code_challenge)

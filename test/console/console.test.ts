@@ -162,6 +162,7 @@ for (const engine of ENGINES) {
       await p.getByRole('link', { name: 'Microsoft Entra ID' }).click();
       await p.getByRole('button', { name: /Issue a token/ }).click();
       const text = await p.locator('main').innerText();
+      assert.match(text, /Steps in Microsoft Entra ID/);
       assert.match(text, new RegExp(`Tenant URL to ${origin.replace(/[/.]/g, '\\$&')}/o/acme/scim/v2\\?aadOptscim062020`));
       assert.match(text, /Secret Token to rc_\S+ \(without "Bearer"\)/);
       assert.match(text, /Non-gallery/);
@@ -172,6 +173,43 @@ for (const engine of ENGINES) {
       });
       assert.equal(r.status, 200);
       await p.locator('#live[data-state="connected"]').waitFor({ timeout: 10_000 });
+      await ctx.close();
+    });
+
+    test('an Entra setup link offers OAuth first: client credentials with the values filled in, and a refused token request explained in the live view', async () => {
+      const { secret } = await wiring.directory.access.createSetupLink('acme');
+      const ctx = await browser.newContext();
+      const p = await ctx.newPage();
+      await p.goto(`${origin}/setup/${secret}`);
+      await p.getByRole('button', { name: 'Start setup' }).click();
+      await p.getByRole('link', { name: 'Microsoft Entra ID' }).click();
+      const headings = await p.locator('main h2').allInnerTexts();
+      assert.deepEqual(headings, ['OAuth 2.0 client credentials', 'Workload identity federation', 'A static token (testing only)']);
+      await screenshot(p, 'setup-entra-choices');
+      await p.getByRole('button', { name: 'Create a client ID and secret' }).click();
+      const clientId = (await p.locator('#client-id').innerText()).trim();
+      const clientSecret = (await p.locator('#client-secret').innerText()).trim();
+      const tokenUrl = (await p.locator('#token-url').innerText()).trim();
+      assert.equal(tokenUrl, `${origin}/o/acme/oauth/token`);
+      assert.match(await p.locator('section:has(#steps) ol').innerText(), /Authentication Method to OAuth2 Client Credentials Grant/);
+      // Entra's Test Connection with a mistyped secret, then with the right one.
+      const grant = (s: string) =>
+        fetch(tokenUrl, {
+          method: 'POST',
+          headers: { authorization: `Basic ${Buffer.from(`${clientId}:${s}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: 'grant_type=client_credentials',
+        });
+      assert.equal((await grant(clientSecret.slice(0, -2))).status, 401);
+      await p.locator('#live .error-detail').first().waitFor({ timeout: 10_000 });
+      assert.match(await p.locator('#live .error-detail').first().innerText(), /reached the token endpoint, but it refused .*invalid_client/);
+      assert.doesNotMatch(await p.locator('#live').innerText(), new RegExp(clientSecret.slice(4, 20)));
+      const { access_token: access } = (await (await grant(clientSecret)).json()) as { access_token: string };
+      const r = await fetch(`${origin}/o/acme/scim/v2/Users?filter=userName+eq+%229f4a2c1e-7b8d-4e3f-a6c5-0d1e2f3a4b5c%22`, {
+        headers: { authorization: `Bearer ${access}`, 'user-agent': 'Azure Active Directory SCIM Client' },
+      });
+      assert.equal(r.status, 200);
+      await p.locator('#live[data-state="connected"]').waitFor({ timeout: 10_000 });
+      await screenshot(p, 'setup-entra-oauth');
       await ctx.close();
     });
 

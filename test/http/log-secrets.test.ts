@@ -22,6 +22,7 @@ for (const engine of ENGINES) {
     const secondPassword = `Pw2-${Math.random().toString(36).slice(2)}`;
     const bogusToken = `rc_${Math.random().toString(36).slice(2)}bogus`;
     const thirds: string[] = [];
+    const oauthSecrets: string[] = [];
     before(async () => {
       const stream = new Writable({
         write(chunk, _enc, done) {
@@ -72,6 +73,22 @@ for (const engine of ENGINES) {
       await h.request('GET', '/Users', { org: acme, headers: { 'x-request-id': 'x'.repeat(5000) } });
       // A refused request whose body carries the token and a password.
       await h.request('POST', '/Users', { org: acme, body: { userName: 'x', password, note: `Bearer ${acme.token}` } });
+      // Issue 24: OAuth's secrets. A client secret sent right and wrong, the access token it got
+      // used, and a refresh token, a code and the secret pasted into a body: recognised by form.
+      const { client: oauthClient, secret: clientSecret } = await h.directory.clients.add('acme', {
+        auth: 'secret',
+        secretExpires: new Date(Date.now() + 86_400_000).toISOString(),
+      });
+      oauthSecrets.push(clientSecret!);
+      const granted = await h.clientCredentials('acme', oauthClient.clientId, clientSecret!);
+      assert.equal(granted.statusCode, 200);
+      oauthSecrets.push(granted.json().access_token);
+      assert.equal((await h.clientCredentials('acme', oauthClient.clientId, `${clientSecret}x`)).statusCode, 401);
+      assert.equal((await h.request('GET', '/Users', { token: granted.json().access_token })).status, 200);
+      const refresh = `rcr_${'r'.repeat(20)}${Math.random().toString(36).slice(2)}`;
+      const code = `rca_${'c'.repeat(20)}${Math.random().toString(36).slice(2)}`;
+      oauthSecrets.push(refresh, code);
+      await h.request('POST', '/Users', { org: acme, body: { userName: 'y', note: `${refresh} ${code} ${clientSecret}` } });
       await h.flushLog();
       const entries = await h.store.log.list((await h.directory.organizations.get('acme')).id, { limit: 100 });
       assert.ok(entries.length >= 13, `${entries.length} entries written`);
@@ -110,6 +127,7 @@ for (const engine of ENGINES) {
           ['the second password', secondPassword],
           ['the refused token', bogusToken],
           ["the capitalised PATCH's password", thirds[0]!],
+          ...oauthSecrets.map((x, i) => [`OAuth secret ${i} (client secret, access token, refresh token, code)`, x] as const),
         ] as const) {
           assert.ok(!text.includes(secret), `${name} found in ${where}`);
         }
