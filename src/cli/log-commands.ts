@@ -30,8 +30,12 @@ export function healthLines(h: Health): string[] {
   ];
   if (h.lastError)
     lines.push(`last error     ${h.lastError.status} ${h.lastError.request ?? ''} at ${h.lastError.at}${h.lastError.detail ? `: ${h.lastError.detail}` : ''}`);
+  if (h.unattributed.requests24h)
+    lines.push(
+      `unattributed   ${h.unattributed.requests24h} refused in 24 hours without one of its credentials (a mistyped or another organization's token at its URL; not counted in its state)`,
+    );
   if (h.tokens.length) {
-    lines.push('tokens:');
+    lines.push('credentials (worst first):');
     for (const t of h.tokens)
       lines.push(
         `  ${t.label ?? t.tokenId}\t${t.scope ?? 'deleted'}${t.revoked ? ' (revoked)' : ''}\t${t.status}\tlast request ${t.lastRequestAt ?? 'never'}${t.clientName ? `\t${t.clientName}` : ''}${t.expiring ? `\tEXPIRING ${t.expires}` : ''}`,

@@ -140,19 +140,57 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     return reply.redirect(`/admin/orgs/${created.slug}?created=1`, 303);
   });
 
-  app.get('/admin/health', async (request, reply) => {
+  // Every organization, the ones that need looking at first (failing, degraded, silent), searchable and paged.
+  const HEALTH_PAGE = 50;
+  const ORDER: Record<string, number> = { failing: 0, degraded: 1, silent: 2, healthy: 3, 'never-connected': 4 };
+  app.get<{ Querystring: { q?: string; page?: string } }>('/admin/health', async (request, reply) => {
     const session = await admin(request);
-    const orgs = (await organizations.list()).slice(0, 100);
+    const q = (request.query.q ?? '').trim().toLowerCase().slice(0, 100);
+    const all = await organizations.list();
+    const states = opts.log ? await opts.log.states() : new Map<string, string>();
+    const counts = new Map<string, number>();
+    for (const o of all) counts.set(states.get(o.slug) ?? 'never-connected', (counts.get(states.get(o.slug) ?? 'never-connected') ?? 0) + 1);
+    const matching = all
+      .filter((o) => !q || o.slug.includes(q) || o.name.toLowerCase().includes(q))
+      .sort(
+        (a, b) => (ORDER[states.get(a.slug) ?? 'never-connected'] ?? 9) - (ORDER[states.get(b.slug) ?? 'never-connected'] ?? 9) || a.slug.localeCompare(b.slug),
+      );
+    const pages = Math.max(1, Math.ceil(matching.length / HEALTH_PAGE));
+    const pageNo = Math.min(pages, Math.max(1, Number.parseInt(request.query.page ?? '1', 10) || 1));
+    const shown = matching.slice((pageNo - 1) * HEALTH_PAGE, pageNo * HEALTH_PAGE);
     const sections = await Promise.all(
-      orgs.map(async (o) => {
+      shown.map(async (o) => {
         const h = await healthOf(o);
-        return html`<section class="card" aria-labelledby="h-${o.slug}"><h2 id="h-${o.slug}"><a href="/admin/orgs/${o.slug}">${o.name}</a> ${h ? stateBadge(h.status) : ''}</h2>${h ? html`<p>Last request ${when(h.lastRequestAt)}${h.clientName ? html` from ${h.clientName}` : ''}.</p>${hoursChart(h.hours)}` : html`<p>The provisioning log is off.</p>`}</section>`;
+        return html`<section class="card" aria-labelledby="h-${o.slug}"><h2 id="h-${o.slug}"><a href="/admin/orgs/${o.slug}">${o.name}</a> ${h ? stateBadge(h.status) : ''}</h2>${
+          h
+            ? html`<p>Last request ${when(h.lastRequestAt)}${h.clientName ? html` from ${h.clientName}` : ''}; ${h.requests24h} requests and ${h.errors24h} refused in 24 hours.${
+                h.unattributed.requests24h
+                  ? html` ${h.unattributed.requests24h} refused without one of its credentials (a mistyped or another organization's token at its URL).`
+                  : ''
+              }</p>${hoursChart(h.hours)}`
+            : html`<p>The provisioning log is off.</p>`
+        }</section>`;
       }),
     );
+    const link = (n: number, label: string) =>
+      html`<a href="/admin/health?${new URLSearchParams({ ...(q ? { q } : {}), page: String(n) }).toString()}">${label}</a>`;
+    const summary = html`<p>${all.length} organizations: ${['failing', 'degraded', 'silent', 'healthy', 'never-connected']
+      .filter((st) => counts.get(st))
+      .map((st, i) => html`${i ? ', ' : ''}${counts.get(st)} ${st}`)}. Failing and degraded first (the rule: docs/console.md, "Connection health").</p>`;
+    const search = html`<form method="get" action="/admin/health" class="filters" role="search"><div class="field"><label for="health-q">Organization</label><input id="health-q" name="q" value="${q}" placeholder="slug or name"></div><button type="submit">Search</button></form>`;
+    const paging =
+      matching.length > HEALTH_PAGE
+        ? html`<nav aria-label="Pages" class="paging"><p>${(pageNo - 1) * HEALTH_PAGE + 1}–${Math.min(pageNo * HEALTH_PAGE, matching.length)} of ${matching.length}${q ? html` matching "${q}"` : ''}. ${pageNo > 1 ? html`${link(1, 'First')} ${link(pageNo - 1, 'Previous')} ` : ''}${pageNo < pages ? html`${link(pageNo + 1, 'Next')} ${link(pages, 'Last')}` : ''}</p></nav>`
+        : html`<p class="muted">${matching.length} of ${all.length} shown${q ? html` (matching "${q}")` : ''}.</p>`;
     return sendPage(
       reply,
       200,
-      adminPage({ session }, 'Connection health', html`${sections.length ? sections : html`<p>No organizations yet.</p>`}`, { current: '/admin/health' }),
+      adminPage(
+        { session },
+        'Connection health',
+        html`${summary}${search}${paging}${sections.length ? sections : html`<p>${q ? 'No organization matches.' : 'No organizations yet.'}</p>`}${matching.length > HEALTH_PAGE ? paging : ''}`,
+        { current: '/admin/health' },
+      ),
     );
   });
 

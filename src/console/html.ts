@@ -77,7 +77,7 @@ export function statusBadge(status: number): Html {
 }
 
 export function stateBadge(state: string): Html {
-  const cls = state === 'healthy' ? 'ok' : state === 'failing' ? 'bad' : state === 'silent' ? 'warn' : 'none';
+  const cls = state === 'healthy' ? 'ok' : state === 'failing' ? 'bad' : state === 'silent' || state === 'degraded' ? 'warn' : 'none';
   return html`<span class="badge ${cls}">${state}</span>`;
 }
 

@@ -103,16 +103,16 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
       if (!states || states.at < Date.now() - 1000) states = { at: Date.now(), value: log.states() };
       return states.value;
     };
-    // Organizations per state (four series); per organization only when asked.
+    // Organizations per state (five series); per organization only when asked.
     new Gauge({
       name: 'rollcall_organizations',
-      help: 'Organizations by connection state (never-connected, healthy, failing, silent).',
+      help: 'Organizations by connection state (never-connected, healthy, degraded, failing, silent; docs/console.md, "Connection health").',
       labelNames: ['state'],
       registers: [registry],
       async collect() {
         const byOrg = await statesNow();
         this.reset();
-        for (const state of ['never-connected', 'healthy', 'failing', 'silent']) this.set({ state }, 0);
+        for (const state of ['never-connected', 'healthy', 'degraded', 'failing', 'silent']) this.set({ state }, 0);
         for (const state of byOrg.values()) this.inc({ state });
       },
     });

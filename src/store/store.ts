@@ -357,6 +357,16 @@ export interface ConnectionUpdate {
   readonly last_error?: { readonly at: string; readonly status: number; readonly detail: string | null; readonly path: string };
 }
 
+/** A credential's requests and refusals over the last day and the last hour (health's window). */
+export interface WindowCountRow {
+  readonly org_id: string;
+  readonly token_id: string;
+  readonly requests24h: number;
+  readonly errors24h: number;
+  readonly requests1h: number;
+  readonly errors1h: number;
+}
+
 export interface LogStore {
   /** Writes a batch of entries and folds it into the connection summaries and minute counts. Call inside a transaction. */
   append(entries: readonly NewLogEntryRow[], connections: readonly ConnectionUpdate[], minutes: readonly LogMinuteRow[]): Promise<void>;
@@ -367,6 +377,8 @@ export interface LogStore {
   allConnections(): Promise<LogConnectionRow[]>;
   /** Minute counts of the organization from `since` (a minute, `YYYY-MM-DDTHH:MM`) on. */
   minutes(orgId: string, since: string): Promise<LogMinuteRow[]>;
+  /** Every organization's requests and refusals per credential since `dayAgo` and since `hourAgo` (minutes), summed in the database (for /metrics and the organization list). */
+  windowCounts(dayAgo: string, hourAgo: string): Promise<WindowCountRow[]>;
   /**
    * Deletes at most `batch` entries of the organization that are older than `before` or beyond
    * the newest `keep`; returns how many. Called again until it returns less than `batch`.

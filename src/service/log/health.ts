@@ -2,15 +2,78 @@ import type { LogConnectionRow, LogMinuteRow, TokenRow } from '../../store/types
 import { CLIENT_NAMES, type ClientId } from './clients.js';
 
 /**
- * - `never-connected`: no request yet;
- * - `failing`: the most recent requests were refused (the last three, or every one when fewer were made);
- * - `silent`: requests before, and none for longer than the organization's `silentAfterHours`;
- * - `healthy`: otherwise.
+ * A connection's state (docs/console.md, "Connection health"). A credential is **active** when it
+ * made a request in the last 24 hours. Its **window** is the last hour, or the last 24 hours when
+ * the hour has fewer than `HEALTH_RULE.minRequests` requests; over it:
+ * - `failing`: at least `failingErrors` refused, and at least `failingRatio` of its requests;
+ * - `degraded`: at least `degradedErrors` refused, and at least `degradedRatio` of its requests;
+ * - `healthy`: otherwise;
+ * - `silent`: no request for longer than the organization's `silentAfterHours`;
+ * - `never-connected`: no request yet.
+ *
+ * An organization is its worst active credential (failing, then degraded, then healthy); with
+ * none active, `silent` or `healthy` by its last request. Requests refused without a credential of
+ * the organization (a mistyped token at its URL) are shown, not counted: they are nobody's.
  */
-export type HealthState = 'never-connected' | 'healthy' | 'failing' | 'silent';
+export type HealthState = 'never-connected' | 'healthy' | 'degraded' | 'failing' | 'silent';
 
-/** Refused requests in a row that make a connection `failing` (or every request, when fewer were made). */
-export const FAILING_AFTER = 3;
+/** The numbers of the rule above. */
+export const HEALTH_RULE = {
+  activeHours: 24,
+  minRequests: 10,
+  degradedErrors: 2,
+  degradedRatio: 0.05,
+  failingErrors: 3,
+  failingRatio: 0.5,
+} as const;
+
+/** Worse first. */
+const SEVERITY: Record<HealthState, number> = { failing: 4, degraded: 3, silent: 2, healthy: 1, 'never-connected': 0 };
+
+/** A credential's counts over the last day and hour. */
+export interface WindowCounts {
+  readonly requests24h: number;
+  readonly errors24h: number;
+  readonly requests1h: number;
+  readonly errors1h: number;
+}
+
+/** The state of one credential by the rule above. */
+export function credentialState(
+  c: { requests: number; last_at: string } | undefined,
+  w: WindowCounts | undefined,
+  now: number,
+  silentAfterHours: number,
+): HealthState {
+  if (!c || c.requests === 0) return 'never-connected';
+  const last = Date.parse(c.last_at);
+  const active = last >= now - HEALTH_RULE.activeHours * 3_600_000;
+  if (active && w) {
+    const hour = w.requests1h >= HEALTH_RULE.minRequests;
+    const requests = hour ? w.requests1h : w.requests24h;
+    const errors = hour ? w.errors1h : w.errors24h;
+    if (requests > 0 && errors >= HEALTH_RULE.failingErrors && errors / requests >= HEALTH_RULE.failingRatio) return 'failing';
+    if (requests > 0 && errors >= HEALTH_RULE.degradedErrors && errors / requests >= HEALTH_RULE.degradedRatio) return 'degraded';
+  }
+  return last < now - silentAfterHours * 3_600_000 ? 'silent' : 'healthy';
+}
+
+/** An organization's state: its worst active credential; with none active, silent or healthy by its last request. */
+export function organizationState(
+  credentials: readonly { connection: { requests: number; last_at: string; token_id: string }; window: WindowCounts | undefined }[],
+  now: number,
+  silentAfterHours: number,
+): HealthState {
+  const mine = credentials.filter((c) => c.connection.token_id !== '' && c.connection.requests > 0);
+  if (mine.length === 0) return 'never-connected';
+  const activeSince = now - HEALTH_RULE.activeHours * 3_600_000;
+  const active = mine.filter((c) => Date.parse(c.connection.last_at) >= activeSince);
+  if (active.length === 0) {
+    const last = Math.max(...mine.map((c) => Date.parse(c.connection.last_at)));
+    return last < now - silentAfterHours * 3_600_000 ? 'silent' : 'healthy';
+  }
+  return active.map((c) => credentialState(c.connection, c.window, now, silentAfterHours)).reduce((a, b) => (SEVERITY[b] > SEVERITY[a] ? b : a));
+}
 
 export interface LastError {
   readonly at: string;
@@ -73,7 +136,10 @@ export interface HourCount {
 export interface Health extends ConnectionHealth {
   readonly organization: string;
   readonly silentAfterHours: number;
+  /** Each credential (tokens, OAuth clients), failing first. */
   readonly tokens: readonly TokenHealth[];
+  /** Requests refused at the organization's URL without one of its credentials (a mistyped token): shown, not counted in its state. */
+  readonly unattributed: { readonly requests24h: number; readonly lastAt: string | null; readonly lastError: LastError | null };
   /** The last 24 hours, oldest first, for the chart. */
   readonly hours: readonly HourCount[];
 }
@@ -88,13 +154,6 @@ interface Counts {
 }
 
 const zero = (): Counts => ({ requests1h: 0, requests24h: 0, clientErrors1h: 0, clientErrors24h: 0, serverErrors1h: 0, serverErrors24h: 0 });
-
-export function stateOf(c: { requests: number; consecutive_errors: number; last_at: string } | undefined, now: number, silentAfterHours: number): HealthState {
-  if (!c || c.requests === 0) return 'never-connected';
-  if (c.consecutive_errors >= Math.min(FAILING_AFTER, c.requests)) return 'failing';
-  if (Date.parse(c.last_at) < now - silentAfterHours * 3_600_000) return 'silent';
-  return 'healthy';
-}
 
 function lastErrorOf(c: LogConnectionRow | undefined): LastError | null {
   return c?.last_error_at ? { at: c.last_error_at, status: c.last_error_status ?? 0, detail: c.last_error_detail, request: c.last_error_path } : null;
@@ -157,6 +216,16 @@ export function computeHealth(input: {
   }
 
   const connections = new Map(input.connections.map((c) => [c.token_id, c]));
+  const windowOf = (id: string): WindowCounts => {
+    const c = byToken.get(id) ?? zero();
+    return {
+      requests24h: c.requests24h,
+      errors24h: c.clientErrors24h + c.serverErrors24h,
+      requests1h: c.requests1h,
+      errors1h: c.clientErrors1h + c.serverErrors1h,
+    };
+  };
+  const stateOfToken = (id: string) => credentialState(connections.get(id), windowOf(id), now, silentAfterHours);
   const tokens: TokenHealth[] = [];
   const seen = new Set<string>();
   for (const t of input.tokens) {
@@ -172,12 +241,14 @@ export function computeHealth(input: {
       revoked: t.revoked,
       expires: t.expires,
       expiring: expiringSoon(t, c?.last_at ?? null, now),
-      ...view(stateOf(c, now, silentAfterHours), c, byToken.get(t.id) ?? zero(), lastErrorOf(c)),
+      ...view(stateOfToken(t.id), c, byToken.get(t.id) ?? zero(), lastErrorOf(c)),
     });
   }
-  // Requests under a token that is gone (the organization deleted it).
+  // Requests under a credential that is no token row: an OAuth client's, or a token that is gone
+  // (the organization deleted it); requests refused without a credential of this organization
+  // are `unattributed`, below, not a connection.
   for (const c of input.connections) {
-    if (!seen.has(c.token_id))
+    if (!seen.has(c.token_id) && c.token_id !== '')
       tokens.push({
         tokenId: c.token_id,
         label: c.token_label,
@@ -185,12 +256,20 @@ export function computeHealth(input: {
         revoked: null,
         expires: null,
         expiring: false,
-        ...view(stateOf(c, now, silentAfterHours), c, byToken.get(c.token_id) ?? zero(), lastErrorOf(c)),
+        ...view(stateOfToken(c.token_id), c, byToken.get(c.token_id) ?? zero(), lastErrorOf(c)),
       });
   }
+  // Failing first, then degraded: what needs looking at leads.
+  tokens.sort((a, b) => SEVERITY[b.status] - SEVERITY[a.status]);
 
-  // The organization: as its most recently active connection, silent when nothing came for the window.
+  // The organization: its worst active credential.
+  const state = organizationState(
+    input.connections.map((c) => ({ connection: c, window: windowOf(c.token_id) })),
+    now,
+    silentAfterHours,
+  );
   const latest = [...input.connections].sort((a, b) => (a.last_at < b.last_at ? 1 : -1))[0];
+  const unattributed = connections.get('');
   const firstAt = input.connections.reduce<string | null>((min, c) => (min === null || c.first_at < min ? c.first_at : min), null);
   const lastError =
     input.connections
@@ -206,8 +285,11 @@ export function computeHealth(input: {
   return {
     organization: input.slug,
     silentAfterHours,
-    ...view(stateOf(latest, now, silentAfterHours), latest, total, lastError, firstAt),
+    ...view(state, latest, total, lastError, firstAt),
     tokens,
+    unattributed: unattributed
+      ? { requests24h: windowOf('').requests24h, lastAt: unattributed.last_at, lastError: lastErrorOf(unattributed) }
+      : { requests24h: 0, lastAt: null, lastError: null },
     hours: hourList,
   };
 }

@@ -8,7 +8,7 @@ import { spawnThread } from '../../threads.js';
 import { LogFilterError, parseDuration } from './durations.js';
 import { toDetail, toEntry, type LogEntry, type LogEntryDetail, type RequestRecord } from './entry.js';
 import { writeBatch, type ThreadReply, type ThreadRequest } from './log-thread.js';
-import { EXPIRY_WARNING_DAYS, IN_USE_DAYS, computeHealth, stateOf, type Health, type HealthState } from './health.js';
+import { EXPIRY_WARNING_DAYS, IN_USE_DAYS, computeHealth, organizationState, type Health, type HealthState } from './health.js';
 
 export interface ProvisioningLogOptions {
   /** Longest an entry waits in memory before it is written (a crash loses at most this much). */
@@ -306,12 +306,21 @@ export class ProvisioningLog {
     return row ? toDetail(row) : undefined;
   }
 
-  /** Every organization's connection state, by slug (one query for all: /metrics reads it). */
+  /** Every organization's connection state, by slug, by the same rule as `health` (two queries for all: /metrics reads it). */
   async states(now = Date.now()): Promise<Map<string, HealthState>> {
-    const [orgs, connections] = await Promise.all([this.store.organizations.list(), this.store.log.allConnections()]);
-    const latest = new Map<string, (typeof connections)[number]>();
-    for (const c of connections) if (!latest.has(c.org_id)) latest.set(c.org_id, c);
-    return new Map(orgs.map((o) => [o.slug, stateOf(latest.get(o.id), now, parseSettings(o.settings).silentAfterHours)]));
+    const [orgs, connections, windows] = await Promise.all([
+      this.store.organizations.list(),
+      this.store.log.allConnections(),
+      this.store.log.windowCounts(new Date(now - 86_400_000).toISOString().slice(0, 16), new Date(now - 3_600_000).toISOString().slice(0, 16)),
+    ]);
+    const window = new Map(windows.map((w) => [`${w.org_id}\u0000${w.token_id}`, w]));
+    const byOrg = new Map<string, { connection: (typeof connections)[number]; window: (typeof windows)[number] | undefined }[]>();
+    for (const c of connections) {
+      const list = byOrg.get(c.org_id) ?? [];
+      list.push({ connection: c, window: window.get(`${c.org_id}\u0000${c.token_id}`) });
+      byOrg.set(c.org_id, list);
+    }
+    return new Map(orgs.map((o) => [o.slug, organizationState(byOrg.get(o.id) ?? [], now, parseSettings(o.settings).silentAfterHours)]));
   }
 
   /**

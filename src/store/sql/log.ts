@@ -1,7 +1,8 @@
 import { CompiledQuery, sql } from 'kysely';
-import type { ConnectionUpdate, LogQuery, LogStore } from '../store.js';
+import type { ConnectionUpdate, LogQuery, LogStore, WindowCountRow } from '../store.js';
 import type { LogConnectionRow, LogEntryRow, LogMinuteRow, NewLogEntryRow } from '../types.js';
 import type { SqlContext } from './context.js';
+import { sql as fragment } from './fragment.js';
 
 /** Entries per insert statement: far below both engines' parameter limits (22 columns each). */
 const ROWS_PER_INSERT = 200;
@@ -236,6 +237,22 @@ export class SqlLog implements LogStore {
 
   allConnections(): Promise<LogConnectionRow[]> {
     return this.c.db.selectFrom('log_connections').selectAll().orderBy('org_id').orderBy('last_at', 'desc').execute();
+  }
+
+  async windowCounts(dayAgo: string, hourAgo: string): Promise<WindowCountRow[]> {
+    const rows = await this.c.rows<Record<string, string | number>>(fragment`
+      select org_id, token_id, sum(requests) as r24, sum(client_errors + server_errors) as e24,
+        sum(case when minute >= ${hourAgo} then requests else 0 end) as r1,
+        sum(case when minute >= ${hourAgo} then client_errors + server_errors else 0 end) as e1
+      from log_minutes where minute >= ${dayAgo} group by org_id, token_id`);
+    return rows.map((r) => ({
+      org_id: String(r.org_id),
+      token_id: String(r.token_id),
+      requests24h: Number(r.r24),
+      errors24h: Number(r.e24),
+      requests1h: Number(r.r1),
+      errors1h: Number(r.e1),
+    }));
   }
 
   minutes(orgId: string, since: string): Promise<LogMinuteRow[]> {
