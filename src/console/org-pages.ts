@@ -146,7 +146,11 @@ ${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria
     const sections = await Promise.all(
       hooks.map(async (w) => {
         const deliveries = await webhooks.deliveries(org.slug, w.id, 10);
-        return html`<section class="card" aria-labelledby="w-${w.id}"><h3 id="w-${w.id}"><code>${w.url}</code> <span class="badge ${w.status === 'active' ? 'ok' : 'bad'}">${w.enabled ? w.status : 'disabled'}</span></h3><p>Events: ${w.events.length ? w.events.join(', ') : 'all'}. Format: ${w.format === 'set' ? `security event tokens (RFC 9967, ${w.form})` : 'Rollcall JSON events'}. Delivered up to event ${w.cursor}.${w.failingSince ? html` Failing since ${when(w.failingSince)}.` : ''}</p><div class="actions">${postForm(`${base}/webhooks/${w.id}/test`, session.csrf, html`<button type="submit">Send a test event</button>`)}${postForm(`${base}/webhooks/${w.id}/retry`, session.csrf, html`<button type="submit">${w.enabled ? 'Retry now' : 'Enable'}</button>`)}${postForm(`${base}/webhooks/${w.id}/delete`, session.csrf, html`<button type="submit" class="danger">Delete</button>`)}</div>${
+        return html`<section class="card" aria-labelledby="w-${w.id}"><h3 id="w-${w.id}"><code>${w.url}</code> <span class="badge ${w.state === 'active' ? 'ok' : w.state === 'failing' ? 'bad' : 'none'}">${w.state}</span></h3><p>Events: ${w.events.length ? w.events.join(', ') : 'all'}. Format: ${w.format === 'set' ? `security event tokens (RFC 9967, ${w.form})` : 'Rollcall JSON events'}. Delivered up to event ${w.cursor}.${
+          w.failingSince
+            ? html` Failing since ${when(w.failingSince)}: ${w.status === 'failing' ? 'retries stopped after 24 hours of failures; "Retry now" starts again.' : html`retrying (attempt ${w.attempts}, next ${when(w.nextAttemptAt)}).`}`
+            : ''
+        }</p><div class="actions">${postForm(`${base}/webhooks/${w.id}/test`, session.csrf, html`<button type="submit">Send a test event</button>`)}${postForm(`${base}/webhooks/${w.id}/retry`, session.csrf, html`<button type="submit">${w.enabled ? 'Retry now' : 'Enable'}</button>`)}${postForm(`${base}/webhooks/${w.id}/delete`, session.csrf, html`<button type="submit" class="danger">Delete</button>`)}</div>${
           deliveries.length
             ? html`<div class="scroll"><table><caption>Last deliveries</caption><thead><tr><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Attempt</th><th scope="col">Status</th><th scope="col">Error</th><th scope="col">ms</th></tr></thead><tbody>${deliveries.map(
                 (d) =>

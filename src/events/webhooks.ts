@@ -45,8 +45,13 @@ export interface Webhook {
   /** Event types delivered; empty means all. */
   readonly events: readonly string[];
   readonly enabled: boolean;
-  /** `failing` after 24 hours of failed attempts; the events stay in the feed. */
+  /** `failing` after 24 hours of failed attempts (retries stop; the events stay in the feed). */
   readonly status: 'active' | 'failing';
+  /**
+   * What to show: `failing` from the first failed attempt (retrying until `status` turns
+   * `failing`), `disabled` when turned off, `active` otherwise.
+   */
+  readonly state: 'active' | 'failing' | 'disabled';
   /** The sequence number of the last event delivered. */
   readonly cursor: number;
   readonly attempts: number;
@@ -79,6 +84,7 @@ function toWebhook(row: WebhookRow): Webhook {
     events: JSON.parse(row.event_types) as string[],
     enabled: row.enabled === 1,
     status: row.status,
+    state: row.enabled !== 1 ? 'disabled' : row.failing_since !== null || row.status === 'failing' ? 'failing' : 'active',
     cursor: row.cursor,
     attempts: row.attempts,
     failingSince: row.failing_since,

@@ -21,11 +21,13 @@ for (const engine of ENGINES) {
     let close: () => Promise<void>;
     before(async () => {
       const store = await createStore(engine);
-      wiring = wire({ store, provisioningLog: { flushMs: 20 } });
+      wiring = wire({ store, provisioningLog: { flushMs: 20 }, worker: { timeoutMs: 2000 }, allowPrivateWebhooks: true });
+      wiring.worker!.start();
       const app = await buildApp({ store, wiring, metrics: true });
       await app.listen({ host: '127.0.0.1', port: 0 });
       origin = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
       close = async () => {
+        await wiring.worker!.stop();
         await app.close();
         await store.dropAll();
       };
@@ -99,6 +101,34 @@ for (const engine of ENGINES) {
       await screenshot(page, 'console-health-paged');
       await page.goto(`${origin}/admin/health?q=org-10`);
       assert.equal(await page.locator('main section.card').count(), 6, 'org-100 to org-105');
+    });
+
+    test('a webhook shows failing from its first failed attempt, saying it retries and when; not a green "active"', async () => {
+      const { createServer } = await import('node:http');
+      const receiver = createServer((_req, res) => res.writeHead(500).end('down'));
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      try {
+        const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
+        const hook = await wiring.webhooks.add('acme', { url });
+        await wiring.directory.organizations.issueToken('acme', 'another token');
+        // Wait for the worker's first failed attempt.
+        for (;;) {
+          const [w] = (await wiring.webhooks.list('acme')).filter((x) => x.id === hook.id);
+          if (w!.failingSince) {
+            assert.equal(w!.state, 'failing');
+            assert.equal(w!.status, 'active', 'still retrying: the stored status turns failing only after 24 hours');
+            break;
+          }
+          await new Promise((r) => setImmediate(r));
+        }
+        await page.goto(`${origin}/admin/orgs/acme/webhooks`);
+        const card = page.locator(`#w-${hook.id}`);
+        assert.equal((await card.locator('.badge').innerText()).trim(), 'failing');
+        assert.equal(await card.locator('.badge.ok').count(), 0, 'no green badge');
+        assert.match(await page.locator('main').innerText(), /Failing since .*: retrying \(attempt 1, next/);
+      } finally {
+        await new Promise<void>((resolve) => receiver.close(() => resolve()));
+      }
     });
   });
 }
