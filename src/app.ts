@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { Logger } from 'pino';
 import { consolePlugin } from './console/plugin.js';
-import { DEFAULTS } from './defaults.js';
+import { DEFAULTS, orgScimPath } from './defaults.js';
+import { baseUrlOf, headerOf } from './http/request.js';
 import { Webhooks } from './events/webhooks.js';
 import { WebhookWorker, type WorkerOptions } from './events/worker.js';
 import { appApiPlugin } from './http/app-api.js';
@@ -256,6 +257,41 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     });
   if (options.metrics !== false) registerMetrics(app, { log: wiring.log, readThreads: wiring.readThreads, orgLabel: options.metricsOrgLabel === true });
   app.setNotFoundHandler((request, reply) => {
+    // A request under an organization's URL but not under its SCIM base (a base URL without
+    // /scim/v2, or with /scim alone): the most common setup mistake after the token. It is
+    // answered with the base URL to use, and recorded in that organization's log.
+    const misplaced = /^\/o\/([A-Za-z0-9-]{1,63})(\/[^?]*)?/.exec(request.url);
+    if (misplaced && !(misplaced[2] ?? '').toLowerCase().startsWith('/scim/v2/')) {
+      const slug = misplaced[1]!.toLowerCase();
+      const path = `/o/${slug}${misplaced[2] ?? ''}`;
+      const base = `${baseUrlOf(request, '', options.publicUrl)}${orgScimPath(slug)}`;
+      const detail = `Nothing at ${request.method} ${path}: the SCIM base URL should end in /scim/v2. Use ${base} as the base URL.`;
+      const log = wiring.log;
+      if (log)
+        void wiring.directory.organizations.find(slug).then(
+          (org) =>
+            org &&
+            log.record(
+              {
+                orgId: org.id,
+                at: Date.now(),
+                reqId: request.id,
+                tokenId: null,
+                tokenLabel: null,
+                userAgent: headerOf(request, 'user-agent'),
+                method: request.method,
+                url: request.url.split('?')[0]!,
+                status: 404,
+                ms: 0,
+                scimType: 'wrongBaseUrl',
+                detail,
+              },
+              org.slug,
+            ),
+          () => undefined,
+        );
+      return errorHandler(ScimError.notFound(detail) as never, request, reply);
+    }
     errorHandler(
       ScimError.notFound(
         `Nothing at ${request.method} ${request.url.split('?')[0]}: the SCIM API is at ${DEFAULTS.scimPrefix} (each organization's own at ${DEFAULTS.orgScimPrefix.replace(':slug', '<slug>')}), the application API at ${DEFAULTS.apiPrefix}.`,

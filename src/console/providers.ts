@@ -62,7 +62,7 @@ export const PROVIDERS: readonly ProviderGuide[] = [
       'Assign people (or groups) to the app on its **Assignments** tab.',
     ],
     mappings: [
-      'Keep **Application username format: Email** (**Sign On** tab): Rollcall expects an email address as `userName` by default.',
+      'Keep **Application username format: Email** (**Sign On** tab): {userNameRule}',
       'Keep the default mappings of **userName**, **givenName**, **familyName**, **email** and **displayName**.',
     ],
     features: ['**Create Users**', '**Update User Attributes**', '**Deactivate Users**', '**Push Groups** (optional, for groups and their members)'],
@@ -233,7 +233,7 @@ export const PROVIDERS: readonly ProviderGuide[] = [
       'Send the token as the header `Authorization: Bearer {token}`.',
       'Test the connection, then enable provisioning.',
     ],
-    mappings: ["Send an email address as **userName**, unless your application's operator changed that policy."],
+    mappings: ['Send an email address as **userName**: {userNameRule}'],
     features: ['Creating, updating and deactivating users (`active=false`)', 'Groups and their members (optional)'],
     test: 'Any request with the token counts: for example `GET /Users?count=1`.',
   },
@@ -250,6 +250,15 @@ export interface Values {
   readonly authorizeUrl?: string;
   readonly clientId?: string;
   readonly clientSecret?: string;
+  /** What the organization accepts as userName, from its settings (never written in copy). */
+  readonly userNameRule?: string;
+}
+
+/** The userName rule of an organization's settings, as the steps say it. */
+export function userNameRule(requireEmailUserName: boolean): string {
+  return requireEmailUserName
+    ? 'this organization accepts only an email address as `userName`, and refuses anything else.'
+    : 'this organization accepts any unique `userName`; an email address is what people recognise.';
 }
 
 /** A step's text with the organization's values filled in. */
@@ -261,7 +270,8 @@ export function fill(text: string, p: ProviderGuide, values: Values): string {
     .replaceAll('{tokenUrl}', values.tokenUrl ?? '')
     .replaceAll('{authorizeUrl}', values.authorizeUrl ?? '')
     .replaceAll('{clientId}', values.clientId ?? '')
-    .replaceAll('{clientSecret}', values.clientSecret ?? '');
+    .replaceAll('{clientSecret}', values.clientSecret ?? '')
+    .replaceAll('{userNameRule}', values.userNameRule ?? '');
 }
 
 /** The placeholders the docs show for every value. */
@@ -272,6 +282,7 @@ export const PLACEHOLDERS: Values = {
   authorizeUrl: 'https://<your host>/o/<slug>/oauth/authorize',
   clientId: '<client ID>',
   clientSecret: '<client secret>',
+  userNameRule: 'the setup page says whether the organization accepts only email addresses (its `requireEmailUserName` setting).',
 };
 
 /** The guide as Markdown, for the docs: the values appear as placeholders. */

@@ -4,7 +4,7 @@ import type { Session } from '../service/access.js';
 import type { LogEntry } from '../service/log/entry.js';
 import { PageError, SETUP_COOKIE, checkCsrf, cookie, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
 import { html, inlineMarkup, page, postForm, statusBadge, when, type Html } from './html.js';
-import { PROVIDERS, fill, findProvider, type ConnectMethod, type MethodGuide, type ProviderGuide, type Values } from './providers.js';
+import { PROVIDERS, fill, findProvider, userNameRule, type ConnectMethod, type MethodGuide, type ProviderGuide, type Values } from './providers.js';
 import { DEFAULTS, orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import type { ClientInfo } from '../service/clients.js';
 
@@ -21,8 +21,17 @@ function forAdmins(detail: string | null): string {
 export function explain(e: Pick<LogEntry, 'status' | 'scimType' | 'detail' | 'method'> & { path?: string }, provider = 'your identity provider'): string {
   if (e.path === '/oauth/token')
     return `${provider} reached the token endpoint, but it refused to give ${provider} an access token: ${e.scimType ?? 'refused'}: ${forAdmins(e.detail) || 'the request was not accepted'}. Check the client ID and secret (or the tenant and IDs you entered) against this page.`;
-  if (e.status === 401)
-    return `The token was not accepted. Copy the token from this page again, exactly as shown, into ${provider}'s token field (Okta: with "Bearer " in front), then test again.`;
+  if (e.scimType === 'wrongBaseUrl') {
+    const base = /Use (\S+) as the base URL/.exec(e.detail ?? '')?.[1];
+    return `${provider} reached this application, but at the wrong address: the base URL should end in /scim/v2.${base ? ` Set it to ${base} (copy it from this page), then test again.` : ''}`;
+  }
+  if (e.status === 401 && /^Authentication required/.test(e.detail ?? ''))
+    return `${provider} reached this application without a token: fill in its token field with the token from this page, then test again.`;
+  if (e.status === 401) {
+    const why = /not valid at this organization's URL: (.*)$/.exec(e.detail ?? '')?.[1];
+    if (why && !/^it is mistyped, revoked/.test(why)) return `${provider} reached this application, but the token was not accepted: ${why}`;
+    return `${provider} reached this application, but the token was not accepted. Copy the token from this page again, all of it, exactly as shown, into ${provider}'s token field (Okta: with "Bearer " in front), then test again.`;
+  }
   if (e.status === 403)
     return 'This token may read but not change users: it is an application token. Use the token this page issued for your identity provider.';
   if (e.status === 429) return `${provider} sent requests faster than this application accepts. It retries by itself; nothing needs doing unless this goes on.`;
@@ -131,7 +140,11 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
       // One live token per provider choice of this link: choosing again replaces it; unused, it
       // expires with the link; revoking the link revokes it.
       const { token } = await organizations.issueToken(org.slug, `setup: ${p.id}`, 'scim', { linkId: session.linkId, expires: session.expires });
-      return sendPage(reply, 201, frame(`Connect ${org.name} with ${p.name}`, guide(p, { baseUrl, token }), session));
+      return sendPage(
+        reply,
+        201,
+        frame(`Connect ${org.name} with ${p.name}`, guide(p, { baseUrl, token, userNameRule: userNameRule(org.settings.requireEmailUserName) }), session),
+      );
     }
     const m = p.methods?.find((x) => x.method === method);
     if (!m) throw new PageError(400, 'Not available', html`<p>${p.name} does not connect this way. <a href="/setup/provider/${p.id}">Choose again</a>.</p>`);
@@ -160,6 +173,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
       authorizeUrl: `${origin}${orgIssuerPath(org.slug)}/oauth/authorize`,
       clientId: added.client.clientId,
       clientSecret: added.secret ?? '',
+      userNameRule: userNameRule(org.settings.requireEmailUserName),
     };
     return sendPage(reply, 201, frame(`Connect ${org.name} with ${p.name}`, methodGuide(p, m, values, added.client), session));
   });
@@ -254,16 +268,21 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
       ...tokens.map((t) => ({ id: t.id, label: t.label, created: t.created })),
       ...clients.map((c) => ({ id: c.clientId, label: c.label, created: c.created })),
     ].sort((a, b) => (a.created < b.created ? -1 : 1));
-    const entries = opts.log
-      ? (await Promise.all(credentials.map((t) => opts.log!.list(org, { tokenId: t.id, since: t.created, limit: 10 }))))
-          .flat()
-          .sort((a, b) => b.id - a.id)
-          .slice(0, 10)
-      : [];
-    const accepted = entries.some((e) => e.status < 400 && e.path !== '/oauth/token');
-    const name = credentials.length
-      ? (findProvider(credentials[credentials.length - 1]!.label.slice(7))?.name ?? 'your identity provider')
-      : 'your identity provider';
+    // Only the credential issued for the provider chosen now (the page's latest): an earlier
+    // choice's requests are not this provider's. And the requests refused at the organization's
+    // URL since then, which no credential can be told from: they are the failures to see.
+    const current = credentials[credentials.length - 1];
+    const entries =
+      opts.log && current
+        ? [
+            ...(await opts.log.list(org, { tokenId: current.id, since: current.created, limit: 10 })),
+            ...(await opts.log.list(org, { unattributed: true, since: current.created, limit: 10 })),
+          ]
+            .sort((a, b) => b.id - a.id)
+            .slice(0, 10)
+        : [];
+    const accepted = entries.some((e) => e.status < 400 && e.path !== '/oauth/token' && e.tokenId === current?.id);
+    const name = current ? (findProvider(current.label.slice(7))?.name ?? 'your identity provider') : 'your identity provider';
     return {
       state: entries.length === 0 ? 'waiting' : accepted ? 'connected' : 'failing',
       provider: name,
@@ -273,6 +292,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
         status: e.status,
         ok: e.status < 400,
         explanation: e.status >= 400 ? explain(e, name) : null,
+        ...(e.tokenId === null ? { unattributed: true } : {}),
       })),
     };
   };
@@ -316,7 +336,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
 <section aria-labelledby="live-h"><h2 id="live-h">Live view</h2><div id="live" aria-live="polite" data-poll="/setup/status.json" data-state="waiting"><p class="waiting">Waiting for the first request from ${p.name}… Run its connection test now.</p><p><a href="/setup/live">Refresh</a></p></div></section>`;
   }
 
-  function guide(p: ProviderGuide, values: { baseUrl: string; token: string }): Html {
+  function guide(p: ProviderGuide, values: Values): Html {
     const f = (t: string) => inlineMarkup(fill(t, p, values));
     return html`<section aria-labelledby="values"><h2 id="values">Your values</h2><p>The token is shown only on this page: finish the steps before you leave it.</p><dl class="values"><dt>SCIM base URL</dt><dd><code class="copy" id="base-url">${fill('{baseUrl}', p, values)}</code></dd><dt>Token</dt><dd><code class="copy secret" id="token">${values.token}</code></dd></dl></section>
 <section aria-labelledby="steps"><h2 id="steps">Steps in ${p.name}</h2><p>${f(p.app)}</p><ol>${p.steps.map((s) => html`<li>${f(s)}</li>`)}</ol><h3>Attribute mappings</h3><ul>${p.mappings.map((m) => html`<li>${f(m)}</li>`)}</ul><h3>Provisioning features to enable</h3><ul>${p.features.map((m) => html`<li>${f(m)}</li>`)}</ul><p>${f(p.test)}</p></section>

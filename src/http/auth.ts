@@ -33,6 +33,22 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 /**
+ * What is wrong with a refused Authorization header, in words the IT admin can act on (the setup
+ * page shows them): the most common setup mistakes, told apart by their form. Never the token.
+ */
+function diagnose(header: string, token: string | undefined, anotherOrganizations: boolean): string | undefined {
+  if (/^\s*bearer\s+bearer\b/i.test(header))
+    return 'the header says "Bearer" twice: the token field takes "Bearer " once and then the token, or the token alone.';
+  if (token === undefined) return 'the header is not "Bearer" and a token: it uses another scheme, or the token field holds something else.';
+  if (anotherOrganizations) return "it is another organization's token: use the token issued for this organization.";
+  if (token.startsWith('rc_') && !isTokenShaped(token))
+    return `it is ${token.length} characters long and a token is 46 ("rc_" and 43 more): it was cut short, or something was added, when it was copied. Copy all of it again.`;
+  if (!token.startsWith('rc_'))
+    return 'it is not a token this application issued (they start with "rc_"). Copy the token from the setup page or the operator again.';
+  return undefined;
+}
+
+/**
  * Authenticates a request and applies the rate limits:
  * - failed authentication per client address: past the limit, what cannot be a valid token (no
  *   token, not of the form Rollcall issues, or refused before) is refused with 429 without a
@@ -65,10 +81,11 @@ async function authenticate(directory: Directory, limits: RateLimits, request: F
       );
     limits.failures.take(request.ip, AUTH_FAILURES.rate, AUTH_FAILURES.burst);
     if (!header) throw ScimError.unauthorized('Authentication required: send Authorization: Bearer <token>.');
+    const why = diagnose(header, token, checked !== undefined && slug !== undefined && checked.org.slug !== slug.toLowerCase());
     throw ScimError.unauthorized(
       slug === undefined
-        ? 'The bearer token is invalid or revoked.'
-        : "The bearer token is not valid at this organization's URL: it is mistyped, revoked, or another organization's.",
+        ? `The bearer token is invalid or revoked.${why ? ` ${why}` : ''}`
+        : `The bearer token is not valid at this organization's URL: ${why ?? "it is mistyped, revoked, or another organization's."}`,
     );
   }
   const { rateLimit, rateBurst } = auth.org.settings;

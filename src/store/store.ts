@@ -332,6 +332,8 @@ export interface LogQuery {
   readonly resource?: string;
   readonly resourceName?: string;
   readonly tokenId?: string;
+  /** Only requests recorded without a credential of the organization (refused at its URL). */
+  readonly unattributed?: boolean;
   /** Entries with a smaller id (the next page of a newest-first read). */
   readonly before?: number;
   /** Entries with a larger id, oldest first (following the log). */

@@ -114,6 +114,8 @@ export interface LogFilter {
   /** A resource id, userName or displayName. */
   readonly resource?: string;
   readonly tokenId?: string;
+  /** Only requests refused at the organization's URL without one of its credentials. */
+  readonly unattributed?: boolean;
   readonly before?: number;
   readonly after?: number;
   readonly limit?: number;
@@ -295,6 +297,7 @@ export class ProvisioningLog {
       ...(filter.since ? { since: parseSince(filter.since) } : {}),
       ...(filter.resource ? { resource: filter.resource, resourceName: fold(filter.resource) } : {}),
       ...(filter.tokenId ? { tokenId: filter.tokenId } : {}),
+      ...(filter.unattributed ? { unattributed: true } : {}),
       ...(filter.before !== undefined ? { before: filter.before } : {}),
       ...(filter.after !== undefined ? { after: filter.after } : {}),
     });

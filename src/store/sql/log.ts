@@ -202,6 +202,7 @@ export class SqlLog implements LogStore {
       if (q.client) query = query.where('client', '=', q.client);
       if (q.since) query = query.where('id', '>=', from!).where('at', '>=', q.since);
       if (q.tokenId) query = query.where('token_id', '=', q.tokenId);
+      if (q.unattributed) query = query.where('token_id', 'is', null);
       if (q.before !== undefined) query = query.where('id', '<', q.before);
       if (q.after !== undefined) query = query.where('id', '>', q.after);
       return query.orderBy('id', q.after !== undefined ? 'asc' : 'desc').limit(q.limit);
