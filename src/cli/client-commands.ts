@@ -154,9 +154,11 @@ export function addClientCommands(program: Command, print: Print): void {
   client
     .command('remove <slug> <client-id>')
     .description('remove a client: its access tokens are refused on every node within a second')
+    .option('--json', 'print JSON')
     .addOption(databaseOption())
-    .action(async (slug: string, id: string, o: { database: string }) => {
+    .action(async (slug: string, id: string, o: { json?: boolean; database: string }) => {
       await withDirectory(o.database, (d) => d.clients.remove(slug, id));
+      print(!!o.json, { removed: id }, () => [`removed client ${id}`]);
     });
   const secret = client.command('secret').description("a client's secrets: several may be active at once, for rotation");
   secret
@@ -174,8 +176,10 @@ export function addClientCommands(program: Command, print: Print): void {
     });
   secret
     .command('remove <slug> <client-id> <secret-id>')
+    .option('--json', 'print JSON')
     .addOption(databaseOption())
-    .action(async (slug: string, id: string, secretId: string, o: { database: string }) => {
+    .action(async (slug: string, id: string, secretId: string, o: { json?: boolean; database: string }) => {
       await withDirectory(o.database, (d) => d.clients.removeSecret(slug, id, secretId));
+      print(!!o.json, { removed: secretId, client: id }, () => [`removed secret ${secretId} of ${id}`]);
     });
 }

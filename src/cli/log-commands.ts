@@ -127,12 +127,14 @@ export function addLinkCommands(program: Command, org: Command, io: Io): void {
     .command('setup-link <slug>')
     .description("a one-time link for the organization's IT admin to connect their identity provider (printed alone on the last line)")
     .option('--expires <duration>', 'how long the link (and the session it opens) lasts', '7d')
+    .option('--json', 'print JSON: id, url, expires')
     .addOption(publicUrlOption())
     .addOption(databaseOption())
-    .action(async (slug: string, o: { expires: string; publicUrl?: string; database: string }) => {
+    .action(async (slug: string, o: { expires: string; json?: boolean; publicUrl?: string; database: string }) => {
       const ms = lifetime(o.expires, '--expires');
       const base = origin(o.publicUrl);
       const { secret, link } = await withWiring(o.database, (w) => w.directory.access.createSetupLink(slug, ms));
+      if (o.json) return io.out(JSON.stringify({ id: link.id, organization: slug, url: `${base}/setup/${secret}`, expires: link.expires }, null, 2));
       io.out(`setup link ${link.id} for "${slug}", valid once until ${link.expires}${o.publicUrl ? '' : ` (no --public-url: pointing at ${base})`}:`);
       io.out(`${base}/setup/${secret}`);
     });
@@ -150,11 +152,13 @@ export function addLinkCommands(program: Command, org: Command, io: Io): void {
     });
   org
     .command('revoke-setup-link <slug> <link-id>')
-    .description('revoke a setup link and end the session it opened')
+    .description('revoke a setup link, end the session it opened, revoke the tokens it issued and remove the clients its page added')
+    .option('--json', 'print JSON: the link, and the tokens and clients it took with it')
     .addOption(databaseOption())
-    .action(async (slug: string, id: string, o: { database: string }) => {
-      await withWiring(o.database, (w) => w.directory.access.revokeSetupLink(slug, id));
-      io.out(`revoked setup link ${id}`);
+    .action(async (slug: string, id: string, o: { json?: boolean; database: string }) => {
+      const r = await withWiring(o.database, (w) => w.directory.access.revokeSetupLink(slug, id));
+      if (o.json) return io.out(JSON.stringify({ revoked: id, tokens: r.tokens, clients: r.clients }, null, 2));
+      io.out(`revoked setup link ${id}${r.tokens.length ? `, ${r.tokens.length} token(s)` : ''}${r.clients.length ? `, ${r.clients.length} client(s)` : ''}`);
     });
   program
     .command('admin')
@@ -162,12 +166,14 @@ export function addLinkCommands(program: Command, org: Command, io: Io): void {
     .command('login-link')
     .description('a one-time link that opens a console session (printed alone on the last line)')
     .option('--expires <duration>', 'how long the link stays usable', '15m')
+    .option('--json', 'print JSON: url, expires')
     .addOption(publicUrlOption())
     .addOption(databaseOption())
-    .action(async (o: { expires: string; publicUrl?: string; database: string }) => {
+    .action(async (o: { expires: string; json?: boolean; publicUrl?: string; database: string }) => {
       const ms = lifetime(o.expires, '--expires');
       const base = origin(o.publicUrl);
       const { secret, link } = await withWiring(o.database, (w) => w.directory.access.createLoginLink(ms));
+      if (o.json) return io.out(JSON.stringify({ url: `${base}/admin/login/${secret}`, expires: link.expires }, null, 2));
       io.out(`console login link, valid once until ${link.expires}${o.publicUrl ? '' : ` (no --public-url: pointing at ${base})`}:`);
       io.out(`${base}/admin/login/${secret}`);
     });

@@ -15,6 +15,7 @@ import { addSchemaCommands } from './schema-commands.js';
 import { addCatalogCommands } from './catalog-commands.js';
 import { addWebhookCommands } from './webhook-commands.js';
 import { addClientCommands } from './client-commands.js';
+import { addResourceCommands } from './resource-commands.js';
 import { addKeyCommands } from './key-commands.js';
 import { addCheckCommand } from './check-command.js';
 
@@ -115,7 +116,7 @@ export function buildCli(io: Io): Command {
         );
       }
       if (s.console.enabled)
-        banner.push(`Console: ${origin}/admin (open it with a link from: rollcall admin login-link${s.publicUrl ? '' : ` --public-url ${address}`})`);
+        banner.push(`Console: ${origin}/admin (open it with a link from: ${howToRun()} admin login-link${s.publicUrl ? '' : ` --public-url ${address}`})`);
       io.out(banner.join('\n'));
       const stop = async () => {
         await app.close();
@@ -154,13 +155,14 @@ export function buildCli(io: Io): Command {
   program
     .command('migrate')
     .description('apply pending database migrations')
+    .option('--json', 'print JSON: the migrations applied')
     .addOption(databaseOption())
-    .action(async (o: { database: string }) => {
+    .action(async (o: { json?: boolean; database: string }) => {
       const { openStore } = await import('../store/open.js');
       const store = await openStore(o.database, { migrate: false });
       try {
         const applied = await store.migrate();
-        io.out(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');
+        print(!!o.json, { applied }, () => [applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date']);
       } finally {
         await store.close();
       }
@@ -206,11 +208,24 @@ export function buildCli(io: Io): Command {
     });
   org
     .command('delete <slug>')
-    .description('delete an organization with all its tokens and resources')
+    .description('delete an organization with all its tokens and resources (asks first on a terminal; --yes otherwise)')
+    .option('--yes', 'delete without asking (needed when not on a terminal)')
+    .option('--json', 'print JSON')
     .addOption(databaseOption())
-    .action(async (slug: string, o: { database: string }) => {
+    .action(async (slug: string, o: { yes?: boolean; json?: boolean; database: string }) => {
+      if (!o.yes) {
+        if (!process.stdin.isTTY || !process.stdout.isTTY)
+          throw new CliError(
+            `org delete removes "${slug}" with all its users, groups, tokens and log: add --yes to confirm (not on a terminal, so it cannot ask)`,
+          );
+        const { createInterface } = await import('node:readline/promises');
+        const rl = createInterface({ input: process.stdin, output: process.stdout });
+        const answer = await rl.question(`Delete "${slug}" with all its users, groups, tokens and log? Type its slug to confirm: `);
+        rl.close();
+        if (answer.trim() !== slug) throw new CliError(`not deleted: "${answer.trim()}" is not "${slug}"`);
+      }
       await withDirectory(o.database, (d) => d.organizations.delete(slug));
-      io.out(`deleted organization "${slug}"`);
+      print(!!o.json, { deleted: slug }, () => [`deleted organization "${slug}"`]);
     });
 
   addKeyCommands(org, print);
@@ -229,14 +244,15 @@ export function buildCli(io: Io): Command {
   config
     .command('check')
     .description('validate a configuration file without starting anything')
+    .option('--json', 'print JSON: file, valid, settings')
     .addOption(configOption())
-    .action(async (o: { config?: string }) => {
+    .action(async (o: { config?: string; json?: boolean }) => {
       const path = configFileOf(o.config);
       if (!path) throw new CliError(`no configuration file: give --config <file>, set ROLLCALL_CONFIG, or create ./${CONFIG_FILE}`);
       const { loadConfig } = await import('./config.js');
       const file = loadConfig(path);
       const n = Object.keys(file).filter((k) => k !== '$schema').length;
-      io.out(`${path}: valid (${n} setting${n === 1 ? '' : 's'})`);
+      print(!!o.json, { file: path, valid: true, settings: n }, () => [`${path}: valid (${n} setting${n === 1 ? '' : 's'})`]);
     });
   config
     .command('print')
@@ -301,10 +317,11 @@ export function buildCli(io: Io): Command {
     });
   token
     .command('revoke <slug> <token-id>')
+    .option('--json', 'print JSON')
     .addOption(databaseOption())
-    .action(async (slug: string, id: string, o: { database: string }) => {
+    .action(async (slug: string, id: string, o: { json?: boolean; database: string }) => {
       await withDirectory(o.database, (d) => d.organizations.revokeToken(slug, id));
-      io.out(`revoked token ${id}`);
+      print(!!o.json, { revoked: id }, () => [`revoked token ${id}`]);
     });
   addLogCommands(program, org, io, print);
   addLinkCommands(program, org, io);
@@ -313,7 +330,25 @@ export function buildCli(io: Io): Command {
   addCheckCommand(program, io);
   addSchemaCommands(program, io, print);
   addCatalogCommands(program, io, print);
+  addResourceCommands(program, print);
   return program;
+}
+
+/**
+ * The command that runs this CLI from where it was started, for what it tells people to type: a
+ * clone's `node bin/rollcall.js` (there, `rollcall` is "command not found" and `npx rollcall`
+ * reinstalls the checkout), `npx rollcall` from a project that depends on it, `rollcall` when it is
+ * installed globally.
+ */
+export function howToRun(argv1: string | undefined = process.argv[1], cwd = process.cwd()): string {
+  if (!argv1) return 'npx rollcall';
+  const normal = argv1.replace(/\\/g, '/');
+  if (/\/node_modules\/(\.bin\/rollcall|rollcall\/bin\/rollcall\.js)$/.test(normal)) return 'npx rollcall';
+  if (normal.endsWith('/bin/rollcall.js')) {
+    const relative = normal.startsWith(`${cwd.replace(/\\/g, '/')}/`) ? normal.slice(cwd.length + 1) : normal;
+    return `node ${relative}`;
+  }
+  return 'rollcall';
 }
 
 /** Runs the CLI; returns the exit code. Errors are one line on stderr. */

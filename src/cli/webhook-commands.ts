@@ -65,25 +65,28 @@ export function addWebhookCommands(program: Command, io: Io, print: Print): void
     });
   webhook
     .command('remove <slug> <webhook-id>')
+    .option('--json', 'print JSON')
     .addOption(databaseOption())
-    .action(async (slug: string, id: string, o: { database: string }) => {
+    .action(async (slug: string, id: string, o: { json?: boolean; database: string }) => {
       await withWebhooks(o.database, (w) => w.remove(slug, id));
-      io.out(`removed webhook ${id}`);
+      print(!!o.json, { removed: id }, () => [`removed webhook ${id}`]);
     });
   webhook
     .command('enable <slug> <webhook-id>')
     .description('re-enable an endpoint (a failing one resumes from its last delivered event)')
+    .option('--json', 'print JSON')
     .addOption(databaseOption())
-    .action(async (slug: string, id: string, o: { database: string }) => {
+    .action(async (slug: string, id: string, o: { json?: boolean; database: string }) => {
       await withWebhooks(o.database, (w) => w.update(slug, id, { enabled: true }));
-      io.out(`enabled webhook ${id}`);
+      print(!!o.json, { enabled: id }, () => [`enabled webhook ${id}`]);
     });
   webhook
     .command('disable <slug> <webhook-id>')
+    .option('--json', 'print JSON')
     .addOption(databaseOption())
-    .action(async (slug: string, id: string, o: { database: string }) => {
+    .action(async (slug: string, id: string, o: { json?: boolean; database: string }) => {
       await withWebhooks(o.database, (w) => w.update(slug, id, { enabled: false }));
-      io.out(`disabled webhook ${id}`);
+      print(!!o.json, { disabled: id }, () => [`disabled webhook ${id}`]);
     });
   webhook
     .command('test <slug> <webhook-id>')

@@ -56,7 +56,8 @@ for (const engine of ENGINES) {
       const strict = await run(['org', 'create', 'zulip-like', '--require-email-usernames', '--json', ...d]);
       assert.equal(JSON.parse(strict.stdout).settings.requireEmailUserName, true);
       assert.equal(JSON.parse(strict.stdout).schema, undefined, 'the JSON of an organization keeps its shape');
-      assert.equal((await run(['org', 'delete', 'zulip-like', ...d])).code, 0);
+      assert.match((await run(['org', 'delete', 'zulip-like', ...d])).stderr, /add --yes to confirm/);
+      assert.equal((await run(['org', 'delete', 'zulip-like', '--yes', ...d])).code, 0);
 
       const dup = await run(['org', 'create', 'acme', ...d]);
       assert.notEqual(dup.code, 0);
@@ -92,7 +93,7 @@ for (const engine of ENGINES) {
       assert.match(missing.stderr, /no organization "nope"/);
 
       assert.equal((await run(['org', 'create', 'gone', ...d])).code, 0);
-      assert.equal((await run(['org', 'delete', 'gone', ...d])).code, 0);
+      assert.equal((await run(['org', 'delete', 'gone', '--yes', '--json', ...d])).code, 0);
       assert.deepEqual(
         JSON.parse((await run(['org', 'list', '--json', ...d])).stdout).map((o: any) => o.slug),
         ['acme'],
@@ -365,6 +366,8 @@ for (const engine of ENGINES) {
       try {
         const token = /^\s+(rc_\S+)$/m.exec(first.output())?.[1];
         assert.ok(token, first.output());
+        // Spawned as `node <checkout>/bin/rollcall.js` from the test's directory: the banner says a command that works here.
+        assert.match(first.output(), /open it with a link from: node (\S*\/)?bin\/rollcall\.js admin login-link/);
         const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
         const created = await fetch(`${first.url}/Users`, {
           method: 'POST',
