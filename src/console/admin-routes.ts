@@ -109,22 +109,37 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
 
   const healthOf = async (org: Organization): Promise<Health | undefined> => opts.log?.health(org);
 
-  app.get('/admin', async (request, reply) => {
+  // Organizations: searchable by slug or name, 50 a page, each with its connection state.
+  const ORGS_PAGE = 50;
+  app.get<{ Querystring: { q?: string; page?: string } }>('/admin', async (request, reply) => {
     const session = await admin(request);
+    const q = (request.query.q ?? '').trim().toLowerCase().slice(0, 100);
     const orgs = await organizations.list();
-    const rows = await Promise.all(orgs.slice(0, 500).map(async (o) => ({ o, h: await healthOf(o) })));
+    const matching = orgs.filter((o) => !q || o.slug.includes(q) || o.name.toLowerCase().includes(q));
+    const pages = Math.max(1, Math.ceil(matching.length / ORGS_PAGE));
+    const pageNo = Math.min(pages, Math.max(1, Number.parseInt(request.query.page ?? '1', 10) || 1));
+    const shown = matching.slice((pageNo - 1) * ORGS_PAGE, pageNo * ORGS_PAGE);
+    const rows = await Promise.all(shown.map(async (o) => ({ o, h: await healthOf(o) })));
+    const link = (n: number, label: string) => html`<a href="/admin?${new URLSearchParams({ ...(q ? { q } : {}), page: String(n) }).toString()}">${label}</a>`;
+    const paging = html`<nav aria-label="Pages" class="paging"><p>${matching.length ? html`${(pageNo - 1) * ORGS_PAGE + 1}–${Math.min(pageNo * ORGS_PAGE, matching.length)} of ${matching.length}` : 'None'}${
+      q ? html` matching "${q}" (of ${orgs.length})` : ''
+    }.${pageNo > 1 ? html` ${link(1, 'First')} ${link(pageNo - 1, 'Previous')}` : ''}${pageNo < pages ? html` ${link(pageNo + 1, 'Next')} ${link(pages, 'Last')}` : ''}</p></nav>`;
     const body = html`<section aria-labelledby="orgs"><h2 id="orgs">Organizations</h2>${
       orgs.length
-        ? html`<div class="scroll"><table><thead><tr><th scope="col">Organization</th><th scope="col">Connection</th><th scope="col">Identity provider</th><th scope="col">Last request</th><th scope="col">Requests (24 h)</th><th scope="col">Refused (24 h)</th></tr></thead><tbody>${rows.map(
-            ({ o, h }) =>
-              html`<tr><td><a href="/admin/orgs/${o.slug}">${o.name}</a> <span class="muted">${o.slug}</span></td><td>${h ? stateBadge(h.status) : '—'}</td><td>${h?.clientName ?? '—'}</td><td>${when(h?.lastRequestAt)}</td><td>${h?.requests24h ?? 0}</td><td>${h?.errors24h ?? 0}</td></tr>`,
-          )}</tbody></table></div>${orgs.length > 500 ? html`<p class="muted">The first 500 of ${orgs.length} organizations.</p>` : ''}`
+        ? html`<form method="get" action="/admin" class="filters" role="search"><div class="field"><label for="org-q">Search</label><input id="org-q" name="q" value="${q}" placeholder="slug or name"></div><button type="submit">Search</button></form>${paging}${
+            rows.length
+              ? html`<div class="scroll"><table><thead><tr><th scope="col">Organization</th><th scope="col">Connection</th><th scope="col">Identity provider</th><th scope="col">Last request</th><th scope="col">Requests (24 h)</th><th scope="col">Refused (24 h)</th></tr></thead><tbody>${rows.map(
+                  ({ o, h }) =>
+                    html`<tr><td><a href="/admin/orgs/${o.slug}">${o.name}</a> <span class="muted">${o.slug}</span></td><td>${h ? stateBadge(h.status) : '—'}</td><td>${h?.clientName ?? '—'}</td><td>${when(h?.lastRequestAt)}</td><td>${h?.requests24h ?? 0}</td><td>${h?.errors24h ?? 0}</td></tr>`,
+                )}</tbody></table></div>`
+              : html`<p>No organization matches "${q}".</p>`
+          }`
         : html`<p>No organizations yet.</p>`
     }</section>
 <section aria-labelledby="new"><h2 id="new">New organization</h2>${postForm(
       '/admin/orgs',
       session.csrf,
-      html`<div class="field"><label for="slug">Slug</label><input id="slug" name="slug" required pattern="[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?" aria-describedby="slug-help"><p id="slug-help" class="help">Lower-case letters, digits and inner hyphens; part of every command, e.g. <code>acme</code>.</p></div><div class="field"><label for="name">Name</label><input id="name" name="name"></div><div class="field"><label for="require-email"><input type="checkbox" id="require-email" name="requireEmailUserName" value="true"> Usernames are email addresses (refuse any other userName)</label></div><button type="submit" class="primary">Create organization</button>`,
+      html`<div class="field"><label for="slug">Slug</label><input id="slug" name="slug" required pattern="[a-z0-9](?:[a-z0-9\\-]{0,61}[a-z0-9])?" aria-describedby="slug-help"><p id="slug-help" class="help">Lower-case letters, digits and inner hyphens; part of every command, e.g. <code>acme</code>.</p></div><div class="field"><label for="name">Name</label><input id="name" name="name"></div><div class="field"><label for="require-email"><input type="checkbox" id="require-email" name="requireEmailUserName" value="true"> Usernames are email addresses (refuse any other userName)</label></div><button type="submit" class="primary">Create organization</button>`,
     )}</section>`;
     return sendPage(reply, 200, adminPage({ session }, 'Organizations', body, { current: '/admin', heading: 'Rollcall console' }));
   });

@@ -130,5 +130,42 @@ for (const engine of ENGINES) {
         await new Promise<void>((resolve) => receiver.close(() => resolve()));
       }
     });
+
+    test("the organization list past 50: search and pages; the slug check works in a current browser; times in the viewer's zone; dark mode", async () => {
+      const errors: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error' || m.type() === 'warning') errors.push(m.text());
+      });
+      await page.goto(`${origin}/admin`);
+      assert.match(await page.locator('main').innerText(), /1–50 of 108/);
+      assert.equal(await page.locator('main table tbody tr').count(), 50);
+      await page.getByRole('link', { name: 'Last' }).first().click();
+      assert.match(await page.locator('main').innerText(), /101–108 of 108/);
+      await page.getByLabel('Search').fill('busy');
+      await page.getByRole('button', { name: 'Search' }).click();
+      assert.equal(await page.locator('main table tbody tr').count(), 1);
+      assert.match(await page.locator('main table').innerText(), /Busy[\s\S]*degraded/);
+      // The slug's pattern compiles in this browser (an invalid one is silently ignored, with a console error).
+      const slug = page.locator('#slug');
+      await slug.fill('Bad_Slug');
+      assert.equal(await slug.evaluate((e: HTMLInputElement) => e.checkValidity()), false);
+      await slug.fill('good-slug-2');
+      assert.equal(await slug.evaluate((e: HTMLInputElement) => e.checkValidity()), true);
+      assert.deepEqual(
+        errors.filter((e) => /pattern/i.test(e)),
+        [],
+      );
+      // Times: local, how long ago, UTC on hover.
+      const time = page.locator('main time[datetime]').first();
+      assert.match((await time.getAttribute('title')) ?? '', /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+      assert.match(await time.innerText(), /\((just now|\d+ min ago)\)$/);
+      // Dark mode follows the system's setting.
+      await page.emulateMedia({ colorScheme: 'dark' });
+      assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(13, 17, 23)');
+      await page.goto(`${origin}/admin/health?q=acme`);
+      await screenshot(page, 'console-health-dark');
+      await page.emulateMedia({ colorScheme: 'light' });
+      assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(255, 255, 255)');
+    });
   });
 }

@@ -21,6 +21,29 @@
     });
     code.insertAdjacentElement('afterend', b);
   });
+  // Times: in the viewer's time zone, with how long ago; the UTC time on hover (the page itself
+  // says UTC, for readers without the script).
+  function ago(ms) {
+    var s = Math.round(ms / 1000);
+    if (s < 0) return 'in the future';
+    if (s < 60) return 'just now';
+    var m = Math.round(s / 60);
+    if (m < 60) return m + ' min ago';
+    var h = Math.round(m / 60);
+    if (h < 48) return h + ' h ago';
+    return Math.round(h / 24) + ' days ago';
+  }
+  function localTime(t) {
+    var iso = t.getAttribute('datetime');
+    var d = new Date(iso || '');
+    if (isNaN(d.getTime())) return;
+    t.title = d
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UTC');
+    t.textContent = d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) + ' (' + ago(Date.now() - d.getTime()) + ')';
+  }
+  document.querySelectorAll('time[datetime]').forEach(localTime);
   // The setup page's live view: polls the organization's first requests.
   var live = document.querySelector('[data-poll]');
   if (!live) return;
@@ -44,7 +67,10 @@
       var ul = el('ul', 'entries');
       s.entries.forEach(function (e) {
         var li = el('li');
-        li.appendChild(el('time', null, e.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')));
+        var t = el('time', null, e.at.replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+        t.setAttribute('datetime', e.at);
+        localTime(t);
+        li.appendChild(t);
         li.appendChild(document.createTextNode(' '));
         li.appendChild(el('span', 'badge ' + (e.status >= 500 ? 'bad' : e.status >= 400 ? 'warn' : 'ok'), String(e.status)));
         li.appendChild(document.createTextNode(' '));
