@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Session } from '../service/access.js';
 import type { Health } from '../service/log/health.js';
 import type { Organization } from '../service/organizations.js';
@@ -18,6 +18,27 @@ export interface AdminPage {
 }
 
 /** The page frame of the operator console, with the organization's sub-navigation when there is one. */
+/**
+ * A destructive action asks first: without `confirm=yes` in its form, the POST answers a page that
+ * says what will happen, with the same form to confirm and a way back (no script needed). Returns
+ * undefined when confirmed.
+ */
+export function confirmFirst(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  page: { session: Session; org?: Organization; action: string; title: string; what: Html | string; button: string; back: string },
+): FastifyReply | undefined {
+  const f = (request.body ?? {}) as Record<string, string>;
+  if (f.confirm === 'yes') return undefined;
+  const fields = Object.entries(f).filter(([k]) => k !== '_csrf' && k !== 'confirm');
+  const body = html`<p>${page.what}</p>${postForm(
+    page.action,
+    page.session.csrf,
+    html`${fields.map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}<input type="hidden" name="confirm" value="yes"><button type="submit" class="danger">${page.button}</button> <a href="${page.back}">Cancel</a>`,
+  )}`;
+  return sendPage(reply, 200, adminPage({ session: page.session, ...(page.org ? { org: page.org } : {}) }, page.title, body));
+}
+
 export function adminPage(s: AdminPage, title: string, body: Html, options: { current?: string; flash?: Html | string; heading?: string } = {}): string {
   const nav: [string, string][] = [
     ['/admin', 'Organizations'],
@@ -409,8 +430,20 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     return sendPage(reply, 201, adminPage({ session, org }, 'Token issued', body));
   });
   app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/tokens/:id/revoke', async (request, reply) => {
-    await admin(request);
-    await organizations.revokeToken((await orgOf(request.params.slug)).slug, request.params.id);
+    const session = await admin(request);
+    const org = await orgOf(request.params.slug);
+    const token = (await organizations.listTokens(org.slug)).find((t) => t.id === request.params.id);
+    const asked = confirmFirst(request, reply, {
+      session,
+      org,
+      action: `/admin/orgs/${org.slug}/tokens/${request.params.id}/revoke`,
+      title: 'Revoke this token?',
+      what: html`The token <strong>${token?.label ?? request.params.id}</strong> of ${org.name} stops working on every node within a second${token?.lastUsed ? html`; it was last used ${when(token.lastUsed)}` : ''}. This cannot be undone.`,
+      button: 'Revoke the token',
+      back: `/admin/orgs/${org.slug}#tokens`,
+    });
+    if (asked) return asked;
+    await organizations.revokeToken(org.slug, request.params.id);
     return reply.redirect(`/admin/orgs/${request.params.slug}#tokens`, 303);
   });
   app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/setup-links', async (request, reply) => {
@@ -479,18 +512,51 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
     return sendPage(reply, 201, adminPage({ session, org }, 'Client secret added', body));
   });
   app.post<{ Params: { slug: string; id: string; secretId: string } }>('/admin/orgs/:slug/clients/:id/secrets/:secretId/remove', async (request, reply) => {
-    await admin(request);
-    await directory.clients.removeSecret((await orgOf(request.params.slug)).slug, request.params.id, request.params.secretId);
+    const session = await admin(request);
+    const org = await orgOf(request.params.slug);
+    const asked = confirmFirst(request, reply, {
+      session,
+      org,
+      action: `/admin/orgs/${org.slug}/clients/${request.params.id}/secrets/${request.params.secretId}/remove`,
+      title: 'Remove this client secret?',
+      what: html`The identity provider can no longer get tokens with this secret of <code>${request.params.id}</code>. Remove it once the new secret is in use.`,
+      button: 'Remove the secret',
+      back: `/admin/orgs/${org.slug}#clients`,
+    });
+    if (asked) return asked;
+    await directory.clients.removeSecret(org.slug, request.params.id, request.params.secretId);
     return reply.redirect(`/admin/orgs/${request.params.slug}#clients`, 303);
   });
   app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/clients/:id/remove', async (request, reply) => {
-    await admin(request);
-    await directory.clients.remove((await orgOf(request.params.slug)).slug, request.params.id);
+    const session = await admin(request);
+    const org = await orgOf(request.params.slug);
+    const asked = confirmFirst(request, reply, {
+      session,
+      org,
+      action: `/admin/orgs/${org.slug}/clients/${request.params.id}/remove`,
+      title: 'Remove this OAuth client?',
+      what: html`Client <code>${request.params.id}</code> gets no new tokens, and its access tokens stop working on every node within a second. This cannot be undone.`,
+      button: 'Remove the client',
+      back: `/admin/orgs/${org.slug}#clients`,
+    });
+    if (asked) return asked;
+    await directory.clients.remove(org.slug, request.params.id);
     return reply.redirect(`/admin/orgs/${request.params.slug}#clients`, 303);
   });
   app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/setup-links/:id/revoke', async (request, reply) => {
-    await admin(request);
-    await access.revokeSetupLink((await orgOf(request.params.slug)).slug, request.params.id);
+    const session = await admin(request);
+    const org = await orgOf(request.params.slug);
+    const asked = confirmFirst(request, reply, {
+      session,
+      org,
+      action: `/admin/orgs/${org.slug}/setup-links/${request.params.id}/revoke`,
+      title: 'Revoke this setup link?',
+      what: 'The link stops working, the session it opened ends, and every token it issued and client its page added stop working, used or not. This cannot be undone.',
+      button: 'Revoke the link',
+      back: `/admin/orgs/${org.slug}#links`,
+    });
+    if (asked) return asked;
+    await access.revokeSetupLink(org.slug, request.params.id);
     return reply.redirect(`/admin/orgs/${request.params.slug}#links`, 303);
   });
   app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/settings', async (request, reply) => {

@@ -3,7 +3,7 @@ import { parseListRequest } from '../protocol/query.js';
 import type { Session } from '../service/access.js';
 import { CLIENT_IDS, CLIENT_NAMES } from '../service/log/clients.js';
 import type { LogEntry } from '../service/log/entry.js';
-import { adminPage } from './admin-routes.js';
+import { adminPage, confirmFirst } from './admin-routes.js';
 import { PageError, contextFor, form, originOf, sendPage, type ConsoleOptions } from './context.js';
 import { changesTable } from './diff.js';
 import { html, postForm, statusBadge, when, type Html } from './html.js';
@@ -204,7 +204,17 @@ ${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria
     return reply.redirect(`${base}/webhooks`, 303);
   });
   app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/webhooks/:id/delete', async (request, reply) => {
-    const { org, base } = await load(request);
+    const { session, org, base } = await load(request);
+    const asked = confirmFirst(request, reply, {
+      session,
+      org,
+      action: `${base}/webhooks/${request.params.id}/delete`,
+      title: 'Delete this webhook endpoint?',
+      what: 'It receives no more events; its delivery history goes with it. The events stay in the feed.',
+      button: 'Delete the endpoint',
+      back: `${base}/webhooks`,
+    });
+    if (asked) return asked;
     await webhooks.remove(org.slug, request.params.id);
     return reply.redirect(`${base}/webhooks`, 303);
   });

@@ -50,11 +50,19 @@ for (const engine of ENGINES) {
       assert.equal(second.statusCode, 201);
       const secret2 = /id="client-secret">(rcs_[A-Za-z0-9_-]+)</.exec(second.body)![1]!;
       const [first] = (await h.directory.clients.list('acme'))[0]!.secrets;
-      assert.equal((await post(`/admin/orgs/acme/clients/${clientId}/secrets/${first!.id}/remove`)).statusCode, 303);
+      // Removing asks first: the first POST answers a page that says what will happen, and changes nothing.
+      const asked = await post(`/admin/orgs/acme/clients/${clientId}/secrets/${first!.id}/remove`);
+      assert.equal(asked.statusCode, 200);
+      assert.match(asked.body, /Remove this client secret\?/);
+      assert.match(asked.body, /name="confirm" value="yes"/);
+      assert.equal((await grant(clientId, secret)).statusCode, 200, 'not removed before the confirmation');
+      assert.equal((await post(`/admin/orgs/acme/clients/${clientId}/secrets/${first!.id}/remove`, { confirm: 'yes' })).statusCode, 303);
       assert.equal((await grant(clientId, secret)).statusCode, 401);
       assert.equal((await grant(clientId, secret2)).statusCode, 200);
 
-      assert.equal((await post(`/admin/orgs/acme/clients/${clientId}/remove`)).statusCode, 303);
+      assert.match((await post(`/admin/orgs/acme/clients/${clientId}/remove`)).body, /Remove this OAuth client\?/);
+      assert.equal((await grant(clientId, secret2)).statusCode, 200, 'not removed before the confirmation');
+      assert.equal((await post(`/admin/orgs/acme/clients/${clientId}/remove`, { confirm: 'yes' })).statusCode, 303);
       assert.equal((await grant(clientId, secret2)).statusCode, 401);
       assert.match((await page()).body, /No OAuth clients\./);
       // A removed client gets no new secret: a page that says so, not a 500.

@@ -167,5 +167,17 @@ for (const engine of ENGINES) {
       await page.emulateMedia({ colorScheme: 'light' });
       assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), 'rgb(255, 255, 255)');
     });
+
+    test('destructive actions ask first, in the browser: revoking a token shows what will happen, Cancel keeps it, the confirmation revokes it', async () => {
+      const { token, info } = await wiring.directory.organizations.issueToken('acme', 'to revoke');
+      await page.goto(`${origin}/admin/orgs/acme`);
+      await page.getByRole('button', { name: 'Revoke token to revoke' }).click();
+      assert.match(await page.locator('main').innerText(), /Revoke this token\?[\s\S]*to revoke[\s\S]*cannot be undone/);
+      await page.getByRole('link', { name: 'Cancel' }).click();
+      assert.equal(await get(token, '/Users?count=1').then((r) => r.status), 200, 'Cancel kept it');
+      await page.getByRole('button', { name: 'Revoke token to revoke' }).click();
+      await page.getByRole('button', { name: 'Revoke the token' }).click();
+      assert.ok((await wiring.directory.organizations.listTokens('acme')).find((t) => t.id === info.id)!.revoked);
+    });
   });
 }
