@@ -44,12 +44,34 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
   for (const kind of ['users', 'groups'] as const) {
     app.get<{ Params: { slug: string }; Querystring: Q }>(`/admin/orgs/:slug/${kind}`, async (request, reply) => {
       const { session, org, ctx, base } = await load(request);
-      const filter = request.query.filter ?? '';
+      // A plain search by name (userName, display name or email; a group's name or externalId),
+      // or a SCIM filter as the advanced option; sorted by name or by last change.
+      const text = (request.query.q ?? '').trim().slice(0, 200);
+      const advanced = (request.query.filter ?? '').trim();
+      const quoted = JSON.stringify(text);
+      const filter =
+        advanced ||
+        (text
+          ? kind === 'users'
+            ? `userName co ${quoted} or displayName co ${quoted} or emails.value co ${quoted}`
+            : `displayName co ${quoted} or externalId eq ${quoted}`
+          : '');
+      const sort = request.query.sort === 'changed' ? 'changed' : 'name';
       const start = Math.max(1, Number(request.query.start) || 1);
       let list: Html;
       try {
         const rt = kind === 'users' ? org.schema.user : org.schema.group;
-        const req = parseListRequest(rt, { filter, startIndex: String(start), count: String(PAGE) }, PAGE);
+        const req = parseListRequest(
+          rt,
+          {
+            filter,
+            startIndex: String(start),
+            count: String(PAGE),
+            sortBy: sort === 'changed' ? 'meta.lastModified' : kind === 'users' ? 'userName' : 'displayName',
+            sortOrder: sort === 'changed' ? 'descending' : 'ascending',
+          },
+          PAGE,
+        );
         const pageOf = kind === 'users' ? await directory.users.list(ctx, req, { groups: false }) : await directory.groups.list(ctx, req, { members: false });
         const rows = pageOf.resources.map((r) => {
           const name = kind === 'users' ? String(r.userName) : String(r.displayName);
@@ -63,12 +85,23 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
           kind === 'users'
             ? html`<th scope="col">userName</th><th scope="col">Display name</th><th scope="col">State</th>`
             : html`<th scope="col">displayName</th><th scope="col">externalId</th>`;
-        const q = (s: number) => `${base}/${kind}?filter=${encodeURIComponent(filter)}&start=${s}`;
-        list = html`<p>${pageOf.totalResults} ${kind}${filter ? ' match' : ''}.</p>${rows.length ? html`<div class="scroll"><table><thead><tr>${head}<th scope="col">Last modified</th></tr></thead><tbody>${rows}</tbody></table></div>` : ''}<nav class="pager" aria-label="Pages">${start > 1 ? html`<a href="${q(Math.max(1, start - PAGE))}">Previous</a>` : ''}${start + PAGE <= pageOf.totalResults ? html`<a href="${q(start + PAGE)}">Next</a>` : ''}</nav>`;
+        const total = pageOf.totalResults;
+        const at = (s: number) =>
+          `${base}/${kind}?${new URLSearchParams({ ...(text ? { q: text } : {}), ...(advanced ? { filter: advanced } : {}), sort, start: String(s) }).toString()}`;
+        const last = Math.max(1, Math.floor((total - 1) / PAGE) * PAGE + 1);
+        const count = (n: number) => n.toLocaleString('en-US');
+        list = html`<p>${total ? html`${count(start)}–${count(Math.min(start + PAGE - 1, total))} of ${count(total)}` : 'None'} ${kind}${filter ? html` matching <code>${text || advanced}</code>` : ''}.</p>${
+          rows.length
+            ? html`<div class="scroll"><table><thead><tr>${head}<th scope="col">Last modified</th></tr></thead><tbody>${rows}</tbody></table></div>`
+            : ''
+        }<nav class="pager" aria-label="Pages">${start > 1 ? html`<a href="${at(1)}">First</a> <a href="${at(Math.max(1, start - PAGE))}">Previous</a> ` : ''}${
+          start + PAGE <= total ? html`<a href="${at(start + PAGE)}">Next</a> <a href="${at(last)}">Last</a>` : ''
+        }</nav>`;
       } catch (err) {
         list = html`<p class="error-detail" role="alert">The filter was not accepted: ${(err as Error).message}</p>`;
       }
-      const body = html`<form method="get" action="${base}/${kind}" class="search"><div class="field"><label for="filter">SCIM filter</label><input id="filter" name="filter" value="${filter}" placeholder="${kind === 'users' ? 'userName sw "a" and active eq true' : 'displayName co "admins"'}"></div><button type="submit">Search</button></form>${list}`;
+      const option = (value: string, label: string) => html`<option value="${value}"${value === sort ? html` selected` : ''}>${label}</option>`;
+      const body = html`<form method="get" action="${base}/${kind}" class="search"><div class="field"><label for="q">Search</label><input id="q" name="q" value="${text}" placeholder="${kind === 'users' ? 'name, userName or email' : 'name or externalId'}"></div><div class="field"><label for="sort">Sort by</label><select id="sort" name="sort">${option('name', kind === 'users' ? 'userName' : 'name')}${option('changed', 'last modified')}</select></div><details${advanced ? html` open` : ''}><summary>Advanced: a SCIM filter</summary><div class="field"><label for="filter">SCIM filter</label><input id="filter" name="filter" value="${advanced}" placeholder="${kind === 'users' ? 'userName sw "a" and active eq true' : 'displayName co "admins"'}"></div></details><button type="submit">Search</button></form>${list}`;
       return sendPage(reply, 200, adminPage({ session, org }, `${org.name}: ${kind === 'users' ? 'Users' : 'Groups'}`, body, { current: `${base}/${kind}` }));
     });
   }

@@ -313,7 +313,17 @@ for (const engine of ENGINES) {
       });
       await wiring.log!.flush();
       await page.goto(`${origin}/admin/orgs/acme/users?filter=${encodeURIComponent('userName ew "@acme.com"')}`);
-      assert.match(await page.locator('main').innerText(), /4 users match/);
+      assert.match(await page.locator('main').innerText(), /1–4 of 4 users matching userName ew "@acme\.com"/);
+      // Issue 25: a plain search ("ada" was a filter error), sorted by userName.
+      await page.goto(`${origin}/admin/orgs/acme/users`);
+      await page.getByLabel('Search').fill('ada');
+      await page.getByRole('button', { name: 'Search' }).click();
+      assert.match(await page.locator('main').innerText(), /1–1 of 1 users matching ada/);
+      assert.equal(await page.locator('main table tbody tr').count(), 1);
+      assert.match(await page.locator('main table').innerText(), /ada@acme\.com/);
+      await page.goto(`${origin}/admin/orgs/acme/users`);
+      const names = await page.locator('main table tbody tr td:first-child').allInnerTexts();
+      assert.deepEqual(names, [...names].sort(), 'sorted by userName');
       await screenshot(page, 'console-users');
       await page.goto(`${origin}/admin/orgs/acme/users?filter=${encodeURIComponent('userName eq')}`);
       assert.match(await page.locator('[role="alert"]').innerText(), /filter/i);
