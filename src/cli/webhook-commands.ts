@@ -58,7 +58,7 @@ export function addWebhookCommands(program: Command, io: Io, print: Print): void
         list.length
           ? list.map(
               (h) =>
-                `${h.id}\t${h.url}\t${h.enabled ? h.status : 'disabled'}\tdelivered through ${h.cursor}\t${h.events.length ? h.events.join(',') : 'all events'}${h.attempts ? `\t${h.attempts} failed attempts` : ''}${h.format === 'set' ? `\tsecurity event tokens (${h.form})` : ''}`,
+                `${h.id}\t${h.url}\t${h.state}\tdelivered through ${h.cursor}\t${h.events.length ? h.events.join(',') : 'all events'}${h.attempts ? `\t${h.attempts} failed attempts` : ''}${h.format === 'set' ? `\tsecurity event tokens (${h.form})` : ''}`,
             )
           : ['no webhooks'],
       );

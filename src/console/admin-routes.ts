@@ -130,24 +130,41 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
 
   const healthOf = async (org: Organization): Promise<Health | undefined> => opts.log?.health(org);
 
+  /**
+   * One page of the organizations a search by slug or name matches, with the search form and the
+   * paging (First, Previous, Next, Last): the organization list's and the health page's.
+   */
+  const ORG_PAGE = 50;
+  const pageOfOrganizations = (
+    query: { q?: string; page?: string },
+    all: readonly Organization[],
+    path: string,
+    label: string,
+    order?: (a: Organization, b: Organization) => number,
+  ) => {
+    const q = (query.q ?? '').trim().toLowerCase().slice(0, 100);
+    const matching = all.filter((o) => !q || o.slug.includes(q) || o.name.toLowerCase().includes(q));
+    if (order) matching.sort(order);
+    const pages = Math.max(1, Math.ceil(matching.length / ORG_PAGE));
+    const pageNo = Math.min(pages, Math.max(1, Number.parseInt(query.page ?? '1', 10) || 1));
+    const link = (n: number, text: string) => html`<a href="${path}?${new URLSearchParams({ ...(q ? { q } : {}), page: String(n) }).toString()}">${text}</a>`;
+    const paging = html`<nav aria-label="Pages" class="paging"><p>${matching.length ? html`${(pageNo - 1) * ORG_PAGE + 1}–${Math.min(pageNo * ORG_PAGE, matching.length)} of ${matching.length}` : 'None'}${
+      q ? html` matching "${q}" (of ${all.length})` : ''
+    }.${pageNo > 1 ? html` ${link(1, 'First')} ${link(pageNo - 1, 'Previous')}` : ''}${pageNo < pages ? html` ${link(pageNo + 1, 'Next')} ${link(pages, 'Last')}` : ''}</p></nav>`;
+    const id = `${path.replace(/\W+/g, '-').replace(/^-|-$/g, '')}-q`;
+    const search = html`<form method="get" action="${path}" class="filters" role="search"><div class="field"><label for="${id}">${label}</label><input id="${id}" name="q" value="${q}" placeholder="slug or name"></div><button type="submit">Search</button></form>`;
+    return { q, matching, shown: matching.slice((pageNo - 1) * ORG_PAGE, pageNo * ORG_PAGE), paging, search };
+  };
+
   // Organizations: searchable by slug or name, 50 a page, each with its connection state.
-  const ORGS_PAGE = 50;
   app.get<{ Querystring: { q?: string; page?: string } }>('/admin', async (request, reply) => {
     const session = await admin(request);
-    const q = (request.query.q ?? '').trim().toLowerCase().slice(0, 100);
     const orgs = await organizations.list();
-    const matching = orgs.filter((o) => !q || o.slug.includes(q) || o.name.toLowerCase().includes(q));
-    const pages = Math.max(1, Math.ceil(matching.length / ORGS_PAGE));
-    const pageNo = Math.min(pages, Math.max(1, Number.parseInt(request.query.page ?? '1', 10) || 1));
-    const shown = matching.slice((pageNo - 1) * ORGS_PAGE, pageNo * ORGS_PAGE);
+    const { q, shown, paging, search } = pageOfOrganizations(request.query, orgs, '/admin', 'Search');
     const rows = await Promise.all(shown.map(async (o) => ({ o, h: await healthOf(o) })));
-    const link = (n: number, label: string) => html`<a href="/admin?${new URLSearchParams({ ...(q ? { q } : {}), page: String(n) }).toString()}">${label}</a>`;
-    const paging = html`<nav aria-label="Pages" class="paging"><p>${matching.length ? html`${(pageNo - 1) * ORGS_PAGE + 1}–${Math.min(pageNo * ORGS_PAGE, matching.length)} of ${matching.length}` : 'None'}${
-      q ? html` matching "${q}" (of ${orgs.length})` : ''
-    }.${pageNo > 1 ? html` ${link(1, 'First')} ${link(pageNo - 1, 'Previous')}` : ''}${pageNo < pages ? html` ${link(pageNo + 1, 'Next')} ${link(pages, 'Last')}` : ''}</p></nav>`;
     const body = html`<section aria-labelledby="orgs"><h2 id="orgs">Organizations</h2>${
       orgs.length
-        ? html`<form method="get" action="/admin" class="filters" role="search"><div class="field"><label for="org-q">Search</label><input id="org-q" name="q" value="${q}" placeholder="slug or name"></div><button type="submit">Search</button></form>${paging}${
+        ? html`${search}${paging}${
             rows.length
               ? html`<div class="scroll"><table><thead><tr><th scope="col">Organization</th><th scope="col">Connection</th><th scope="col">Identity provider</th><th scope="col">Last request</th><th scope="col">Requests (24 h)</th><th scope="col">Refused (24 h)</th></tr></thead><tbody>${rows.map(
                   ({ o, h }) =>
@@ -177,23 +194,21 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
   });
 
   // Every organization, the ones that need looking at first (failing, degraded, silent), searchable and paged.
-  const HEALTH_PAGE = 50;
   const ORDER: Record<string, number> = { failing: 0, degraded: 1, silent: 2, healthy: 3, 'never-connected': 4 };
   app.get<{ Querystring: { q?: string; page?: string } }>('/admin/health', async (request, reply) => {
     const session = await admin(request);
-    const q = (request.query.q ?? '').trim().toLowerCase().slice(0, 100);
     const all = await organizations.list();
     const states = opts.log ? await opts.log.states() : new Map<string, string>();
+    const stateOf = (o: Organization) => states.get(o.slug) ?? 'never-connected';
     const counts = new Map<string, number>();
-    for (const o of all) counts.set(states.get(o.slug) ?? 'never-connected', (counts.get(states.get(o.slug) ?? 'never-connected') ?? 0) + 1);
-    const matching = all
-      .filter((o) => !q || o.slug.includes(q) || o.name.toLowerCase().includes(q))
-      .sort(
-        (a, b) => (ORDER[states.get(a.slug) ?? 'never-connected'] ?? 9) - (ORDER[states.get(b.slug) ?? 'never-connected'] ?? 9) || a.slug.localeCompare(b.slug),
-      );
-    const pages = Math.max(1, Math.ceil(matching.length / HEALTH_PAGE));
-    const pageNo = Math.min(pages, Math.max(1, Number.parseInt(request.query.page ?? '1', 10) || 1));
-    const shown = matching.slice((pageNo - 1) * HEALTH_PAGE, pageNo * HEALTH_PAGE);
+    for (const o of all) counts.set(stateOf(o), (counts.get(stateOf(o)) ?? 0) + 1);
+    const { q, matching, shown, paging, search } = pageOfOrganizations(
+      request.query,
+      all,
+      '/admin/health',
+      'Organization',
+      (a, b) => (ORDER[stateOf(a)] ?? 9) - (ORDER[stateOf(b)] ?? 9) || a.slug.localeCompare(b.slug),
+    );
     const sections = await Promise.all(
       shown.map(async (o) => {
         const h = await healthOf(o);
@@ -208,23 +223,16 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions): void 
         }</section>`;
       }),
     );
-    const link = (n: number, label: string) =>
-      html`<a href="/admin/health?${new URLSearchParams({ ...(q ? { q } : {}), page: String(n) }).toString()}">${label}</a>`;
     const summary = html`<p>${all.length} organizations: ${['failing', 'degraded', 'silent', 'healthy', 'never-connected']
       .filter((st) => counts.get(st))
       .map((st, i) => html`${i ? ', ' : ''}${counts.get(st)} ${st}`)}. Failing and degraded first (the rule: docs/console.md, "Connection health").</p>`;
-    const search = html`<form method="get" action="/admin/health" class="filters" role="search"><div class="field"><label for="health-q">Organization</label><input id="health-q" name="q" value="${q}" placeholder="slug or name"></div><button type="submit">Search</button></form>`;
-    const paging =
-      matching.length > HEALTH_PAGE
-        ? html`<nav aria-label="Pages" class="paging"><p>${(pageNo - 1) * HEALTH_PAGE + 1}–${Math.min(pageNo * HEALTH_PAGE, matching.length)} of ${matching.length}${q ? html` matching "${q}"` : ''}. ${pageNo > 1 ? html`${link(1, 'First')} ${link(pageNo - 1, 'Previous')} ` : ''}${pageNo < pages ? html`${link(pageNo + 1, 'Next')} ${link(pages, 'Last')}` : ''}</p></nav>`
-        : html`<p class="muted">${matching.length} of ${all.length} shown${q ? html` (matching "${q}")` : ''}.</p>`;
     return sendPage(
       reply,
       200,
       adminPage(
         { session },
         'Connection health',
-        html`${summary}${search}${paging}${sections.length ? sections : html`<p>${q ? 'No organization matches.' : 'No organizations yet.'}</p>`}${matching.length > HEALTH_PAGE ? paging : ''}`,
+        html`${summary}${search}${paging}${sections.length ? sections : html`<p>${q ? 'No organization matches.' : 'No organizations yet.'}</p>`}${matching.length > ORG_PAGE ? paging : ''}`,
         { current: '/admin/health' },
       ),
     );

@@ -81,3 +81,8 @@ export function sendPage(reply: FastifyReply, status: number, text: string): Fas
 export function errorPage(err: PageError): string {
   return page({ title: err.title }, err.body);
 }
+
+/** The console's Content-Security-Policy: scripts and styles from here only; forms post here, and to `formAction` origins too when given (a redirect after a form is held to form-action). */
+export function contentSecurityPolicy(...formAction: string[]): string {
+  return `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action ${["'self'", ...formAction].join(' ')}; frame-ancestors 'none'; base-uri 'none'`;
+}

@@ -7,7 +7,7 @@ import { SettingError } from '../service/settings.js';
 import { ScimError } from '../protocol/messages/error.js';
 import { guardInputs } from '../http/input-boundary.js';
 import { registerAdmin } from './admin-routes.js';
-import { PageError, errorPage, sendPage, type ConsoleOptions } from './context.js';
+import { PageError, contentSecurityPolicy, errorPage, sendPage, type ConsoleOptions } from './context.js';
 import { html } from './html.js';
 import { registerSetup } from './setup-routes.js';
 
@@ -15,8 +15,7 @@ const asset = (name: string) => readFileSync(new URL(`./assets/${name}`, import.
 
 /** Every console response: no caching, no framing, no referrer (URLs may hold one-time secrets), scripts and styles from here only. */
 const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': contentSecurityPolicy(),
   'x-frame-options': 'DENY',
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',

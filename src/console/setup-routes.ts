@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthorizeError } from '../service/clients.js';
 import type { Session } from '../service/access.js';
 import type { LogEntry } from '../service/log/entry.js';
-import { PageError, SETUP_COOKIE, checkCsrf, cookie, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
+import { PageError, SETUP_COOKIE, checkCsrf, contentSecurityPolicy, cookie, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
 import { html, inlineMarkup, page, postForm, statusBadge, when, type Html } from './html.js';
 import { PROVIDERS, fill, findProvider, userNameRule, type ConnectMethod, type MethodGuide, type ProviderGuide, type Values } from './providers.js';
 import { DEFAULTS, orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
@@ -43,7 +43,7 @@ export function explain(e: Pick<LogEntry, 'status' | 'scimType' | 'detail' | 'me
     return `${provider} asked for a user or group this application does not have (it may have been deleted here). Re-push or re-assign it in ${provider}.`;
   if (e.status === 409 || e.status === 412) return `The user changed while ${provider} was updating it. ${provider} retries by itself.`;
   if (e.status === 400)
-    return `The application refused the values sent: ${forAdmins(e.detail) || 'a value was not accepted'} Check the attribute mappings in ${provider} (the userName must usually be an email address).`;
+    return `The application refused the values sent: ${forAdmins(e.detail) || 'a value was not accepted'} Check the attribute mappings in ${provider}.`;
   return e.detail ?? `The request was refused with status ${e.status}.`;
 }
 
@@ -200,54 +200,45 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
       );
     const issuer = `${originOf(request, opts.publicUrl)}${orgIssuerPath(org.slug)}`;
     try {
-      return { session, org, issuer, authorization: await directory.clients.authorization(org, params) };
+      return { session, org, issuer, authorization: await directory.clients.authorization(org, params), location: undefined };
     } catch (err) {
       if (!(err instanceof AuthorizeError)) throw err;
+      // RFC 6749 §4.1.2.1: sent back to a checked redirect URI, else shown here.
       const location = err.location(issuer);
-      if (location) throw Object.assign(new Error('redirect'), { location });
+      if (location) return { location } as const;
       throw new PageError(400, 'This authorization request cannot go on', html`<p>${err.description}</p>`);
     }
   };
-  const redirecting = async (reply: FastifyReply, run: () => Promise<FastifyReply>) => {
-    try {
-      return await run();
-    } catch (err) {
-      const location = (err as { location?: string }).location;
-      if (location) return reply.header('cache-control', 'no-store').redirect(location, 303);
-      throw err;
-    }
-  };
-  app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>('/setup/authorize/:slug', (request, reply) =>
-    redirecting(reply, async () => {
-      const { session, org, authorization: a } = await authorizing(request, request.query);
-      const hidden = AUTHORIZE_FIELDS.map((name) => {
-        const v = request.query[name];
-        return typeof v === 'string' ? html`<input type="hidden" name="${name}" value="${v}">` : '';
-      });
-      const body = html`<p><strong>${a.label}</strong> asks to provision ${org.name}: to create, update and deactivate its people and groups in this application, until you or the application's team remove it.</p><p class="muted">It will be sent back to <code>${new URL(a.redirectUri).origin}</code>.</p><form method="post" action="/setup/authorize/${org.slug}"><input type="hidden" name="_csrf" value="${session.csrf}">${hidden}<button type="submit" name="decision" value="allow" class="primary">Allow</button> <button type="submit" name="decision" value="deny">Deny</button></form>`;
-      // The form's answer redirects to the identity provider: Chromium holds a redirect after a form to form-action too.
-      reply.header(
-        'content-security-policy',
-        `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self' ${new URL(a.redirectUri).origin}; frame-ancestors 'none'; base-uri 'none'`,
-      );
-      return sendPage(reply, 200, frame(`Allow ${a.label} to connect`, body, session));
-    }),
-  );
-  app.post<{ Params: { slug: string }; Body: Record<string, unknown> }>('/setup/authorize/:slug', (request, reply) =>
-    redirecting(reply, async () => {
-      const fields = request.body ?? {};
-      const { session, org, issuer, authorization } = await authorizing(request, fields);
-      const location =
-        fields.decision === 'allow'
-          ? await directory.clients.issueCode(org, authorization, session.linkId, issuer)
-          : new AuthorizeError('The IT admin denied the request.', {
-              redirectUri: authorization.redirectUri,
-              error: 'access_denied',
-              state: authorization.state,
-            }).location(issuer)!;
-      return reply.header('cache-control', 'no-store').redirect(location, 303);
-    }),
-  );
+  const redirect = (reply: FastifyReply, location: string) => reply.header('cache-control', 'no-store').redirect(location, 303);
+  app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>('/setup/authorize/:slug', async (request, reply) => {
+    const checked = await authorizing(request, request.query);
+    if (checked.location !== undefined) return redirect(reply, checked.location);
+    const { session, org, authorization: a } = checked;
+    const hidden = AUTHORIZE_FIELDS.map((name) => {
+      const v = request.query[name];
+      return typeof v === 'string' ? html`<input type="hidden" name="${name}" value="${v}">` : '';
+    });
+    const body = html`<p><strong>${a.label}</strong> asks to provision ${org.name}: to create, update and deactivate its people and groups in this application, until you or the application's team remove it.</p><p class="muted">It will be sent back to <code>${new URL(a.redirectUri).origin}</code>.</p><form method="post" action="/setup/authorize/${org.slug}"><input type="hidden" name="_csrf" value="${session.csrf}">${hidden}<button type="submit" name="decision" value="allow" class="primary">Allow</button> <button type="submit" name="decision" value="deny">Deny</button></form>`;
+    // The form's answer redirects to the identity provider: Chromium holds a redirect after a form to form-action too.
+    reply.header('content-security-policy', contentSecurityPolicy(new URL(a.redirectUri).origin));
+    return sendPage(reply, 200, frame(`Allow ${a.label} to connect`, body, session));
+  });
+  app.post<{ Params: { slug: string }; Body: Record<string, unknown> }>('/setup/authorize/:slug', async (request, reply) => {
+    const fields = request.body ?? {};
+    const checked = await authorizing(request, fields);
+    if (checked.location !== undefined) return redirect(reply, checked.location);
+    const { session, org, issuer, authorization } = checked;
+    return redirect(
+      reply,
+      fields.decision === 'allow'
+        ? await directory.clients.issueCode(org, authorization, session.linkId, issuer)
+        : new AuthorizeError('The IT admin denied the request.', {
+            redirectUri: authorization.redirectUri,
+            error: 'access_denied',
+            state: authorization.state,
+          }).location(issuer)!,
+    );
+  });
 
   app.get('/setup/live', async (request, reply) => {
     const { session, org } = await setup(request);

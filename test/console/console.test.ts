@@ -153,13 +153,19 @@ for (const engine of ENGINES) {
       await admin.close();
     });
 
-    test('an Entra setup link shows Entra steps: the tenant URL with its flag, the secret token without "Bearer"', async () => {
+    /** A new IT admin's browser on the setup page's choices for Entra ID. */
+    const entraChoices = async () => {
       const { secret } = await wiring.directory.access.createSetupLink('acme');
       const ctx = await browser.newContext();
       const p = await ctx.newPage();
       await p.goto(`${origin}/setup/${secret}`);
       await p.getByRole('button', { name: 'Start setup' }).click();
       await p.getByRole('link', { name: 'Microsoft Entra ID' }).click();
+      return { ctx, p };
+    };
+
+    test('an Entra setup link shows Entra steps: the tenant URL with its flag, the secret token without "Bearer"', async () => {
+      const { ctx, p } = await entraChoices();
       await p.getByRole('button', { name: /Issue a token/ }).click();
       const text = await p.locator('main').innerText();
       assert.match(text, /Steps in Microsoft Entra ID/);
@@ -177,12 +183,7 @@ for (const engine of ENGINES) {
     });
 
     test('an Entra setup link offers OAuth first: client credentials with the values filled in, and a refused token request explained in the live view', async () => {
-      const { secret } = await wiring.directory.access.createSetupLink('acme');
-      const ctx = await browser.newContext();
-      const p = await ctx.newPage();
-      await p.goto(`${origin}/setup/${secret}`);
-      await p.getByRole('button', { name: 'Start setup' }).click();
-      await p.getByRole('link', { name: 'Microsoft Entra ID' }).click();
+      const { ctx, p } = await entraChoices();
       const headings = await p.locator('main h2').allInnerTexts();
       assert.deepEqual(headings, ['OAuth 2.0 client credentials', 'Workload identity federation', 'A static token (testing only)']);
       await screenshot(p, 'setup-entra-choices');
