@@ -25,6 +25,7 @@ import { ReadThreads, type ReadThreadsOptions } from './http/read-threads.js';
 import { FairShare } from './http/fair-share.js';
 import { oauthPlugin } from './http/oauth.js';
 import type { UserHooks } from './service/users.js';
+import type { BrandingDefaults } from './service/branding.js';
 import type { Store } from './store/store.js';
 
 /** What Rollcall is made of, over one store: every entry point (server, library, CLI) wires it here. */
@@ -45,6 +46,8 @@ export interface WiringOptions {
   readonly allowPrivateWebhooks?: boolean;
   /** Let OAuth clients' JWKS URLs be http, or at internal addresses (on-premises use, development; default false). */
   readonly allowPrivateJwks?: boolean;
+  /** The customer-facing pages' product name, accent and logo file (the configuration's `brand`). */
+  readonly branding?: BrandingDefaults;
   /** Record every SCIM request in the provisioning log (default true; false turns it off). */
   readonly provisioningLog?: boolean | ProvisioningLogOptions;
   /** Read heavy lists on threads of their own (src/http/read-threads.ts); off unless asked (`rollcall serve` asks). */
@@ -85,6 +88,7 @@ export function wire(options: WiringOptions): Wiring {
     new Directory(store, {
       ...(options.hooks ? { hooks: options.hooks } : {}),
       clients: { jwksPolicy: { allowPrivate: options.allowPrivateJwks ?? false } },
+      ...(options.branding ? { branding: options.branding } : {}),
     });
   const targets = { allowPrivate: options.allowPrivateWebhooks ?? false };
   const keys = new SigningKeys(store);

@@ -77,6 +77,7 @@ export function buildCli(io: Io): Command {
         bodyLimit: s.bodyLimit,
         allowPrivateWebhooks: s.allowPrivateWebhooks,
         allowPrivateJwks: s.allowPrivateJwks,
+        ...(s.brand ? { branding: { productName: s.brand.name, accent: s.brand.accent, logoFile: s.brand.logo } } : {}),
         // The log's rows are built and written on a thread of their own, with its own connection.
         provisioningLog: s.provisioningLog ? { thread: { database: s.database } } : false,
         // Heavy lists are read on threads of their own, each with its own connection.

@@ -189,6 +189,32 @@ export const OPTIONS: readonly ServerOption[] = [
     on: ['serve'],
   },
   {
+    key: 'brand.name',
+    flag: '--brand-name <name>',
+    env: 'ROLLCALL_BRAND_NAME',
+    help: "the product name the customer-facing setup pages speak as (the console's Branding page or `rollcall branding set` override it)",
+    type: (z) => z.string().trim().min(1).max(60),
+    expect: '1 to 60 characters',
+    on: ['serve'],
+  },
+  {
+    key: 'brand.accent',
+    flag: '--brand-accent <#rrggbb>',
+    env: 'ROLLCALL_BRAND_ACCENT',
+    help: 'the accent colour of the customer-facing setup pages',
+    type: (z) => z.string().regex(/^#[0-9a-fA-F]{6}$/),
+    expect: '#rrggbb',
+    on: ['serve'],
+  },
+  {
+    key: 'brand.logo',
+    flag: '--brand-logo <file>',
+    env: 'ROLLCALL_BRAND_LOGO',
+    help: 'a PNG, JPEG, WebP or SVG logo (at most 256 KiB) for the customer-facing setup pages',
+    type: (z) => z.string().min(1),
+    on: ['serve'],
+  },
+  {
     key: 'worker.enabled',
     flag: '--no-worker',
     help: 'do not deliver webhooks from this process (run `rollcall worker` instead)',
@@ -305,6 +331,7 @@ export interface ServerSettings {
   readonly metricsOrgLabel: boolean;
   readonly allowPrivateWebhooks: boolean;
   readonly allowPrivateJwks: boolean;
+  readonly brand?: { readonly name?: string; readonly accent?: string; readonly logo?: string };
   readonly worker: { readonly enabled: boolean; readonly webhookTimeoutSeconds: number; readonly leaseGraceSeconds: number };
   readonly console: { readonly enabled: boolean };
 }

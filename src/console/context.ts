@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Webhooks } from '../events/webhooks.js';
-import { csrfMatches, type Session } from '../service/access.js';
+import { csrfMatches, type Access, type Session } from '../service/access.js';
 import type { RequestContext } from '../service/context.js';
 import type { Directory } from '../service/directory.js';
 import type { ProvisioningLog } from '../service/log/provisioning-log.js';
 import type { Organization } from '../service/organizations.js';
-import { html, page, type Html } from './html.js';
+import { html, type Html } from './html.js';
 
 export interface ConsoleOptions {
   readonly directory: Directory;
@@ -59,6 +59,24 @@ export function checkCsrf(session: Session, request: FastifyRequest): void {
   }
 }
 
+const LOGIN_HELP = html`<p>The console opens with a one-time login link. On the server, run:</p>
+  <pre><code>npx rollcall admin login-link --public-url https://&lt;your host&gt;</code></pre>
+  <p>and open the link it prints. No password is stored anywhere.</p>`;
+
+export { LOGIN_HELP };
+
+/** The operator's session for a console request (a POST's CSRF token checked), or a page that says how to get one. */
+export type AdminGuard = (request: FastifyRequest) => Promise<Session>;
+
+export function adminGuard(access: Access): AdminGuard {
+  return async (request) => {
+    const session = await access.session(cookie(request, ADMIN_COOKIE));
+    if (!session || session.kind !== 'admin') throw new PageError(401, 'Log in to the Rollcall console', LOGIN_HELP);
+    if (request.method === 'POST') checkCsrf(session, request);
+    return session;
+  };
+}
+
 export function form(request: FastifyRequest): Record<string, string> {
   return (request.body ?? {}) as Record<string, string>;
 }
@@ -76,10 +94,6 @@ export function originOf(request: FastifyRequest, publicUrl: string | undefined)
 
 export function sendPage(reply: FastifyReply, status: number, text: string): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(text);
-}
-
-export function errorPage(err: PageError): string {
-  return page({ title: err.title }, err.body);
 }
 
 /** The console's Content-Security-Policy: scripts and styles from here only; forms post here, and to `formAction` origins too when given (a redirect after a form is held to form-action). */

@@ -37,34 +37,6 @@ export function inlineMarkup(text: string): Html {
   return new Html(escaped.replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>').replace(/&#96;(.+?)&#96;/g, '<code>$1</code>'));
 }
 
-export interface PageOptions {
-  readonly title: string;
-  /** Navigation links: [href, label]; the current one is marked. */
-  readonly nav?: readonly (readonly [string, string])[];
-  readonly current?: string;
-  readonly csrf?: string | undefined;
-  /** Where the logout form posts; absent, no logout button. */
-  readonly logout?: string;
-  readonly flash?: Html | string | undefined;
-  readonly heading?: string;
-}
-
-export function page(o: PageOptions, body: Html): string {
-  const nav = o.nav?.length
-    ? html`<nav aria-label="Main"><ul>${o.nav.map(([href, label]) => html`<li><a href="${href}"${o.current === href ? trusted(' aria-current="page"') : ''}>${label}</a></li>`)}</ul>${
-        o.logout
-          ? html`<form method="post" action="${o.logout}" class="logout"><input type="hidden" name="_csrf" value="${o.csrf ?? ''}"><button type="submit">Log out</button></form>`
-          : ''
-      }</nav>`
-    : '';
-  return html`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${o.title} · Rollcall</title><link rel="stylesheet" href="/admin/assets/console.css"><script src="/admin/assets/console.js" defer></script></head>
-<body><a class="skip" href="#main">Skip to content</a><header><span class="brand">Rollcall</span>${nav}</header>
-<main id="main">${o.heading === '' ? '' : html`<h1>${o.heading ?? o.title}</h1>`}${o.flash ? html`<div class="flash" role="status">${o.flash}</div>` : ''}${body}</main></body></html>`
-    .text;
-}
-
 /** A form that changes state: POST with the session's CSRF token. */
 export function postForm(action: string, csrf: string, inner: Html, attrs: Html = trusted('')): Html {
   return html`<form method="post" action="${action}"${attrs}><input type="hidden" name="_csrf" value="${csrf}">${inner}</form>`;

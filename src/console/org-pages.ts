@@ -1,25 +1,36 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseListRequest } from '../protocol/query.js';
 import type { Session } from '../service/access.js';
+import type { Organization } from '../service/organizations.js';
 import { CLIENT_IDS, CLIENT_NAMES } from '../service/log/clients.js';
 import type { LogEntry } from '../service/log/entry.js';
-import { adminPage, confirmFirst } from './admin-routes.js';
-import { PageError, contextFor, form, originOf, sendPage, type ConsoleOptions } from './context.js';
+import { errorSummary, fieldOf, refusalOf, section, selectField, sentence, stateOf, table, textField, values, type FormState } from './components.js';
+import { PageError, contextFor, form, originOf, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
+import { adminPage, confirmFirst } from './frame.js';
 import { changesTable } from './diff.js';
 import { html, postForm, statusBadge, when, type Html } from './html.js';
 import { orgScimPath } from '../defaults.js';
 
 const PAGE = 50;
 
-type Admin = (request: FastifyRequest) => Promise<Session>;
 type Q = Record<string, string | undefined>;
 
 export function logTable(base: string, entries: readonly LogEntry[], caption: string): Html {
   if (entries.length === 0) return html`<p>No requests match.</p>`;
-  return html`<div class="scroll"><table><caption class="sr">${caption}</caption><thead><tr><th scope="col">Time</th><th scope="col">Status</th><th scope="col">Request</th><th scope="col">Client</th><th scope="col">Token</th><th scope="col">Resource</th><th scope="col">ms</th></tr></thead><tbody>${entries.map(
-    (e) =>
-      html`<tr><td><a href="${base}/log/${e.id}">${when(e.at)}</a></td><td>${statusBadge(e.status)}${e.scimType ? html` <span class="muted">${e.scimType}</span>` : ''}</td><td><code>${e.method} ${e.path}</code>${e.status >= 400 && e.detail ? html`<div class="error-detail">${e.detail}</div>` : ''}</td><td>${CLIENT_NAMES[e.client] ?? e.client}</td><td>${e.token ?? '—'}</td><td>${e.resource?.name ?? e.resource?.id ?? ''}</td><td>${e.ms}</td></tr>`,
-  )}</tbody></table></div>`;
+  return table({
+    caption,
+    captionHidden: true,
+    columns: ['Time', 'Status', 'Request', 'Client', 'Token', 'Resource', 'ms'],
+    rows: entries.map((e) => [
+      html`<a href="${base}/log/${e.id}">${when(e.at)}</a>`,
+      html`${statusBadge(e.status)}${e.scimType ? html` <span class="muted">${e.scimType}</span>` : ''}`,
+      html`<code>${e.method} ${e.path}</code>${e.status >= 400 && e.detail ? html`<div class="error-detail">${e.detail}</div>` : ''}`,
+      CLIENT_NAMES[e.client] ?? e.client,
+      e.token ?? '—',
+      e.resource?.name ?? e.resource?.id ?? '',
+      e.ms,
+    ]),
+  });
 }
 
 function pretty(text: string | null): Html {
@@ -32,7 +43,7 @@ function pretty(text: string | null): Html {
 }
 
 /** The console's pages of one organization: users, groups, the provisioning log, webhooks. */
-export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, admin: Admin): void {
+export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, admin: AdminGuard): void {
   const { directory, webhooks } = opts;
   const load = async (request: FastifyRequest<{ Params: { slug: string } }>) => {
     const session = await admin(request);
@@ -74,34 +85,40 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
         );
         const pageOf = kind === 'users' ? await directory.users.list(ctx, req, { groups: false }) : await directory.groups.list(ctx, req, { members: false });
         const rows = pageOf.resources.map((r) => {
-          const name = kind === 'users' ? String(r.userName) : String(r.displayName);
-          const extra =
-            kind === 'users'
-              ? html`<td>${(r.displayName as string) ?? ''}</td><td>${r.active === false ? 'inactive' : 'active'}</td>`
-              : html`<td>${(r.externalId as string) ?? ''}</td>`;
-          return html`<tr><td><a href="${base}/${kind}/${r.id}">${name}</a></td>${extra}<td>${when((r.meta as { lastModified?: string }).lastModified)}</td></tr>`;
+          const link = html`<a href="${base}/${kind}/${r.id}">${kind === 'users' ? String(r.userName) : String(r.displayName)}</a>`;
+          const changed = when((r.meta as { lastModified?: string }).lastModified);
+          return kind === 'users'
+            ? [link, (r.displayName as string) ?? '', r.active === false ? 'inactive' : 'active', changed]
+            : [link, (r.externalId as string) ?? '', changed];
         });
-        const head =
-          kind === 'users'
-            ? html`<th scope="col">userName</th><th scope="col">Display name</th><th scope="col">State</th>`
-            : html`<th scope="col">displayName</th><th scope="col">externalId</th>`;
+        const columns = kind === 'users' ? ['userName', 'Display name', 'State', 'Last modified'] : ['displayName', 'externalId', 'Last modified'];
         const total = pageOf.totalResults;
         const at = (s: number) =>
           `${base}/${kind}?${new URLSearchParams({ ...(text ? { q: text } : {}), ...(advanced ? { filter: advanced } : {}), sort, start: String(s) }).toString()}`;
         const last = Math.max(1, Math.floor((total - 1) / PAGE) * PAGE + 1);
         const count = (n: number) => n.toLocaleString('en-US');
-        list = html`<p>${total ? html`${count(start)}–${count(Math.min(start + PAGE - 1, total))} of ${count(total)}` : 'None'} ${kind}${filter ? html` matching <code>${text || advanced}</code>` : ''}.</p>${
-          rows.length
-            ? html`<div class="scroll"><table><thead><tr>${head}<th scope="col">Last modified</th></tr></thead><tbody>${rows}</tbody></table></div>`
-            : ''
-        }<nav class="pager" aria-label="Pages">${start > 1 ? html`<a href="${at(1)}">First</a> <a href="${at(Math.max(1, start - PAGE))}">Previous</a> ` : ''}${
-          start + PAGE <= total ? html`<a href="${at(start + PAGE)}">Next</a> <a href="${at(last)}">Last</a>` : ''
-        }</nav>`;
+        list = html`
+          <p>${total ? html`${count(start)}–${count(Math.min(start + PAGE - 1, total))} of ${count(total)}` : 'None'} ${kind}${filter ? html` matching <code>${text || advanced}</code>` : ''}.</p>
+          ${rows.length ? table({ columns, rows }) : ''}
+          <nav class="pager" aria-label="Pages">
+            ${start > 1 ? html`<a href="${at(1)}">First</a> <a href="${at(Math.max(1, start - PAGE))}">Previous</a>` : ''}
+            ${start + PAGE <= total ? html`<a href="${at(start + PAGE)}">Next</a> <a href="${at(last)}">Last</a>` : ''}
+          </nav>`;
       } catch (err) {
         list = html`<p class="error-detail" role="alert">The filter was not accepted: ${(err as Error).message}</p>`;
       }
       const option = (value: string, label: string) => html`<option value="${value}"${value === sort ? html` selected` : ''}>${label}</option>`;
-      const body = html`<form method="get" action="${base}/${kind}" class="search"><div class="field"><label for="q">Search</label><input id="q" name="q" value="${text}" placeholder="${kind === 'users' ? 'name, userName or email' : 'name or externalId'}"></div><div class="field"><label for="sort">Sort by</label><select id="sort" name="sort">${option('name', kind === 'users' ? 'userName' : 'name')}${option('changed', 'last modified')}</select></div><details${advanced ? html` open` : ''}><summary>Advanced: a SCIM filter</summary><div class="field"><label for="filter">SCIM filter</label><input id="filter" name="filter" value="${advanced}" placeholder="${kind === 'users' ? 'userName sw "a" and active eq true' : 'displayName co "admins"'}"></div></details><button type="submit">Search</button></form>${list}`;
+      const body = html`
+        <form method="get" action="${base}/${kind}" class="search" role="search">
+          <div class="field"><label for="q">Search</label><input id="q" name="q" value="${text}" placeholder="${kind === 'users' ? 'name, userName or email' : 'name or externalId'}"></div>
+          <div class="field"><label for="sort">Sort by</label><select id="sort" name="sort">${option('name', kind === 'users' ? 'userName' : 'name')}${option('changed', 'last modified')}</select></div>
+          <details${advanced ? html` open` : ''}>
+            <summary>Advanced: a SCIM filter</summary>
+            <div class="field"><label for="filter">SCIM filter</label><input id="filter" name="filter" value="${advanced}" placeholder="${kind === 'users' ? 'userName sw "a" and active eq true' : 'displayName co "admins"'}"></div>
+          </details>
+          <button type="submit">Search</button>
+        </form>
+        ${list}`;
       return sendPage(reply, 200, adminPage({ session, org }, `${org.name}: ${kind === 'users' ? 'Users' : 'Groups'}`, body, { current: `${base}/${kind}` }));
     });
   }
@@ -124,14 +141,24 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
     const after = request.query.after || undefined;
     const { total, members } = await directory.groups.membersPage(ctx, group.id, after, 100);
     const last = members[members.length - 1];
-    const body = html`<p>${total} members, in id order, 100 a page.</p>${
-      members.length
-        ? html`<div class="scroll"><table><thead><tr><th scope="col">Member</th><th scope="col">Type</th><th scope="col">id</th></tr></thead><tbody>${members.map(
-            (m) =>
-              html`<tr><td><a href="${base}/${m.type === 'User' ? 'users' : 'groups'}/${m.value}">${m.display ?? m.value}</a></td><td>${m.type}</td><td><code>${m.value}</code></td></tr>`,
-          )}</tbody></table></div>`
-        : ''
-    }<nav class="pager" aria-label="Pages">${after ? html`<a href="${base}/groups/${group.id}">First page</a>` : ''}${members.length === 100 && last ? html`<a href="${base}/groups/${group.id}?after=${encodeURIComponent(last.value)}">Next</a>` : ''}</nav>`;
+    const body = html`
+      <p>${total} members, in id order, 100 a page.</p>
+      ${
+        members.length
+          ? table({
+              columns: ['Member', 'Type', 'id'],
+              rows: members.map((m) => [
+                html`<a href="${base}/${m.type === 'User' ? 'users' : 'groups'}/${m.value}">${m.display ?? m.value}</a>`,
+                m.type,
+                html`<code>${m.value}</code>`,
+              ]),
+            })
+          : ''
+      }
+      <nav class="pager" aria-label="Pages">
+        ${after ? html`<a href="${base}/groups/${group.id}">First page</a>` : ''}
+        ${members.length === 100 && last ? html`<a href="${base}/groups/${group.id}?after=${encodeURIComponent(last.value)}">Next</a>` : ''}
+      </nav>`;
     return sendPage(reply, 200, adminPage({ session, org }, String(group.displayName), body, { current: `${base}/groups` }));
   });
 
@@ -173,32 +200,70 @@ ${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria
     return sendPage(reply, 200, adminPage({ session, org }, `Request ${e.id}`, body, { current: `${base}/log` }));
   });
 
-  app.get<{ Params: { slug: string } }>('/admin/orgs/:slug/webhooks', async (request, reply) => {
-    const { session, org, base } = await load(request);
+  const webhooksPage = async (session: Session, org: Organization, state?: FormState): Promise<string> => {
+    const base = `/admin/orgs/${org.slug}`;
     const hooks = await webhooks.list(org.slug);
-    const sections = await Promise.all(
+    const cards = await Promise.all(
       hooks.map(async (w) => {
         const deliveries = await webhooks.deliveries(org.slug, w.id, 10);
-        return html`<section class="card" aria-labelledby="w-${w.id}"><h3 id="w-${w.id}"><code>${w.url}</code> <span class="badge ${w.state === 'active' ? 'ok' : w.state === 'failing' ? 'bad' : 'none'}">${w.state}</span></h3><p>Events: ${w.events.length ? w.events.join(', ') : 'all'}. Format: ${w.format === 'set' ? `security event tokens (RFC 9967, ${w.form})` : 'Rollcall JSON events'}. Delivered up to event ${w.cursor}.${
-          w.failingSince
-            ? html` Failing since ${when(w.failingSince)}: ${w.status === 'failing' ? 'retries stopped after 24 hours of failures; "Retry now" starts again.' : html`retrying (attempt ${w.attempts}, next ${when(w.nextAttemptAt)}).`}`
-            : ''
-        }</p><div class="actions">${postForm(`${base}/webhooks/${w.id}/test`, session.csrf, html`<button type="submit">Send a test event</button>`)}${postForm(`${base}/webhooks/${w.id}/retry`, session.csrf, html`<button type="submit">${w.enabled ? 'Retry now' : 'Enable'}</button>`)}${postForm(`${base}/webhooks/${w.id}/delete`, session.csrf, html`<button type="submit" class="danger">Delete</button>`)}</div>${
-          deliveries.length
-            ? html`<div class="scroll"><table><caption>Last deliveries</caption><thead><tr><th scope="col">Time</th><th scope="col">Event</th><th scope="col">Attempt</th><th scope="col">Status</th><th scope="col">Error</th><th scope="col">ms</th></tr></thead><tbody>${deliveries.map(
-                (d) =>
-                  html`<tr><td>${when(d.at)}</td><td>${d.eventSeq}</td><td>${d.attempt}</td><td>${d.status ?? '—'}</td><td>${d.error ?? ''}</td><td>${d.latencyMs}</td></tr>`,
-              )}</tbody></table></div>`
-            : html`<p class="muted">No deliveries yet.</p>`
-        }</section>`;
+        const failing = w.failingSince
+          ? html`Failing since ${when(w.failingSince)}: ${w.status === 'failing' ? 'retries stopped after 24 hours of failures; "Retry now" starts again.' : html`retrying (attempt ${w.attempts}, next ${when(w.nextAttemptAt)}).`}`
+          : '';
+        return html`
+          <section class="card" aria-labelledby="w-${w.id}">
+            <h3 id="w-${w.id}"><code>${w.url}</code> <span class="badge ${w.state === 'active' ? 'ok' : w.state === 'failing' ? 'bad' : 'none'}">${w.state}</span></h3>
+            <p>
+              Events: ${w.events.length ? w.events.join(', ') : 'all'}. Format: ${w.format === 'set' ? `security event tokens (RFC 9967, ${w.form})` : 'Rollcall JSON events'}.
+              Delivered up to event ${w.cursor}. ${failing}
+            </p>
+            <div class="actions">
+              ${postForm(`${base}/webhooks/${w.id}/test`, session.csrf, html`<button type="submit">Send a test event</button>`)}
+              ${postForm(`${base}/webhooks/${w.id}/retry`, session.csrf, html`<button type="submit">${w.enabled ? 'Retry now' : 'Enable'}</button>`)}
+              ${postForm(`${base}/webhooks/${w.id}/delete`, session.csrf, html`<button type="submit" class="danger" aria-label="Delete the endpoint ${w.url}">Delete</button>`)}
+            </div>
+            ${
+              deliveries.length
+                ? table({
+                    caption: 'Last deliveries',
+                    columns: ['Time', 'Event', 'Attempt', 'Status', 'Error', 'ms'],
+                    rows: deliveries.map((d) => [when(d.at), d.eventSeq, d.attempt, d.status ?? '—', d.error ?? '', d.latencyMs]),
+                  })
+                : html`<p class="muted">No deliveries yet.</p>`
+            }
+          </section>`;
       }),
     );
-    const body = html`${sections.length ? sections : html`<p>No webhook endpoints.</p>`}${postForm(
+    const add = stateOf(state, 'webhook');
+    const addForm = postForm(
       `${base}/webhooks`,
       session.csrf,
-      html`<fieldset><legend>Add an endpoint</legend><div class="field"><label for="url">URL</label><input id="url" name="url" type="url" required placeholder="https://app.example.com/rollcall-events"></div><div class="field"><label for="events">Event types</label><input id="events" name="events" placeholder="all, or e.g. user.created,user.deactivated"></div><div class="field"><label for="format">Format</label><select id="format" name="format"><option value="json">Rollcall JSON events (HMAC-signed)</option><option value="set">Security event tokens, full (RFC 9967, signed with the organization's key)</option><option value="set-notice">Security event tokens, notice (attribute names only)</option></select></div><button type="submit">Add endpoint</button></fieldset>`,
-    )}`;
-    return sendPage(reply, 200, adminPage({ session, org }, `${org.name}: Webhooks`, body, { current: `${base}/webhooks` }));
+      html`
+        <fieldset>
+          <legend>Add an endpoint</legend>
+          ${errorSummary(add, { url: 'url', events: 'events', format: 'format' })}
+          ${textField({ id: 'url', name: 'url', type: 'url', label: 'URL', required: true, maxLength: 2000, placeholder: 'https://app.example.com/rollcall-events', state: add })}
+          ${textField({ id: 'events', name: 'events', label: 'Event types', placeholder: 'all, or e.g. user.created,user.deactivated', help: 'Comma-separated; empty sends every type.', state: add })}
+          ${selectField({
+            id: 'format',
+            name: 'format',
+            label: 'Format',
+            options: [
+              ['json', 'Rollcall JSON events (HMAC-signed)'],
+              ['set', "Security event tokens, full (RFC 9967, signed with the organization's key)"],
+              ['set-notice', 'Security event tokens, notice (attribute names only)'],
+            ],
+            state: add,
+          })}
+          <button type="submit">Add endpoint</button>
+        </fieldset>`,
+    );
+    const body = html`${cards.length ? cards : html`<p>No webhook endpoints.</p>`}${section('add-endpoint', 'Add an endpoint', addForm)}`;
+    return adminPage({ session, org }, `${org.name}: Webhooks`, body, { current: `${base}/webhooks` });
+  };
+
+  app.get<{ Params: { slug: string } }>('/admin/orgs/:slug/webhooks', async (request, reply) => {
+    const { session, org } = await load(request);
+    return sendPage(reply, 200, await webhooksPage(session, org));
   });
 
   app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/webhooks', async (request, reply) => {
@@ -210,15 +275,27 @@ ${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria
       .filter(Boolean);
     const format = String(f.format ?? 'json');
     const set = format === 'set' || format === 'set-notice';
-    const created = await webhooks.add(org.slug, {
-      url: String(f.url ?? ''),
-      ...(events.length ? { events } : {}),
-      ...(set
-        ? { format: 'set' as const, form: format === 'set-notice' ? ('notice' as const) : ('full' as const) }
-        : format !== 'json'
-          ? { format: format as never }
-          : {}),
-    });
+    let created: Awaited<ReturnType<typeof webhooks.add>>;
+    try {
+      created = await webhooks.add(org.slug, {
+        url: String(f.url ?? ''),
+        ...(events.length ? { events } : {}),
+        ...(set
+          ? { format: 'set' as const, form: format === 'set-notice' ? ('notice' as const) : ('full' as const) }
+          : format !== 'json'
+            ? { format: format as never }
+            : {}),
+      });
+    } catch (err) {
+      const message = refusalOf(err);
+      if (message === undefined) throw err;
+      const state = {
+        form: 'webhook',
+        values: { url: String(f.url ?? ''), events: String(f.events ?? ''), format },
+        errors: { [fieldOf(message, { events: /event type/i, format: /format|form\b/i, url: /./ })]: sentence(message) },
+      };
+      return sendPage(reply, 400, await webhooksPage(session, org, state));
+    }
     const verifyHow = set
       ? html`<p>Endpoint added. Each delivery is a security event token: verify it with the organization's public keys at <code>/api/v1/organizations/${org.slug}/jwks.json</code>. Its HMAC secret, shown once, also signs the <code>Rollcall-Signature</code> header:</p>`
       : html`<p>Endpoint added. Its signing secret is shown once: verify the <code>Rollcall-Signature</code> header of each delivery with it.</p>`;

@@ -7,7 +7,12 @@ import { SettingError } from '../service/settings.js';
 import { ScimError } from '../protocol/messages/error.js';
 import { guardInputs } from '../http/input-boundary.js';
 import { registerAdmin } from './admin-routes.js';
-import { PageError, contentSecurityPolicy, errorPage, sendPage, type ConsoleOptions } from './context.js';
+import { PageError, adminGuard, contentSecurityPolicy, sendPage, type ConsoleOptions } from './context.js';
+import { customerBrand, errorPage as pageOfError } from './frame.js';
+import { parseMultipart, MultipartError } from './multipart.js';
+import { registerOrgConfig } from './org-config.js';
+import { registerOrgCredentials } from './org-credentials.js';
+import { registerOrgPages } from './org-pages.js';
 import { html } from './html.js';
 import { registerSetup } from './setup-routes.js';
 
@@ -23,7 +28,7 @@ const SECURITY_HEADERS = {
 };
 
 const LINK_WORDS: Record<LinkError['reason'], [number, string, string]> = {
-  unknown: [404, 'Link not recognised', 'This link is not one Rollcall issued, or it was copied incompletely. Ask whoever sent it for a new one.'],
+  unknown: [404, 'Link not recognised', 'This link was not recognised: it may have been copied incompletely. Ask whoever sent it for a new one.'],
   expired: [410, 'Link expired', 'This link has expired. Ask whoever sent it for a new one.'],
   revoked: [410, 'Link revoked', 'This link was revoked. Ask whoever sent it for a new one.'],
   used: [
@@ -44,11 +49,26 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 65536 }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
+  // The one form that sends a file (the branding page's logo): the logo's limit plus room for the other fields.
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: 400 * 1024 }, (request, body, done) => {
+    try {
+      done(null, parseMultipart(body as Buffer, String(request.headers['content-type'])));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
   app.addHook('onSend', async (_request, reply, payload) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
     return payload;
   });
-  app.setErrorHandler((err, request, reply) => {
+  app.setErrorHandler(async (err, request, reply) => {
+    // The customer-facing pages' errors speak as the operator's product too.
+    const brand = request.url.startsWith('/setup')
+      ? customerBrand(await opts.directory.branding.current().catch(() => ({ productName: undefined, accent: undefined, logo: undefined })))
+      : undefined;
+    const errorPage = (e: PageError) => pageOfError(e, brand);
+    if (err instanceof MultipartError)
+      return sendPage(reply, 400, errorPage(new PageError(400, 'Not accepted', html`<p>The form could not be read: ${err.message}.</p>`)));
     if (err instanceof PageError) return sendPage(reply, err.status, errorPage(err));
     if (err instanceof LinkError) {
       const [status, title, text] = LINK_WORDS[err.reason];
@@ -75,7 +95,7 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     );
   });
   // The server's own 404 answers everything else; under /admin and /setup it is a page.
-  const notFound = errorPage(new PageError(404, 'Not found', html`<p>There is no such page, or it is not yours to see.</p>`));
+  const notFound = pageOfError(new PageError(404, 'Not found', html`<p>There is no such page, or it is not yours to see.</p>`));
   for (const prefix of ['/admin', '/setup']) {
     await app.register(
       async (scope) => {
@@ -90,6 +110,10 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(js),
   );
 
-  registerAdmin(app, opts);
+  const admin = adminGuard(opts.directory.access);
+  registerAdmin(app, opts, admin);
+  registerOrgCredentials(app, opts, admin);
+  registerOrgConfig(app, opts, admin);
+  registerOrgPages(app, opts, admin);
   registerSetup(app, opts);
 };

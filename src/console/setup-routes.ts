@@ -3,10 +3,12 @@ import { AuthorizeError } from '../service/clients.js';
 import type { Session } from '../service/access.js';
 import type { LogEntry } from '../service/log/entry.js';
 import { PageError, SETUP_COOKIE, checkCsrf, contentSecurityPolicy, cookie, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
-import { html, inlineMarkup, page, postForm, statusBadge, when, type Html } from './html.js';
+import { customerBrand, page } from './frame.js';
+import { html, inlineMarkup, postForm, statusBadge, when, type Html } from './html.js';
 import { PROVIDERS, fill, findProvider, userNameRule, type ConnectMethod, type MethodGuide, type ProviderGuide, type Values } from './providers.js';
 import { DEFAULTS, orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import type { ClientInfo } from '../service/clients.js';
+import { brandStylesheet } from '../service/branding.js';
 
 /** A detail without the sentences meant for the operator (those that name a rollcall command). */
 function forAdmins(detail: string | null): string {
@@ -18,32 +20,37 @@ function forAdmins(detail: string | null): string {
 }
 
 /** What a refused request means for the IT admin, and what to do about it. */
-export function explain(e: Pick<LogEntry, 'status' | 'scimType' | 'detail' | 'method'> & { path?: string }, provider = 'your identity provider'): string {
+export function explain(
+  e: Pick<LogEntry, 'status' | 'scimType' | 'detail' | 'method'> & { path?: string },
+  provider = 'your identity provider',
+  app = 'this application',
+): string {
+  const team = app === 'this application' ? "the application's team" : `${app}'s team`;
   if (e.path === '/oauth/token')
     return `${provider} reached the token endpoint, but it refused to give ${provider} an access token: ${e.scimType ?? 'refused'}: ${forAdmins(e.detail) || 'the request was not accepted'}. Check the client ID and secret (or the tenant and IDs you entered) against this page.`;
   if (e.scimType === 'wrongBaseUrl') {
     const base = /Use (\S+) as the base URL/.exec(e.detail ?? '')?.[1];
-    return `${provider} reached this application, but at the wrong address: the base URL should end in /scim/v2.${base ? ` Set it to ${base} (copy it from this page), then test again.` : ''}`;
+    return `${provider} reached ${app}, but at the wrong address: the base URL should end in /scim/v2.${base ? ` Set it to ${base} (copy it from this page), then test again.` : ''}`;
   }
   if (e.status === 401 && /^Authentication required/.test(e.detail ?? ''))
-    return `${provider} reached this application without a token: fill in its token field with the token from this page, then test again.`;
+    return `${provider} reached ${app} without a token: fill in its token field with the token from this page, then test again.`;
   if (e.status === 401) {
     const why = /not valid at this organization's URL: (.*)$/.exec(e.detail ?? '')?.[1];
-    if (why && !/^it is mistyped, revoked/.test(why)) return `${provider} reached this application, but the token was not accepted: ${why}`;
-    return `${provider} reached this application, but the token was not accepted. Copy the token from this page again, all of it, exactly as shown, into ${provider}'s token field (Okta: with "Bearer " in front), then test again.`;
+    if (why && !/^it is mistyped, revoked/.test(why)) return `${provider} reached ${app}, but the token was not accepted: ${why}`;
+    return `${provider} reached ${app}, but the token was not accepted. Copy the token from this page again, all of it, exactly as shown, into ${provider}'s token field (Okta: with "Bearer " in front), then test again.`;
   }
   if (e.status === 403)
     return 'This token may read but not change users: it is an application token. Use the token this page issued for your identity provider.';
-  if (e.status === 429) return `${provider} sent requests faster than this application accepts. It retries by itself; nothing needs doing unless this goes on.`;
+  if (e.status === 429) return `${provider} sent requests faster than ${app} accepts. It retries by itself; nothing needs doing unless this goes on.`;
   if (e.status >= 500)
-    return 'The application had a problem with this request. Its operator can see it in the provisioning log; tell them the time shown here. Your identity provider retries failed requests.';
+    return `${app === 'this application' ? 'The application' : app} had a problem with this request. ${team.charAt(0).toUpperCase()}${team.slice(1)} can see it in their provisioning log; tell them the time shown here. ${provider === 'your identity provider' ? 'Your identity provider' : provider} retries failed requests.`;
   if (e.scimType === 'uniqueness')
-    return `A user or group with the same name already exists in this application. ${provider} usually links to it by itself; if it keeps failing, ask the operator to remove or rename the existing one.`;
+    return `A user or group with the same name already exists in ${app}. ${provider} usually links to it by itself; if it keeps failing, ask ${team} to remove or rename the existing one.`;
   if (e.status === 404)
-    return `${provider} asked for a user or group this application does not have (it may have been deleted here). Re-push or re-assign it in ${provider}.`;
+    return `${provider} asked for a user or group ${app} does not have (it may have been deleted here). Re-push or re-assign it in ${provider}.`;
   if (e.status === 409 || e.status === 412) return `The user changed while ${provider} was updating it. ${provider} retries by itself.`;
   if (e.status === 400)
-    return `The application refused the values sent: ${forAdmins(e.detail) || 'a value was not accepted'} Check the attribute mappings in ${provider}.`;
+    return `${app === 'this application' ? 'The application' : app} refused the values sent: ${forAdmins(e.detail) || 'a value was not accepted'} Check the attribute mappings in ${provider}.`;
   return e.detail ?? `The request was refused with status ${e.status}.`;
 }
 
@@ -56,21 +63,43 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
   const { directory } = opts;
   const { access, organizations } = directory;
 
+  /** The operator's product as these pages name it: "Acme HR", or "this application" when no name is set. */
+  const product = async () => (await directory.branding.current()).productName;
+  const teamOf = (name: string | undefined) => (name ? `${name}'s team` : "the application's team");
+
   const setup = async (request: FastifyRequest) => {
     const session: Session | undefined = await access.session(cookie(request, SETUP_COOKIE));
     if (!session || session.kind !== 'setup' || !session.orgId) {
       throw new PageError(
         401,
         'Your setup session has ended',
-        html`<p>Open the setup link you were sent again. If it no longer works, ask the application's team for a new one.</p>`,
+        html`<p>Open the setup link you were sent again. If it no longer works, ask ${teamOf(await product())} for a new one.</p>`,
       );
     }
     if (request.method === 'POST') checkCsrf(session, request);
     const org = await organizations.getById(session.orgId).catch(() => undefined);
-    if (!org) throw new PageError(410, 'This organization no longer exists', html`<p>Ask the application's team for help.</p>`);
+    if (!org) throw new PageError(410, 'This organization no longer exists', html`<p>Ask ${teamOf(await product())} for help.</p>`);
     return { session, org };
   };
-  const frame = (title: string, body: Html, s?: Session) => page({ title, ...(s ? { csrf: s.csrf } : {}) }, body);
+  /** A page of the setup flow, speaking as the operator's product (its name, logo and accent). */
+  const frame = async (title: string, body: Html, s?: Session) =>
+    page({ title, brand: customerBrand(await directory.branding.current()), ...(s ? { csrf: s.csrf } : {}) }, body);
+
+  // The branding's logo and accent stylesheet. A logo is served as an image only: an SVG opened
+  // directly runs no script (sandboxed, no script source).
+  app.get('/setup/assets/logo', async (_request, reply) => {
+    const { logo } = await directory.branding.current();
+    if (!logo) return reply.code(404).type('text/plain').send('no logo');
+    return reply
+      .type(logo.type)
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+      .header('cache-control', 'public, max-age=300')
+      .send(logo.data);
+  });
+  app.get('/setup/assets/brand.css', async (_request, reply) => {
+    const css = brandStylesheet(await directory.branding.current());
+    return reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(css);
+  });
 
   app.get<{ Params: { secret: string } }>('/setup/:secret', async (request, reply) => {
     const link = await access.inspect(request.params.secret, 'setup');
@@ -78,7 +107,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
     return sendPage(
       reply,
       200,
-      frame(
+      await frame(
         'Connect your identity provider',
         html`<p>This link sets up automatic provisioning of people and groups for <strong>${org?.name ?? 'your organization'}</strong>. It works once, until ${when(link.expires)}; the session it opens lasts as long.</p><form method="post" action="/setup/${request.params.secret}"><button type="submit" class="primary">Start setup</button></form>`,
       ),
@@ -93,7 +122,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
   app.get('/setup', async (request, reply) => {
     const { session, org } = await setup(request);
     const body = html`<p>Which identity provider does ${org.name} use?</p><ul class="providers">${PROVIDERS.map((p) => html`<li><a class="provider" href="/setup/provider/${p.id}">${p.name}</a></li>`)}</ul>`;
-    return sendPage(reply, 200, frame(`Connect ${org.name}`, body, session));
+    return sendPage(reply, 200, await frame(`Connect ${org.name}`, body, session));
   });
 
   app.get<{ Params: { id: string } }>('/setup/provider/:id', async (request, reply) => {
@@ -106,7 +135,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
         session.csrf,
         html`<input type="hidden" name="method" value="${method}">${fields}<button type="submit" class="primary">${button}</button>`,
       );
-    const tokenChoice = html`<p>${inlineMarkup(p.app)}</p><p>Rollcall issues a token for ${p.name}. It is shown once, on the next page, with every step and your values filled in.</p>${form('token', html``, 'Issue a token and show the steps')}`;
+    const tokenChoice = html`<p>${inlineMarkup(p.app)}</p><p>This page issues a token for ${p.name}. It is shown once, on the next page, with every step and your values filled in.</p>${form('token', html``, 'Issue a token and show the steps')}`;
     const body = p.methods?.length
       ? html`<p>${p.name} can connect in ${p.methods.length + 1} ways. Choose one.</p>${p.methods.map(
           (m) =>
@@ -125,7 +154,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
             )}</section>`,
         )}<section class="method" aria-labelledby="m-token"><h2 id="m-token">${p.token?.name ?? 'A token'}</h2><p>${inlineMarkup(p.token?.summary ?? '')}</p>${tokenChoice}</section><p><a href="/setup">Choose another provider</a></p>`
       : html`${tokenChoice}<p><a href="/setup">Choose another provider</a></p>`;
-    return sendPage(reply, 200, frame(`Connect ${org.name} with ${p.name}`, body, session));
+    return sendPage(reply, 200, await frame(`Connect ${org.name} with ${p.name}`, body, session));
   });
 
   app.post<{ Params: { id: string } }>('/setup/provider/:id', async (request, reply) => {
@@ -143,7 +172,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
       return sendPage(
         reply,
         201,
-        frame(`Connect ${org.name} with ${p.name}`, guide(p, { baseUrl, token, userNameRule: userNameRule(org.settings.requireEmailUserName) }), session),
+        await frame(`Connect ${org.name} with ${p.name}`, guide(p, { baseUrl, token, userNameRule: userNameRule(org.settings.requireEmailUserName) }), session),
       );
     }
     const m = p.methods?.find((x) => x.method === method);
@@ -175,7 +204,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
       clientSecret: added.secret ?? '',
       userNameRule: userNameRule(org.settings.requireEmailUserName),
     };
-    return sendPage(reply, 201, frame(`Connect ${org.name} with ${p.name}`, methodGuide(p, m, values, added.client), session));
+    return sendPage(reply, 201, await frame(`Connect ${org.name} with ${p.name}`, methodGuide(p, m, values, added.client), session));
   });
 
   // The consent of the authorization code grant (Okta's OAuth): the IT admin, in the setup-link
@@ -221,7 +250,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
     const body = html`<p><strong>${a.label}</strong> asks to provision ${org.name}: to create, update and deactivate its people and groups in this application, until you or the application's team remove it.</p><p class="muted">It will be sent back to <code>${new URL(a.redirectUri).origin}</code>.</p><form method="post" action="/setup/authorize/${org.slug}"><input type="hidden" name="_csrf" value="${session.csrf}">${hidden}<button type="submit" name="decision" value="allow" class="primary">Allow</button> <button type="submit" name="decision" value="deny">Deny</button></form>`;
     // The form's answer redirects to the identity provider: Chromium holds a redirect after a form to form-action too.
     reply.header('content-security-policy', contentSecurityPolicy(new URL(a.redirectUri).origin));
-    return sendPage(reply, 200, frame(`Allow ${a.label} to connect`, body, session));
+    return sendPage(reply, 200, await frame(`Allow ${a.label} to connect`, body, session));
   });
   app.post<{ Params: { slug: string }; Body: Record<string, unknown> }>('/setup/authorize/:slug', async (request, reply) => {
     const fields = request.body ?? {};
@@ -242,7 +271,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
 
   app.get('/setup/live', async (request, reply) => {
     const { session, org } = await setup(request);
-    return sendPage(reply, 200, frame(`Connect ${org.name}`, await live(org, session), session));
+    return sendPage(reply, 200, await frame(`Connect ${org.name}`, await live(org, session), session));
   });
   app.get('/setup/status.json', async (request) => {
     const { session, org } = await setup(request);
@@ -274,7 +303,9 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
         : [];
     const accepted = entries.some((e) => e.status < 400 && e.path !== '/oauth/token' && e.tokenId === current?.id);
     const name = current ? (findProvider(current.label.slice(7))?.name ?? 'your identity provider') : 'your identity provider';
+    const application = (await product()) ?? 'this application';
     return {
+      application,
       state: entries.length === 0 ? 'waiting' : accepted ? 'connected' : 'failing',
       provider: name,
       entries: entries.map((e) => ({
@@ -282,7 +313,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
         request: `${e.method} ${e.path}`,
         status: e.status,
         ok: e.status < 400,
-        explanation: e.status >= 400 ? explain(e, name) : null,
+        explanation: e.status >= 400 ? explain(e, name, application) : null,
         ...(e.tokenId === null ? { unattributed: true } : {}),
       })),
     };
@@ -294,7 +325,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
         ? html`<p class="waiting">Waiting for the first request from ${s.provider}… Run its connection test now.</p>`
         : s.state === 'connected'
           ? html`<p class="success"><strong>Connected.</strong> ${s.provider} reached ${org.name}. New requests appear below as they arrive.</p>`
-          : html`<p class="failure"><strong>${s.provider} reached the application, but its requests were refused.</strong> See what to do below.</p>`;
+          : html`<p class="failure"><strong>${s.provider} reached ${s.application}, but its requests were refused.</strong> See what to do below.</p>`;
     return html`<section id="live" aria-live="polite" data-poll="/setup/status.json" data-state="${s.state}">${headline}${
       s.entries.length
         ? html`<ul class="entries">${s.entries.map((e) => html`<li>${when(e.at)} ${statusBadge(e.status)} <code>${e.request}</code>${e.explanation ? html`<p class="error-detail">${e.explanation}</p>` : ''}</li>`)}</ul>`

@@ -3,7 +3,8 @@ import { orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import { ScimError } from '../protocol/messages/index.js';
 import { ASSERTION_ALGORITHMS, ASSERTION_TYPE } from '../service/client-assertions.js';
 import { AuthorizeError, OAuthError, type ClientCredentials, type TokenRequest } from '../service/clients.js';
-import { html, page } from '../console/html.js';
+import { html } from '../console/html.js';
+import { customerBrand, page } from '../console/frame.js';
 import type { Directory } from '../service/directory.js';
 import type { Organization } from '../service/organizations.js';
 import type { ProvisioningLog } from '../service/log/provisioning-log.js';
@@ -244,17 +245,20 @@ export const oauthPlugin: FastifyPluginAsync<OAuthPluginOptions> = async (app, o
   // setup pages, in the IT admin's setup-link session (src/console/setup-routes.ts).
   app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>('/o/:slug/oauth/authorize', async (request, reply) => {
     const org = await directory.organizations.find(request.params.slug.toLowerCase());
-    const refuse = (status: number, text: string) =>
-      reply
+    const refuse = async (status: number, text: string) => {
+      const branding = await directory.branding.current();
+      const team = branding.productName ? `${branding.productName}'s team` : "the application's team";
+      return reply
         .code(status)
         .header('cache-control', 'no-store')
         .type('text/html; charset=utf-8')
         .send(
           page(
-            { title: 'This authorization request cannot go on' },
-            html`<p>${text}</p><p>Tell your identity provider's administrator, or the application's team.</p>`,
+            { title: 'This authorization request cannot go on', brand: customerBrand(branding) },
+            html`<p>${text}</p><p>Tell your identity provider's administrator, or ${team}.</p>`,
           ),
         );
+    };
     if (!org) return refuse(404, 'No such organization.');
     try {
       await directory.clients.authorization(org, request.query);

@@ -1,5 +1,6 @@
 import type { Store } from '../store/store.js';
 import { Access } from './access.js';
+import { Brandings, type BrandingDefaults } from './branding.js';
 import { Bulk } from './bulk.js';
 import { Catalog } from './catalog.js';
 import { Clients, type ClientsOptions } from './clients.js';
@@ -16,6 +17,8 @@ export interface DirectoryOptions {
   readonly bus?: EventBus;
   /** OAuth clients: where their JWKS URLs may point (`--allow-private-jwks`). */
   readonly clients?: ClientsOptions;
+  /** The customer-facing pages' branding from the configuration file (`brand`). */
+  readonly branding?: BrandingDefaults;
 }
 
 /** The service layer, composed over one store. */
@@ -37,6 +40,8 @@ export class Directory {
   readonly bulk: Bulk;
   /** Each organization's OAuth clients and the token endpoint's grant. */
   readonly clients: Clients;
+  /** The customer-facing pages' product name, accent and logo. */
+  readonly branding: Brandings;
 
   constructor(
     readonly store: Store,
@@ -53,6 +58,7 @@ export class Directory {
     this.organizations.declaresRolesWith(this.catalog);
     this.clients = new Clients(store, this.organizations, options.clients);
     this.access.removesClientsWith(this.clients);
+    this.branding = new Brandings(store, options.branding);
     // One by one when an application hook may await before a create (see Bulk.run).
     this.bulk = new Bulk(
       this.users,

@@ -229,6 +229,14 @@ export interface SecretStore {
   reseal(): Promise<number>;
 }
 
+/** The deployment's settings (migration 021), shared by every node: the branding of the customer-facing pages. */
+export interface ServerSettingStore {
+  /** The setting's JSON text; undefined when unset. */
+  get(name: string): Promise<string | undefined>;
+  /** Sets the setting's JSON text; null unsets it. */
+  set(name: string, value: string | null): Promise<void>;
+}
+
 /** SET signing keys and RFC 8936 poll streams (migration 015). */
 export interface SecurityEventStore {
   /** Every key of the organization, newest first. */
@@ -449,6 +457,7 @@ export interface StoreSession {
   readonly access: AccessStore;
   readonly catalog: CatalogStore;
   readonly secrets: SecretStore;
+  readonly serverSettings: ServerSettingStore;
   readonly securityEvents: SecurityEventStore;
 }
 

@@ -17,7 +17,7 @@ for (const engine of ENGINES) {
     });
     after(async () => h.close());
 
-    const page = () => h.app.inject({ url: '/admin/orgs/acme', headers: { cookie } });
+    const page = () => h.app.inject({ url: '/admin/orgs/acme/credentials', headers: { cookie } });
     const post = async (url: string, fields: Record<string, string> = {}) => {
       const csrf = /name="_csrf" value="([^"]+)"/.exec((await page()).body)![1]!;
       return h.app.inject({
@@ -87,7 +87,10 @@ for (const engine of ENGINES) {
       assert.match((await page()).body, /federated: assertions from <code>https:\/\/login\.microsoftonline\.com\//);
       const bad = await post('/admin/orgs/acme/clients', { label: 'x', auth: 'private-key-jwt', jwksUri: 'https://169.254.169.254/keys' });
       assert.equal(bad.statusCode, 400);
-      assert.match(bad.body, /169\.254\.169\.254 is an internal address/);
+      // The form comes back with what was typed and the error beside its field, not a bare page.
+      assert.match(bad.body, /<p id="client-jwks-uri-error" class="field-error">[^<]*169\.254\.169\.254 is an internal address/);
+      assert.match(bad.body, /id="client-jwks-uri" name="jwksUri" type="url" value="https:\/\/169\.254\.169\.254\/keys"[^>]*aria-invalid="true"/);
+      assert.match(bad.body, /<option value="private-key-jwt" selected>/);
     });
   });
 }

@@ -70,6 +70,9 @@ for (const engine of ENGINES) {
       await page.waitForURL(/\/admin\/orgs\/acme/);
       assert.match(await page.locator('.flash').innerText(), /Created organization "acme"/);
       assert.match(await page.locator('#health').innerText(), /never-connected/);
+      // Tokens live on the Credentials tab, one Tab press from the organization's overview.
+      await page.getByRole('navigation', { name: 'Acme Inc' }).getByRole('link', { name: 'Credentials' }).click();
+      await page.waitForURL(/\/admin\/orgs\/acme\/credentials$/);
       await page.getByLabel('Label').fill('okta');
       await page.getByRole('button', { name: 'Issue token' }).click();
       const token = (await page.locator('#token').innerText()).trim();
@@ -105,9 +108,11 @@ for (const engine of ENGINES) {
       await page.goto(`${origin}/admin/orgs/acme`);
       assert.match(await page.locator('#health').innerText(), /healthy/);
       assert.equal(await page.locator('figure.chart svg rect').count(), 48);
+      await screenshot(page, 'console-organization');
+      await page.goto(`${origin}/admin/orgs/acme/credentials`);
       assert.match(await page.locator(`#link-${link.id}`).innerText(), /entra \(1 live\)/);
       assert.match(await page.locator('section[aria-labelledby="tokens"]').innerText(), /setup link of .*never; expires unused/s);
-      await screenshot(page, 'console-organization');
+      await screenshot(page, 'console-credentials');
       await page.goto(`${origin}/admin`);
       assert.match(await page.locator('tbody').innerText(), /Acme Inc\s+acme\s+healthy\s+Okta/);
       await screenshot(page, 'console-organizations');
@@ -359,7 +364,7 @@ for (const engine of ENGINES) {
 
     test('schema extensions on the organization page: declared from the form, listed, refused with their error, removed', async () => {
       const urn = 'urn:zulip:params:scim:schemas:extension:zulip:2.0:User';
-      await page.goto(`${origin}/admin/orgs/acme`);
+      await page.goto(`${origin}/admin/orgs/acme/schema`);
       assert.match(await page.locator('#extensions').locator('..').innerText(), /No extensions/);
       await page
         .getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)')
@@ -379,13 +384,16 @@ for (const engine of ENGINES) {
         .getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)')
         .fill(JSON.stringify({ id: 'urn:acme:x', name: '<script>window.__pwned=1</script>', attributes: [{ name: 'n', type: '<b>bold</b>' }] }));
       await page.getByRole('button', { name: 'Declare', exact: true }).click();
-      assert.match(await page.locator('main').innerText(), /unknown type "<b>bold<\/b>"/);
+      assert.match(await page.locator('#schema-json-error').innerText(), /unknown type "<b>bold<\/b>"/);
+      assert.match(await page.locator('.error-summary').innerText(), /unknown type/);
       assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
-      await page.goto(`${origin}/admin/orgs/acme`);
+      // What was typed is kept, so the operator corrects it rather than typing it again.
+      assert.match(await page.getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)').inputValue(), /"type":"<b>bold<\/b>"/);
       await page.getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)').fill('{ not json');
       await page.getByRole('button', { name: 'Declare', exact: true }).click();
-      assert.match(await page.locator('main').innerText(), /not valid JSON/);
-      await page.goto(`${origin}/admin/orgs/acme`);
+      assert.match(await page.locator('#schema-json-error').innerText(), /not valid JSON/);
+      assert.equal(await page.getByLabel('Schema (RFC 7643 §7 JSON: id, name, attributes)').inputValue(), '{ not json');
+      await page.goto(`${origin}/admin/orgs/acme/schema`);
       await page.getByRole('button', { name: `Remove extension ${urn}` }).click();
       await page.waitForURL(/#extensions$/);
       assert.match(await page.locator('section[aria-labelledby="extensions"]').innerText(), /No extensions/);
@@ -393,7 +401,7 @@ for (const engine of ENGINES) {
     });
 
     test('roles and entitlements on the organization page: declared, listed, refused with their error as text, removed', async () => {
-      await page.goto(`${origin}/admin/orgs/acme`);
+      await page.goto(`${origin}/admin/orgs/acme/schema`);
       const section = page.locator('section[aria-labelledby="catalog"]');
       assert.match(await section.innerText(), /No roles declared/);
       await page.getByLabel('Value').first().fill('administrator');
@@ -430,8 +438,9 @@ for (const engine of ENGINES) {
       // A duplicate (in another case) is refused with the reason; markup in a value is shown as text.
       await section.locator('#role-value').fill('ADMINISTRATOR');
       await page.getByRole('button', { name: 'Declare role' }).click();
-      assert.match(await page.locator('main').innerText(), /already declares that value/);
-      await page.goto(`${origin}/admin/orgs/acme`);
+      assert.match(await page.locator('#role-value-error').innerText(), /already declares that value/);
+      assert.equal(await section.locator('#role-value').inputValue(), 'ADMINISTRATOR');
+      await page.goto(`${origin}/admin/orgs/acme/schema`);
       await section.locator('#role-value').fill('<img src=x onerror="window.__pwned=1">');
       await page.getByRole('button', { name: 'Declare role' }).click();
       await page.waitForURL(/#catalog$/);
@@ -456,7 +465,18 @@ for (const engine of ENGINES) {
       const p = await zoomed.newPage();
       await login(p);
       const { secret } = await wiring.directory.access.createSetupLink('acme');
-      const urls = ['/admin', '/admin/orgs/acme', '/admin/orgs/acme/users', '/admin/orgs/acme/log', '/admin/orgs/acme/webhooks', '/admin/health'];
+      const urls = [
+        '/admin',
+        '/admin/orgs/acme',
+        '/admin/orgs/acme/credentials',
+        '/admin/orgs/acme/users',
+        '/admin/orgs/acme/log',
+        '/admin/orgs/acme/webhooks',
+        '/admin/orgs/acme/schema',
+        '/admin/orgs/acme/settings',
+        '/admin/health',
+        '/admin/branding',
+      ];
       for (const url of urls) {
         await p.goto(`${origin}${url}`);
         const overflow = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
@@ -507,6 +527,7 @@ for (const engine of ENGINES) {
       const pages = [
         '/admin',
         '/admin/orgs/acme',
+        '/admin/orgs/acme/credentials',
         '/admin/orgs/acme/users',
         `/admin/orgs/acme/users/${user.body.id}`,
         '/admin/orgs/acme/groups',

@@ -170,7 +170,7 @@ for (const engine of ENGINES) {
 
     test('destructive actions ask first, in the browser: revoking a token shows what will happen, Cancel keeps it, the confirmation revokes it', async () => {
       const { token, info } = await wiring.directory.organizations.issueToken('acme', 'to revoke');
-      await page.goto(`${origin}/admin/orgs/acme`);
+      await page.goto(`${origin}/admin/orgs/acme/credentials`);
       await page.getByRole('button', { name: 'Revoke token to revoke' }).click();
       assert.match(await page.locator('main').innerText(), /Revoke this token\?[\s\S]*to revoke[\s\S]*cannot be undone/);
       await page.getByRole('link', { name: 'Cancel' }).click();

@@ -532,7 +532,7 @@ for (const engine of ENGINES) {
         // The console says which tokens came from which link.
         const { secret } = await h.wiring.directory.access.createLoginLink();
         const admin = String((await h.app.inject({ method: 'POST', url: `/admin/login/${secret}` })).headers['set-cookie']).split(';')[0]!;
-        const page = await h.app.inject({ url: '/admin/orgs/acme', headers: { cookie: admin } });
+        const page = await h.app.inject({ url: '/admin/orgs/acme/credentials', headers: { cookie: admin } });
         assert.match(page.body, new RegExp(`<tr id="link-${link.id}">[\\s\\S]*?okta, entra \\(0 live\\)`));
         assert.match(page.body, new RegExp(`href="#link-${link.id}">setup link of`));
       } finally {

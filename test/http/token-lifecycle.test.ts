@@ -78,7 +78,7 @@ for (const engine of ENGINES) {
 
       const { secret } = await h.wiring.directory.access.createLoginLink();
       const cookie = cookieOf((await h.app.inject({ method: 'POST', url: `/admin/login/${secret}` })).headers['set-cookie']);
-      const page = await h.app.inject({ url: '/admin/orgs/acme', headers: { cookie } });
+      const page = await h.app.inject({ url: '/admin/orgs/acme/credentials', headers: { cookie } });
       assert.equal(page.statusCode, 200);
       assert.match(page.body, /Token <strong>okta<\/strong> expires <time[^>]*>[^<]+<\/time> and is in use/);
       assert.doesNotMatch(page.body, /Token <strong>next okta<\/strong>/);

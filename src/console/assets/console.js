@@ -56,10 +56,10 @@
     else if (s.state === 'connected') {
       head = el('p', 'success');
       head.appendChild(el('strong', null, 'Connected.'));
-      head.appendChild(document.createTextNode(' ' + s.provider + ' reached this application. New requests appear below as they arrive.'));
+      head.appendChild(document.createTextNode(' ' + s.provider + ' reached ' + s.application + '. New requests appear below as they arrive.'));
     } else {
       head = el('p', 'failure');
-      head.appendChild(el('strong', null, s.provider + ' reached the application, but its requests were refused.'));
+      head.appendChild(el('strong', null, s.provider + ' reached ' + s.application + ', but its requests were refused.'));
       head.appendChild(document.createTextNode(' See what to do below.'));
     }
     live.appendChild(head);

@@ -20,6 +20,7 @@ import { tokenLifecycle } from './017-token-lifecycle.js';
 import { oauthClients } from './018-oauth-clients.js';
 import { assertionIds } from './019-assertion-ids.js';
 import { authorizationCodes } from './020-authorization-codes.js';
+import { serverSettings } from './021-server-settings.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -46,6 +47,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '018-oauth-clients': { up: (db: Kysely<any>) => oauthClients(db, adapter) },
         '019-assertion-ids': { up: (db: Kysely<any>) => assertionIds(db, adapter) },
         '020-authorization-codes': { up: (db: Kysely<any>) => authorizationCodes(db, adapter) },
+        '021-server-settings': { up: (db: Kysely<any>) => serverSettings(db, adapter) },
       };
     },
   };

@@ -12,6 +12,7 @@ import { SqlLog } from './log.js';
 import { SqlMemberships } from './memberships.js';
 import { SqlOrganizations } from './organizations.js';
 import { SqlSecurityEvents } from './security-events.js';
+import { SqlServerSettings } from './server-settings.js';
 import { SqlTokens } from './tokens.js';
 import { SqlUsers } from './users.js';
 import { SqlWebhooks } from './webhooks.js';
@@ -30,6 +31,7 @@ export class SqlSession implements StoreSession {
   readonly access: SqlAccess;
   readonly catalog: SqlCatalog;
   readonly secrets: SqlSecrets;
+  readonly serverSettings: SqlServerSettings;
   readonly securityEvents: SqlSecurityEvents;
   protected readonly context: SqlContext;
 
@@ -47,6 +49,7 @@ export class SqlSession implements StoreSession {
     this.access = new SqlAccess(c);
     this.catalog = new SqlCatalog(c);
     this.secrets = new SqlSecrets(c);
+    this.serverSettings = new SqlServerSettings(c);
     this.securityEvents = new SqlSecurityEvents(c);
   }
 
