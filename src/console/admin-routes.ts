@@ -6,7 +6,7 @@ import type { Health } from '../service/log/health.js';
 import type { Organization } from '../service/organizations.js';
 import { hoursChart } from './chart.js';
 import { checkbox, errorSummary, refusalOf, section, sentence, stateOf, table, textField, type FormState } from './components.js';
-import { ADMIN_COOKIE, LOGIN_HELP, PageError, form, sendPage, setCookie, type AdminGuard, type ConsoleOptions } from './context.js';
+import { ADMIN_COOKIE, LOGIN_HELP, form, sendPage, setCookie, type AdminGuard, type ConsoleOptions } from './context.js';
 import { NEUTRAL_NAME, adminPage, customerBrand, page } from './frame.js';
 import { html, postForm, stateBadge, trusted, when } from './html.js';
 import type { UploadedFile } from './multipart.js';

@@ -4,7 +4,7 @@ import type { Session } from '../service/access.js';
 import type { Organization } from '../service/organizations.js';
 import { CLIENT_IDS, CLIENT_NAMES } from '../service/log/clients.js';
 import type { LogEntry } from '../service/log/entry.js';
-import { errorSummary, fieldOf, refusalOf, section, selectField, sentence, stateOf, table, textField, values, type FormState } from './components.js';
+import { errorSummary, fieldOf, refusalOf, section, selectField, sentence, stateOf, table, textField, type FormState } from './components.js';
 import { PageError, contextFor, form, originOf, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
 import { adminPage, confirmFirst } from './frame.js';
 import { changesTable } from './diff.js';
