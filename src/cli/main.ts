@@ -16,6 +16,7 @@ import { addCatalogCommands } from './catalog-commands.js';
 import { addWebhookCommands } from './webhook-commands.js';
 import { addClientCommands } from './client-commands.js';
 import { addResourceCommands } from './resource-commands.js';
+import { addBrandingCommands } from './branding-commands.js';
 import { addKeyCommands } from './key-commands.js';
 import { addCheckCommand } from './check-command.js';
 
@@ -332,6 +333,7 @@ export function buildCli(io: Io): Command {
   addSchemaCommands(program, io, print);
   addCatalogCommands(program, io, print);
   addResourceCommands(program, print);
+  addBrandingCommands(program, print);
   return program;
 }
 

@@ -269,7 +269,7 @@ export function registerOrgConfig(app: FastifyInstance, opts: ConsoleOptions, ad
                 postForm(
                   `${base}/role-mappings/remove`,
                   session.csrf,
-                  html`<input type="hidden" name="role" value="${m.role}"><input type="hidden" name="match" value="${m.match}"><input type="hidden" name="value" value="${m.value}"><button type="submit" class="danger" aria-label="Stop granting ${m.role} to ${m.value}">Remove</button>`,
+                  html`<input type="hidden" name="role" value="${m.role}"><input type="hidden" name="match" value="${m.match}"><input type="hidden" name="value" value="${m.value}"><button type="submit" class="danger" aria-label="Stop granting ${m.role} to ${m.value}">Stop granting</button>`,
                 ),
               ]),
             })

@@ -253,7 +253,7 @@ export function registerOrgCredentials(app: FastifyInstance, opts: ConsoleOption
               rows: links.map((l) => {
                 const issued = issuedBy(l.id);
                 const alive = issued.filter((t) => !t.revoked).length;
-                const tokensWord = `${alive} token${alive > 1 ? 's' : ''}`;
+                const revokeWords = alive ? `Revoke the link and its ${alive} token${alive > 1 ? 's' : ''}` : 'Revoke the link';
                 return {
                   id: `link-${l.id}`,
                   cells: [
@@ -266,7 +266,7 @@ export function registerOrgCredentials(app: FastifyInstance, opts: ConsoleOption
                       : postForm(
                           `${base}/setup-links/${l.id}/revoke`,
                           session.csrf,
-                          html`<button type="submit" class="danger" aria-label="Revoke this setup link${alive ? ` and the ${tokensWord} it issued` : ''}">Revoke${alive ? ` with ${tokensWord}` : ''}</button>`,
+                          html`<button type="submit" class="danger" aria-label="${revokeWords} (the link of ${l.created.slice(0, 16).replace('T', ' ')} UTC)">${revokeWords}</button>`,
                         ),
                   ],
                 };

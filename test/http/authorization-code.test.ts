@@ -5,7 +5,7 @@ import * as client from 'openid-client';
 import type { Browser } from 'playwright-core';
 import { ENGINES } from '../support/engines.js';
 import { Harness } from '../support/harness.js';
-import { launch } from '../support/browser.js';
+import { assertAccessible, launch } from '../support/browser.js';
 
 /**
  * Okta's OAuth, replayed: the authorization code grant with PKCE, driven by a real OAuth client
@@ -85,6 +85,7 @@ for (const engine of ENGINES) {
       const { context, page } = await setupSession('acme');
       await page.goto(url.href);
       assert.match(await page.locator('main').innerText(), /okta asks to provision acme/i);
+      await assertAccessible(page, 'the consent page');
       const before = arrivals.length;
       await page.getByRole('button', { name: decision }).click();
       await page.waitForURL((u) => u.href.startsWith(redirectUri));
