@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { colourWanted, highlight } from './terminal.js';
 import { Option, type Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { CliError, positive, type Io } from './common.js';
@@ -105,7 +106,7 @@ export function addCheckCommand(program: Command, io: Io): void {
         ...(o.only ? { only: o.only } : {}),
         keep: !!o.keep,
         timeoutMs: positive('--timeout', o.timeout) * 1000,
-        ...(live ? { onResult: (r) => io.out(report.progressLine(r)) } : {}),
+        ...(live ? { onResult: (r) => io.out(highlight(colourWanted(process.stdout), report.progressLine(r))) } : {}),
       });
       if (o.junit) writeFileSync(o.junit, report.junit(result));
       if (o.json) io.out(JSON.stringify(result, null, 2));

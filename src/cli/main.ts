@@ -17,6 +17,7 @@ import { addWebhookCommands } from './webhook-commands.js';
 import { addClientCommands } from './client-commands.js';
 import { addResourceCommands } from './resource-commands.js';
 import { addBrandingCommands } from './branding-commands.js';
+import { colourWanted, highlight, tint, working } from './terminal.js';
 import { addKeyCommands } from './key-commands.js';
 import { addCheckCommand } from './check-command.js';
 
@@ -54,9 +55,11 @@ export function buildCli(io: Io): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.replace(/\n$/, '')), writeErr: (s) => io.err(s.replace(/\n$/, '')) });
+  // Human output colours its state words on a terminal (NO_COLOR turns that off); JSON never.
+  const colour = colourWanted(process.stdout);
   const print = (json: boolean, value: unknown, lines: () => string[]) => {
     if (json) io.out(JSON.stringify(value, null, 2));
-    else for (const l of lines()) io.out(l);
+    else for (const l of lines()) io.out(highlight(colour, l));
   };
 
   withOptionsOf(program.command('serve').description('start the SCIM server (creates the demo organization on the first start of an empty database)'), 'serve')
@@ -163,7 +166,7 @@ export function buildCli(io: Io): Command {
       const { openStore } = await import('../store/open.js');
       const store = await openStore(o.database, { migrate: false });
       try {
-        const applied = await store.migrate();
+        const applied = await working('applying migrations', () => store.migrate());
         print(!!o.json, { applied }, () => [applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date']);
       } finally {
         await store.close();
@@ -226,7 +229,7 @@ export function buildCli(io: Io): Command {
         rl.close();
         if (answer.trim() !== slug) throw new CliError(`not deleted: "${answer.trim()}" is not "${slug}"`);
       }
-      await withDirectory(o.database, (d) => d.organizations.delete(slug));
+      await working(`deleting "${slug}"`, () => withDirectory(o.database, (d) => d.organizations.delete(slug)));
       print(!!o.json, { deleted: slug }, () => [`deleted organization "${slug}"`]);
     });
 
@@ -366,7 +369,7 @@ export async function main(argv: string[], io: Io = { out: (l) => console.log(l)
     const message = known ? (err as Error).message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
     // One line, but a configuration file's problems, one per line under it.
     const lines = message.split('\n');
-    io.err(`rollcall: ${lines[0]}`);
+    io.err(`${tint(colourWanted(process.stderr), 'red', 'rollcall:')} ${lines[0]}`);
     if (err instanceof CliError) for (const line of lines.slice(1)) io.err(line);
     return 1;
   }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { AttributeDef } from '../protocol/schema/index.js';
 import type { describeExtension } from '../service/schemas.js';
+import { working } from './terminal.js';
 import { CliError, databaseOption, withDirectory, type Io, type Print } from './common.js';
 
 /** One line per attribute: name, type, and the characteristics that differ from RFC 7643's defaults. */
@@ -92,7 +93,7 @@ export function addSchemaCommands(program: Command, io: Io, print: Print): void 
     .option('--json', 'print JSON')
     .addOption(databaseOption())
     .action(async (slug: string, urn: string, o: { json?: boolean; database: string }) => {
-      const r = await withDirectory(o.database, (d) => d.schemas.remove(slug, urn));
+      const r = await working(`removing ${urn} and its stored values`, () => withDirectory(o.database, (d) => d.schemas.remove(slug, urn)));
       print(!!o.json, r, () => [
         `removed extension ${r.urn} from "${slug}"; its values were deleted from ${r.documents} stored ${r.resource === 'Group' ? 'groups' : 'users'}`,
       ]);
