@@ -39,7 +39,7 @@ export function table(o: {
     const row: Row = 'cells' in r ? r : { cells: r as readonly Content[] };
     return html`
       <tr${row.id ? html` id="${row.id}"` : ''}>
-        ${row.cells.map((cell, i) => html`<td data-label="${columns[i]?.hidden ? '' : (columns[i]?.label ?? '')}">${cell}</td>`)}
+        ${row.cells.map((cell, i) => html`<td data-label="${columns[i]?.hidden ? '' : (columns[i]?.label ?? '')}"><div class="v">${cell}</div></td>`)}
       </tr>`;
   });
   return html`
@@ -178,6 +178,15 @@ export function errorSummary(state: FormState | undefined, fieldIds: Readonly<Re
         ${entries.map(([name, message]) => (name && fieldIds[name] ? html`<li><a href="#${fieldIds[name]}">${message}</a></li>` : html`<li>${message}</li>`))}
       </ul>
     </div>`;
+}
+
+/**
+ * Text that may wrap after its `@`, `.` and `_` (a long email address or userName in a narrow
+ * card), instead of being cut mid-letter or overflowing: each part escaped, a <wbr> between.
+ */
+export function breakable(text: unknown): Html {
+  const parts = String(text ?? '').split(/(?<=[@._])(?=[^\s])/);
+  return html`${parts.map((p, i) => (i ? html`<wbr>${p}` : p))}`;
 }
 
 // ---- Values ------------------------------------------------------------------------------------

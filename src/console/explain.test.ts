@@ -6,7 +6,7 @@ const cases: { status: number; scimType?: string; detail?: string; says: RegExp;
   { status: 401, says: /token was not accepted.*"Bearer "/ },
   { status: 403, says: /application token/ },
   { status: 429, says: /retries by itself/ },
-  { status: 500, says: /operator can see it/ },
+  { status: 500, says: /The application's team can see it in their provisioning log/, not: /operator/ },
   { status: 409, scimType: 'uniqueness', says: /already exists/ },
   { status: 404, says: /does not have/ },
   { status: 412, says: /changed while Okta/ },
@@ -19,6 +19,13 @@ const cases: { status: number; scimType?: string; detail?: string; says: RegExp;
     not: /rollcall org set/,
   },
 ];
+
+test('with a product name, the explanations speak as the product, never of Rollcall or an operator', () => {
+  const text = explain({ status: 500, scimType: null, detail: null, method: 'GET' }, 'Okta', 'Acme HR');
+  assert.match(text, /^Acme HR had a problem with this request\. Acme HR's team can see it/);
+  const taken = explain({ status: 409, scimType: 'uniqueness', detail: null, method: 'POST' }, 'Okta', 'Acme HR');
+  assert.match(taken, /already exists in Acme HR\. .*ask Acme HR's team to remove or rename/);
+});
 
 for (const c of cases) {
   test(`the setup page explains a ${c.status}${c.scimType ? ` ${c.scimType}` : ''} in the admin's words`, () => {

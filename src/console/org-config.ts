@@ -446,7 +446,7 @@ export function registerOrgConfig(app: FastifyInstance, opts: ConsoleOptions, ad
         changes[k] = parseSettingValue(k, typed);
       } catch (err) {
         if (!(err instanceof SettingError)) throw err;
-        errors[k] = sentence(err.message.replace(/^invalid value for \w+: /, `${SETTINGS[k].label}: `).replace(new RegExp(`^${k} `), `${SETTINGS[k].label} `));
+        errors[k] = sentence(err.message.replace(/^invalid value for \w+: /, `${SETTINGS[k].label} `).replace(new RegExp(`^${k} `), `${SETTINGS[k].label} `));
       }
     }
     if (!Object.keys(errors).length && Object.keys(changes).length) {

@@ -4,7 +4,20 @@ import type { Session } from '../service/access.js';
 import type { Organization } from '../service/organizations.js';
 import { CLIENT_IDS, CLIENT_NAMES } from '../service/log/clients.js';
 import type { LogEntry } from '../service/log/entry.js';
-import { errorSummary, fieldOf, refusalOf, section, selectField, sentence, stateOf, table, textField, type FormState } from './components.js';
+import {
+  breakable,
+  errorSummary,
+  values,
+  fieldOf,
+  refusalOf,
+  section,
+  selectField,
+  sentence,
+  stateOf,
+  table,
+  textField,
+  type FormState,
+} from './components.js';
 import { PageError, contextFor, form, originOf, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
 import { adminPage, confirmFirst } from './frame.js';
 import { changesTable } from './diff.js';
@@ -24,10 +37,10 @@ export function logTable(base: string, entries: readonly LogEntry[], caption: st
     rows: entries.map((e) => [
       html`<a href="${base}/log/${e.id}">${when(e.at)}</a>`,
       html`${statusBadge(e.status)}${e.scimType ? html` <span class="muted">${e.scimType}</span>` : ''}`,
-      html`<code>${e.method} ${e.path}</code>${e.status >= 400 && e.detail ? html`<div class="error-detail">${e.detail}</div>` : ''}`,
+      html`<code>${e.method} ${e.path}</code>${e.status >= 400 && e.detail ? html`<div class="error-detail">${breakable(e.detail)}</div>` : ''}`,
       CLIENT_NAMES[e.client] ?? e.client,
       e.token ?? '—',
-      e.resource?.name ?? e.resource?.id ?? '',
+      breakable(e.resource?.name ?? e.resource?.id ?? ''),
       e.ms,
     ]),
   });
@@ -85,7 +98,7 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
         );
         const pageOf = kind === 'users' ? await directory.users.list(ctx, req, { groups: false }) : await directory.groups.list(ctx, req, { members: false });
         const rows = pageOf.resources.map((r) => {
-          const link = html`<a href="${base}/${kind}/${r.id}">${kind === 'users' ? String(r.userName) : String(r.displayName)}</a>`;
+          const link = html`<a href="${base}/${kind}/${r.id}">${breakable(kind === 'users' ? r.userName : r.displayName)}</a>`;
           const changed = when((r.meta as { lastModified?: string }).lastModified);
           return kind === 'users'
             ? [link, (r.displayName as string) ?? '', r.active === false ? 'inactive' : 'active', changed]
@@ -128,10 +141,15 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
     const user = await directory.users.get(ctx, request.params.id, { groups: true });
     const [entries, events] = await Promise.all([opts.log?.list(org, { resource: user.id, limit: 20 }) ?? [], directory.events.ofResource(org, user.id, 20)]);
     const groups = (user.groups as { value: string; display: string }[] | undefined) ?? [];
-    const body = html`<h2>Groups</h2>${groups.length ? html`<ul>${groups.map((g) => html`<li><a href="${base}/groups/${g.value}">${g.display}</a></li>`)}</ul>` : html`<p>In no group.</p>`}
-<h2>Recent requests</h2>${logTable(base, entries, 'Recent requests about this user')}
-<h2>Events</h2>${events.length ? html`<ul>${events.map((e) => html`<li>${when(e.time)} <strong>${e.type}</strong> (event ${e.seq})</li>`)}</ul>` : html`<p>No events retained.</p>`}
-<h2>Resource</h2><pre>${JSON.stringify(user, null, 2)}</pre>`;
+    const body = html`
+      <h2>Groups</h2>
+      ${groups.length ? html`<ul>${groups.map((g) => html`<li><a href="${base}/groups/${g.value}">${g.display}</a></li>`)}</ul>` : html`<p>In no group.</p>`}
+      <h2>Recent requests</h2>
+      ${logTable(base, entries, 'Recent requests about this user')}
+      <h2>Events</h2>
+      ${events.length ? html`<ul>${events.map((e) => html`<li>${when(e.time)} <strong>${e.type}</strong> (event ${e.seq})</li>`)}</ul>` : html`<p>No events retained.</p>`}
+      <h2>Resource</h2>
+      <pre>${JSON.stringify(user, null, 2)}</pre>`;
     return sendPage(reply, 200, adminPage({ session, org }, String(user.userName), body, { current: `${base}/users` }));
   });
 
@@ -148,7 +166,7 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
           ? table({
               columns: ['Member', 'Type', 'id'],
               rows: members.map((m) => [
-                html`<a href="${base}/${m.type === 'User' ? 'users' : 'groups'}/${m.value}">${m.display ?? m.value}</a>`,
+                html`<a href="${base}/${m.type === 'User' ? 'users' : 'groups'}/${m.value}">${breakable(m.display ?? m.value)}</a>`,
                 m.type,
                 html`<code>${m.value}</code>`,
               ]),
@@ -175,10 +193,31 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
     const before = q.before && /^\d+$/.test(q.before) ? Number(q.before) : undefined;
     const entries = await opts.log.list(org, { ...filter, limit: PAGE, ...(before ? { before } : {}) });
     const more = entries.length === PAGE ? new URLSearchParams({ ...filter, before: String(entries[entries.length - 1]!.id) }).toString() : undefined;
-    const option = (value: string, label: string, current: string | undefined) =>
-      html`<option value="${value}"${current === value ? html` selected` : ''}>${label}</option>`;
-    const body = html`<form method="get" action="${base}/log" class="filters"><div class="field"><label for="status">Status</label><select id="status" name="status">${option('', 'any', q.status)}${option('errors', 'refused (4xx and 5xx)', q.status)}${option('4xx', '4xx', q.status)}${option('5xx', '5xx', q.status)}${option('2xx', '2xx', q.status)}</select></div><div class="field"><label for="client">Client</label><select id="client" name="client">${option('', 'any', q.client)}${CLIENT_IDS.map((c) => option(c, CLIENT_NAMES[c], q.client))}</select></div><div class="field"><label for="since">Since</label><input id="since" name="since" value="${q.since ?? ''}" placeholder="1h, 7d or an ISO time"></div><div class="field"><label for="resource">User or group</label><input id="resource" name="resource" value="${q.resource ?? ''}" placeholder="id or userName"></div><button type="submit">Filter</button></form>
-${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria-label="Pages">${before ? html`<a href="${base}/log?${new URLSearchParams(filter).toString()}">Newest</a>` : ''}${more ? html`<a href="${base}/log?${more}">Older</a>` : ''}</nav>`;
+    const body = html`
+      <form method="get" action="${base}/log" class="filters">
+        ${selectField({
+          id: 'status',
+          name: 'status',
+          label: 'Status',
+          value: q.status ?? '',
+          options: [
+            ['', 'any'],
+            ['errors', 'refused (4xx and 5xx)'],
+            ['4xx', '4xx'],
+            ['5xx', '5xx'],
+            ['2xx', '2xx'],
+          ],
+        })}
+        ${selectField({ id: 'client', name: 'client', label: 'Client', value: q.client ?? '', options: [['', 'any'], ...CLIENT_IDS.map((c) => [c, CLIENT_NAMES[c]] as const)] })}
+        ${textField({ id: 'since', name: 'since', label: 'Since', value: q.since ?? '', placeholder: '1h, 7d or an ISO time' })}
+        ${textField({ id: 'resource', name: 'resource', label: 'User or group', value: q.resource ?? '', placeholder: 'id or userName' })}
+        <button type="submit">Filter</button>
+      </form>
+      ${logTable(base, entries, 'SCIM requests, newest first')}
+      <nav class="pager" aria-label="Pages">
+        ${before ? html`<a href="${base}/log?${new URLSearchParams(filter).toString()}">Newest</a>` : ''}
+        ${more ? html`<a href="${base}/log?${more}">Older</a>` : ''}
+      </nav>`;
     return sendPage(reply, 200, adminPage({ session, org }, `${org.name}: Provisioning log`, body, { current: `${base}/log` }));
   });
 
@@ -187,16 +226,29 @@ ${logTable(base, entries, 'SCIM requests, newest first')}<nav class="pager" aria
     const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : undefined;
     const e = id !== undefined ? await opts.log?.get(org, id) : undefined;
     if (!e) throw new PageError(404, 'Not found', html`<p>${org.name} has no log entry ${request.params.id}.</p>`);
-    const body = html`<dl class="values"><dt>Time</dt><dd>${when(e.at)}</dd><dt>Request</dt><dd><code>${e.method} ${e.path}</code></dd><dt>Status</dt><dd>${statusBadge(e.status)} ${e.scimType ?? ''}</dd>${
-      e.detail ? html`<dt>Detail sent back</dt><dd class="error-detail">${e.detail}</dd>` : ''
-    }<dt>Client</dt><dd>${CLIENT_NAMES[e.client] ?? e.client}${e.userAgent ? html` <span class="muted">(${e.userAgent})</span>` : ''}</dd><dt>Token</dt><dd>${e.token ?? '—'}</dd><dt>Duration</dt><dd>${e.ms} ms</dd><dt>Request id</dt><dd><code>${e.reqId}</code></dd>${
-      e.resource?.id
-        ? html`<dt>Resource</dt><dd><a href="${base}/${e.resource.type === 'Group' ? 'groups' : 'users'}/${e.resource.id}">${e.resource.name ?? e.resource.id}</a></dd>`
-        : ''
-    }</dl>
-<h2>What changed</h2>${changesTable(e.changes)}
-<h2>Request body</h2>${pretty(e.requestBody)}
-<h2>Response body</h2>${pretty(e.responseBody)}`;
+    const body = html`
+      ${values([
+        ['Time', when(e.at)],
+        ['Request', html`<code>${e.method} ${e.path}</code>`],
+        ['Status', html`${statusBadge(e.status)} ${e.scimType ?? ''}`],
+        e.detail ? ['Detail sent back', html`<span class="error-detail">${breakable(e.detail)}</span>`] : undefined,
+        ['Client', html`${CLIENT_NAMES[e.client] ?? e.client}${e.userAgent ? html` <span class="muted">(${e.userAgent})</span>` : ''}`],
+        ['Token', e.token ?? '—'],
+        ['Duration', `${e.ms} ms`],
+        ['Request id', html`<code>${e.reqId}</code>`],
+        e.resource?.id
+          ? [
+              'Resource',
+              html`<a href="${base}/${e.resource.type === 'Group' ? 'groups' : 'users'}/${e.resource.id}">${breakable(e.resource.name ?? e.resource.id)}</a>`,
+            ]
+          : undefined,
+      ])}
+      <h2>What changed</h2>
+      ${changesTable(e.changes)}
+      <h2>Request body</h2>
+      ${pretty(e.requestBody)}
+      <h2>Response body</h2>
+      ${pretty(e.responseBody)}`;
     return sendPage(reply, 200, adminPage({ session, org }, `Request ${e.id}`, body, { current: `${base}/log` }));
   });
 

@@ -4,6 +4,7 @@ import type { Session } from '../service/access.js';
 import type { LogEntry } from '../service/log/entry.js';
 import { PageError, SETUP_COOKIE, checkCsrf, contentSecurityPolicy, cookie, originOf, sendPage, setCookie, type ConsoleOptions } from './context.js';
 import { customerBrand, page } from './frame.js';
+import { copyable, section, textField, values as valueList } from './components.js';
 import { html, inlineMarkup, postForm, statusBadge, when, type Html } from './html.js';
 import { PROVIDERS, fill, findProvider, userNameRule, type ConnectMethod, type MethodGuide, type ProviderGuide, type Values } from './providers.js';
 import { DEFAULTS, orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
@@ -109,7 +110,12 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
       200,
       await frame(
         'Connect your identity provider',
-        html`<p>This link sets up automatic provisioning of people and groups for <strong>${org?.name ?? 'your organization'}</strong>. It works once, until ${when(link.expires)}; the session it opens lasts as long.</p><form method="post" action="/setup/${request.params.secret}"><button type="submit" class="primary">Start setup</button></form>`,
+        html`
+          <p>
+            This link sets up automatic provisioning of people and groups for <strong>${org?.name ?? 'your organization'}</strong>.
+            It works once, until ${when(link.expires)}; the session it opens lasts as long.
+          </p>
+          <form method="post" action="/setup/${request.params.secret}"><button type="submit" class="primary">Start setup</button></form>`,
       ),
     );
   });
@@ -121,7 +127,11 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
 
   app.get('/setup', async (request, reply) => {
     const { session, org } = await setup(request);
-    const body = html`<p>Which identity provider does ${org.name} use?</p><ul class="providers">${PROVIDERS.map((p) => html`<li><a class="provider" href="/setup/provider/${p.id}">${p.name}</a></li>`)}</ul>`;
+    const body = html`
+      <p>Which identity provider does ${org.name} use?</p>
+      <ul class="providers">
+        ${PROVIDERS.map((p) => html`<li><a class="provider" href="/setup/provider/${p.id}">${p.name}</a></li>`)}
+      </ul>`;
     return sendPage(reply, 200, await frame(`Connect ${org.name}`, body, session));
   });
 
@@ -133,26 +143,46 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
       postForm(
         `/setup/provider/${p.id}`,
         session.csrf,
-        html`<input type="hidden" name="method" value="${method}">${fields}<button type="submit" class="primary">${button}</button>`,
+        html`
+          <input type="hidden" name="method" value="${method}">
+          ${fields}
+          <button type="submit" class="primary">${button}</button>`,
       );
-    const tokenChoice = html`<p>${inlineMarkup(p.app)}</p><p>This page issues a token for ${p.name}. It is shown once, on the next page, with every step and your values filled in.</p>${form('token', html``, 'Issue a token and show the steps')}`;
+    const tokenChoice = html`
+      <p>${inlineMarkup(p.app)}</p>
+      <p>This page issues a token for ${p.name}. It is shown once, on the next page, with every step and your values filled in.</p>
+      ${form('token', html``, 'Issue a token and show the steps')}`;
+    const fieldsOf = (method: ConnectMethod): Html =>
+      method === 'federation'
+        ? html`
+            ${textField({ id: 'tenant', name: 'tenant', label: 'Directory (tenant) ID', required: true, maxLength: 36, placeholder: '72f988bf-86f1-41af-91ab-2d7cd011db47' })}
+            ${textField({ id: 'subject', name: 'subject', label: 'Object ID of the application Entra provisions as', required: true, maxLength: 200 })}
+            ${textField({ id: 'audience', name: 'audience', label: 'Its application (client) ID', required: true, maxLength: 200 })}`
+        : method === 'authorization-code'
+          ? textField({
+              id: 'redirect-uri',
+              name: 'redirectUri',
+              type: 'url',
+              label: `${p.name}'s redirect URI for this integration`,
+              required: true,
+              maxLength: 2000,
+              placeholder: 'https://your-org-admin.okta.com/admin/app/…/oauth/callback',
+            })
+          : html``;
+    const buttonOf = (method: ConnectMethod) =>
+      method === 'client-credentials' ? 'Create a client ID and secret' : method === 'federation' ? 'Trust these tokens' : 'Create the OAuth client';
+    const choice = (id: string, name: string, summary: string, inner: Html) => html`
+      <section class="method" aria-labelledby="m-${id}">
+        <h2 id="m-${id}">${name}</h2>
+        <p>${inlineMarkup(summary)}</p>
+        ${inner}
+      </section>`;
     const body = p.methods?.length
-      ? html`<p>${p.name} can connect in ${p.methods.length + 1} ways. Choose one.</p>${p.methods.map(
-          (m) =>
-            html`<section class="method" aria-labelledby="m-${m.method}"><h2 id="m-${m.method}">${m.name}</h2><p>${inlineMarkup(m.summary)}</p>${form(
-              m.method,
-              m.method === 'federation'
-                ? html`<div class="field"><label for="tenant">Directory (tenant) ID</label><input id="tenant" name="tenant" required maxlength="36" placeholder="72f988bf-86f1-41af-91ab-2d7cd011db47"></div><div class="field"><label for="subject">Object ID of the application Entra provisions as</label><input id="subject" name="subject" required maxlength="200"></div><div class="field"><label for="audience">Its application (client) ID</label><input id="audience" name="audience" required maxlength="200"></div>`
-                : m.method === 'authorization-code'
-                  ? html`<div class="field"><label for="redirect-uri">${p.name}'s redirect URI for this integration</label><input id="redirect-uri" name="redirectUri" type="url" required maxlength="2000" placeholder="https://your-org-admin.okta.com/admin/app/…/oauth/callback"></div>`
-                  : html``,
-              m.method === 'client-credentials'
-                ? 'Create a client ID and secret'
-                : m.method === 'federation'
-                  ? 'Trust these tokens'
-                  : 'Create the OAuth client',
-            )}</section>`,
-        )}<section class="method" aria-labelledby="m-token"><h2 id="m-token">${p.token?.name ?? 'A token'}</h2><p>${inlineMarkup(p.token?.summary ?? '')}</p>${tokenChoice}</section><p><a href="/setup">Choose another provider</a></p>`
+      ? html`
+          <p>${p.name} can connect in ${p.methods.length + 1} ways. Choose one.</p>
+          ${p.methods.map((m) => choice(m.method, m.name, m.summary, form(m.method, fieldsOf(m.method), buttonOf(m.method))))}
+          ${choice('token', p.token?.name ?? 'A token', p.token?.summary ?? '', tokenChoice)}
+          <p><a href="/setup">Choose another provider</a></p>`
       : html`${tokenChoice}<p><a href="/setup">Choose another provider</a></p>`;
     return sendPage(reply, 200, await frame(`Connect ${org.name} with ${p.name}`, body, session));
   });
@@ -247,7 +277,21 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
       const v = request.query[name];
       return typeof v === 'string' ? html`<input type="hidden" name="${name}" value="${v}">` : '';
     });
-    const body = html`<p><strong>${a.label}</strong> asks to provision ${org.name}: to create, update and deactivate its people and groups in this application, until you or the application's team remove it.</p><p class="muted">It will be sent back to <code>${new URL(a.redirectUri).origin}</code>.</p><form method="post" action="/setup/authorize/${org.slug}"><input type="hidden" name="_csrf" value="${session.csrf}">${hidden}<button type="submit" name="decision" value="allow" class="primary">Allow</button> <button type="submit" name="decision" value="deny">Deny</button></form>`;
+    const name = await product();
+    const body = html`
+      <p>
+        <strong>${a.label}</strong> asks to provision ${org.name}: to create, update and deactivate its people and groups in ${name ?? 'this application'},
+        until you or ${teamOf(name)} remove it.
+      </p>
+      <p class="muted">It will be sent back to <code>${new URL(a.redirectUri).origin}</code>.</p>
+      <form method="post" action="/setup/authorize/${org.slug}">
+        <input type="hidden" name="_csrf" value="${session.csrf}">
+        ${hidden}
+        <div class="actions">
+          <button type="submit" name="decision" value="allow" class="primary">Allow</button>
+          <button type="submit" name="decision" value="deny">Deny</button>
+        </div>
+      </form>`;
     // The form's answer redirects to the identity provider: Chromium holds a redirect after a form to form-action too.
     reply.header('content-security-policy', contentSecurityPolicy(new URL(a.redirectUri).origin));
     return sendPage(reply, 200, await frame(`Allow ${a.label} to connect`, body, session));
@@ -326,42 +370,97 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
         : s.state === 'connected'
           ? html`<p class="success"><strong>Connected.</strong> ${s.provider} reached ${org.name}. New requests appear below as they arrive.</p>`
           : html`<p class="failure"><strong>${s.provider} reached ${s.application}, but its requests were refused.</strong> See what to do below.</p>`;
-    return html`<section id="live" aria-live="polite" data-poll="/setup/status.json" data-state="${s.state}">${headline}${
-      s.entries.length
-        ? html`<ul class="entries">${s.entries.map((e) => html`<li>${when(e.at)} ${statusBadge(e.status)} <code>${e.request}</code>${e.explanation ? html`<p class="error-detail">${e.explanation}</p>` : ''}</li>`)}</ul>`
-        : ''
-    }<p><a href="/setup/live">Refresh</a></p></section>`;
+    const entries = s.entries.map(
+      (e) => html`
+        <li>
+          ${when(e.at)} ${statusBadge(e.status)} <code>${e.request}</code>
+          ${e.explanation ? html`<p class="error-detail">${e.explanation}</p>` : ''}
+        </li>`,
+    );
+    return html`
+      <section id="live" aria-live="polite" data-poll="/setup/status.json" data-state="${s.state}">
+        ${headline}
+        ${entries.length ? html`<ul class="entries">${entries}</ul>` : ''}
+        <p><a href="/setup/live">Refresh</a></p>
+      </section>`;
   };
 
-  function methodGuide(p: ProviderGuide, m: MethodGuide, values: Values, client: ClientInfo): Html {
-    const f = (t: string) => inlineMarkup(fill(t, p, values));
-    const rows: Html[] = [
-      html`<dt>SCIM base URL (Tenant URL)</dt><dd><code class="copy" id="base-url">${fill('{baseUrl}', p, values)}</code></dd>`,
-      html`<dt>Token endpoint</dt><dd><code class="copy" id="token-url">${values.tokenUrl ?? ''}</code></dd>`,
-      ...(m.method === 'authorization-code'
-        ? [html`<dt>Authorize endpoint</dt><dd><code class="copy" id="authorize-url">${values.authorizeUrl ?? ''}</code></dd>`]
-        : []),
-      html`<dt>Client ID</dt><dd><code class="copy" id="client-id">${client.clientId}</code></dd>`,
-      ...(values.clientSecret
+  /** The steps page: the values to paste, the provider's steps with them filled in, and the live view. */
+  function stepsPage(
+    p: ProviderGuide,
+    o: { heading: string; note: string; values: [string, Html][]; app?: string | undefined; steps: readonly string[] },
+    v: Values,
+  ): Html {
+    const f = (t: string) => inlineMarkup(fill(t, p, v));
+    return html`
+      ${section('values', 'Your values', html`<p>${o.note}</p>${valueList(o.values)}`)}
+      ${section(
+        'steps',
+        o.heading,
+        html`
+          ${o.app ? html`<p>${f(o.app)}</p>` : ''}
+          <ol>${o.steps.map((s) => html`<li>${f(s)}</li>`)}</ol>
+          <h3>Attribute mappings</h3>
+          <ul>${p.mappings.map((x) => html`<li>${f(x)}</li>`)}</ul>
+          <h3>Provisioning features to enable</h3>
+          <ul>${p.features.map((x) => html`<li>${f(x)}</li>`)}</ul>
+          <p>${f(p.test)}</p>`,
+      )}
+      ${section(
+        'live-h',
+        'Live view',
+        html`
+          <div id="live" aria-live="polite" data-poll="/setup/status.json" data-state="waiting">
+            <p class="waiting">Waiting for the first request from ${p.name}… Run its connection test now.</p>
+            <p><a href="/setup/live">Refresh</a></p>
+          </div>`,
+      )}`;
+  }
+
+  function methodGuide(p: ProviderGuide, m: MethodGuide, v: Values, client: ClientInfo): Html {
+    const rows: [string, Html][] = [
+      ['SCIM base URL (Tenant URL)', copyable(fill('{baseUrl}', p, v), { id: 'base-url' })],
+      ['Token endpoint', copyable(v.tokenUrl ?? '', { id: 'token-url' })],
+      ...(m.method === 'authorization-code' ? [['Authorize endpoint', copyable(v.authorizeUrl ?? '', { id: 'authorize-url' })] as [string, Html]] : []),
+      ['Client ID', copyable(client.clientId, { id: 'client-id' })],
+      ...(v.clientSecret
         ? [
-            html`<dt>Client secret</dt><dd><code class="copy secret" id="client-secret">${values.clientSecret}</code> <span class="muted">(expires ${when(client.secrets[0]!.expires)})</span></dd>`,
+            [
+              'Client secret',
+              html`${copyable(v.clientSecret, { id: 'client-secret', secret: true })} <span class="muted">(expires ${when(client.secrets[0]!.expires)})</span>`,
+            ] as [string, Html],
           ]
         : []),
       ...(client.federation
         ? [
-            html`<dt>Tokens trusted</dt><dd>issued by <code>${client.federation.issuer}</code> for <code>${client.federation.subject}</code>, audience <code>${client.federation.audience ?? ''}</code>, tenant <code>${client.federation.tenant ?? ''}</code></dd>`,
+            [
+              'Tokens trusted',
+              html`issued by <code>${client.federation.issuer}</code> for <code>${client.federation.subject}</code>, audience <code>${client.federation.audience ?? ''}</code>, tenant <code>${client.federation.tenant ?? ''}</code>`,
+            ] as [string, Html],
           ]
         : []),
     ];
-    return html`<section aria-labelledby="values"><h2 id="values">Your values</h2>${values.clientSecret ? html`<p>The client secret is shown only on this page: finish the steps before you leave it.</p>` : ''}<dl class="values">${rows}</dl></section>
-<section aria-labelledby="steps"><h2 id="steps">Steps in ${p.name}: ${m.name}</h2>${m.app ? html`<p>${f(m.app)}</p>` : ''}<ol>${m.steps.map((s) => html`<li>${f(s)}</li>`)}</ol><h3>Attribute mappings</h3><ul>${p.mappings.map((x) => html`<li>${f(x)}</li>`)}</ul><h3>Provisioning features to enable</h3><ul>${p.features.map((x) => html`<li>${f(x)}</li>`)}</ul><p>${f(p.test)}</p></section>
-<section aria-labelledby="live-h"><h2 id="live-h">Live view</h2><div id="live" aria-live="polite" data-poll="/setup/status.json" data-state="waiting"><p class="waiting">Waiting for the first request from ${p.name}… Run its connection test now.</p><p><a href="/setup/live">Refresh</a></p></div></section>`;
+    const note = v.clientSecret
+      ? 'The client secret is shown only on this page: finish the steps before you leave it.'
+      : 'Paste these into the identity provider.';
+    return stepsPage(p, { heading: `Steps in ${p.name}: ${m.name}`, note, values: rows, app: m.app, steps: m.steps }, v);
   }
 
-  function guide(p: ProviderGuide, values: Values): Html {
-    const f = (t: string) => inlineMarkup(fill(t, p, values));
-    return html`<section aria-labelledby="values"><h2 id="values">Your values</h2><p>The token is shown only on this page: finish the steps before you leave it.</p><dl class="values"><dt>SCIM base URL</dt><dd><code class="copy" id="base-url">${fill('{baseUrl}', p, values)}</code></dd><dt>Token</dt><dd><code class="copy secret" id="token">${values.token}</code></dd></dl></section>
-<section aria-labelledby="steps"><h2 id="steps">Steps in ${p.name}</h2><p>${f(p.app)}</p><ol>${p.steps.map((s) => html`<li>${f(s)}</li>`)}</ol><h3>Attribute mappings</h3><ul>${p.mappings.map((m) => html`<li>${f(m)}</li>`)}</ul><h3>Provisioning features to enable</h3><ul>${p.features.map((m) => html`<li>${f(m)}</li>`)}</ul><p>${f(p.test)}</p></section>
-<section aria-labelledby="live-h"><h2 id="live-h">Live view</h2><div id="live" aria-live="polite" data-poll="/setup/status.json" data-state="waiting"><p class="waiting">Waiting for the first request from ${p.name}… Run its connection test now.</p><p><a href="/setup/live">Refresh</a></p></div></section>`;
+  function guide(p: ProviderGuide, v: Values): Html {
+    const rows: [string, Html][] = [
+      ['SCIM base URL', copyable(fill('{baseUrl}', p, v), { id: 'base-url' })],
+      ['Token', copyable(v.token ?? '', { id: 'token', secret: true })],
+    ];
+    return stepsPage(
+      p,
+      {
+        heading: `Steps in ${p.name}`,
+        note: 'The token is shown only on this page: finish the steps before you leave it.',
+        values: rows,
+        app: p.app,
+        steps: p.steps,
+      },
+      v,
+    );
   }
 }

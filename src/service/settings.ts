@@ -113,8 +113,20 @@ export function parseSettingValue(name: string, text: string): unknown {
       .filter(Boolean);
   }
   const parsed = (inner as z.ZodType).safeParse(value);
-  if (!parsed.success) throw new SettingError(`invalid value for ${key}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  if (!parsed.success) throw new SettingError(`invalid value for ${key}: ${parsed.error.issues.map((i) => words(i, text)).join('; ')}`);
   return parsed.data;
+}
+
+/** A refusal in words a person can act on: "must be at most 10000 (not 20000)", not zod's "Too big: expected number to be <=10000". */
+function words(issue: z.core.$ZodIssue, text: string): string {
+  const given = ` (not "${text.slice(0, 40)}")`;
+  if (issue.code === 'too_big') return `must be at most ${String(issue.maximum)}${given}`;
+  if (issue.code === 'too_small')
+    return issue.origin === 'string' || issue.origin === 'array' ? `must not be empty` : `must be at least ${String(issue.minimum)}${given}`;
+  if (issue.code === 'invalid_type' && issue.expected === 'number') return `must be a whole number${given}`;
+  if (issue.code === 'invalid_type' && issue.expected === 'int') return `must be a whole number${given}`;
+  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}${given}`;
+  return issue.message;
 }
 
 import { SettingError } from './errors.js';

@@ -51,8 +51,11 @@ for (const engine of ENGINES) {
       const refused = await post('/admin/orgs/acme/settings', { ...fields, rateLimit: '-5', maxResults: '20000', deleteMode: 'deactivate' });
       assert.equal(refused.statusCode, 400);
       assert.match(refused.body, /These 2 problems kept it from being saved/);
-      assert.match(refused.body, /<p id="s-rateLimit-error" class="field-error">Requests per second, per credential: [^<]*0[^<]*<\/p>/);
-      assert.match(refused.body, /<p id="s-maxResults-error" class="field-error">Largest page: [^<]*10000[^<]*<\/p>/);
+      assert.match(
+        refused.body,
+        /<p id="s-rateLimit-error" class="field-error">Requests per second, per credential must be at least 0 \(not &quot;-5&quot;\)\.<\/p>/,
+      );
+      assert.match(refused.body, /<p id="s-maxResults-error" class="field-error">Largest page must be at most 10000 \(not &quot;20000&quot;\)\.<\/p>/);
       assert.match(
         refused.body,
         /id="s-rateLimit" name="rateLimit" type="number" value="-5"[^>]*aria-describedby="s-rateLimit-help s-rateLimit-error" aria-invalid="true"/,

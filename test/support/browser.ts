@@ -58,7 +58,8 @@ export async function assertAccessible(page: Page, state: string): Promise<void>
 
 /**
  * Words split across lines in table cells and lists of values ("Okt" / "a"): a word whose letters
- * lie on more than one line box. Codes (tokens, URLs, ids) may wrap, so they are not looked at.
+ * lie on more than one line box. An address may wrap after its "@", "." or "-", so those end a
+ * word; codes (tokens, URLs, ids) may wrap anywhere, so they are not looked at.
  */
 export async function brokenWords(page: Page): Promise<string[]> {
   return page.evaluate(() => {
@@ -68,7 +69,7 @@ export async function brokenWords(page: Page): Promise<string[]> {
       for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         if ((node.parentElement as Element).closest('code, pre, .sr')) continue;
         const text = node.textContent ?? '';
-        for (const m of text.matchAll(/[^\s\-–—/]{2,}/g)) {
+        for (const m of text.matchAll(/[^\s\-–—/@._]{2,}/g)) {
           const range = document.createRange();
           range.setStart(node, m.index);
           range.setEnd(node, m.index + m[0].length);
