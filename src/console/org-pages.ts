@@ -290,8 +290,6 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
       `${base}/webhooks`,
       session.csrf,
       html`
-        <fieldset>
-          <legend>Add an endpoint</legend>
           ${errorSummary(add, { url: 'url', events: 'events', format: 'format' })}
           ${textField({ id: 'url', name: 'url', type: 'url', label: 'URL', required: true, maxLength: 2000, placeholder: 'https://app.example.com/rollcall-events', state: add })}
           ${textField({ id: 'events', name: 'events', label: 'Event types', placeholder: 'all, or e.g. user.created,user.deactivated', help: 'Comma-separated; empty sends every type.', state: add })}
@@ -306,8 +304,7 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
             ],
             state: add,
           })}
-          <button type="submit">Add endpoint</button>
-        </fieldset>`,
+          <button type="submit">Add endpoint</button>`,
     );
     const body = html`${cards.length ? cards : html`<p>No webhook endpoints.</p>`}${section('add-endpoint', 'Add an endpoint', addForm)}`;
     return adminPage({ session, org }, `${org.name}: Webhooks`, body, { current: `${base}/webhooks` });

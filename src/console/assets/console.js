@@ -44,6 +44,9 @@
     t.textContent = d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' }) + ' (' + ago(Date.now() - d.getTime()) + ')';
   }
   document.querySelectorAll('time[datetime]').forEach(localTime);
+  // A refused form: its errors are read out and in view (the form may be far down the page).
+  var summary = document.querySelector('.error-summary');
+  if (summary) summary.focus();
   // The setup page's live view: polls the organization's first requests.
   var live = document.querySelector('[data-poll]');
   if (!live) return;
