@@ -77,6 +77,15 @@ export function adminGuard(access: Access): AdminGuard {
   };
 }
 
+/** An organization's console page: the operator's session, the organization (404 when there is none) and its pages' base path. */
+export function orgPageGuard(admin: AdminGuard, organizations: Directory['organizations']) {
+  return async (request: FastifyRequest<{ Params: { slug: string } }>) => {
+    const session = await admin(request);
+    const org = await organizations.get(request.params.slug);
+    return { session, org, base: `/admin/orgs/${org.slug}` };
+  };
+}
+
 export function form(request: FastifyRequest): Record<string, string> {
   return (request.body ?? {}) as Record<string, string>;
 }

@@ -19,7 +19,7 @@ import {
   textField,
   type FormState,
 } from './components.js';
-import { form, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
+import { form, orgPageGuard, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
 import { adminPage } from './frame.js';
 import { html, postForm, when, type Html } from './html.js';
 
@@ -157,11 +157,7 @@ function settingField(k: FormSetting, value: unknown, state: FormState | undefin
 export function registerOrgConfig(app: FastifyInstance, opts: ConsoleOptions, admin: AdminGuard): void {
   const { directory } = opts;
   const { organizations } = directory;
-  const load = async (request: FastifyRequest<{ Params: { slug: string } }>) => {
-    const session = await admin(request);
-    const org = await organizations.get(request.params.slug);
-    return { session, org, base: `/admin/orgs/${org.slug}` };
-  };
+  const load = orgPageGuard(admin, organizations);
 
   // ---- Schema and roles ----
   const schemaPage = async (session: Session, org: Organization, state?: FormState, flash?: string): Promise<string> => {

@@ -5,7 +5,7 @@ import type { Organization } from '../service/organizations.js';
 import { DEFAULTS, orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import { hoursChart } from './chart.js';
 import { copyable, errorSummary, fieldOf, refusalOf, section, selectField, sentence, stateOf, table, textField, values, type FormState } from './components.js';
-import { form, originOf, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
+import { form, orgPageGuard, originOf, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
 import { adminPage, confirmFirst } from './frame.js';
 import { html, postForm, stateBadge, when, type Html } from './html.js';
 
@@ -18,11 +18,7 @@ type TokenInfo = Awaited<ReturnType<ConsoleOptions['directory']['organizations']
 export function registerOrgCredentials(app: FastifyInstance, opts: ConsoleOptions, admin: AdminGuard): void {
   const { directory } = opts;
   const { access, organizations } = directory;
-  const load = async (request: FastifyRequest<{ Params: { slug: string } }>) => {
-    const session = await admin(request);
-    const org = await organizations.get(request.params.slug);
-    return { session, org, base: `/admin/orgs/${org.slug}` };
-  };
+  const load = orgPageGuard(admin, organizations);
 
   // ---- Overview: is the identity provider connected, and is it working? ----
   app.get<{ Params: { slug: string }; Querystring: { created?: string } }>('/admin/orgs/:slug', async (request, reply) => {

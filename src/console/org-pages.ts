@@ -18,7 +18,7 @@ import {
   textField,
   type FormState,
 } from './components.js';
-import { PageError, contextFor, form, originOf, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
+import { PageError, contextFor, form, orgPageGuard, originOf, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
 import { adminPage, confirmFirst } from './frame.js';
 import { changesTable } from './diff.js';
 import { html, postForm, statusBadge, when, type Html } from './html.js';
@@ -58,11 +58,10 @@ function pretty(text: string | null): Html {
 /** The console's pages of one organization: users, groups, the provisioning log, webhooks. */
 export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, admin: AdminGuard): void {
   const { directory, webhooks } = opts;
+  const guard = orgPageGuard(admin, directory.organizations);
   const load = async (request: FastifyRequest<{ Params: { slug: string } }>) => {
-    const session = await admin(request);
-    const org = await directory.organizations.get(request.params.slug);
-    const ctx = contextFor(org, `${originOf(request, opts.publicUrl)}${orgScimPath(org.slug)}`);
-    return { session, org, ctx, base: `/admin/orgs/${org.slug}` };
+    const page = await guard(request);
+    return { ...page, ctx: contextFor(page.org, `${originOf(request, opts.publicUrl)}${orgScimPath(page.org.slug)}`) };
   };
 
   for (const kind of ['users', 'groups'] as const) {
