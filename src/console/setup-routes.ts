@@ -368,7 +368,7 @@ export function registerSetup(app: FastifyInstance, opts: ConsoleOptions): void 
       s.state === 'waiting'
         ? html`<p class="waiting">Waiting for the first request from ${s.provider}… Run its connection test now.</p>`
         : s.state === 'connected'
-          ? html`<p class="success"><strong>Connected.</strong> ${s.provider} reached ${org.name}. New requests appear below as they arrive.</p>`
+          ? html`<p class="success"><strong>Connected.</strong> ${s.provider} reached ${s.application}. New requests appear below as they arrive.</p>`
           : html`<p class="failure"><strong>${s.provider} reached ${s.application}, but its requests were refused.</strong> See what to do below.</p>`;
     const entries = s.entries.map(
       (e) => html`

@@ -260,6 +260,7 @@ for (const engine of ENGINES) {
         await wiring.log!.flush();
         await p.goto(`${origin}/setup/live`);
         await p.locator('#live[data-state="connected"]').waitFor();
+        assert.match(await p.locator('#live .success').innerText(), /^Connected\. Okta reached Acme HR\./);
         await check(p, 'setup-connected', v);
         await p.goto(`${origin}/setup/${secret}`);
         await check(p, 'setup-link-used', v);
