@@ -1,12 +1,27 @@
 import type { FastifyInstance } from 'fastify';
-import type { Session } from '../service/access.js';
+import { LinkError } from '../service/access.js';
+import { Operators } from '../service/operators.js';
 import { checkAccent, checkLogo, checkProductName, type Branding, type BrandingChange } from '../service/branding.js';
 import { SettingError } from '../service/errors.js';
 import type { Health } from '../service/log/health.js';
 import type { Organization } from '../service/organizations.js';
 import { hoursChart } from './chart.js';
 import { checkbox, errorSummary, refusalOf, section, sentence, stateOf, table, textField, type FormState } from './components.js';
-import { ADMIN_COOKIE, LOGIN_HELP, form, sendPage, setCookie, type AdminGuard, type ConsoleOptions } from './context.js';
+import {
+  ADMIN_COOKIE,
+  LOGIN_HELP,
+  PageError,
+  checkCsrf,
+  cookie,
+  form,
+  linkActor,
+  noteAudit,
+  sendPage,
+  setCookie,
+  type AdminGuard,
+  type ConsoleOptions,
+  type ConsoleUser,
+} from './context.js';
 import { NEUTRAL_NAME, adminPage, customerBrand, page } from './frame.js';
 import { html, postForm, stateBadge, trusted, when } from './html.js';
 import type { UploadedFile } from './multipart.js';
@@ -54,7 +69,13 @@ function pageOfOrganizations(
 /** The operator console's own pages: log in and out, the organizations, their health, the branding. */
 export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions, admin: AdminGuard): void {
   const { directory } = opts;
-  const { access, organizations } = directory;
+  const { access, organizations, audit } = directory;
+  /** The organizations an operator may see: all, or those they are limited to. */
+  const visible = async (session: ConsoleUser) => {
+    const all = await organizations.list();
+    const only = session.actor.orgIds;
+    return only ? all.filter((o) => only.includes(o.id)) : all;
+  };
   const healthOf = async (org: Organization): Promise<Health | undefined> => opts.log?.health(org);
 
   app.get<{ Params: { secret: string } }>('/admin/login/:secret', async (request, reply) => {
@@ -65,12 +86,41 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions, admin:
     return sendPage(reply, 200, page({ title: 'Log in' }, body));
   });
   app.post<{ Params: { secret: string } }>('/admin/login/:secret', async (request, reply) => {
-    const { secret, session } = await access.open(request.params.secret, 'admin');
+    let opened: Awaited<ReturnType<typeof access.open>>;
+    try {
+      opened = await access.open(request.params.secret, 'admin');
+    } catch (err) {
+      // A refused link is recorded (never the link itself): someone tried.
+      if (err instanceof LinkError)
+        await audit.record({
+          actor: { kind: 'anonymous', id: null, label: 'anonymous' },
+          via: 'console',
+          address: request.ip,
+          action: 'console.login',
+          outcome: 'denied',
+          detail: `login link ${err.reason}`,
+        });
+      throw err;
+    }
+    const { secret, session } = opened;
+    const operator = session.operatorId ? await directory.operators.byId(session.operatorId) : undefined;
+    const actor = operator ? Operators.actorOf(operator) : linkActor(session.linkId);
+    await audit.record({ actor, via: 'console', address: request.ip, action: 'console.login', target: `login-link ${session.linkId}`, outcome: 'ok' });
     setCookie(reply, request, ADMIN_COOKIE, secret, '/admin', session.expires);
     return reply.redirect('/admin', 303);
   });
   app.post('/admin/logout', async (request, reply) => {
-    const session = await admin(request);
+    const session = await access.session(cookie(request, ADMIN_COOKIE));
+    if (!session || session.kind !== 'admin') throw new PageError(401, 'Log in to the Rollcall console', LOGIN_HELP);
+    checkCsrf(session, request);
+    const operator = session.operatorId ? await directory.operators.byId(session.operatorId) : undefined;
+    await audit.record({
+      actor: operator ? Operators.actorOf(operator) : linkActor(session.linkId),
+      via: 'console',
+      address: request.ip,
+      action: 'console.logout',
+      outcome: 'ok',
+    });
     await access.end(session.id);
     setCookie(reply, request, ADMIN_COOKIE, '', '/admin', null);
     return sendPage(reply, 200, page({ title: 'Logged out' }, html`<p>Your console session has ended.</p>${LOGIN_HELP}`));
@@ -78,8 +128,8 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions, admin:
 
   // Organizations: searchable by slug or name, 50 a page, each with its connection state; the
   // form for a new one keeps what was typed when it is refused.
-  const organizationsPage = async (session: Session, query: { q?: string; page?: string }, state?: FormState): Promise<string> => {
-    const orgs = await organizations.list();
+  const organizationsPage = async (session: ConsoleUser, query: { q?: string; page?: string }, state?: FormState): Promise<string> => {
+    const orgs = await visible(session);
     const { q, shown, paging, search } = pageOfOrganizations(query, orgs, '/admin', 'Search');
     const rows = await Promise.all(shown.map(async (o) => ({ o, h: await healthOf(o) })));
     const list = rows.length
@@ -136,6 +186,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions, admin:
     if (!Object.keys(errors).length) {
       try {
         const created = await organizations.create(values.slug.trim(), name || undefined, values.requireEmailUserName ? { requireEmailUserName: true } : {});
+        noteAudit(request, { org: { id: created.id, slug: created.slug }, target: created.slug });
         return reply.redirect(`/admin/orgs/${created.slug}?created=1`, 303);
       } catch (err) {
         const message = refusalOf(err);
@@ -149,7 +200,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions, admin:
   // Every organization, the ones that need looking at first (failing, degraded, silent), searchable and paged.
   app.get<{ Querystring: { q?: string; page?: string } }>('/admin/health', async (request, reply) => {
     const session = await admin(request);
-    const all = await organizations.list();
+    const all = await visible(session);
     const states = opts.log ? await opts.log.states() : new Map<string, string>();
     const stateOf = (o: Organization) => states.get(o.slug) ?? 'never-connected';
     const counts = new Map<string, number>();
@@ -192,7 +243,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions, admin:
   });
 
   // Branding: how the pages the customer's IT admin sees (setup links, consent) name the product.
-  const brandingPage = (session: Session, b: Branding, state?: FormState, flash?: string): string => {
+  const brandingPage = (session: ConsoleUser, b: Branding, state?: FormState, flash?: string): string => {
     const configured = directory.branding.configured;
     const from = (stored: unknown, file: unknown) => (stored === undefined ? '' : stored === file ? ' (from the configuration file)' : '');
     const preview = customerBrand(b);
@@ -265,7 +316,14 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions, admin:
     else if (file && typeof file !== 'string') check('logo', () => (change.logo = checkLogo(Buffer.from(file.base64, 'base64'))));
     if (Object.keys(errors).length)
       return sendPage(reply, 400, brandingPage(session, await directory.branding.current(), { form: 'branding', values, errors }));
-    await directory.branding.set(change);
+    const before = await directory.branding.current();
+    const after = await directory.branding.set(change);
+    const view = (b: Branding) => ({
+      productName: b.productName ?? null,
+      accent: b.accent ?? null,
+      logo: b.logo ? `${b.logo.type}, ${b.logo.data.length} bytes` : null,
+    });
+    noteAudit(request, { changes: { before: view(before), after: view(after) } });
     return reply.redirect('/admin/branding?saved=1', 303);
   });
 }

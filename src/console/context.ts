@@ -1,6 +1,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Webhooks } from '../events/webhooks.js';
-import { csrfMatches, type Access, type Session } from '../service/access.js';
+import { csrfMatches, type Session } from '../service/access.js';
+import type { Outcome } from '../service/audit.js';
+import { Operators, type Actor } from '../service/operators.js';
+import { allows, roleFor, ruleOf } from './permissions.js';
 import type { RequestContext } from '../service/context.js';
 import type { Directory } from '../service/directory.js';
 import type { ProvisioningLog } from '../service/log/provisioning-log.js';
@@ -65,15 +68,87 @@ const LOGIN_HELP = html`<p>The console opens with a one-time login link. On the 
 
 export { LOGIN_HELP };
 
-/** The operator's session for a console request (a POST's CSRF token checked), or a page that says how to get one. */
-export type AdminGuard = (request: FastifyRequest) => Promise<Session>;
+/** The operator's session for a console request, and who they are (their role and organizations). */
+export interface ConsoleUser extends Session {
+  readonly actor: Actor;
+}
 
-export function adminGuard(access: Access): AdminGuard {
+/** The operator's session for a console request, checked against the route's rule, or a page that says why not. */
+export type AdminGuard = (request: FastifyRequest) => Promise<ConsoleUser>;
+
+/** What a console request writes to the audit trail when its response is sent (the plugin's onResponse hook). */
+export interface AuditNote {
+  actor: Pick<Actor, 'kind' | 'id' | 'label'>;
+  action: string;
+  org: { id: string; slug: string } | null;
+  target: string | null;
+  changes?: { before: unknown; after: unknown };
+  detail?: string;
+  outcome?: Outcome;
+  /** Nothing happened (a confirmation page was shown): no entry. */
+  skip?: boolean;
+}
+
+export const auditNotes = new WeakMap<FastifyRequest, AuditNote>();
+
+/** Adds to what the request will record (the target it created, the settings it changed). */
+export function noteAudit(request: FastifyRequest, patch: Partial<AuditNote>): void {
+  const note = auditNotes.get(request);
+  if (note) Object.assign(note, patch);
+}
+
+/** The audit target of a route: its ids, in the order the path names them. */
+function targetOf(params: unknown, body: unknown): string | null {
+  const p = (params ?? {}) as Record<string, string>;
+  const f = (body ?? {}) as Record<string, unknown>;
+  // Ids from the path; what a removal form names (a role, a URN): never another form field.
+  const parts = [p.id, p.secretId, ...['role', 'match', 'value', 'urn'].map((k) => (typeof f[k] === 'string' ? (f[k] as string) : undefined))].filter(Boolean);
+  return parts.length ? parts.join(' ').slice(0, 500) : null;
+}
+
+/** The actor of a break-glass login link's session: an admin, named by the link. */
+export function linkActor(linkId: string): Actor {
+  return { kind: 'login-link', id: linkId, label: `login-link ${linkId}`, role: 'admin', orgIds: null };
+}
+
+export function adminGuard(directory: Directory): AdminGuard {
+  const { access, operators, organizations } = directory;
   return async (request) => {
     const session = await access.session(cookie(request, ADMIN_COOKIE));
     if (!session || session.kind !== 'admin') throw new PageError(401, 'Log in to the Rollcall console', LOGIN_HELP);
+    let actor: Actor;
+    if (session.operatorId) {
+      const row = await operators.byId(session.operatorId);
+      if (!row) {
+        await access.end(session.id);
+        throw new PageError(401, 'Your console access was removed', html`<p>You are no longer an operator of this console, so your session has ended.</p>`);
+      }
+      actor = Operators.actorOf(row);
+    } else actor = linkActor(session.linkId);
+    const rule = ruleOf(request.method, request.routeOptions.url);
+    const slug = (request.params as { slug?: string } | undefined)?.slug;
+    const org = rule?.org && slug !== undefined ? await organizations.find(slug) : undefined;
+    if (rule?.action) {
+      auditNotes.set(request, { actor, action: rule.action, org: org ? { id: org.id, slug: org.slug } : null, target: targetOf(request.params, request.body) });
+    }
+    if (!rule) throw new PageError(403, 'Not allowed', html`<p>This page has no access rule, so nobody may use it.</p>`);
     if (request.method === 'POST') checkCsrf(session, request);
-    return session;
+    if (!allows(actor, rule)) {
+      throw new PageError(
+        403,
+        'Not allowed',
+        html`<p>Your role, <strong>${actor.role}</strong>, may not do this: it needs <strong>${roleFor(rule.need)}</strong>. Nothing was changed.</p>`,
+      );
+    }
+    // An operator limited to some organizations learns nothing of the others: they are not found.
+    if (rule.org && actor.orgIds && (!org || !actor.orgIds.includes(org.id))) {
+      noteAudit(request, { outcome: 'denied', detail: 'outside the organizations the operator is limited to' });
+      throw new PageError(404, 'Not found', html`<p>There is no such page, or it is not yours to see.</p>`);
+    }
+    if (rule.unscoped && actor.orgIds) {
+      throw new PageError(403, 'Not allowed', html`<p>You are limited to some organizations, so you may not create one. Nothing was changed.</p>`);
+    }
+    return { ...session, actor };
   };
 }
 

@@ -7,7 +7,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Session } from '../service/access.js';
 import type { Branding } from '../service/branding.js';
 import type { Organization } from '../service/organizations.js';
-import { sendPage, type PageError } from './context.js';
+import { noteAudit, sendPage, type PageError } from './context.js';
 import { html, postForm, trusted, type Html } from './html.js';
 
 /** How the header names the product: the console's own, or the operator's on the customer-facing pages. */
@@ -145,6 +145,8 @@ export function confirmFirst(
 ): FastifyReply | undefined {
   const f = (request.body ?? {}) as Record<string, string>;
   if (f.confirm === 'yes') return undefined;
+  // Asking changes nothing: the trail records the confirmed request only.
+  noteAudit(request, { skip: true });
   const fields = Object.entries(f).filter(([k]) => k !== '_csrf' && k !== 'confirm');
   const body = html`
     <p>${o.what}</p>

@@ -19,7 +19,7 @@ import {
   textField,
   type FormState,
 } from './components.js';
-import { form, orgPageGuard, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
+import { form, noteAudit, orgPageGuard, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
 import { adminPage } from './frame.js';
 import { html, postForm, when, type Html } from './html.js';
 
@@ -326,6 +326,9 @@ export function registerOrgConfig(app: FastifyInstance, opts: ConsoleOptions, ad
   ) => {
     const { session, org, base } = await load(request);
     const f = form(request);
+    noteAudit(request, {
+      target: [f.role, f.match, f.value].filter(Boolean).join(' ') || (f.schema ? String(/"id"\s*:\s*"([^"]{1,300})"/.exec(f.schema)?.[1] ?? '') : '') || null,
+    });
     try {
       await change(org, f);
     } catch (err) {
@@ -448,6 +451,9 @@ export function registerOrgConfig(app: FastifyInstance, opts: ConsoleOptions, ad
     if (!Object.keys(errors).length && Object.keys(changes).length) {
       try {
         await organizations.updateSettings(org.slug, changes);
+        noteAudit(request, {
+          changes: { before: Object.fromEntries(Object.keys(changes).map((k) => [k, org.settings[k as FormSetting] ?? null])), after: changes },
+        });
       } catch (err) {
         const message = refusalOf(err);
         if (message === undefined) throw err;
@@ -468,6 +474,7 @@ export function registerOrgConfig(app: FastifyInstance, opts: ConsoleOptions, ad
       const errors = { confirm: `Type the slug ${org.slug} exactly to delete ${org.name}. Nothing was deleted.` };
       return sendPage(reply, 400, settingsPage(session, org, { form: 'delete', values: { confirm: typed }, errors }));
     }
+    noteAudit(request, { target: org.slug });
     await organizations.delete(org.slug);
     const body = html`<p>Deleted ${org.name} (${org.slug}).</p><p><a href="/admin">Back to organizations</a></p>`;
     return sendPage(reply, 200, adminPage({ session }, 'Organization deleted', body));

@@ -5,7 +5,7 @@ import type { Organization } from '../service/organizations.js';
 import { DEFAULTS, orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
 import { hoursChart } from './chart.js';
 import { copyable, errorSummary, fieldOf, refusalOf, section, selectField, sentence, stateOf, table, textField, values, type FormState } from './components.js';
-import { form, orgPageGuard, originOf, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
+import { form, noteAudit, orgPageGuard, originOf, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
 import { adminPage, confirmFirst } from './frame.js';
 import { html, postForm, stateBadge, when, type Html } from './html.js';
 
@@ -317,6 +317,7 @@ export function registerOrgCredentials(app: FastifyInstance, opts: ConsoleOption
     const lifetime = typed.expires === '90d' ? 90 * 86_400_000 : typed.expires === '1y' ? 365 * 86_400_000 : undefined;
     const expires = lifetime ? new Date(Date.now() + lifetime).toISOString() : undefined;
     const { token, info } = await organizations.issueToken(org.slug, label, typed.scope as 'scim' | 'app', undefined, expires);
+    noteAudit(request, { target: `${info.id} (${info.label}, ${info.scope})` });
     const body = html`
       <p>Copy the token now: it is shown once and never stored (only its hash is).</p>
       ${values([
@@ -350,6 +351,7 @@ export function registerOrgCredentials(app: FastifyInstance, opts: ConsoleOption
     const { session, org, base } = await load(request);
     const days = Math.min(30, Math.max(1, Number(form(request).expires) || 7));
     const { secret, link } = await access.createSetupLink(org.slug, days * 86_400_000);
+    noteAudit(request, { target: `${link.id} (valid ${days} days)` });
     const url = `${originOf(request, opts.publicUrl)}/setup/${secret}`;
     const body = html`
       <p>Send this link to the IT admin of ${org.name}. It works once, until ${when(link.expires)}, and only for this organization.</p>
@@ -433,6 +435,7 @@ export function registerOrgCredentials(app: FastifyInstance, opts: ConsoleOption
     }
     const origin = originOf(request, opts.publicUrl);
     const c = added.client;
+    noteAudit(request, { target: `${c.clientId} (${label}, ${auth})` });
     const body =
       added.secret !== undefined
         ? secretPage(
@@ -464,6 +467,7 @@ export function registerOrgCredentials(app: FastifyInstance, opts: ConsoleOption
   app.post<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/clients/:id/secrets', async (request, reply) => {
     const { session, org } = await load(request);
     const added = await directory.clients.addSecret(org.slug, request.params.id, secretYears(undefined));
+    noteAudit(request, { target: `${request.params.id} ${added.secretInfo.id}` });
     const client = (await directory.clients.list(org.slug)).find((c) => c.clientId === request.params.id)!;
     const body = secretPage(org, client.label, client.clientId, added.secret, added.secretInfo.expires, originOf(request, opts.publicUrl));
     return sendPage(reply, 201, adminPage({ session, org }, 'Client secret added', body));

@@ -18,7 +18,7 @@ import {
   textField,
   type FormState,
 } from './components.js';
-import { PageError, contextFor, form, orgPageGuard, originOf, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
+import { PageError, contextFor, form, noteAudit, orgPageGuard, originOf, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
 import { adminPage, confirmFirst } from './frame.js';
 import { changesTable } from './diff.js';
 import { html, postForm, statusBadge, when, type Html } from './html.js';
@@ -344,6 +344,7 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
       };
       return sendPage(reply, 400, await webhooksPage(session, org, state));
     }
+    noteAudit(request, { target: `${created.id} ${created.url}` });
     const verifyHow = set
       ? html`<p>Endpoint added. Each delivery is a security event token: verify it with the organization's public keys at <code>/api/v1/organizations/${org.slug}/jwks.json</code>. Its HMAC secret, shown once, also signs the <code>Rollcall-Signature</code> header:</p>`
       : html`<p>Endpoint added. Its signing secret is shown once: verify the <code>Rollcall-Signature</code> header of each delivery with it.</p>`;

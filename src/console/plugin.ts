@@ -7,7 +7,7 @@ import { SettingError } from '../service/settings.js';
 import { ScimError } from '../protocol/messages/error.js';
 import { guardInputs } from '../http/input-boundary.js';
 import { registerAdmin } from './admin-routes.js';
-import { PageError, adminGuard, contentSecurityPolicy, sendPage, type ConsoleOptions } from './context.js';
+import { PageError, adminGuard, auditNotes, contentSecurityPolicy, noteAudit, sendPage, type ConsoleOptions } from './context.js';
 import { customerBrand, errorPage as pageOfError } from './frame.js';
 import { parseMultipart, MultipartError } from './multipart.js';
 import { registerOrgConfig } from './org-config.js';
@@ -61,7 +61,28 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
     return payload;
   });
+  // The audit trail: every state-changing console request, as its response goes (refusals too).
+  app.addHook('onResponse', async (request, reply) => {
+    const note = auditNotes.get(request);
+    if (!note || note.skip) return;
+    const status = reply.statusCode;
+    const outcome = note.outcome ?? (status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'failed');
+    await opts.directory.audit
+      .record({
+        actor: note.actor,
+        via: 'console',
+        address: request.ip,
+        action: note.action,
+        org: note.org,
+        target: note.target,
+        outcome,
+        ...(note.detail ? { detail: note.detail } : {}),
+        ...(note.changes ? { changes: note.changes } : {}),
+      })
+      .catch((err: unknown) => request.log.error({ err }, 'audit entry not written'));
+  });
   app.setErrorHandler(async (err, request, reply) => {
+    if (!auditNotes.get(request)?.detail) noteAudit(request, { detail: err instanceof PageError ? err.title : (err as Error).message });
     // The customer-facing pages' errors speak as the operator's product too.
     const brand = request.url.startsWith('/setup')
       ? customerBrand(await opts.directory.branding.current().catch(() => ({ productName: undefined, accent: undefined, logo: undefined })))
@@ -110,7 +131,7 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(js),
   );
 
-  const admin = adminGuard(opts.directory.access);
+  const admin = adminGuard(opts.directory);
   registerAdmin(app, opts, admin);
   registerOrgCredentials(app, opts, admin);
   registerOrgConfig(app, opts, admin);

@@ -25,8 +25,10 @@ export interface Session {
   readonly expires: string;
   /** The token every state-changing form of this session must carry. */
   readonly csrf: string;
-  /** The link that started it. */
+  /** The link that started it (or, for an OpenID Connect sign-in, the session's own id). */
   readonly linkId: string;
+  /** The operator it acts as; null for a break-glass login link's session, and for setup sessions. */
+  readonly operatorId: string | null;
 }
 
 /** Why a link cannot be opened, in words for its page. */
@@ -58,7 +60,12 @@ export class Access {
     private readonly organizations: Organizations,
   ) {}
 
-  private async createLink(kind: LinkKind, orgId: string | null, lifetimeMs: number): Promise<{ secret: string; link: LinkInfo }> {
+  private async createLink(
+    kind: LinkKind,
+    orgId: string | null,
+    lifetimeMs: number,
+    operatorId: string | null = null,
+  ): Promise<{ secret: string; link: LinkInfo }> {
     if (!Number.isFinite(lifetimeMs) || lifetimeMs < 60_000 || lifetimeMs > LIFETIMES.maxMs) {
       throw new DirectoryError('ROLLCALL_BAD_LINK', 'a link must expire after at least a minute and at most 90 days');
     }
@@ -73,6 +80,7 @@ export class Access {
       expires: new Date(created.getTime() + lifetimeMs).toISOString(),
       used: null,
       revoked: null,
+      operator_id: operatorId,
     };
     await this.store.access.insertLink(row);
     return { secret, link: info(row) };
@@ -84,9 +92,32 @@ export class Access {
     return this.createLink('setup', org.id, lifetimeMs);
   }
 
-  /** A one-time login link to the operator console. */
-  createLoginLink(lifetimeMs: number = LIFETIMES.loginMs): Promise<{ secret: string; link: LinkInfo }> {
-    return this.createLink('admin', null, lifetimeMs);
+  /**
+   * A one-time login link to the operator console: for a named operator (their role, their
+   * organizations), or, without one, a break-glass admin recorded as the link itself.
+   */
+  createLoginLink(lifetimeMs: number = LIFETIMES.loginMs, operatorId: string | null = null): Promise<{ secret: string; link: LinkInfo }> {
+    return this.createLink('admin', null, lifetimeMs, operatorId);
+  }
+
+  /** A console session for an operator who signed in with the console's OpenID provider. */
+  async startOperatorSession(operatorId: string): Promise<{ secret: string; session: Session }> {
+    const at = new Date();
+    const sessionSecret = randomBytes(SECRET_BYTES).toString('base64url');
+    const id = randomUUID();
+    const row: ConsoleSessionRow = {
+      id,
+      hash: hash(sessionSecret),
+      kind: 'admin',
+      org_id: null,
+      link_id: `oidc:${id}`,
+      created: at.toISOString(),
+      expires: new Date(at.getTime() + LIFETIMES.adminSessionMs).toISOString(),
+      ended: null,
+      operator_id: operatorId,
+    };
+    await this.store.access.insertSession(row);
+    return { secret: sessionSecret, session: sessionOf(row, sessionSecret) };
   }
 
   async listSetupLinks(slug: string): Promise<LinkInfo[]> {
@@ -140,9 +171,10 @@ export class Access {
       created: at.toISOString(),
       expires,
       ended: null,
+      operator_id: link.operator_id,
     };
     await this.store.access.insertSession(row);
-    return { secret: sessionSecret, session: { id: row.id, kind, orgId: row.org_id, expires, csrf: csrfOf(sessionSecret), linkId: link.id } };
+    return { secret: sessionSecret, session: sessionOf(row, sessionSecret) };
   }
 
   /** The live session of a cookie's secret, or undefined (unknown, ended or expired). */
@@ -150,12 +182,16 @@ export class Access {
     if (!secret || secret.length > 128) return undefined;
     const row = await this.store.access.findSession(hash(secret));
     if (!row || row.ended || Date.parse(row.expires) <= Date.now()) return undefined;
-    return { id: row.id, kind: row.kind, orgId: row.org_id, expires: row.expires, csrf: csrfOf(secret), linkId: row.link_id };
+    return sessionOf(row, secret);
   }
 
   async end(id: string): Promise<void> {
     await this.store.access.endSession(id, now());
   }
+}
+
+function sessionOf(row: ConsoleSessionRow, secret: string): Session {
+  return { id: row.id, kind: row.kind, orgId: row.org_id, expires: row.expires, csrf: csrfOf(secret), linkId: row.link_id, operatorId: row.operator_id };
 }
 
 /** The CSRF token of a session: derived from its secret, so nothing more is stored. */

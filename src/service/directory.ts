@@ -1,6 +1,8 @@
 import type { Store } from '../store/store.js';
 import { Access } from './access.js';
+import { Audit } from './audit.js';
 import { Brandings, type BrandingDefaults } from './branding.js';
+import { Operators } from './operators.js';
 import { Bulk } from './bulk.js';
 import { Catalog } from './catalog.js';
 import { Clients, type ClientsOptions } from './clients.js';
@@ -19,6 +21,8 @@ export interface DirectoryOptions {
   readonly clients?: ClientsOptions;
   /** The customer-facing pages' branding from the configuration file (`brand`). */
   readonly branding?: BrandingDefaults;
+  /** Days the audit trail keeps an entry (default 365). */
+  readonly auditRetentionDays?: number;
 }
 
 /** The service layer, composed over one store. */
@@ -42,6 +46,10 @@ export class Directory {
   readonly clients: Clients;
   /** The customer-facing pages' product name, accent and logo. */
   readonly branding: Brandings;
+  /** The console's operators and their roles. */
+  readonly operators: Operators;
+  /** Who changed what: the console, the CLI and the application API. */
+  readonly audit: Audit;
 
   constructor(
     readonly store: Store,
@@ -59,6 +67,8 @@ export class Directory {
     this.clients = new Clients(store, this.organizations, options.clients);
     this.access.removesClientsWith(this.clients);
     this.branding = new Brandings(store, options.branding);
+    this.operators = new Operators(store, this.organizations);
+    this.audit = new Audit(store, options.auditRetentionDays);
     // One by one when an application hook may await before a create (see Bulk.run).
     this.bulk = new Bulk(
       this.users,

@@ -24,6 +24,9 @@ const KINDS = {
   ROLLCALL_NO_KEYS: 'notFound',
   ROLLCALL_NO_CLIENT: 'notFound',
   ROLLCALL_BAD_CLIENT: 'invalid',
+  ROLLCALL_BAD_OPERATOR: 'invalid',
+  ROLLCALL_OPERATOR_EXISTS: 'conflict',
+  ROLLCALL_NO_OPERATOR: 'notFound',
 } as const satisfies Record<string, DirectoryErrorKind>;
 
 /** The stable codes of directory errors (the CLI prints them; scripts may match them). */

@@ -29,6 +29,9 @@ import type {
   OAuthRefreshTokenRow,
   WebhookDeliveryRow,
   WebhookRow,
+  OperatorRow,
+  AuditRow,
+  NewAuditRow,
 } from './types.js';
 
 export interface PageQuery {
@@ -235,6 +238,42 @@ export interface ServerSettingStore {
   get(name: string): Promise<string | undefined>;
   /** Sets the setting's JSON text; null unsets it. */
   set(name: string, value: string | null): Promise<void>;
+}
+
+/** The console's operators (migration 022). */
+export interface OperatorStore {
+  insert(row: OperatorRow): Promise<void>;
+  get(id: string): Promise<OperatorRow | undefined>;
+  byEmail(emailCi: string): Promise<OperatorRow | undefined>;
+  bySubject(iss: string, sub: string): Promise<OperatorRow | undefined>;
+  list(): Promise<OperatorRow[]>;
+  update(id: string, changes: Partial<Omit<OperatorRow, 'id'>>): Promise<boolean>;
+  delete(id: string): Promise<boolean>;
+  /** Ends the operator's console sessions (removed, or their role changed). */
+  endSessions(operatorId: string, at: string): Promise<void>;
+}
+
+export interface AuditQuery {
+  readonly orgId?: string;
+  /** Only these organizations' entries (an operator limited to some). */
+  readonly orgIds?: readonly string[];
+  /** An actor's label (an email, `cli alice@host`) or id. */
+  readonly actor?: string;
+  readonly since?: string;
+  readonly outcome?: 'ok' | 'denied' | 'failed';
+  readonly after?: number;
+  readonly before?: number;
+  readonly limit: number;
+  /** Newest first (default) or oldest first. */
+  readonly order?: 'asc' | 'desc';
+}
+
+/** The audit trail (migration 022): appended to; nothing edits or deletes an entry but retention. */
+export interface AuditStore {
+  insert(row: NewAuditRow): Promise<void>;
+  list(q: AuditQuery): Promise<AuditRow[]>;
+  /** Deletes the entries older than `before`; how many. */
+  prune(before: string): Promise<number>;
 }
 
 /** SET signing keys and RFC 8936 poll streams (migration 015). */
@@ -458,6 +497,8 @@ export interface StoreSession {
   readonly catalog: CatalogStore;
   readonly secrets: SecretStore;
   readonly serverSettings: ServerSettingStore;
+  readonly operators: OperatorStore;
+  readonly audit: AuditStore;
   readonly securityEvents: SecurityEventStore;
 }
 

@@ -278,6 +278,8 @@ export interface AccessLinksTable {
   expires: string;
   used: string | null;
   revoked: string | null;
+  /** The named operator a login link was made for (migration 022); null otherwise. */
+  operator_id: string | null;
 }
 
 export interface ConsoleSessionsTable {
@@ -289,6 +291,41 @@ export interface ConsoleSessionsTable {
   created: string;
   expires: string;
   ended: string | null;
+  /** The operator the session acts as (migration 022); null for a break-glass login link's. */
+  operator_id: string | null;
+}
+
+/** A person who may use the console (migration 022). */
+export interface OperatorsTable {
+  id: string;
+  email: string;
+  email_ci: string;
+  name: string | null;
+  role: 'viewer' | 'operator' | 'admin';
+  /** JSON array of organization ids the operator is limited to; null for every organization. */
+  orgs: string | null;
+  iss: string | null;
+  sub: string | null;
+  created: string;
+  last_sign_in: string | null;
+}
+
+/** One audit entry (migration 022). */
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: string;
+  actor_kind: 'operator' | 'login-link' | 'cli' | 'app-token' | 'anonymous';
+  actor_id: string | null;
+  actor: string;
+  via: 'console' | 'cli' | 'api';
+  address: string | null;
+  action: string;
+  org_id: string | null;
+  org: string | null;
+  target: string | null;
+  outcome: 'ok' | 'denied' | 'failed';
+  detail: string | null;
+  changes: string | null;
 }
 
 export interface Database {
@@ -314,6 +351,8 @@ export interface Database {
   oauth_assertion_ids: OAuthAssertionIdsTable;
   oauth_codes: OAuthCodesTable;
   oauth_refresh_tokens: OAuthRefreshTokensTable;
+  operators: OperatorsTable;
+  audit_log: AuditLogTable;
 }
 
 export type OAuthClientRow = Selectable<OAuthClientsTable>;
@@ -380,3 +419,6 @@ export type LogConnectionRow = Selectable<LogConnectionsTable>;
 export type LogMinuteRow = Selectable<LogMinutesTable>;
 export type AccessLinkRow = Selectable<AccessLinksTable>;
 export type ConsoleSessionRow = Selectable<ConsoleSessionsTable>;
+export type OperatorRow = Selectable<OperatorsTable>;
+export type AuditRow = Selectable<AuditLogTable>;
+export type NewAuditRow = Insertable<AuditLogTable>;

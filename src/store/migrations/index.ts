@@ -21,6 +21,7 @@ import { oauthClients } from './018-oauth-clients.js';
 import { assertionIds } from './019-assertion-ids.js';
 import { authorizationCodes } from './020-authorization-codes.js';
 import { serverSettings } from './021-server-settings.js';
+import { operatorsAudit } from './022-operators-audit.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -48,6 +49,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '019-assertion-ids': { up: (db: Kysely<any>) => assertionIds(db, adapter) },
         '020-authorization-codes': { up: (db: Kysely<any>) => authorizationCodes(db, adapter) },
         '021-server-settings': { up: (db: Kysely<any>) => serverSettings(db, adapter) },
+        '022-operators-audit': { up: (db: Kysely<any>) => operatorsAudit(db, adapter) },
       };
     },
   };

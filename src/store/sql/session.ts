@@ -13,6 +13,7 @@ import { SqlMemberships } from './memberships.js';
 import { SqlOrganizations } from './organizations.js';
 import { SqlSecurityEvents } from './security-events.js';
 import { SqlServerSettings } from './server-settings.js';
+import { SqlAudit, SqlOperators } from './operators.js';
 import { SqlTokens } from './tokens.js';
 import { SqlUsers } from './users.js';
 import { SqlWebhooks } from './webhooks.js';
@@ -32,6 +33,8 @@ export class SqlSession implements StoreSession {
   readonly catalog: SqlCatalog;
   readonly secrets: SqlSecrets;
   readonly serverSettings: SqlServerSettings;
+  readonly operators: SqlOperators;
+  readonly audit: SqlAudit;
   readonly securityEvents: SqlSecurityEvents;
   protected readonly context: SqlContext;
 
@@ -50,6 +53,8 @@ export class SqlSession implements StoreSession {
     this.catalog = new SqlCatalog(c);
     this.secrets = new SqlSecrets(c);
     this.serverSettings = new SqlServerSettings(c);
+    this.operators = new SqlOperators(c);
+    this.audit = new SqlAudit(c);
     this.securityEvents = new SqlSecurityEvents(c);
   }
 
