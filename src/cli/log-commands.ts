@@ -122,7 +122,7 @@ function lifetime(text: string, name: string): number {
 }
 
 /** `rollcall org setup-link` and `rollcall admin login-link`: one-time URLs, alone on the last line. */
-export function addLinkCommands(program: Command, org: Command, io: Io): void {
+export function addLinkCommands(program: Command, org: Command, io: Io): Command {
   org
     .command('setup-link <slug>')
     .description("a one-time link for the organization's IT admin to connect their identity provider (printed alone on the last line)")
@@ -160,21 +160,27 @@ export function addLinkCommands(program: Command, org: Command, io: Io): void {
       if (o.json) return io.out(JSON.stringify({ revoked: id, tokens: r.tokens, clients: r.clients }, null, 2));
       io.out(`revoked setup link ${id}${r.tokens.length ? `, ${r.tokens.length} token(s)` : ''}${r.clients.length ? `, ${r.clients.length} client(s)` : ''}`);
     });
-  program
-    .command('admin')
-    .description('the operator console')
+  const admin = program.command('admin').description('the operator console: login links, operators');
+  admin
     .command('login-link')
-    .description('a one-time link that opens a console session (printed alone on the last line)')
+    .description("a one-time link that opens a console session (printed alone on the last line): a named operator's, or a break-glass admin's")
     .option('--expires <duration>', 'how long the link stays usable', '15m')
-    .option('--json', 'print JSON: url, expires')
+    .option('--operator <email>', 'the operator the session acts as (their role and organizations); without it, an admin recorded as the link')
+    .option('--json', 'print JSON: url, expires, operator')
     .addOption(publicUrlOption())
     .addOption(databaseOption())
-    .action(async (o: { expires: string; json?: boolean; publicUrl?: string; database: string }) => {
+    .action(async (o: { expires: string; operator?: string; json?: boolean; publicUrl?: string; database: string }) => {
       const ms = lifetime(o.expires, '--expires');
       const base = origin(o.publicUrl);
-      const { secret, link } = await withWiring(o.database, (w) => w.directory.access.createLoginLink(ms));
-      if (o.json) return io.out(JSON.stringify({ url: `${base}/admin/login/${secret}`, expires: link.expires }, null, 2));
-      io.out(`console login link, valid once until ${link.expires}${o.publicUrl ? '' : ` (no --public-url: pointing at ${base})`}:`);
+      const { secret, link, operator } = await withWiring(o.database, async (w) => {
+        const named = o.operator === undefined ? undefined : await w.directory.operators.get(o.operator);
+        return { ...(await w.directory.access.createLoginLink(ms, named?.id ?? null)), operator: named };
+      });
+      if (o.json) return io.out(JSON.stringify({ url: `${base}/admin/login/${secret}`, expires: link.expires, operator: operator?.email ?? null }, null, 2));
+      io.out(
+        `console login link${operator ? ` for ${operator.email} (${operator.role})` : ' (break-glass: an admin, recorded as the link)'}, valid once until ${link.expires}${o.publicUrl ? '' : ` (no --public-url: pointing at ${base})`}:`,
+      );
       io.out(`${base}/admin/login/${secret}`);
     });
+  return admin;
 }

@@ -17,6 +17,8 @@ import { addWebhookCommands } from './webhook-commands.js';
 import { addClientCommands } from './client-commands.js';
 import { addResourceCommands } from './resource-commands.js';
 import { addBrandingCommands } from './branding-commands.js';
+import { addAuditCommand, addOperatorCommands } from './operator-commands.js';
+import { pendingOf, recordCommand, type PendingCommand } from './audit-cli.js';
 import { colourWanted, highlight, tint, working } from './terminal.js';
 import { addKeyCommands } from './key-commands.js';
 import { addCheckCommand } from './check-command.js';
@@ -245,6 +247,25 @@ export function buildCli(io: Io): Command {
     applyConfig(command, loadConfig(path));
   });
 
+  // The audit trail: a command that changes state writes who ran it, on which host, and how it ended.
+  const audit: { pending?: PendingCommand & { orgId: string | null } } = {};
+  cliAudits.set(program, audit);
+  program.hook('preAction', async (_program, command) => {
+    const pending = pendingOf(command);
+    if (!pending) return;
+    // The organization's id before the command runs: `org delete` leaves none to look up after.
+    const { withDirectory } = await import('./common.js');
+    const orgId = pending.org
+      ? await withDirectory(pending.database, async (d) => (await d.organizations.find(pending.org!))?.id ?? null).catch(() => null)
+      : null;
+    audit.pending = { ...pending, orgId };
+  });
+  program.hook('postAction', async () => {
+    const pending = audit.pending;
+    audit.pending = undefined;
+    if (pending) await recordCommand(pending, 'ok', undefined, io.err);
+  });
+
   const config = program.command('config').description('the configuration file (rollcall.config.json)');
   config
     .command('check')
@@ -329,7 +350,9 @@ export function buildCli(io: Io): Command {
       print(!!o.json, { revoked: id }, () => [`revoked token ${id}`]);
     });
   addLogCommands(program, org, io, print);
-  addLinkCommands(program, org, io);
+  const admin = addLinkCommands(program, org, io);
+  addOperatorCommands(admin, print);
+  addAuditCommand(program, io);
   addWebhookCommands(program, io, print);
   addClientCommands(program, print);
   addCheckCommand(program, io);
@@ -357,6 +380,9 @@ export function howToRun(argv1: string | undefined = process.argv[1], cwd = proc
   return 'rollcall';
 }
 
+/** Each program's command in progress, for the audit entry of a command that fails. */
+const cliAudits = new WeakMap<Command, { pending?: PendingCommand & { orgId: string | null } }>();
+
 /** Runs the CLI; returns the exit code. Errors are one line on stderr. */
 export async function main(argv: string[], io: Io = { out: (l) => console.log(l), err: (l) => console.error(l) }): Promise<number> {
   const program = buildCli(io);
@@ -366,6 +392,8 @@ export async function main(argv: string[], io: Io = { out: (l) => console.log(l)
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
     const known = err instanceof DirectoryError || err instanceof SettingError || err instanceof CliError;
+    const pending = cliAudits.get(program)?.pending;
+    if (pending) await recordCommand(pending, 'failed', (err as Error)?.message, io.err);
     const message = known ? (err as Error).message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
     // One line, but a configuration file's problems, one per line under it.
     const lines = message.split('\n');

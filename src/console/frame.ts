@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Session } from '../service/access.js';
 import type { Branding } from '../service/branding.js';
+import type { Actor } from '../service/operators.js';
 import type { Organization } from '../service/organizations.js';
 import { noteAudit, sendPage, type PageError } from './context.js';
 import { html, postForm, trusted, type Html } from './html.js';
@@ -33,12 +34,21 @@ export interface PageOptions {
   /** The page's h1; '' for none (the body has its own); absent, the title. */
   readonly heading?: string;
   readonly brand?: Brand;
+  /** Who is signed in, beside Log out. */
+  readonly who?: string;
 }
 
 function navigation(o: PageOptions): Html {
   if (!o.nav?.length) return html``;
   const links = o.nav.map(([href, label]) => html`<li><a href="${href}"${o.current === href ? trusted(' aria-current="page"') : ''}>${label}</a></li>`);
-  const logout = o.logout ? postForm(o.logout, o.csrf ?? '', html`<button type="submit">Log out</button>`, trusted(' class="logout"')) : '';
+  const logout = o.logout
+    ? postForm(
+        o.logout,
+        o.csrf ?? '',
+        html`${o.who ? html`<span class="who">${o.who}</span> ` : ''}<button type="submit">Log out</button>`,
+        trusted(' class="logout"'),
+      )
+    : '';
   return html`<nav aria-label="Main"><ul>${links}</ul>${logout}</nav>`;
 }
 
@@ -77,6 +87,9 @@ export function page(o: PageOptions, body: Html): string {
 }
 
 // ---- The operator console ---------------------------------------------------------------------------
+
+/** The actor of a console user's session, when the guard resolved one. */
+const actorOf = (session: Session): Actor | undefined => (session as Session & { actor?: Actor }).actor;
 
 export interface AdminPage {
   readonly session: Session;
@@ -122,7 +135,15 @@ export function adminPage(
         ['/admin', 'Organizations'],
         ['/admin/health', 'Health'],
         ['/admin/branding', 'Branding'],
+        // The admins' pages, named in the navigation of those who may use them (the server decides either way).
+        ...(actorOf(s.session)?.role === 'admin'
+          ? ([
+              ['/admin/operators', 'Operators'],
+              ['/admin/audit', 'Audit'],
+            ] as const)
+          : []),
       ],
+      ...(actorOf(s.session) ? { who: `${actorOf(s.session)!.label} (${actorOf(s.session)!.role})` } : {}),
       current: options.current ?? '',
       csrf: s.session.csrf,
       logout: '/admin/logout',

@@ -13,6 +13,7 @@ import { parseMultipart, MultipartError } from './multipart.js';
 import { registerOrgConfig } from './org-config.js';
 import { registerOrgCredentials } from './org-credentials.js';
 import { registerOrgPages } from './org-pages.js';
+import { registerPeople } from './people-pages.js';
 import { html } from './html.js';
 import { registerSetup } from './setup-routes.js';
 
@@ -136,5 +137,6 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
   registerOrgCredentials(app, opts, admin);
   registerOrgConfig(app, opts, admin);
   registerOrgPages(app, opts, admin);
+  registerPeople(app, opts, admin);
   registerSetup(app, opts);
 };

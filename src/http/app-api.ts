@@ -16,7 +16,7 @@ import { guardInputs } from './input-boundary.js';
 import { decorateForLog } from './provisioning-log.js';
 import { baseUrlOf } from './request.js';
 import { DEFAULTS, orgIssuerPath, orgScimPath, orgTokenPath } from '../defaults.js';
-import { LogFilterError, type ProvisioningLog } from '../service/log/provisioning-log.js';
+import { LogFilterError, parseSince, type ProvisioningLog } from '../service/log/provisioning-log.js';
 import type { RateLimits } from './rate-limit.js';
 import type { SecurityEventPoll } from '../events/set-poll.js';
 import { registerSecurityEventPoll } from './security-event-routes.js';
@@ -53,6 +53,28 @@ function int(name: string, value: unknown, fallback: number, min: number, max: n
  * The application's API (`/api/v1`), authorised by an `app` token of the organization: the events
  * feed with long-polling, and webhook management. Errors use the SCIM error body.
  */
+/** The audit trail's names for the application API's changes (others are named by method and route). */
+const API_ACTIONS: Readonly<Record<string, string>> = {
+  'POST /webhooks': 'webhook.add',
+  'PATCH /webhooks/:id': 'webhook.update',
+  'DELETE /webhooks/:id': 'webhook.remove',
+  'POST /webhooks/:id/test': 'webhook.test',
+  'POST /setup-links': 'setup-link.create',
+  'DELETE /setup-links/:id': 'setup-link.revoke',
+  'POST /clients': 'client.add',
+  'DELETE /clients/:id': 'client.remove',
+  'POST /clients/:id/secrets': 'client.secret.add',
+  'DELETE /clients/:id/secrets/:secretId': 'client.secret.remove',
+  'POST /schemas': 'schema.add',
+  'DELETE /schemas/:urn': 'schema.remove',
+  'POST /roles': 'role.add',
+  'DELETE /roles/:value': 'role.remove',
+  'POST /entitlements': 'entitlement.add',
+  'DELETE /entitlements/:value': 'entitlement.remove',
+  'POST /role-mappings': 'role.map',
+  'DELETE /role-mappings': 'role.unmap',
+};
+
 export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts) => {
   const { directory, webhooks } = opts;
   const handle = errorHandlerFor((err) => directory.unavailable(err));
@@ -69,6 +91,44 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
   app.addHook('onRequest', appAuth(directory, opts.limits));
 
   const org = (request: FastifyRequest): OrgContext => request.org!;
+
+  // The audit trail: every change an application makes through its app token, and refusals of one.
+  app.addHook('onResponse', async (request, reply) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || !request.auth || !request.org) return;
+    const status = reply.statusCode;
+    // The route within the API (the plugin's mount prefix, /api/v1, left off).
+    const route = (request.routeOptions.url ?? request.url.split('?')[0]!).replace(/^\/api\/v\d+/, '');
+    const params = (request.params ?? {}) as Record<string, string>;
+    const target = Object.values(params).filter(Boolean).join(' ') || null;
+    await directory.audit
+      .record({
+        actor: { kind: 'app-token', id: request.auth.tokenId, label: `app token ${request.auth.tokenLabel ?? request.auth.tokenId}` },
+        via: 'api',
+        address: request.ip,
+        action: API_ACTIONS[`${request.method} ${route}`] ?? `api ${request.method} ${route}`,
+        org: { id: request.org.id, slug: request.org.slug },
+        target,
+        outcome: status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'failed',
+        ...(status >= 400 ? { detail: `HTTP ${status}` } : {}),
+      })
+      .catch((err: unknown) => request.log.error({ err }, 'audit entry not written'));
+  });
+
+  // The organization's own audit entries (what its app tokens, the console and the CLI did to it).
+  app.get<{ Querystring: Record<string, string | undefined> }>('/audit', async (request) => {
+    const q = request.query;
+    const limit = int('limit', q.limit, 100, 1, 1000);
+    const after = q.after === undefined ? undefined : int('after', q.after, 0, 0, Number.MAX_SAFE_INTEGER);
+    const since = q.since === undefined ? undefined : parseSince(q.since);
+    const entries = await directory.audit.list({
+      orgId: org(request).id,
+      ...(since ? { since } : {}),
+      ...(q.actor ? { actor: q.actor } : {}),
+      ...(after !== undefined ? { after, order: 'asc' as const } : {}),
+      limit,
+    });
+    return { entries };
+  });
 
   // A long poll waits up to a minute: its handler may take that long (the server's default is 30 s).
   app.get<{ Querystring: Record<string, string | undefined> }>('/events', { handlerTimeout: (MAX_WAIT_SECONDS + 10) * 1000 }, async (request) => {

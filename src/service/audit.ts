@@ -18,7 +18,8 @@ export interface AuditInput {
   readonly address?: string | null | undefined;
   /** A dotted name: `token.revoke`, `org.settings`, `console.login`. */
   readonly action: string;
-  readonly org?: { readonly id: string; readonly slug: string } | null | undefined;
+  /** The organization (its id null once deleted, or when it never existed). */
+  readonly org?: { readonly id: string | null; readonly slug: string } | null | undefined;
   /** What was acted on: a token id, a client id, a webhook URL. */
   readonly target?: string | null | undefined;
   readonly outcome: Outcome;

@@ -93,6 +93,8 @@ for (const engine of ENGINES) {
       await directory.schemas.add('acme', { id: 'urn:acme:params:scim:schemas:extension:hr:2.0:User', name: 'HR', attributes: [{ name: 'costCenter' }] });
       await directory.catalog.add('acme', 'role', { value: 'administrator', display: 'Administrator' });
       await directory.catalog.map('acme', 'administrator', 'displayName', 'Engineering');
+      await directory.operators.add('support@acme-corporation.example.com', 'viewer', ['acme']);
+      await directory.operators.add('platform-team@operator.example.com', 'admin');
       await wiring.log!.flush();
       ids.entry = String((await wiring.log!.list(await directory.organizations.get('acme'), { limit: 1 }))[0]!.id);
     });
@@ -149,6 +151,8 @@ for (const engine of ENGINES) {
           ['organizations', '/admin'],
           ['health', '/admin/health'],
           ['branding', '/admin/branding'],
+          ['operators', '/admin/operators'],
+          ['audit', '/admin/audit'],
           ['overview', '/admin/orgs/acme'],
           ['credentials', '/admin/orgs/acme/credentials'],
           ['users', '/admin/orgs/acme/users'],

@@ -1,0 +1,128 @@
+import type { Command } from 'commander';
+import type { AuditEntry } from '../service/audit.js';
+import type { OperatorInfo } from '../service/operators.js';
+import { CliError, databaseOption, withDirectory, type Io, type Print } from './common.js';
+
+const orgsOf = (text: string | undefined): string[] | null | undefined =>
+  text === undefined
+    ? undefined
+    : text.trim() === '' || text.trim() === '*'
+      ? null
+      : text
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+
+const line = (o: OperatorInfo): string =>
+  `${o.email}\t${o.role}\t${o.orgs ? o.orgs.join(',') : 'every organization'}\t${o.lastSignIn ? `last signed in ${o.lastSignIn}` : 'never signed in'}${o.name ? `\t${o.name}` : ''}`;
+
+/** `rollcall admin operator …`: the console's people and their roles (issue 26). */
+export function addOperatorCommands(admin: Command, print: Print): void {
+  const operator = admin.command('operator').description("the console's operators: who may sign in, with which role, for which organizations");
+  operator
+    .command('add <email>')
+    .description("add an operator: matched by verified email at their first sign-in, then by the identity provider's iss and sub")
+    .requiredOption('--role <role>', 'viewer (reads, changes nothing), operator (manages organizations) or admin (also operators, branding, deletions)')
+    .option('--org <slugs>', 'limit them to these organizations (comma-separated)')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (email: string, o: { role: string; org?: string; json?: boolean; database: string }) => {
+      const added = await withDirectory(o.database, (d) => d.operators.add(email, o.role, orgsOf(o.org)));
+      print(!!o.json, added, () => [`added operator ${line(added)}`]);
+    });
+  operator
+    .command('list')
+    .description('the operators, with their roles and organizations')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (o: { json?: boolean; database: string }) => {
+      const all = await withDirectory(o.database, (d) => d.operators.list());
+      print(!!o.json, all, () => (all.length ? all.map(line) : ['no operators (the console opens with `rollcall admin login-link`)']));
+    });
+  operator
+    .command('set-role <email>')
+    .description('change an operator\'s role (and organizations, with --org; "*" for all): their sessions end, so it holds at once')
+    .requiredOption('--role <role>', 'viewer, operator or admin')
+    .option('--org <slugs>', 'limit them to these organizations (comma-separated; "*" for all)')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (email: string, o: { role: string; org?: string; json?: boolean; database: string }) => {
+      const { after } = await withDirectory(o.database, (d) => d.operators.setRole(email, o.role, orgsOf(o.org)));
+      print(!!o.json, after, () => [`operator ${line(after)}`]);
+    });
+  operator
+    .command('remove <email>')
+    .description('remove an operator: their sessions end at once')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (email: string, o: { json?: boolean; database: string }) => {
+      const removed = await withDirectory(o.database, (d) => d.operators.remove(email));
+      print(!!o.json, { removed: removed.email }, () => [`removed operator ${removed.email}`]);
+    });
+}
+
+function auditLine(e: AuditEntry): string {
+  return [e.at, e.outcome, e.via, e.actor, e.action, e.org ?? '-', e.target ?? '-', e.address ?? '-', e.detail ?? ''].join('\t').trimEnd();
+}
+
+/** `rollcall audit`: the audit trail, oldest first, as text or JSON lines (for a SIEM). */
+export function addAuditCommand(program: Command, io: Io): void {
+  program
+    .command('audit')
+    .description('the audit trail: who changed what, when, from where, and what was refused (oldest first, the newest --limit)')
+    .option('--org <slug>', "one organization's entries")
+    .option('--actor <who>', 'an operator\'s email, "cli user@host", "login-link <id>", or an id')
+    .option('--since <when>', 'a duration back from now (90s, 15m, 1h, 7d) or an ISO time')
+    .option('--outcome <outcome>', 'ok, denied or failed')
+    .option('--limit <n>', 'entries to print (at most 1000)', '100')
+    .option('--json', 'one JSON object per line')
+    .option('--follow', 'keep printing new entries until interrupted')
+    .addOption(databaseOption())
+    .action(
+      async (o: { org?: string; actor?: string; since?: string; outcome?: string; limit: string; json?: boolean; follow?: boolean; database: string }) => {
+        const limit = Number(o.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError(`invalid --limit "${o.limit}" (1 to 1000)`);
+        if (o.outcome !== undefined && !['ok', 'denied', 'failed'].includes(o.outcome))
+          throw new CliError(`invalid --outcome "${o.outcome}" (ok, denied or failed)`);
+        const { parseSince, LogFilterError } = await import('../service/log/provisioning-log.js');
+        let since: string | undefined;
+        try {
+          since = o.since === undefined ? undefined : parseSince(o.since);
+        } catch (err) {
+          if (err instanceof LogFilterError) throw new CliError(err.message.replace(/^"since"/, '--since'));
+          throw err;
+        }
+        const show = (e: AuditEntry) => io.out(o.json ? JSON.stringify(e) : auditLine(e));
+        await withDirectory(o.database, async (d) => {
+          const orgId = o.org === undefined ? undefined : (await d.organizations.find(o.org))?.id;
+          if (o.org !== undefined && orgId === undefined) {
+            // A deleted organization's entries stay: found by the slug they were recorded with.
+            const all = await d.audit.list({ limit: 1000, ...(since ? { since } : {}) });
+            if (!all.some((e) => e.org === o.org)) throw new CliError(`no organization "${o.org}", and no entries recorded for one`);
+          }
+          const filter = {
+            ...(orgId ? { orgId } : {}),
+            ...(o.actor ? { actor: o.actor } : {}),
+            ...(o.outcome ? { outcome: o.outcome as 'ok' } : {}),
+          };
+          const first = (await d.audit.list({ ...filter, ...(since ? { since } : {}), limit }))
+            .filter((e) => o.org === undefined || e.org === o.org || orgId !== undefined)
+            .reverse();
+          if (!o.json && !o.follow && first.length === 0) io.out('no entries');
+          for (const e of first) show(e);
+          if (!o.follow) return;
+          let after = first.length ? first[first.length - 1]!.id : ((await d.audit.list({ limit: 1 }))[0]?.id ?? 0);
+          let stopped = false;
+          const stop = () => (stopped = true);
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          while (!stopped) {
+            const next = await d.audit.list({ ...filter, after, order: 'asc', limit: 1000 });
+            for (const e of next) show(e);
+            if (next.length) after = next[next.length - 1]!.id;
+            else await new Promise((r) => setTimeout(r, 1000));
+          }
+        });
+      },
+    );
+}
