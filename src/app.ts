@@ -48,6 +48,8 @@ export interface WiringOptions {
   readonly allowPrivateJwks?: boolean;
   /** The customer-facing pages' product name, accent and logo file (the configuration's `brand`). */
   readonly branding?: BrandingDefaults;
+  /** Days the audit trail keeps an entry (default 365). */
+  readonly auditRetentionDays?: number;
   /** Record every SCIM request in the provisioning log (default true; false turns it off). */
   readonly provisioningLog?: boolean | ProvisioningLogOptions;
   /** Read heavy lists on threads of their own (src/http/read-threads.ts); off unless asked (`rollcall serve` asks). */
@@ -89,6 +91,7 @@ export function wire(options: WiringOptions): Wiring {
       ...(options.hooks ? { hooks: options.hooks } : {}),
       clients: { jwksPolicy: { allowPrivate: options.allowPrivateJwks ?? false } },
       ...(options.branding ? { branding: options.branding } : {}),
+      ...(options.auditRetentionDays ? { auditRetentionDays: options.auditRetentionDays } : {}),
     });
   const targets = { allowPrivate: options.allowPrivateWebhooks ?? false };
   const keys = new SigningKeys(store);

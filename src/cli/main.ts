@@ -83,6 +83,7 @@ export function buildCli(io: Io): Command {
         bodyLimit: s.bodyLimit,
         allowPrivateWebhooks: s.allowPrivateWebhooks,
         allowPrivateJwks: s.allowPrivateJwks,
+        auditRetentionDays: s.auditRetentionDays,
         ...(s.brand ? { branding: { productName: s.brand.name, accent: s.brand.accent, logoFile: s.brand.logo } } : {}),
         // The log's rows are built and written on a thread of their own, with its own connection.
         provisioningLog: s.provisioningLog ? { thread: { database: s.database } } : false,

@@ -189,6 +189,17 @@ export const OPTIONS: readonly ServerOption[] = [
     on: ['serve'],
   },
   {
+    key: 'auditRetentionDays',
+    flag: '--audit-retention-days <days>',
+    env: 'ROLLCALL_AUDIT_RETENTION_DAYS',
+    help: 'how long the audit trail keeps an entry',
+    type: int(1, 36500),
+    expect: 'an integer from 1 to 36500',
+    read: integer,
+    fallback: '365',
+    on: ['serve'],
+  },
+  {
     key: 'brand.name',
     flag: '--brand-name <name>',
     env: 'ROLLCALL_BRAND_NAME',
@@ -326,6 +337,7 @@ export interface ServerSettings {
   readonly trustProxy?: boolean | string[];
   readonly statementTimeoutMs: number;
   readonly eventRetentionDays: number;
+  readonly auditRetentionDays: number;
   readonly provisioningLog: boolean;
   readonly readThreads: number | 'auto';
   readonly metricsOrgLabel: boolean;

@@ -62,10 +62,12 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(k)) reply.header(k, v);
     return payload;
   });
-  // The audit trail: every state-changing console request, as its response goes (refusals too).
-  app.addHook('onResponse', async (request, reply) => {
+  // The audit trail: every state-changing console request (refusals too), written before its
+  // response is sent, so that whoever sees the response can read the entry.
+  app.addHook('onSend', async (request, reply, payload) => {
     const note = auditNotes.get(request);
-    if (!note || note.skip) return;
+    if (!note || note.skip) return payload;
+    auditNotes.delete(request);
     const status = reply.statusCode;
     const outcome = note.outcome ?? (status < 400 ? 'ok' : status === 401 || status === 403 ? 'denied' : 'failed');
     await opts.directory.audit
@@ -81,6 +83,7 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
         ...(note.changes ? { changes: note.changes } : {}),
       })
       .catch((err: unknown) => request.log.error({ err }, 'audit entry not written'));
+    return payload;
   });
   app.setErrorHandler(async (err, request, reply) => {
     if (!auditNotes.get(request)?.detail) noteAudit(request, { detail: err instanceof PageError ? err.title : (err as Error).message });

@@ -93,8 +93,9 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
   const org = (request: FastifyRequest): OrgContext => request.org!;
 
   // The audit trail: every change an application makes through its app token, and refusals of one.
-  app.addHook('onResponse', async (request, reply) => {
-    if (request.method === 'GET' || request.method === 'HEAD' || !request.auth || !request.org) return;
+  // Written before the response is sent, so that whoever sees the response can read the entry.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.method === 'GET' || request.method === 'HEAD' || !request.auth || !request.org) return payload;
     const status = reply.statusCode;
     // The route within the API (the plugin's mount prefix, /api/v1, left off).
     const route = (request.routeOptions.url ?? request.url.split('?')[0]!).replace(/^\/api\/v\d+/, '');
@@ -112,6 +113,7 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
         ...(status >= 400 ? { detail: `HTTP ${status}` } : {}),
       })
       .catch((err: unknown) => request.log.error({ err }, 'audit entry not written'));
+    return payload;
   });
 
   // The organization's own audit entries (what its app tokens, the console and the CLI did to it).
