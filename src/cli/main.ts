@@ -17,7 +17,7 @@ import { addWebhookCommands } from './webhook-commands.js';
 import { addClientCommands } from './client-commands.js';
 import { addResourceCommands } from './resource-commands.js';
 import { addBrandingCommands } from './branding-commands.js';
-import { addAuditCommand, addOperatorCommands } from './operator-commands.js';
+import { addAuditCommand, addOidcCommands, addOperatorCommands } from './operator-commands.js';
 import { pendingOf, recordCommand, type PendingCommand } from './audit-cli.js';
 import { colourWanted, highlight, tint, working } from './terminal.js';
 import { addKeyCommands } from './key-commands.js';
@@ -353,6 +353,7 @@ export function buildCli(io: Io): Command {
   addLogCommands(program, org, io, print);
   const admin = addLinkCommands(program, org, io);
   addOperatorCommands(admin, print);
+  addOidcCommands(admin, print);
   addAuditCommand(program, io);
   addWebhookCommands(program, io, print);
   addClientCommands(program, print);

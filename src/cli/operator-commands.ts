@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { AuditEntry } from '../service/audit.js';
 import type { OperatorInfo } from '../service/operators.js';
-import { CliError, databaseOption, withDirectory, type Io, type Print } from './common.js';
+import { CliError, databaseOption, origin, publicUrlOption, withDirectory, type Io, type Print } from './common.js';
 
 const orgsOf = (text: string | undefined): string[] | null | undefined =>
   text === undefined
@@ -125,4 +125,81 @@ export function addAuditCommand(program: Command, io: Io): void {
         });
       },
     );
+}
+
+/** `rollcall admin oidc …`: the console's sign-in with the operators' OpenID Connect provider. */
+export function addOidcCommands(admin: Command, print: Print): void {
+  const oidcCommand = admin.command('oidc').description("the console's sign-in with your OpenID Connect provider (Okta, Entra ID, Google…)");
+  oidcCommand
+    .command('set')
+    .description('configure "Sign in with <provider>"; prints the redirect URI to register at the provider')
+    .requiredOption('--issuer <url>', "the provider's issuer (https; http only on loopback)")
+    .requiredOption('--client-id <id>', 'the client id the provider gave the console')
+    .requiredOption('--client-secret <secret>', 'its secret (stored sealed with ROLLCALL_SECRET_KEY, never shown again)')
+    .option('--allowed-domains <domains>', "email domains an operator's verified email must be in (comma-separated)")
+    .option('--name <name>', 'the button\'s words: "Sign in with <name>" (default: the issuer\'s host)')
+    .option('--json', 'print JSON')
+    .addOption(publicUrlOption('the redirect URI printed'))
+    .addOption(databaseOption())
+    .action(
+      async (o: {
+        issuer: string;
+        clientId: string;
+        clientSecret: string;
+        allowedDomains?: string;
+        name?: string;
+        json?: boolean;
+        publicUrl?: string;
+        database: string;
+      }) => {
+        const { ConsoleOidc, OIDC_CALLBACK_PATH } = await import('../service/console-oidc.js');
+        const c = await withDirectory(o.database, (d) =>
+          d.consoleOidc.set({
+            issuer: o.issuer,
+            clientId: o.clientId,
+            clientSecret: o.clientSecret,
+            allowedDomains: o.allowedDomains?.split(','),
+            name: o.name,
+          }),
+        );
+        const redirectUri = `${origin(o.publicUrl)}${OIDC_CALLBACK_PATH}`;
+        print(!!o.json, ConsoleOidc.view(c, redirectUri), () => [
+          `the console signs in with ${c.name} (${c.issuer}), client ${c.clientId}${c.allowedDomains.length ? `, emails in ${c.allowedDomains.join(', ')}` : ''}`,
+          `register this redirect URI at ${c.name}${o.publicUrl ? '' : " (no --public-url: give the server's external URL)"}:`,
+          redirectUri,
+        ]);
+      },
+    );
+  oidcCommand
+    .command('show')
+    .description("the console's OpenID Connect configuration (never the secret)")
+    .option('--json', 'print JSON')
+    .addOption(publicUrlOption('the redirect URI shown'))
+    .addOption(databaseOption())
+    .action(async (o: { json?: boolean; publicUrl?: string; database: string }) => {
+      const { ConsoleOidc, OIDC_CALLBACK_PATH } = await import('../service/console-oidc.js');
+      const c = await withDirectory(o.database, (d) => d.consoleOidc.get());
+      const view = c ? ConsoleOidc.view(c, `${origin(o.publicUrl)}${OIDC_CALLBACK_PATH}`) : null;
+      print(!!o.json, view, () =>
+        view
+          ? [
+              `issuer          ${view.issuer}`,
+              `client id       ${view.clientId}`,
+              `client secret   ${view.clientSecret}`,
+              `allowed domains ${view.allowedDomains.join(', ') || 'any'}`,
+              `button          Sign in with ${view.name}`,
+              `redirect URI    ${view.redirectUri}`,
+            ]
+          : ['not configured: the console opens with login links (rollcall admin login-link)'],
+      );
+    });
+  oidcCommand
+    .command('unset')
+    .description('stop offering the sign-in (login links keep working)')
+    .option('--json', 'print JSON')
+    .addOption(databaseOption())
+    .action(async (o: { json?: boolean; database: string }) => {
+      await withDirectory(o.database, (d) => d.consoleOidc.unset());
+      print(!!o.json, { configured: false }, () => ['the console no longer offers the OpenID Connect sign-in']);
+    });
 }

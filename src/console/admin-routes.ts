@@ -9,7 +9,7 @@ import { hoursChart } from './chart.js';
 import { checkbox, errorSummary, refusalOf, section, sentence, stateOf, table, textField, type FormState } from './components.js';
 import {
   ADMIN_COOKIE,
-  LOGIN_HELP,
+  loginHelp,
   PageError,
   checkCsrf,
   cookie,
@@ -111,7 +111,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions, admin:
   });
   app.post('/admin/logout', async (request, reply) => {
     const session = await access.session(cookie(request, ADMIN_COOKIE));
-    if (!session || session.kind !== 'admin') throw new PageError(401, 'Log in to the Rollcall console', LOGIN_HELP);
+    if (!session || session.kind !== 'admin') throw new PageError(401, 'Log in to the Rollcall console', await loginHelp(directory));
     checkCsrf(session, request);
     const operator = session.operatorId ? await directory.operators.byId(session.operatorId) : undefined;
     await audit.record({
@@ -123,7 +123,7 @@ export function registerAdmin(app: FastifyInstance, opts: ConsoleOptions, admin:
     });
     await access.end(session.id);
     setCookie(reply, request, ADMIN_COOKIE, '', '/admin', null);
-    return sendPage(reply, 200, page({ title: 'Logged out' }, html`<p>Your console session has ended.</p>${LOGIN_HELP}`));
+    return sendPage(reply, 200, page({ title: 'Logged out' }, html`<p>Your console session has ended.</p>${await loginHelp(directory)}`));
   });
 
   // Organizations: searchable by slug or name, 50 a page, each with its connection state; the

@@ -68,6 +68,14 @@ const LOGIN_HELP = html`<p>The console opens with a one-time login link. On the 
 
 export { LOGIN_HELP };
 
+/** How to open the console: "Sign in with <provider>" when one is configured, and the login link either way. */
+export async function loginHelp(directory: Directory): Promise<Html> {
+  const oidc = await directory.consoleOidc.get();
+  if (!oidc) return LOGIN_HELP;
+  return html`<p><a class="button primary" href="/admin/oidc/start">Sign in with ${oidc.name}</a></p>
+    <details><summary>No access to ${oidc.name}?</summary>${LOGIN_HELP}</details>`;
+}
+
 /** The operator's session for a console request, and who they are (their role and organizations). */
 export interface ConsoleUser extends Session {
   readonly actor: Actor;
@@ -115,7 +123,7 @@ export function adminGuard(directory: Directory): AdminGuard {
   const { access, operators, organizations } = directory;
   return async (request) => {
     const session = await access.session(cookie(request, ADMIN_COOKIE));
-    if (!session || session.kind !== 'admin') throw new PageError(401, 'Log in to the Rollcall console', LOGIN_HELP);
+    if (!session || session.kind !== 'admin') throw new PageError(401, 'Log in to the Rollcall console', await loginHelp(directory));
     let actor: Actor;
     if (session.operatorId) {
       const row = await operators.byId(session.operatorId);

@@ -14,6 +14,7 @@ import { registerOrgConfig } from './org-config.js';
 import { registerOrgCredentials } from './org-credentials.js';
 import { registerOrgPages } from './org-pages.js';
 import { registerPeople } from './people-pages.js';
+import { registerOidc } from './oidc-routes.js';
 import { html } from './html.js';
 import { registerSetup } from './setup-routes.js';
 
@@ -141,5 +142,6 @@ export const consolePlugin: FastifyPluginAsync<ConsoleOptions> = async (app, opt
   registerOrgConfig(app, opts, admin);
   registerOrgPages(app, opts, admin);
   registerPeople(app, opts, admin);
+  registerOidc(app, opts);
   registerSetup(app, opts);
 };

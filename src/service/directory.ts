@@ -3,6 +3,7 @@ import { Access } from './access.js';
 import { Audit } from './audit.js';
 import { Brandings, type BrandingDefaults } from './branding.js';
 import { Operators } from './operators.js';
+import { ConsoleOidc } from './console-oidc.js';
 import { Bulk } from './bulk.js';
 import { Catalog } from './catalog.js';
 import { Clients, type ClientsOptions } from './clients.js';
@@ -50,6 +51,8 @@ export class Directory {
   readonly operators: Operators;
   /** Who changed what: the console, the CLI and the application API. */
   readonly audit: Audit;
+  /** The console's sign-in with the operators' OpenID Connect provider. */
+  readonly consoleOidc: ConsoleOidc;
 
   constructor(
     readonly store: Store,
@@ -69,6 +72,7 @@ export class Directory {
     this.branding = new Brandings(store, options.branding);
     this.operators = new Operators(store, this.organizations);
     this.audit = new Audit(store, options.auditRetentionDays);
+    this.consoleOidc = new ConsoleOidc(store);
     // One by one when an application hook may await before a create (see Bulk.run).
     this.bulk = new Bulk(
       this.users,

@@ -238,6 +238,10 @@ export interface ServerSettingStore {
   get(name: string): Promise<string | undefined>;
   /** Sets the setting's JSON text; null unsets it. */
   set(name: string, value: string | null): Promise<void>;
+  /** A setting kept sealed with the secrets-at-rest key (ROLLCALL_SECRET_KEY), opened. */
+  getSealed(name: string): Promise<string | undefined>;
+  /** Sets a setting sealed with the secrets-at-rest key (as it is, without one); null unsets it. */
+  setSealed(name: string, value: string | null): Promise<void>;
 }
 
 /** The console's operators (migration 022). */

@@ -276,6 +276,13 @@ export class SqlSecrets implements SecretStore {
       await this.c.execute(sql`update server_secrets set value = ${box.seal(plain)} where name = ${row.name} and value = ${row.value}`);
       n++;
     }
+    // The console's OpenID Connect client (its secret), kept sealed in the deployment's settings.
+    for (const row of await this.c.rows<{ name: string; value: string }>(sql`select name, value from server_settings where name = 'console-oidc'`)) {
+      const plain = box.open(row.value);
+      if (!box.stale(row.value)) continue;
+      await this.c.execute(sql`update server_settings set value = ${box.seal(plain)} where name = ${row.name} and value = ${row.value}`);
+      n++;
+    }
     for (const row of await this.c.rows<{ org_id: string; kid: string; private_jwk: string }>(sql`select org_id, kid, private_jwk from signing_keys`)) {
       const plain = box.open(row.private_jwk);
       if (!box.stale(row.private_jwk)) continue;

@@ -21,4 +21,13 @@ export class SqlServerSettings implements ServerSettingStore {
       sql`insert into server_settings (name, value, updated) values (${name}, ${value}, ${at}) on conflict (name) do update set value = excluded.value, updated = excluded.updated`,
     );
   }
+
+  async getSealed(name: string): Promise<string | undefined> {
+    const stored = await this.get(name);
+    return stored === undefined ? undefined : this.c.shared.box.open(stored);
+  }
+
+  setSealed(name: string, value: string | null): Promise<void> {
+    return this.set(name, value === null ? null : this.c.shared.box.seal(value));
+  }
 }
