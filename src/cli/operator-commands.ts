@@ -135,7 +135,8 @@ export function addOidcCommands(admin: Command, print: Print): void {
     .description('configure "Sign in with <provider>"; prints the redirect URI to register at the provider')
     .requiredOption('--issuer <url>', "the provider's issuer (https; http only on loopback)")
     .requiredOption('--client-id <id>', 'the client id the provider gave the console')
-    .requiredOption('--client-secret <secret>', 'its secret (stored sealed with ROLLCALL_SECRET_KEY, never shown again)')
+    .option('--client-secret <secret>', 'its secret (stored sealed with ROLLCALL_SECRET_KEY, never shown again)')
+    .option('--private-key <file>', "instead of a secret: the client's private key (PEM or JWK) for private_key_jwt, stored sealed")
     .option('--allowed-domains <domains>', "email domains an operator's verified email must be in (comma-separated)")
     .option('--name <name>', 'the button\'s words: "Sign in with <name>" (default: the issuer\'s host)')
     .option('--json', 'print JSON')
@@ -145,7 +146,8 @@ export function addOidcCommands(admin: Command, print: Print): void {
       async (o: {
         issuer: string;
         clientId: string;
-        clientSecret: string;
+        clientSecret?: string;
+        privateKey?: string;
         allowedDomains?: string;
         name?: string;
         json?: boolean;
@@ -153,11 +155,19 @@ export function addOidcCommands(admin: Command, print: Print): void {
         database: string;
       }) => {
         const { ConsoleOidc, OIDC_CALLBACK_PATH } = await import('../service/console-oidc.js');
+        const { readFile } = await import('node:fs/promises');
+        const privateKey =
+          o.privateKey === undefined
+            ? undefined
+            : await readFile(o.privateKey, 'utf8').catch((err: NodeJS.ErrnoException) => {
+                throw new CliError(`cannot read the private key file ${o.privateKey}: ${err.code ?? err.message}`);
+              });
         const c = await withDirectory(o.database, (d) =>
           d.consoleOidc.set({
             issuer: o.issuer,
             clientId: o.clientId,
             clientSecret: o.clientSecret,
+            privateKey,
             allowedDomains: o.allowedDomains?.split(','),
             name: o.name,
           }),
@@ -185,7 +195,7 @@ export function addOidcCommands(admin: Command, print: Print): void {
           ? [
               `issuer          ${view.issuer}`,
               `client id       ${view.clientId}`,
-              `client secret   ${view.clientSecret}`,
+              `authentication  ${view.authentication}${view.clientSecret ? ` (secret ${view.clientSecret})` : ''}`,
               `allowed domains ${view.allowedDomains.join(', ') || 'any'}`,
               `button          Sign in with ${view.name}`,
               `redirect URI    ${view.redirectUri}`,

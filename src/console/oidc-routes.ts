@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { importJWK, type JWK } from 'jose';
 import * as oidc from 'openid-client';
 import { ConsoleOidc, OIDC_CALLBACK_PATH, openState, signState, type ConsoleOidcConfig } from '../service/console-oidc.js';
 import { Operators } from '../service/operators.js';
@@ -14,6 +15,13 @@ interface Pending {
   readonly verifier: string;
 }
 
+/** How the console's client authenticates at the token endpoint: its secret, or a JWT signed with its key. */
+async function clientAuthOf(c: ConsoleOidcConfig): Promise<oidc.ClientAuth> {
+  if (!c.privateKey) return oidc.ClientSecretBasic(c.clientSecret ?? '');
+  const jwk = JSON.parse(c.privateKey) as JWK & { alg: string; kid: string };
+  return oidc.PrivateKeyJwt({ key: (await importJWK(jwk, jwk.alg)) as CryptoKey, kid: jwk.kid });
+}
+
 /**
  * "Sign in with <provider>": the authorization code flow with PKCE, state and nonce, through
  * openid-client (discovery, the token request, the ID token's signature, issuer, audience, expiry
@@ -26,9 +34,9 @@ export function registerOidc(app: FastifyInstance, opts: ConsoleOptions): void {
   // Discovery, once per configuration and ten minutes (every node does its own).
   let discovered: { key: string; at: number; config: oidc.Configuration } | undefined;
   const configOf = async (c: ConsoleOidcConfig): Promise<oidc.Configuration> => {
-    const key = `${c.issuer} ${c.clientId} ${c.clientSecret}`;
+    const key = `${c.issuer} ${c.clientId} ${c.clientSecret ?? ''} ${c.privateKey ?? ''}`;
     if (discovered && discovered.key === key && Date.now() - discovered.at < 600_000) return discovered.config;
-    const config = await oidc.discovery(new URL(c.issuer), c.clientId, undefined, oidc.ClientSecretBasic(c.clientSecret), {
+    const config = await oidc.discovery(new URL(c.issuer), c.clientId, undefined, await clientAuthOf(c), {
       // The issuer is https, or http on loopback (checked when it was set): development and tests.
       ...(c.issuer.startsWith('http:') ? { execute: [oidc.allowInsecureRequests] } : {}),
       timeout: 10,

@@ -12,7 +12,10 @@ import { SettingError } from './errors.js';
 export interface ConsoleOidcConfig {
   readonly issuer: string;
   readonly clientId: string;
-  readonly clientSecret: string;
+  /** The client's secret (client_secret_basic), or… */
+  readonly clientSecret?: string | undefined;
+  /** …its private key, as a private JWK (JSON text) with `alg`, for private_key_jwt. */
+  readonly privateKey?: string | undefined;
   /** Lower-case email domains an operator's verified email must be in; empty allows any. */
   readonly allowedDomains: readonly string[];
   /** The button's words: "Sign in with <name>". */
@@ -58,19 +61,31 @@ export class ConsoleOidc {
   async set(input: {
     issuer: string;
     clientId: string;
-    clientSecret: string;
+    clientSecret?: string | undefined;
+    privateKey?: string | undefined;
     allowedDomains?: readonly string[] | undefined;
     name?: string | undefined;
   }): Promise<ConsoleOidcConfig> {
     const issuer = checkIssuer(input.issuer);
     const clientId = input.clientId.trim();
     if (!clientId || clientId.length > 500) throw new SettingError('the client id is empty or longer than 500 characters');
-    if (!input.clientSecret || input.clientSecret.length > 2000) throw new SettingError('the client secret is empty or longer than 2000 characters');
+    if ((input.clientSecret === undefined) === (input.privateKey === undefined))
+      throw new SettingError('give the client secret or the private key, one of them');
+    if (input.clientSecret !== undefined && (!input.clientSecret || input.clientSecret.length > 2000))
+      throw new SettingError('the client secret is empty or longer than 2000 characters');
+    const privateKey = input.privateKey === undefined ? undefined : await checkPrivateKey(input.privateKey);
     const allowedDomains = (input.allowedDomains ?? []).map((d) => d.trim().toLowerCase()).filter(Boolean);
     for (const d of allowedDomains) if (!/^[a-z0-9.-]{1,253}$/.test(d) || !d.includes('.')) throw new SettingError(`"${d}" is not an email domain`);
     const name = (input.name ?? '').trim() || new URL(issuer).hostname;
     if (name.length > 60) throw new SettingError('the provider name is longer than 60 characters');
-    const config: ConsoleOidcConfig = { issuer, clientId, clientSecret: input.clientSecret, allowedDomains, name };
+    const config: ConsoleOidcConfig = {
+      issuer,
+      clientId,
+      ...(input.clientSecret !== undefined ? { clientSecret: input.clientSecret } : {}),
+      ...(privateKey !== undefined ? { privateKey } : {}),
+      allowedDomains,
+      name,
+    };
     await this.store.serverSettings.setSealed(SETTING, JSON.stringify(config));
     this.cached = undefined;
     return config;
@@ -83,10 +98,12 @@ export class ConsoleOidc {
 
   /** What may be shown of it: never the secret. */
   static view(c: ConsoleOidcConfig, redirectUri?: string) {
+    const jwk = c.privateKey ? (JSON.parse(c.privateKey) as { alg: string; kid?: string }) : undefined;
     return {
       issuer: c.issuer,
       clientId: c.clientId,
-      clientSecret: '(set; never shown)',
+      authentication: jwk ? `private_key_jwt (${jwk.alg}${jwk.kid ? `, kid ${jwk.kid}` : ''})` : 'client_secret_basic',
+      clientSecret: c.clientSecret ? '(set; never shown)' : null,
       allowedDomains: c.allowedDomains,
       name: c.name,
       ...(redirectUri ? { redirectUri } : {}),
@@ -109,6 +126,44 @@ export class ConsoleOidc {
     if (!base) throw new Error('the deployment has no cursor key (migration 014)');
     return createHmac('sha256', base).update('rollcall console OpenID Connect state').digest();
   }
+}
+
+const KEY_ALGORITHMS = ['RS256', 'PS256', 'ES256', 'ES384', 'EdDSA'] as const;
+
+/**
+ * A private key for private_key_jwt, given as a PEM (PKCS#8) or a private JWK: kept as a private JWK
+ * with its algorithm (RS256 for RSA, ES256/ES384 for P-256/P-384, EdDSA for Ed25519, unless the JWK
+ * names another of those) and a kid. A public key, or a symmetric one, is refused.
+ */
+export async function checkPrivateKey(text: string): Promise<string> {
+  const { createPrivateKey } = await import('node:crypto');
+  const { exportJWK, calculateJwkThumbprint } = await import('jose');
+  let given: { alg?: string; kid?: string } = {};
+  let key: import('node:crypto').KeyObject;
+  try {
+    const trimmed = text.trim();
+    if (trimmed.startsWith('{')) {
+      given = JSON.parse(trimmed) as { alg?: string; kid?: string };
+      key = createPrivateKey({ key: given as import('node:crypto').JsonWebKeyInput['key'], format: 'jwk' });
+    } else key = createPrivateKey(trimmed);
+  } catch {
+    throw new SettingError('the private key is not a private key in PEM (PKCS#8) or JWK form');
+  }
+  const jwk = await exportJWK(key);
+  const alg =
+    given.alg && (KEY_ALGORITHMS as readonly string[]).includes(given.alg)
+      ? given.alg
+      : jwk.kty === 'RSA'
+        ? 'RS256'
+        : jwk.kty === 'OKP'
+          ? 'EdDSA'
+          : jwk.crv === 'P-384'
+            ? 'ES384'
+            : jwk.crv === 'P-256'
+              ? 'ES256'
+              : undefined;
+  if (!alg) throw new SettingError(`the private key's type (${jwk.kty}${jwk.crv ? ` ${jwk.crv}` : ''}) is not one of RSA, P-256, P-384 or Ed25519`);
+  return JSON.stringify({ ...jwk, alg, kid: given.kid ?? (await calculateJwkThumbprint(jwk)) });
 }
 
 /** A signed, expiring value for a cookie: base64url(JSON).signature. */

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { exportPKCS8, generateKeyPair } from 'jose';
 import type { Command } from 'commander';
 import { CLI_ACTIONS, CLI_UNAUDITED, pathOf } from '../../src/cli/audit-cli.js';
 import { buildCli } from '../../src/cli/main.js';
@@ -82,6 +86,66 @@ for (const engine of ENGINES) {
       const text = await run(['audit', '--outcome', 'failed', ...d()]);
       assert.equal(text.stdout.trim().split('\n').length, 4);
       assert.match((await run(['audit', '--since', 'yesterday', ...d()])).stderr, /--since/);
+    });
+
+    test('admin oidc set, show and unset: https issuers only (loopback http for development), a secret or a private key, never printed nor in the trail', async () => {
+      const secret = 'oidc-client-secret-do-not-print-0123456789';
+      const refused = await run(['admin', 'oidc', 'set', '--issuer', 'http://idp.example.com', '--client-id', 'c', '--client-secret', secret, ...d()]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /the issuer must be https \(http only on loopback, for development\)/);
+      const set = await run([
+        'admin',
+        'oidc',
+        'set',
+        '--issuer',
+        'https://acme.okta.com/',
+        '--client-id',
+        '0oa1',
+        '--client-secret',
+        secret,
+        '--allowed-domains',
+        'Acme.com,acme.co.uk',
+        '--name',
+        'Acme Okta',
+        '--public-url',
+        'https://scim.example.com',
+        ...d(),
+      ]);
+      assert.equal(set.code, 0, set.stderr);
+      assert.match(set.stdout, /^https:\/\/scim\.example\.com\/admin\/oidc\/callback$/m, 'the redirect URI to register, alone on its line');
+      const shown = JSON.parse((await run(['admin', 'oidc', 'show', '--json', '--public-url', 'https://scim.example.com', ...d()])).stdout);
+      assert.deepEqual(
+        [shown.issuer, shown.clientId, shown.authentication, shown.allowedDomains, shown.name, shown.redirectUri],
+        ['https://acme.okta.com', '0oa1', 'client_secret_basic', ['acme.com', 'acme.co.uk'], 'Acme Okta', 'https://scim.example.com/admin/oidc/callback'],
+      );
+      const everything = set.stdout + JSON.stringify(shown) + (await run(['audit', '--json', ...d()])).stdout;
+      assert.ok(!everything.includes(secret), 'the client secret is never printed or recorded');
+      // A private key instead of the secret (private_key_jwt): its algorithm and kid are shown, never the key.
+      const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+      const pem = await exportPKCS8(privateKey);
+      const keyFile = join(mkdtempSync(join(tmpdir(), 'rollcall-oidc-')), 'console.pem');
+      writeFileSync(keyFile, pem);
+      const keyed = await run(['admin', 'oidc', 'set', '--issuer', 'https://acme.okta.com', '--client-id', '0oa2', '--private-key', keyFile, '--json', ...d()]);
+      assert.equal(keyed.code, 0, keyed.stderr);
+      assert.match(JSON.parse(keyed.stdout).authentication, /^private_key_jwt \(ES256, kid [\w-]{43}\)$/);
+      assert.ok(!keyed.stdout.includes(pem.split('\n')[1]!), 'the key is never printed');
+      const both = await run([
+        'admin',
+        'oidc',
+        'set',
+        '--issuer',
+        'https://acme.okta.com',
+        '--client-id',
+        '0oa2',
+        '--private-key',
+        keyFile,
+        '--client-secret',
+        'x',
+        ...d(),
+      ]);
+      assert.match(both.stderr, /give the client secret or the private key, one of them/);
+      assert.equal((await run(['admin', 'oidc', 'unset', ...d()])).code, 0);
+      assert.match((await run(['admin', 'oidc', 'show', ...d()])).stdout, /not configured/);
     });
 
     test("an organization's changes are found by --org, even after it is deleted", async () => {

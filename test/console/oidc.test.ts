@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import Provider from 'oidc-provider';
 import type { Browser, Page } from 'playwright-core';
 import { buildApp, wire, type Wiring } from '../../src/app.js';
@@ -22,6 +23,8 @@ for (const engine of ENGINES) {
     let issuer: string;
     let idp: Server;
     let close: () => Promise<void>;
+    let consolePublicJwk: Record<string, unknown>;
+    let consolePrivatePem: string;
     before(async () => {
       const store = await createStore(engine);
       wiring = wire({ store });
@@ -33,8 +36,22 @@ for (const engine of ENGINES) {
       idp = createServer((req, res) => handler!(req, res));
       await new Promise<void>((r) => idp.listen(0, '127.0.0.1', r));
       issuer = `http://127.0.0.1:${(idp.address() as { port: number }).port}`;
+      const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+      const publicJwk = await exportJWK(publicKey);
+      // The kid Rollcall gives the key (its JWK thumbprint, the same for either half).
+      consolePublicJwk = { ...publicJwk, alg: 'ES256', use: 'sig', kid: await calculateJwkThumbprint(publicJwk) };
+      consolePrivatePem = await exportPKCS8(privateKey);
       const provider = new Provider(issuer, {
         clients: [
+          {
+            client_id: 'rollcall-console-jwt',
+            redirect_uris: [`${origin}/admin/oidc/callback`],
+            response_types: ['code'],
+            grant_types: ['authorization_code'],
+            token_endpoint_auth_method: 'private_key_jwt',
+            token_endpoint_auth_signing_alg: 'ES256',
+            jwks: { keys: [consolePublicJwk] },
+          },
           {
             client_id: 'rollcall-console',
             client_secret: CLIENT_SECRET,
@@ -173,6 +190,31 @@ for (const engine of ENGINES) {
       assert.equal(res!.status(), 401, 'the removal ended the session');
       assert.match(await p.locator('main').innerText(), /Sign in with Acme SSO/);
       await p.context().close();
+    });
+
+    test("the console's client authenticates with its private key (private_key_jwt) instead of a secret", async () => {
+      const before = await wiring.directory.consoleOidc.get();
+      const c = await wiring.directory.consoleOidc.set({ issuer, clientId: 'rollcall-console-jwt', privateKey: consolePrivatePem, name: 'Acme SSO' });
+      assert.equal(JSON.parse(c.privateKey!).alg, 'ES256');
+      try {
+        const p = await signIn('ada@acme.example');
+        await p.waitForURL(`${origin}/admin`);
+        assert.match(await p.locator('header').innerText(), /ada@acme\.example \(operator\)/);
+        await p.context().close();
+      } finally {
+        await wiring.directory.consoleOidc.set({
+          issuer,
+          clientId: before!.clientId,
+          clientSecret: before!.clientSecret,
+          allowedDomains: before!.allowedDomains,
+          name: before!.name,
+        });
+      }
+      await assert.rejects(
+        wiring.directory.consoleOidc.set({ issuer, clientId: 'x', privateKey: JSON.stringify(consolePublicJwk) }),
+        /not a private key in PEM \(PKCS#8\) or JWK form/,
+      );
+      await assert.rejects(wiring.directory.consoleOidc.set({ issuer, clientId: 'x' }), /the client secret or the private key, one of them/);
     });
   });
 }
