@@ -26,6 +26,7 @@ import { FairShare } from './http/fair-share.js';
 import { oauthPlugin } from './http/oauth.js';
 import type { UserHooks } from './service/users.js';
 import type { BrandingDefaults } from './service/branding.js';
+import type { ConsoleOidcConfig } from './service/console-oidc.js';
 import type { Store } from './store/store.js';
 
 /** What Rollcall is made of, over one store: every entry point (server, library, CLI) wires it here. */
@@ -50,6 +51,8 @@ export interface WiringOptions {
   readonly branding?: BrandingDefaults;
   /** Days the audit trail keeps an entry (default 365). */
   readonly auditRetentionDays?: number;
+  /** The console's OpenID Connect sign-in from the configuration file, checked (consoleOidcConfig). */
+  readonly consoleOidc?: ConsoleOidcConfig;
   /** Record every SCIM request in the provisioning log (default true; false turns it off). */
   readonly provisioningLog?: boolean | ProvisioningLogOptions;
   /** Read heavy lists on threads of their own (src/http/read-threads.ts); off unless asked (`rollcall serve` asks). */
@@ -92,6 +95,7 @@ export function wire(options: WiringOptions): Wiring {
       clients: { jwksPolicy: { allowPrivate: options.allowPrivateJwks ?? false } },
       ...(options.branding ? { branding: options.branding } : {}),
       ...(options.auditRetentionDays ? { auditRetentionDays: options.auditRetentionDays } : {}),
+      ...(options.consoleOidc ? { consoleOidc: options.consoleOidc } : {}),
     });
   const targets = { allowPrivate: options.allowPrivateWebhooks ?? false };
   const keys = new SigningKeys(store);

@@ -78,12 +78,35 @@ export function buildCli(io: Io): Command {
       const store = await openStore(s.database, { migrate: false, statementTimeoutMs: s.statementTimeoutMs });
       const applied = await store.migrate();
       const retentionDays = s.eventRetentionDays;
+      // The console's sign-in from the configuration file: checked now, so that a mistake stops the start.
+      let consoleOidc;
+      if (s.consoleOidc && Object.keys(s.consoleOidc).length) {
+        const c = s.consoleOidc;
+        if (!c.issuer || !c.clientId)
+          throw new CliError('the console sign-in needs both --console-oidc-issuer and --console-oidc-client-id (consoleOidc.issuer, consoleOidc.clientId)');
+        const { consoleOidcConfig } = await import('../service/console-oidc.js');
+        const { readFile } = await import('node:fs/promises');
+        const privateKey = c.privateKeyFile
+          ? await readFile(c.privateKeyFile, 'utf8').catch((err: NodeJS.ErrnoException) => {
+              throw new CliError(`cannot read the console sign-in's private key ${c.privateKeyFile}: ${err.code ?? err.message}`);
+            })
+          : undefined;
+        consoleOidc = await consoleOidcConfig({
+          issuer: c.issuer,
+          clientId: c.clientId,
+          clientSecret: c.clientSecret,
+          privateKey,
+          allowedDomains: c.allowedDomains?.split(','),
+          name: c.name,
+        });
+      }
       const wiring = wire({
         store,
         bodyLimit: s.bodyLimit,
         allowPrivateWebhooks: s.allowPrivateWebhooks,
         allowPrivateJwks: s.allowPrivateJwks,
         auditRetentionDays: s.auditRetentionDays,
+        ...(consoleOidc ? { consoleOidc } : {}),
         ...(s.brand ? { branding: { productName: s.brand.name, accent: s.brand.accent, logoFile: s.brand.logo } } : {}),
         // The log's rows are built and written on a thread of their own, with its own connection.
         provisioningLog: s.provisioningLog ? { thread: { database: s.database } } : false,

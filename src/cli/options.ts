@@ -200,6 +200,56 @@ export const OPTIONS: readonly ServerOption[] = [
     on: ['serve'],
   },
   {
+    key: 'consoleOidc.issuer',
+    flag: '--console-oidc-issuer <url>',
+    env: 'ROLLCALL_CONSOLE_OIDC_ISSUER',
+    help: "the console's sign-in: your OpenID provider's issuer (rollcall admin oidc set overrides the file's)",
+    type: (z) => z.string().url(),
+    expect: 'a URL',
+    on: ['serve'],
+  },
+  {
+    key: 'consoleOidc.clientId',
+    flag: '--console-oidc-client-id <id>',
+    env: 'ROLLCALL_CONSOLE_OIDC_CLIENT_ID',
+    help: "the console's sign-in: the client id",
+    type: (z) => z.string().min(1).max(500),
+    on: ['serve'],
+  },
+  {
+    key: 'consoleOidc.clientSecret',
+    flag: '--console-oidc-client-secret <secret>',
+    env: 'ROLLCALL_CONSOLE_OIDC_CLIENT_SECRET',
+    help: "the console's sign-in: the client secret (or --console-oidc-private-key)",
+    type: (z) => z.string().min(1).max(2000),
+    secret: true,
+    on: ['serve'],
+  },
+  {
+    key: 'consoleOidc.privateKeyFile',
+    flag: '--console-oidc-private-key <file>',
+    env: 'ROLLCALL_CONSOLE_OIDC_PRIVATE_KEY',
+    help: "the console's sign-in: the client's private key file (PEM or JWK) for private_key_jwt",
+    type: (z) => z.string().min(1),
+    on: ['serve'],
+  },
+  {
+    key: 'consoleOidc.allowedDomains',
+    flag: '--console-oidc-allowed-domains <domains>',
+    env: 'ROLLCALL_CONSOLE_OIDC_ALLOWED_DOMAINS',
+    help: "the console's sign-in: email domains allowed (comma-separated)",
+    type: (z) => z.string(),
+    on: ['serve'],
+  },
+  {
+    key: 'consoleOidc.name',
+    flag: '--console-oidc-name <name>',
+    env: 'ROLLCALL_CONSOLE_OIDC_NAME',
+    help: 'the console\'s sign-in: the button\'s words, "Sign in with <name>"',
+    type: (z) => z.string().min(1).max(60),
+    on: ['serve'],
+  },
+  {
     key: 'brand.name',
     flag: '--brand-name <name>',
     env: 'ROLLCALL_BRAND_NAME',
@@ -344,6 +394,14 @@ export interface ServerSettings {
   readonly allowPrivateWebhooks: boolean;
   readonly allowPrivateJwks: boolean;
   readonly brand?: { readonly name?: string; readonly accent?: string; readonly logo?: string };
+  readonly consoleOidc?: {
+    readonly issuer?: string;
+    readonly clientId?: string;
+    readonly clientSecret?: string;
+    readonly privateKeyFile?: string;
+    readonly allowedDomains?: string;
+    readonly name?: string;
+  };
   readonly worker: { readonly enabled: boolean; readonly webhookTimeoutSeconds: number; readonly leaseGraceSeconds: number };
   readonly console: { readonly enabled: boolean };
 }

@@ -43,49 +43,61 @@ export function checkIssuer(text: string): string {
   return url.href.replace(/\/$/, '');
 }
 
+export interface ConsoleOidcInput {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret?: string | undefined;
+  /** PEM (PKCS#8) or a private JWK. */
+  readonly privateKey?: string | undefined;
+  readonly allowedDomains?: readonly string[] | undefined;
+  readonly name?: string | undefined;
+}
+
+/** A configuration checked: the issuer, one of a secret or a private key, the domains, the name. */
+export async function consoleOidcConfig(input: ConsoleOidcInput): Promise<ConsoleOidcConfig> {
+  const issuer = checkIssuer(input.issuer);
+  const clientId = input.clientId.trim();
+  if (!clientId || clientId.length > 500) throw new SettingError('the client id is empty or longer than 500 characters');
+  if ((input.clientSecret === undefined) === (input.privateKey === undefined)) throw new SettingError('give the client secret or the private key, one of them');
+  if (input.clientSecret !== undefined && (!input.clientSecret || input.clientSecret.length > 2000))
+    throw new SettingError('the client secret is empty or longer than 2000 characters');
+  const privateKey = input.privateKey === undefined ? undefined : await checkPrivateKey(input.privateKey);
+  const allowedDomains = (input.allowedDomains ?? []).map((d) => d.trim().toLowerCase()).filter(Boolean);
+  for (const d of allowedDomains) if (!/^[a-z0-9.-]{1,253}$/.test(d) || !d.includes('.')) throw new SettingError(`"${d}" is not an email domain`);
+  const name = (input.name ?? '').trim() || new URL(issuer).hostname;
+  if (name.length > 60) throw new SettingError('the provider name is longer than 60 characters');
+  const config: ConsoleOidcConfig = {
+    issuer,
+    clientId,
+    ...(input.clientSecret !== undefined ? { clientSecret: input.clientSecret } : {}),
+    ...(privateKey !== undefined ? { privateKey } : {}),
+    allowedDomains,
+    name,
+  };
+  return config;
+}
+
 export class ConsoleOidc {
   private cached: { at: number; config: ConsoleOidcConfig | undefined } | undefined;
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    /** The configuration file's (checked at start, src/cli/main.ts); what the CLI stored comes first. */
+    private readonly configured?: ConsoleOidcConfig,
+  ) {}
 
   /** The configuration, or undefined when the console signs in with login links only. */
   async get(): Promise<ConsoleOidcConfig | undefined> {
     // Read at most every 5 seconds per process: the login page asks on every visit.
     if (this.cached && Date.now() - this.cached.at < 5000) return this.cached.config;
     const text = await this.store.serverSettings.getSealed(SETTING);
-    const config = text ? (JSON.parse(text) as ConsoleOidcConfig) : undefined;
+    const config = text ? (JSON.parse(text) as ConsoleOidcConfig) : this.configured;
     this.cached = { at: Date.now(), config };
     return config;
   }
 
-  async set(input: {
-    issuer: string;
-    clientId: string;
-    clientSecret?: string | undefined;
-    privateKey?: string | undefined;
-    allowedDomains?: readonly string[] | undefined;
-    name?: string | undefined;
-  }): Promise<ConsoleOidcConfig> {
-    const issuer = checkIssuer(input.issuer);
-    const clientId = input.clientId.trim();
-    if (!clientId || clientId.length > 500) throw new SettingError('the client id is empty or longer than 500 characters');
-    if ((input.clientSecret === undefined) === (input.privateKey === undefined))
-      throw new SettingError('give the client secret or the private key, one of them');
-    if (input.clientSecret !== undefined && (!input.clientSecret || input.clientSecret.length > 2000))
-      throw new SettingError('the client secret is empty or longer than 2000 characters');
-    const privateKey = input.privateKey === undefined ? undefined : await checkPrivateKey(input.privateKey);
-    const allowedDomains = (input.allowedDomains ?? []).map((d) => d.trim().toLowerCase()).filter(Boolean);
-    for (const d of allowedDomains) if (!/^[a-z0-9.-]{1,253}$/.test(d) || !d.includes('.')) throw new SettingError(`"${d}" is not an email domain`);
-    const name = (input.name ?? '').trim() || new URL(issuer).hostname;
-    if (name.length > 60) throw new SettingError('the provider name is longer than 60 characters');
-    const config: ConsoleOidcConfig = {
-      issuer,
-      clientId,
-      ...(input.clientSecret !== undefined ? { clientSecret: input.clientSecret } : {}),
-      ...(privateKey !== undefined ? { privateKey } : {}),
-      allowedDomains,
-      name,
-    };
+  async set(input: ConsoleOidcInput): Promise<ConsoleOidcConfig> {
+    const config = await consoleOidcConfig(input);
     await this.store.serverSettings.setSealed(SETTING, JSON.stringify(config));
     this.cached = undefined;
     return config;

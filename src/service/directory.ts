@@ -3,7 +3,7 @@ import { Access } from './access.js';
 import { Audit } from './audit.js';
 import { Brandings, type BrandingDefaults } from './branding.js';
 import { Operators } from './operators.js';
-import { ConsoleOidc } from './console-oidc.js';
+import { ConsoleOidc, type ConsoleOidcConfig } from './console-oidc.js';
 import { Bulk } from './bulk.js';
 import { Catalog } from './catalog.js';
 import { Clients, type ClientsOptions } from './clients.js';
@@ -24,6 +24,8 @@ export interface DirectoryOptions {
   readonly branding?: BrandingDefaults;
   /** Days the audit trail keeps an entry (default 365). */
   readonly auditRetentionDays?: number;
+  /** The console's OpenID Connect sign-in from the configuration file (checked); the CLI's stored one comes first. */
+  readonly consoleOidc?: ConsoleOidcConfig;
 }
 
 /** The service layer, composed over one store. */
@@ -72,7 +74,7 @@ export class Directory {
     this.branding = new Brandings(store, options.branding);
     this.operators = new Operators(store, this.organizations);
     this.audit = new Audit(store, options.auditRetentionDays);
-    this.consoleOidc = new ConsoleOidc(store);
+    this.consoleOidc = new ConsoleOidc(store, options.consoleOidc);
     // One by one when an application hook may await before a create (see Bulk.run).
     this.bulk = new Bulk(
       this.users,

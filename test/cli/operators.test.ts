@@ -10,7 +10,7 @@ import { buildCli } from '../../src/cli/main.js';
 import { Directory } from '../../src/service/directory.js';
 import { openStore } from '../../src/store/open.js';
 import { createDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
-import { run } from '../support/serve.js';
+import { run, serve } from '../support/serve.js';
 
 const leaves = (c: Command): Command[] => c.commands.flatMap((s) => (s.commands.length ? leaves(s) : [s]));
 
@@ -146,6 +146,53 @@ for (const engine of ENGINES) {
       assert.match(both.stderr, /give the client secret or the private key, one of them/);
       assert.equal((await run(['admin', 'oidc', 'unset', ...d()])).code, 0);
       assert.match((await run(['admin', 'oidc', 'show', ...d()])).stdout, /not configured/);
+    });
+
+    test('the configuration flags offer the sign-in on a real server; a bad issuer or a missing secret stops the start with one line', async () => {
+      const node = await serve(db.database, [
+        '--console-oidc-issuer',
+        'https://acme.okta.com',
+        '--console-oidc-client-id',
+        '0oa9',
+        '--console-oidc-client-secret',
+        'from-the-environment-really',
+        '--console-oidc-name',
+        'Acme Okta',
+      ]);
+      try {
+        const page = await (await fetch(`${new URL(node.url).origin}/admin`)).text();
+        assert.match(page, /<a class="button primary" href="\/admin\/oidc\/start">Sign in with Acme Okta<\/a>/);
+        assert.ok(!node.output().includes('from-the-environment-really'));
+      } finally {
+        await node.stop();
+      }
+      const http = await run([
+        'serve',
+        '--port',
+        '0',
+        '--database',
+        db.database,
+        '--console-oidc-issuer',
+        'http://idp.example.com',
+        '--console-oidc-client-id',
+        'x',
+        '--console-oidc-client-secret',
+        'y',
+      ]);
+      assert.equal(http.code, 1);
+      assert.match(http.stderr, /the issuer must be https/);
+      const none = await run([
+        'serve',
+        '--port',
+        '0',
+        '--database',
+        db.database,
+        '--console-oidc-issuer',
+        'https://acme.okta.com',
+        '--console-oidc-client-id',
+        'x',
+      ]);
+      assert.match(none.stderr, /give the client secret or the private key, one of them/);
     });
 
     test("an organization's changes are found by --org, even after it is deleted", async () => {
