@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { Writable } from 'node:stream';
 import Fastify from 'fastify';
+import pino from 'pino';
 import { CONSOLE_RULES, PUBLIC_ROUTES, allows, type Rule } from '../../src/console/permissions.js';
 import type { Role } from '../../src/service/operators.js';
 import { ENGINES } from '../support/engines.js';
@@ -31,8 +33,17 @@ for (const engine of ENGINES) {
   describe(`operators, roles and the audit trail in the console (${engine})`, () => {
     let h: Harness;
     const cookies: Record<string, string> = {};
+    /** Everything the server logged, at trace level: searched for the secrets the tests send. */
+    const logged: string[] = [];
+    const loginSecrets: string[] = [];
     before(async () => {
-      h = await Harness.start(engine);
+      const sink = new Writable({
+        write(chunk, _enc, done) {
+          logged.push(String(chunk));
+          done();
+        },
+      });
+      h = await Harness.start(engine, { logger: pino({ level: 'trace' }, sink) });
       await h.org('acme');
       await h.org('globex');
       const d = h.directory;
@@ -51,6 +62,7 @@ for (const engine of ENGINES) {
 
     async function loginAs(operatorId: string | null): Promise<string> {
       const { secret } = await h.directory.access.createLoginLink(undefined, operatorId);
+      loginSecrets.push(secret);
       return cookieOf((await h.app.inject({ method: 'POST', url: `/admin/login/${secret}` })).headers['set-cookie']);
     }
     const csrfOf = async (cookie: string) =>
@@ -215,11 +227,17 @@ for (const engine of ENGINES) {
         payload: { url: 'https://hooks.example.com/x', secret: chosen },
       });
       assert.equal(hook.statusCode, 201, hook.body);
-      secrets.push(chosen, cookies['admin@ops.example']!.split('=')[1]!);
+      secrets.push(chosen, cookies['admin@ops.example']!.split('=')[1]!, ...loginSecrets);
       const [api] = await h.directory.audit.list({ limit: 1 });
       assert.deepEqual([api!.actor, api!.via, api!.action, api!.org, api!.outcome], ['app token okta', 'api', 'webhook.add', 'acme', 'ok']);
       const everything = JSON.stringify(await h.directory.audit.list({ limit: 1000 }));
       for (const s of secrets) assert.ok(!everything.includes(s), `a secret (${s.slice(0, 6)}…) is in the trail`);
+      // Nor in the server's log, as written or as the parsers would normalise it.
+      const log = logged.join('');
+      assert.ok(log.length > 0, 'the server logged');
+      for (const s of secrets) {
+        for (const form of [s, encodeURIComponent(s), s.toLowerCase()]) assert.ok(!log.includes(form), `a secret (${s.slice(0, 6)}…) is in the server's log`);
+      }
       // GET /api/v1/audit: the organization's own entries, and only those.
       const own = await h.app.inject({ url: '/api/v1/audit?limit=1000', headers: { authorization: `Bearer ${secrets[0]}` } });
       assert.equal(own.statusCode, 200);
