@@ -36,6 +36,8 @@ export interface PageOptions {
   readonly brand?: Brand;
   /** Who is signed in, beside Log out. */
   readonly who?: string;
+  /** A viewer's pages: the forms that change things are not shown (the server refuses them anyway). */
+  readonly readOnly?: boolean;
 }
 
 function navigation(o: PageOptions): Html {
@@ -74,11 +76,12 @@ export function page(o: PageOptions, body: Html): string {
     ${brand.stylesheet ? html`<link rel="stylesheet" href="${brand.stylesheet}">` : ''}
     <script src="/admin/assets/console.js" defer></script>
   </head>
-  <body>
+  <body${o.readOnly ? trusted(' class="read-only"') : ''}>
     <a class="skip" href="#main">Skip to content</a>
     ${header(brand, navigation(o))}
     <main id="main" tabindex="-1">
       ${o.heading === '' ? '' : html`<h1>${o.heading ?? o.title}</h1>`}
+      ${o.readOnly ? html`<p class="note">You have the <strong>viewer</strong> role: you can look at everything here, and change nothing.</p>` : ''}
       ${o.flash ? html`<div class="flash" role="status">${o.flash}</div>` : ''}
       ${body}
     </main>
@@ -144,6 +147,7 @@ export function adminPage(
           : []),
       ],
       ...(actorOf(s.session) ? { who: `${actorOf(s.session)!.label} (${actorOf(s.session)!.role})` } : {}),
+      ...(actorOf(s.session)?.role === 'viewer' ? { readOnly: true } : {}),
       current: options.current ?? '',
       csrf: s.session.csrf,
       logout: '/admin/logout',

@@ -143,6 +143,12 @@ for (const engine of ENGINES) {
 
     test('a viewer who posts a revoke form gets 403 and the token keeps working; the refusal is recorded with who and from where', async () => {
       const { token, info } = await h.directory.organizations.issueToken('acme', 'production okta');
+      // The viewer's page does not offer the form (cosmetic: what follows is the server refusing it).
+      const viewerPage = (await h.app.inject({ url: '/admin/orgs/acme/credentials', headers: { cookie: cookies['viewer@ops.example']! } })).body;
+      assert.match(viewerPage, /<body class="read-only">/);
+      assert.match(viewerPage, /You have the <strong>viewer<\/strong> role/);
+      const operatorPage = (await h.app.inject({ url: '/admin/orgs/acme/credentials', headers: { cookie: cookies['operator@ops.example']! } })).body;
+      assert.match(operatorPage, /<body>/);
       const res = await post(cookies['viewer@ops.example']!, `/admin/orgs/acme/tokens/${info.id}/revoke`, { confirm: 'yes' });
       assert.equal(res.statusCode, 403);
       assert.match(res.body, /Your role, <strong>viewer<\/strong>, may not do this: it needs <strong>operator<\/strong>\. Nothing was changed\./);
