@@ -94,20 +94,14 @@ export function addAuditCommand(program: Command, io: Io): void {
         }
         const show = (e: AuditEntry) => io.out(o.json ? JSON.stringify(e) : auditLine(e));
         await withDirectory(o.database, async (d) => {
+          // An organization by its id; a deleted one by the slug its entries were recorded with.
           const orgId = o.org === undefined ? undefined : (await d.organizations.find(o.org))?.id;
-          if (o.org !== undefined && orgId === undefined) {
-            // A deleted organization's entries stay: found by the slug they were recorded with.
-            const all = await d.audit.list({ limit: 1000, ...(since ? { since } : {}) });
-            if (!all.some((e) => e.org === o.org)) throw new CliError(`no organization "${o.org}", and no entries recorded for one`);
-          }
           const filter = {
-            ...(orgId ? { orgId } : {}),
+            ...(orgId ? { orgId } : o.org !== undefined ? { orgSlug: o.org } : {}),
             ...(o.actor ? { actor: o.actor } : {}),
             ...(o.outcome ? { outcome: o.outcome as 'ok' } : {}),
           };
-          const first = (await d.audit.list({ ...filter, ...(since ? { since } : {}), limit }))
-            .filter((e) => o.org === undefined || e.org === o.org || orgId !== undefined)
-            .reverse();
+          const first = (await d.audit.list({ ...filter, ...(since ? { since } : {}), limit })).reverse();
           if (!o.json && !o.follow && first.length === 0) io.out('no entries');
           for (const e of first) show(e);
           if (!o.follow) return;

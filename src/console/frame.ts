@@ -131,6 +131,7 @@ export function adminPage(
   body: Html,
   options: { current?: string; flash?: Html | string | undefined; heading?: string } = {},
 ): string {
+  const actor = actorOf(s.session);
   return page(
     {
       title,
@@ -139,15 +140,15 @@ export function adminPage(
         ['/admin/health', 'Health'],
         ['/admin/branding', 'Branding'],
         // The admins' pages, named in the navigation of those who may use them (the server decides either way).
-        ...(actorOf(s.session)?.role === 'admin'
+        ...(actor?.role === 'admin'
           ? ([
               ['/admin/operators', 'Operators'],
               ['/admin/audit', 'Audit'],
             ] as const)
           : []),
       ],
-      ...(actorOf(s.session) ? { who: `${actorOf(s.session)!.label} (${actorOf(s.session)!.role})` } : {}),
-      ...(actorOf(s.session)?.role === 'viewer' ? { readOnly: true } : {}),
+      ...(actor ? { who: `${actor!.label} (${actor!.role})` } : {}),
+      ...(actor?.role === 'viewer' ? { readOnly: true } : {}),
       current: options.current ?? '',
       csrf: s.session.csrf,
       logout: '/admin/logout',

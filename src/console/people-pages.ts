@@ -134,17 +134,15 @@ export function registerPeople(app: FastifyInstance, opts: ConsoleOptions, admin
     const org = q.org ? await directory.organizations.find(q.org) : undefined;
     const before = q.before && /^\d{1,15}$/.test(q.before) ? Number(q.before) : undefined;
     const outcome = q.outcome === 'ok' || q.outcome === 'denied' || q.outcome === 'failed' ? q.outcome : undefined;
-    const entries: AuditEntry[] =
-      q.org && !org
-        ? []
-        : await directory.audit.list({
-            ...(org ? { orgId: org.id } : {}),
-            ...(q.actor ? { actor: q.actor } : {}),
-            ...(since ? { since } : {}),
-            ...(outcome ? { outcome } : {}),
-            ...(before ? { before } : {}),
-            limit: 100,
-          });
+    // An organization by its id; a deleted one by the slug its entries were recorded with.
+    const entries: AuditEntry[] = await directory.audit.list({
+      ...(org ? { orgId: org.id } : q.org ? { orgSlug: q.org } : {}),
+      ...(q.actor ? { actor: q.actor } : {}),
+      ...(since ? { since } : {}),
+      ...(outcome ? { outcome } : {}),
+      ...(before ? { before } : {}),
+      limit: 100,
+    });
     const filters = {
       ...(q.org ? { org: q.org } : {}),
       ...(q.actor ? { actor: q.actor } : {}),

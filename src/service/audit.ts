@@ -77,6 +77,7 @@ function entry(r: AuditRow): AuditEntry {
 
 export interface AuditFilter {
   readonly orgId?: string;
+  readonly orgSlug?: string;
   readonly orgIds?: readonly string[];
   readonly actor?: string;
   readonly since?: string;
@@ -121,6 +122,7 @@ export class Audit {
   async list(f: AuditFilter = {}): Promise<AuditEntry[]> {
     const rows = await this.store.audit.list({
       ...(f.orgId !== undefined ? { orgId: f.orgId } : {}),
+      ...(f.orgSlug !== undefined ? { orgSlug: f.orgSlug } : {}),
       ...(f.orgIds !== undefined ? { orgIds: f.orgIds } : {}),
       ...(f.actor !== undefined ? { actor: f.actor } : {}),
       ...(f.since !== undefined ? { since: f.since } : {}),

@@ -113,6 +113,8 @@ interface Stored {
 
 export class Brandings {
   private readonly defaults: Branding;
+  /** The stored branding, read at most every 5 seconds per process (a setup page asks several times). */
+  private cached: { at: number; stored: Promise<Stored> } | undefined;
 
   constructor(
     private readonly store: Store,
@@ -142,6 +144,7 @@ export class Brandings {
 
   /** Stores a change: a value sets the field, null returns it to the configuration's. Every value is checked first. */
   async set(change: BrandingChange): Promise<Branding> {
+    this.cached = undefined;
     const next: Stored = { ...(await this.stored()) };
     if (change.productName !== undefined) {
       if (change.productName === null) delete next.productName;
@@ -156,12 +159,17 @@ export class Brandings {
       else next.logo = { type: checkLogo(change.logo.data).type, data: change.logo.data.toString('base64') };
     }
     await this.store.serverSettings.set(SETTING, Object.keys(next).length ? JSON.stringify(next) : null);
+    this.cached = undefined;
     return this.current();
   }
 
-  private async stored(): Promise<Stored> {
-    const text = await this.store.serverSettings.get(SETTING);
-    return text ? (JSON.parse(text) as Stored) : {};
+  private stored(): Promise<Stored> {
+    if (!this.cached || Date.now() - this.cached.at >= 5000) {
+      const stored = this.store.serverSettings.get(SETTING).then((text) => (text ? (JSON.parse(text) as Stored) : {}));
+      this.cached = { at: Date.now(), stored };
+      stored.catch(() => (this.cached = undefined));
+    }
+    return this.cached.stored;
   }
 }
 

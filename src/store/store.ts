@@ -259,6 +259,8 @@ export interface OperatorStore {
 
 export interface AuditQuery {
   readonly orgId?: string;
+  /** An organization by the slug its entries were recorded with (a deleted one has no id to match). */
+  readonly orgSlug?: string;
   /** Only these organizations' entries (an operator limited to some). */
   readonly orgIds?: readonly string[];
   /** An actor's label (an email, `cli alice@host`) or id. */

@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { Directory } from '../../src/service/directory.js';
 import { openStore } from '../../src/store/open.js';
 import { createDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
-import { run, serve } from '../support/serve.js';
+import { run, serve, until } from '../support/serve.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rollcall-brand-'));
 const LOGO = join(dir, 'logo.svg');
@@ -68,10 +68,11 @@ for (const engine of ENGINES) {
         assert.doesNotMatch(start, /Rollcall/);
         assert.match(await (await fetch(`${origin}/setup/assets/brand.css`)).text(), /--accent: #0f766e/);
         assert.equal((await run(['branding', 'set', '--name', 'Acme HR', ...d()])).code, 0);
-        assert.match(
-          await (await fetch(`${origin}/setup/${secret}`)).text(),
-          /<title>Connect your identity provider · Acme HR<\/title>/,
-          'the stored name comes first, on a running server',
+        // Every node reads the stored branding at most every 5 seconds: wait for this one to see it.
+        await until(
+          async () => /<title>Connect your identity provider · Acme HR<\/title>/.test(await (await fetch(`${origin}/setup/${secret}`)).text()),
+          15_000,
+          'the stored name to come first on a running server',
         );
         await run(['branding', 'unset', ...d()]);
       } finally {

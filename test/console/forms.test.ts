@@ -139,7 +139,7 @@ for (const engine of ENGINES) {
       assert.match(refused.body, /<p id="brand-accent-error" class="field-error">The accent colour must be #rrggbb/);
       assert.match(refused.body, /<p id="brand-logo-error" class="field-error">The logo must be a PNG, JPEG, WebP or SVG image\.<\/p>/);
       assert.match(refused.body, /id="brand-name" name="productName" type="text" value="Acme HR"/);
-      assert.equal((await h.directory.branding.current()).productName, undefined, 'nothing saved');
+      assert.equal((await h.wiring.directory.branding.current()).productName, undefined, 'nothing saved');
       // Without the CSRF token, nothing changes either.
       assert.equal((await multipart([['productName', 'Evil']])).statusCode, 403);
       const saved = await multipart([
@@ -149,7 +149,7 @@ for (const engine of ENGINES) {
         ['logo', '<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>', { filename: 'logo.svg', type: 'image/svg+xml' }],
       ]);
       assert.equal(saved.statusCode, 303);
-      const b = await h.directory.branding.current();
+      const b = await h.wiring.directory.branding.current();
       assert.deepEqual([b.productName, b.accent, b.logo?.type], ['Acme HR', '#4f46e5', 'image/svg+xml']);
       // The logo is served as an image that runs nothing when opened directly.
       const logo = await h.app.inject({ url: '/setup/assets/logo' });
@@ -158,12 +158,12 @@ for (const engine of ENGINES) {
       const css = await h.app.inject({ url: '/setup/assets/brand.css' });
       assert.match(css.body, /--accent: #4f46e5/);
       // A pale accent marks the header but never colours text it would make unreadable.
-      await h.directory.branding.set({ accent: '#fde047' });
+      await h.wiring.directory.branding.set({ accent: '#fde047' });
       const pale = (await h.app.inject({ url: '/setup/assets/brand.css' })).body;
       assert.match(pale, /--accent: #fde047/);
       assert.doesNotMatch(pale, /--blue: #fde047; --on-blue: #ffffff/, 'yellow on white would fail 4.5:1');
       assert.match(pale, /prefers-color-scheme: dark\) \{ :root \{ --blue: #fde047/, 'on the dark ground it reads well');
-      await h.directory.branding.set({ productName: null, accent: null, logo: null });
+      await h.wiring.directory.branding.set({ productName: null, accent: null, logo: null });
       assert.equal((await h.app.inject({ url: '/setup/assets/logo' })).statusCode, 404);
     });
   });

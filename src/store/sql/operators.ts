@@ -52,6 +52,7 @@ export class SqlAudit implements AuditStore {
   list(q: AuditQuery): Promise<AuditRow[]> {
     let s = this.c.db.selectFrom('audit_log').selectAll();
     if (q.orgId !== undefined) s = s.where('org_id', '=', q.orgId);
+    if (q.orgSlug !== undefined) s = s.where('org', '=', q.orgSlug);
     if (q.orgIds !== undefined) s = q.orgIds.length ? s.where('org_id', 'in', q.orgIds) : s.where('org_id', '=', '\u0000none');
     if (q.actor !== undefined) s = s.where((eb) => eb.or([eb('actor', '=', q.actor!), eb('actor_id', '=', q.actor!)]));
     if (q.since !== undefined) s = s.where('at', '>=', q.since);
