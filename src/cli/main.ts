@@ -98,6 +98,10 @@ export function buildCli(io: Io): Command {
           privateKey,
           allowedDomains: c.allowedDomains?.split(','),
           name: c.name,
+          scopes: c.scopes,
+          groupsClaim: c.groupsClaim,
+          allowedGroups: c.allowedGroups?.split(','),
+          groupRoles: c.groupRoles,
         });
       }
       const wiring = wire({

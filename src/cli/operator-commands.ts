@@ -14,7 +14,7 @@ const orgsOf = (text: string | undefined): string[] | null | undefined =>
           .filter(Boolean);
 
 const line = (o: OperatorInfo): string =>
-  `${o.email}\t${o.role}\t${o.orgs ? o.orgs.join(',') : 'every organization'}\t${o.lastSignIn ? `last signed in ${o.lastSignIn}` : 'never signed in'}${o.name ? `\t${o.name}` : ''}`;
+  `${o.email}\t${o.role}${o.source === 'groups' ? ' (from groups)' : ''}\t${o.orgs ? o.orgs.join(',') : 'every organization'}\t${o.lastSignIn ? `last signed in ${o.lastSignIn}` : 'never signed in'}${o.name ? `\t${o.name}` : ''}`;
 
 /** `rollcall admin operator …`: the console's people and their roles (issue 26). */
 export function addOperatorCommands(admin: Command, print: Print): void {
@@ -133,6 +133,13 @@ export function addOidcCommands(admin: Command, print: Print): void {
     .option('--private-key <file>', "instead of a secret: the client's private key (PEM or JWK) for private_key_jwt, stored sealed")
     .option('--allowed-domains <domains>', "email domains an operator's verified email must be in (comma-separated)")
     .option('--name <name>', 'the button\'s words: "Sign in with <name>" (default: the issuer\'s host)')
+    .option('--scopes <scopes>', 'scopes to ask for beyond "openid email profile" (e.g. groups, for Okta\'s groups claim)')
+    .option('--groups-claim <claim>', "the claim that lists the person's groups (default: groups)")
+    .option('--allowed-groups <groups>', 'groups one of which a person must be in to sign in (comma-separated)')
+    .option(
+      '--group-roles <mappings>',
+      'groups that make their members operators: "group=role[:org,org];group=role" (e.g. "Rollcall Admins=admin;Acme Support=viewer:acme")',
+    )
     .option('--json', 'print JSON')
     .addOption(publicUrlOption('the redirect URI printed'))
     .addOption(databaseOption())
@@ -144,6 +151,10 @@ export function addOidcCommands(admin: Command, print: Print): void {
         privateKey?: string;
         allowedDomains?: string;
         name?: string;
+        scopes?: string;
+        groupsClaim?: string;
+        allowedGroups?: string;
+        groupRoles?: string;
         json?: boolean;
         publicUrl?: string;
         database: string;
@@ -156,19 +167,32 @@ export function addOidcCommands(admin: Command, print: Print): void {
             : await readFile(o.privateKey, 'utf8').catch((err: NodeJS.ErrnoException) => {
                 throw new CliError(`cannot read the private key file ${o.privateKey}: ${err.code ?? err.message}`);
               });
-        const c = await withDirectory(o.database, (d) =>
-          d.consoleOidc.set({
+        const c = await withDirectory(o.database, async (d) => {
+          const input = {
             issuer: o.issuer,
             clientId: o.clientId,
             clientSecret: o.clientSecret,
             privateKey,
             allowedDomains: o.allowedDomains?.split(','),
             name: o.name,
-          }),
-        );
+            scopes: o.scopes,
+            groupsClaim: o.groupsClaim,
+            allowedGroups: o.allowedGroups?.split(','),
+            groupRoles: o.groupRoles,
+          };
+          // A mapping limited to an organization that does not exist would grant nothing: say so now.
+          const { consoleOidcConfig } = await import('../service/console-oidc.js');
+          for (const m of (await consoleOidcConfig(input)).groupRoles ?? [])
+            for (const slug of m.orgs ?? [])
+              await d.organizations.get(slug).catch(() => {
+                throw new CliError(`--group-roles: group "${m.group}" names the organization "${slug}", which does not exist`);
+              });
+          return d.consoleOidc.set(input);
+        });
         const redirectUri = `${origin(o.publicUrl)}${OIDC_CALLBACK_PATH}`;
         print(!!o.json, ConsoleOidc.view(c, redirectUri), () => [
-          `the console signs in with ${c.name} (${c.issuer}), client ${c.clientId}${c.allowedDomains.length ? `, emails in ${c.allowedDomains.join(', ')}` : ''}`,
+          `the console signs in with ${c.name} (${c.issuer}), client ${c.clientId}${c.allowedDomains.length ? `, emails in ${c.allowedDomains.join(', ')}` : ''}${c.allowedGroups?.length ? `, members of ${c.allowedGroups.join(', ')}` : ''}`,
+          ...(c.groupRoles ?? []).map((m) => `members of "${m.group}" sign in as ${m.role}${m.orgs ? ` of ${m.orgs.join(', ')}` : ''}`),
           `register this redirect URI at ${c.name}${o.publicUrl ? '' : " (no --public-url: give the server's external URL)"}:`,
           redirectUri,
         ]);
@@ -181,7 +205,7 @@ export function addOidcCommands(admin: Command, print: Print): void {
     .addOption(publicUrlOption('the redirect URI shown'))
     .addOption(databaseOption())
     .action(async (o: { json?: boolean; publicUrl?: string; database: string }) => {
-      const { ConsoleOidc, OIDC_CALLBACK_PATH } = await import('../service/console-oidc.js');
+      const { ConsoleOidc, OIDC_CALLBACK_PATH, formatGroupRole } = await import('../service/console-oidc.js');
       const c = await withDirectory(o.database, (d) => d.consoleOidc.get());
       const view = c ? ConsoleOidc.view(c, `${origin(o.publicUrl)}${OIDC_CALLBACK_PATH}`) : null;
       print(!!o.json, view, () =>
@@ -191,6 +215,14 @@ export function addOidcCommands(admin: Command, print: Print): void {
               `client id       ${view.clientId}`,
               `authentication  ${view.authentication}${view.clientSecret ? ` (secret ${view.clientSecret})` : ''}`,
               `allowed domains ${view.allowedDomains.join(', ') || 'any'}`,
+              `scopes          ${view.scopes.join(' ')}`,
+              ...(view.allowedGroups.length || view.groupRoles.length
+                ? [
+                    `groups claim    ${view.groupsClaim}`,
+                    `allowed groups  ${view.allowedGroups.join(', ') || 'any'}`,
+                    ...view.groupRoles.map((m, i) => `${i ? '               ' : 'group roles    '} ${formatGroupRole(m)}`),
+                  ]
+                : []),
               `button          Sign in with ${view.name}`,
               `redirect URI    ${view.redirectUri}`,
             ]

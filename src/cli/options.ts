@@ -242,6 +242,38 @@ export const OPTIONS: readonly ServerOption[] = [
     on: ['serve'],
   },
   {
+    key: 'consoleOidc.scopes',
+    flag: '--console-oidc-scopes <scopes>',
+    env: 'ROLLCALL_CONSOLE_OIDC_SCOPES',
+    help: 'the console\'s sign-in: scopes beyond "openid email profile" (e.g. groups)',
+    type: (z) => z.string().max(1000),
+    on: ['serve'],
+  },
+  {
+    key: 'consoleOidc.groupsClaim',
+    flag: '--console-oidc-groups-claim <claim>',
+    env: 'ROLLCALL_CONSOLE_OIDC_GROUPS_CLAIM',
+    help: "the console's sign-in: the claim listing the person's groups (default groups)",
+    type: (z) => z.string().min(1).max(100),
+    on: ['serve'],
+  },
+  {
+    key: 'consoleOidc.allowedGroups',
+    flag: '--console-oidc-allowed-groups <groups>',
+    env: 'ROLLCALL_CONSOLE_OIDC_ALLOWED_GROUPS',
+    help: "the console's sign-in: groups one of which a person must be in (comma-separated)",
+    type: (z) => z.string().max(30_000),
+    on: ['serve'],
+  },
+  {
+    key: 'consoleOidc.groupRoles',
+    flag: '--console-oidc-group-roles <mappings>',
+    env: 'ROLLCALL_CONSOLE_OIDC_GROUP_ROLES',
+    help: 'the console\'s sign-in: groups that make their members operators, "group=role[:org,org];…"',
+    type: (z) => z.string().max(30_000),
+    on: ['serve'],
+  },
+  {
     key: 'consoleOidc.name',
     flag: '--console-oidc-name <name>',
     env: 'ROLLCALL_CONSOLE_OIDC_NAME',
@@ -401,6 +433,10 @@ export interface ServerSettings {
     readonly privateKeyFile?: string;
     readonly allowedDomains?: string;
     readonly name?: string;
+    readonly scopes?: string;
+    readonly groupsClaim?: string;
+    readonly allowedGroups?: string;
+    readonly groupRoles?: string;
   };
   readonly worker: { readonly enabled: boolean; readonly webhookTimeoutSeconds: number; readonly leaseGraceSeconds: number };
   readonly console: { readonly enabled: boolean };

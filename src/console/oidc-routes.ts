@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { importJWK, type JWK } from 'jose';
 import * as oidc from 'openid-client';
-import { ConsoleOidc, OIDC_CALLBACK_PATH, openState, signState, type ConsoleOidcConfig } from '../service/console-oidc.js';
+import { ConsoleOidc, OIDC_CALLBACK_PATH, grantOf, groupsOfClaims, openState, signState, type ConsoleOidcConfig } from '../service/console-oidc.js';
 import { Operators } from '../service/operators.js';
 import { ADMIN_COOKIE, PageError, cookie, originOf, setCookie, type ConsoleOptions } from './context.js';
 import { html } from './html.js';
@@ -75,7 +75,7 @@ export function registerOidc(app: FastifyInstance, opts: ConsoleOptions): void {
     const pending: Pending = { state: oidc.randomState(), nonce: oidc.randomNonce(), verifier: oidc.randomPKCECodeVerifier() };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: `${originOf(request, opts.publicUrl)}${OIDC_CALLBACK_PATH}`,
-      scope: 'openid email profile',
+      scope: ['openid', 'email', 'profile', ...(c.scopes ?? [])].join(' '),
       code_challenge: await oidc.calculatePKCECodeChallenge(pending.verifier),
       code_challenge_method: 'S256',
       state: pending.state,
@@ -109,24 +109,28 @@ export function registerOidc(app: FastifyInstance, opts: ConsoleOptions): void {
         idTokenExpected: true,
       });
       claims = tokens.claims();
-      // Many providers put the email in the UserInfo response only (scope-requested claims).
-      if (claims && typeof claims.email !== 'string') {
+      // Many providers put the email (and the groups) in the UserInfo response only (scope-requested claims).
+      const groupsClaim = c.groupsClaim ?? 'groups';
+      if (claims && (typeof claims.email !== 'string' || (usesGroups(c) && claims[groupsClaim] === undefined))) {
         const info = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
         claims = {
           ...claims,
           ...(info.email !== undefined ? { email: info.email } : {}),
           ...(info.email_verified !== undefined ? { email_verified: info.email_verified } : {}),
           ...(info.name !== undefined ? { name: info.name } : {}),
+          ...(claims[groupsClaim] === undefined && info[groupsClaim] !== undefined ? { [groupsClaim]: info[groupsClaim] } : {}),
         };
       }
     } catch (err) {
-      const e = err as Error & { code?: string; error?: string };
+      const e = err as Error & { code?: string; error?: string; cause?: unknown };
+      // openid-client's own message is generic; its cause says which check (never the values it compared).
+      const cause = e.cause instanceof Error && e.cause.message !== e.message ? ` (${e.cause.message})` : '';
       return refuse(
         request,
         403,
         'Sign-in refused',
         `${c.name} did not complete the sign-in (${e.error ?? e.code ?? 'refused'}). Start again.`,
-        `${e.code ?? 'error'}: ${e.message}`,
+        `${e.code ?? 'error'}: ${e.message}${cause}`,
       );
     }
     if (!claims) return refuse(request, 403, 'Sign-in refused', 'No ID token came back.', 'no ID token');
@@ -135,28 +139,87 @@ export function registerOidc(app: FastifyInstance, opts: ConsoleOptions): void {
     if (email && !ConsoleOidc.domainAllowed(c, email)) {
       return refuse(request, 403, 'Not allowed', `${email} is not in a domain this console accepts.`, `email domain not allowed: ${email}`, who);
     }
-    const operator = await directory.operators.matchSignIn({
-      iss: claims.iss,
-      sub: claims.sub,
-      email,
-      emailVerified: claims.email_verified === true,
-      name: typeof claims.name === 'string' ? claims.name : undefined,
-    });
+    let groups: string[] | undefined;
+    try {
+      groups = usesGroups(c) ? groupsOfClaims(c, claims) : undefined;
+    } catch (err) {
+      return refuse(request, 403, 'Sign-in refused', `${(err as Error).message}.`, (err as Error).message, who);
+    }
+    if (!ConsoleOidc.groupAllowed(c, groups)) {
+      return refuse(
+        request,
+        403,
+        'Not allowed',
+        `${who} is not in a group this console accepts${groups === undefined ? ` (${c.name} sent no "${c.groupsClaim ?? 'groups'}" claim)` : ''}.`,
+        `not in an allowed group: ${who}${groups === undefined ? ' (no groups claim)' : ''}`,
+        who,
+      );
+    }
+    const grant = usesGroups(c) ? grantOf(c, groups ?? []) : undefined;
+    const result = await directory.operators.signIn(
+      {
+        iss: claims.iss,
+        sub: claims.sub,
+        email,
+        emailVerified: claims.email_verified === true,
+        name: typeof claims.name === 'string' ? claims.name : undefined,
+      },
+      grant,
+    );
+    const base = { via: 'console' as const, address: request.ip };
+    if (result.removed) {
+      await directory.audit.record({
+        ...base,
+        actor: { kind: 'operator', id: result.removed.id, label: result.removed.email },
+        action: 'operator.remove',
+        target: result.removed.email,
+        outcome: 'ok',
+        detail: `made from ${c.name}'s groups; none grants a role any more`,
+        changes: { before: { role: result.removed.role, orgs: result.removed.orgs }, after: null },
+      });
+    }
+    const operator = result.operator;
     if (!operator) {
+      const why = result.refusal ? ` (${result.refusal})` : email && claims.email_verified !== true ? ' (the email is not verified)' : '';
       return refuse(
         request,
         403,
         'Not an operator',
-        `${who} signed in with ${c.name}, but is not an operator of this console${email && claims.email_verified !== true ? ' (the email is not verified)' : ''}. Ask an admin to add you: rollcall admin operator add.`,
-        `no operator for ${who}`,
+        `${who} signed in with ${c.name}, but is not an operator of this console${why}. Ask an admin to add you: rollcall admin operator add.`,
+        `no operator for ${who}${result.refusal ? `: ${result.refusal}` : ''}`,
         who,
       );
     }
+    const actor = Operators.actorOf(operator);
+    if (result.added) {
+      await directory.audit.record({
+        ...base,
+        actor,
+        action: 'operator.add',
+        target: `${result.added.email} (${result.added.role})`,
+        outcome: 'ok',
+        detail: `made from ${c.name}'s groups: ${grant?.groups.join(', ')}`,
+        changes: { before: null, after: { role: result.added.role, orgs: result.added.orgs } },
+      });
+    }
+    if (result.changed) {
+      await directory.audit.record({
+        ...base,
+        actor,
+        action: 'operator.set-role',
+        target: `${result.changed.after.email} (${result.changed.after.role})`,
+        outcome: 'ok',
+        detail: `from ${c.name}'s groups: ${grant?.groups.join(', ')}`,
+        changes: {
+          before: { role: result.changed.before.role, orgs: result.changed.before.orgs },
+          after: { role: result.changed.after.role, orgs: result.changed.after.orgs },
+        },
+      });
+    }
     const { secret, session } = await directory.access.startOperatorSession(operator.id);
     await directory.audit.record({
-      actor: Operators.actorOf(operator),
-      via: 'console',
-      address: request.ip,
+      ...base,
+      actor,
       action: 'console.sign-in',
       target: c.name,
       outcome: 'ok',
@@ -164,4 +227,9 @@ export function registerOidc(app: FastifyInstance, opts: ConsoleOptions): void {
     setCookie(reply, request, ADMIN_COOKIE, secret, '/admin', session.expires);
     return reply.header('cache-control', 'no-store').redirect('/admin', 303);
   });
+}
+
+/** Whether the configuration reads the groups claim: to require a group, or to map groups to roles. */
+function usesGroups(c: ConsoleOidcConfig): boolean {
+  return !!(c.allowedGroups?.length || c.groupRoles?.length);
 }

@@ -31,7 +31,7 @@ export function registerPeople(app: FastifyInstance, opts: ConsoleOptions, admin
       ? table({
           columns: ['Operator', 'Role', 'Organizations', 'Last sign-in', { label: 'Actions', hidden: true }],
           rows: all.map((o) => [
-            html`${breakable(o.email)}${o.name ? html` <span class="muted">${o.name}</span>` : ''}`,
+            html`${breakable(o.email)}${o.name ? html` <span class="muted">${o.name}</span>` : ''}${o.source === 'groups' ? html` <span class="muted">(role from the provider's groups)</span>` : ''}`,
             postForm(
               `/admin/operators/${o.id}/role`,
               session.csrf,
@@ -63,7 +63,7 @@ export function registerPeople(app: FastifyInstance, opts: ConsoleOptions, admin
         <button type="submit" class="primary">Add operator</button>`,
     );
     const body = html`
-      <p>Who may use this console, and what they may do. Changing a role or removing an operator ends their sessions at once.</p>
+      <p>Who may use this console, and what they may do. Changing a role or removing an operator ends their sessions at once. An operator whose role comes from the provider's groups gets it anew at each sign-in, until an admin changes it here.</p>
       ${list}
       ${section('add-operator', 'Add an operator', addForm)}`;
     return adminPage({ session }, 'Operators', body, { current: '/admin/operators', ...(flash ? { flash } : {}) });

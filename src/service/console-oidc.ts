@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Store } from '../store/store.js';
 import { SettingError } from './errors.js';
+import { RANK, ROLES, type Role } from './operators.js';
 
 /**
  * The console's sign-in with the operators' own OpenID Connect provider (issue 26): its issuer,
@@ -20,6 +21,30 @@ export interface ConsoleOidcConfig {
   readonly allowedDomains: readonly string[];
   /** The button's words: "Sign in with <name>". */
   readonly name: string;
+  /** Scopes asked for beyond `openid email profile` (e.g. `groups`, for Okta to send the groups claim). */
+  readonly scopes?: readonly string[] | undefined;
+  /** The claim that lists the person's groups (`groups` unless told). */
+  readonly groupsClaim?: string | undefined;
+  /** Groups one of which the person must be in to sign in at all; empty allows any. */
+  readonly allowedGroups?: readonly string[] | undefined;
+  /** Groups mapped to a role (and optionally organizations): who may sign in without being added first. */
+  readonly groupRoles?: readonly GroupRole[] | undefined;
+}
+
+/** A group at the provider that grants a role, everywhere or in some organizations (slugs). */
+export interface GroupRole {
+  readonly group: string;
+  readonly role: Role;
+  readonly orgs: readonly string[] | null;
+}
+
+/** What a person's groups grant: the highest role any of them maps to, and where. */
+export interface Grant {
+  readonly role: Role;
+  /** Organization slugs; null for every organization. */
+  readonly orgs: readonly string[] | null;
+  /** The groups that granted it. */
+  readonly groups: readonly string[];
 }
 
 /** The redirect URI to register at the provider, under the server's public URL. */
@@ -51,6 +76,88 @@ export interface ConsoleOidcInput {
   readonly privateKey?: string | undefined;
   readonly allowedDomains?: readonly string[] | undefined;
   readonly name?: string | undefined;
+  /** Space- or comma-separated. */
+  readonly scopes?: string | readonly string[] | undefined;
+  readonly groupsClaim?: string | undefined;
+  readonly allowedGroups?: readonly string[] | undefined;
+  /** `group=role[:org,org];group=role…`, or already parsed. */
+  readonly groupRoles?: string | readonly GroupRole[] | undefined;
+}
+
+const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]{1,100}$/;
+const MAX_GROUPS = 100;
+
+/**
+ * Group-to-role mappings as written on the command line and in the configuration file:
+ * `Rollcall Admins=admin;Acme Support=viewer:acme,globex`. A mapping is `group=role`, optionally
+ * `:` and the organizations (slugs, comma-separated) it is limited to; mappings are separated by
+ * `;` or new lines. The group is everything before the last `=`, so a group's name may hold one.
+ */
+export function parseGroupRoles(text: string): GroupRole[] {
+  const out: GroupRole[] = [];
+  for (const raw of text.split(/[;\n]/)) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    const eq = entry.lastIndexOf('=');
+    if (eq <= 0) throw new SettingError(`"${entry.slice(0, 100)}" is not group=role (e.g. "Rollcall Admins=admin" or "Acme Support=viewer:acme")`);
+    const group = entry.slice(0, eq).trim();
+    const [roleText = '', orgText] = entry.slice(eq + 1).split(':');
+    const role = ROLES.find((r) => r === roleText.trim());
+    if (!role) throw new SettingError(`the role for group "${group.slice(0, 100)}" is "${roleText.trim().slice(0, 40)}"; roles are: ${ROLES.join(', ')}`);
+    const orgs =
+      orgText === undefined
+        ? null
+        : orgText
+            .split(',')
+            .map((o) => o.trim())
+            .filter(Boolean);
+    if (orgs && orgs.length === 0) throw new SettingError(`group "${group.slice(0, 100)}": no organization after ":"`);
+    out.push({ group, role, orgs });
+  }
+  return out;
+}
+
+/** A mapping written back as `parseGroupRoles` reads it. */
+export function formatGroupRole(m: GroupRole): string {
+  return `${m.group}=${m.role}${m.orgs ? `:${m.orgs.join(',')}` : ''}`;
+}
+
+/**
+ * What a person's groups grant under a configuration: the highest role any mapped group gives; its
+ * organizations are the union of those the mappings at that role name, or every organization when
+ * one of them is not limited. Undefined when no mapping is configured, null when none matches.
+ */
+export function grantOf(c: ConsoleOidcConfig, groups: readonly string[]): Grant | null | undefined {
+  const mappings = c.groupRoles ?? [];
+  if (mappings.length === 0) return undefined;
+  const held = new Set(groups);
+  const matched = mappings.filter((m) => held.has(m.group));
+  if (matched.length === 0) return null;
+  const top = Math.max(...matched.map((m) => RANK[m.role]));
+  const atTop = matched.filter((m) => RANK[m.role] === top);
+  const orgs = atTop.some((m) => m.orgs === null) ? null : [...new Set(atTop.flatMap((m) => m.orgs ?? []))].sort();
+  return { role: atTop[0]!.role, orgs, groups: [...new Set(matched.map((m) => m.group))] };
+}
+
+/**
+ * The groups a person's claims list under the configured claim: an array of strings, or one
+ * string. Undefined when the claim is absent; an error when the provider says the list was too long
+ * to send (Entra ID's "groups overage", `_claim_names.groups`).
+ */
+export function groupsOfClaims(c: ConsoleOidcConfig, claims: Record<string, unknown>): string[] | undefined {
+  const name = c.groupsClaim ?? 'groups';
+  const value = claims[name];
+  if (value === undefined) {
+    const names = claims['_claim_names'] as Record<string, unknown> | undefined;
+    if (names && typeof names === 'object' && name in names)
+      throw new SettingError(
+        `the provider left the "${name}" claim out because the person is in too many groups (Entra ID's groups overage); have it send only the groups assigned to the application`,
+      );
+    return undefined;
+  }
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.filter((g): g is string => typeof g === 'string');
+  return [];
 }
 
 /** A configuration checked: the issuer, one of a secret or a private key, the domains, the name. */
@@ -66,6 +173,23 @@ export async function consoleOidcConfig(input: ConsoleOidcInput): Promise<Consol
   for (const d of allowedDomains) if (!/^[a-z0-9.-]{1,253}$/.test(d) || !d.includes('.')) throw new SettingError(`"${d}" is not an email domain`);
   const name = (input.name ?? '').trim() || new URL(issuer).hostname;
   if (name.length > 60) throw new SettingError('the provider name is longer than 60 characters');
+  const scopes = (typeof input.scopes === 'string' ? input.scopes.split(/[\s,]+/) : [...(input.scopes ?? [])])
+    .map((x) => x.trim())
+    .filter((x) => x && !['openid', 'email', 'profile'].includes(x));
+  for (const x of scopes) if (!SCOPE.test(x)) throw new SettingError(`"${x.slice(0, 100)}" is not a scope`);
+  const groupsClaim = (input.groupsClaim ?? '').trim() || 'groups';
+  if (groupsClaim.length > 100) throw new SettingError('the groups claim is longer than 100 characters');
+  const allowedGroups = [...new Set((input.allowedGroups ?? []).map((g) => g.trim()).filter(Boolean))];
+  const groupRoles = typeof input.groupRoles === 'string' ? parseGroupRoles(input.groupRoles) : [...(input.groupRoles ?? [])];
+  if (allowedGroups.length > MAX_GROUPS || groupRoles.length > MAX_GROUPS)
+    throw new SettingError(`at most ${MAX_GROUPS} allowed groups and ${MAX_GROUPS} group mappings`);
+  for (const g of [...allowedGroups, ...groupRoles.map((m) => m.group)])
+    if (g.length > 256) throw new SettingError(`the group "${g.slice(0, 60)}…" is longer than 256 characters`);
+  const seen = new Set<string>();
+  for (const m of groupRoles) {
+    if (seen.has(m.group)) throw new SettingError(`the group "${m.group.slice(0, 100)}" is mapped twice`);
+    seen.add(m.group);
+  }
   const config: ConsoleOidcConfig = {
     issuer,
     clientId,
@@ -73,6 +197,10 @@ export async function consoleOidcConfig(input: ConsoleOidcInput): Promise<Consol
     ...(privateKey !== undefined ? { privateKey } : {}),
     allowedDomains,
     name,
+    ...(scopes.length ? { scopes } : {}),
+    ...(groupsClaim !== 'groups' ? { groupsClaim } : {}),
+    ...(allowedGroups.length ? { allowedGroups } : {}),
+    ...(groupRoles.length ? { groupRoles } : {}),
   };
   return config;
 }
@@ -118,6 +246,10 @@ export class ConsoleOidc {
       clientSecret: c.clientSecret ? '(set; never shown)' : null,
       allowedDomains: c.allowedDomains,
       name: c.name,
+      scopes: ['openid', 'email', 'profile', ...(c.scopes ?? [])],
+      groupsClaim: c.groupsClaim ?? 'groups',
+      allowedGroups: c.allowedGroups ?? [],
+      groupRoles: (c.groupRoles ?? []).map((m) => ({ group: m.group, role: m.role, orgs: m.orgs })),
       ...(redirectUri ? { redirectUri } : {}),
     };
   }
@@ -127,6 +259,12 @@ export class ConsoleOidc {
     if (c.allowedDomains.length === 0) return true;
     const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
     return c.allowedDomains.includes(domain);
+  }
+
+  /** Whether a person's groups include one the configuration requires (any, when none is required). */
+  static groupAllowed(c: ConsoleOidcConfig, groups: readonly string[] | undefined): boolean {
+    if (!c.allowedGroups?.length) return true;
+    return (groups ?? []).some((g) => c.allowedGroups!.includes(g));
   }
 
   /**

@@ -32,6 +32,22 @@ export interface OperatorInfo {
   /** The identity provider's issuer and subject, once they have signed in. */
   readonly issuer: string | null;
   readonly subject: string | null;
+  /** `manual` (an admin set the role) or `groups` (the provider's groups claim sets it at each sign-in). */
+  readonly source: 'manual' | 'groups';
+}
+
+/** What an OpenID Connect sign-in did to the operators: who signed in, and any change the groups made. */
+export interface SignIn {
+  /** The operator signed in as; undefined when the sign-in is refused. */
+  readonly operator: OperatorRow | undefined;
+  /** Made from the groups claim at this sign-in. */
+  readonly added?: OperatorInfo;
+  /** The role or organizations the groups now give, when they changed. */
+  readonly changed?: { readonly before: OperatorInfo; readonly after: OperatorInfo };
+  /** Removed: an operator made from groups, none of which grants a role any more. */
+  readonly removed?: OperatorInfo;
+  /** Why it is refused, in words, when it is. */
+  readonly refusal?: string;
 }
 
 /**
@@ -88,6 +104,7 @@ export class Operators {
       lastSignIn: row.last_sign_in,
       issuer: row.iss,
       subject: row.sub,
+      source: row.source,
     };
   }
 
@@ -105,6 +122,7 @@ export class Operators {
       sub: null,
       created: now(),
       last_sign_in: null,
+      source: 'manual',
     };
     if (await this.store.operators.byEmail(row.email_ci)) throw new DirectoryError('ROLLCALL_OPERATOR_EXISTS', `operator ${address} already exists`);
     await this.store.operators.insert(row);
@@ -134,7 +152,8 @@ export class Operators {
   async setRole(email: string, role: string, orgs?: readonly string[] | null): Promise<{ before: OperatorInfo; after: OperatorInfo }> {
     const row = await this.row(email);
     const before = await this.info(row);
-    const changes = { role: checkRole(role), ...(orgs !== undefined ? { orgs: await this.orgIdsOf(orgs) } : {}) };
+    // An admin's choice holds: an operator made from groups becomes manual, which the groups no longer change.
+    const changes = { role: checkRole(role), source: 'manual' as const, ...(orgs !== undefined ? { orgs: await this.orgIdsOf(orgs) } : {}) };
     await this.store.operators.update(row.id, changes);
     await this.store.operators.endSessions(row.id, now());
     return { before, after: await this.info({ ...row, ...changes }) };
@@ -170,6 +189,77 @@ export class Operators {
     if (!byEmail || byEmail.iss !== null) return undefined;
     await this.store.operators.update(byEmail.id, { iss: claims.iss, sub: claims.sub, last_sign_in: at, ...(claims.name ? { name: claims.name } : {}) });
     return { ...byEmail, iss: claims.iss, sub: claims.sub, last_sign_in: at };
+  }
+
+  /**
+   * An OpenID Connect sign-in, with what the provider's groups grant (undefined when no group is
+   * mapped to a role, null when the person's groups map to none):
+   * - an operator an admin added keeps the role the admin gave (matched as by `matchSignIn`);
+   * - an operator made from groups gets the role the groups give now; their other sessions end when
+   *   it changed, and they are removed (sessions too) when the groups give none;
+   * - someone else is made an operator from the groups, by issuer and subject, named by their email.
+   * A mapping limited to organizations that no longer exist grants nothing, never everything.
+   */
+  async signIn(
+    claims: { iss: string; sub: string; email?: string | undefined; emailVerified?: boolean | undefined; name?: string | undefined },
+    grant: { role: Role; orgs: readonly string[] | null; groups: readonly string[] } | null | undefined,
+  ): Promise<SignIn> {
+    const bound = await this.store.operators.bySubject(claims.iss, claims.sub);
+    if (!bound || bound.source === 'manual') {
+      const operator = await this.matchSignIn(claims);
+      if (operator || grant === undefined) return { operator };
+    }
+    const at = now();
+    const granted = grant ? await this.grantedOrgs(grant.orgs) : null;
+    if (bound) {
+      const before = await this.info(bound);
+      if (!grant || granted === undefined) {
+        await this.store.operators.delete(bound.id);
+        await this.store.operators.endSessions(bound.id, at);
+        return { operator: undefined, removed: before, refusal: 'none of their groups grants a role any more' };
+      }
+      const changes = { role: grant.role, orgs: granted, last_sign_in: at, ...(claims.name ? { name: claims.name } : {}) };
+      await this.store.operators.update(bound.id, changes);
+      const operator = { ...bound, ...changes };
+      if (bound.role === changes.role && bound.orgs === changes.orgs) return { operator };
+      await this.store.operators.endSessions(bound.id, at);
+      return { operator, changed: { before, after: await this.info(operator) } };
+    }
+    if (!grant || granted === undefined)
+      return { operator: undefined, refusal: grant ? 'the organizations their groups grant no longer exist' : 'none of their groups grants a role' };
+    const email = claims.email?.trim();
+    if (!email || !EMAIL.test(email)) return { operator: undefined, refusal: 'the provider sent no email to name them by' };
+    if (await this.store.operators.byEmail(email.toLowerCase()))
+      return {
+        operator: undefined,
+        refusal: `another operator already has the email ${email}${claims.emailVerified === true ? '' : ' (and this one is not verified)'}`,
+      };
+    const row: OperatorRow = {
+      id: randomUUID(),
+      email,
+      email_ci: email.toLowerCase(),
+      name: claims.name ?? null,
+      role: grant.role,
+      orgs: granted,
+      iss: claims.iss,
+      sub: claims.sub,
+      created: at,
+      last_sign_in: at,
+      source: 'groups',
+    };
+    await this.store.operators.insert(row);
+    return { operator: row, added: await this.info(row) };
+  }
+
+  /** A grant's organizations as stored: null for all; undefined when every one it names is gone. */
+  private async grantedOrgs(slugs: readonly string[] | null): Promise<string | null | undefined> {
+    if (slugs === null) return null;
+    const ids: string[] = [];
+    for (const slug of slugs) {
+      const org = await this.organizations.get(slug).catch(() => undefined);
+      if (org) ids.push(org.id);
+    }
+    return ids.length ? JSON.stringify([...new Set(ids)].sort()) : undefined;
   }
 
   /** The actor an operator row is. */

@@ -308,6 +308,8 @@ export interface OperatorsTable {
   sub: string | null;
   created: string;
   last_sign_in: string | null;
+  /** `manual` (an admin set the role) or `groups` (the OpenID provider's groups claim does, at each sign-in); migration 023. */
+  source: 'manual' | 'groups';
 }
 
 /** One audit entry (migration 022). */

@@ -148,6 +148,44 @@ for (const engine of ENGINES) {
       assert.match((await run(['admin', 'oidc', 'show', ...d()])).stdout, /not configured/);
     });
 
+    test('admin oidc set with groups: scopes, the groups claim, allowed groups and group roles; an unknown organization or role refused in words', async () => {
+      const args = ['admin', 'oidc', 'set', '--issuer', 'https://acme.okta.com', '--client-id', '0oa3', '--client-secret', 'group-test-secret'];
+      const unknownOrg = await run([...args, '--group-roles', 'Initech Support=viewer:initech', ...d()]);
+      assert.equal(unknownOrg.code, 1);
+      assert.match(unknownOrg.stderr, /--group-roles: group "Initech Support" names the organization "initech", which does not exist/);
+      const badRole = await run([...args, '--group-roles', 'Admins=root', ...d()]);
+      assert.match(badRole.stderr, /the role for group "Admins" is "root"; roles are: viewer, operator, admin/);
+      assert.match((await run(['admin', 'oidc', 'show', ...d()])).stdout, /not configured/, 'a refused set stored nothing');
+      const set = await run([
+        ...args,
+        '--scopes',
+        'groups',
+        '--allowed-groups',
+        'Staff,Contractors',
+        '--group-roles',
+        'Rollcall Admins=admin;Acme Support=viewer:acme',
+        ...d(),
+      ]);
+      assert.equal(set.code, 0, set.stderr);
+      assert.match(set.stdout, /members of "Acme Support" sign in as viewer of acme/);
+      const shown = JSON.parse((await run(['admin', 'oidc', 'show', '--json', ...d()])).stdout);
+      assert.deepEqual(
+        [shown.scopes, shown.groupsClaim, shown.allowedGroups, shown.groupRoles],
+        [
+          ['openid', 'email', 'profile', 'groups'],
+          'groups',
+          ['Staff', 'Contractors'],
+          [
+            { group: 'Rollcall Admins', role: 'admin', orgs: null },
+            { group: 'Acme Support', role: 'viewer', orgs: ['acme'] },
+          ],
+        ],
+      );
+      const text = (await run(['admin', 'oidc', 'show', ...d()])).stdout;
+      assert.match(text, /group roles {5}Rollcall Admins=admin\n {16}Acme Support=viewer:acme/);
+      assert.equal((await run(['admin', 'oidc', 'unset', ...d()])).code, 0);
+    });
+
     test('the configuration flags offer the sign-in on a real server; a bad issuer or a missing secret stops the start with one line', async () => {
       const node = await serve(db.database, [
         '--console-oidc-issuer',
@@ -193,6 +231,23 @@ for (const engine of ENGINES) {
         'x',
       ]);
       assert.match(none.stderr, /give the client secret or the private key, one of them/);
+      const mapping = await run([
+        'serve',
+        '--port',
+        '0',
+        '--database',
+        db.database,
+        '--console-oidc-issuer',
+        'https://acme.okta.com',
+        '--console-oidc-client-id',
+        'x',
+        '--console-oidc-client-secret',
+        'y',
+        '--console-oidc-group-roles',
+        'Admins',
+      ]);
+      assert.equal(mapping.code, 1);
+      assert.match(mapping.stderr, /"Admins" is not group=role/);
     });
 
     test("an organization's changes are found by --org, even after it is deleted", async () => {

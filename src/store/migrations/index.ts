@@ -22,6 +22,7 @@ import { assertionIds } from './019-assertion-ids.js';
 import { authorizationCodes } from './020-authorization-codes.js';
 import { serverSettings } from './021-server-settings.js';
 import { operatorsAudit } from './022-operators-audit.js';
+import { operatorSource } from './023-operator-source.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -50,6 +51,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '020-authorization-codes': { up: (db: Kysely<any>) => authorizationCodes(db, adapter) },
         '021-server-settings': { up: (db: Kysely<any>) => serverSettings(db, adapter) },
         '022-operators-audit': { up: (db: Kysely<any>) => operatorsAudit(db, adapter) },
+        '023-operator-source': { up: (db: Kysely<any>) => operatorSource(db, adapter) },
       };
     },
   };
