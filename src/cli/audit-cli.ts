@@ -46,7 +46,7 @@ const SAFE_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   'admin login-link': ['operator', 'expires'],
   'admin operator add': ['role', 'org'],
   'admin operator set-role': ['role', 'org'],
-  'admin oidc set': ['issuer', 'clientId', 'allowedDomains', 'name'],
+  'admin oidc set': ['issuer', 'clientId', 'allowedDomains', 'name', 'scopes', 'groupsClaim', 'allowedGroups', 'groupRoles'],
   'token issue': ['label', 'scope', 'expires'],
   'org setup-link': ['expires'],
   'webhook add': ['events', 'format'],

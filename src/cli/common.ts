@@ -5,6 +5,7 @@ import { parseDuration } from '../service/log/durations.js';
 import { flagOf } from './options.js';
 import type { Webhooks } from '../events/webhooks.js';
 import type { Directory } from '../service/directory.js';
+import type { Store } from '../store/store.js';
 
 // The command's modules load when a command runs, not at start: `rollcall org list` reads the
 // database without loading the HTTP server (docs/performance.md, "Start-up").
@@ -23,24 +24,54 @@ export const privateJwksOption = () => flagOf('allowPrivateJwks');
 export const databaseOption = () => flagOf('database');
 
 /** Opens the database, wires Rollcall over it, runs `fn` and closes it again. */
+/**
+ * The database an audited command shares with its audit entry (issue 26): opened once (migrations
+ * checked, secrets resealed once) for the organization's id before the command, the command, and
+ * the entry after it, then closed. One command runs per process.
+ */
+let held: { readonly database: string; readonly store: Promise<Store> } | undefined;
+
+/** Opens the database for the command about to run and the audit entry after it. */
+export function holdStore(database: string): Promise<Store> {
+  if (held?.database === database) return held.store;
+  const store = import('../store/open.js').then(({ openStore }) => openStore(database));
+  store.catch(() => undefined); // whoever uses it sees the error; unused, it is not an unhandled rejection
+  held = { database, store };
+  return store;
+}
+
+/** Closes what `holdStore` opened, once the command's entry is written. */
+export async function releaseStore(): Promise<void> {
+  const h = held;
+  held = undefined;
+  if (h) await (await h.store.catch(() => undefined))?.close();
+}
+
+/** The held store for this database, or a new one the caller closes. */
+async function storeFor(database: string): Promise<{ store: Store; owned: boolean }> {
+  if (held?.database === database) return { store: await held.store, owned: false };
+  const { openStore } = await import('../store/open.js');
+  return { store: await openStore(database), owned: true };
+}
+
 export async function withWiring<T>(database: string, fn: (w: Wiring) => Promise<T>, allowPrivateWebhooks = false, publicUrl?: string): Promise<T> {
-  const [{ openStore }, { wire }] = await Promise.all([import('../store/open.js'), import('../app.js')]);
-  const store = await openStore(database);
+  const { wire } = await import('../app.js');
+  const { store, owned } = await storeFor(database);
   try {
     return await fn(wire({ store, allowPrivateWebhooks, ...(publicUrl ? { publicUrl } : {}) }));
   } finally {
-    await store.close();
+    if (owned) await store.close();
   }
 }
 
 /** Opens the database and runs `fn` with a directory over it (no HTTP, no worker). */
 export async function withDirectory<T>(database: string, fn: (d: Directory) => Promise<T>, options: { allowPrivateJwks?: boolean } = {}): Promise<T> {
-  const [{ openStore }, { Directory }] = await Promise.all([import('../store/open.js'), import('../service/directory.js')]);
-  const store = await openStore(database);
+  const { Directory } = await import('../service/directory.js');
+  const { store, owned } = await storeFor(database);
   try {
     return await fn(new Directory(store, { clients: { jwksPolicy: { allowPrivate: options.allowPrivateJwks ?? false } } }));
   } finally {
-    await store.close();
+    if (owned) await store.close();
   }
 }
 

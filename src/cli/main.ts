@@ -8,7 +8,7 @@ import { resolve } from 'node:path';
 import { VERSION } from '../version.js';
 
 const CONFIG_FILE = 'rollcall.config.json';
-import { CliError, databaseOption, expiresIn, origin, publicUrlOption, withDirectory, type Io } from './common.js';
+import { CliError, databaseOption, expiresIn, holdStore, origin, publicUrlOption, releaseStore, withDirectory, type Io } from './common.js';
 import { settingsOf, withOptionsOf } from './options.js';
 import { addLinkCommands, addLogCommands } from './log-commands.js';
 import { addSchemaCommands } from './schema-commands.js';
@@ -282,7 +282,8 @@ export function buildCli(io: Io): Command {
     const pending = pendingOf(command);
     if (!pending) return;
     // The organization's id before the command runs: `org delete` leaves none to look up after.
-    const { withDirectory } = await import('./common.js');
+    // The command and its entry share one opening of the database.
+    void holdStore(pending.database);
     const orgId = pending.org
       ? await withDirectory(pending.database, async (d) => (await d.organizations.find(pending.org!))?.id ?? null).catch(() => null)
       : null;
@@ -292,6 +293,7 @@ export function buildCli(io: Io): Command {
     const pending = audit.pending;
     audit.pending = undefined;
     if (pending) await recordCommand(pending, 'ok', undefined, io.err);
+    await releaseStore();
   });
 
   const config = program.command('config').description('the configuration file (rollcall.config.json)');
@@ -423,6 +425,7 @@ export async function main(argv: string[], io: Io = { out: (l) => console.log(l)
     const known = err instanceof DirectoryError || err instanceof SettingError || err instanceof CliError;
     const pending = cliAudits.get(program)?.pending;
     if (pending) await recordCommand(pending, 'failed', (err as Error)?.message, io.err);
+    await releaseStore();
     const message = known ? (err as Error).message : `unexpected error: ${(err as Error)?.message ?? String(err)}`;
     // One line, but a configuration file's problems, one per line under it.
     const lines = message.split('\n');
