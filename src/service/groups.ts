@@ -14,7 +14,7 @@ import { etagOf, now, type RequestContext } from './context.js';
 import { change } from './change.js';
 import { MEMBERS_PER_EVENT, valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
 import { storeQuery, type ListPage, type Preconditions, type ResourceService, type ScimResource } from './resource.js';
-import { checkIfMatch, checkRequired, unknownPatchAttributes, withoutRemoved } from './users.js';
+import { checkIfMatch, checkRequired, unknownPatchAttributes, withoutRemoved } from './write-rules.js';
 
 /** How a group is read: with its members, or without touching the memberships table. */
 export interface GroupRead {

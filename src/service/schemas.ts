@@ -14,7 +14,7 @@ import { now } from './context.js';
 import { DirectoryError } from './errors.js';
 import { EventRecorder, type EventBus } from './events.js';
 import type { Organizations } from './organizations.js';
-import { withoutRemoved } from './users.js';
+import { withoutRemoved } from './write-rules.js';
 
 /** An extension as the API, the CLI's --json and the console show it: its schema representation, its resource type, whether it is required. */
 export function describeExtension(e: DeclaredExtension): Record<string, unknown> {

@@ -5,7 +5,7 @@ import { canonicalOrder, normalizeResource } from '../protocol/resource.js';
 import { ENTERPRISE_USER_SCHEMA as ENT, USER_SCHEMA, userResourceType as rt } from '../protocol/schema/index.js';
 import { userColumns } from '../store/sql/columns.js';
 import type { GroupRef, UserWithGroups } from '../store/types.js';
-import { renderUser, resourceOf } from './users.js';
+import { renderUser, resourceOf } from './user-representation.js';
 
 const BASE = 'https://scim.example.com/acme/scim/v2';
 
