@@ -1,4 +1,5 @@
-import { qualifiedKey } from './inbound/names.js';
+import { trimIdentifiers } from './identifiers.js';
+import { coreUnderUrn, qualifiedKey } from './inbound/names.js';
 import { booleanFromString, isEmptyString, onlyElement, scalarAsString, scalarAsValueObject, singleAsArray } from './inbound/values.js';
 import { isObject } from './json.js';
 import { LIMITS } from './limits.js';
@@ -34,43 +35,51 @@ export function normalizeResource(rt: ResourceTypeDef, body: unknown, options: N
   const doc: Record<string, unknown> = {};
   if (body.schemas !== undefined && body.schemas !== null) checkSchemas(body.schemas);
 
-  for (const [key, raw] of Object.entries(body)) {
-    if (ENVELOPE.has(key.toLowerCase())) continue;
+  const take = (key: string, raw: unknown): void => {
+    if (ENVELOPE.has(key.toLowerCase())) return;
     const ext = findSchema(rt, key);
     if (ext?.inExtension) {
-      if (raw === null) continue;
+      if (raw === null) return;
       if (!isObject(raw)) throw ScimError.invalidValue(`"${ext.schema.id}" must be an object of extension attributes.`);
       for (const [k, v] of Object.entries(raw)) setAttribute(doc, ext.schema, true, k, v, `${ext.schema.id}:${k}`, unknown);
-      continue;
+      return;
+    }
+    if (ext && coreUnderUrn(raw)) {
+      // The core attributes under the core schema's URN, read as the URN-qualified keys they are.
+      for (const [k, v] of Object.entries(raw)) take(`${ext.schema.id}:${k}`, v);
+      return;
     }
     if (key.toLowerCase() === 'externalid') {
       if (raw !== null) doc.externalId = coerce(externalIdAttribute, raw, 'externalId', unknown);
-      continue;
+      return;
     }
     if (findAttribute(rt.schema.attributes, key)) {
       setAttribute(doc, rt.schema, false, key, raw, key, unknown);
-      continue;
+      return;
     }
     const resolved = qualifiedKey(rt, key);
     if (resolved && !resolved.common) {
-      if (raw === null) continue;
+      if (raw === null) return;
       const { attribute, subAttribute, schema, inExtension } = resolved;
       if (!subAttribute) {
         setAttribute(doc, schema, inExtension, attribute.name, raw, key, unknown);
       } else {
         if (attribute.multiValued)
           throw ScimError.invalidValue(`"${key}" addresses a sub-attribute of a multi-valued attribute; send "${attribute.name}" as an array.`);
-        setAttribute(doc, schema, inExtension, attribute.name, { [subAttribute.name]: raw }, key, unknown, true);
+        setAttribute(doc, schema, inExtension, attribute.name, { [subAttribute.name]: raw }, key, unknown);
       }
-      continue;
+      return;
     }
+    if (resolved?.common && resolved.attribute.name === 'externalId' && !resolved.subAttribute) return take('externalId', raw);
     unknown.push(key);
-  }
+  };
+  for (const [key, raw] of Object.entries(body)) take(key, raw);
   if (options.strict && unknown.length > 0) {
     throw ScimError.invalidValue(
       `Unknown attribute${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`,
     );
   }
+  trimIdentifiers(rt.schema.id, doc);
   return { doc: canonicalOrder(rt, doc), unknown };
 }
 
@@ -88,7 +97,6 @@ function setAttribute(
   raw: unknown,
   label: string,
   unknown: string[],
-  merge = false,
 ): void {
   const def = findAttribute(schema.attributes, name);
   if (!def) {
@@ -100,7 +108,9 @@ function setAttribute(
   const value = coerce(def, raw, label, unknown);
   if (def.mutability === 'writeOnly' || value === undefined) return;
   const target = inExtension ? ((doc[schema.id] as Record<string, unknown> | undefined) ?? (doc[schema.id] = {})) : doc;
-  if (merge && isObject(target[def.name]) && isObject(value)) Object.assign(target[def.name] as object, value);
+  // A single-valued complex attribute sent in two forms (`name` and `…:User:name.givenName`, or
+  // under the core URN) is merged; otherwise the later form wins.
+  if (!def.multiValued && isObject(target[def.name]) && isObject(value)) Object.assign(target[def.name] as object, value);
   else target[def.name] = value;
 }
 

@@ -14,7 +14,7 @@ import { etagOf, now, type RequestContext } from './context.js';
 import { change } from './change.js';
 import { MEMBERS_PER_EVENT, valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
 import { storeQuery, type ListPage, type Preconditions, type ResourceService, type ScimResource } from './resource.js';
-import { checkIfMatch, checkRequired, unknownPatchAttributes, withoutRemoved } from './write-rules.js';
+import { checkBodyId, checkIfMatch, checkRequired, unknownPatchAttributes, withoutRemoved } from './write-rules.js';
 
 /** How a group is read: with its members, or without touching the memberships table. */
 export interface GroupRead {
@@ -95,9 +95,7 @@ export class Groups implements ResourceService<GroupRead> {
   /** PUT: a true replace of displayName, externalId and members (applied as a delta). */
   async replace(ctx: RequestContext, id: string, body: unknown, pre: Preconditions, read: GroupRead): Promise<ScimResource> {
     const { doc, members } = this.accept(ctx, body);
-    const bodyId = (body as Record<string, unknown>).id;
-    if (typeof bodyId === 'string' && bodyId !== id)
-      throw ScimError.mutability(`"id" is read-only: the body's id "${bodyId}" differs from the group's id "${id}".`);
+    checkBodyId(ctx, 'Group', body, id);
     return this.change(ctx, async (tx, events, delta) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);

@@ -13,7 +13,7 @@ import { cursorAfter, cursorOfPage } from './cursors.js';
 import { afterDirectChange, directRoles, effectiveRoles, rolesChanged } from './role-grants.js';
 import { valuesAt, type EventBus, type EventRecorder, type NewEvent } from './events.js';
 import { storeQuery, type ListPage, type ListPageText, type Preconditions, type ResourceService, type ResourceText, type ScimResource } from './resource.js';
-import { checkIfMatch, checkPolicy, checkRequired, checkUnique, unknownPatchAttributes, withoutRemoved } from './write-rules.js';
+import { checkBodyId, checkIfMatch, checkPolicy, checkRequired, checkUnique, unknownPatchAttributes, withoutRemoved } from './write-rules.js';
 import { resourceOf, textOf, toResource, withGroupsAttribute, withoutLocation } from './user-representation.js';
 
 export type { ListPage, Preconditions, ScimResource } from './resource.js';
@@ -153,10 +153,7 @@ export class Users implements ResourceService<UserRead> {
   /** PUT: a true replace (RFC 7644 §3.5.1) that honours mutability. */
   async replace(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}, read: UserRead = {}): Promise<ScimResource> {
     const doc = this.accept(ctx, body);
-    const bodyId = (body as Record<string, unknown>).id;
-    if (typeof bodyId === 'string' && bodyId !== id) {
-      throw ScimError.mutability(`"id" is read-only: the body's id "${bodyId}" differs from the resource's id "${id}".`);
-    }
+    checkBodyId(ctx, 'User', body, id);
     const user = await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, { forUpdate: true });
       checkIfMatch(current, pre);

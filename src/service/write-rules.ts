@@ -124,3 +124,20 @@ export function checkRequired(rt: ResourceTypeDef, doc: Readonly<Record<string, 
     }
   }
 }
+
+/**
+ * A PUT body's `id` that is not the resource's: RFC 7644 §3.5.1 says a read-only value sent "SHALL be
+ * ignored", and the URL says which resource is replaced, so it is ignored (and logged at warn). With
+ * the organization's strictSchema setting it is refused (400 mutability): a client that sends one
+ * resource's document to another's URL has a bug that would overwrite the wrong account, and a
+ * strict organization would rather hear of it.
+ */
+export function checkBodyId(ctx: RequestContext, resourceType: 'User' | 'Group', body: unknown, id: string): void {
+  const bodyId = (body as Record<string, unknown>).id;
+  if (typeof bodyId !== 'string' || bodyId === id) return;
+  if (ctx.org.settings.strictSchema)
+    throw ScimError.mutability(
+      `"id" is read-only: the body's id "${bodyId}" differs from the ${resourceType === 'User' ? 'user' : 'group'}'s id "${id}" (the organization's strictSchema setting refuses it; without it, the body's id is ignored as RFC 7644 §3.5.1 says).`,
+    );
+  ctx.warn?.("a PUT body's id differs from the URL's: ignored (RFC 7644 §3.5.1)", { resourceType, id, bodyId: bodyId.slice(0, 100) });
+}

@@ -11,6 +11,7 @@ import {
 import type { AttrRef, CompareNode, CompareOp, FilterNode, ValuePathNode } from './ast.js';
 import { toInstant } from './date-time.js';
 import { JSON_NUMBER } from './lexer.js';
+import { isIdentifier } from '../identifiers.js';
 
 /**
  * A filter resolved against a resource type (RFC 7644 §3.4.2.2): every attribute known, every
@@ -116,7 +117,10 @@ function resolveNode(node: FilterNode, lookup: Lookup, valuePath: (node: ValuePa
       return Object.freeze({ kind: 'present', attr: target(lookup(node.attr), node.attr, true, fail) });
     case 'compare': {
       const attr = target(lookup(node.attr), node.attr, false, fail);
-      return Object.freeze({ kind: 'compare', attr, op: node.op, value: checkValue(attr.subAttribute ?? attr.attribute, node, fail) });
+      const value = checkValue(attr.subAttribute ?? attr.attribute, node, fail);
+      // Identifiers are stored trimmed: an equality compares the trimmed value (src/protocol/identifiers.ts).
+      const compared = typeof value === 'string' && (node.op === 'eq' || node.op === 'ne') && isIdentifier(attr) ? value.trim() : value;
+      return Object.freeze({ kind: 'compare', attr, op: node.op, value: compared });
     }
     case 'valuePath':
       if (node.subAttribute !== undefined) throw fail(`unexpected sub-attribute after a value filter at position ${node.subPosition ?? node.attr.position}`);

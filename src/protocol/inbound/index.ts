@@ -26,6 +26,7 @@ export const INBOUND_RULES: readonly InboundRule[] = [
   { name: 'scalarAsValueObject', module: 'values', sentBy: 'Entra ID (manager)', replayedIn: 'test/conformance/fixtures/entra/02-user-lifecycle.json' },
   { name: 'scalarAsString', module: 'values', sentBy: 'templates, attribute mappings', replayedIn: 'test/http/users.test.ts' },
   { name: 'qualifiedKey', module: 'names', sentBy: 'Entra ID (path-less PATCH values)', replayedIn: 'test/conformance/fixtures/entra/02-user-lifecycle.json' },
+  { name: 'coreUnderUrn', module: 'names', sentBy: 'scimverify, generated clients', replayedIn: 'test/http/gaps.test.ts' },
   { name: 'isEchoedReadOnly', module: 'names', sentBy: 'Okta', replayedIn: 'test/conformance/fixtures/okta/03-group-push.json' },
   {
     name: 'operationName',

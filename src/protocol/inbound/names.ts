@@ -1,3 +1,4 @@
+import { isObject } from '../json.js';
 import { resolvePath, type ResolvedAttribute, type ResourceTypeDef } from '../schema/index.js';
 
 /**
@@ -18,4 +19,15 @@ export function qualifiedKey(rt: ResourceTypeDef, key: string): ResolvedAttribut
  */
 export function isEchoedReadOnly(attr: ResolvedAttribute): boolean {
   return attr.attribute.mutability === 'readOnly' && !attr.subAttribute && !(attr.common && attr.attribute.name === 'id');
+}
+
+/**
+ * The core attributes nested under the core schema's URN in a POST or PUT body
+ * (`{"urn:ietf:params:scim:schemas:core:2.0:User": {"userName": …, "name": {…}}}`), read as the
+ * URN-qualified keys they are, merged with the top-level ones by the same rules as the dotted form.
+ * RFC 7643 §3 puts core attributes at the top level; scimverify and some generated clients nest
+ * them. See: test/http/gaps.test.ts
+ */
+export function coreUnderUrn(raw: unknown): raw is Record<string, unknown> {
+  return isObject(raw);
 }

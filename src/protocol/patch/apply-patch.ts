@@ -6,6 +6,7 @@ import type { PatchOperation } from '../messages/patch-op.js';
 import { compileOperations, type DocumentStep } from './plan.js';
 import { removeValue } from './remove-value.js';
 import { setValue, type WriteContext } from './set-value.js';
+import { trimIdentifiers } from '../identifiers.js';
 
 /** The outcome of {@link applyPatch}. */
 export interface PatchResult {
@@ -48,6 +49,8 @@ export function applySteps(
     else if (step.kind === 'remove') removeValue(work, step.path, step.value, step.label);
     else setValue(work, step.path, step.value, step.op, step.label, ctx);
   }
+  // Identifiers are stored trimmed, whichever operation set them (src/protocol/identifiers.ts).
+  trimIdentifiers(rt.schema.id, work);
   return { doc: canonicalOrder(rt, work), unknown };
 }
 
