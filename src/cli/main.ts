@@ -238,8 +238,13 @@ export function buildCli(io: Io): Command {
     .option('--json', 'print JSON')
     .addOption(databaseOption())
     .action(async (slug: string, setting: string, value: string, o: { json?: boolean; database: string }) => {
-      const updated = await withDirectory(o.database, (d) => d.organizations.set(slug, setting, value));
-      print(!!o.json, updated, () => orgLines(updated));
+      const { updated, warnings } = await withDirectory(o.database, async (d) => {
+        const org = await d.organizations.set(slug, setting, value);
+        return { updated: org, warnings: setting.toLowerCase() === 'profile' ? await d.organizations.profileWarnings(org) : [] };
+      });
+      print(!!o.json, warnings.length ? { ...updated, warnings } : updated, () => orgLines(updated));
+      // On stderr too, in JSON mode: a script that sets a profile must not miss what it will break.
+      for (const w of warnings) io.err(`${tint(colourWanted(process.stderr), 'yellow', 'warning:')} ${w}`);
     });
   org
     .command('delete <slug>')

@@ -46,6 +46,16 @@ const GROUPS = [
  * this complete: a new setting does not compile until it has a label, help and a group.
  */
 const SETTINGS: Readonly<Record<FormSetting, SettingText>> = {
+  profile: {
+    label: 'Profile',
+    help: 'The profile this connection claims (docs/profiles.md). The strict ones refuse what some identity providers send: Microsoft Entra ID needs Compatible.',
+    group: 'accept',
+    choices: {
+      compatible: 'Compatible (RFCs, with the tolerances identity providers need)',
+      interop: 'SCIM interoperability profile (strict)',
+      'ipsie-al1': 'OpenID IPSIE SCIM AL1',
+    },
+  },
   requireEmailUserName: {
     label: 'Usernames are email addresses',
     help: 'Refuse a user whose userName is not an email address (Okta\'s "Application username format: Email").',
@@ -383,8 +393,10 @@ export function registerOrgConfig(app: FastifyInstance, opts: ConsoleOptions, ad
   }
 
   // ---- Settings, grouped, in words; and Delete ----
-  const settingsPage = (session: Session, org: Organization, state?: FormState, flash?: string): string => {
+  const settingsPage = async (session: Session, org: Organization, state?: FormState, flash?: string): Promise<string> => {
     const base = `/admin/orgs/${org.slug}`;
+    // What the profile will refuse of the identity providers seen here, for as long as it holds.
+    const warnings = await organizations.profileWarnings(org);
     const edit = stateOf(state, 'settings');
     const del = stateOf(state, 'delete');
     const groups = GROUPS.map(
@@ -412,6 +424,7 @@ export function registerOrgConfig(app: FastifyInstance, opts: ConsoleOptions, ad
         <button type="submit" class="danger">Delete ${org.slug}</button>`,
     );
     const body = html`
+      ${warnings.map((w) => html`<p class="note" role="alert"><strong>Warning:</strong> ${w}</p>`)}
       ${section('settings', 'Settings', settings)}
       ${section('danger', 'Delete the organization', html`<p>Deletes the organization with all its tokens, users, groups, events and log. This cannot be undone.</p>${danger}`)}`;
     return adminPage({ session, org }, `${org.name}: Settings`, body, { current: `${base}/settings`, ...(flash ? { flash } : {}) });
@@ -429,7 +442,7 @@ export function registerOrgConfig(app: FastifyInstance, opts: ConsoleOptions, ad
               .split(',')
               .map((k) => SETTINGS[k as FormSetting]?.label ?? k)
               .join(', ')}.`;
-    return sendPage(reply, 200, settingsPage(session, org, undefined, flash));
+    return sendPage(reply, 200, await settingsPage(session, org, undefined, flash));
   });
   app.post<{ Params: { slug: string } }>('/admin/orgs/:slug/settings', async (request, reply) => {
     const { session, org, base } = await load(request);
@@ -462,7 +475,7 @@ export function registerOrgConfig(app: FastifyInstance, opts: ConsoleOptions, ad
     }
     if (Object.keys(errors).length) {
       const values = Object.fromEntries(FORM_SETTINGS.filter((k) => k in f).map((k) => [k, f[k]!]));
-      return sendPage(reply, 400, settingsPage(session, org, { form: 'settings', values, errors }));
+      return sendPage(reply, 400, await settingsPage(session, org, { form: 'settings', values, errors }));
     }
     return reply.redirect(`${base}/settings?saved=${Object.keys(changes).join(',') || '0'}`, 303);
   });
@@ -472,7 +485,7 @@ export function registerOrgConfig(app: FastifyInstance, opts: ConsoleOptions, ad
     const typed = form(request).confirm ?? '';
     if (typed !== org.slug) {
       const errors = { confirm: `Type the slug ${org.slug} exactly to delete ${org.name}. Nothing was deleted.` };
-      return sendPage(reply, 400, settingsPage(session, org, { form: 'delete', values: { confirm: typed }, errors }));
+      return sendPage(reply, 400, await settingsPage(session, org, { form: 'delete', values: { confirm: typed }, errors }));
     }
     noteAudit(request, { target: org.slug });
     await organizations.delete(org.slug);

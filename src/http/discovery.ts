@@ -1,6 +1,7 @@
 import { ALL_EVENT_URIS } from '../events/security-events.js';
 import { listResponse, type ListResponse } from '../protocol/messages/index.js';
-import type { AttributeDef, ResourceTypeDef, SchemaDef } from '../protocol/schema/index.js';
+import { USER_SCHEMA, type AttributeDef, type ResourceTypeDef, type SchemaDef } from '../protocol/schema/index.js';
+import { noCredentialAttributes, type Profile } from '../protocol/inbound/profiles.js';
 import type { OrgSettings } from '../service/settings.js';
 import { CURSOR_TIMEOUT_SECONDS } from '../service/cursors.js';
 
@@ -28,13 +29,15 @@ function attributeJson(a: AttributeDef): Record<string, unknown> {
 }
 
 /** A Schema resource (RFC 7643 §7), generated from the schema layer. */
-export function schemaJson(s: SchemaDef, baseUrl: string): Record<string, unknown> {
+export function schemaJson(s: SchemaDef, baseUrl: string, profile?: Profile): Record<string, unknown> {
+  // IPSIE SCIM AL1: no credential attribute is offered (src/protocol/inbound/profiles.ts).
+  const attributes = noCredentialAttributes(profile) && s.id === USER_SCHEMA ? s.attributes.filter((a) => a.name !== 'password') : s.attributes;
   return {
     schemas: [SCHEMA_SCHEMA],
     id: s.id,
     name: s.name,
     description: s.description,
-    attributes: s.attributes.map(attributeJson),
+    attributes: attributes.map(attributeJson),
     meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${s.id}` },
   };
 }
@@ -85,11 +88,19 @@ export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, 
     changePassword: { supported: false },
     sort: { supported: true },
     etag: { supported: true },
-    // draft-ietf-scim-roles-entitlements §3.1: /Roles and /Entitlements are served, read-only.
-    RolesAndEntitlements: {
-      roles: { supported: true, multipleRolesSupported: true, primarySupported: true, typeSupported: true },
-      entitlements: { supported: true, multipleEntitlementsSupported: true, primarySupported: true, typeSupported: true },
-    },
+    // draft-ietf-scim-roles-entitlements §3.1 (expired): advertised only to an organization that
+    // chose that draft's vocabulary. Clients that model ServiceProviderConfig strictly (Python's
+    // scim2-models) refuse attributes they do not know (docs/compatibility.md).
+    ...(settings.catalogVocabulary === 'ietf'
+      ? {
+          RolesAndEntitlements: {
+            roles: { supported: true, multipleRolesSupported: true, primarySupported: true, typeSupported: true },
+            entitlements: { supported: true, multipleEntitlementsSupported: true, primarySupported: true, typeSupported: true },
+          },
+        }
+      : {}),
+    // draft-zollner-scim-interop-profile: claimed only by an organization that follows it (docs/profiles.md).
+    ...(settings.profile === 'interop' ? { interopProfileConformant: true } : {}),
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',

@@ -131,7 +131,7 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   });
   app.get('/Schemas', read, async (request, reply) => {
     const ctx = context(request);
-    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(schemasOf(request, ctx).map((s) => schemaJson(s, ctx.baseUrl))));
+    return reply.type(SCIM_CONTENT_TYPE).send(discoveryList(schemasOf(request, ctx).map((s) => schemaJson(s, ctx.baseUrl, ctx.org.settings.profile))));
   });
   // By URN, either vocabulary's Role and Entitlement schema is found, whichever the request reads.
   app.get<{ Params: { urn: string } }>('/Schemas/:urn', read, async (request, reply) => {
@@ -139,7 +139,7 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
     const urn = request.params.urn.toLowerCase();
     const s = [...schemasOf(request, ctx), ...CATALOG_SCHEMAS].find((x) => x.id.toLowerCase() === urn);
     if (!s) throw ScimError.notFound(`No schema "${request.params.urn}".`);
-    return reply.type(SCIM_CONTENT_TYPE).send(schemaJson(s, ctx.baseUrl));
+    return reply.type(SCIM_CONTENT_TYPE).send(schemaJson(s, ctx.baseUrl, ctx.org.settings.profile));
   });
   for (const url of ['/ServiceProviderConfig', '/ResourceTypes', '/ResourceTypes/:name', '/Schemas', '/Schemas/:urn']) {
     methodsNotAllowed(app, url, ['POST', 'PUT', 'PATCH', 'DELETE'], ['GET']);

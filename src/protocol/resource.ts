@@ -1,5 +1,6 @@
 import { trimIdentifiers } from './identifiers.js';
 import { coreUnderUrn, qualifiedKey } from './inbound/names.js';
+import { noCredentialAttributes, unknownIsSyntax, type Profile } from './inbound/profiles.js';
 import { booleanFromString, isEmptyString, onlyElement, scalarAsString, scalarAsValueObject, singleAsArray } from './inbound/values.js';
 import { isObject } from './json.js';
 import { LIMITS } from './limits.js';
@@ -17,6 +18,8 @@ export interface NormalizedResource {
 export interface NormalizeOptions {
   /** Refuse unknown attributes with 400 invalidValue instead of ignoring them. */
   readonly strict?: boolean;
+  /** The organization's profile (./inbound/profiles.ts): `interop` refuses unknown attributes and schema URIs as invalidSyntax. */
+  readonly profile?: Profile | undefined;
 }
 
 /** Top-level names that are never resource data: handled by the protocol or read-only. */
@@ -33,10 +36,19 @@ export function normalizeResource(rt: ResourceTypeDef, body: unknown, options: N
   if (!isObject(body)) throw ScimError.invalidSyntax('The request body must be a JSON object.');
   const unknown: string[] = [];
   const doc: Record<string, unknown> = {};
-  if (body.schemas !== undefined && body.schemas !== null) checkSchemas(body.schemas);
+  if (body.schemas !== undefined && body.schemas !== null) {
+    checkSchemas(body.schemas);
+    const unknownSchemas = (body.schemas as string[]).filter((urn) => !findSchema(rt, urn));
+    unknownIsSyntax(options.profile, 'schema', unknownSchemas);
+  }
+  const noPassword = noCredentialAttributes(options.profile);
 
   const take = (key: string, raw: unknown): void => {
     if (ENVELOPE.has(key.toLowerCase())) return;
+    if (noPassword && (key.toLowerCase() === 'password' || key.toLowerCase() === `${rt.schema.id}:password`.toLowerCase())) {
+      unknown.push(key);
+      return;
+    }
     const ext = findSchema(rt, key);
     if (ext?.inExtension) {
       if (raw === null) return;
@@ -74,6 +86,7 @@ export function normalizeResource(rt: ResourceTypeDef, body: unknown, options: N
     unknown.push(key);
   };
   for (const [key, raw] of Object.entries(body)) take(key, raw);
+  unknownIsSyntax(options.profile, 'attribute', unknown);
   if (options.strict && unknown.length > 0) {
     throw ScimError.invalidValue(
       `Unknown attribute${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`,

@@ -112,7 +112,7 @@ export class Groups implements ResourceService<GroupRead> {
    */
   async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions, read: GroupRead | undefined): Promise<ScimResource | undefined> {
     const rt = ctx.org.schema.group;
-    const plan = compilePatch(rt, body, { membership: 'members' });
+    const plan = compilePatch(rt, body, { membership: 'members', profile: ctx.org.settings.profile });
     return this.change(ctx, async (tx, events, delta) => {
       const current = await this.require(tx, ctx, id, true);
       checkIfMatch(current, pre);
@@ -270,7 +270,7 @@ export class Groups implements ResourceService<GroupRead> {
 
   private accept(ctx: RequestContext, body: unknown): { doc: Record<string, unknown>; members: MemberRef[] } {
     const rt = ctx.org.schema.group;
-    const { doc, unknown } = normalizeResource(rt, body, { strict: ctx.org.settings.strictSchema });
+    const { doc, unknown } = normalizeResource(rt, body, { strict: ctx.org.settings.strictSchema, profile: ctx.org.settings.profile });
     if (unknown.length > 0) ctx.warn?.('unknown attributes ignored', { resourceType: 'Group', attributes: unknown });
     const members = memberRefs(doc.members);
     delete doc.members;

@@ -7,7 +7,7 @@ import { EventRecorder, type EventBus } from './events.js';
 import { DirectoryError } from './errors.js';
 import { orgSchemaOf, type OrgSchema } from '../protocol/schema/extensions.js';
 import { roleValues } from './catalog.js';
-import { SETTING_NAMES, defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
+import { SETTING_NAMES, checkProfile, defaultSettings, parseSettings, parseSettingValue, settingsSchema, type OrgSettings } from './settings.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const TOKEN_PREFIX = 'rc_';
@@ -176,6 +176,7 @@ export class Organizations {
     const { roles, ...parsed } = settingsSchema.parse({ ...defaultSettings(), ...settings });
     // Checked before anything is stored: a bad list must not leave an organization behind.
     if (roles !== undefined) roleValues(roles);
+    checkProfile(slug, parsed);
     const row: NewOrganizationRow = {
       id: randomUUID(),
       slug,
@@ -226,7 +227,9 @@ export class Organizations {
     const org = await this.get(slug);
     const value = parseSettingValue(setting, text);
     const key = SETTING_NAMES.find((k) => k.toLowerCase() === setting.toLowerCase())!;
-    const settings = await this.withoutRoles(org, settingsSchema.parse({ ...org.settings, [key]: value }));
+    const next = settingsSchema.parse({ ...org.settings, [key]: value });
+    checkProfile(slug, next);
+    const settings = await this.withoutRoles(org, next);
     await this.store.organizations.update(org.id, { settings: JSON.stringify(settings) });
     return withSchema({ ...org, settings }, org.schema);
   }
@@ -234,9 +237,31 @@ export class Organizations {
   /** Replaces settings with the given partial settings merged over the current ones. */
   async updateSettings(slug: string, changes: Partial<OrgSettings>): Promise<Organization> {
     const org = await this.get(slug);
-    const settings = await this.withoutRoles(org, settingsSchema.parse({ ...org.settings, ...changes }));
+    const next = settingsSchema.parse({ ...org.settings, ...changes });
+    checkProfile(slug, next);
+    const settings = await this.withoutRoles(org, next);
     await this.store.organizations.update(org.id, { settings: JSON.stringify(settings) });
     return withSchema({ ...org, settings }, org.schema);
+  }
+
+  /**
+   * What the organization's profile will refuse of the identity providers it has seen (its
+   * provisioning log's connections): each a sentence, with the fixture that shows the provider
+   * sending it. Empty when the profile is `compatible` or nothing conflicts.
+   */
+  async profileWarnings(org: Organization): Promise<string[]> {
+    if (org.settings.profile !== 'interop') return [];
+    const seen = new Set((await this.store.log.connections(org.id)).map((c) => c.client));
+    const out: string[] = [];
+    if (seen.has('entra'))
+      out.push(
+        'Microsoft Entra ID, which provisions this organization, sends PATCH operations without a path and filtered paths without a sub-attribute (test/conformance/fixtures/entra/02-user-lifecycle.json): the interop profile refuses them, so its updates will fail. Keep profile compatible for Entra ID.',
+      );
+    if (seen.has('okta'))
+      out.push(
+        'Okta, which provisions this organization, deactivates users and renames groups with PATCH operations without a path (test/conformance/fixtures/okta/02-user-lifecycle.json, 03-group-push.json): the interop profile refuses them, so its deactivations will fail. Keep profile compatible for Okta.',
+      );
+    return out;
   }
 
   async delete(slug: string): Promise<void> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PROFILES } from '../protocol/inbound/profiles.js';
 
 /** Per-organization settings. Every key has a default; docs/configuration.md describes each one. */
 export const settingsSchema = z
@@ -25,6 +26,12 @@ export const settingsSchema = z
      * Okta, the IETF draft's otherwise.
      */
     catalogVocabulary: z.enum(['auto', 'ietf', 'okta']).default('auto'),
+    /**
+     * The profile the organization claims (docs/profiles.md): `compatible` (the RFCs with the
+     * tolerances identity providers need), `interop` (the SCIM interoperability profile's strict
+     * rules) or `ipsie-al1` (OpenID IPSIE SCIM AL1). ServiceProviderConfig and /Schemas follow it.
+     */
+    profile: z.enum(PROFILES).default('compatible'),
     /** Refuse unknown attributes with 400 instead of ignoring them. */
     strictSchema: z.boolean().default(false),
     /** Allow several groups with the same displayName (Entra allows it); default: 409 uniqueness. */
@@ -132,3 +139,20 @@ function words(issue: z.core.$ZodIssue, text: string): string {
 import { SettingError } from './errors.js';
 
 export { SettingError };
+
+/**
+ * Settings that contradict the organization's profile, refused in words: the interop and IPSIE
+ * profiles want a DELETE that deletes and frees the userName, and the interop profile a `count` of
+ * at least 100 honoured.
+ */
+export function checkProfile(slug: string, s: OrgSettings): void {
+  if (s.profile === 'compatible') return;
+  if (s.deleteMode === 'deactivate')
+    throw new SettingError(
+      `profile ${s.profile} needs deleteMode delete (a DELETE must delete the user and free its userName); set it first: rollcall org set ${slug} deleteMode delete`,
+    );
+  if (s.profile === 'interop' && s.maxResults < 100)
+    throw new SettingError(
+      `profile interop needs maxResults of at least 100 (a count of 100 is honoured); set it first: rollcall org set ${slug} maxResults 100`,
+    );
+}

@@ -171,7 +171,7 @@ export class Users implements ResourceService<UserRead> {
    */
   async patch(ctx: RequestContext, id: string, body: unknown, pre: Preconditions = {}, read?: UserRead): Promise<ScimResource> {
     const rt = ctx.org.schema.user;
-    const plan = compilePatch(rt, body);
+    const plan = compilePatch(rt, body, { profile: ctx.org.settings.profile });
     const user = await this.change(ctx, async (tx, events) => {
       const current = await this.require(tx, ctx, id, { forUpdate: true });
       checkIfMatch(current, pre);
@@ -313,7 +313,7 @@ export class Users implements ResourceService<UserRead> {
   /** Normalises a body and applies the organization's policy to it. */
   private accept(ctx: RequestContext, body: unknown): Record<string, unknown> {
     const rt = ctx.org.schema.user;
-    const { doc, unknown } = normalizeResource(rt, body, { strict: ctx.org.settings.strictSchema });
+    const { doc, unknown } = normalizeResource(rt, body, { strict: ctx.org.settings.strictSchema, profile: ctx.org.settings.profile });
     if (unknown.length > 0) ctx.warn?.('unknown attributes ignored', { resourceType: 'User', attributes: unknown });
     checkPolicy(ctx.org.slug, ctx.org.settings, doc);
     checkRequired(rt, doc);

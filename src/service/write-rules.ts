@@ -1,3 +1,4 @@
+import { unknownIsSyntax } from '../protocol/inbound/profiles.js';
 import { ScimError } from '../protocol/messages/error.js';
 import type { ResourceTypeDef } from '../protocol/schema/index.js';
 import type { StoreSession } from '../store/store.js';
@@ -20,6 +21,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function unknownPatchAttributes(ctx: RequestContext, resourceType: 'User' | 'Group', names: readonly string[]): void {
   if (names.length === 0) return;
   const unknown = [...new Set(names)];
+  unknownIsSyntax(ctx.org.settings.profile, 'attribute', unknown);
   if (ctx.org.settings.strictSchema) {
     throw ScimError.invalidValue(
       `Unknown attribute${unknown.length > 1 ? 's' : ''}: ${unknown.map((u) => `"${u}"`).join(', ')} (the organization's strictSchema setting refuses them).`,

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { ENGINES } from '../support/engines.js';
 import { ENTERPRISE, Harness, USER_SCHEMA, userBody, type Org } from '../support/harness.js';
@@ -62,6 +63,19 @@ for (const engine of ENGINES) {
       });
       assert.equal(unknown.status, 400);
       assert.match(unknown.body.detail, /shoeSize/);
+    });
+
+    test('2. remove active: 200 and the status kept (compatible, documented); 400 under profile interop', async () => {
+      const body = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'remove', path: 'active' }] };
+      const c = await h.request('POST', '/Users', { org, body: userBody('keep-active@x.test', { active: false }) });
+      const kept = await h.request('PATCH', `/Users/${c.body.id}`, { org, body });
+      assert.deepEqual([kept.status, kept.body.active, kept.body.meta.version], [200, false, c.body.meta.version], 'a deactivated user stays deactivated');
+      const interop = await h.org('gaps-interop', { profile: 'interop' });
+      const i = await h.request('POST', '/Users', { org: interop, body: userBody('interop-active@x.test') });
+      const refused = await h.request('PATCH', `/Users/${i.body.id}`, { org: interop, body });
+      assert.deepEqual([refused.status, refused.body.scimType], [400, 'invalidValue']);
+      const docs = readFileSync(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');
+      assert.match(docs, /`remove` of `active`/, 'the rule is documented');
     });
 
     test("3. a PUT whose body id is not the URL's: ignored as RFC 7644 §3.5.1 says; refused (400 mutability) only with strictSchema", async () => {

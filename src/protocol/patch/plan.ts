@@ -8,6 +8,7 @@ import { memberRefs, type MemberRef } from '../members.js';
 import { parsePatchPath, type PatchPath } from '../path/index.js';
 import { findSchema, type ResourceTypeDef } from '../schema/index.js';
 import { expandPathless } from './path-less.js';
+import { activeNotRemovable, filteredPathNamesSubAttribute, noCredentialAttributes, pathRequired, type Profile } from '../inbound/profiles.js';
 
 /** A change to the stored document, its path parsed and resolved once. */
 export type DocumentStep =
@@ -38,6 +39,8 @@ export interface PatchPlan {
 export interface PlanOptions {
   /** The multi-valued attribute kept as rows (`members` of Group); absent when none is. */
   readonly membership?: string;
+  /** The organization's profile (../inbound/profiles.ts): `interop` refuses what `compatible` reads. */
+  readonly profile?: Profile | undefined;
 }
 
 /**
@@ -58,6 +61,7 @@ export function compileOperations(rt: ResourceTypeDef, ops: readonly PatchOperat
   ops.forEach((op, index) => {
     if (op.op !== 'remove' && op.value === undefined)
       throw ScimError.invalidSyntax(`Operations[${index}]: an "${op.op}" operation needs a "value" (RFC 7644 §3.5.2).`);
+    pathRequired(options.profile, index, op.path);
     if (op.path === undefined) {
       if (op.op === 'remove') throw ScimError.noTarget(`Operations[${index}]: a "remove" operation needs a "path" (RFC 7644 §3.5.2.2).`);
       let value = op.value;
@@ -84,6 +88,12 @@ export function compileOperations(rt: ResourceTypeDef, ops: readonly PatchOperat
       return;
     }
     const path = parsePatchPath(rt, op.path);
+    filteredPathNamesSubAttribute(options.profile, index, op.op, op.path, path.filter !== undefined, path.subAttribute !== undefined);
+    activeNotRemovable(options.profile, index, op.op, path.attr.attribute.name, path.attr.inExtension);
+    if (noCredentialAttributes(options.profile) && !path.attr.inExtension && path.attr.attribute.name === 'password') {
+      unknown.push(op.path);
+      return;
+    }
     if (!path.attr.inExtension && !path.attr.common && isMembership(path.attr.attribute.name)) {
       memberships.push(membershipStep(op, path));
       return;
