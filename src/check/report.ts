@@ -38,6 +38,9 @@ export function summary(report: CheckReport): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = ['', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   const failures = report.results.filter((r) => r.outcome === 'fail');
+  // Why each check was skipped: a terminal saw it as the check ended, a log or a CI job reads it here.
+  const skipped = report.results.filter((r) => r.outcome === 'skip');
+  if (skipped.length) out.push('', 'skipped:', ...skipped.map((r) => `- ${r.id}: ${r.detail}`));
   for (const f of failures) {
     out.push('', `✖ ${f.id}: ${f.title}`, `    expected: ${f.detail}`, `    because:  ${f.ref}`);
     if (f.exchange) out.push(...exchangeLines(f.exchange));

@@ -358,6 +358,40 @@ export const entra: Suite = {
 // RFC 7643 / RFC 7644: what any client may rely on. Optional features only as advertised.
 // ---------------------------------------------------------------------------------------------
 
+type GenericUsers = { a: Record<string, any>; b: Record<string, any> };
+
+/** The filter rules the generic suite checks, one check each: id, title, the filter, the users it must find. */
+const FILTER_RULES: readonly [string, string, (run: string, u: GenericUsers) => { text: string; ids: string }, readonly ('a' | 'b')[]][] = [
+  ['sw', '"sw" on userName', (run) => ({ text: `userName sw "${run}-rfc-"`, ids: `userName sw "${run}-rfc-"` }), ['a', 'b']],
+  [
+    'case',
+    'attribute names and userName values are case-insensitive',
+    (_run, u) => ({ text: `USERNAME eq "${(u.a.userName as string).toUpperCase()}"`, ids: 'USERNAME eq <upper-cased userName> (RFC 7643 §2.1, §4.1.1)' }),
+    ['a'],
+  ],
+  ['and-co', '"and" with "co"', (run) => ({ text: `userName sw "${run}-rfc-" and displayName co "Beta"`, ids: '"and" with displayName co "Beta"' }), ['b']],
+  [
+    'or',
+    '"or" in parentheses',
+    (run) => ({ text: `userName sw "${run}-rfc-" and (displayName eq "Alpha Check" or displayName eq "Beta Check")`, ids: '"or" in parentheses' }),
+    ['a', 'b'],
+  ],
+  ['pr', '"pr" (present)', (run) => ({ text: `userName sw "${run}-rfc-" and title pr`, ids: 'title pr' }), ['a']],
+  ['not', '"not"', (run) => ({ text: `userName sw "${run}-rfc-" and not (title pr)`, ids: 'not (title pr)' }), ['b']],
+  [
+    'value-path',
+    'a value path: emails[type eq "work" and value eq …]',
+    (_run, u) => ({ text: `emails[type eq "work" and value eq "${u.a.userName}"]`, ids: 'emails[type eq "work" and value eq …]' }),
+    ['a'],
+  ],
+  [
+    'sub-ew',
+    'a sub-attribute with "ew"',
+    (run) => ({ text: `userName sw "${run}-rfc-" and name.givenName ew "ha Check"`, ids: 'name.givenName ew "ha Check"' }),
+    ['a'],
+  ],
+];
+
 async function genericUsers(ctx: CheckContext): Promise<{ a: Record<string, any>; b: Record<string, any> }> {
   if (ctx.state.has('genericUsers')) return ctx.state.get('genericUsers') as never;
   const make = async (suffix: string, displayName: string, title?: string) => {
@@ -448,32 +482,21 @@ export const generic: Suite = {
         }
       },
     ),
-    check('generic.filter', 'filter operators, case rules and value paths', `${RFC} §3.4.2.2`, async (ctx) => {
-      ctx.requireFeature('filter');
-      const { a, b } = await genericUsers(ctx);
-      const run = ctx.run;
-      const ids = async (filter: string) => {
-        const list = ctx.listResponse(await ctx.http.request('GET', `/Users?filter=${q(filter)}&count=100`));
-        return new Set(list.Resources.map((r) => r.id as string));
-      };
-      const same = (got: Set<string>, want: string[], what: string) =>
+    // One check per filter rule (RFC 7644 §3.4.2.2), so that a failure names the rule that broke.
+    ...FILTER_RULES.map(([id, title, filter, want]) =>
+      check(`generic.filter-${id}`, `filter: ${title}`, `${RFC} §3.4.2.2`, async (ctx) => {
+        ctx.requireFeature('filter');
+        const users = await genericUsers(ctx);
+        const { text, ids } = filter(ctx.run, users);
+        const list = ctx.listResponse(await ctx.http.request('GET', `/Users?filter=${q(text)}&count=100`));
+        const got = new Set(list.Resources.map((r) => r.id as string));
+        const wanted = want.map((k) => users[k].id as string);
         ctx.expect(
-          got.size === want.length && want.every((w) => got.has(w)),
-          `${what}: exactly ${want.length === 1 ? 'one user' : `${want.length} users`}, got ${got.size}`,
+          got.size === wanted.length && wanted.every((w) => got.has(w)),
+          `${ids}: exactly ${wanted.length === 1 ? 'one user' : `${wanted.length} users`} (${want.join(', ')}), got ${got.size}`,
         );
-      same(await ids(`userName sw "${run}-rfc-"`), [a.id, b.id], `userName sw "${run}-rfc-"`);
-      same(
-        await ids(`USERNAME eq "${(a.userName as string).toUpperCase()}"`),
-        [a.id],
-        'attribute names and userName values case-insensitive (RFC 7643 §2.1, §4.1.1)',
-      );
-      same(await ids(`userName sw "${run}-rfc-" and displayName co "Beta"`), [b.id], '"and" with "co"');
-      same(await ids(`userName sw "${run}-rfc-" and (displayName eq "Alpha Check" or displayName eq "Beta Check")`), [a.id, b.id], '"or" in parentheses');
-      same(await ids(`userName sw "${run}-rfc-" and title pr`), [a.id], '"pr"');
-      same(await ids(`userName sw "${run}-rfc-" and not (title pr)`), [b.id], '"not"');
-      same(await ids(`emails[type eq "work" and value eq "${a.userName}"]`), [a.id], 'a value path: emails[type eq "work" and value eq …]');
-      same(await ids(`userName sw "${run}-rfc-" and name.givenName ew "ha Check"`), [a.id], 'a sub-attribute with "ew"');
-    }),
+      }),
+    ),
     check('generic.sort', 'sortBy and sortOrder', `${RFC} §3.4.2.3`, async (ctx) => {
       ctx.requireFeature('sort');
       await genericUsers(ctx);
@@ -576,10 +599,20 @@ export const generic: Suite = {
           ],
         },
       });
-      ctx.status(r, 200);
+      // Whatever the answer, what the Bulk made is found and cleaned up: by each operation's
+      // location (absolute or relative, RFC 7644 §3.7.3 shows both), and by name for any without one.
       const ops = (r.body?.Operations as { status: string; location?: string; bulkId?: string }[] | undefined) ?? [];
-      for (const op of ops) if (op.location) ctx.track(new URL(op.location).pathname.replace(/^.*(\/(Users|Groups)\/[^/]+)$/, '$1'));
-      ctx.expect(ops.length === 2 && ops.every((o) => o.status === '201'), 'two operations with "status": "201"');
+      for (const op of ops) {
+        const path = op.location ? resourcePath(ctx.http.base, op.location) : undefined;
+        if (path) ctx.track(path);
+      }
+      try {
+        ctx.status(r, 200);
+        ctx.expect(ops.length === 2 && ops.every((o) => o.status === '201'), 'two operations with "status": "201"');
+      } finally {
+        await trackByName(ctx, `/Users?filter=${q(`userName eq "${userName}"`)}`, '/Users');
+        await trackByName(ctx, `/Groups?filter=${q(`displayName eq "${ctx.name('bulk-group')}"`)}&excludedAttributes=members`, '/Groups');
+      }
     }),
     check('generic.delete', 'delete a user', `${RFC} §3.6`, async (ctx) => {
       const { a } = await genericUsers(ctx);
@@ -591,3 +624,21 @@ export const generic: Suite = {
 };
 
 export const SUITES: Record<'okta' | 'entra' | 'generic', Suite> = { okta, entra, generic };
+
+/** The /Users/<id> or /Groups/<id> a location names, absolute or relative to the base URL; undefined when it names neither. */
+export function resourcePath(base: URL, location: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(location, `${base.href.replace(/\/?$/, '/')}`);
+  } catch {
+    return undefined;
+  }
+  return /(\/(Users|Groups)\/[^/]+)$/.exec(url.pathname)?.[1];
+}
+
+/** Tracks, for the cleanup, every resource a lookup finds that is not tracked yet. */
+async function trackByName(ctx: CheckContext, lookup: string, collection: '/Users' | '/Groups'): Promise<void> {
+  const r = await ctx.http.request('GET', lookup);
+  const found = (r.body?.Resources as { id?: unknown }[] | undefined) ?? [];
+  for (const x of found) if (typeof x.id === 'string' && !ctx.created.includes(`${collection}/${x.id}`)) ctx.track(`${collection}/${x.id}`);
+}
