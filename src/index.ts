@@ -14,6 +14,7 @@ import type { UserRoles } from './service/catalog.js';
 import { openStore, type Store } from './store/open.js';
 import type { JWK } from 'jose';
 import { issuerOf, securityEventOf, type SetForm } from './events/security-events.js';
+import { DEPROVISION_EVENTS } from './service/deprovisioning.js';
 
 export interface RollcallOptions {
   /** SQLite file path or postgres:// URL (default ./data/rollcall.db). */
@@ -79,9 +80,19 @@ export async function createRollcall(options: RollcallOptions = {}): Promise<Rol
     store,
     directory,
     webhooks,
-    onEvent: (listener) => directory.bus.on(listener),
+    // A handler that resolves on a deactivation or deletion acknowledges it (docs/integrating.md).
+    onEvent: (listener) =>
+      directory.bus.on(async (event) => {
+        await listener(event);
+        if (DEPROVISION_EVENTS.has(event.type)) {
+          const org = await directory.organizations.find(event.organization);
+          if (org) await directory.deprovisioning.delivered(org.id, [event.seq], 'onEvent');
+        }
+      }),
     async events(orgSlug, after, limit = 100) {
-      return directory.events.read(await directory.organizations.get(orgSlug), after, limit);
+      const org = await directory.organizations.get(orgSlug);
+      await directory.deprovisioning.deliveredUpTo(org.id, after, 'feed');
+      return directory.events.read(org, after, limit);
     },
     roles: (orgSlug, userId) => directory.catalog.rolesOf(orgSlug, userId),
     async securityEventToken(event, o = {}) {

@@ -41,6 +41,15 @@ export function healthLines(h: Health): string[] {
         `  ${t.label ?? t.tokenId}\t${t.scope ?? 'deleted'}${t.revoked ? ' (revoked)' : ''}\t${t.status}\tlast request ${t.lastRequestAt ?? 'never'}${t.clientName ? `\t${t.clientName}` : ''}${t.expiring ? `\tEXPIRING ${t.expires}` : ''}`,
       );
   }
+  const d = h.deprovisioning;
+  const ms = (v: number | null) => (v === null ? '-' : v < 1000 ? `${v} ms` : `${(v / 1000).toFixed(1)} s`);
+  lines.push(
+    `deprovisioning ${d.count24h} deactivations and deletions in 24 hours; acknowledged (by ${d.acknowledgedBy}) in p50 ${ms(d.p50Ms)}, p95 ${ms(d.p95Ms)}, slowest ${ms(d.maxMs)}; ${d.pending} pending`,
+  );
+  if (d.overdue)
+    lines.push(
+      `warning: ${d.overdue} deactivation${d.overdue > 1 ? 's' : ''} not acknowledged by the application after 5 minutes: its webhook, feed reader or handler is behind (docs/integrating.md#proof-of-deprovisioning)`,
+    );
   for (const t of h.tokens.filter((x) => x.expiring))
     lines.push(
       `warning: token "${t.label ?? t.tokenId}" is in use and expires ${t.expires}: issue a new one, give it to the identity provider, then revoke this one`,

@@ -137,6 +137,12 @@ const SETTINGS: Readonly<Record<FormSetting, SettingText>> = {
     help: 'The oldest go first; 1,000 to 100,000,000.',
     group: 'log',
   },
+  deprovisioningAck: {
+    label: 'A deactivation is acknowledged by',
+    help: "What ends the wait for the application to act on a deactivation or deletion (IPSIE asks for 5 minutes): its delivery, or the application's explicit confirmation (POST /api/v1/events/{id}/done).",
+    group: 'log',
+    choices: { delivery: 'Its delivery (webhook 2xx, feed read, SET poll, onEvent)', done: "The application's confirmation that access was revoked" },
+  },
   silentAfterHours: {
     label: 'Silent after (hours)',
     help: 'A connection that worked is "silent" after this long without a request.',

@@ -8,6 +8,7 @@ import { copyable, errorSummary, fieldOf, refusalOf, section, selectField, sente
 import { form, noteAudit, orgPageGuard, originOf, sendPage, type AdminGuard, type ConsoleOptions } from './context.js';
 import { adminPage, confirmFirst } from './frame.js';
 import { html, postForm, stateBadge, when, type Html } from './html.js';
+import { deprovisioningSummary } from './deprovisioning-view.js';
 
 type TokenInfo = Awaited<ReturnType<ConsoleOptions['directory']['organizations']['listTokens']>>[number];
 
@@ -49,6 +50,7 @@ export function registerOrgCredentials(app: FastifyInstance, opts: ConsoleOption
     const body = html`
       ${section('health', html`Connection ${h ? stateBadge(h.status) : ''}`, connection)}
       ${warnings}
+      ${h ? section('deprovisioning', 'Deprovisioning reaching the application', deprovisioningSummary(h.deprovisioning)) : ''}
       ${section(
         'urls',
         'Addresses',

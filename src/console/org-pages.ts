@@ -23,6 +23,7 @@ import { adminPage, confirmFirst } from './frame.js';
 import { changesTable } from './diff.js';
 import { html, postForm, statusBadge, when, type Html } from './html.js';
 import { orgScimPath } from '../defaults.js';
+import { deprovisionSentence } from './deprovisioning-view.js';
 
 const PAGE = 50;
 
@@ -138,11 +139,16 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
   app.get<{ Params: { slug: string; id: string } }>('/admin/orgs/:slug/users/:id', async (request, reply) => {
     const { session, org, ctx, base } = await load(request);
     const user = await directory.users.get(ctx, request.params.id, { groups: true });
-    const [entries, events] = await Promise.all([opts.log?.list(org, { resource: user.id, limit: 20 }) ?? [], directory.events.ofResource(org, user.id, 20)]);
+    const [entries, events, deprovisions] = await Promise.all([
+      opts.log?.list(org, { resource: user.id, limit: 20 }) ?? [],
+      directory.events.ofResource(org, user.id, 20),
+      directory.deprovisioning.ofUser(org, user.id, 5),
+    ]);
     const groups = (user.groups as { value: string; display: string }[] | undefined) ?? [];
     const body = html`
       <h2>Groups</h2>
       ${groups.length ? html`<ul>${groups.map((g) => html`<li><a href="${base}/groups/${g.value}">${g.display}</a></li>`)}</ul>` : html`<p>In no group.</p>`}
+      ${deprovisions.length ? html`<h2>Deprovisioning</h2><ul>${deprovisions.map((d) => html`<li>${deprovisionSentence(d, null)}</li>`)}</ul>` : ''}
       <h2>Recent requests</h2>
       ${logTable(base, entries, 'Recent requests about this user')}
       <h2>Events</h2>
@@ -225,7 +231,11 @@ export function registerOrgPages(app: FastifyInstance, opts: ConsoleOptions, adm
     const id = /^\d{1,15}$/.test(request.params.id) ? Number(request.params.id) : undefined;
     const e = id !== undefined ? await opts.log?.get(org, id) : undefined;
     if (!e) throw new PageError(404, 'Not found', html`<p>${org.name} has no log entry ${request.params.id}.</p>`);
+    // A deactivation or deletion this request made: did it reach the application, and when?
+    const deprovisions = await directory.deprovisioning.ofRequest(org, e.reqId);
+    const clientName = CLIENT_NAMES[e.client] ?? null;
     const body = html`
+      ${deprovisions.map((d) => html`<p class="note" role="status">${deprovisionSentence(d, clientName)}</p>`)}
       ${values([
         ['Time', when(e.at)],
         ['Request', html`<code>${e.method} ${e.path}</code>`],

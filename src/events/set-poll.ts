@@ -131,6 +131,13 @@ export class SecurityEventPoll {
         if (seq !== undefined && seq > stream.cursor) acks.push({ seq, error: reasons.get(jti) ?? null });
       }
       await tx.securityEvents.addAcks(org.id, req.stream, acks, at);
+      // Acknowledged without an error: a deactivation or deletion among them has reached the application.
+      await tx.deprovisions.delivered(
+        org.id,
+        acks.filter((a) => a.error === null).map((a) => a.seq),
+        at,
+        `poll ${req.stream}`,
+      );
       const acked = new Set(await tx.securityEvents.acks(org.id, req.stream));
       let cursor = stream.cursor;
       if (acked.size > 0) {

@@ -7,6 +7,7 @@ import { issuerOf, securityEventOf } from './security-events.js';
 import { SigningKeys } from './signing-keys.js';
 import type { TargetPolicy } from './target-policy.js';
 import { deliveredTypes } from './webhooks.js';
+import { DEPROVISION_EVENTS, DEPROVISION_RETENTION_DAYS } from '../service/deprovisioning.js';
 
 export interface WorkerOptions {
   /** Per-attempt timeout (default 10 s). */
@@ -124,6 +125,7 @@ export class WebhookWorker {
     if (now - this.lastPrune < 3_600_000) return;
     this.lastPrune = now;
     await this.store.events.prune(new Date(now - this.retentionMs).toISOString());
+    await this.store.deprovisions.prune(new Date(now - DEPROVISION_RETENTION_DAYS * 86_400_000).toISOString());
   }
 
   /**
@@ -186,6 +188,8 @@ export class WebhookWorker {
     });
     if (result.error === null) {
       await this.store.webhooks.update(webhook.id, { cursor: row.seq, attempts: 0, failing_since: null, next_attempt_at: at, lease_until: null });
+      // A deactivation or deletion answered 2xx: the application has it (deprovisioning.ts).
+      if (DEPROVISION_EVENTS.has(row.type)) await this.store.deprovisions.delivered(webhook.org_id, [Number(row.seq)], at, `webhook ${webhook.id}`);
       return;
     }
     const failingSince = webhook.failing_since ?? new Date(now).toISOString();

@@ -73,6 +73,7 @@ const API_ACTIONS: Readonly<Record<string, string>> = {
   'DELETE /entitlements/:value': 'entitlement.remove',
   'POST /role-mappings': 'role.map',
   'DELETE /role-mappings': 'role.unmap',
+  'POST /events/:id/done': 'deprovisioning.done',
 };
 
 export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts) => {
@@ -145,8 +146,24 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
         `Events after ${after} are no longer retained (retention: ${opts.retentionDays} days; the oldest kept is ${first ?? 'none'}). Resynchronise from GET /scim/v2/Users and /Groups, then continue from "after=${last}".`,
       );
     }
+    // Reading past a deactivation or deletion says the application has it (deprovisioning.ts).
+    await directory.deprovisioning.deliveredUpTo(o.id, after, 'feed');
     const events = await directory.events.poll(o, after, limit, wait * 1000);
     return { events, next: events.length ? events[events.length - 1]!.seq : after, hasMore: events.length === limit };
+  });
+
+  // The application confirms that a deactivated or deleted user's access is revoked (issue 27 §3):
+  // for applications that revoke asynchronously, and organizations that wait for it (deprovisioningAck done).
+  app.post<{ Params: { id: string } }>('/events/:id/done', async (request) => {
+    const o = org(request);
+    const id = request.params.id;
+    if (id.length > 100) throw ScimError.invalidValue('An event id is at most 100 characters.');
+    const done = await directory.deprovisioning.done(o, id, `app token ${request.auth?.tokenLabel ?? request.auth?.tokenId ?? ''}`.trim());
+    if (!done)
+      throw ScimError.notFound(
+        `No deactivation or deletion event "${id}" in this organization: only user.deactivated and user.deleted events are confirmed (by their "id").`,
+      );
+    return done;
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -154,6 +171,7 @@ export const appApiPlugin: FastifyPluginAsync<AppApiOptions> = async (app, opts)
   });
   for (const [url, allow] of [
     ['/events', ['GET']],
+    ['/events/:id/done', ['POST']],
     ['/webhooks', ['GET', 'POST']],
     ['/webhooks/:id', ['PATCH', 'DELETE']],
     ['/webhooks/:id/deliveries', ['GET']],

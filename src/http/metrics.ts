@@ -140,6 +140,51 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
         else this.set([...byOrg.values()].reduce((a, b) => a + b, 0));
       },
     });
+    // Deactivations and deletions the application has not acknowledged (issue 27 §3; docs/integrating.md).
+    let deprovisions: { at: number; value: ReturnType<ProvisioningLog['deprovisioningPending']> } | undefined;
+    const deprovisionsNow = () => {
+      if (!deprovisions || deprovisions.at < Date.now() - 1000) deprovisions = { at: Date.now(), value: log.deprovisioningPending() };
+      return deprovisions.value;
+    };
+    for (const [name, help, key] of [
+      ['rollcall_deprovisioning_pending', 'Deactivations and deletions the application has not acknowledged yet.', 'pending'],
+      [
+        'rollcall_deprovisioning_overdue',
+        'Deactivations and deletions not acknowledged by the application after 5 minutes (IPSIE SCIM AL1 asks for 5).',
+        'overdue',
+      ],
+    ] as const)
+      new Gauge({
+        name,
+        help,
+        labelNames: orgLabel ? ['org'] : [],
+        registers: [registry],
+        async collect() {
+          const byOrg = await deprovisionsNow();
+          this.reset();
+          if (orgLabel) for (const [org, n] of byOrg) this.set({ org }, n[key]);
+          else this.set([...byOrg.values()].reduce((a, b) => a + b[key], 0));
+        },
+      });
+    if (orgLabel)
+      new Gauge({
+        name: 'rollcall_deprovisioning_seconds',
+        help: 'Time from a deactivation or deletion to the application acknowledging it, over the last 24 hours: p50, p95 and the slowest (quantile 1).',
+        labelNames: ['org', 'quantile'],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const [org, n] of await deprovisionsNow()) {
+            const s = await n.summary!();
+            for (const [quantile, v] of [
+              ['0.5', s.p50Ms],
+              ['0.95', s.p95Ms],
+              ['1', s.maxMs],
+            ] as const)
+              if (v !== null) this.set({ org, quantile }, v / 1000);
+          }
+        },
+      });
     new Gauge({
       name: 'rollcall_provisioning_log_buffered',
       help: 'Provisioning log entries waiting to be written.',

@@ -13,6 +13,7 @@ import { Groups } from './groups.js';
 import { Organizations } from './organizations.js';
 import { Schemas } from './schemas.js';
 import { Users, type UserHooks } from './users.js';
+import { Deprovisioning } from './deprovisioning.js';
 
 export interface DirectoryOptions {
   readonly hooks?: UserHooks;
@@ -55,6 +56,8 @@ export class Directory {
   readonly audit: Audit;
   /** The console's sign-in with the operators' OpenID Connect provider. */
   readonly consoleOidc: ConsoleOidc;
+  /** Deactivations and deletions until the application acknowledges them (issue 27 §3). */
+  readonly deprovisioning: Deprovisioning;
 
   constructor(
     readonly store: Store,
@@ -65,6 +68,7 @@ export class Directory {
     this.users = new Users(store, this.bus, options.hooks);
     this.groups = new Groups(store, this.bus);
     this.events = new EventFeed(store, this.bus);
+    this.deprovisioning = new Deprovisioning(store);
     this.access = new Access(store, this.organizations);
     this.schemas = new Schemas(store, this.organizations, this.bus);
     this.catalog = new Catalog(store, this.organizations, this.bus);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { StoreSession } from '../store/store.js';
 import type { EventRow } from '../store/types.js';
+import { recordDeprovisions } from './deprovisioning.js';
 
 /** Every event type Rollcall writes (docs/integrating.md has the catalogue with payloads). */
 export type EventType =
@@ -141,6 +142,8 @@ export class EventRecorder {
         at,
       })),
     );
+    // A deactivation or deletion is measured until the application acknowledges it (deprovisioning.ts).
+    await recordDeprovisions(tx, rows);
     for (const r of rows) this.written.push(toEvent(r, this.orgSlug));
   }
 

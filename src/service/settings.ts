@@ -12,6 +12,13 @@ export const settingsSchema = z
     requireEmailUserName: z.boolean().default(false),
     /** Lower-case email domains userName may use; empty allows any. */
     allowedEmailDomains: z.array(z.string().min(1)).default([]),
+    /**
+     * What counts as the application's acknowledgement of a deactivation or deletion (issue 27 §3,
+     * docs/integrating.md): `delivery` (a webhook answered 2xx, a feed read or SET poll past it, the
+     * onEvent handler resolving) or `done` (only POST /api/v1/events/{id}/done, for applications that
+     * revoke access asynchronously).
+     */
+    deprovisioningAck: z.enum(['delivery', 'done']).default('delivery'),
     /** `delete` removes the user (RFC 7644 §3.6); `deactivate` sets active=false and keeps it. */
     deleteMode: z.enum(['delete', 'deactivate']).default('delete'),
     /**

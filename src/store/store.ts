@@ -32,6 +32,7 @@ import type {
   OperatorRow,
   AuditRow,
   NewAuditRow,
+  DeprovisionRow,
 } from './types.js';
 
 export interface PageQuery {
@@ -351,6 +352,25 @@ export interface EventStore {
   prune(before: string): Promise<number>;
 }
 
+/** Deactivations and deletions, and when the application acknowledged each (issue 27 §3). */
+export interface DeprovisionStore {
+  insert(rows: readonly DeprovisionRow[]): Promise<void>;
+  /** The first delivery of these events to the application (those delivered already keep theirs); how many it marked. */
+  delivered(orgId: string, seqs: readonly number[], at: string, by: string): Promise<number>;
+  /** Every undelivered one up to `seq`: a feed read past them. */
+  deliveredUpTo(orgId: string, seq: number, at: string, by: string): Promise<number>;
+  /** The application's confirmation that access was revoked; the row, or undefined when the event is no deprovisioning. */
+  done(orgId: string, eventId: string, at: string, by: string): Promise<DeprovisionRow | undefined>;
+  byEvent(orgId: string, eventId: string): Promise<DeprovisionRow | undefined>;
+  forRequest(orgId: string, requestId: string): Promise<DeprovisionRow[]>;
+  forUser(orgId: string, userId: string, limit: number): Promise<DeprovisionRow[]>;
+  /** The organization's rows since an instant, oldest first, at most `limit`. */
+  since(orgId: string, since: string, limit: number): Promise<DeprovisionRow[]>;
+  /** Per organization (or one), how many wait for `by`, and how many of those since before `overdueBefore`. */
+  pending(orgId: string | undefined, by: 'delivered' | 'done', overdueBefore: string): Promise<{ org_id: string; pending: number; overdue: number }[]>;
+  prune(before: string): Promise<number>;
+}
+
 export interface WebhookStore {
   insert(row: WebhookRow): Promise<void>;
   list(orgId: string): Promise<WebhookRow[]>;
@@ -506,6 +526,7 @@ export interface StoreSession {
   readonly operators: OperatorStore;
   readonly audit: AuditStore;
   readonly securityEvents: SecurityEventStore;
+  readonly deprovisions: DeprovisionStore;
 }
 
 export interface TransactionOptions {

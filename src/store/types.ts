@@ -312,6 +312,21 @@ export interface OperatorsTable {
   source: 'manual' | 'groups';
 }
 
+/** A deactivation or deletion, and when the application acknowledged it (migration 024). */
+export interface DeprovisionsTable {
+  org_id: string;
+  event_seq: number;
+  event_id: string;
+  kind: 'deactivated' | 'deleted';
+  user_id: string;
+  user_name: string | null;
+  request_id: string | null;
+  at: string;
+  delivered_at: string | null;
+  delivered_by: string | null;
+  done_at: string | null;
+}
+
 /** One audit entry (migration 022). */
 export interface AuditLogTable {
   id: Generated<number>;
@@ -355,6 +370,7 @@ export interface Database {
   oauth_refresh_tokens: OAuthRefreshTokensTable;
   operators: OperatorsTable;
   audit_log: AuditLogTable;
+  deprovisions: DeprovisionsTable;
 }
 
 export type OAuthClientRow = Selectable<OAuthClientsTable>;
@@ -424,3 +440,4 @@ export type ConsoleSessionRow = Selectable<ConsoleSessionsTable>;
 export type OperatorRow = Selectable<OperatorsTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type NewAuditRow = Insertable<AuditLogTable>;
+export type DeprovisionRow = Selectable<DeprovisionsTable>;

@@ -1,5 +1,6 @@
 import type { LogConnectionRow, LogMinuteRow, TokenRow } from '../../store/types.js';
 import { CLIENT_NAMES, type ClientId } from './clients.js';
+import type { DeprovisioningSummary } from '../deprovisioning.js';
 
 /**
  * A connection's state (docs/console.md, "Connection health"). A credential is **active** when it
@@ -142,6 +143,8 @@ export interface Health extends ConnectionHealth {
   readonly unattributed: { readonly requests24h: number; readonly lastAt: string | null; readonly lastError: LastError | null };
   /** The last 24 hours, oldest first, for the chart. */
   readonly hours: readonly HourCount[];
+  /** How long the application took to acknowledge deactivations and deletions (issue 27 §3). */
+  readonly deprovisioning: DeprovisioningSummary;
 }
 
 interface Counts {
@@ -186,6 +189,7 @@ export function computeHealth(input: {
   connections: readonly LogConnectionRow[];
   minutes: readonly LogMinuteRow[];
   tokens: readonly TokenRow[];
+  deprovisioning: DeprovisioningSummary;
   now: number;
 }): Health {
   const { now, silentAfterHours } = input;
@@ -291,5 +295,6 @@ export function computeHealth(input: {
       ? { requests24h: windowOf('').requests24h, lastAt: unattributed.last_at, lastError: lastErrorOf(unattributed) }
       : { requests24h: 0, lastAt: null, lastError: null },
     hours: hourList,
+    deprovisioning: input.deprovisioning,
   };
 }

@@ -9,6 +9,7 @@ import { LogFilterError, parseDuration } from './durations.js';
 import { toDetail, toEntry, type LogEntry, type LogEntryDetail, type RequestRecord } from './entry.js';
 import { writeBatch, type ThreadReply, type ThreadRequest } from './log-thread.js';
 import { EXPIRY_WARNING_DAYS, IN_USE_DAYS, computeHealth, organizationState, type Health, type HealthState } from './health.js';
+import { Deprovisioning, OVERDUE_MS, type DeprovisioningSummary } from '../deprovisioning.js';
 
 export interface ProvisioningLogOptions {
   /** Longest an entry waits in memory before it is written (a crash loses at most this much). */
@@ -338,14 +339,41 @@ export class ProvisioningLog {
     return new Map(rows.map((r) => [r.slug, r.tokens]));
   }
 
+  /**
+   * Deactivations and deletions the application has not acknowledged, and those pending for more
+   * than 5 minutes, per organization slug (each by its own deprovisioningAck): for /metrics.
+   */
+  async deprovisioningPending(now = Date.now()): Promise<Map<string, { pending: number; overdue: number; summary?: () => Promise<DeprovisioningSummary> }>> {
+    const before = new Date(now - OVERDUE_MS).toISOString();
+    const [orgs, delivered, done] = await Promise.all([
+      this.store.organizations.list(),
+      this.store.deprovisions.pending(undefined, 'delivered', before),
+      this.store.deprovisions.pending(undefined, 'done', before),
+    ]);
+    const byDelivery = new Map(delivered.map((r) => [r.org_id, r]));
+    const byDone = new Map(done.map((r) => [r.org_id, r]));
+    const out = new Map<string, { pending: number; overdue: number; summary?: () => Promise<DeprovisioningSummary> }>();
+    for (const o of orgs) {
+      const settings = parseSettings(o.settings);
+      const row = (settings.deprovisioningAck === 'done' ? byDone : byDelivery).get(o.id);
+      out.set(o.slug, {
+        pending: row?.pending ?? 0,
+        overdue: row?.overdue ?? 0,
+        summary: () => new Deprovisioning(this.store).summary({ id: o.id, settings }, now),
+      });
+    }
+    return out;
+  }
+
   /** Connection health of an organization and of each of its tokens. */
   async health(org: Pick<OrgContext, 'id' | 'slug' | 'settings'>, now = Date.now()): Promise<Health> {
     const since = new Date(now - 24 * 3_600_000).toISOString().slice(0, 13);
-    const [connections, minutes, tokens] = await Promise.all([
+    const [connections, minutes, tokens, deprovisioning] = await Promise.all([
       this.store.log.connections(org.id),
       this.store.log.minutes(org.id, since),
       this.store.tokens.list(org.id),
+      new Deprovisioning(this.store).summary(org, now),
     ]);
-    return computeHealth({ slug: org.slug, silentAfterHours: org.settings.silentAfterHours, connections, minutes, tokens, now });
+    return computeHealth({ slug: org.slug, silentAfterHours: org.settings.silentAfterHours, connections, minutes, tokens, deprovisioning, now });
   }
 }

@@ -23,6 +23,7 @@ import { authorizationCodes } from './020-authorization-codes.js';
 import { serverSettings } from './021-server-settings.js';
 import { operatorsAudit } from './022-operators-audit.js';
 import { operatorSource } from './023-operator-source.js';
+import { deprovisions } from './024-deprovisions.js';
 
 /** Versioned migrations, applied in name order at start-up and by `rollcall migrate`. Append only. */
 export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
@@ -52,6 +53,7 @@ export function migrationProvider(adapter: DialectAdapter): MigrationProvider {
         '021-server-settings': { up: (db: Kysely<any>) => serverSettings(db, adapter) },
         '022-operators-audit': { up: (db: Kysely<any>) => operatorsAudit(db, adapter) },
         '023-operator-source': { up: (db: Kysely<any>) => operatorSource(db, adapter) },
+        '024-deprovisions': { up: (db: Kysely<any>) => deprovisions(db, adapter) },
       };
     },
   };

@@ -5,6 +5,7 @@ import type { Database } from '../types.js';
 import { SqlAccess } from './access.js';
 import { SqlCatalog, SqlSecrets } from './catalog.js';
 import { SqlClients } from './clients.js';
+import { SqlDeprovisions } from './deprovisions.js';
 import { SqlContext, type SessionShared } from './context.js';
 import { SqlEvents } from './events.js';
 import { SqlGroups } from './groups.js';
@@ -36,6 +37,7 @@ export class SqlSession implements StoreSession {
   readonly operators: SqlOperators;
   readonly audit: SqlAudit;
   readonly securityEvents: SqlSecurityEvents;
+  readonly deprovisions: SqlDeprovisions;
   protected readonly context: SqlContext;
 
   constructor(db: Kysely<Database>, adapter: DialectAdapter, shared: SessionShared, reader?: Reader) {
@@ -56,6 +58,7 @@ export class SqlSession implements StoreSession {
     this.operators = new SqlOperators(c);
     this.audit = new SqlAudit(c);
     this.securityEvents = new SqlSecurityEvents(c);
+    this.deprovisions = new SqlDeprovisions(c);
   }
 
   /** Whether this session wrote to tokens or organizations. */
