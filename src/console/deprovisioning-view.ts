@@ -14,7 +14,7 @@ export function deprovisioningSummary(d: DeprovisioningSummary): Html {
   const by = d.acknowledgedBy === 'done' ? "the application's confirmation that access was revoked" : 'its delivery to the application';
   return html`
     <p>
-      ${d.count24h} deactivation${d.count24h === 1 ? '' : 's'} and deletions in 24 hours, acknowledged (by ${by}) in
+      ${d.count24h === 1 ? '1 deactivation or deletion' : `${d.count24h} deactivations and deletions`} in 24 hours, acknowledged (by ${by}) in
       <strong>${duration(d.p50Ms)}</strong> at the median, ${duration(d.p95Ms)} at p95, ${duration(d.maxMs)} at the slowest.
       ${d.pending ? html`${d.pending} not acknowledged yet.` : 'None waiting.'}
     </p>

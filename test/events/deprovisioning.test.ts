@@ -95,6 +95,15 @@ for (const engine of ENGINES) {
           [['deactivated', id, true]],
           'the event carries the request id the log entry has',
         );
+        // The console: the overview's numbers, and the deactivating request's entry in words.
+        const { secret } = await h.wiring.directory.access.createLoginLink();
+        const cookie = String((await h.app.inject({ method: 'POST', url: `/admin/login/${secret}` })).headers['set-cookie']).split(';')[0]!;
+        const overview = (await h.app.inject({ url: '/admin/orgs/hooked', headers: { cookie } })).body;
+        assert.match(overview, /Deprovisioning reaching the application[\s\S]*1 deactivation or deletion in 24 hours[\s\S]*None waiting\./);
+        const page = (await h.app.inject({ url: `/admin/orgs/hooked/log/${entry!.id}`, headers: { cookie } })).body;
+        assert.match(page, /Deactivated by <strong>Okta<\/strong> at <time[^>]*>[^<]+<\/time>; acknowledged by the application \(webhook [\w-]+\) at <time/);
+        const userPage = (await h.app.inject({ url: `/admin/orgs/hooked/users/${id}`, headers: { cookie } })).body;
+        assert.match(userPage, /<h2>Deprovisioning<\/h2>[\s\S]*Deactivated at/);
       } finally {
         rx.closeAllConnections();
         await new Promise((r) => rx.close(r));
