@@ -24,6 +24,7 @@ export const EVENT_URIS = {
   delete: `${URI}prov:delete`,
   activate: `${URI}prov:activate`,
   deactivate: `${URI}prov:deactivate`,
+  asyncResponse: `${URI}misc:asyncresp`,
 } as const;
 
 /** The Shared Signals Framework's verification event: what `webhook test` sends a `set` endpoint. */
@@ -47,6 +48,7 @@ export const SET_EVENT_TYPES = [
   'group.deleted',
   'group.members_added',
   'group.members_removed',
+  'request.completed',
 ] as const satisfies readonly EventType[];
 
 export type SetForm = 'full' | 'notice';
@@ -127,8 +129,35 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : und
  * - deleted: `prov:delete` and `feed:remove`.
  */
 export function securityEventOf(event: DirectoryEvent, o: SetOptions): SecurityEventClaims | undefined {
-  if (!isSetType(event.type) || !event.resourceId) return undefined;
+  if (!isSetType(event.type)) return undefined;
   const data = event.data;
+  // RFC 9967 §2.5: an asynchronous request's outcome, `txn` the one its 202 gave (Set-Txn).
+  if (event.type === 'request.completed') {
+    const location = str(data.location);
+    return {
+      iss: o.issuer,
+      ...(o.audience ? { aud: o.audience } : {}),
+      jti: event.id,
+      iat: Math.floor(o.now / 1000),
+      toe: Math.floor(Date.parse(event.time) / 1000),
+      txn: str(data.txn) ?? event.id,
+      sub_id: {
+        format: 'scim',
+        uri: event.resourceId ? `/${event.resourceType === 'Group' ? 'Groups' : 'Users'}/${event.resourceId}` : (str(data.path) ?? '/'),
+      },
+      events: {
+        [EVENT_URIS.asyncResponse]: {
+          method: data.method,
+          ...(data.bulkId !== undefined ? { bulkId: data.bulkId } : {}),
+          ...(data.version !== undefined ? { version: data.version } : {}),
+          ...(location ? { location } : {}),
+          status: data.status,
+          ...(data.response !== undefined ? { response: data.response } : {}),
+        },
+      },
+    };
+  }
+  if (!event.resourceId) return undefined;
   const user = event.resourceType === 'User';
   const uri = `/${user ? 'Users' : 'Groups'}/${event.resourceId}`;
   const full = o.form === 'full';

@@ -33,6 +33,7 @@ export const EVENT_TYPES = [
   'role.unmapped',
   'entitlement.added',
   'entitlement.removed',
+  'request.completed',
 ] as const satisfies readonly EventType[];
 
 /** Every event type is subscribable: a type added to EventType and not here fails to compile. */

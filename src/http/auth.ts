@@ -4,6 +4,7 @@ import type { Directory } from '../service/directory.js';
 import { isTokenShaped, type TokenScope } from '../service/organizations.js';
 import { AUTH_FAILURES, type RateLimits } from './rate-limit.js';
 import { headerOf } from './request.js';
+import { isCarriedOut } from './async-requests.js';
 
 /**
  * What a route needs of the bearer token, declared by the route itself (`config.access`) and
@@ -89,7 +90,8 @@ async function authenticate(directory: Directory, limits: RateLimits, request: F
     );
   }
   const { rateLimit, rateBurst } = auth.org.settings;
-  const retry = limits.tokens.take(auth.tokenId, rateLimit, rateBurst);
+  // The request carried out for an asynchronous one was counted when it was accepted (async-requests.ts).
+  const retry = isCarriedOut(request) ? 0 : limits.tokens.take(auth.tokenId, rateLimit, rateBurst);
   if (retry > 0)
     throw ScimError.tooManyRequests(
       `This token sent more than ${rateLimit} requests a second (burst ${rateBurst}), the organization's rate limit; retry after the time in Retry-After.`,

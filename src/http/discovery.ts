@@ -83,8 +83,9 @@ export function serviceProviderConfig(settings: OrgSettings, bodyLimit: number, 
       maxPageSize: settings.maxResults,
       cursorTimeout: CURSOR_TIMEOUT_SECONDS,
     },
-    // RFC 9967 §3: the events this server sends as SETs (webhooks and poll, docs/integrating.md); no asynchronous requests.
-    securityEvents: { eventUris: ALL_EVENT_URIS, asyncRequest: 'none' },
+    // RFC 9967 §3: the events this server sends as SETs (webhooks and poll, docs/integrating.md), and
+    // asynchronous requests whenever a client asks (Prefer: respond-async, §2.5).
+    securityEvents: { eventUris: ALL_EVENT_URIS, asyncRequest: 'request' },
     changePassword: { supported: false },
     sort: { supported: true },
     etag: { supported: true },

@@ -23,6 +23,7 @@ import { resourceTypesOf } from './resource-types.js';
 import { rootSearch } from './root-search.js';
 import type { ProvisioningLog } from '../service/log/provisioning-log.js';
 import { decorateForLog, recordRequests } from './provisioning-log.js';
+import { asyncWrites } from './async-requests.js';
 
 export interface ScimPluginOptions {
   readonly directory: Directory;
@@ -81,6 +82,8 @@ export const scimPlugin: FastifyPluginAsync<ScimPluginOptions> = async (app, opt
   });
 
   const context = (request: FastifyRequest) => contextOf(request, prefixOf(request), publicUrl);
+  // Prefer: respond-async on a write or a /Bulk (RFC 9967 §2.5).
+  asyncWrites(app, directory, context);
   const host: RouteHost = { app, context, fair: opts.fair ?? new FairShare(), threads: opts.readThreads };
   const types = resourceTypesOf(directory);
   const read = { config: { access: 'read' as const } };

@@ -14,6 +14,7 @@ import { Organizations } from './organizations.js';
 import { Schemas } from './schemas.js';
 import { Users, type UserHooks } from './users.js';
 import { Deprovisioning } from './deprovisioning.js';
+import { AsyncRequests } from './async-requests.js';
 
 export interface DirectoryOptions {
   readonly hooks?: UserHooks;
@@ -58,6 +59,8 @@ export class Directory {
   readonly consoleOidc: ConsoleOidc;
   /** Deactivations and deletions until the application acknowledges them (issue 27 §3). */
   readonly deprovisioning: Deprovisioning;
+  /** Asynchronous requests' outcomes (RFC 9967 §2.5). */
+  readonly asyncRequests: AsyncRequests;
 
   constructor(
     readonly store: Store,
@@ -69,6 +72,7 @@ export class Directory {
     this.groups = new Groups(store, this.bus);
     this.events = new EventFeed(store, this.bus);
     this.deprovisioning = new Deprovisioning(store);
+    this.asyncRequests = new AsyncRequests(store, this.bus);
     this.access = new Access(store, this.organizations);
     this.schemas = new Schemas(store, this.organizations, this.bus);
     this.catalog = new Catalog(store, this.organizations, this.bus);

@@ -26,7 +26,8 @@ export type EventType =
   | 'role.mapped'
   | 'role.unmapped'
   | 'entitlement.added'
-  | 'entitlement.removed';
+  | 'entitlement.removed'
+  | 'request.completed';
 
 /** An event as the feed, webhooks and `onEvent` deliver it. */
 export interface DirectoryEvent<D = Record<string, unknown>> {
@@ -45,8 +46,9 @@ export interface DirectoryEvent<D = Record<string, unknown>> {
 
 export interface NewEvent {
   readonly type: EventType;
-  readonly resourceType: 'User' | 'Group' | 'Token' | 'Schema' | 'Role' | 'Entitlement';
-  readonly resourceId: string;
+  /** Null for an event about no one resource (an asynchronous request's failed outcome). */
+  readonly resourceType: 'User' | 'Group' | 'Token' | 'Schema' | 'Role' | 'Entitlement' | null;
+  readonly resourceId: string | null;
   readonly data: Record<string, unknown>;
 }
 

