@@ -48,15 +48,15 @@ export function preferences(header: string | string[] | undefined): { respondAsy
 
 /** The outcomes a carried-out request's answer gives: one, or one per /Bulk operation. */
 export function outcomesOf(txn: string, method: string, path: string, status: number, headers: Record<string, unknown>, body: unknown): AsyncOutcome[] {
-  const b = (body ?? {}) as Record<string, any>;
+  const b = (body ?? {}) as { Operations?: unknown; id?: unknown; meta?: { location?: unknown } };
   if (path === '/Bulk' && status === 200 && Array.isArray(b.Operations)) {
-    return (b.Operations as Record<string, any>[]).map((op, i) => {
+    return (b.Operations as Record<string, unknown>[]).map((op, i) => {
       const location = typeof op.location === 'string' ? op.location : undefined;
       const m = location ? /\/(Users|Groups)\/([^/?#]+)$/.exec(location) : null;
       return {
         txn: `${txn}:${i}`,
-        method: String(op.method ?? ''),
-        path: String(op.path ?? '/Bulk'),
+        method: typeof op.method === 'string' ? op.method : '',
+        path: typeof op.path === 'string' ? op.path : '/Bulk',
         status: Number(op.status),
         location,
         version: typeof op.version === 'string' ? op.version : undefined,
@@ -68,7 +68,8 @@ export function outcomesOf(txn: string, method: string, path: string, status: nu
   }
   const m = /^\/(Users|Groups)(?:\/([^/?#]+))?$/.exec(path);
   const id = typeof b.id === 'string' ? b.id : m?.[2] ? decodeURIComponent(m[2]) : undefined;
-  const location = typeof headers.location === 'string' ? headers.location : typeof b.meta?.location === 'string' ? b.meta.location : undefined;
+  const metaLocation = b.meta?.location;
+  const location = typeof headers.location === 'string' ? headers.location : typeof metaLocation === 'string' ? metaLocation : undefined;
   return [
     {
       txn,
