@@ -155,6 +155,11 @@ export class CheckContext {
     return this.serviceProviderConfig?.[feature]?.supported === true;
   }
 
+  /** Skips this check, saying why. */
+  skip(reason: string): never {
+    throw new CheckSkipped(reason);
+  }
+
   requireFeature(feature: string): void {
     if (!this.supports(feature)) throw new CheckSkipped(`ServiceProviderConfig does not advertise ${feature}.supported`);
   }
@@ -205,11 +210,13 @@ export interface Check {
   readonly title: string;
   /** The RFC section or identity-provider behaviour behind the expectation. */
   readonly ref: string;
+  /** A profile's requirement level (`rollcall check --profile`): a SHOULD that fails does not fail the run. */
+  readonly level?: 'MUST' | 'SHOULD';
   run(ctx: CheckContext): Promise<void>;
 }
 
 export interface Suite {
-  readonly id: 'okta' | 'entra' | 'generic' | 'oauth';
+  readonly id: 'okta' | 'entra' | 'generic' | 'oauth' | 'interop' | 'ipsie-al1';
   readonly title: string;
   readonly checks: readonly Check[];
 }
@@ -220,6 +227,8 @@ export interface CheckResult {
   readonly title: string;
   readonly ref: string;
   readonly outcome: 'pass' | 'fail' | 'skip';
+  /** A profile check's level. */
+  readonly level?: 'MUST' | 'SHOULD';
   readonly ms: number;
   /** For a failure: what was expected; for a skip: why. */
   readonly detail?: string;
@@ -319,7 +328,15 @@ export async function runChecks(options: CheckOptions): Promise<CheckReport> {
       http.last = undefined;
       let result: CheckResult;
       // Every result of a check names it the same way, in the same key order.
-      const of = (outcome: CheckResult['outcome']) => ({ suite: suite.id, id: check.id, title: check.title, ref: check.ref, outcome, ms: Date.now() - t0 });
+      const of = (outcome: CheckResult['outcome']) => ({
+        suite: suite.id,
+        id: check.id,
+        title: check.title,
+        ref: check.ref,
+        outcome,
+        ...(check.level ? { level: check.level } : {}),
+        ms: Date.now() - t0,
+      });
       try {
         await check.run(ctx);
         result = of('pass');

@@ -38,11 +38,22 @@ export function summary(report: CheckReport): string {
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const out = ['', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
   const failures = report.results.filter((r) => r.outcome === 'fail');
+  // A profile's checks: MUST and SHOULD apart (a SHOULD that fails does not fail the run).
+  for (const s of suites) {
+    const leveled = report.results.filter((r) => r.suite === s && r.level);
+    if (!leveled.length) continue;
+    const count = (level: 'MUST' | 'SHOULD', outcome: 'pass' | 'fail' | 'skip') => leveled.filter((r) => r.level === level && r.outcome === outcome).length;
+    out.push(
+      '',
+      `${s}: MUST ${count('MUST', 'pass')} passed, ${count('MUST', 'fail')} failed, ${count('MUST', 'skip')} skipped; SHOULD ${count('SHOULD', 'pass')} passed, ${count('SHOULD', 'fail')} failed, ${count('SHOULD', 'skip')} skipped`,
+    );
+  }
   // Why each check was skipped: a terminal saw it as the check ended, a log or a CI job reads it here.
   const skipped = report.results.filter((r) => r.outcome === 'skip');
   if (skipped.length) out.push('', 'skipped:', ...skipped.map((r) => `- ${r.id}: ${r.detail}`));
   for (const f of failures) {
-    out.push('', `✖ ${f.id}: ${f.title}`, `    expected: ${f.detail}`, `    because:  ${f.ref}`);
+    const level = f.level === 'SHOULD' ? ' [SHOULD: does not fail the run]' : f.level ? ` [${f.level}]` : '';
+    out.push('', `✖ ${f.id}: ${f.title}${level}`, `    expected: ${f.detail}`, `    because:  ${f.ref}`);
     if (f.exchange) out.push(...exchangeLines(f.exchange));
   }
   const passed = report.results.filter((r) => r.outcome === 'pass').length;

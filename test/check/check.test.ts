@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { runChecks, type CheckReport } from '../../src/check/framework.js';
 import { SUITES } from '../../src/check/suites.js';
+import { PROFILE_SUITES } from '../../src/check/profiles.js';
 import { ENGINES } from '../support/engines.js';
 import { Harness } from '../support/harness.js';
 import { BrokenServer, type Defect } from './broken-server.js';
@@ -124,6 +125,71 @@ for (const engine of ENGINES) {
           await proxy.close();
         }
       }
+    });
+
+    test('--profile interop: an interop organization passes every MUST; a compatible one departs exactly where the profile is stricter', async () => {
+      const strict = await h.org('profile-interop', { rateLimit: 0, profile: 'interop' });
+      const report = await runChecks({ baseUrl: base, token: strict.token, suites: [PROFILE_SUITES.interop] });
+      assert.deepEqual(
+        failed(report),
+        [],
+        JSON.stringify(
+          report.results.filter((r) => r.outcome === 'fail'),
+          null,
+          2,
+        ).slice(0, 3000),
+      );
+      assert.ok(report.results.every((r) => r.level === 'MUST' && r.outcome === 'pass'));
+      assert.deepEqual(report.leftBehind, []);
+      const tolerant = await h.org('profile-compatible', { rateLimit: 0 });
+      const departures = await runChecks({ baseUrl: base, token: tolerant.token, suites: [PROFILE_SUITES.interop] });
+      assert.deepEqual(failed(departures).sort(), [
+        'interop.claim',
+        'interop.filtered-path',
+        'interop.patch-path-required',
+        'interop.unknown-attribute',
+        'interop.unknown-schema',
+      ]);
+      // The CLI: MUST and SHOULD apart, exit 0 when every MUST passes.
+      const r = await cli(['check', base, '--token', strict.token, '--profile', 'interop']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^interop: MUST 11 passed, 0 failed, 0 skipped; SHOULD 0 passed, 0 failed, 0 skipped$/m);
+      const compat = await cli(['check', base, '--token', tolerant.token, '--profile', 'interop']);
+      assert.equal(compat.code, 1);
+      assert.match(compat.stdout, /^✖ interop\.patch-path-required: .* \[MUST\]$/m);
+    });
+
+    test('--profile ipsie-al1: an ipsie-al1 organization passes every MUST it can see; what SCIM cannot show is skipped with the reason; a compatible one offers a password', async () => {
+      const al1 = await h.org('profile-ipsie', { rateLimit: 0, profile: 'ipsie-al1' });
+      const report = await runChecks({ baseUrl: base, token: al1.token, suites: [PROFILE_SUITES['ipsie-al1']] });
+      assert.deepEqual(
+        failed(report),
+        [],
+        JSON.stringify(
+          report.results.filter((r) => r.outcome === 'fail'),
+          null,
+          2,
+        ).slice(0, 3000),
+      );
+      assert.deepEqual(
+        report.results.filter((r) => r.outcome === 'skip').map((r) => [r.id, r.level]),
+        [
+          ['ipsie.rate-limit', 'MUST'],
+          ['ipsie.logged', 'MUST'],
+          ['ipsie.cut-within-5-minutes', 'SHOULD'],
+        ],
+      );
+      assert.deepEqual(report.leftBehind, []);
+      // With a limit to reach, the 429 and its Retry-After are checked.
+      const limited = await h.org('profile-ipsie-limited', { rateLimit: 5, rateBurst: 10, profile: 'ipsie-al1' });
+      const rate = await runChecks({ baseUrl: base, token: limited.token, suites: [PROFILE_SUITES['ipsie-al1']], only: 'ipsie.rate-limit' });
+      assert.deepEqual(
+        rate.results.map((r) => [r.id, r.outcome]),
+        [['ipsie.rate-limit', 'pass']],
+      );
+      const tolerant = await h.org('profile-ipsie-compatible', { rateLimit: 0 });
+      const departures = await runChecks({ baseUrl: base, token: tolerant.token, suites: [PROFILE_SUITES['ipsie-al1']] });
+      assert.deepEqual(failed(departures), ['ipsie.no-password']);
     });
 
     test('with OAuth client credentials: the token endpoint suite passes for a secret and for a private key (through the CLI), and the SCIM suites run on the access token', async () => {
