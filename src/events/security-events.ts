@@ -134,18 +134,13 @@ export function securityEventOf(event: DirectoryEvent, o: SetOptions): SecurityE
   // RFC 9967 §2.5: an asynchronous request's outcome, `txn` the one its 202 gave (Set-Txn).
   if (event.type === 'request.completed') {
     const location = str(data.location);
-    return {
-      iss: o.issuer,
-      ...(o.audience ? { aud: o.audience } : {}),
-      jti: event.id,
-      iat: Math.floor(o.now / 1000),
-      toe: Math.floor(Date.parse(event.time) / 1000),
-      txn: str(data.txn) ?? event.id,
-      sub_id: {
-        format: 'scim',
-        uri: event.resourceId ? `/${event.resourceType === 'Group' ? 'Groups' : 'Users'}/${event.resourceId}` : (str(data.path) ?? '/'),
-      },
-      events: {
+    const uri = event.resourceId ? `/${event.resourceType === 'Group' ? 'Groups' : 'Users'}/${event.resourceId}` : (str(data.path) ?? '/');
+    return claimsOf(
+      event,
+      o,
+      str(data.txn) ?? event.id,
+      { format: 'scim', uri },
+      {
         [EVENT_URIS.asyncResponse]: {
           method: data.method,
           ...(data.bulkId !== undefined ? { bulkId: data.bulkId } : {}),
@@ -155,7 +150,7 @@ export function securityEventOf(event: DirectoryEvent, o: SetOptions): SecurityE
           ...(data.response !== undefined ? { response: data.response } : {}),
         },
       },
-    };
+    );
   }
   if (!event.resourceId) return undefined;
   const user = event.resourceType === 'User';
@@ -220,14 +215,25 @@ export function securityEventOf(event: DirectoryEvent, o: SetOptions): SecurityE
       events = { [EVENT_URIS.delete]: {}, [EVENT_URIS.feedRemove]: {} };
       break;
   }
+  return claimsOf(event, o, event.requestId ?? event.id, { format: 'scim', uri, ...(externalId ? { externalId } : {}) }, events);
+}
+
+/** A SET's claims around its events: issuer, audience, jti (the event's id), times, txn and subject. */
+function claimsOf(
+  event: DirectoryEvent,
+  o: SetOptions,
+  txn: string,
+  sub_id: ScimSubject,
+  events: Record<string, Record<string, unknown>>,
+): SecurityEventClaims {
   return {
     iss: o.issuer,
     ...(o.audience ? { aud: o.audience } : {}),
     jti: event.id,
     iat: Math.floor(o.now / 1000),
     toe: Math.floor(Date.parse(event.time) / 1000),
-    txn: event.requestId ?? event.id,
-    sub_id: { format: 'scim', uri, ...(externalId ? { externalId } : {}) },
+    txn,
+    sub_id,
     events,
   };
 }

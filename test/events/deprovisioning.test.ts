@@ -5,22 +5,12 @@ import { after, before, describe, test } from 'node:test';
 import { WebhookWorker } from '../../src/events/worker.js';
 import { OVERDUE_MS } from '../../src/service/deprovisioning.js';
 import { ENGINES } from '../support/engines.js';
+import { eventually } from '../support/serve.js';
 import { Harness, userBody, type Org } from '../support/harness.js';
 
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const OKTA = { 'user-agent': 'Okta SCIM Client 1.0.0' };
 const deactivate = { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] };
-
-/** Waits until `probe` holds, checking as often as the event loop allows; never a fixed sleep. */
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 /**
  * Issue 27 §3: every deactivation and deletion is measured from the identity provider's request to
@@ -66,7 +56,7 @@ for (const engine of ENGINES) {
         assert.equal(patched.status, 200);
         const worker = new WebhookWorker(h.store, undefined, { targets: { allowPrivate: true }, timeoutMs: 60_000 });
         const delivering = worker.tick();
-        await until(async () => received.includes('user.deactivated'), 'the webhook to receive the deactivation');
+        await eventually(async () => received.includes('user.deactivated'), 'the webhook to receive the deactivation');
         const waiting = await summary(org);
         assert.deepEqual([waiting.count24h, waiting.pending, waiting.overdue, waiting.p50Ms, waiting.status], [1, 1, 0, null, 'ok']);
         const later = await summary(org, Date.now() + OVERDUE_MS + 60_000);
@@ -177,10 +167,10 @@ for (const engine of ENGINES) {
         const ctx = { org: { id: org.id, slug: org.slug, name: org.name, settings: org.settings, schema: org.schema }, baseUrl: 'http://x/scim/v2' };
         const u = await rollcall.directory.users.create(ctx, { userName: 'embedded@x.test' });
         await rollcall.directory.users.patch(ctx, u.id, deactivate);
-        await until(async () => seen.includes('user.deactivated'), 'the handler to see the deactivation');
+        await eventually(async () => seen.includes('user.deactivated'), 'the handler to see the deactivation');
         assert.equal((await rollcall.directory.deprovisioning.summary(org)).pending, 1, 'the handler has not finished');
         finish();
-        const [view] = await until(async () => {
+        const [view] = await eventually(async () => {
           const v = await rollcall.directory.deprovisioning.ofUser(org, u.id);
           return v[0]?.acknowledgedAt ? v : undefined;
         }, 'the acknowledgement');

@@ -6,20 +6,11 @@ import { decodeJwt } from 'jose';
 import { WebhookWorker } from '../../src/events/worker.js';
 import { preferences } from '../../src/http/async-requests.js';
 import { ENGINES } from '../support/engines.js';
+import { eventually } from '../support/serve.js';
 import { Harness, userBody, type Org } from '../support/harness.js';
 
 const ASYNC_RESP = 'urn:ietf:params:scim:event:misc:asyncresp';
 const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setImmediate(r));
-  }
-}
 
 test('Prefer is read as RFC 7240 says: tokens in any case, several headers, parameters ignored, wait bounded', () => {
   assert.deepEqual(preferences('respond-async'), { respondAsync: true });
@@ -48,7 +39,7 @@ for (const engine of ENGINES) {
 
     /** The request.completed events of a transaction, from the feed, once there are `n`. */
     const completed = async (txn: string, n = 1) =>
-      until(async () => {
+      eventually(async () => {
         const events = (await h.request('GET', '/api/v1/events?after=0&limit=1000', { org: app })).body.events as {
           type: string;
           data: Record<string, any>;
@@ -136,7 +127,7 @@ for (const engine of ENGINES) {
         // Push (RFC 8935): the worker delivers both SETs.
         received = [];
         const worker = new WebhookWorker(h.store, undefined, { targets: { allowPrivate: true } });
-        await until(async () => {
+        await eventually(async () => {
           await worker.tick();
           return received.length >= 2;
         }, 'two pushed SETs');
@@ -167,7 +158,7 @@ for (const engine of ENGINES) {
       const accepted = await h.request('POST', '/Users', { org: limited, body: userBody('one@x.test'), headers: { prefer: 'respond-async' } });
       assert.equal(accepted.status, 202);
       const limitedId = (await h.directory.organizations.get('async-limited')).id;
-      await until(async () => (await h.store.events.list(limitedId, 0, 10)).some((e) => e.type === 'request.completed'), 'the outcome');
+      await eventually(async () => (await h.store.events.list(limitedId, 0, 10)).some((e) => e.type === 'request.completed'), 'the outcome');
       const next = await h.request('GET', '/Users?count=1', { org: limited });
       assert.equal(next.status, 200, 'not refused: the carried-out request was not counted again');
     });
