@@ -12,12 +12,15 @@ export function duration(ms: number | null): string {
 /** The overview's numbers: how fast the application acts on deactivations, and what waits. */
 export function deprovisioningSummary(d: DeprovisioningSummary): Html {
   const by = d.acknowledgedBy === 'done' ? "the application's confirmation that access was revoked" : 'its delivery to the application';
+  const counted = d.count24h === 1 ? '1 deactivation or deletion' : `${d.count24h} deactivations and deletions`;
+  const timing =
+    d.p50Ms === null
+      ? d.count24h
+        ? html`${counted} in 24 hours, none acknowledged yet (by ${by}).`
+        : html`No deactivation or deletion in 24 hours. Each is measured until it is acknowledged (by ${by}).`
+      : html`${counted} in 24 hours, acknowledged (by ${by}) in <strong>${duration(d.p50Ms)}</strong> at the median, ${duration(d.p95Ms)} at p95, ${duration(d.maxMs)} at the slowest.`;
   return html`
-    <p>
-      ${d.count24h === 1 ? '1 deactivation or deletion' : `${d.count24h} deactivations and deletions`} in 24 hours, acknowledged (by ${by}) in
-      <strong>${duration(d.p50Ms)}</strong> at the median, ${duration(d.p95Ms)} at p95, ${duration(d.maxMs)} at the slowest.
-      ${d.pending ? html`${d.pending} not acknowledged yet.` : 'None waiting.'}
-    </p>
+    <p>${timing} ${d.pending ? html`${d.pending} not acknowledged yet.` : d.count24h ? 'None waiting.' : ''}</p>
     ${
       d.overdue
         ? html`<p class="error-detail" role="status"><strong>${d.overdue} not acknowledged after 5 minutes.</strong> The people deactivated may still have access: the application's webhook, feed reader or event handler is behind or failing (IPSIE SCIM AL1 asks for 5 minutes).</p>`

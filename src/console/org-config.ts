@@ -48,7 +48,7 @@ const GROUPS = [
 const SETTINGS: Readonly<Record<FormSetting, SettingText>> = {
   profile: {
     label: 'Profile',
-    help: 'The profile this connection claims (docs/profiles.md). The strict ones refuse what some identity providers send: Microsoft Entra ID needs Compatible.',
+    help: 'The profile this connection claims (docs/profiles.md). The strict ones refuse what Okta and Microsoft Entra ID send today: they need Compatible.',
     group: 'accept',
     choices: {
       compatible: 'Compatible (RFCs, with the tolerances identity providers need)',

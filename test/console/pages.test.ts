@@ -90,6 +90,18 @@ for (const engine of ENGINES) {
         userName: members.length ? 'ada.lovelace@acme-corporation.example.com' : '',
       });
       await wiring.webhooks.add('acme', { url: 'https://hooks.acme-corporation.example.com/provisioning' });
+      // Someone leaves: Okta deactivates her, and the application's feed reader takes it in.
+      const leaver = await scim('POST', '/Users', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: 'dorothy.vaughan@acme-corporation.example.com',
+        displayName: 'Dorothy Vaughan',
+      });
+      await scim('PATCH', `/Users/${leaver.body.id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      });
+      const acme = await directory.organizations.get('acme');
+      await directory.deprovisioning.deliveredUpTo(acme.id, (await directory.events.bounds(acme)).last, 'feed');
       await directory.schemas.add('acme', { id: 'urn:acme:params:scim:schemas:extension:hr:2.0:User', name: 'HR', attributes: [{ name: 'costCenter' }] });
       await directory.catalog.add('acme', 'role', { value: 'administrator', display: 'Administrator' });
       await directory.catalog.map('acme', 'administrator', 'displayName', 'Engineering');
