@@ -5,7 +5,8 @@
 // - dist/bin/: the `rollcall` command bundled by esbuild, its dependencies included but the native
 //   better-sqlite3, split so that a command loads only what it runs (`rollcall org list` does not
 //   load the HTTP server): start-up in docs/performance.md;
-// - the console's assets next to both.
+// - the console's assets next to both;
+// - dist/check/conversations/: the recorded Okta and Entra ID conversations `rollcall check` replays.
 // `--if-stale` skips the work when dist/ is newer than every source (npm test builds this way, so
 // the CLI tests run the current sources' build).
 import { spawnSync } from 'node:child_process';
@@ -29,6 +30,7 @@ function newest(dir) {
 
 const sourcesTime = Math.max(
   newest(join(root, 'src')),
+  newest(join(root, 'test', 'conformance', 'fixtures')),
   ...['tsconfig.json', 'tsconfig.build.json', 'package.json'].map((f) => statSync(join(root, f)).mtimeMs),
 );
 if (process.argv.includes('--if-stale') && existsSync(stamp) && statSync(stamp).mtimeMs >= sourcesTime) process.exit(0);
@@ -42,6 +44,15 @@ if (tsc.status !== 0) {
   process.exit(tsc.status ?? 1);
 }
 cpSync(join(root, 'src', 'console', 'assets'), join(dist, 'console', 'assets'), { recursive: true });
+// The identity providers' recorded conversations that `rollcall check` replays (src/check/conversations.ts):
+// those with a `check` member, beside the compiled check (the bundled command finds them there too).
+for (const idp of ['okta', 'entra']) {
+  const from = join(root, 'test', 'conformance', 'fixtures', idp);
+  for (const file of readdirSync(from).filter((f) => f.endsWith('.json'))) {
+    if (!('check' in JSON.parse(readFileSync(join(from, file), 'utf8')))) continue;
+    cpSync(join(from, file), join(dist, 'check', 'conversations', idp, file));
+  }
+}
 
 const { buildSync } = await import('esbuild');
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));

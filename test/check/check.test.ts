@@ -294,10 +294,10 @@ for (const engine of ENGINES) {
 
     test('--keep leaves what the run created; --only runs the matching checks', async () => {
       const org = await h.org('kept', { rateLimit: 0 });
-      const report = await runChecks({ baseUrl: base, token: org.token, suites: [SUITES.okta], only: 'okta.create', keep: true });
+      const report = await runChecks({ baseUrl: base, token: org.token, suites: [SUITES.okta], only: 'okta.02-create-with', keep: true });
       assert.deepEqual(
         report.results.map((r) => r.id),
-        ['okta.create-user'],
+        ['okta.02-create-with-okta-s-full-body'],
       );
       assert.equal(report.leftBehind.length, 1);
       assert.equal((await h.request('GET', report.leftBehind[0]!, { org })).status, 200);
@@ -327,7 +327,7 @@ test('the client reaches nothing but the base URL: a path that leaves it is refu
     const redirecting = createServer((_req, res) => res.writeHead(302, { location: `${base}/Users` }).end());
     await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
     const port = (redirecting.address() as AddressInfo).port;
-    const report = await runChecks({ baseUrl: `http://127.0.0.1:${port}/scim/v2`, token: 'x', suites: [SUITES.okta], only: 'okta.connection' });
+    const report = await runChecks({ baseUrl: `http://127.0.0.1:${port}/scim/v2`, token: 'x', suites: [SUITES.okta], only: 'okta.01-connection-probe' });
     assert.equal(report.results[0]!.outcome, 'fail');
     assert.equal(server.requests, 0, 'the redirect target got nothing');
     redirecting.close();
@@ -343,12 +343,12 @@ describe('rollcall check against a deliberately broken server', () => {
     try {
       const report = await runChecks({ baseUrl: base, token: server.token, suites: ALL });
       for (const id of [
-        'okta.lookup-case-insensitive',
-        'okta.unknown-user',
+        'okta.02-upper-case-username-lookup-finds-the-same-user',
+        'okta.02-unknown-id',
         'generic.error-not-found',
         'generic.patch',
-        'okta.push-members-remove',
-        'okta.duplicate',
+        'okta.03-read',
+        'okta.02-create-again-409-uniqueness',
       ]) {
         assert.equal(
           report.results.find((r) => r.id === id)?.outcome,
@@ -368,10 +368,10 @@ describe('rollcall check against a deliberately broken server', () => {
   });
 
   const DEFECTS: [Defect, string[], RegExp][] = [
-    ['case-sensitive-username', ['okta.lookup-case-insensitive'], /found by its userName in upper case/],
-    ['plain-error-body', ['okta.unknown-user', 'generic.error-not-found'], /urn:ietf:params:scim:api:messages:2\.0:Error/],
-    ['patch-ignores-remove', ['okta.push-members-remove', 'generic.patch'], /no longer a member|no home email left/],
-    ['no-uniqueness', ['okta.duplicate'], /HTTP 409/],
+    ['case-sensitive-username', ['okta.02-upper-case-username-lookup-finds-the-same-user'], /^body\.totalResults: 1, got 0$/],
+    ['plain-error-body', ['okta.02-unknown-id', 'generic.error-not-found'], /^body\.schemas: an array, got undefined$/],
+    ['patch-ignores-remove', ['okta.03-read', 'generic.patch'], /^body\.members: 1 elements, got 2$/],
+    ['no-uniqueness', ['okta.02-create-again-409-uniqueness'], /HTTP 409/],
   ];
   for (const [defect, caught, because] of DEFECTS) {
     test(`defect "${defect}" is caught by ${caught.join(' and ')}, and the report says why`, async () => {
@@ -403,8 +403,8 @@ describe('rollcall check against a deliberately broken server', () => {
       assert.equal(r.code, 1, r.stderr);
       assert.match(r.stdout, /^suite +passed +failed +skipped$/m);
       assert.match(r.stdout, /^okta +\d+ +[1-9]\d* +\d+$/m);
-      assert.match(r.stdout, /^✖ okta\.lookup-case-insensitive: find the user by userName in other case$/m);
-      assert.match(r.stdout, /^ {4}because: +.*RFC 7643 §4\.1\.1/m);
+      assert.match(r.stdout, /^✖ okta\.02-upper-case-username-lookup-finds-the-same-user: upper-case userName lookup finds the same user$/m);
+      assert.match(r.stdout, /^ {4}because: +Okta's SCIM 2\.0 provisioning \(test\/conformance\/fixtures\/okta\/02-user-lifecycle\.json\)$/m);
       assert.match(r.stdout, /^ {4}request: +GET http:\/\/127\.0\.0\.1:\d+\/scim\/v2\/Users\?filter=userName%20eq%20%22RCHECK-/m);
       assert.match(r.stdout, /^ {4}response: HTTP 200$/m);
       assert.ok(!r.stdout.includes(server.token), 'the token is never printed');
@@ -414,13 +414,13 @@ describe('rollcall check against a deliberately broken server', () => {
       assert.match(r.stdout, /^- generic\.sort: ServiceProviderConfig does not advertise sort\.supported$/m);
       const xml = readFileSync(junitFile, 'utf8');
       assert.match(xml, /<testsuite name="okta" tests="\d+" failures="[1-9]/);
-      assert.match(xml, /<testcase classname="rollcall-check\.okta" name="okta\.lookup-case-insensitive: /);
+      assert.match(xml, /<testcase classname="rollcall-check\.okta" name="okta\.02-upper-case-username-lookup-finds-the-same-user: /);
       assert.match(xml, /<failure message="/);
 
       const json = await cli(['check', base, '--token', server.token, '--json', '--idp', 'okta']);
       const report = JSON.parse(json.stdout) as CheckReport;
       assert.ok(report.results.every((x) => x.suite === 'okta'));
-      assert.ok(failed(report).includes('okta.lookup-case-insensitive'));
+      assert.ok(failed(report).includes('okta.02-upper-case-username-lookup-finds-the-same-user'));
       const none = await cli(['check', base, '--token', server.token, '--only', 'no-such-check']);
       assert.match(none.stderr, /no check matched --only "no-such-check"/);
       const badUrl = await cli(['check', 'ftp://example.com', '--token', 'x']);

@@ -33,7 +33,7 @@ describe('the npm package, installed like a user installs it', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  test('npm pack --dry-run: the build, the command and the docs a user reads; no tests, fixtures, bench or images', () => {
+  test('npm pack --dry-run: the build, the command, the conversations rollcall check replays and the docs a user reads; no tests, bench or images', () => {
     const r = npm(['pack', '--dry-run', '--json', '--ignore-scripts'], root);
     assert.equal(r.status, 0, fail(r));
     const files = (JSON.parse(r.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
@@ -49,6 +49,9 @@ describe('the npm package, installed like a user installs it', () => {
       'dist/bin/log-thread.js',
       'dist/bin/assets/console.css',
       'dist/console/assets/console.js',
+      // rollcall check replays the recorded conversations (issue 27).
+      'dist/check/conversations/okta/02-user-lifecycle.json',
+      'dist/check/conversations/entra/02-user-lifecycle.json',
     ]) {
       assert.ok(files.includes(needed), `${needed} is in the package`);
     }
@@ -56,7 +59,7 @@ describe('the npm package, installed like a user installs it', () => {
       (f) =>
         /^(test|bench|src|examples|scripts|docs|\.ci|\.tmp|data)\//.test(f) ||
         /\.(test\.[jt]s|png|db)$/.test(f) ||
-        f.includes('fixtures') ||
+        (f.includes('fixtures') && !f.startsWith('dist/check/conversations/')) ||
         f === 'dist/.build-stamp',
     );
     assert.deepEqual(unwanted, []);
@@ -77,7 +80,8 @@ describe('the npm package, installed like a user installs it', () => {
 
     writeFileSync(
       join(project, 'app.js'),
-      `import Fastify from 'fastify';
+      `import { execFile } from 'node:child_process';
+import Fastify from 'fastify';
 import { createRollcall } from 'rollcall';
 
 const rollcall = await createRollcall({ database: './rollcall.db', provisioningLog: false });
@@ -92,7 +96,12 @@ const created = await fetch(base + '/Users', { method: 'POST', headers, body: JS
 const user = await created.json();
 const read = await (await fetch(base + '/Users?filter=' + encodeURIComponent('userName eq "INSTALLED@example.com"'), { headers })).json();
 const events = await rollcall.events('consumer', 0);
-console.log(JSON.stringify({ status: created.status, id: user.id, found: read.totalResults, givenName: read.Resources[0].name.givenName, events: events.map((e) => e.type) }));
+// The installed command replays Okta's recorded test connection (the conversations ship in the package).
+const checked = await new Promise((resolve) =>
+  execFile('npx', ['--no-install', 'rollcall', 'check', base, '--token', token, '--idp', 'okta', '--only', 'okta.01', '--json'], { env: { ...process.env, NODE_OPTIONS: '' } }, (_err, stdout) => resolve(stdout)),
+);
+const checks = JSON.parse(checked).results.map((r) => r.id + ' ' + r.outcome);
+console.log(JSON.stringify({ status: created.status, id: user.id, found: read.totalResults, givenName: read.Resources[0].name.givenName, events: events.map((e) => e.type), checks }));
 await app.close();
 await rollcall.close();
 `,
@@ -100,12 +109,25 @@ await rollcall.close();
     // Plain Node: no loader, no TypeScript.
     const ran = spawnSync(process.execPath, ['app.js'], { cwd: project, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
     assert.equal(ran.status, 0, fail(ran));
-    const out = JSON.parse(ran.stdout.trim().split('\n').at(-1)!) as { status: number; id: string; found: number; givenName: string; events: string[] };
+    const out = JSON.parse(ran.stdout.trim().split('\n').at(-1)!) as {
+      status: number;
+      id: string;
+      found: number;
+      givenName: string;
+      events: string[];
+      checks: string[];
+    };
     assert.equal(out.status, 201);
     assert.match(out.id, /^[0-9a-f-]{36}$/);
     assert.equal(out.found, 1);
     assert.equal(out.givenName, 'Ada');
     assert.ok(out.events.includes('user.created'));
+    assert.deepEqual(out.checks, [
+      'okta.01-connection-probe pass',
+      'okta.01-existence-check-20 pass',
+      'okta.01-existence-check pass',
+      'okta.01-authorization-non-token pass',
+    ]);
 
     const npx = (args: string[]) =>
       spawnSync('npx', ['--no-install', 'rollcall', ...args], { cwd: project, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
