@@ -59,6 +59,8 @@ export const CLI_UNAUDITED: ReadonlySet<string> = new Set([
   'serve',
   'worker',
   'migrate',
+  'backup',
+  'restore',
   'org list',
   'org show',
   'org keys list',

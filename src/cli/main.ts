@@ -11,6 +11,7 @@ const CONFIG_FILE = 'rollcall.config.json';
 import { CliError, databaseOption, expiresIn, holdStore, origin, publicUrlOption, releaseStore, withDirectory, type Io } from './common.js';
 import { settingsOf, withOptionsOf } from './options.js';
 import { addLinkCommands, addLogCommands } from './log-commands.js';
+import { addBackupCommands } from './backup-commands.js';
 import { addSchemaCommands } from './schema-commands.js';
 import { addCatalogCommands } from './catalog-commands.js';
 import { addWebhookCommands } from './webhook-commands.js';
@@ -392,6 +393,7 @@ export function buildCli(io: Io): Command {
   addWebhookCommands(program, io, print);
   addClientCommands(program, print);
   addCheckCommand(program, io);
+  addBackupCommands(program, print);
   addSchemaCommands(program, io, print);
   addCatalogCommands(program, io, print);
   addResourceCommands(program, print);

@@ -255,7 +255,7 @@ export class Organizations {
     const out: string[] = [];
     if (seen.has('entra'))
       out.push(
-        "Microsoft Entra ID, which provisions this organization, sends PATCH operations without a path (test/conformance/fixtures/entra/02-user-lifecycle.json) and groups with a schema URI of its own (04-groups.json): the interop profile refuses both, so its updates will fail. Keep profile compatible for Entra ID.",
+        'Microsoft Entra ID, which provisions this organization, sends PATCH operations without a path (test/conformance/fixtures/entra/02-user-lifecycle.json) and groups with a schema URI of its own (04-groups.json): the interop profile refuses both, so its updates will fail. Keep profile compatible for Entra ID.',
       );
     if (seen.has('okta'))
       out.push(
