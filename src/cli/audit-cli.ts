@@ -61,6 +61,7 @@ export const CLI_UNAUDITED: ReadonlySet<string> = new Set([
   'migrate',
   'backup',
   'restore',
+  'doctor',
   'org list',
   'org show',
   'org keys list',

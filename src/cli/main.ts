@@ -12,6 +12,7 @@ import { CliError, databaseOption, expiresIn, holdStore, origin, publicUrlOption
 import { settingsOf, withOptionsOf } from './options.js';
 import { addLinkCommands, addLogCommands } from './log-commands.js';
 import { addBackupCommands } from './backup-commands.js';
+import { addDoctorCommand } from './doctor-command.js';
 import { addSchemaCommands } from './schema-commands.js';
 import { addCatalogCommands } from './catalog-commands.js';
 import { addWebhookCommands } from './webhook-commands.js';
@@ -394,6 +395,7 @@ export function buildCli(io: Io): Command {
   addClientCommands(program, print);
   addCheckCommand(program, io);
   addBackupCommands(program, print);
+  addDoctorCommand(program, print);
   addSchemaCommands(program, io, print);
   addCatalogCommands(program, io, print);
   addResourceCommands(program, print);
