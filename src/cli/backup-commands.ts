@@ -24,7 +24,7 @@ export interface BackupFacts {
 
 /** What a SQLite file holds, checked: integrity, its migrations (none unknown to this build), its counts. */
 async function inspect(file: string): Promise<BackupFacts> {
-  const [{ default: Database }, { statSync }, { migrationProvider }] = await Promise.all([
+  const [{ default: Database }, { statSync }, { migrationNames }] = await Promise.all([
     import('better-sqlite3'),
     import('node:fs'),
     import('../store/migrations/index.js'),
@@ -47,7 +47,7 @@ async function inspect(file: string): Promise<BackupFacts> {
     if (!hasTable('rollcall_migrations') || !hasTable('organizations'))
       throw new CliError(`${file} is a SQLite database, but not Rollcall's (no rollcall_migrations or organizations table)`);
     const applied = (db.prepare('select name from rollcall_migrations order by name').all() as { name: string }[]).map((r) => r.name);
-    const known = new Set(Object.keys(await migrationProvider(undefined as never).getMigrations()));
+    const known = new Set(await migrationNames());
     const unknown = applied.filter((m) => !known.has(m));
     if (unknown.length)
       throw new CliError(

@@ -17,8 +17,7 @@ export interface Finding {
 const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 
 async function knownMigrations(): Promise<string[]> {
-  const { migrationProvider } = await import('../store/migrations/index.js');
-  return Object.keys(await migrationProvider(undefined as never).getMigrations()).sort();
+  return (await import('../store/migrations/index.js')).migrationNames();
 }
 
 function migrationFindings(applied: readonly string[], known: readonly string[]): Finding[] {

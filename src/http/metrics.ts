@@ -98,11 +98,7 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
       if (orgLabel) lastAt.set(org, r.at);
     });
     // Connection health, read once per scrape however many gauges need it.
-    let states: { at: number; value: Promise<Map<string, string>> } | undefined;
-    const statesNow = () => {
-      if (!states || states.at < Date.now() - 1000) states = { at: Date.now(), value: log.states() };
-      return states.value;
-    };
+    const statesNow = perScrape(() => log.states());
     // Organizations per state (five series); per organization only when asked.
     new Gauge({
       name: 'rollcall_organizations',
@@ -141,11 +137,7 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
       },
     });
     // Deactivations and deletions the application has not acknowledged (issue 27 §3; docs/integrating.md).
-    let deprovisions: { at: number; value: ReturnType<ProvisioningLog['deprovisioningPending']> } | undefined;
-    const deprovisionsNow = () => {
-      if (!deprovisions || deprovisions.at < Date.now() - 1000) deprovisions = { at: Date.now(), value: log.deprovisioningPending() };
-      return deprovisions.value;
-    };
+    const deprovisionsNow = perScrape(() => log.deprovisioningPending());
     for (const [name, help, key] of [
       ['rollcall_deprovisioning_pending', 'Deactivations and deletions the application has not acknowledged yet.', 'pending'],
       [
@@ -175,7 +167,7 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
         async collect() {
           this.reset();
           for (const [org, n] of await deprovisionsNow()) {
-            const s = await n.summary!();
+            const s = await n.summary();
             for (const [quantile, v] of [
               ['0.5', s.p50Ms],
               ['0.95', s.p95Ms],
@@ -204,4 +196,13 @@ export function registerMetrics(app: FastifyInstance, options: MetricsOptions = 
   }
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   return registry;
+}
+
+/** A read done once per scrape (a second), however many gauges of the scrape need it. */
+function perScrape<T>(read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    if (!last || last.at < Date.now() - 1000) last = { at: Date.now(), value: read() };
+    return last.value;
+  };
 }

@@ -171,15 +171,12 @@ export class Operators {
    * The operator an OpenID Connect sign-in is: by issuer and subject once known; at the first
    * sign-in, by verified email, which then binds the issuer and subject. Undefined when none.
    */
-  async matchSignIn(claims: {
-    iss: string;
-    sub: string;
-    email?: string | undefined;
-    emailVerified?: boolean | undefined;
-    name?: string | undefined;
-  }): Promise<OperatorRow | undefined> {
+  private async matchSignIn(
+    claims: { iss: string; sub: string; email?: string | undefined; emailVerified?: boolean | undefined; name?: string | undefined },
+    /** The operator bound to the issuer and subject, already read by the caller. */
+    bound: OperatorRow | undefined,
+  ): Promise<OperatorRow | undefined> {
     const at = now();
-    const bound = await this.store.operators.bySubject(claims.iss, claims.sub);
     if (bound) {
       await this.store.operators.update(bound.id, { last_sign_in: at, ...(claims.name ? { name: claims.name } : {}) });
       return { ...bound, last_sign_in: at };
@@ -206,7 +203,7 @@ export class Operators {
   ): Promise<SignIn> {
     const bound = await this.store.operators.bySubject(claims.iss, claims.sub);
     if (!bound || bound.source === 'manual') {
-      const operator = await this.matchSignIn(claims);
+      const operator = await this.matchSignIn(claims, bound);
       if (operator || grant === undefined) return { operator };
     }
     const at = now();

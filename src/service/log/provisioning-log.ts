@@ -343,7 +343,7 @@ export class ProvisioningLog {
    * Deactivations and deletions the application has not acknowledged, and those pending for more
    * than 5 minutes, per organization slug (each by its own deprovisioningAck): for /metrics.
    */
-  async deprovisioningPending(now = Date.now()): Promise<Map<string, { pending: number; overdue: number; summary?: () => Promise<DeprovisioningSummary> }>> {
+  async deprovisioningPending(now = Date.now()): Promise<Map<string, { pending: number; overdue: number; summary: () => Promise<DeprovisioningSummary> }>> {
     const before = new Date(now - OVERDUE_MS).toISOString();
     const [orgs, delivered, done] = await Promise.all([
       this.store.organizations.list(),
@@ -352,7 +352,7 @@ export class ProvisioningLog {
     ]);
     const byDelivery = new Map(delivered.map((r) => [r.org_id, r]));
     const byDone = new Map(done.map((r) => [r.org_id, r]));
-    const out = new Map<string, { pending: number; overdue: number; summary?: () => Promise<DeprovisioningSummary> }>();
+    const out = new Map<string, { pending: number; overdue: number; summary: () => Promise<DeprovisioningSummary> }>();
     for (const o of orgs) {
       const settings = parseSettings(o.settings);
       const row = (settings.deprovisioningAck === 'done' ? byDone : byDelivery).get(o.id);
